@@ -1,0 +1,3 @@
+"""CPS, the Civic Participation System."""
+
+__version__ = "0.1.0"

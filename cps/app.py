@@ -1,0 +1,88 @@
+"""The ASGI application: routes, middleware, and the lifespan that owns state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from cps.config import Settings
+from cps.http import health
+from cps.http.errors import HANDLERS
+from cps.http.middleware import BodyLimit, SecurityHeaders
+from cps.http.openapi import document
+from cps.http.routes import all_endpoints
+from cps.live.service import LiveService
+from cps.services.context import Context
+from cps.services.passwords import Passwords
+from cps.services.throttle import Throttle
+from cps.storage.database import Database
+
+log = logging.getLogger("cps.app")
+
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+PAGES = [
+    "/", "/orgs/{id:int}", "/spaces/{id:int}", "/topics/{id:int}", "/login", "/signup",
+    "/moderation", "/admin", "/profile",
+]
+
+
+async def _page(_: Request) -> Response:
+    return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+
+def create_app(settings: Settings) -> Starlette:
+    endpoints = all_endpoints()
+    openapi = document(endpoints)
+
+    async def openapi_json(_: Request) -> Response:
+        return JSONResponse(openapi)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
+        db = Database(settings.database_url)
+        live = LiveService(settings, db)
+        ctx = Context(
+            settings=settings,
+            db=db,
+            passwords=Passwords(settings.passwords, settings.hashing_concurrency),
+            throttle=Throttle(),
+            events=live.sink,
+        )
+        await live.start(ctx)
+        log.info("cps started", extra={"database": db.engine.dialect.name,
+                                       "broker": "redis" if settings.redis_url else "memory"})
+        try:
+            yield {"ctx": ctx, "live": live}
+        finally:
+            await live.stop()
+            await db.dispose()
+            log.info("cps stopped")
+
+    api_routes: list[BaseRoute] = [ep.route() for ep in endpoints]
+    api_routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
+    routes: list[BaseRoute] = [
+        Mount("/api/v1", routes=api_routes),
+        *health.routes(),
+        LiveService.route(),
+        Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
+        *[Route(path, _page, methods=["GET"]) for path in PAGES],
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit, limit=settings.max_body_bytes),
+        ],
+    )

@@ -1,0 +1,127 @@
+"""The `cps` command: serve, db upgrade, create-admin, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from cps import logs
+from cps.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("cps.cli")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cps", description="CPS, the Civic Participation System")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate the database if needed, then serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--grace", type=float, default=10.0,
+                       help="seconds to drain requests and sockets on SIGTERM")
+    db = sub.add_parser("db", help="database commands")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="run the Alembic migrations")
+    admin = sub.add_parser("create-admin", help="create (or promote) a platform admin")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    demo = sub.add_parser("demo", help="fill an empty database with sample member cities")
+    demo.add_argument("--force", action="store_true",
+                      help="add the sample data even if the database is not empty")
+    demo.add_argument("--cities", type=int, default=12, help="how many member cities")
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cps.storage.migrations import upgrade
+
+    if args.workers < 1:
+        print("cps serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        missing = []
+        if not settings.redis_url:
+            missing.append("CPS_REDIS_URL (Redis carries live events between workers)")
+        if settings.is_sqlite:
+            missing.append("CPS_DATABASE_URL=postgresql://... (workers share one server database)")
+        if missing:
+            print(f"cps serve --workers {args.workers} needs " + " and ".join(missing),
+                  file=sys.stderr)
+            return 2
+    asyncio.run(upgrade(settings.database_url))
+    log.info("serving", extra={"host": args.host, "port": args.port, "workers": args.workers})
+    uvicorn.run(
+        "cps.asgi:make_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=args.grace,
+        ws_max_size=settings.ws_max_frame_bytes,
+        ws_ping_interval=settings.ws_heartbeat_seconds,
+        ws_ping_timeout=settings.ws_heartbeat_seconds,
+    )
+    return 0
+
+
+async def _create_admin(settings: Settings, email: str, password: str) -> int:
+    from cps.services import accounts
+    from cps.services.context import Context
+    from cps.services.passwords import Passwords
+    from cps.services.throttle import Throttle
+    from cps.storage.database import Database
+    from cps.storage.migrations import upgrade
+
+    class _NoLive:
+        async def publish(self, event: object) -> None:
+            return None
+
+    if len(password) < 8:
+        print("cps create-admin: the password needs at least 8 characters", file=sys.stderr)
+        return 2
+    await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    ctx = Context(settings, db, Passwords(settings.passwords, 1), Throttle(), _NoLive())
+    try:
+        user, created = await accounts.create_admin(ctx, email=email, password=password)
+    finally:
+        await db.dispose()
+    print(f"{'created' if created else 'promoted'} platform admin {user.email} (id {user.id})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logs.configure()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"cps: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings, args)
+    if args.command == "db":
+        from cps.storage.migrations import upgrade
+
+        asyncio.run(upgrade(settings.database_url))
+        print("database is at the latest revision")
+        return 0
+    if args.command == "create-admin":
+        return asyncio.run(_create_admin(settings, args.email, args.password))
+    if args.command == "demo":
+        from cps.demo import run_demo
+
+        return asyncio.run(run_demo(settings, force=args.force, cities=args.cities))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Configuration from environment variables (and a `.env` file).
+
+Every variable is checked at start-up; an invalid one raises `ConfigError`
+with one line naming the variable, which the CLI prints before exiting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+DEFAULT_DB_FILE = "cps.db"
+SECRET_FILE = ".cps-secret"
+
+
+class ConfigError(Exception):
+    """An environment variable holds a value CPS cannot use."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class PasswordProfile:
+    """argon2id cost parameters."""
+
+    time_cost: int
+    memory_cost_kib: int
+    parallelism: int
+
+
+# OWASP's minimum is m=19 MiB, t=2, p=1; we use argon2-cffi's RFC 9106 "low memory"
+# profile, which is above it on every axis.
+PRODUCTION_PASSWORDS = PasswordProfile(time_cost=3, memory_cost_kib=65536, parallelism=4)
+# Only for the test suite: selected with CPS_PASSWORD_PROFILE=test.
+TEST_PASSWORDS = PasswordProfile(time_cost=1, memory_cost_kib=1024, parallelism=1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    allowed_origins: tuple[str, ...]
+    rate_limits: bool
+    passwords: PasswordProfile = PRODUCTION_PASSWORDS
+    event_retention_days: int = 30
+    max_body_bytes: int = 1024 * 1024
+    ws_max_frame_bytes: int = 64 * 1024
+    ws_send_queue_bytes: int = 1024 * 1024
+    ws_heartbeat_seconds: float = 20.0
+    login_attempts_per_window: int = 5
+    login_window_seconds: int = 300
+    hashing_concurrency: int = 2
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _bool(variable: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"on", "true", "1", "yes"}:
+        return True
+    if value in {"off", "false", "0", "no"}:
+        return False
+    raise ConfigError(variable, f"expected on or off, got {raw!r}")
+
+
+def _positive_int(variable: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(variable, f"expected a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(variable, f"expected a positive number, got {raw!r}")
+    return value
+
+
+def _database_url(raw: str | None, workdir: Path) -> str:
+    if not raw:
+        return f"sqlite+aiosqlite:///{(workdir / DEFAULT_DB_FILE).resolve()}"
+    scheme = raw.split(":", 1)[0]
+    if scheme in {"sqlite", "sqlite+aiosqlite"}:
+        return "sqlite+aiosqlite:" + raw.split(":", 1)[1]
+    if scheme in {"postgres", "postgresql", "postgresql+asyncpg"}:
+        return "postgresql+asyncpg:" + raw.split(":", 1)[1]
+    raise ConfigError(
+        "CPS_DATABASE_URL", f"unsupported scheme {scheme!r}; use sqlite:/// or postgresql://"
+    )
+
+
+def _redis_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError("CPS_REDIS_URL", "expected a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+def _origins(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    origins = []
+    for item in raw.split(","):
+        origin = item.strip().rstrip("/")
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+            raise ConfigError(
+                "CPS_ALLOWED_ORIGINS", f"{item.strip()!r} is not an origin like https://example.org"
+            )
+        origins.append(origin)
+    return tuple(origins)
+
+
+def _secret_key(raw: str | None, database_url: str) -> str:
+    if raw:
+        if len(raw) < 16:
+            raise ConfigError("CPS_SECRET_KEY", "must be at least 16 characters")
+        return raw
+    # Default: generated once and kept beside the SQLite file (or in the working dir).
+    if database_url.startswith("sqlite") and ":///" in database_url:
+        db_path = database_url.split(":///", 1)[1]
+        folder = Path(db_path).parent if db_path and db_path != ":memory:" else Path.cwd()
+    else:
+        folder = Path.cwd()
+    path = folder / SECRET_FILE
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None, workdir: Path | None = None) -> Settings:
+    """Read settings from `environ` (default: `.env` then the process environment)."""
+    workdir = workdir or Path.cwd()
+    if environ is None:
+        env: dict[str, str] = {
+            k: v for k, v in dotenv_values(workdir / ".env").items() if v is not None
+        }
+        env.update(os.environ)
+    else:
+        env = dict(environ)
+    database_url = _database_url(env.get("CPS_DATABASE_URL"), workdir)
+    profile_name = env.get("CPS_PASSWORD_PROFILE", "production")
+    if profile_name not in {"production", "test"}:
+        raise ConfigError("CPS_PASSWORD_PROFILE", "expected production or test")
+    retention = _positive_int(
+        "CPS_EVENT_RETENTION_DAYS", env.get("CPS_EVENT_RETENTION_DAYS", "30")
+    )
+    return Settings(
+        database_url=database_url,
+        redis_url=_redis_url(env.get("CPS_REDIS_URL")),
+        secret_key=_secret_key(env.get("CPS_SECRET_KEY"), database_url),
+        allowed_origins=_origins(env.get("CPS_ALLOWED_ORIGINS")),
+        rate_limits=_bool("CPS_RATE_LIMITS", env.get("CPS_RATE_LIMITS", "on")),
+        passwords=TEST_PASSWORDS if profile_name == "test" else PRODUCTION_PASSWORDS,
+        event_retention_days=retention,
+    )

@@ -1,0 +1,1 @@
+"""The edge: HTTP routes, authentication, the WebSocket endpoint, error mapping."""

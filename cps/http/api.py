@@ -1,0 +1,145 @@
+"""Declared endpoints: each says its method, path, request and response schemas,
+and entitlement. The declarations build the routes and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from cps.http import auth
+from cps.http.errors import MalformedJSON, error_response, validation_fields
+from cps.services.context import Actor, Context
+from cps.services.errors import Invalid, NotSignedIn
+
+AuthMode = Literal["required", "optional", "none"]
+
+
+@dataclass
+class Call:
+    """What a handler gets: the parsed request."""
+
+    request: Request
+    ctx: Context
+    actor: Actor | None
+    body: Any
+    params: dict[str, Any]
+    query: dict[str, str]
+
+    @property
+    def user(self) -> Actor:
+        if self.actor is None:
+            raise NotSignedIn("Sign in to do this.")
+        return self.actor
+
+    def path_int(self, name: str) -> int:
+        value = self.params[name]
+        assert isinstance(value, int)
+        return value
+
+    def client_address(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    type: Literal["string", "integer"] = "string"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    request: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    auth: AuthMode = "optional"
+    # The tier capability this endpoint needs, or "none": every endpoint that
+    # creates or changes something declares it (checked by a test).
+    entitlement: str = "none"
+    query: tuple[QueryParam, ...] = ()
+    errors: tuple[int, ...] = field(default=(400, 401, 403, 404, 422))
+
+    @property
+    def changes_state(self) -> bool:
+        return self.method in {"POST", "PATCH", "PUT", "DELETE"}
+
+    def route(self) -> Route:
+        async def endpoint(request: Request) -> Response:
+            return await self._run(request)
+
+        return Route(self.path, endpoint, methods=[self.method], name=self.handler.__name__)
+
+    async def _run(self, request: Request) -> Response:
+        ctx: Context = request.state.ctx
+        actor = None
+        if self.auth != "none":
+            actor = await auth.resolve(
+                ctx,
+                method=request.method,
+                scheme=request.url.scheme,
+                headers=request.headers,
+                cookies=request.cookies,
+            )
+            if self.auth == "required" and actor is None:
+                raise NotSignedIn("Sign in to do this.")
+        body = await _parse_body(request, self.request) if self.request else None
+        call = Call(
+            request=request,
+            ctx=ctx,
+            actor=actor,
+            body=body,
+            params=dict(request.path_params),
+            query=dict(request.query_params),
+        )
+        result = await self.handler(call)
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status_code=204)
+        assert isinstance(result, BaseModel)
+        return JSONResponse(result.model_dump(mode="json"), status_code=self.status)
+
+
+async def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
+    raw = await request.body()
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedJSON() from None
+    if not isinstance(data, dict):
+        raise Invalid({"body": "Expected a JSON object."})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid(validation_fields(exc)) from None
+
+
+def query_int(call: Call, name: str, default: int, *, low: int, high: int) -> int:
+    raw = call.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid({name: "Expected a whole number."}) from None
+    if not low <= value <= high:
+        raise Invalid({name: f"Expected a number from {low} to {high}."})
+    return value
+
+
+def not_found_json() -> JSONResponse:
+    return error_response(404, "not_found", "Nothing is here.")

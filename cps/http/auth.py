@@ -1,0 +1,79 @@
+"""Who is calling: a bearer token, or the session cookie with its CSRF proof."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+
+from starlette.datastructures import Headers
+
+from cps.services import accounts
+from cps.services.context import Actor, Context
+from cps.services.errors import Forbidden, NotSignedIn
+
+SESSION_COOKIE = "cps_session"
+CSRF_COOKIE = "cps_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def served_origin(scheme: str, headers: Headers) -> str:
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return f"{scheme}://{headers.get('host', '')}"
+
+
+def origin_allowed(ctx: Context, origin: str, scheme: str, headers: Headers) -> bool:
+    origin = origin.rstrip("/")
+    allowed = ctx.settings.allowed_origins or (served_origin(scheme, headers),)
+    return origin in allowed
+
+
+def bearer(headers: Headers, query: Mapping[str, str] | None = None) -> str | None:
+    value = headers.get("authorization", "")
+    if value[:7].lower() == "bearer ":
+        return value[7:].strip()
+    if query is not None and query.get("token"):
+        return query["token"]
+    return None
+
+
+async def resolve(
+    ctx: Context,
+    *,
+    method: str,
+    scheme: str,
+    headers: Headers,
+    cookies: Mapping[str, str],
+) -> Actor | None:
+    """The actor of an HTTP request, or None for an anonymous one.
+
+    A bearer token that is not valid is an error (the client must sign in
+    again). A cookie-authenticated unsafe request must carry the CSRF proof in
+    `X-CSRF-Token`, and must not come from a foreign Origin or a cross-site
+    fetch."""
+    token = bearer(headers)
+    if token is not None:
+        actor = await accounts.authenticate(ctx, token)
+        if actor is None:
+            raise NotSignedIn("This token is not valid; sign in again.", code="invalid_token")
+        return actor
+    cookie = cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    actor = await accounts.authenticate(ctx, cookie)
+    if actor is None:
+        return None
+    if method not in SAFE_METHODS:
+        origin = headers.get("origin")
+        if origin is not None and not origin_allowed(ctx, origin, scheme, headers):
+            raise Forbidden("Requests from another site are refused.", code="csrf_failed")
+        if headers.get("sec-fetch-site") == "cross-site":
+            raise Forbidden("Requests from another site are refused.", code="csrf_failed")
+        proof = headers.get(CSRF_HEADER, "")
+        expected = accounts.csrf_token(ctx.settings.secret_key, cookie)
+        if not hmac.compare_digest(proof.encode(), expected.encode()):
+            raise Forbidden(
+                "Missing or wrong X-CSRF-Token header for a cookie-authenticated request.",
+                code="csrf_failed",
+            )
+    return actor

@@ -1,0 +1,150 @@
+"""One place that turns errors into the contract's envelope; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from cps.services.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    NotSignedIn,
+    QuotaExceeded,
+    RateLimited,
+    TierRequired,
+    Unavailable,
+)
+
+log = logging.getLogger("cps.http")
+
+
+class BodyTooLarge(Exception):
+    """The request body is over the limit (raised while it is being received)."""
+
+
+class MalformedJSON(Exception):
+    pass
+
+
+_STATUS: dict[type[DomainError], int] = {
+    NotSignedIn: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    TierRequired: 402,
+    QuotaExceeded: 402,
+    RateLimited: 429,
+    Unavailable: 503,
+}
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
+
+
+def validation_fields(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        fields.setdefault(loc, err["msg"])
+    return fields
+
+
+def domain_response(exc: DomainError) -> JSONResponse:
+    status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] | None = None
+    if isinstance(exc, Invalid):
+        extra["fields"] = exc.fields
+    elif isinstance(exc, TierRequired):
+        extra["required_tier"] = exc.required_tier
+    elif isinstance(exc, QuotaExceeded):
+        extra.update(
+            quota=exc.quota, limit=exc.limit, usage=exc.usage, required_tier=exc.required_tier
+        )
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+        extra["retry_after"] = exc.retry_after
+    return error_response(status, exc.code, exc.message, headers, **extra)
+
+
+async def on_domain_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return domain_response(exc)
+
+
+async def on_http_exception(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    if exc.status_code == 404:
+        message = "Nothing is here."
+    return error_response(exc.status_code, code, message, exc.headers)
+
+
+async def on_body_too_large(_: Request, __: Exception) -> Response:
+    return error_response(413, "body_too_large", "The request body is larger than 1 MiB.")
+
+
+async def on_malformed_json(_: Request, __: Exception) -> Response:
+    return error_response(400, "malformed_json", "The request body is not valid JSON.")
+
+
+async def on_database_down(request: Request, exc: Exception) -> Response:
+    log.warning(
+        "database unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
+    )
+    return error_response(
+        503, "unavailable", "The database does not answer; try again shortly.", {"Retry-After": "2"}
+    )
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await on_database_down(request, exc)
+    log.exception("unexpected error", extra={"path": request.url.path})
+    return error_response(500, "internal", "Something went wrong on our side.")
+
+
+HANDLERS: dict[Any, Any] = {
+    DomainError: on_domain_error,
+    HTTPException: on_http_exception,
+    BodyTooLarge: on_body_too_large,
+    MalformedJSON: on_malformed_json,
+    OperationalError: on_database_down,
+    InterfaceError: on_database_down,
+    PoolTimeout: on_database_down,
+    ConnectionRefusedError: on_database_down,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,16 @@
+"""Every declared endpoint of the public API."""
+
+from __future__ import annotations
+
+from cps.http.api import Endpoint
+from cps.http.routes import accounts, orgs, posts, spaces, topics
+
+
+def all_endpoints() -> list[Endpoint]:
+    return [
+        *accounts.endpoints(),
+        *orgs.endpoints(),
+        *spaces.endpoints(),
+        *topics.endpoints(),
+        *posts.endpoints(),
+    ]

@@ -1,0 +1,70 @@
+"""/auth/* and /me."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from cps.http import schemas as s
+from cps.http.api import Call, Endpoint
+from cps.http.auth import CSRF_COOKIE, SESSION_COOKIE
+from cps.services import accounts
+
+SESSION_AGE = 30 * 24 * 3600
+
+
+async def register(call: Call) -> s.UserEnvelope:
+    body: s.RegisterRequest = call.body
+    user = await accounts.register(
+        call.ctx,
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
+        stakeholder_type=body.stakeholder_type,
+    )
+    return s.UserEnvelope(user=user)
+
+
+async def login(call: Call) -> Response:
+    body: s.LoginRequest = call.body
+    session = await accounts.login(
+        call.ctx, email=body.email, password=body.password, client=call.client_address()
+    )
+    payload = s.LoginResponse(user=session.user, token=session.token, csrf_token=session.csrf)
+    response = JSONResponse(payload.model_dump(mode="json"))
+    secure = call.request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE, session.token, max_age=SESSION_AGE, httponly=True, samesite="lax",
+        secure=secure, path="/",
+    )
+    response.set_cookie(
+        CSRF_COOKIE, session.csrf, max_age=SESSION_AGE, httponly=False, samesite="lax",
+        secure=secure, path="/",
+    )
+    return response
+
+
+async def logout(call: Call) -> Response:
+    await accounts.logout(call.ctx, call.user)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+async def me(call: Call) -> s.UserEnvelope:
+    return s.UserEnvelope(user=await accounts.me(call.ctx, call.user))
+
+
+def endpoints() -> list[Endpoint]:
+    return [
+        Endpoint("POST", "/auth/register", register, "Create an account",
+                 request=s.RegisterRequest, response=s.UserEnvelope, status=201, auth="none",
+                 errors=(400, 409, 413, 422)),
+        Endpoint("POST", "/auth/login", login, "Sign in: a bearer token and a session cookie",
+                 request=s.LoginRequest, response=s.LoginResponse, auth="none",
+                 errors=(400, 401, 413, 422, 429)),
+        Endpoint("POST", "/auth/logout", logout, "Sign out: revoke this token or cookie",
+                 auth="required", status=204, errors=(401, 403)),
+        Endpoint("GET", "/me", me, "The signed-in user", response=s.UserEnvelope,
+                 auth="required", errors=(401,)),
+    ]

@@ -1,0 +1,129 @@
+"""/topics/{id}/posts and /posts/{id}."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from starlette.responses import JSONResponse, Response
+
+from cps.http import schemas as s
+from cps.http.api import Call, Endpoint, query_int
+from cps.http.errors import validation_fields
+from cps.http.routes.topics import PAGE
+from cps.services import posts
+from cps.services.errors import Invalid
+
+
+async def create_post(call: Call) -> Response:
+    body: s.PostCreate = call.body
+    post, created = await posts.create_post(
+        call.ctx, call.user, call.path_int("topic_id"),
+        body=body.body, parent_id=body.parent_id, client_id=body.client_id,
+    )
+    return JSONResponse(
+        s.PostEnvelope(post=post).model_dump(mode="json"), status_code=201 if created else 200
+    )
+
+
+async def list_posts(call: Call) -> s.PostList:
+    page = await posts.list_posts(
+        call.ctx, call.actor, call.path_int("topic_id"),
+        cursor=call.query.get("cursor") or None,
+        limit=query_int(call, "limit", 100, low=1, high=100),
+    )
+    return s.PostList(posts=page.items, next_cursor=page.next_cursor)
+
+
+async def edit_post(call: Call) -> s.PostEnvelope:
+    body: s.PostUpdate = call.body
+    return s.PostEnvelope(
+        post=await posts.edit_post(call.ctx, call.user, call.path_int("post_id"), body=body.body)
+    )
+
+
+async def delete_post(call: Call) -> None:
+    await posts.delete_post(call.ctx, call.user, call.path_int("post_id"))
+
+
+async def list_revisions(call: Call) -> s.RevisionList:
+    return s.RevisionList(
+        revisions=await posts.revisions(call.ctx, call.actor, call.path_int("post_id"))
+    )
+
+
+async def add_reaction(call: Call) -> s.ReactionState:
+    body: s.ReactionCreate = call.body
+    state = await posts.set_reaction(
+        call.ctx, call.user, call.path_int("post_id"), kind=body.kind, on=True
+    )
+    return s.ReactionState.model_validate(state)
+
+
+async def remove_reaction(call: Call) -> s.ReactionState:
+    try:
+        kind = s.ReactionCreate.model_validate({"kind": call.params["kind"]}).kind
+    except ValidationError as exc:
+        raise Invalid(validation_fields(exc)) from None
+    state = await posts.set_reaction(
+        call.ctx, call.user, call.path_int("post_id"), kind=kind, on=False
+    )
+    return s.ReactionState.model_validate(state)
+
+
+async def flag_post(call: Call) -> s.FlagEnvelope:
+    body: s.FlagCreate = call.body
+    flag = await posts.flag_post(
+        call.ctx, call.user, call.path_int("post_id"), reason=body.reason, note=body.note
+    )
+    return s.FlagEnvelope(flag=flag)
+
+
+async def hide_post(call: Call) -> s.PostEnvelope:
+    body: s.HideRequest = call.body
+    post = await posts.set_hidden(
+        call.ctx, call.user, call.path_int("post_id"), hidden=True, reason=body.reason or None
+    )
+    return s.PostEnvelope(post=post)
+
+
+async def restore_post(call: Call) -> s.PostEnvelope:
+    post = await posts.set_hidden(
+        call.ctx, call.user, call.path_int("post_id"), hidden=False, reason=None
+    )
+    return s.PostEnvelope(post=post)
+
+
+def endpoints() -> list[Endpoint]:
+    with_conflict = (400, 401, 403, 404, 409, 422)
+    return [
+        Endpoint("POST", "/topics/{topic_id:int}/posts", create_post,
+                 "Post in a topic, or reply to a post of it (parent_id). A retry with the "
+                 "same client_id answers 200 with the post that already landed.",
+                 request=s.PostCreate, response=s.PostEnvelope, status=201, auth="required",
+                 errors=with_conflict),
+        Endpoint("GET", "/topics/{topic_id:int}/posts", list_posts,
+                 "The thread in tree order, paginated with a cursor", response=s.PostList,
+                 query=PAGE),
+        Endpoint("PATCH", "/posts/{post_id:int}", edit_post, "Edit your post (history kept)",
+                 request=s.PostUpdate, response=s.PostEnvelope, auth="required",
+                 errors=with_conflict),
+        Endpoint("DELETE", "/posts/{post_id:int}", delete_post, "Delete your post (soft)",
+                 status=204, auth="required"),
+        Endpoint("GET", "/posts/{post_id:int}/revisions", list_revisions,
+                 "Earlier versions of a post, oldest first", response=s.RevisionList),
+        Endpoint("POST", "/posts/{post_id:int}/reactions", add_reaction, "React to a post",
+                 request=s.ReactionCreate, response=s.ReactionState, auth="required",
+                 errors=with_conflict),
+        Endpoint("DELETE", "/posts/{post_id:int}/reactions/{kind:str}", remove_reaction,
+                 "Take your reaction back", response=s.ReactionState, auth="required",
+                 errors=with_conflict),
+        Endpoint("POST", "/posts/{post_id:int}/flags", flag_post,
+                 "Flag a post for the moderators (once per person)",
+                 request=s.FlagCreate, response=s.FlagEnvelope, status=201, auth="required",
+                 errors=with_conflict),
+        Endpoint("POST", "/posts/{post_id:int}/hide", hide_post,
+                 "Hide a post, with a reason shown to its author (moderators)",
+                 request=s.HideRequest, response=s.PostEnvelope, auth="required"),
+        Endpoint("POST", "/posts/{post_id:int}/restore", restore_post,
+                 "Restore a hidden post (moderators)", response=s.PostEnvelope,
+                 auth="required"),
+    ]

@@ -1,0 +1,59 @@
+"""/spaces/{id}/topics and /topics/{id}."""
+
+from __future__ import annotations
+
+from cps.http import schemas as s
+from cps.http.api import Call, Endpoint, QueryParam, query_int
+from cps.services import topics
+
+PAGE = (
+    QueryParam("cursor", "Where the previous page ended (its next_cursor)"),
+    QueryParam("limit", "How many items, 1 to 100", "integer"),
+)
+
+
+async def create_topic(call: Call) -> s.TopicEnvelope:
+    body: s.TopicCreate = call.body
+    topic = await topics.create_topic(
+        call.ctx, call.user, call.path_int("space_id"), title=body.title, body=body.body
+    )
+    return s.TopicEnvelope(topic=topic)
+
+
+async def list_topics(call: Call) -> s.TopicList:
+    page = await topics.list_topics(
+        call.ctx, call.actor, call.path_int("space_id"),
+        cursor=call.query.get("cursor") or None,
+        limit=query_int(call, "limit", 30, low=1, high=100),
+    )
+    return s.TopicList(topics=page.items, next_cursor=page.next_cursor)
+
+
+async def get_topic(call: Call) -> s.TopicEnvelope:
+    return s.TopicEnvelope(
+        topic=await topics.get_topic(call.ctx, call.actor, call.path_int("topic_id"))
+    )
+
+
+async def update_topic(call: Call) -> s.TopicEnvelope:
+    body: s.TopicUpdate = call.body
+    topic = await topics.update_topic(
+        call.ctx, call.user, call.path_int("topic_id"),
+        title=body.title, pinned=body.pinned, locked=body.locked, archived=body.archived,
+    )
+    return s.TopicEnvelope(topic=topic)
+
+
+def endpoints() -> list[Endpoint]:
+    return [
+        Endpoint("POST", "/spaces/{space_id:int}/topics", create_topic,
+                 "Open a topic; its body is the thread's first post",
+                 request=s.TopicCreate, response=s.TopicEnvelope, status=201, auth="required"),
+        Endpoint("GET", "/spaces/{space_id:int}/topics", list_topics,
+                 "Topics, pinned first, then latest activity", response=s.TopicList,
+                 query=PAGE),
+        Endpoint("GET", "/topics/{topic_id:int}", get_topic, "A topic", response=s.TopicEnvelope),
+        Endpoint("PATCH", "/topics/{topic_id:int}", update_topic,
+                 "Rename, pin, lock or archive a topic (moderators)",
+                 request=s.TopicUpdate, response=s.TopicEnvelope, auth="required"),
+    ]

@@ -1,0 +1,1 @@
+"""Live updates: the WebSocket endpoint over the broker."""

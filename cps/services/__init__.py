@@ -1,0 +1,1 @@
+"""Services: the rules. They know nothing of HTTP."""

@@ -1,0 +1,141 @@
+"""Who may see and do what in a space: loaded in one statement per object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cps.services.context import Actor
+from cps.services.errors import Forbidden, NotFound, NotSignedIn
+from cps.storage.models import (
+    Organization,
+    OrgAdmin,
+    Post,
+    Space,
+    SpaceMember,
+    SpaceModerator,
+    Topic,
+)
+
+
+@dataclass(frozen=True)
+class SpaceAccess:
+    space: Space
+    org: Organization
+    actor: Actor | None
+    is_org_admin: bool
+    is_moderator: bool
+    is_member: bool
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.actor is not None and self.actor.is_platform_admin
+
+    @property
+    def can_view(self) -> bool:
+        return (
+            self.space.visibility == "public"
+            or self.is_platform_admin
+            or self.is_org_admin
+            or self.is_moderator
+            or self.is_member
+        )
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.is_platform_admin or self.is_org_admin or self.is_moderator
+
+    @property
+    def can_administer(self) -> bool:
+        return self.is_platform_admin or self.is_org_admin
+
+    def require_signed_in(self) -> Actor:
+        if self.actor is None:
+            raise NotSignedIn("Sign in to do this.")
+        return self.actor
+
+    def require_moderator(self) -> Actor:
+        actor = self.require_signed_in()
+        if not self.can_moderate:
+            raise Forbidden("Only this space's moderators may do this.")
+        return actor
+
+    def require_admin(self) -> Actor:
+        actor = self.require_signed_in()
+        if not self.can_administer:
+            raise Forbidden("Only the organization's admins may do this.")
+        return actor
+
+
+def _role_columns(actor: Actor | None) -> tuple[object, object, object]:
+    uid = actor.id if actor else -1
+    return (
+        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == uid).label("adm"),
+        exists()
+        .where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == uid)
+        .label("mod"),
+        exists().where(SpaceMember.space_id == Space.id, SpaceMember.user_id == uid).label("mem"),
+    )
+
+
+def _access(row: tuple[object, ...], actor: Actor | None) -> SpaceAccess:
+    space, org, adm, mod, mem = row[-5:]
+    assert isinstance(space, Space) and isinstance(org, Organization)
+    access = SpaceAccess(space, org, actor, bool(adm), bool(mod), bool(mem))
+    if not access.can_view:
+        raise NotFound("No such space.")
+    return access
+
+
+def _space_query(actor: Actor | None) -> Select[tuple[Space, Organization, bool, bool, bool]]:
+    return select(Space, Organization, *_role_columns(actor)).join(  # type: ignore[call-overload,no-any-return]
+        Organization, Organization.id == Space.org_id
+    )
+
+
+async def space_access(session: AsyncSession, actor: Actor | None, space_id: int) -> SpaceAccess:
+    """The space and the actor's roles in it; NotFound if it is invisible to them."""
+    row = (await session.execute(_space_query(actor).where(Space.id == space_id))).first()
+    if row is None:
+        raise NotFound("No such space.")
+    return _access(tuple(row), actor)
+
+
+async def topic_access(
+    session: AsyncSession, actor: Actor | None, topic_id: int, *, for_update: bool = False
+) -> tuple[Topic, SpaceAccess]:
+    stmt = select(Topic, Space, Organization, *_role_columns(actor)).join(
+        Space, Space.id == Topic.space_id
+    ).join(Organization, Organization.id == Space.org_id).where(Topic.id == topic_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Topic)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound("No such topic.")
+    topic = row[0]
+    try:
+        return topic, _access(tuple(row), actor)
+    except NotFound:
+        raise NotFound("No such topic.") from None
+
+
+async def post_access(
+    session: AsyncSession, actor: Actor | None, post_id: int
+) -> tuple[Post, Topic, SpaceAccess]:
+    stmt = (
+        select(Post, Topic, Space, Organization, *_role_columns(actor))
+        .join(Topic, Topic.id == Post.topic_id)
+        .join(Space, Space.id == Topic.space_id)
+        .join(Organization, Organization.id == Space.org_id)
+        .where(Post.id == post_id)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound("No such post.")
+    try:
+        access = _access(tuple(row), actor)
+    except NotFound:
+        raise NotFound("No such post.") from None
+    return row[0], row[1], access

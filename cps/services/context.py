@@ -1,0 +1,31 @@
+"""What every service call needs: settings, storage, hashing, throttles, the event sink."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cps.config import Settings
+from cps.services.events import EventSink
+from cps.services.passwords import Passwords
+from cps.services.throttle import Throttle
+from cps.storage.database import Database
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    passwords: Passwords
+    throttle: Throttle
+    events: EventSink
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user making a call."""
+
+    id: int
+    display_name: str
+    stakeholder_type: str
+    is_platform_admin: bool
+    token_hash: str | None = None

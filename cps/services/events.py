@@ -1,0 +1,90 @@
+"""Live events: recorded in the writer's transaction, published after commit.
+
+Each channel has a row in `channels` holding its last sequence number; the
+row is bumped with an upsert in the same transaction that writes the change
+and the event. PostgreSQL locks the row until commit and SQLite runs one
+writer at a time, so concurrent writers get consecutive numbers, and a
+rolled-back transaction gives its number back: no gaps, no duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cps.storage.database import Transaction
+from cps.storage.models import Channel, Event
+from cps.storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    channel: str
+    seq: int
+    name: str
+    data: dict[str, Any]
+    created_at: datetime
+
+    def frame(self) -> dict[str, Any]:
+        """The WebSocket frame of the contract."""
+        return {
+            "type": "event",
+            "channel": self.channel,
+            "seq": self.seq,
+            "name": self.name,
+            "data": self.data,
+        }
+
+
+class EventSink(Protocol):
+    """Where committed events go (the broker)."""
+
+    async def publish(self, event: EventRecord) -> None: ...
+
+
+async def _next_seq(tx: Transaction, channel: str) -> int:
+    dialect = tx.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Channel)
+        .values(name=channel, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=[Channel.name], set_={"last_seq": Channel.last_seq + 1}
+        )
+        .returning(Channel.last_seq)
+    )
+    return int((await tx.session.execute(stmt)).scalar_one())
+
+
+async def record(
+    tx: Transaction, sink: EventSink, channel: str, name: str, data: dict[str, Any]
+) -> EventRecord:
+    """Write an event in `tx` and publish it once `tx` commits."""
+    seq = await _next_seq(tx, channel)
+    created_at = utcnow()
+    tx.session.add(
+        Event(
+            channel=channel,
+            seq=seq,
+            name=name,
+            data=json.dumps(data, separators=(",", ":"), default=str),
+            created_at=created_at,
+        )
+    )
+    event = EventRecord(channel=channel, seq=seq, name=name, data=data, created_at=created_at)
+
+    async def publish() -> None:
+        await sink.publish(event)
+
+    tx.after_commit(publish)
+    return event
+
+
+async def last_seq(session: Any, channel: str) -> int:
+    value = await session.scalar(select(Channel.last_seq).where(Channel.name == channel))
+    return int(value or 0)

@@ -1,0 +1,363 @@
+"""Posts: the threaded tree, edits with history, soft delete, reactions, flags, hiding."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from cps.services import events, markdown
+from cps.services.access import SpaceAccess, post_access, topic_access
+from cps.services.context import Actor, Context
+from cps.services.errors import Conflict, Forbidden, Invalid
+from cps.services.views import Author, FlagView, PostPage, PostView, RevisionView
+from cps.storage.database import Transaction
+from cps.storage.models import Flag, Post, PostRevision, Reaction, Topic, User
+from cps.storage.types import utcnow
+
+log = logging.getLogger("cps.posts")
+
+PATH_WIDTH = 10  # digits per tree level; digits only, so every collation sorts them alike
+PAGE_MAX = 100
+
+
+def _segment(post_id: int) -> str:
+    return str(post_id).zfill(PATH_WIDTH)
+
+
+def post_view(
+    post: Post,
+    author: User,
+    *,
+    viewer: Actor | None,
+    moderator: bool,
+    reactions: dict[str, int] | None = None,
+    mine: list[str] | None = None,
+) -> PostView:
+    """A post as `viewer` may see it: hidden posts keep their place but lose their
+    content for everyone except their author and the space's moderators."""
+    deleted = post.deleted_at is not None
+    privileged = moderator or (viewer is not None and viewer.id == post.author_id)
+    show = not deleted and (not post.hidden or privileged)
+    return PostView(
+        id=post.id,
+        topic_id=post.topic_id,
+        parent_id=post.parent_id,
+        depth=post.depth,
+        author=Author.model_validate(author),
+        body=post.body if show else "",
+        html=post.html if show else "",
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+        hidden=post.hidden,
+        hidden_reason=post.hidden_reason if post.hidden and privileged else None,
+        deleted=deleted,
+        reactions=reactions or {},
+        my_reactions=mine or [],
+    )
+
+
+def _public(post: Post, author: User) -> dict[str, object]:
+    """What an event may say about a post: what an anonymous reader would see."""
+    return post_view(post, author, viewer=None, moderator=False).model_dump(mode="json")
+
+
+def _require_open(topic: Topic) -> None:
+    if topic.archived:
+        raise Conflict("This topic is archived; it takes no new posts.", code="topic_archived")
+    if topic.locked:
+        raise Conflict("This topic is locked; it takes no new posts.", code="topic_locked")
+
+
+async def insert_post(
+    tx: Transaction,
+    topic: Topic,
+    actor: Actor,
+    *,
+    body: str,
+    parent: Post | None,
+    client_id: str | None,
+) -> Post:
+    """Insert a post and give it its tree path (its id is part of the path)."""
+    now = utcnow()
+    post = Post(
+        topic_id=topic.id,
+        author_id=actor.id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        path="",
+        body=body,
+        html=markdown.render(body),
+        client_id=client_id,
+        created_at=now,
+    )
+    tx.session.add(post)
+    await tx.session.flush()
+    post.path = (parent.path if parent else "") + _segment(post.id)
+    topic.post_count += 1
+    topic.last_activity_at = now
+    await tx.session.flush()
+    return post
+
+
+async def _existing_by_client_id(ctx: Context, actor: Actor, client_id: str) -> PostView | None:
+    async with ctx.db.read() as session:
+        row = (
+            await session.execute(
+                select(Post, User)
+                .join(User, User.id == Post.author_id)
+                .where(Post.author_id == actor.id, Post.client_id == client_id)
+            )
+        ).first()
+    if row is None:
+        return None
+    return post_view(row[0], row[1], viewer=actor, moderator=False)
+
+
+async def create_post(
+    ctx: Context,
+    actor: Actor,
+    topic_id: int,
+    *,
+    body: str,
+    parent_id: int | None,
+    client_id: str | None = None,
+) -> tuple[PostView, bool]:
+    """Write a post or a reply. Answers the post and whether it was created now
+    (False when `client_id` shows this is a retry of a post that already landed)."""
+    if client_id is not None:
+        existing = await _existing_by_client_id(ctx, actor, client_id)
+        if existing is not None:
+            if existing.topic_id != topic_id:
+                raise Conflict("This client_id was used for another post.", code="client_id_used")
+            return existing, False
+    try:
+        async with ctx.db.write() as tx:
+            topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
+            _require_open(topic)
+            parent = None
+            if parent_id is not None:
+                parent = await tx.session.get(Post, parent_id)
+                if parent is None or parent.topic_id != topic_id:
+                    raise Invalid({"parent_id": "The parent must be a post of the same topic."})
+            post = await insert_post(
+                tx, topic, actor, body=body, parent=parent, client_id=client_id
+            )
+            author = await tx.session.get(User, actor.id)
+            assert author is not None
+            await events.record(
+                tx, ctx.events, f"topic:{topic_id}", "post.created", _public(post, author)
+            )
+            view = post_view(post, author, viewer=actor, moderator=access.can_moderate)
+    except IntegrityError:
+        if client_id is None:
+            raise
+        # A concurrent retry with the same client_id won the race.
+        existing = await _existing_by_client_id(ctx, actor, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    log.info("post created", extra={"post_id": view.id, "topic_id": topic_id})
+    return view, True
+
+
+def _decode_cursor(cursor: str) -> str:
+    if not cursor.isdigit() or len(cursor) % PATH_WIDTH:
+        raise Invalid({"cursor": "Not a cursor this server gave out."})
+    return cursor
+
+
+async def list_posts(
+    ctx: Context, actor: Actor | None, topic_id: int, *, cursor: str | None, limit: int
+) -> PostPage:
+    """The thread in tree order: each post right after its parent's earlier
+    subtrees, siblings oldest first. Three statements whatever the page."""
+    limit = max(1, min(limit, PAGE_MAX))
+    async with ctx.db.read() as session:
+        _, access = await topic_access(session, actor, topic_id)
+        stmt = (
+            select(Post, User)
+            .join(User, User.id == Post.author_id)
+            .where(Post.topic_id == topic_id)
+            .order_by(Post.path)
+            .limit(limit + 1)
+        )
+        if cursor:
+            stmt = stmt.where(Post.path > _decode_cursor(cursor))
+        rows = (await session.execute(stmt)).all()
+        page = rows[:limit]
+        ids = [p.id for p, _ in page]
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        mine: dict[int, list[str]] = defaultdict(list)
+        if ids:
+            uid = actor.id if actor else -1
+            reaction_rows = (
+                await session.execute(
+                    select(
+                        Reaction.post_id,
+                        Reaction.kind,
+                        func.count(),
+                        func.sum(case((Reaction.user_id == uid, 1), else_=0)),
+                    )
+                    .where(Reaction.post_id.in_(ids))
+                    .group_by(Reaction.post_id, Reaction.kind)
+                )
+            ).all()
+            for post_id, kind, n, by_me in reaction_rows:
+                counts[post_id][kind] = int(n)
+                if by_me:
+                    mine[post_id].append(kind)
+    items = [
+        post_view(
+            p, u, viewer=actor, moderator=access.can_moderate, reactions=counts[p.id], mine=mine[p.id]
+        )
+        for p, u in page
+    ]
+    next_cursor = page[-1][0].path if len(rows) > limit else None
+    return PostPage(items=items, next_cursor=next_cursor)
+
+
+async def _load_for_change(
+    tx: Transaction, actor: Actor, post_id: int
+) -> tuple[Post, Topic, SpaceAccess, User]:
+    post, topic, access = await post_access(tx.session, actor, post_id)
+    author = await tx.session.get(User, post.author_id)
+    assert author is not None
+    return post, topic, access, author
+
+
+async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> PostView:
+    async with ctx.db.write() as tx:
+        post, topic, access, author = await _load_for_change(tx, actor, post_id)
+        if post.author_id != actor.id:
+            raise Forbidden("Only the author may edit a post.")
+        if post.deleted_at is not None:
+            raise Conflict("This post was deleted.", code="post_deleted")
+        _require_open(topic)
+        if body != post.body:
+            tx.session.add(
+                PostRevision(post_id=post.id, body=post.body, html=post.html,
+                             created_at=post.edited_at or post.created_at)
+            )
+            post.body = body
+            post.html = markdown.render(body)
+            post.edited_at = utcnow()
+            await tx.session.flush()
+            await events.record(
+                tx, ctx.events, f"topic:{topic.id}", "post.edited", _public(post, author)
+            )
+        view = post_view(post, author, viewer=actor, moderator=access.can_moderate)
+    log.info("post edited", extra={"post_id": post_id})
+    return view
+
+
+async def revisions(ctx: Context, actor: Actor | None, post_id: int) -> list[RevisionView]:
+    """Earlier versions, oldest first (hidden or deleted posts: author and moderators only)."""
+    async with ctx.db.read() as session:
+        post, _, access = await post_access(session, actor, post_id)
+        privileged = access.can_moderate or (actor is not None and actor.id == post.author_id)
+        if (post.hidden or post.deleted_at is not None) and not privileged:
+            return []
+        rows = (
+            await session.scalars(
+                select(PostRevision)
+                .where(PostRevision.post_id == post_id)
+                .order_by(PostRevision.id)
+            )
+        ).all()
+    return [RevisionView.model_validate(r) for r in rows]
+
+
+async def delete_post(ctx: Context, actor: Actor, post_id: int) -> None:
+    async with ctx.db.write() as tx:
+        post, topic, _, author = await _load_for_change(tx, actor, post_id)
+        if post.author_id != actor.id:
+            raise Forbidden("Only the author may delete a post.")
+        if post.deleted_at is not None:
+            return
+        post.deleted_at = utcnow()
+        await tx.session.flush()
+        await events.record(
+            tx, ctx.events, f"topic:{topic.id}", "post.deleted", _public(post, author)
+        )
+    log.info("post deleted", extra={"post_id": post_id})
+
+
+async def set_hidden(
+    ctx: Context, actor: Actor, post_id: int, *, hidden: bool, reason: str | None
+) -> PostView:
+    """A moderator hides a post (keeping its place in the thread) or restores it."""
+    async with ctx.db.write() as tx:
+        post, topic, access, author = await _load_for_change(tx, actor, post_id)
+        access.require_moderator()
+        if post.hidden != hidden:
+            post.hidden = hidden
+            post.hidden_reason = reason if hidden else None
+            post.hidden_by = actor.id if hidden else None
+            await tx.session.flush()
+            name = "post.hidden" if hidden else "post.restored"
+            await events.record(tx, ctx.events, f"topic:{topic.id}", name, _public(post, author))
+        view = post_view(post, author, viewer=actor, moderator=True)
+    log.info("post visibility changed", extra={"post_id": post_id, "hidden": hidden})
+    return view
+
+
+async def _reaction_count(tx: Transaction, post_id: int, kind: str) -> int:
+    n = await tx.session.scalar(
+        select(func.count()).select_from(Reaction).where(
+            Reaction.post_id == post_id, Reaction.kind == kind
+        )
+    )
+    return int(n or 0)
+
+
+async def set_reaction(
+    ctx: Context, actor: Actor, post_id: int, *, kind: str, on: bool
+) -> dict[str, object]:
+    async with ctx.db.write() as tx:
+        post, topic, _, _ = await _load_for_change(tx, actor, post_id)
+        if post.deleted_at is not None:
+            raise Conflict("This post was deleted.", code="post_deleted")
+        exists = await tx.session.get(Reaction, (post_id, actor.id, kind))
+        if on and exists is None:
+            tx.session.add(Reaction(post_id=post_id, user_id=actor.id, kind=kind))
+            await tx.session.flush()
+        elif not on and exists is not None:
+            await tx.session.execute(
+                delete(Reaction).where(
+                    Reaction.post_id == post_id,
+                    Reaction.user_id == actor.id,
+                    Reaction.kind == kind,
+                )
+            )
+        changed = (exists is None) == on
+        data: dict[str, object] = {
+            "post_id": post_id,
+            "kind": kind,
+            "count": await _reaction_count(tx, post_id, kind),
+        }
+        if changed:
+            await events.record(tx, ctx.events, f"topic:{topic.id}", "reaction.changed", data)
+    return {**data, "mine": on}
+
+
+async def flag_post(
+    ctx: Context, actor: Actor, post_id: int, *, reason: str, note: str
+) -> FlagView:
+    if reason == "other" and not note.strip():
+        raise Invalid({"note": "Say what is wrong when the reason is 'other'."})
+    try:
+        async with ctx.db.write() as tx:
+            post, _, _, _ = await _load_for_change(tx, actor, post_id)
+            if post.author_id == actor.id:
+                raise Conflict("You cannot flag your own post.", code="own_post")
+            flag = Flag(post_id=post_id, user_id=actor.id, reason=reason, note=note.strip())
+            tx.session.add(flag)
+            await tx.session.flush()
+            view = FlagView.model_validate(flag)
+    except IntegrityError:
+        raise Conflict("You have already flagged this post.", code="already_flagged") from None
+    log.info("post flagged", extra={"post_id": post_id, "reason": reason})
+    return view

@@ -1,0 +1,93 @@
+"""The entitlement table: the one place that knows what each tier allows.
+
+Every gated action asks `require` or `check_quota`; nothing else compares
+tier names. The numbers are the product's price list (docs/product.md).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from cps.services.errors import QuotaExceeded, TierRequired
+from cps.services.views import Entitlements, Quota
+
+TIERS: Final = ("free", "plus", "premium")
+
+CAPABILITIES: Final[dict[str, dict[str, bool]]] = {
+    # Threaded discussions, reactions, live updates, flags, basic moderation.
+    "discussions": {"free": True, "plus": True, "premium": True},
+    "private_spaces": {"free": False, "plus": True, "premium": True},
+    "polls": {"free": False, "plus": True, "premium": True},
+    "moderation_tools": {"free": False, "plus": True, "premium": True},
+    "export": {"free": False, "plus": True, "premium": True},
+    "analytics": {"free": False, "plus": False, "premium": True},
+    "consensus_map": {"free": False, "plus": False, "premium": True},
+    "integrations": {"free": False, "plus": False, "premium": True},
+    "custom_branding": {"free": False, "plus": False, "premium": True},
+}
+
+# None means unlimited.
+QUOTAS: Final[dict[str, dict[str, int | None]]] = {
+    "public_spaces": {"free": 3, "plus": 20, "premium": None},
+    "moderators_per_space": {"free": 2, "plus": 10, "premium": None},
+}
+
+_LABELS: Final = {
+    "discussions": "Discussions",
+    "private_spaces": "Private (members-only) spaces",
+    "polls": "Polls in topics",
+    "moderation_tools": "Word filter, pre-moderation and slow mode",
+    "export": "Export of a space",
+    "analytics": "The analytics dashboard",
+    "consensus_map": "The consensus map",
+    "integrations": "API tokens and webhooks",
+    "custom_branding": "Custom branding",
+    "public_spaces": "public spaces",
+    "moderators_per_space": "moderators per space",
+}
+
+
+def allows(tier: str, capability: str) -> bool:
+    return CAPABILITIES[capability][tier]
+
+
+def lowest_tier_with(capability: str) -> str:
+    return next(t for t in TIERS if CAPABILITIES[capability][t])
+
+
+def require(tier: str, capability: str) -> None:
+    """Raise `TierRequired` unless `tier` includes `capability`."""
+    if not allows(tier, capability):
+        needed = lowest_tier_with(capability)
+        raise TierRequired(
+            f"{_LABELS[capability]} need the {needed} tier; this organization is on {tier}.",
+            required_tier=needed,
+        )
+
+
+def limit(tier: str, quota: str) -> int | None:
+    return QUOTAS[quota][tier]
+
+
+def check_quota(tier: str, quota: str, usage: int) -> None:
+    """Raise `QuotaExceeded` if one more would go over `tier`'s limit."""
+    cap = limit(tier, quota)
+    if cap is not None and usage >= cap:
+        higher = next(
+            (t for t in TIERS[TIERS.index(tier) + 1 :] if (QUOTAS[quota][t] or 10**9) > cap),
+            None,
+        )
+        raise QuotaExceeded(
+            f"The {tier} tier allows {cap} {_LABELS[quota]}; this organization uses {usage}.",
+            quota=quota,
+            limit=cap,
+            usage=usage,
+            required_tier=higher,
+        )
+
+
+def entitlements(tier: str, usage: dict[str, int]) -> Entitlements:
+    return Entitlements(
+        capabilities={name: allows(tier, name) for name in CAPABILITIES},
+        quotas={name: Quota(limit=limit(tier, name), usage=usage.get(name, 0)) for name in QUOTAS},
+    )

@@ -1,0 +1,123 @@
+"""What services answer: typed, serializable views (also the API's response schemas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+StakeholderType = Literal["citizen", "business", "civil_society", "academia", "government"]
+OrgKind = Literal["local_government", "corporation", "institution"]
+Visibility = Literal["public", "private"]
+Tier = Literal["free", "plus", "premium"]
+TopicPolicy = Literal["participants", "moderators"]
+ReactionKind = Literal["like", "agree", "disagree", "insightful", "thanks"]
+FlagReason = Literal["spam", "abuse", "off_topic", "other"]
+
+
+class View(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Author(View):
+    id: int
+    display_name: str
+    stakeholder_type: StakeholderType
+
+
+class UserView(Author):
+    email: str
+    is_platform_admin: bool
+    created_at: datetime
+
+
+class Quota(View):
+    limit: int | None
+    usage: int
+
+
+class Entitlements(View):
+    capabilities: dict[str, bool]
+    quotas: dict[str, Quota]
+
+
+class OrgView(View):
+    id: int
+    name: str
+    kind: OrgKind
+    country: str
+    tier: Tier
+    created_at: datetime
+    is_admin: bool = False
+    entitlements: Entitlements | None = None
+
+
+class SpaceView(View):
+    id: int
+    org_id: int
+    name: str
+    description: str
+    visibility: Visibility
+    topic_policy: TopicPolicy
+    created_at: datetime
+    can_moderate: bool = False
+
+
+class TopicView(View):
+    id: int
+    space_id: int
+    author: Author
+    title: str
+    pinned: bool
+    locked: bool
+    archived: bool
+    post_count: int
+    created_at: datetime
+    last_activity_at: datetime
+
+
+class PostView(View):
+    id: int
+    topic_id: int
+    parent_id: int | None
+    depth: int
+    author: Author
+    body: str
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    hidden: bool
+    hidden_reason: str | None = None
+    deleted: bool = False
+    reactions: dict[str, int] = {}
+    my_reactions: list[str] = []
+
+
+class RevisionView(View):
+    body: str
+    html: str
+    created_at: datetime
+
+
+class FlagView(View):
+    id: int
+    post_id: int
+    reason: FlagReason
+    note: str
+    created_at: datetime
+
+
+class TopicPage(View):
+    items: list[TopicView]
+    next_cursor: str | None
+
+
+class PostPage(View):
+    items: list[PostView]
+    next_cursor: str | None
+
+
+class MemberView(View):
+    user: Author
+    added_at: datetime

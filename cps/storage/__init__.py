@@ -1,0 +1,1 @@
+"""Storage: engine, transactions with after-commit hooks, typed models."""

@@ -1,0 +1,128 @@
+"""The engine, and transactions that run hooks only after they commit.
+
+SQLite: WAL, foreign keys on, and writes start with `BEGIN IMMEDIATE`
+(behind an in-process lock) so concurrent writers queue instead of failing
+to upgrade a read lock. PostgreSQL: asyncpg with short connect and command
+timeouts so an unreachable server answers quickly, and pre-ping so the pool
+recovers by itself when the server returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger("cps.storage")
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Transaction:
+    """A write transaction: its session and what to do once it has committed."""
+
+    session: AsyncSession
+    hooks: list[AfterCommit] = field(default_factory=list)
+
+    def after_commit(self, hook: AfterCommit) -> None:
+        self.hooks.append(hook)
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (see `_on_begin`).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("cps_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def async_url(url: str) -> str:
+    """The URL with the async driver of its database."""
+    scheme, rest = url.split(":", 1)
+    if scheme in {"sqlite", "sqlite+aiosqlite"}:
+        return "sqlite+aiosqlite:" + rest
+    if scheme in {"postgres", "postgresql", "postgresql+asyncpg"}:
+        return "postgresql+asyncpg:" + rest
+    return url
+
+
+def make_engine(url: str) -> AsyncEngine:
+    url = async_url(url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, pool_size=8, max_overflow=8)
+        _sqlite_setup(engine)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=5,
+        pool_pre_ping=True,
+        connect_args={"timeout": 3, "command_timeout": 15},
+    )
+
+
+class Database:
+    """Owns the engine; hands out read sessions and write transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = url.startswith("sqlite")
+        self._read = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write = async_sessionmaker(
+            self.engine.execution_options(cps_write=True), expire_on_commit=False
+        )
+        self._sqlite_write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading; whatever it wrote is rolled back."""
+        async with self._read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Transaction]:
+        """One write transaction. Commits on success, rolls back on error;
+        after-commit hooks run only after a successful commit."""
+        lock: AbstractAsyncContextManager[Any] = self._sqlite_write_lock or nullcontext()
+        async with lock:
+            async with self._write() as session:
+                tx = Transaction(session)
+                async with session.begin():
+                    yield tx
+        for hook in tx.hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("after-commit hook failed", extra={"hook": repr(hook)})
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,84 @@
+"""Fixtures: every storage test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cps.app import create_app
+from cps.config import Settings, load_settings
+from tests.support import asgi, databases
+from tests.support.api import Api
+
+os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def pg_session_url() -> Iterator[str]:
+    url = asyncio.run(databases.create_pg_database())
+    from cps.storage.migrations import upgrade
+
+    asyncio.run(upgrade(url))
+    yield url
+    asyncio.run(databases.drop_pg_database(url))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> str:
+    if request.param == "sqlite":
+        return databases.sqlite_copy(sqlite_template, tmp_path)
+    url: str = request.getfixturevalue("pg_session_url")
+    asyncio.run(databases.truncate_pg(url))
+    return url
+
+
+def make_settings(database_url: str, **overrides: str) -> Settings:
+    env = {
+        "CPS_DATABASE_URL": database_url,
+        "CPS_SECRET_KEY": "test-secret-key-0123456789",
+        "CPS_PASSWORD_PROFILE": "test",
+        **overrides,
+    }
+    return load_settings(env)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def running_app(settings: Settings) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
+    app = create_app(settings)
+    async with asgi.running(app) as state:
+        yield app, state
+
+
+@pytest.fixture
+async def http(running_app: tuple[Any, dict[str, Any]]) -> AsyncIterator[httpx.AsyncClient]:
+    app, state = running_app
+    async with asgi.client(app, state) as client:
+        yield client
+
+
+@pytest.fixture
+def api(http: httpx.AsyncClient) -> Api:
+    return Api(http)

@@ -1,0 +1,95 @@
+"""A small client for the public API, so tests read like what a user does."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+_counter = itertools.count(1)
+PREFIX = "/api/v1"
+
+
+@dataclass
+class User:
+    id: int
+    email: str
+    token: str
+    display_name: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def call(
+        self, method: str, path: str, user: User | None = None, json: Any = None, **kw: Any
+    ) -> httpx.Response:
+        headers = dict(kw.pop("headers", {}))
+        if user is not None:
+            headers.update(user.auth)
+        return await self.http.request(method, PREFIX + path, json=json, headers=headers, **kw)
+
+    async def ok(self, method: str, path: str, user: User | None = None, json: Any = None,
+                 status: int | None = None, **kw: Any) -> Any:
+        r = await self.call(method, path, user, json, **kw)
+        expected = status or (201 if method == "POST" and r.status_code == 201 else 200)
+        assert r.status_code in (expected, 204), (r.status_code, r.text)
+        return r.json() if r.content else None
+
+    async def user(self, name: str | None = None, stakeholder_type: str = "citizen") -> User:
+        n = next(_counter)
+        name = name or f"User {n}"
+        email = f"user{n}-{id(self)}@example.org"
+        r = await self.http.post(f"{PREFIX}/auth/register", json={
+            "email": email, "password": "correct horse battery", "display_name": name,
+            "stakeholder_type": stakeholder_type})
+        assert r.status_code == 201, r.text
+        r = await self.http.post(f"{PREFIX}/auth/login",
+                                 json={"email": email, "password": "correct horse battery"})
+        assert r.status_code == 200, r.text
+        self.http.cookies.clear()
+        body = r.json()
+        return User(body["user"]["id"], email, body["token"], name)
+
+    async def org(self, admin: User, name: str = "City of Seoul") -> dict[str, Any]:
+        body = await self.ok("POST", "/orgs", admin,
+                             {"name": name, "kind": "local_government", "country": "Korea"},
+                             status=201)
+        return body["org"]
+
+    async def space(self, admin: User, org_id: int, visibility: str = "public",
+                    name: str = "Mobility") -> dict[str, Any]:
+        body = await self.ok("POST", f"/orgs/{org_id}/spaces", admin,
+                             {"name": name, "description": "Buses and bikes",
+                              "visibility": visibility}, status=201)
+        return body["space"]
+
+    async def topic(self, user: User, space_id: int, title: str = "Bike lanes",
+                    body: str = "Where should they go?") -> dict[str, Any]:
+        r = await self.ok("POST", f"/spaces/{space_id}/topics", user,
+                          {"title": title, "body": body}, status=201)
+        return r["topic"]
+
+    async def post(self, user: User, topic_id: int, body: str = "A reply",
+                   parent_id: int | None = None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"body": body}
+        if parent_id is not None:
+            payload["parent_id"] = parent_id
+        r = await self.ok("POST", f"/topics/{topic_id}/posts", user, payload, status=201)
+        return r["post"]
+
+    async def world(self) -> dict[str, Any]:
+        """An org admin, an org, a public space with a topic, and a participant."""
+        admin = await self.user("Admin")
+        org = await self.org(admin)
+        space = await self.space(admin, org["id"])
+        topic = await self.topic(admin, space["id"])
+        citizen = await self.user("Citizen")
+        return {"admin": admin, "org": org, "space": space, "topic": topic, "citizen": citizen}

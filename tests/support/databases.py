@@ -1,0 +1,75 @@
+"""Test databases: a migrated SQLite template copied per test, and one migrated
+PostgreSQL database per test session, truncated between tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from cps.storage.migrations import upgrade
+
+PG_ADMIN_URL = os.environ.get("CPS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def pg_url_for(name: str) -> str:
+    base = _dsn(PG_ADMIN_URL).rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+async def create_pg_database(prefix: str = "cps_test") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(_dsn(PG_ADMIN_URL))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return pg_url_for(name)
+
+
+async def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(_dsn(PG_ADMIN_URL))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def truncate_pg(url: str) -> None:
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ]
+        if tables:
+            await conn.execute(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+    finally:
+        await conn.close()
+
+
+def sqlite_template(folder: Path) -> Path:
+    path = folder / "template.db"
+    if not path.exists():
+        asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+def sqlite_copy(template: Path, folder: Path) -> str:
+    target = folder / f"cps-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(template, target)
+    return f"sqlite+aiosqlite:///{target}"
