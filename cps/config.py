@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 DEFAULT_DB_FILE = "cps.db"
-SECRET_FILE = ".cps-secret"
+SECRET_FILE = ".cps-secret"  # noqa: S105 - a file name, not a secret
 
 
 class ConfigError(Exception):
@@ -141,7 +141,9 @@ def _secret_key(raw: str | None, database_url: str) -> str:
     return key
 
 
-def load_settings(environ: Mapping[str, str] | None = None, workdir: Path | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, workdir: Path | None = None
+) -> Settings:
     """Read settings from `environ` (default: `.env` then the process environment)."""
     workdir = workdir or Path.cwd()
     if environ is None:

@@ -110,7 +110,7 @@ async def on_http_exception(_: Request, exc: Exception) -> Response:
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404:
         message = "Nothing is here."
-    return error_response(exc.status_code, code, message, exc.headers)
+    return error_response(exc.status_code, code, message, dict(exc.headers or {}))
 
 
 async def on_body_too_large(_: Request, __: Exception) -> Response:

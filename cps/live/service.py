@@ -1,37 +1,143 @@
-"""Placeholder wiring replaced by the live layer (issue 3)."""
+"""The live layer of one process: the hub, its sockets, presence, retention."""
 
 from __future__ import annotations
 
-from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket
+import asyncio
+import logging
+from typing import Any
 
+from prometheus_client import Gauge
+from starlette.routing import WebSocketRoute
+
+from cps.broker import Hub, make_hub
 from cps.config import Settings
+from cps.live.connection import CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, Connection
+from cps.live.endpoint import websocket_endpoint
+from cps.live.presence import Presence
+from cps.services import channels
 from cps.services.context import Context
-from cps.services.events import EventRecord
+from cps.services.errors import DomainError
 from cps.storage.database import Database
 
+log = logging.getLogger("cps.live")
 
-class _Sink:
-    async def publish(self, event: EventRecord) -> None:
-        return None
+CONNECTED = Gauge("cps_websocket_connections", "Open WebSocket connections in this process")
+PRUNE_EVERY = 3600.0
 
 
 class LiveService:
     def __init__(self, settings: Settings, db: Database) -> None:
-        self.sink = _Sink()
+        self.settings = settings
+        self.db = db
+        self.hub: Hub = make_hub(settings.redis_url, self._fill_gap)
+        self.sink = self.hub
+        self.presence = Presence(self.hub, self._send_presence)
+        self.connections: set[Connection] = set()
+        self._ctx: Context | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        CONNECTED.set_function(lambda: len(self.connections))
 
-    async def start(self, ctx: Context) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def broker_ready(self) -> bool:
-        return True
+    @property
+    def ctx(self) -> Context:
+        assert self._ctx is not None, "LiveService.start() was not called"
+        return self._ctx
 
     @staticmethod
     def route() -> WebSocketRoute:
-        async def ws(websocket: WebSocket) -> None:
-            await websocket.close()
+        return WebSocketRoute("/ws", websocket_endpoint)
 
-        return WebSocketRoute("/ws", ws)
+    async def start(self, ctx: Context) -> None:
+        self._ctx = ctx
+        await self.hub.start()
+        await self.presence.start()
+        self._spawn(self._prune_forever())
+
+    async def stop(self) -> None:
+        for conn in list(self.connections):
+            conn.close(CLOSE_GOING_AWAY, "server shutting down")
+        if self.connections:
+            await asyncio.wait(
+                [asyncio.ensure_future(c.closed.wait()) for c in self.connections], timeout=5
+            )
+        for task in self._tasks:
+            task.cancel()
+        await self.presence.stop()
+        await self.hub.stop()
+
+    async def broker_ready(self) -> bool:
+        return self.hub.broker.healthy and await self.hub.broker.ping()
+
+    # Subscriptions.
+
+    async def unfollow(self, conn: Connection, channel: str, *, by_client: bool) -> None:
+        sub = conn.subscriptions.get(channel)
+        if sub is None:
+            return
+        if channel.startswith("topic:") and sub.by_client:
+            await self.presence.leave(channel, id(conn))
+        if by_client and channel == conn.user_channel:
+            sub.by_client = False  # keep following it for control events
+            return
+        del conn.subscriptions[channel]
+        await self.hub.unsubscribe(channel, conn)
+
+    async def forget(self, conn: Connection) -> None:
+        """A socket went away: drop everything it followed."""
+        for channel in list(conn.subscriptions):
+            await self.unfollow(conn, channel, by_client=False)
+
+    # Control events on a user's own channel.
+
+    def on_control(self, conn: Connection, frame: dict[str, Any]) -> None:
+        name = frame.get("name")
+        data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+        assert isinstance(data, dict)
+        if name == "session.revoked" and conn.actor is not None:
+            if data.get("token_id") == conn.actor.token_id:
+                conn.close(CLOSE_SIGNED_OUT, "signed out")
+        elif name == "access.changed" and isinstance(data.get("space_id"), int):
+            self._spawn(self._recheck(conn, data["space_id"]))
+
+    async def _recheck(self, conn: Connection, space_id: int) -> None:
+        """End the subscriptions the user may no longer follow in a space."""
+        for channel, sub in list(conn.subscriptions.items()):
+            if sub.space_id != space_id or not sub.by_client:
+                continue
+            try:
+                await channels.authorize(self.ctx, conn.actor, channels.parse(channel))
+            except DomainError:
+                await self.unfollow(conn, channel, by_client=True)
+                conn.send({"type": "error", "code": "subscription_ended", "channel": channel,
+                           "message": "You may no longer follow this channel."})
+                log.info("subscription ended", extra={"channel": channel})
+
+    # Hub callbacks.
+
+    async def _fill_gap(self, channel: str, after: int, up_to: int | None) -> list[tuple[int, str]]:
+        return await channels.stored(self.ctx, channel, after, up_to)
+
+    def _send_presence(self, channel: str, text: str) -> None:
+        for conn in self.connections:
+            sub = conn.subscriptions.get(channel)
+            if sub is not None and sub.by_client and sub.live:
+                conn.enqueue(text)
+
+    # Background work.
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _prune_forever(self) -> None:
+        while True:
+            try:
+                removed = await channels.prune(self.ctx)
+                if removed:
+                    log.info("expired events pruned", extra={"removed": removed})
+            except Exception:
+                log.exception("pruning events failed")
+            await asyncio.sleep(PRUNE_EVERY)
+
+
+

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Label, Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Actor
 from cps.services.errors import Forbidden, NotFound, NotSignedIn
 from cps.storage.models import (
-    Organization,
     OrgAdmin,
+    Organization,
     Post,
     Space,
     SpaceMember,
@@ -69,7 +69,7 @@ class SpaceAccess:
         return actor
 
 
-def _role_columns(actor: Actor | None) -> tuple[object, object, object]:
+def _role_columns(actor: Actor | None) -> tuple[Label[bool], Label[bool], Label[bool]]:
     uid = actor.id if actor else -1
     return (
         exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == uid).label("adm"),
@@ -89,8 +89,8 @@ def _access(row: tuple[object, ...], actor: Actor | None) -> SpaceAccess:
     return access
 
 
-def _space_query(actor: Actor | None) -> Select[tuple[Space, Organization, bool, bool, bool]]:
-    return select(Space, Organization, *_role_columns(actor)).join(  # type: ignore[call-overload,no-any-return]
+def _space_query(actor: Actor | None) -> Select[Space, Organization, bool, bool, bool]:
+    return select(Space, Organization, *_role_columns(actor)).join(
         Organization, Organization.id == Space.org_id
     )
 

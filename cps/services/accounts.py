@@ -6,13 +6,14 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from cps.services import events
 from cps.services.context import Actor, Context
-from cps.services.errors import Conflict, NotSignedIn, RateLimited
+from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
 from cps.services.views import UserView
 from cps.storage.models import AuthToken, User
 from cps.storage.types import utcnow
@@ -20,6 +21,7 @@ from cps.storage.types import utcnow
 log = logging.getLogger("cps.accounts")
 
 FAILED_LOGIN = "Wrong email or password."
+EMAIL_MAX = 254  # the column's length
 
 
 def hash_token(token: str) -> str:
@@ -55,11 +57,15 @@ def normalize_email(email: str) -> str:
 async def register(
     ctx: Context, *, email: str, password: str, display_name: str, stakeholder_type: str
 ) -> UserView:
+    email = normalize_email(email)
+    if len(email) > EMAIL_MAX:
+        # Lowercasing can lengthen an address ("İ" becomes two characters).
+        raise Invalid({"email": f"At most {EMAIL_MAX} characters."})
     password_hash = await ctx.passwords.hash(password)
     try:
         async with ctx.db.write() as tx:
             user = User(
-                email=normalize_email(email),
+                email=email,
                 password_hash=password_hash,
                 display_name=display_name.strip(),
                 stakeholder_type=stakeholder_type,
@@ -95,9 +101,9 @@ async def login(ctx: Context, *, email: str, password: str, client: str) -> Sess
         log.info("sign-in refused", extra={"client": client})
         raise NotSignedIn(FAILED_LOGIN, code="invalid_credentials")
     ctx.throttle.reset(_throttle_keys(email, client)[0])
-    new_hash = (
-        await ctx.passwords.hash(password) if ctx.passwords.needs_rehash(user.password_hash) else None
-    )
+    new_hash = None
+    if ctx.passwords.needs_rehash(user.password_hash):
+        new_hash = await ctx.passwords.hash(password)
     token = secrets.token_urlsafe(32)
     async with ctx.db.write() as tx:
         if new_hash is not None:
@@ -114,15 +120,21 @@ async def authenticate(ctx: Context, token: str) -> Actor | None:
     """The actor behind a bearer token or session cookie, or None if it is not valid."""
     digest = hash_token(token)
     async with ctx.db.read() as session:
-        user = await session.scalar(
-            select(User)
-            .join(AuthToken, AuthToken.user_id == User.id)
-            .where(AuthToken.token_hash == digest, AuthToken.revoked_at.is_(None))
-        )
-    return _actor(user, digest) if user else None
+        row = (
+            await session.execute(
+                select(User, AuthToken.id)
+                .join(AuthToken, AuthToken.user_id == User.id)
+                .where(AuthToken.token_hash == digest, AuthToken.revoked_at.is_(None))
+            )
+        ).first()
+    if row is None:
+        return None
+    user, token_id = row
+    return replace(_actor(user, digest), token_id=token_id)
 
 
 async def logout(ctx: Context, actor: Actor) -> None:
+    """Revoke the token or cookie in use; live connections using it are closed."""
     if actor.token_hash is None:
         return
     async with ctx.db.write() as tx:
@@ -130,6 +142,9 @@ async def logout(ctx: Context, actor: Actor) -> None:
             update(AuthToken)
             .where(AuthToken.token_hash == actor.token_hash)
             .values(revoked_at=utcnow())
+        )
+        await events.record(
+            tx, ctx.events, f"user:{actor.id}", "session.revoked", {"token_id": actor.token_id}
         )
     log.info("signed out", extra={"user_id": actor.id})
 

@@ -29,3 +29,4 @@ class Actor:
     stakeholder_type: str
     is_platform_admin: bool
     token_hash: str | None = None
+    token_id: int | None = None

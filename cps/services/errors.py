@@ -36,7 +36,9 @@ class Invalid(DomainError):
 
     code = "invalid"
 
-    def __init__(self, fields: Mapping[str, str], message: str = "Some fields are invalid.") -> None:
+    def __init__(
+        self, fields: Mapping[str, str], message: str = "Some fields are invalid."
+    ) -> None:
         super().__init__(message)
         self.fields = dict(fields)
 
@@ -52,7 +54,9 @@ class TierRequired(DomainError):
 class QuotaExceeded(DomainError):
     code = "quota_exceeded"
 
-    def __init__(self, message: str, *, quota: str, limit: int, usage: int, required_tier: str | None) -> None:
+    def __init__(
+        self, message: str, *, quota: str, limit: int, usage: int, required_tier: str | None
+    ) -> None:
         super().__init__(message)
         self.quota = quota
         self.limit = limit

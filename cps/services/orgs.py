@@ -11,7 +11,7 @@ from cps.services import tiers
 from cps.services.context import Actor, Context
 from cps.services.errors import NotFound
 from cps.services.views import OrgView
-from cps.storage.models import Organization, OrgAdmin, Space, SpaceModerator
+from cps.storage.models import OrgAdmin, Organization, Space, SpaceModerator
 
 log = logging.getLogger("cps.orgs")
 

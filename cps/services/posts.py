@@ -211,7 +211,12 @@ async def list_posts(
                     mine[post_id].append(kind)
     items = [
         post_view(
-            p, u, viewer=actor, moderator=access.can_moderate, reactions=counts[p.id], mine=mine[p.id]
+            p,
+            u,
+            viewer=actor,
+            moderator=access.can_moderate,
+            reactions=counts[p.id],
+            mine=mine[p.id],
         )
         for p, u in page
     ]

@@ -8,15 +8,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cps.services import tiers
+from cps.services import events, tiers
 from cps.services.access import SpaceAccess, space_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.orgs import is_org_admin
 from cps.services.views import Author, MemberView, SpaceView
+from cps.storage.database import Transaction
 from cps.storage.models import (
-    Organization,
     OrgAdmin,
+    Organization,
     Space,
     SpaceMember,
     SpaceModerator,
@@ -115,6 +116,11 @@ async def list_spaces(ctx: Context, actor: Actor | None, org_id: int) -> list[Sp
     return views
 
 
+async def _access_changed(tx: Transaction, ctx: Context, user_id: int, space_id: int) -> None:
+    """Tell the user's live connections to re-check what they follow in the space."""
+    await events.record(tx, ctx.events, f"user:{user_id}", "access.changed", {"space_id": space_id})
+
+
 async def _require_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
@@ -155,6 +161,7 @@ async def remove_moderator(ctx: Context, actor: Actor, space_id: int, user_id: i
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             raise NotFound("This user is not a moderator of this space.")
+        await _access_changed(tx, ctx, user_id, space_id)
     log.info("moderator removed", extra={"space_id": space_id, "user_id": user_id})
 
 
@@ -192,11 +199,15 @@ async def remove_member(ctx: Context, actor: Actor, space_id: int, user_id: int)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             raise NotFound("This user is not a member of this space.")
+        await _access_changed(tx, ctx, user_id, space_id)
     log.info("member removed", extra={"space_id": space_id, "user_id": user_id})
 
 
 async def _people(
-    ctx: Context, actor: Actor | None, space_id: int, model: type[SpaceModerator] | type[SpaceMember]
+    ctx: Context,
+    actor: Actor | None,
+    space_id: int,
+    model: type[SpaceModerator] | type[SpaceMember],
 ) -> list[MemberView]:
     async with ctx.db.read() as session:
         await space_access(session, actor, space_id)

@@ -1,7 +1,12 @@
 """The entitlement table: the one place that knows what each tier allows.
 
 Every gated action asks `require` or `check_quota`; nothing else compares
-tier names. The numbers are the product's price list (docs/product.md).
+tier names (`is_upgrade` orders them for the upgrade flow). The numbers are
+the product's price list (docs/product.md).
+
+Entitlements are never cached: every call reads the organization's row (its
+`tier` column) in the same transaction as the action it gates, so a tier
+change is in force for every process from the next request on.
 """
 
 from __future__ import annotations
@@ -45,6 +50,52 @@ _LABELS: Final = {
     "public_spaces": "public spaces",
     "moderators_per_space": "moderators per space",
 }
+
+
+# State-changing endpoints reviewed as needing no capability, as (method, path)
+# pairs of their declarations. A test fails if a POST/PATCH/PUT/DELETE endpoint
+# declares "none" without being listed here, so a new one cannot slip through
+# ungated by accident. Quota-gated endpoints are listed too: a quota is checked
+# in the service, the declaration names only a capability.
+EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
+    {
+        # accounts
+        ("POST", "/auth/register"),
+        ("POST", "/auth/login"),
+        ("POST", "/auth/logout"),
+        # organizations and the tier flow itself
+        ("POST", "/orgs"),
+        ("POST", "/orgs/{org_id:int}/upgrade-requests"),
+        ("POST", "/admin/upgrade-requests/{request_id:int}/approve"),
+        ("POST", "/admin/upgrade-requests/{request_id:int}/reject"),
+        ("POST", "/admin/orgs/{org_id:int}/tier"),
+        # spaces (moderators count against the moderators_per_space quota)
+        ("POST", "/spaces/{space_id:int}/moderators"),
+        ("DELETE", "/spaces/{space_id:int}/moderators/{user_id:int}"),
+        ("POST", "/spaces/{space_id:int}/members"),
+        ("DELETE", "/spaces/{space_id:int}/members/{user_id:int}"),
+        # discussions: every tier has them
+        ("POST", "/spaces/{space_id:int}/topics"),
+        ("PATCH", "/topics/{topic_id:int}"),
+        ("POST", "/topics/{topic_id:int}/posts"),
+        ("PATCH", "/posts/{post_id:int}"),
+        ("DELETE", "/posts/{post_id:int}"),
+        ("POST", "/posts/{post_id:int}/reactions"),
+        ("DELETE", "/posts/{post_id:int}/reactions/{kind:str}"),
+        ("POST", "/posts/{post_id:int}/flags"),
+        ("POST", "/posts/{post_id:int}/hide"),
+        ("POST", "/posts/{post_id:int}/restore"),
+    }
+)
+
+
+def is_tier(name: str) -> bool:
+    return name in TIERS
+
+
+def is_upgrade(current: str, requested: str) -> bool:
+    """Whether `requested` is a higher tier than `current`."""
+    return TIERS.index(requested) > TIERS.index(current)
 
 
 def allows(tier: str, capability: str) -> bool:

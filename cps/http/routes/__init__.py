@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cps.http.api import Endpoint
-from cps.http.routes import accounts, orgs, posts, spaces, topics
+from cps.http.routes import accounts, orgs, posts, spaces, topics, upgrades
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -13,4 +13,5 @@ def all_endpoints() -> list[Endpoint]:
         *spaces.endpoints(),
         *topics.endpoints(),
         *posts.endpoints(),
+        *upgrades.endpoints(),
     ]

@@ -1,0 +1,235 @@
+"""/ws: the handshake checks, then one frame at a time from the client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket
+
+from cps.http import auth
+from cps.live.connection import (
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    Connection,
+    Subscription,
+)
+from cps.services import accounts, channels
+from cps.services.context import Actor, Context
+from cps.services.errors import DomainError, Forbidden, Invalid, NotFound, NotSignedIn
+
+if TYPE_CHECKING:
+    from cps.live.service import LiveService
+
+log = logging.getLogger("cps.live")
+
+FRAMES_PER_SECOND = 20.0
+FRAME_BURST = 60.0
+MAX_SUBSCRIPTIONS = 200
+
+
+class FrameBudget:
+    """A token bucket against frame floods from one socket."""
+
+    def __init__(self, rate: float = FRAMES_PER_SECOND, burst: float = FRAME_BURST) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+        self.strikes = 0
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        self.strikes += 1
+        return False
+
+
+async def _credentials(ctx: Context, websocket: WebSocket) -> Actor | None:
+    """Bearer header, ?token= or the session cookie; anything invalid is anonymous."""
+    token = auth.bearer(websocket.headers, websocket.query_params) or websocket.cookies.get(
+        auth.SESSION_COOKIE
+    )
+    if not token:
+        return None
+    return await accounts.authenticate(ctx, token)
+
+
+def _error(code: str, message: str, channel: str | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if channel is not None:
+        frame["channel"] = channel
+    return frame
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    ctx: Context = websocket.state.ctx
+    live: LiveService = websocket.state.live
+    origin = websocket.headers.get("origin")
+    if origin is not None and not auth.origin_allowed(
+        ctx, origin, websocket.url.scheme, websocket.headers
+    ):
+        log.info("websocket refused: foreign origin", extra={"origin": origin})
+        await websocket.close(code=CLOSE_POLICY)  # before accept: answered with 403
+        return
+    actor = await _credentials(ctx, websocket)
+    await websocket.accept()
+    conn = Connection(websocket, actor, limit=ctx.settings.ws_send_queue_bytes,
+                      on_control=live.on_control)
+    conn.writer = asyncio.create_task(conn.write())
+    live.connections.add(conn)
+    try:
+        if conn.user_channel is not None:
+            await _follow(live, conn, conn.user_channel, None, since=None, by_client=False)
+        await _read_frames(ctx, live, conn)
+    finally:
+        live.connections.discard(conn)
+        await live.forget(conn)
+        if conn.writer is not None:
+            conn.writer.cancel()
+
+
+async def _read_frames(ctx: Context, live: LiveService, conn: Connection) -> None:
+    websocket = conn.websocket
+    budget = FrameBudget()
+    max_frame = ctx.settings.ws_max_frame_bytes
+    while not conn.closed.is_set():
+        receive = asyncio.ensure_future(websocket.receive())
+        closed = asyncio.ensure_future(conn.closed.wait())
+        done, _ = await asyncio.wait({receive, closed}, return_when=asyncio.FIRST_COMPLETED)
+        if receive not in done:
+            receive.cancel()
+            return
+        closed.cancel()
+        message = receive.result()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None and message.get("bytes") is not None:
+            raw = message["bytes"].decode("utf-8", "replace")
+        if raw is None:
+            continue
+        if len(raw) > max_frame:
+            conn.close(CLOSE_TOO_BIG, "frame too large")
+            return
+        if not budget.take():
+            if budget.strikes > 3 * FRAME_BURST:
+                conn.close(CLOSE_POLICY, "too many frames")
+                return
+            conn.send(_error("rate_limited", "Too many frames; slow down."))
+            continue
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            conn.send(_error("malformed_frame", "Frames are JSON objects."))
+            continue
+        if not isinstance(frame, dict):
+            conn.send(_error("malformed_frame", "Frames are JSON objects."))
+            continue
+        await _dispatch(ctx, live, conn, frame)
+
+
+async def _dispatch(
+    ctx: Context, live: LiveService, conn: Connection, frame: dict[str, Any]
+) -> None:
+    kind = frame.get("type")
+    if kind == "ping":
+        conn.send({"type": "pong"})
+        return
+    if kind not in {"subscribe", "unsubscribe", "typing"}:
+        conn.send(_error("unknown_type", f"Unknown frame type {kind!r}."))
+        return
+    raw_channel = frame.get("channel")
+    try:
+        name = channels.parse(raw_channel)
+    except Invalid:
+        conn.send(_error("unknown_channel", "Channels are space:{id}, topic:{id} or user:{id}.",
+                         raw_channel if isinstance(raw_channel, str) else None))
+        return
+    channel = str(name)
+    if kind == "unsubscribe":
+        await live.unfollow(conn, channel, by_client=True)
+        conn.send({"type": "unsubscribed", "channel": channel})
+        return
+    if kind == "typing":
+        sub = conn.subscriptions.get(channel)
+        if name.kind != "topic" or sub is None or not sub.by_client or conn.actor is None:
+            conn.send(_error("not_subscribed",
+                             "Sign in and subscribe to the topic before typing.", channel))
+            return
+        await live.presence.typing(channel, (conn.actor.id, conn.actor.display_name))
+        return
+    since = frame.get("since")
+    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+        conn.send(_error("invalid_since", "since is a sequence number (0 or more).", channel))
+        return
+    if len(conn.subscriptions) >= MAX_SUBSCRIPTIONS and channel not in conn.subscriptions:
+        conn.send(_error("too_many_subscriptions", "Too many channels on one socket.", channel))
+        return
+    try:
+        space_id = await channels.authorize(ctx, conn.actor, name)
+    except (NotFound, Forbidden, NotSignedIn) as exc:
+        code = "forbidden" if isinstance(exc, Forbidden) else "not_found"
+        conn.send(_error(code, exc.message, channel))
+        return
+    except DomainError as exc:
+        conn.send(_error(exc.code, exc.message, channel))
+        return
+    await _follow(live, conn, channel, space_id, since=since, by_client=True)
+
+
+async def _follow(
+    live: LiveService,
+    conn: Connection,
+    channel: str,
+    space_id: int | None,
+    *,
+    since: int | None,
+    by_client: bool,
+) -> None:
+    """Subscribe, then hand over from stored to live events without a gap or a duplicate."""
+    existing = conn.subscriptions.get(channel)
+    if existing is not None and existing.by_client:
+        await live.unfollow(conn, channel, by_client=True)
+        existing = conn.subscriptions.get(channel)
+    if existing is not None:  # the internal user-channel subscription becomes the client's
+        existing.by_client = True
+        existing.live = False
+        sub = existing
+    else:
+        sub = Subscription(channel, space_id, by_client)
+        conn.subscriptions[channel] = sub
+        await live.hub.subscribe(channel, conn)
+    stored_last = await channels.last_seq(live.ctx, channel)
+    start = live.hub.prime(channel, stored_last)
+    if not by_client:
+        sub.last = start
+        sub.live = True
+        return
+    conn.send({"type": "subscribed", "channel": channel, "seq": start})
+    resume_from = start
+    if since is not None and since < start:
+        if await channels.can_resume(live.ctx, channel, since, start):
+            for _, text in await channels.stored(live.ctx, channel, since, start):
+                conn.enqueue(text)
+        else:
+            conn.send({"type": "reset", "channel": channel})
+    elif since is not None and since > start:
+        if since > stored_last:
+            # The client knows of events this database never had: start over.
+            conn.send({"type": "reset", "channel": channel})
+        else:
+            # This process is a little behind the one the client came from.
+            resume_from = since
+    conn.go_live(sub, resume_from)
+    if channel.startswith("topic:"):
+        person = (conn.actor.id, conn.actor.display_name) if conn.actor else None
+        await live.presence.join(channel, id(conn), person)
+

@@ -1,0 +1,220 @@
+"""Who is in a topic and who is typing, across processes, with no seq.
+
+Each process knows its own sockets. It announces its share of a topic
+(`presence_sync`, ephemeral, on the topic's channel) whenever that share
+changes and every `HEARTBEAT` seconds; every process merges the shares it
+hears and forgets one that has not been refreshed for `EXPIRY` seconds, so a
+process that dies drops out by itself. Local sockets get a `presence` frame
+when the merged view changes, at most every `THROTTLE` seconds per topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cps.broker.hub import Hub, encode_frame
+
+log = logging.getLogger("cps.live.presence")
+
+HEARTBEAT = 10.0
+EXPIRY = 3 * HEARTBEAT
+TYPING_FOR = 6.0
+TYPING_EVERY = 2.0
+THROTTLE = 0.25
+
+Person = tuple[int, str]  # user id, display name
+
+
+@dataclass
+class _Share:
+    users: dict[int, str]
+    typing: dict[int, str]
+    anonymous: int
+    seen: float
+
+
+@dataclass
+class _Topic:
+    # This process's sockets: socket key -> person (None for anonymous).
+    local: dict[int, Person | None] = field(default_factory=dict)
+    typing: dict[int, tuple[str, float]] = field(default_factory=dict)  # user -> (name, until)
+    shares: dict[str, _Share] = field(default_factory=dict)  # process id -> its share
+    last_frame: str = ""
+    flush: asyncio.TimerHandle | None = None
+
+
+class Presence:
+    """A hub subscriber for every topic channel that has local sockets."""
+
+    def __init__(self, hub: Hub, send_local: Callable[[str, str], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._hub = hub
+        self._send_local = send_local
+        self._clock = clock
+        self.process = uuid.uuid4().hex[:12]
+        self._topics: dict[str, _Topic] = {}
+        self._typing_sent: dict[tuple[str, int], float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._heartbeat())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        for channel, topic in list(self._topics.items()):
+            topic.local.clear()
+            topic.typing.clear()
+            await self._announce(channel)
+
+    # Local sockets.
+
+    async def join(self, channel: str, key: int, person: Person | None) -> None:
+        topic = self._topics.get(channel)
+        if topic is None:
+            topic = self._topics[channel] = _Topic()
+            await self._hub.subscribe(channel, self)
+        topic.local[key] = person
+        await self._announce(channel)
+        self._schedule(channel, topic, force=True)
+
+    async def leave(self, channel: str, key: int) -> None:
+        topic = self._topics.get(channel)
+        if topic is None:
+            return
+        topic.local.pop(key, None)
+        person_ids = {p[0] for p in topic.local.values() if p}
+        for uid in [u for u in topic.typing if u not in person_ids]:
+            del topic.typing[uid]
+        await self._announce(channel)
+        if not topic.local:
+            await self._hub.unsubscribe(channel, self)
+            if topic.flush is not None:
+                topic.flush.cancel()
+            del self._topics[channel]
+
+    async def typing(self, channel: str, person: Person) -> bool:
+        """Mark `person` typing; answers False when throttled."""
+        topic = self._topics.get(channel)
+        if topic is None:
+            return False
+        now = self._clock()
+        if now - self._typing_sent.get((channel, person[0]), -1e9) < TYPING_EVERY:
+            return False
+        self._typing_sent[(channel, person[0])] = now
+        topic.typing[person[0]] = (person[1], now + TYPING_FOR)
+        await self._announce(channel)
+        return True
+
+    # Hub subscriber.
+
+    def deliver(self, channel: str, seq: int, text: str) -> None:
+        return None
+
+    def deliver_ephemeral(self, channel: str, text: str) -> None:
+        topic = self._topics.get(channel)
+        if topic is None or not text.startswith('{"type":"presence_sync"'):
+            return
+        try:
+            frame = json.loads(text)
+            share = _Share(
+                users={int(k): str(v) for k, v in frame["users"].items()},
+                typing={int(k): str(v) for k, v in frame["typing"].items()},
+                anonymous=int(frame["anonymous"]),
+                seen=self._clock(),
+            )
+            process = str(frame["process"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("malformed presence frame", extra={"channel": channel})
+            return
+        if not share.users and not share.typing and not share.anonymous:
+            topic.shares.pop(process, None)
+        else:
+            topic.shares[process] = share
+        self._schedule(channel, topic)
+
+    # Internals.
+
+    def _local_share(self, topic: _Topic) -> dict[str, Any]:
+        now = self._clock()
+        users = {p[0]: p[1] for p in topic.local.values() if p}
+        typing = {u: name for u, (name, until) in topic.typing.items() if until > now}
+        anonymous = sum(1 for p in topic.local.values() if p is None)
+        return {"users": users, "typing": typing, "anonymous": anonymous}
+
+    async def _announce(self, channel: str) -> None:
+        topic = self._topics.get(channel)
+        if topic is None:
+            return
+        share = self._local_share(topic)
+        frame = {"type": "presence_sync", "channel": channel, "process": self.process, **share}
+        try:
+            await self._hub.publish_ephemeral(channel, frame)
+        except Exception:
+            log.exception("presence publish failed", extra={"channel": channel})
+        self._schedule(channel, topic)
+
+    def _schedule(self, channel: str, topic: _Topic, force: bool = False) -> None:
+        if force:
+            topic.last_frame = ""
+        if topic.flush is None:
+            topic.flush = asyncio.get_running_loop().call_later(
+                THROTTLE, self._flush, channel, topic
+            )
+
+    def _merged(self, channel: str, topic: _Topic) -> tuple[str, bool]:
+        """The presence frame for local sockets, and whether someone is typing."""
+        now = self._clock()
+        users: dict[int, str] = {}
+        typing: dict[int, str] = {}
+        anonymous = 0
+        for process, share in list(topic.shares.items()):
+            if process == self.process:
+                continue
+            if now - share.seen > EXPIRY:
+                del topic.shares[process]
+                continue
+            users.update(share.users)
+            anonymous += share.anonymous
+            if now - share.seen < TYPING_FOR:
+                typing.update(share.typing)
+        local = self._local_share(topic)
+        users.update(local["users"])
+        typing.update(local["typing"])
+        anonymous += local["anonymous"]
+        for uid, (_, until) in list(topic.typing.items()):
+            if until <= now:
+                del topic.typing[uid]
+        text = encode_frame({
+            "type": "presence",
+            "channel": channel,
+            "users": [{"id": u, "display_name": n} for u, n in sorted(users.items())],
+            "typing": [{"id": u, "display_name": n} for u, n in sorted(typing.items())],
+            "anonymous": anonymous,
+        })
+        return text, bool(typing)
+
+    def _flush(self, channel: str, topic: _Topic) -> None:
+        topic.flush = None
+        if self._topics.get(channel) is not topic:
+            return
+        text, someone_typing = self._merged(channel, topic)
+        if text != topic.last_frame:
+            topic.last_frame = text
+            self._send_local(channel, text)
+        if someone_typing:
+            # Typing expires by itself: look again when it may have.
+            self._schedule(channel, topic)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            for channel in list(self._topics):
+                await self._announce(channel)

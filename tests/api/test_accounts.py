@@ -1,0 +1,279 @@
+"""Accounts: register, login, logout, /me, password hashing and login throttling."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher, Type
+from argon2 import extract_parameters
+from sqlalchemy import select, update
+
+from cps.config import PRODUCTION_PASSWORDS, TEST_PASSWORDS, load_settings
+from cps.storage.models import AuthToken, User
+from tests.api.helpers import assert_error
+
+pytestmark = pytest.mark.anyio
+
+PASSWORD = "correct horse battery"
+
+
+def creds(email: str, password: str = PASSWORD, **extra: str) -> dict[str, str]:
+    return {"email": email, "password": password, "display_name": "Ana", **extra}
+
+
+async def register(http, email: str, **extra: str):
+    return await http.post("/api/v1/auth/register", json=creds(email, **extra))
+
+
+async def login(http, email: str, password: str = PASSWORD):
+    return await http.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+async def test_register_answers_201_with_the_user_and_no_secret(http):
+    r = await register(http, "Ana@Example.org")
+    assert r.status_code == 201, r.text
+    user = r.json()["user"]
+    assert user["email"] == "ana@example.org"
+    assert user["display_name"] == "Ana"
+    assert user["stakeholder_type"] == "citizen"
+    assert isinstance(user["id"], int)
+    assert "password" not in r.text and "argon2" not in r.text
+
+
+@pytest.mark.parametrize(
+    "kind", ["citizen", "business", "civil_society", "academia", "government"]
+)
+async def test_register_accepts_every_stakeholder_type(http, kind):
+    r = await register(http, f"{kind}@example.org", stakeholder_type=kind)
+    assert r.status_code == 201, r.text
+    assert r.json()["user"]["stakeholder_type"] == kind
+
+
+async def test_register_refuses_an_unknown_stakeholder_type(http):
+    error = assert_error(await register(http, "x@example.org", stakeholder_type="alien"), 422)
+    assert "stakeholder_type" in error["fields"]
+
+
+async def test_register_with_a_taken_email_is_409_whatever_its_case(http):
+    assert (await register(http, "taken@example.org")).status_code == 201
+    assert_error(await register(http, "TAKEN@example.org "), 409, "email_taken")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"password": PASSWORD, "display_name": "Ana"}, "email"),
+        ({"email": "not-an-email", "password": PASSWORD, "display_name": "Ana"}, "email"),
+        ({"email": "a@example.org", "password": "short", "display_name": "Ana"}, "password"),
+        ({"email": "a@example.org", "password": PASSWORD, "display_name": "   "}, "display_name"),
+        ({"email": "a@example.org", "password": 12345678, "display_name": "Ana"}, "password"),
+        ({"email": "a@example.org", "password": PASSWORD, "display_name": "x" * 81},
+         "display_name"),
+        ({"email": "a@" + "b" * 250 + ".org", "password": PASSWORD, "display_name": "A"},
+         "email"),
+    ],
+)
+async def test_register_bad_fields_are_422_naming_the_field(http, payload, field):
+    error = assert_error(await http.post("/api/v1/auth/register", json=payload), 422)
+    assert field in error["fields"]
+
+
+async def test_an_email_longer_than_the_column_once_lowercased_is_422(http):
+    # "İ" lowercases to two characters: 254 before, 255 after.
+    email = "İ" + "a" * 241 + "@example.org"
+    assert len(email) == 254
+    error = assert_error(await register(http, email), 422)
+    assert "email" in error["fields"]
+
+
+async def test_login_answers_the_user_a_token_and_session_cookies(http):
+    await register(http, "ana@example.org")
+    r = await login(http, "ana@example.org")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["user"]["email"] == "ana@example.org"
+    assert isinstance(body["token"], str) and len(body["token"]) >= 32
+    cookies = r.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("cps_session="))
+    assert "HttpOnly" in session
+    assert "SameSite=lax" in session or "SameSite=Lax" in session
+    assert "Secure" not in session  # plain http here
+    assert session.split(";")[0] == f"cps_session={body['token']}"
+    csrf = next(c for c in cookies if c.startswith("cps_csrf="))
+    assert csrf.split(";")[0] == f"cps_csrf={body['csrf_token']}"
+    assert "HttpOnly" not in csrf  # the page's script reads it
+
+
+async def test_session_cookie_is_secure_over_https(client_for):
+    async with client_for(base_url="https://testserver") as https:
+        await register(https, "ana@example.org")
+        r = await login(https, "ana@example.org")
+    assert r.status_code == 200, r.text
+    for cookie in r.headers.get_list("set-cookie"):
+        assert "Secure" in cookie, cookie
+        assert "SameSite=lax" in cookie.replace("Lax", "lax")
+
+
+async def test_the_token_is_stored_only_as_a_hash(http, ctx):
+    await register(http, "ana@example.org")
+    token = (await login(http, "ana@example.org")).json()["token"]
+    async with ctx.db.read() as session:
+        stored = (await session.scalars(select(AuthToken.token_hash))).all()
+    assert len(stored) == 1
+    assert stored[0] != token and token not in stored[0]
+
+
+async def test_me_answers_the_signed_in_user_with_bearer_or_cookie(http):
+    await register(http, "ana@example.org")
+    body = (await login(http, "ana@example.org")).json()
+    # The client kept the cookie: /me works with it alone.
+    r = await http.get("/api/v1/me")
+    assert r.status_code == 200 and r.json()["user"]["email"] == "ana@example.org"
+    http.cookies.clear()
+    r = await http.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert r.status_code == 200 and r.json()["user"]["id"] == body["user"]["id"]
+
+
+async def test_me_anonymous_is_401_and_a_bad_token_is_401(http):
+    assert_error(await http.get("/api/v1/me"), 401)
+    assert_error(
+        await http.get("/api/v1/me", headers={"Authorization": "Bearer nope"}), 401, "invalid_token"
+    )
+
+
+async def test_logout_revokes_the_token(http):
+    await register(http, "ana@example.org")
+    token = (await login(http, "ana@example.org")).json()["token"]
+    http.cookies.clear()
+    auth = {"Authorization": f"Bearer {token}"}
+    r = await http.post("/api/v1/auth/logout", headers=auth)
+    assert r.status_code == 204, r.text
+    assert_error(await http.get("/api/v1/me", headers=auth), 401)
+    assert_error(await http.post("/api/v1/auth/logout", headers=auth), 401)
+
+
+async def test_logout_with_the_cookie_clears_it_and_revokes_it(http):
+    await register(http, "ana@example.org")
+    body = (await login(http, "ana@example.org")).json()
+    old_cookie = http.cookies["cps_session"]
+    r = await http.post("/api/v1/auth/logout", headers={"X-CSRF-Token": body["csrf_token"]})
+    assert r.status_code == 204, r.text
+    cleared = [c for c in r.headers.get_list("set-cookie") if c.startswith("cps_session=")]
+    assert cleared and ('Max-Age=0' in cleared[0] or "expires=Thu, 01 Jan 1970" in cleared[0])
+    assert "cps_session" not in http.cookies
+    # The old cookie value no longer signs anyone in.
+    http.cookies.set("cps_session", old_cookie)
+    assert_error(await http.get("/api/v1/me"), 401)
+    http.cookies.clear()
+    assert_error(
+        await http.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"}), 401
+    )
+
+
+async def test_logout_anonymous_is_401(http):
+    assert_error(await http.post("/api/v1/auth/logout"), 401)
+
+
+async def test_logout_revokes_only_that_session(http):
+    await register(http, "ana@example.org")
+    first = (await login(http, "ana@example.org")).json()["token"]
+    second = (await login(http, "ana@example.org")).json()["token"]
+    http.cookies.clear()
+    await http.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {first}"})
+    r = await http.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"})
+    assert r.status_code == 200
+
+
+async def test_unknown_email_and_wrong_password_answer_the_same(http):
+    await register(http, "ana@example.org")
+    wrong = await login(http, "ana@example.org", "not the password")
+    unknown = await login(http, "nobody@example.org", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.json()["error"]["code"] == "invalid_credentials"
+    assert "set-cookie" not in wrong.headers and "set-cookie" not in unknown.headers
+
+
+@pytest.mark.parametrize(
+    "payload", [{}, {"email": "a@example.org"}, {"email": 5, "password": "x"}, {"password": []}]
+)
+async def test_login_bad_fields_are_422(http, payload):
+    assert_error(await http.post("/api/v1/auth/login", json=payload), 422)
+
+
+async def test_login_is_throttled_per_account_with_retry_after(http, client_for, ctx):
+    await register(http, "ana@example.org")
+    limit = ctx.settings.login_attempts_per_window
+    # Each attempt from a different address: only the per-account counter adds up.
+    for i in range(limit):
+        async with client_for(client=(f"10.1.0.{i + 1}", 1000)) as c:
+            assert (await login(c, "ana@example.org", "wrong password")).status_code == 401
+    async with client_for(client=("10.1.1.1", 1000)) as c:
+        r = await login(c, "ana@example.org")  # even the right password now waits
+    error = assert_error(r, 429, "rate_limited")
+    assert int(r.headers["Retry-After"]) >= 1
+    assert error["retry_after"] == int(r.headers["Retry-After"])
+    # Another account from the same address is not affected.
+    await register(http, "bo@example.org")
+    async with client_for(client=("10.1.1.1", 1000)) as c:
+        assert (await login(c, "bo@example.org")).status_code == 200
+
+
+async def test_login_is_throttled_per_client_address(http, client_for, ctx):
+    limit = ctx.settings.login_attempts_per_window
+    await register(http, "ana@example.org")
+    async with client_for(client=("10.2.0.1", 1000)) as c:
+        for i in range(limit):
+            assert (await login(c, f"guess{i}@example.org", "wrong password")).status_code == 401
+        r = await login(c, "ana@example.org")
+        assert_error(r, 429, "rate_limited")
+        assert int(r.headers["Retry-After"]) >= 1
+    async with client_for(client=("10.2.0.2", 1000)) as other:
+        assert (await login(other, "ana@example.org")).status_code == 200
+
+
+async def test_a_successful_login_resets_the_account_counter(http, client_for, ctx):
+    limit = ctx.settings.login_attempts_per_window
+    await register(http, "ana@example.org")
+    for round_ in range(2):
+        for i in range(limit - 1):
+            async with client_for(client=(f"10.3.{round_}.{i + 1}", 1)) as c:
+                assert (await login(c, "ana@example.org", "wrong password")).status_code == 401
+        async with client_for(client=(f"10.3.{round_}.200", 1)) as c:
+            assert (await login(c, "ana@example.org")).status_code == 200
+
+
+async def test_stored_password_hashes_are_argon2id(http, ctx):
+    await register(http, "ana@example.org")
+    async with ctx.db.read() as session:
+        stored = await session.scalar(select(User.password_hash))
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+async def test_a_hash_with_weaker_parameters_is_upgraded_on_login(http, ctx):
+    await register(http, "ana@example.org")
+    weak = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1, type=Type.ID).hash(PASSWORD)
+    async with ctx.db.write() as tx:
+        await tx.session.execute(update(User).values(password_hash=weak))
+    assert ctx.passwords.needs_rehash(weak)
+    r = await login(http, "ana@example.org")
+    assert r.status_code == 200, r.text
+    async with ctx.db.read() as session:
+        stored = await session.scalar(select(User.password_hash))
+    assert stored is not None and stored != weak and stored.startswith("$argon2id$")
+    params = extract_parameters(stored)
+    assert params.memory_cost == TEST_PASSWORDS.memory_cost_kib
+    assert params.time_cost == TEST_PASSWORDS.time_cost
+    assert not ctx.passwords.needs_rehash(stored)
+    # Still the same password.
+    assert (await login(http, "ana@example.org")).status_code == 200
+
+
+def test_the_production_password_profile_meets_owasp():
+    assert PRODUCTION_PASSWORDS.memory_cost_kib >= 19 * 1024
+    assert PRODUCTION_PASSWORDS.time_cost >= 2
+    assert PRODUCTION_PASSWORDS.parallelism >= 1
+    # And it is what a server gets unless the test profile is asked for.
+    settings = load_settings({"CPS_DATABASE_URL": "sqlite:///x.db",
+                              "CPS_SECRET_KEY": "0123456789abcdef0123"})
+    assert settings.passwords == PRODUCTION_PASSWORDS

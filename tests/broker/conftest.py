@@ -1,0 +1,86 @@
+"""Fixtures for the broker tests: both backends, a fake event store, hubs."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from cps.broker import Hub, make_hub
+
+from .support import SHARED_REDIS, HubFactory, PrivateRedis, Store
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def shared_redis_up() -> bool:
+    client = redis.Redis.from_url(SHARED_REDIS, socket_connect_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def redis_url(request: pytest.FixtureRequest, shared_redis_up: bool) -> str | None:
+    """The broker configuration: None for memory, the shared Redis otherwise."""
+    if request.param == "memory":
+        return None
+    if not shared_redis_up:
+        pytest.skip(f"no Redis at {SHARED_REDIS}")
+    return SHARED_REDIS
+
+
+@pytest.fixture
+def channel() -> str:
+    return f"test:{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store()
+
+
+@pytest.fixture
+async def hubs(redis_url: str | None, store: Store) -> AsyncIterator[HubFactory]:
+    """Build started hubs on the backend under test; they are stopped afterwards."""
+    started: list[Hub] = []
+
+    async def build(reorder_delay: float = 0.2) -> Hub:
+        hub = make_hub(redis_url, store.fill_gap, reorder_delay=reorder_delay)
+        await hub.start()
+        started.append(hub)
+        return hub
+
+    yield build
+    for hub in started:
+        await hub.stop()
+
+
+@pytest.fixture
+async def shared_client(shared_redis_up: bool) -> AsyncIterator[Any]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(SHARED_REDIS)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(tmp_path)
+    yield server
+    server.kill()

@@ -1,0 +1,73 @@
+"""Every endpoint that creates or changes something declares its entitlement."""
+
+from __future__ import annotations
+
+from cps.http.api import Call, Endpoint
+from cps.http.routes import all_endpoints
+from cps.services import tiers
+
+
+def undeclared(endpoints: list[Endpoint]) -> list[str]:
+    """State-changing endpoints whose entitlement is neither a capability of the
+    table nor a reviewed "none" (tiers.EXPLICIT_NONE)."""
+    problems = []
+    for ep in endpoints:
+        if not ep.changes_state:
+            continue
+        key = (ep.method, ep.path)
+        if ep.entitlement == "none":
+            if key not in tiers.EXPLICIT_NONE:
+                problems.append(f"{ep.method} {ep.path}: 'none' not reviewed in EXPLICIT_NONE")
+        elif ep.entitlement not in tiers.CAPABILITIES:
+            problems.append(f"{ep.method} {ep.path}: unknown capability {ep.entitlement!r}")
+        elif key in tiers.EXPLICIT_NONE:
+            problems.append(f"{ep.method} {ep.path}: in EXPLICIT_NONE but needs "
+                            f"{ep.entitlement!r}")
+    return problems
+
+
+def test_every_state_changing_endpoint_declares_its_entitlement():
+    assert undeclared(all_endpoints()) == []
+
+
+def test_every_capability_named_by_an_endpoint_is_in_the_table():
+    named = {ep.entitlement for ep in all_endpoints()} - {"none"}
+    assert named <= set(tiers.CAPABILITIES)
+
+
+def test_every_reviewed_none_is_a_declared_endpoint():
+    declared = {(ep.method, ep.path) for ep in all_endpoints()}
+    assert set(tiers.EXPLICIT_NONE) - declared == set()
+
+
+async def _handler(call: Call) -> None:
+    return None
+
+
+def test_the_check_catches_an_endpoint_left_at_the_default():
+    forgotten = Endpoint("POST", "/orgs/{org_id:int}/polls", _handler, "Open a poll")
+    misspelled = Endpoint("DELETE", "/x", _handler, "x", entitlement="pols")
+    reading = Endpoint("GET", "/orgs/{org_id:int}/polls", _handler, "Polls")
+    assert undeclared([forgotten, misspelled, reading]) == [
+        "POST /orgs/{org_id:int}/polls: 'none' not reviewed in EXPLICIT_NONE",
+        "DELETE /x: unknown capability 'pols'",
+    ]
+
+
+def test_the_table_is_complete_and_ordered():
+    for capability, by_tier in tiers.CAPABILITIES.items():
+        assert set(by_tier) == set(tiers.TIERS), capability
+        # A higher tier never loses a capability.
+        allowed = [by_tier[t] for t in tiers.TIERS]
+        assert allowed == sorted(allowed), capability
+    for quota, by_tier in tiers.QUOTAS.items():
+        assert set(by_tier) == set(tiers.TIERS), quota
+        limits = [by_tier[t] if by_tier[t] is not None else float("inf") for t in tiers.TIERS]
+        assert limits == sorted(limits), quota
+
+
+def test_the_price_list_numbers():
+    assert tiers.QUOTAS["public_spaces"] == {"free": 3, "plus": 20, "premium": None}
+    assert tiers.QUOTAS["moderators_per_space"] == {"free": 2, "plus": 10, "premium": None}
+    assert tiers.lowest_tier_with("private_spaces") == "plus"
+    assert tiers.lowest_tier_with("analytics") == "premium"

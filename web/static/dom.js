@@ -1,0 +1,229 @@
+// Building the DOM safely: text goes in as text, never as markup. The one
+// exception is `trustedHtml`, used only for a post's `html`, which the server
+// has already sanitized.
+
+/**
+ * h("a", {href: "/", class: "x", onclick: fn}, "text", child, [more children])
+ * Attribute values are set with setAttribute (or as properties for a few);
+ * `on*` keys add event listeners; null/undefined/false attributes are skipped.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (key === "class") {
+      el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
+    } else if (key === "dataset") {
+      Object.assign(el.dataset, value);
+    } else if (key === "value" || key === "checked" || key === "selected") {
+      el[key] = value;
+    } else if (value === true) {
+      el.setAttribute(key, "");
+    } else {
+      el.setAttribute(key, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+/** The only place markup from outside enters the page: a post's sanitized html. */
+export function trustedHtml(el, html) {
+  el.innerHTML = html;
+  for (const a of el.querySelectorAll("a[href]")) {
+    const url = new URL(a.getAttribute("href"), location.href);
+    if (url.origin !== location.origin) {
+      a.setAttribute("rel", "nofollow noopener noreferrer");
+      a.setAttribute("target", "_blank");
+    }
+  }
+  return el;
+}
+
+let idCounter = 0;
+export function uid(prefix = "id") {
+  idCounter += 1;
+  return `${prefix}-${idCounter}`;
+}
+
+export function clientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// ---- time ----------------------------------------------------------------
+
+const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+export function relative(iso) {
+  const then = new Date(iso).getTime();
+  const seconds = Math.round((then - Date.now()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return "just now";
+  if (abs < 3600) return rtf.format(Math.round(seconds / 60), "minute");
+  if (abs < 86400) return rtf.format(Math.round(seconds / 3600), "hour");
+  if (abs < 86400 * 30) return rtf.format(Math.round(seconds / 86400), "day");
+  return full.format(new Date(iso));
+}
+
+export function timeEl(iso, prefix = "") {
+  return h("time", { datetime: iso, title: full.format(new Date(iso)) }, prefix + relative(iso));
+}
+
+// ---- forms ---------------------------------------------------------------
+
+/** A labelled control: returns the wrapper; the control gets `name` and an id. */
+export function field({ label, name, type = "text", control, hint, ...attrs }) {
+  const id = uid(name);
+  let input = control;
+  if (!input) {
+    input = type === "textarea"
+      ? h("textarea", { id, name, rows: attrs.rows || 4, ...attrs })
+      : h("input", { id, name, type, ...attrs });
+  } else {
+    input.id = id;
+    input.name = name;
+  }
+  const hintEl = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null;
+  if (hintEl) input.setAttribute("aria-describedby", hintEl.id);
+  return h("div", { class: "field" }, h("label", { for: id }, label), hintEl, input);
+}
+
+export function select({ label, name, options, value, hint }) {
+  const control = h("select", {},
+    options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
+  return field({ label, name, control, hint });
+}
+
+/** Shows an API error on a form: per-field messages next to their controls,
+ * anything else in the form's alert area. Returns true if shown. */
+export function showFormError(form, err) {
+  clearFormErrors(form);
+  const general = form.querySelector(".form-error");
+  const fields = (err && err.fields) || {};
+  const unplaced = [];
+  for (const [name, message] of Object.entries(fields)) {
+    const control = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (!control) {
+      unplaced.push(`${name}: ${message}`);
+      continue;
+    }
+    const msg = h("p", { class: "field-error", id: uid("err") }, message);
+    control.setAttribute("aria-invalid", "true");
+    const described = control.getAttribute("aria-describedby");
+    control.setAttribute("aria-describedby", described ? `${described} ${msg.id}` : msg.id);
+    const wrapper = control.closest(".field, fieldset") || control.parentElement;
+    wrapper.append(msg);
+  }
+  const text = [err && err.message, ...unplaced].filter(Boolean).join(" ");
+  if (general) {
+    general.textContent = text || "Something went wrong.";
+    general.hidden = false;
+  }
+  const firstInvalid = form.querySelector("[aria-invalid=true]");
+  if (firstInvalid) firstInvalid.focus();
+  return true;
+}
+
+export function clearFormErrors(form) {
+  for (const msg of form.querySelectorAll(".field-error")) {
+    const id = msg.id;
+    msg.remove();
+    for (const c of form.querySelectorAll(`[aria-describedby~="${id}"]`)) {
+      const rest = c.getAttribute("aria-describedby").split(" ").filter((x) => x !== id);
+      if (rest.length) c.setAttribute("aria-describedby", rest.join(" "));
+      else c.removeAttribute("aria-describedby");
+    }
+  }
+  for (const c of form.querySelectorAll("[aria-invalid]")) c.removeAttribute("aria-invalid");
+  const general = form.querySelector(".form-error");
+  if (general) {
+    general.textContent = "";
+    general.hidden = true;
+  }
+}
+
+export function formError() {
+  return h("p", { class: "form-error", role: "alert", hidden: true });
+}
+
+/** Wires a form: `submit(data, form)` runs with the button disabled; errors are
+ * shown on the form and what the user typed stays. */
+export function onSubmit(form, submit) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
+    if (button) button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    clearFormErrors(form);
+    try {
+      await submit(Object.fromEntries(new FormData(form)), form);
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      showFormError(form, err);
+    } finally {
+      delete form.dataset.busy;
+      if (button) button.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  });
+  return form;
+}
+
+// ---- small pieces --------------------------------------------------------
+
+export function badge(text, kind = "") {
+  return h("span", { class: ["badge", kind && `badge-${kind}`] }, text);
+}
+
+export function notice(text, kind = "info") {
+  return h("p", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, text);
+}
+
+export function humanize(key) {
+  const s = String(key).replace(/_/g, " ");
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export const STAKEHOLDERS = [
+  ["citizen", "Citizen"],
+  ["business", "Business"],
+  ["civil_society", "Civil society"],
+  ["academia", "Academia"],
+  ["government", "Government"],
+];
+
+export function stakeholderLabel(value) {
+  const found = STAKEHOLDERS.find(([v]) => v === value);
+  return found ? found[1] : humanize(value);
+}
+
+export const ORG_KINDS = [
+  ["local_government", "Local government"],
+  ["corporation", "Corporation"],
+  ["institution", "Institution"],
+];
+
+export function orgKindLabel(value) {
+  const found = ORG_KINDS.find(([v]) => v === value);
+  return found ? found[1] : humanize(value);
+}

@@ -1,0 +1,310 @@
+// The live connection (/ws): one socket for the whole page, channels
+// subscribed by the pages that need them. Keeps the last seq per channel,
+// resubscribes with `since` after a gap or a reconnect, reconnects with
+// jittered exponential backoff, and reports its state.
+
+const PING_EVERY_MS = 25_000;
+const PONG_TIMEOUT_MS = 10_000;
+const TYPING_EVERY_MS = 3_000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+class Channel {
+  constructor(name) {
+    this.name = name;
+    this.seq = null; // last seq applied; null until the first `subscribed`
+    this.handlers = new Set();
+    this.resyncing = false;
+    this.subscribed = false;
+    this.lastTyping = 0;
+  }
+}
+
+export class Live {
+  constructor() {
+    this.ws = null;
+    this.channels = new Map();
+    this.state = "idle"; // idle | connecting | live | reconnecting | offline
+    this.retryAt = null;
+    this.attempt = 0;
+    this.timer = null;
+    this.pingTimer = null;
+    this.pongTimer = null;
+    this.stateListeners = new Set();
+    window.addEventListener("online", () => this.reconnectNow());
+    window.addEventListener("offline", () => this.goOffline());
+  }
+
+  // ---- public --------------------------------------------------------------
+
+  /** Follow a channel. handlers: {event(msg), reset(), presence(msg),
+   * subscribed(msg, first), error(msg)}. Returns a function that stops. */
+  subscribe(name, handlers) {
+    let ch = this.channels.get(name);
+    if (!ch) {
+      ch = new Channel(name);
+      this.channels.set(name, ch);
+    }
+    ch.handlers.add(handlers);
+    if (this.isOpen()) {
+      if (ch.subscribed && ch.seq !== null) {
+        // Already following: tell the new handler where we are.
+        queueMicrotask(() => handlers.subscribed && handlers.subscribed({ seq: ch.seq }, false));
+      } else if (!ch.subscribed) {
+        this.sendSubscribe(ch);
+      }
+    } else {
+      this.ensureConnected();
+    }
+    return () => {
+      ch.handlers.delete(handlers);
+      if (ch.handlers.size === 0) {
+        this.channels.delete(name);
+        if (this.isOpen() && ch.subscribed) this.send({ type: "unsubscribe", channel: name });
+        if (this.channels.size === 0) this.idle();
+      }
+    };
+  }
+
+  /** Tell the others the user is typing (at most once per 3 s per channel). */
+  typing(name) {
+    const ch = this.channels.get(name);
+    if (!ch || !this.isOpen()) return;
+    const now = Date.now();
+    if (now - ch.lastTyping < TYPING_EVERY_MS) return;
+    ch.lastTyping = now;
+    this.send({ type: "typing", channel: name });
+  }
+
+  onState(fn) {
+    this.stateListeners.add(fn);
+    fn(this.state, this.retryAt);
+    return () => this.stateListeners.delete(fn);
+  }
+
+  /** After sign in or out: reconnect so the socket carries the new identity. */
+  restart() {
+    if (this.channels.size === 0) return;
+    this.dropSocket();
+    this.attempt = 0;
+    this.connect();
+  }
+
+  reconnectNow() {
+    if (this.channels.size === 0) return;
+    if (this.isOpen() || this.state === "connecting") return;
+    clearTimeout(this.timer);
+    this.attempt = 0;
+    this.connect();
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  isOpen() {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  setState(state, retryAt = null) {
+    this.state = state;
+    this.retryAt = retryAt;
+    for (const fn of this.stateListeners) fn(state, retryAt);
+  }
+
+  ensureConnected() {
+    if (this.ws || this.timer || this.state === "offline") return;
+    this.connect();
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (navigator.onLine === false) {
+      this.setState("offline");
+      return;
+    }
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    let ws;
+    try {
+      ws = new WebSocket(`${scheme}//${location.host}/ws`);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
+    ws.addEventListener("open", () => {
+      if (ws !== this.ws) return;
+      this.setState("live");
+      for (const ch of this.channels.values()) {
+        ch.subscribed = false;
+        this.sendSubscribe(ch);
+      }
+      this.startHeartbeat();
+    });
+    ws.addEventListener("message", (event) => {
+      if (ws !== this.ws) return;
+      let msg;
+      try {
+        msg = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.dispatch(msg);
+    });
+    ws.addEventListener("close", (event) => {
+      if (ws !== this.ws) return;
+      const wasLive = this.state === "live";
+      this.dropSocket();
+      if (wasLive && event.wasClean) this.attempt = 0; // a clean close after living: retry soon
+      if (this.channels.size === 0) {
+        this.idle();
+      } else if (this.state !== "offline") {
+        this.scheduleReconnect();
+      }
+    });
+  }
+
+  dropSocket() {
+    this.stopHeartbeat();
+    const ws = this.ws;
+    this.ws = null;
+    for (const ch of this.channels.values()) ch.subscribed = false;
+    if (ws && ws.readyState <= WebSocket.OPEN) {
+      try {
+        ws.close(1000);
+      } catch {
+        // already closing
+      }
+    }
+  }
+
+  scheduleReconnect() {
+    clearTimeout(this.timer);
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
+    const delay = Math.round(base / 2 + Math.random() * (base / 2)); // jitter
+    this.attempt += 1;
+    this.setState("reconnecting", Date.now() + delay);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, delay);
+  }
+
+  goOffline() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.dropSocket();
+    this.setState("offline");
+  }
+
+  idle() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.dropSocket();
+    this.attempt = 0;
+    this.setState("idle");
+  }
+
+  send(msg) {
+    if (this.isOpen()) this.ws.send(JSON.stringify(msg));
+  }
+
+  sendSubscribe(ch) {
+    const msg = { type: "subscribe", channel: ch.name };
+    if (ch.seq !== null) msg.since = ch.seq;
+    ch.subscribed = true;
+    this.send(msg);
+  }
+
+  resync(ch) {
+    // A gap: ask again for everything after the last seq we applied.
+    if (ch.resyncing) return;
+    ch.resyncing = true;
+    this.send({ type: "unsubscribe", channel: ch.name });
+    this.sendSubscribe(ch);
+  }
+
+  startHeartbeat() {
+    this.stopHeartbeat();
+    this.pingTimer = setInterval(() => {
+      if (!this.isOpen()) return;
+      this.send({ type: "ping" });
+      clearTimeout(this.pongTimer);
+      this.pongTimer = setTimeout(() => {
+        // No answer: the connection is dead even if the socket hasn't noticed.
+        if (this.ws) this.ws.close(4000);
+      }, PONG_TIMEOUT_MS);
+    }, PING_EVERY_MS);
+  }
+
+  stopHeartbeat() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.pingTimer = null;
+    this.pongTimer = null;
+  }
+
+  each(ch, method, ...args) {
+    for (const handlers of [...ch.handlers]) {
+      if (typeof handlers[method] === "function") {
+        try {
+          handlers[method](...args);
+        } catch (err) {
+          console.warn("live handler failed", err);
+        }
+      }
+    }
+  }
+
+  dispatch(msg) {
+    if (msg.type === "pong") {
+      clearTimeout(this.pongTimer);
+      return;
+    }
+    const ch = msg.channel ? this.channels.get(msg.channel) : null;
+    if (msg.type === "error" && !ch) {
+      return;
+    }
+    if (!ch) return;
+    switch (msg.type) {
+      case "subscribed": {
+        const first = ch.seq === null;
+        ch.resyncing = false;
+        if (first) ch.seq = msg.seq;
+        this.each(ch, "subscribed", msg, first);
+        break;
+      }
+      case "event": {
+        if (ch.resyncing) return; // the replay after `subscribed` brings it again
+        if (ch.seq !== null && msg.seq <= ch.seq) return; // already applied
+        if (ch.seq !== null && msg.seq > ch.seq + 1) {
+          this.resync(ch);
+          return;
+        }
+        ch.seq = msg.seq;
+        this.each(ch, "event", msg);
+        break;
+      }
+      case "reset":
+        ch.seq = null;
+        this.each(ch, "reset", msg);
+        // Follow again from now on; the page reloads over HTTP.
+        if (this.isOpen()) {
+          this.send({ type: "unsubscribe", channel: ch.name });
+          this.sendSubscribe(ch);
+        }
+        break;
+      case "presence":
+        this.each(ch, "presence", msg);
+        break;
+      case "error":
+        ch.resyncing = false;
+        this.each(ch, "error", msg);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+export const live = new Live();
