@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 import random
 import re
 import secrets
@@ -19,6 +20,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -33,7 +35,6 @@ from cps.services.passwords import Passwords
 from cps.services.throttle import Throttle
 from cps.services.views import PostView, ReactionKind, StakeholderType, UserView
 from cps.storage.database import Database
-from cps.storage.migrations import upgrade
 from cps.storage.models import Organization, Post, User
 
 DOMAIN = "cps.example"
@@ -246,7 +247,7 @@ SCRIPTS: dict[str, SpaceScript] = {
     ),
 }
 
-OPENERS: dict[StakeholderType, tuple[str, ...]] = {
+OPENERS: dict[str, tuple[str, ...]] = {  # by stakeholder type
     "citizen": (
         "I live near the centre of {city}.", "As a parent here:", "Speaking as a resident:",
         "I have lived in {city} all my life.", "",
@@ -367,8 +368,8 @@ class Run:
     emails: set[str] = field(default_factory=set)
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _slug(text: str) -> str:
@@ -398,22 +399,15 @@ def city_order(members: Sequence[Member] = MEMBERS) -> list[Member]:
     for member in cities:
         if member not in first:
             regions.setdefault(member.region, {}).setdefault(member.country, []).append(member)
-
-    def one_region(countries: dict[str, list[Member]]) -> Iterator[Member]:
-        queues = [iter(q) for q in countries.values()]
-        while queues:
-            for queue in list(queues):
-                member = next(queue, None)
-                if member is None:
-                    queues.remove(queue)
-                else:
-                    yield member
-
-    rest = _round_robin([one_region(countries) for countries in regions.values()])
+    rest = _round_robin([
+        _round_robin([iter(members) for members in countries.values()])
+        for countries in regions.values()
+    ])
     return first + list(rest)
 
 
 def _round_robin(iterators: list[Iterator[Member]]) -> Iterator[Member]:
+    """One item of each iterator in turn, until all are exhausted."""
     while iterators:
         for iterator in list(iterators):
             member = next(iterator, None)
@@ -426,13 +420,12 @@ def _round_robin(iterators: list[Iterator[Member]]) -> Iterator[Member]:
 def _pick(ordered: Sequence[Member], taken: set[tuple[str, str]], count: int) -> list[Member]:
     """The first `count` members not in the database yet (then from the start again)."""
     fresh = [m for m in ordered if (m.name, m.country) not in taken]
-    pool = itertools.chain(fresh, itertools.cycle(ordered)) if ordered else iter(())
+    again = [m for m in ordered if (m.name, m.country) in taken]
+    pool = itertools.chain(fresh, itertools.cycle(again)) if again else iter(fresh)
     return list(itertools.islice(pool, count))
 
 
-async def _person(
-    run: Run, rng: random.Random, local: str, display_name: str, kind: StakeholderType
-) -> Person:
+async def _person(run: Run, local: str, display_name: str, kind: StakeholderType) -> Person:
     email = f"{local}{run.suffix}@{DOMAIN}"
     n = 2
     while email in run.emails:
@@ -453,9 +446,10 @@ def _person_name(rng: random.Random) -> str:
 def _reply_body(
     rng: random.Random, script: SpaceScript, city: str, author: Person, parent: Person
 ) -> str:
-    kind: StakeholderType = author.actor.stakeholder_type  # type: ignore[assignment]
+    kind = author.actor.stakeholder_type
     opener = rng.choice(OPENERS[kind]).format(city=city)
-    lead = rng.choice(REPLIES).format(name=parent.actor.display_name) if rng.random() < 0.6 else ""
+    name = parent.actor.display_name.split(",")[0]
+    lead = rng.choice(REPLIES).format(name=name) if rng.random() < 0.6 else ""
     if rng.random() < 0.15:
         first, second = rng.sample(script.points, 2)
         return f"{' '.join(filter(None, (lead, opener)))}\n\n- {first}\n- {second}".strip()
@@ -486,7 +480,7 @@ async def _thread(
     tally.posts += len(written)
     for post, author in written:
         others = [p for p in people if p is not author]
-        for reactor in rng.sample(others, min(len(others), rng.choice((0, 0, 1, 1, 2, 3)))):
+        for reactor in rng.sample(others, min(len(others), rng.choice((0, 0, 0, 1, 1, 2, 3)))):
             await posts.set_reaction(
                 run.ctx, reactor.actor, post.id, kind=rng.choice(REACTIONS), on=True
             )
@@ -495,7 +489,7 @@ async def _thread(
 
 async def _space(
     run: Run, rng: random.Random, admin: Person, people: Sequence[Person], org_id: int,
-    theme: Theme, city: str, topic_count: int, moderator: Person | None,
+    theme: Theme, city: str, topic_count: int, moderator: Person | None, pin_first: bool,
 ) -> Tally:
     script = SCRIPTS[theme.key]
     tally = Tally(spaces=1)
@@ -513,6 +507,8 @@ async def _space(
             body=body.format(city=city),
         )
         page = await posts.list_posts(run.ctx, opener.actor, topic.id, cursor=None, limit=1)
+        if pin_first and not tally.topics:
+            await topics.update_topic(run.ctx, admin.actor, topic.id, pinned=True)
         tally.topics += 1
         await _thread(run, rng, topic.id, page.items[0], opener, people, script, city, tally)
     return tally
@@ -529,9 +525,11 @@ async def _member(
     own = []
     for role, kind in roles:
         name = _person_name(rng)
-        if role in {"official", "team"}:
-            name = f"{name}, {member.name}" if role == "official" else f"{member.name} team"
-        own.append(await _person(run, rng, f"{slug}.{role}", name[:80], kind))
+        if role == "official":
+            name = f"{name}, {member.name} administration"
+        elif role == "team":
+            name = f"{member.name} team"
+        own.append(await _person(run, f"{slug}.{role}", name[:80], kind))
     admin, people = own[0], [*own, *crew]
     org = await orgs.create_org(
         run.ctx, admin.actor, name=member.name, kind=member.kind, country=member.country
@@ -539,30 +537,20 @@ async def _member(
     tally = Tally()
     themes = rng.sample(THEMES, rng.randint(*spaces_range))
     for i, theme in enumerate(themes):
-        space_tally = await _space(
+        tally.add(await _space(
             run, rng, admin, people, org.id, theme, member.name,
-            rng.randint(*topics_range), moderator,
-        )
-        tally.add(space_tally)
-        if i == 0 and space_tally.topics:
-            first = (await topics.list_topics(
-                run.ctx, admin.actor, await _first_space(run, org.id, admin), cursor=None, limit=100,
-            )).items[-1]
-            await topics.update_topic(run.ctx, admin.actor, first.id, pinned=True)
+            rng.randint(*topics_range), moderator, pin_first=i == 0,
+        ))
     return tally
 
 
-async def _first_space(run: Run, org_id: int, admin: Person) -> int:
-    return (await spaces.list_spaces(run.ctx, admin.actor, org_id))[0].id
-
-
-async def _contents(db: Database) -> tuple[int, int, int]:
+async def _contents(db: Database) -> tuple[int, int]:
+    """How many organizations and posts there are: a platform admin made with
+    `cps create-admin` alone does not make a database "not empty"."""
     async with db.read() as session:
-        counts = [
-            int(await session.scalar(select(func.count()).select_from(model)) or 0)
-            for model in (User, Organization, Post)
-        ]
-    return counts[0], counts[1], counts[2]
+        orgs_n = await session.scalar(select(func.count()).select_from(Organization))
+        posts_n = await session.scalar(select(func.count()).select_from(Post))
+    return int(orgs_n or 0), int(posts_n or 0)
 
 
 async def _suffix(db: Database) -> str:
@@ -590,6 +578,20 @@ def _say(line: str = "") -> None:
     print(line, flush=True)
 
 
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Keep the services' info logs (one per post) out of the progress lines."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 async def run_demo(
     settings: Settings, *, force: bool = False, cities: int = 12, partners: int = 4
 ) -> int:
@@ -599,6 +601,13 @@ async def run_demo(
     if not 1 <= cities <= len(city_list):
         print(f"cps demo: --cities must be between 1 and {len(city_list)}", file=sys.stderr)
         return 2
+    with _quiet("cps", "alembic"):
+        return await _run(settings, force=force, cities=cities, partners=partners)
+
+
+async def _run(settings: Settings, *, force: bool, cities: int, partners: int) -> int:
+    from cps.storage.migrations import upgrade  # imports Alembic, which logs as it loads
+
     started = time.perf_counter()
     try:
         await upgrade(settings.database_url)
@@ -609,7 +618,7 @@ async def run_demo(
     settings = dataclasses.replace(settings, rate_limits=False)
     db = Database(settings.database_url)
     try:
-        users, organizations, post_count = await _contents(db)
+        organizations, post_count = await _contents(db)
         if (organizations or post_count) and not force:
             print(
                 f"cps demo: the database is not empty ({_n(organizations, 'organization')}, "
@@ -620,7 +629,7 @@ async def run_demo(
             return 1
         ctx = Context(settings, db, _HashOnce(settings), Throttle(), _NoLive())
         run = Run(ctx, password=secrets.token_urlsafe(9), suffix=await _suffix(db))
-        return await _fill(run, city_list, cities, partners, started)
+        return await _fill(run, city_order(), cities, partners, started)
     finally:
         await db.dispose()
 
@@ -632,16 +641,15 @@ async def _fill(
     chosen = _pick(city_list, taken, cities)
     partner_list = _partners(taken, partners)
     _say(
-        f"cps demo: {_n(len(chosen), 'member city')} and "
+        f"cps demo: {_n(len(chosen), 'member city', 'member cities')} and "
         f"{_n(len(partner_list), 'partner organization')} from WeGO's 2019 annual report"
     )
-    rng = random.Random("demo")
     admin, _ = await accounts.create_admin(
         run.ctx, email=f"demo-admin{run.suffix}@{DOMAIN}", password=run.password
     )
     run.people += 1
     crew = [
-        await _person(run, rng, local, display, kind) for local, display, kind, _ in NAMED
+        await _person(run, local, display, kind) for local, display, kind, _ in NAMED
     ]
     moderator = crew[0]
     total = Tally()

@@ -78,13 +78,14 @@ def parse(text: str) -> Seeds:
         else:
             region = line
     new_members = lines.index("New Members & Partners")
-    for heading, stop, kind in (
+    sections: tuple[tuple[str, str, MemberKind], ...] = (
         ("Corporations", "Institutions", "corporation"),
         ("Institutions", "MOU Partners", "institution"),
-    ):
+    )
+    for heading, stop, kind in sections:
         for line in _section(lines, heading, stop, new_members):
             if _SEPARATOR.search(line):
-                members.extend(_members_line(line, kind, ""))  # type: ignore[arg-type]
+                members.extend(_members_line(line, kind, ""))
     about = " ".join(lines[: lines.index("Content")])
     found = re.search(r"Secretariat is based in ([^,]+),.*?regional offices in (.*?)\.", about)
     offices = (found.group(1), *_OFFICE.findall(found.group(2))) if found else ()

@@ -1,0 +1,218 @@
+"""`cps demo` and the member list it is made from."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from cps.demo import city_order, run_demo
+from cps.seeds import MEMBERS, OFFICES, SEED_FILE, THEMES, Member, parse, read_seed_file
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.anyio
+
+STAKEHOLDERS = {"citizen", "business", "civil_society", "academia", "government"}
+
+
+async def demo(
+    settings: Any, capsys: pytest.CaptureFixture[str], **kw: Any
+) -> tuple[int, str, str]:
+    code = await run_demo(settings, **kw)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+async def thread(api: Any, topic_id: int) -> list[dict[str, Any]]:
+    """Every post of a topic, following the cursor."""
+    posts: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = await api.ok("GET", f"/topics/{topic_id}/posts?limit=100&cursor={cursor}")
+        posts += page["posts"]
+        if not page["next_cursor"]:
+            return posts
+        cursor = page["next_cursor"]
+
+
+async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads(
+    database_url, api, capsys
+):
+    settings = make_settings(database_url, CPS_PASSWORD_PROFILE="production")
+
+    code, out, _ = await demo(settings, capsys, cities=2, partners=2)
+
+    assert code == 0
+    assert re.search(r"^\[1/2\] Seoul, Korea: \d spaces?, \d+ topics, \d+ posts$", out, re.M)
+    assert re.search(r"^\[2/2\] Chengdu, China: ", out, re.M)
+    orgs = (await api.ok("GET", "/orgs"))["orgs"]
+    assert {(o["name"], o["country"], o["kind"]) for o in orgs} == {
+        ("Seoul", "Korea", "local_government"),
+        ("Chengdu", "China", "local_government"),
+        ("WeavAir", "Canada", "corporation"),
+        ("FIWARE Foundation", "Germany", "institution"),
+    }
+    authors: Counter[str] = Counter()
+    reacted = 0
+    for org in orgs:
+        org_spaces = (await api.ok("GET", f"/orgs/{org['id']}/spaces"))["spaces"]
+        assert 1 <= len(org_spaces) <= 3
+        for n, space in enumerate(org_spaces):
+            topics = (await api.ok("GET", f"/spaces/{space['id']}/topics"))["topics"]
+            assert len(topics) >= 2
+            assert topics[0]["pinned"] == (n == 0)  # each organization pins one topic
+            for topic in topics:
+                posts = await thread(api, topic["id"])
+                assert len(posts) == topic["post_count"] >= 7
+                assert max(p["depth"] for p in posts) >= 3
+                by_id = {p["id"]: p for p in posts}
+                for post in posts[1:]:  # every reply is in the thread, one level under its parent
+                    assert by_id[post["parent_id"]]["depth"] == post["depth"] - 1
+                authors.update(p["author"]["stakeholder_type"] for p in posts)
+                reacted += sum(1 for p in posts if p["reactions"])
+    assert set(authors) == STAKEHOLDERS
+    assert reacted > 10
+
+
+async def test_the_printed_demo_accounts_sign_in(settings, api, capsys):
+    code, out, _ = await demo(settings, capsys, cities=1, partners=0)
+    assert code == 0
+
+    password = re.search(r"password is: (\S+)", out)
+    assert password is not None
+    for email in ("demo-admin@cps.example", "demo-citizen@cps.example",
+                  "seoul.official@cps.example"):
+        assert email in out
+        r = await api.call("POST", "/auth/login",
+                           json={"email": email, "password": password.group(1)})
+        assert r.status_code == 200, r.text
+    admin = await api.call("POST", "/auth/login", json={
+        "email": "demo-admin@cps.example", "password": password.group(1)})
+    assert admin.json()["user"]["is_platform_admin"] is True
+
+
+async def test_a_second_run_refuses_and_force_adds_more_cities(settings, api, capsys):
+    assert (await demo(settings, capsys, cities=1, partners=0))[0] == 0
+
+    code, out, err = await demo(settings, capsys, cities=1, partners=0)
+
+    assert code == 1
+    assert out == ""
+    assert "not empty" in err and "--force" in err
+    assert len((await api.ok("GET", "/orgs"))["orgs"]) == 1
+
+    code, out, _ = await demo(settings, capsys, force=True, cities=1, partners=1)
+
+    assert code == 0
+    assert "[1/1] Chengdu, China" in out  # the next city, not Seoul again
+    assert "demo-citizen-2@cps.example" in out
+    names = {o["name"] for o in (await api.ok("GET", "/orgs"))["orgs"]}
+    assert names == {"Seoul", "Chengdu", "WeavAir"}
+
+
+async def test_a_database_with_only_accounts_counts_as_empty(settings, api, capsys):
+    await api.user("Someone who signed up first")
+
+    code, out, _ = await demo(settings, capsys, cities=1, partners=0)
+
+    assert code == 0
+    assert "[1/1] Seoul, Korea" in out
+
+
+async def test_an_impossible_number_of_cities_is_refused(tmp_path, capsys):
+    settings = make_settings(f"sqlite:///{tmp_path / 'never.db'}")
+    for cities in (0, len(city_order()) + 1):
+        code, _, err = await demo(settings, capsys, cities=cities)
+        assert code == 2
+        assert "--cities must be between 1 and" in err
+    assert not (tmp_path / "never.db").exists()
+
+
+# --- the member list ----------------------------------------------------------
+
+REPORT_EXCERPT = """\
+About WeGO
+WeGO's Secretariat is based in Seoul, Korea, with regional offices in East Asia
+(Chengdu, China), and Latin America (Mexico City, Mexico).
+Content
+New Members & Partners
+Local Governments
+Korea - Jeju
+Corporations
+Canada - WeavAir
+Korea - Data Alliance, Geomexsoft
+
+Institutions
+Germany - FIWARE Foundation
+MOU Partners
+Member Overview
+WeGO's 190 Members as of December 31, 2019
+Local Governments
+Asia-Pacific
+Korea \u2013 Jeju, Seoul
+
+Europe
+Turkey \u2013 Ankara, Beyo\u011flu
+Corporations
+"""
+
+
+def test_parse_reads_members_by_region_and_the_office_cities():
+    seeds = parse(REPORT_EXCERPT)
+
+    assert seeds.members == (
+        Member("Jeju", "Korea", "local_government", "Asia-Pacific"),
+        Member("Seoul", "Korea", "local_government", "Asia-Pacific"),
+        Member("Ankara", "Turkey", "local_government", "Europe"),
+        Member("Beyo\u011flu", "Turkey", "local_government", "Europe"),
+        Member("WeavAir", "Canada", "corporation", ""),
+        Member("Data Alliance", "Korea", "corporation", ""),
+        Member("Geomexsoft", "Korea", "corporation", ""),
+        Member("FIWARE Foundation", "Germany", "institution", ""),
+    )
+    assert seeds.offices == ("Seoul", "Chengdu", "Mexico City")
+
+
+def _report_text() -> str:
+    if not SEED_FILE.is_file():
+        pytest.skip(f"the seed file is not here: {SEED_FILE}")
+    return SEED_FILE.read_text(encoding="utf-8")
+
+
+def test_the_shipped_member_list_is_what_the_report_says():
+    _report_text()
+    seeds = read_seed_file()
+
+    assert seeds is not None
+    assert seeds.members == MEMBERS
+    assert seeds.offices == OFFICES
+
+
+def test_every_theme_is_quoted_from_the_report():
+    text = " ".join(_report_text().split())
+    for theme in THEMES:
+        for phrase in theme.evidence:
+            assert phrase in text, (theme.key, phrase)
+
+
+def test_the_member_list_has_every_region_and_kind():
+    assert Counter(m.kind for m in MEMBERS) == {
+        "local_government": 144, "corporation": 14, "institution": 8,
+    }
+    assert {m.region for m in MEMBERS if m.kind == "local_government"} == {
+        "Asia-Pacific", "Africa", "Europe", "Americas", "Middle East",
+    }
+
+
+def test_cities_come_offices_first_then_one_region_after_another():
+    order = city_order()
+
+    assert [m.name for m in order[:5]] == [
+        "Seoul", "Chengdu", "Ulyanovsk Region", "Beyo\u011flu", "Mexico City",
+    ]
+    assert len({m.region for m in order[5:10]}) == 5
+    assert sorted(order, key=lambda m: m.name) == sorted(
+        (m for m in MEMBERS if m.kind == "local_government"), key=lambda m: m.name
+    )
