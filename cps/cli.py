@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from cps import logs
 from cps.config import ConfigError, Settings, load_settings
@@ -39,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from cps.asgi import GRACE_VARIABLE
     from cps.storage.migrations import upgrade
 
     if args.workers < 1:
@@ -55,6 +59,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     asyncio.run(upgrade(settings.database_url))
+    # The workers read the grace here: they drain their WebSockets with it (cps.asgi).
+    os.environ[GRACE_VARIABLE] = str(args.grace)
     log.info("serving", extra={"host": args.host, "port": args.port, "workers": args.workers})
     uvicorn.run(
         "cps.asgi:make_app",
@@ -108,6 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(settings, args)
+    try:
+        return _database_command(settings, args)
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"cps {args.command}: the database does not answer ({type(exc).__name__}: {exc})",
+              file=sys.stderr)
+        return 1
+
+
+def _database_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "db":
         from cps.storage.migrations import upgrade
 
