@@ -1,1 +1,341 @@
-document.getElementById("main").textContent = "CPS";
+// The single-page shell: client-side routing by location.pathname (links stay
+// real hrefs), the header (who is signed in, the live connection state) and
+// the live region that announces what changes.
+
+import { clear, h, humanize } from "./dom.js";
+import { live } from "./live.js";
+import { loadSession, onSessionChange, session, signOut } from "./session.js";
+import adminPage from "./pages/admin.js";
+import { loginPage, signupPage } from "./pages/auth.js";
+import homePage from "./pages/home.js";
+import moderationPage from "./pages/moderation.js";
+import orgPage from "./pages/org.js";
+import profilePage from "./pages/profile.js";
+import spacePage from "./pages/space.js";
+import topicPage from "./pages/topic.js";
+
+const ROUTES = [
+  [/^\/$/, homePage],
+  [/^\/orgs\/(\d+)$/, orgPage],
+  [/^\/spaces\/(\d+)$/, spacePage],
+  [/^\/topics\/(\d+)$/, topicPage],
+  [/^\/login$/, loginPage],
+  [/^\/signup$/, signupPage],
+  [/^\/profile$/, profilePage],
+  [/^\/moderation$/, moderationPage],
+  [/^\/admin$/, adminPage],
+];
+
+const SITE = "CPS";
+const main = document.getElementById("main");
+let current = null; // {controller, cleanups}
+let firstRender = true;
+
+// ---- announcements -------------------------------------------------------
+
+export function announce(text) {
+  const region = document.getElementById("announcer");
+  if (!region) return;
+  const line = h("p", {}, text);
+  region.append(line);
+  setTimeout(() => line.remove(), 10_000);
+}
+
+// ---- navigation ----------------------------------------------------------
+
+export function navigate(url, { replace = false } = {}) {
+  const target = new URL(url, location.href);
+  if (replace) history.replaceState(null, "", target);
+  else history.pushState(null, "", target);
+  render({ focus: true });
+}
+
+function routeFor(pathname) {
+  for (const [pattern, page] of ROUTES) {
+    const m = pathname.match(pattern);
+    if (m) return { page, params: m.slice(1).map(Number) };
+  }
+  return null;
+}
+
+function isInternal(a) {
+  if (!a || a.target || a.hasAttribute("download")) return false;
+  const url = new URL(a.href, location.href);
+  return url.origin === location.origin && routeFor(url.pathname) !== null;
+}
+
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const a = event.target.closest("a[href]");
+  if (!isInternal(a)) return;
+  const url = new URL(a.href, location.href);
+  if (url.pathname === location.pathname && url.search === location.search && url.hash) {
+    return; // an anchor on this page: the browser scrolls to it
+  }
+  event.preventDefault();
+  navigate(url.href);
+});
+
+window.addEventListener("popstate", () => render({ focus: true }));
+
+function notFound(ctx, what = "page") {
+  ctx.title("Not found");
+  ctx.main.append(
+    h("h1", { tabindex: "-1" }, "Not found"),
+    h("p", {}, `This ${what} does not exist, or you are not allowed to see it.`),
+    h("p", {}, h("a", { href: "/" }, "Go to the home page")),
+  );
+}
+
+async function render({ focus = false } = {}) {
+  if (current) {
+    current.controller.abort();
+    for (const fn of current.cleanups) {
+      try {
+        fn();
+      } catch (err) {
+        console.warn("cleanup failed", err);
+      }
+    }
+  }
+  const controller = new AbortController();
+  const state = { controller, cleanups: [] };
+  current = state;
+  renderNav();
+  clear(main);
+  main.setAttribute("aria-busy", "true");
+  const ctx = {
+    main,
+    signal: controller.signal,
+    query: new URLSearchParams(location.search),
+    hash: location.hash,
+    get user() {
+      return session.user;
+    },
+    cleanup(fn) {
+      state.cleanups.push(fn);
+    },
+    title(text) {
+      document.title = text ? `${text} · ${SITE}` : `${SITE} — Civic Participation System`;
+    },
+    navigate,
+    announce,
+    notFound: (what) => notFound(ctx, what),
+    isCurrent: () => current === state,
+  };
+  const route = routeFor(location.pathname);
+  try {
+    if (!route) notFound(ctx);
+    else await route.page({ ...ctx, params: route.params, notFound: ctx.notFound });
+  } catch (err) {
+    if (err && err.name === "AbortError") return;
+    if (current !== state) return;
+    clear(main);
+    if (err && err.status === 404) {
+      notFound(ctx);
+    } else {
+      ctx.title("Error");
+      main.append(
+        h("h1", { tabindex: "-1" }, "Something went wrong"),
+        h("p", { class: "notice notice-error", role: "alert" }, (err && err.message) || String(err)),
+        h("p", {}, h("button", { type: "button", onclick: () => render() }, "Try again")),
+      );
+    }
+  } finally {
+    if (current === state) main.removeAttribute("aria-busy");
+  }
+  if (current !== state) return;
+  if (location.hash) {
+    const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      target.classList.add("is-target");
+    }
+  } else if (!firstRender) {
+    window.scrollTo(0, 0);
+  }
+  if (focus && !firstRender) {
+    const heading = main.querySelector("h1");
+    if (heading) {
+      if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: Boolean(location.hash) });
+    } else {
+      main.focus({ preventScroll: true });
+    }
+  }
+  firstRender = false;
+}
+
+// ---- header --------------------------------------------------------------
+
+function renderNav() {
+  const nav = document.getElementById("nav");
+  if (!nav) return;
+  const user = session.user;
+  const link = (href, text) => h("li", {}, h("a", { href }, text));
+  const items = [link("/", "Home")];
+  if (user) {
+    items.push(link("/moderation", "Moderation"));
+    if (user.is_platform_admin) items.push(link("/admin", "Admin"));
+    items.push(link("/profile", user.display_name));
+    items.push(h("li", {}, h("button", {
+      type: "button",
+      class: "linklike",
+      onclick: async (event) => {
+        event.currentTarget.disabled = true;
+        try {
+          await signOut();
+          announce("You are signed out.");
+          navigate("/");
+        } catch (err) {
+          event.currentTarget.disabled = false;
+          announce(`Sign out failed: ${err.message}`);
+        }
+      },
+    }, "Sign out")));
+  } else {
+    const next = encodeURIComponent(location.pathname + location.search);
+    const onAuthPage = location.pathname === "/login" || location.pathname === "/signup";
+    items.push(link(onAuthPage ? "/login" : `/login?next=${next}`, "Sign in"));
+    items.push(link(onAuthPage ? "/signup" : `/signup?next=${next}`, "Sign up"));
+  }
+  clear(nav, ...items);
+  for (const a of nav.querySelectorAll("a")) {
+    const url = new URL(a.href);
+    if (url.pathname === location.pathname) a.setAttribute("aria-current", "page");
+  }
+}
+
+// The state words sit in a live region that exists from the start; the
+// per-second countdown is kept out of it so screen readers hear each change
+// of state once, not a tick every second.
+let connParts = null;
+function renderConnection(state, retryAt) {
+  const el = document.getElementById("conn");
+  if (!el) return;
+  if (!connParts) {
+    connParts = {
+      text: h("span", { class: "conn-text", role: "status" }),
+      countdown: h("span", { class: "conn-countdown", "aria-hidden": "true" }),
+      retry: h("button", { type: "button", class: "linklike", onclick: () => live.reconnectNow() }, "Retry now"),
+    };
+    el.removeAttribute("role");
+    clear(el, h("span", { class: "conn-dot", "aria-hidden": "true" }), connParts.text, connParts.countdown);
+  }
+  clearInterval(connParts.timer);
+  el.hidden = state === "idle";
+  el.dataset.state = state;
+  const label = {
+    connecting: "Connecting…",
+    live: "Live",
+    offline: "Offline — updates resume when you are back online",
+    reconnecting: "Disconnected",
+  }[state] || "";
+  if (connParts.text.textContent !== label) connParts.text.textContent = label;
+  connParts.countdown.textContent = "";
+  if (state === "reconnecting") el.append(connParts.retry);
+  else connParts.retry.remove();
+  if (state === "reconnecting" && retryAt) {
+    const tick = () => {
+      const s = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      connParts.countdown.textContent = s > 0 ? ` — retrying in ${s} s` : " — reconnecting…";
+    };
+    tick();
+    connParts.timer = setInterval(tick, 1000);
+  }
+}
+
+// ---- notifications (the user:{id} channel) --------------------------------
+
+const NOTICE_TEXT = {
+  "post.hidden": (d) => [`A moderator hid one of your posts${d.reason ? `: “${d.reason}”` : "."}`, "You can appeal on the post."],
+  "post.restored": () => ["A moderator restored one of your posts."],
+  "post.approved": () => ["A moderator approved your post: it is published."],
+  "post.rejected": (d) => [`A moderator did not approve your post${d.reason ? `: “${d.reason}”` : "."}`],
+  "user.muted": (d) => [`You are muted in a space${until(d.expires_at)}: you can read but not post.`, d.reason ? `Reason: ${d.reason}` : ""],
+  "user.banned": (d) => [`You are banned from a space${until(d.expires_at)}.`, d.reason ? `Reason: ${d.reason}` : ""],
+  "user.unmuted": () => ["Your mute was lifted."],
+  "user.unbanned": () => ["Your ban was lifted."],
+};
+
+function until(iso) {
+  return iso ? ` until ${new Date(iso).toLocaleString()}` : "";
+}
+
+function describeUserEvent(msg) {
+  const d = msg.data || {};
+  switch (msg.name) {
+    case "moderation.notice": {
+      const make = NOTICE_TEXT[d.action];
+      const [text, extra] = make ? make(d) : [`Moderation: ${d.action}`];
+      let href = null;
+      if (d.topic_id) href = d.post_id ? `/topics/${d.topic_id}#post-${d.post_id}` : `/topics/${d.topic_id}`;
+      else if (d.space_id) href = `/spaces/${d.space_id}`;
+      return { text: [text, extra].filter(Boolean).join(" "), href };
+    }
+    case "flag.resolved":
+      return { text: `The moderators reviewed a post you flagged: ${d.outcome === "hidden" ? "it is now hidden" : "they left it up"}.${d.reason ? ` “${d.reason}”` : ""}` };
+    case "appeal.answered":
+      return { text: `Your appeal was answered: ${d.decision === "overturn" ? "the decision was overturned" : "the decision stands"}. “${d.reason}”`,
+        href: d.space_id ? `/spaces/${d.space_id}` : null };
+    case "upgrade_request.decided": {
+      const r = d.upgrade_request || {};
+      return { text: `${r.org_name}: the request for the ${humanize(r.tier)} tier was ${r.status}.${r.reason ? ` “${r.reason}”` : ""}`, href: `/orgs/${r.org_id}` };
+    }
+    case "org.tier_changed": {
+      const c = d.tier_change || {};
+      return { text: `${d.org_name} is now on the ${humanize(c.to_tier)} tier.`, href: `/orgs/${d.org_id}` };
+    }
+    default:
+      return null;
+  }
+}
+
+function toast({ text, href }) {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const item = h("li", { class: "toast" },
+    h("p", {}, text, href ? [" ", h("a", { href }, "Show")] : null),
+    h("button", { type: "button", class: "linklike", onclick: () => item.remove() }, "Dismiss"));
+  box.append(item);
+  announce(text);
+  setTimeout(() => item.remove(), 30_000);
+}
+
+let userFeed = null;
+function followUser() {
+  if (userFeed) userFeed();
+  userFeed = null;
+  const user = session.user;
+  if (!user) return;
+  userFeed = live.subscribe(`user:${user.id}`, {
+    event: (msg) => {
+      document.dispatchEvent(new CustomEvent("cps:user-event", { detail: msg }));
+      if (msg.name === "session.revoked") {
+        session.user = null;
+        renderNav();
+        return;
+      }
+      const shown = describeUserEvent(msg);
+      if (shown) toast(shown);
+    },
+  });
+}
+
+// ---- start ---------------------------------------------------------------
+
+async function start() {
+  await loadSession();
+  renderNav();
+  onSessionChange(() => {
+    renderNav();
+    followUser();
+    live.restart();
+  });
+  followUser();
+  live.onState(renderConnection);
+  await render();
+}
+
+start();

@@ -17,8 +17,12 @@ export function h(tag, attrs = {}, ...children) {
       el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
     } else if (key === "dataset") {
       Object.assign(el.dataset, value);
-    } else if (key === "value" || key === "checked" || key === "selected") {
-      el[key] = value;
+    } else if (key === "checked") {
+      el.checked = el.defaultChecked = Boolean(value);
+    } else if (key === "selected") {
+      el.selected = el.defaultSelected = Boolean(value);
+    } else if (key === "value") {
+      el.value = value;
     } else if (value === true) {
       el.setAttribute(key, "");
     } else {
@@ -37,9 +41,10 @@ export function append(el, children) {
   return el;
 }
 
-export function clear(el) {
+/** Empties `el`, then appends `children` (null, undefined and false skipped). */
+export function clear(el, ...children) {
   el.replaceChildren();
-  return el;
+  return append(el, children);
 }
 
 /** The only place markup from outside enters the page: a post's sanitized html. */
@@ -132,10 +137,12 @@ export function showFormError(form, err) {
     const wrapper = control.closest(".field, fieldset") || control.parentElement;
     wrapper.append(msg);
   }
-  const text = [err && err.message, ...unplaced].filter(Boolean).join(" ");
+  const placed = new Set(Object.values(fields));
+  const lead = err && err.message && !placed.has(err.message) ? err.message : null;
+  const text = [lead, ...unplaced].filter(Boolean).join(" ");
   if (general) {
-    general.textContent = text || "Something went wrong.";
-    general.hidden = false;
+    general.textContent = text || (placed.size ? "" : "Something went wrong.");
+    general.hidden = !general.textContent;
   }
   const firstInvalid = form.querySelector("[aria-invalid=true]");
   if (firstInvalid) firstInvalid.focus();
@@ -157,6 +164,22 @@ export function clearFormErrors(form) {
   if (general) {
     general.textContent = "";
     general.hidden = true;
+  }
+}
+
+/** Carries what the user typed (and where the focus was) from a form that is
+ * being redrawn to its replacement. */
+export function carryInput(from, to) {
+  if (!from) return;
+  const focused = from.contains(document.activeElement) ? document.activeElement : null;
+  for (const el of from.elements) {
+    if (!el.name) continue;
+    const twin = [...to.elements].find((t) => t.name === el.name
+      && (el.type !== "radio" && el.type !== "checkbox" ? true : t.value === el.value));
+    if (!twin) continue;
+    if (el.type === "radio" || el.type === "checkbox") twin.checked = el.checked;
+    else if (twin.tagName !== "SELECT" || [...twin.options].some((o) => o.value === el.value)) twin.value = el.value;
+    if (el === focused) queueMicrotask(() => twin.focus());
   }
 }
 

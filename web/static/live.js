@@ -13,6 +13,7 @@ class Channel {
   constructor(name) {
     this.name = name;
     this.seq = null; // last seq applied; null until the first `subscribed`
+    this.head = null; // the seq the last `subscribed` announced
     this.handlers = new Set();
     this.resyncing = false;
     this.subscribed = false;
@@ -46,6 +47,7 @@ export class Live {
       this.channels.set(name, ch);
     }
     ch.handlers.add(handlers);
+    clearTimeout(this.idleTimer);
     if (this.isOpen()) {
       if (ch.subscribed && ch.seq !== null) {
         // Already following: tell the new handler where we are.
@@ -61,9 +63,34 @@ export class Live {
       if (ch.handlers.size === 0) {
         this.channels.delete(name);
         if (this.isOpen() && ch.subscribed) this.send({ type: "unsubscribe", channel: name });
-        if (this.channels.size === 0) this.idle();
+        if (this.channels.size === 0) {
+          // Keep the socket a moment: the next page probably follows something too.
+          clearTimeout(this.idleTimer);
+          this.idleTimer = setTimeout(() => {
+            if (this.channels.size === 0) this.idle();
+          }, 5000);
+        }
       }
     };
+  }
+
+  /** Resolves true once `name` is subscribed (the server has announced its
+   * head seq), or false after `ms`: load over HTTP after this, and nothing
+   * written between the load and the subscription is missed. */
+  whenSubscribed(name, ms = 2000) {
+    const ch = this.channels.get(name);
+    if (!ch) return Promise.resolve(false);
+    if (ch.subscribed && ch.seq !== null && this.isOpen() && !ch.waiters) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value) => {
+        clearTimeout(timer);
+        if (ch.waiters) ch.waiters.delete(done);
+        resolve(value);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      if (!ch.waiters) ch.waiters = new Set();
+      ch.waiters.add(done);
+    });
   }
 
   /** Tell the others the user is typing (at most once per 3 s per channel). */
@@ -218,9 +245,9 @@ export class Live {
 
   resync(ch) {
     // A gap: ask again for everything after the last seq we applied.
+    // (Subscribing again replaces the subscription on the server.)
     if (ch.resyncing) return;
     ch.resyncing = true;
-    this.send({ type: "unsubscribe", channel: ch.name });
     this.sendSubscribe(ch);
   }
 
@@ -270,8 +297,10 @@ export class Live {
       case "subscribed": {
         const first = ch.seq === null;
         ch.resyncing = false;
+        ch.head = msg.seq;
         if (first) ch.seq = msg.seq;
         this.each(ch, "subscribed", msg, first);
+        if (ch.waiters) for (const done of [...ch.waiters]) done(true);
         break;
       }
       case "event": {
@@ -286,13 +315,16 @@ export class Live {
         break;
       }
       case "reset":
-        ch.seq = null;
-        this.each(ch, "reset", msg);
-        // Follow again from now on; the page reloads over HTTP.
-        if (this.isOpen()) {
-          this.send({ type: "unsubscribe", channel: ch.name });
-          this.sendSubscribe(ch);
+        // Too far behind to replay: the server follows on from the head it
+        // announced in `subscribed`, and the page reloads over HTTP.
+        ch.resyncing = false;
+        if (ch.head !== null && ch.head !== undefined) {
+          ch.seq = ch.head;
+        } else {
+          ch.seq = null;
+          if (this.isOpen()) this.sendSubscribe(ch);
         }
+        this.each(ch, "reset", msg);
         break;
       case "presence":
         this.each(ch, "presence", msg);

@@ -1,0 +1,210 @@
+"""The moderator console, appeals and the upgrade flow, in the browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Api, Browsing, assert_accessible, screenshot, settle
+
+pytestmark = pytest.mark.browser
+
+LIVE_WITHIN_MS = 1000
+
+
+def test_the_console_hides_a_flagged_post_that_then_disappears_from_other_windows(
+    browsing: Browsing, api: Api
+) -> None:
+    world = api.world()
+    topic, space = world["topic"], world["space"]
+    troll = api.user("Spam Seller")
+    spam = api.post(troll, topic["id"], "Cheap watches at example.com")
+    flagger = api.user("Alert Citizen")
+    api.call("POST", f"/posts/{spam['id']}/flags", flagger, {"reason": "spam", "note": "advert"})
+
+    reader, _ = browsing.page(width="phone")
+    reader.goto(f"/topics/{topic['id']}")
+    settle(reader)
+    expect(reader.locator("#conn")).to_have_text("Live")
+    troll_page, _ = browsing.page(user=troll)
+    troll_page.goto(f"/topics/{topic['id']}")
+    settle(troll_page)
+    expect(troll_page.locator("#conn")).to_have_text("Live")
+
+    console, _ = browsing.page(user=world["admin"])
+    console.goto(f"/spaces/{space['id']}")
+    settle(console)
+    console.get_by_role("link", name="Open the moderator console").click()
+    expect(console.get_by_role("heading", name="Moderation: Mobility")).to_be_visible()
+    item = console.locator(".queue-item", has_text="Cheap watches")
+    expect(item).to_contain_text("1 flag")
+    item.get_by_text("Who flagged it and why").click()
+    expect(item).to_contain_text("Alert Citizen: Spam — “advert”")
+    screenshot(console, "console-queue-desktop")
+    assert_accessible(console)
+
+    item.get_by_label("Reason (told to the author and the flaggers)").fill("Advertising")
+    item.get_by_role("button", name="Hide post").click()
+    hidden = reader.locator(f"#post-{spam['id']} > article")
+    expect(hidden).to_contain_text("Hidden by a moderator.", timeout=LIVE_WITHIN_MS)
+    expect(hidden).not_to_contain_text("Cheap watches")
+    expect(console.locator(".queue-item", has_text="Cheap watches")).to_have_count(0)
+    # Its author is told, live, and may appeal.
+    expect(troll_page.locator(".toast")).to_contain_text("A moderator hid one of your posts")
+
+    # The audit log has it.
+    audit = console.locator("#audit")
+    expect(audit.locator("tbody tr").first).to_contain_text("Hid a post")
+    expect(audit.locator("tbody tr").first).to_contain_text("Advertising")
+
+
+def test_a_moderator_bans_a_participant_who_then_cannot_post(
+    browsing: Browsing, api: Api
+) -> None:
+    world = api.world()
+    topic = world["topic"]
+    troll = api.user("Repeat Offender")
+    rude = api.post(troll, topic["id"], "You are all idiots")
+
+    mod, _ = browsing.page(width="phone", user=world["admin"])
+    mod.goto(f"/topics/{topic['id']}")
+    settle(mod)
+    mod.locator(f"#post-{rude['id']} > article").get_by_role("link", name="Mute or ban…").click()
+    expect(mod.get_by_role("heading", name="Moderation: Mobility")).to_be_visible()
+    sanctions = mod.locator("#sanctions")
+    expect(sanctions.get_by_label("User id")).to_have_value(str(troll.id))
+    sanctions.get_by_label("Action").select_option("ban")
+    sanctions.get_by_label("Also hide all their posts in this space").check()
+    sanctions.get_by_label("Rule broken").select_option("abuse")
+    sanctions.get_by_label("Reason (told to the person)").fill("Insults")
+    sanctions.get_by_role("button", name="Apply").click()
+    expect(sanctions.locator(".people")).to_contain_text("Repeat Offender")
+    expect(sanctions.locator(".people")).to_contain_text("banned until")
+    audit = mod.locator("#audit tbody tr")
+    expect(audit.filter(has_text="Banned a participant")).to_contain_text("Insults")
+    expect(audit.filter(has_text="Hid a post").first).to_be_visible()
+    expect(sanctions.get_by_label("For how long")).to_have_value("86400")
+    screenshot(mod, "console-sanctions-phone")
+
+    troll_page, watch = browsing.page(user=troll)
+    watch.expect_console("status of 403")
+    troll_page.goto(f"/topics/{topic['id']}")
+    settle(troll_page)
+    troll_page.get_by_label("Your post").fill("Let me back in")
+    troll_page.get_by_role("button", name="Post", exact=True).click()
+    expect(troll_page.locator(".composer .form-error")).to_contain_text("banned")
+    expect(troll_page.get_by_label("Your post")).to_have_value("Let me back in")
+
+    # Lift the ban again.
+    sanctions.get_by_role("button", name="Lift the ban of Repeat Offender").click()
+    expect(sanctions.locator(".people")).to_contain_text("Nobody is muted or banned here.")
+
+
+def test_the_author_of_a_hidden_post_appeals_and_the_moderator_answers(
+    browsing: Browsing, api: Api
+) -> None:
+    world = api.world()
+    topic, space = world["topic"], world["space"]
+    author = api.user("Misunderstood")
+    post = api.post(author, topic["id"], "A sharp but fair remark")
+    api.call("POST", f"/posts/{post['id']}/hide", world["admin"], {"reason": "Too harsh"})
+
+    page, _ = browsing.page(width="phone", user=author)
+    page.goto(f"/topics/{topic['id']}")
+    settle(page)
+    own = page.locator(f"#post-{post['id']} > article")
+    expect(own).to_contain_text("Too harsh")
+    own.get_by_role("button", name="Appeal").click()
+    own.get_by_label("Why should this post be restored?") \
+        .fill("It criticises a plan, not a person.")
+    own.get_by_role("button", name="Send appeal").click()
+    expect(own.get_by_role("status")).to_contain_text("appeal was sent")
+
+    mod, _ = browsing.page(user=world["admin"])
+    mod.goto(f"/moderation?space={space['id']}")
+    settle(mod)
+    appeal = mod.locator(".queue-item", has_text="It criticises a plan")
+    expect(appeal).to_contain_text("Misunderstood appeals the hiding")
+    appeal.get_by_label("Overturn: undo the decision").check()
+    appeal.get_by_label("Answer (sent to the person who appealed)").fill("Fair point, restored.")
+    appeal.get_by_role("button", name="Send answer").click()
+    expect(mod.locator(".queue-item", has_text="It criticises a plan")).to_have_count(0)
+    expect(page.locator(".toast").filter(has_text="appeal was answered")).to_contain_text(
+        "overturned")
+    expect(own).not_to_contain_text("Hidden by a moderator", timeout=LIVE_WITHIN_MS)
+
+
+def test_the_settings_explain_the_tier_gate_of_the_moderation_tools(
+    browsing: Browsing, api: Api
+) -> None:
+    world = api.world()
+    page, watch = browsing.page(user=world["admin"])
+    watch.expect_console("status of 402")
+    page.goto(f"/moderation?space={world['space']['id']}#settings")
+    settle(page)
+    settings = page.locator("#settings")
+    expect(settings.locator(".gate")).to_contain_text("not included in the Free tier")
+    slow = settings.get_by_label(re.compile("^Slow mode"))
+    slow.fill("30")
+    settings.get_by_role("button", name="Save settings").click()
+    error = settings.locator(".field-error")
+    expect(error).to_contain_text("Plus")
+    expect(slow).to_have_value("30")
+    expect(slow).to_have_attribute("aria-invalid", "true")
+
+    # What the tier includes works: only moderators may open topics.
+    settings.get_by_label("Who may open topics").select_option("moderators")
+    slow.fill("0")
+    settings.get_by_role("button", name="Save settings").click()
+    expect(settings.get_by_label("Who may open topics")).to_have_value("moderators")
+    reader, _ = browsing.page(user=api.user("Just Reading"))
+    reader.goto(f"/spaces/{world['space']['id']}")
+    settle(reader)
+    expect(reader.get_by_text("Only the moderators of this space open topics here.")) \
+        .to_be_visible()
+
+
+def test_an_upgrade_is_requested_approved_and_unlocks_private_spaces(
+    browsing: Browsing, api: Api
+) -> None:
+    admin = api.user("Growing City Admin")
+    org = api.org(admin, "Growing City", "Chile")
+    org_page, _ = browsing.page(user=admin)
+    org_page.goto(f"/orgs/{org['id']}")
+    settle(org_page)
+    gate = org_page.get_by_text("Private spaces are not included in the Free tier.")
+    expect(gate).to_be_visible()
+    org_page.get_by_label("Tier to request").select_option("plus")
+    org_page.get_by_label("Note for the secretariat (optional)") \
+        .fill("Council wants private rooms.")
+    org_page.get_by_role("button", name="Request upgrade").click()
+    waiting = org_page.get_by_text("A request is waiting for the secretariat's decision.")
+    expect(waiting).to_be_visible()
+
+    secretariat, _ = browsing.page(width="phone", user=api.admin())
+    secretariat.goto("/admin")
+    settle(secretariat)
+    request = secretariat.locator(".request", has_text="Growing City")
+    expect(request).to_contain_text("Council wants private rooms.")
+    screenshot(secretariat, "admin-pending-request-phone")
+    assert_accessible(secretariat)
+    request.get_by_label(re.compile("^Reason")).fill("Welcome to Plus")
+    request.get_by_role("button", name="Approve").click()
+    expect(secretariat.locator(".request", has_text="Growing City")).to_have_count(0)
+
+    # The org admin's open page follows, live: new tier, no gate.
+    expect(org_page.get_by_text("Current tier: Plus")).to_be_visible(timeout=3000)
+    expect(org_page.get_by_text("Private spaces are not included")).to_have_count(0)
+    expect(org_page.locator(".toast").filter(has_text="request for the Plus tier")) \
+        .to_contain_text("approved")
+    expect(org_page.locator(".toast").filter(has_text="is now on")) \
+        .to_contain_text("Growing City is now on the Plus tier.")
+    expect(org_page.locator(".upgrade", has_text="Tier history")).to_contain_text("Free → Plus")
+    org_page.get_by_label("Name", exact=True).fill("Council room")
+    org_page.get_by_label("Private: members only").check()
+    org_page.get_by_role("button", name="Open space").click()
+    expect(org_page.locator(".space-list").get_by_role("link", name="Council room")).to_be_visible()
+    private = api.call("GET", f"/orgs/{org['id']}/spaces", admin)["spaces"]
+    assert [s["visibility"] for s in private if s["name"] == "Council room"] == ["private"]

@@ -1,0 +1,68 @@
+// Platform admin (the secretariat): pending upgrade requests, and every
+// organization with its tier.
+
+import { get, post, serverHas } from "../api.js";
+import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
+import { requireUser } from "./profile.js";
+
+export default async function adminPage(ctx) {
+  if (!requireUser(ctx, "Platform admin")) return;
+  ctx.title("Platform admin");
+  ctx.main.append(h("h1", {}, "Platform admin"));
+  if (!ctx.user.is_platform_admin) {
+    ctx.main.append(h("p", { class: "notice" }, "This page is for the platform's secretariat."));
+    return;
+  }
+
+  if (await serverHas("GET", "/admin/upgrade-requests")) {
+    const section = h("section", { class: "card", "aria-labelledby": "requests-h" },
+      h("h2", { id: "requests-h" }, "Pending upgrade requests"));
+    const list = h("ul", { class: "queue" });
+    section.append(list);
+    ctx.main.append(section);
+    const canApprove = await serverHas("POST", "/admin/upgrade-requests/{request_id}/approve");
+    const draw = async () => {
+      const res = await get("/admin/upgrade-requests?status=pending", { signal: ctx.signal });
+      const requests = res.upgrade_requests.filter((r) => r.status === "pending");
+      clear(list);
+      if (requests.length === 0) list.append(h("li", { class: "muted" }, "No pending request."));
+      for (const r of requests) list.append(requestItem(r));
+    };
+    const requestItem = (r) => {
+      const item = h("li", { class: "request queue-item" },
+        h("h3", {}, h("a", { href: `/orgs/${r.org_id}` }, r.org_name)),
+        h("p", {}, "Asks for the ", h("strong", {}, humanize(r.tier)), " tier · ", timeEl(r.created_at),
+          ` · by ${r.requested_by.display_name}`),
+        r.note ? h("blockquote", {}, r.note) : null);
+      if (canApprove) {
+        const form = h("form", { class: "form inline" }, formError(),
+          field({ label: "Reason (shown to the organization; needed to reject)", name: "reason", maxlength: 2000 }),
+          h("div", { class: "actions" },
+            h("button", { type: "submit", value: "approve", class: "primary" }, "Approve"),
+            h("button", { type: "submit", value: "reject", class: "danger" }, "Reject")));
+        let action = "approve";
+        for (const b of form.querySelectorAll("button")) b.addEventListener("click", () => { action = b.value; });
+        onSubmit(form, async (data) => {
+          const body = data.reason ? { reason: data.reason } : action === "reject" ? { reason: "" } : {};
+          await post(`/admin/upgrade-requests/${r.id}/${action}`, body);
+          ctx.announce(`${r.org_name}: request ${action === "approve" ? "approved" : "rejected"}.`);
+          await draw();
+        });
+        item.append(form);
+      }
+      return item;
+    };
+    await draw();
+  }
+
+  const { orgs } = await get("/orgs", { signal: ctx.signal });
+  const rows = [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).map((o) => h("tr", {},
+    h("th", { scope: "row" }, h("a", { href: `/orgs/${o.id}` }, o.name)),
+    h("td", {}, o.country),
+    h("td", {}, badge(humanize(o.tier), `tier-${o.tier}`))));
+  ctx.main.append(h("section", { class: "card", "aria-labelledby": "orgs-h" },
+    h("h2", { id: "orgs-h" }, "Organizations and their tiers"),
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Organizations and their tiers" }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Organization"), h("th", { scope: "col" }, "Country"), h("th", { scope: "col" }, "Tier"))),
+      h("tbody", {}, rows)))));
+}

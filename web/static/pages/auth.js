@@ -1,0 +1,82 @@
+// Sign in and sign up.
+
+import { STAKEHOLDERS, field, formError, h, onSubmit, select } from "../dom.js";
+import { register, signIn } from "../session.js";
+
+/** Where to go after signing in: a local path from ?next=, or home. */
+function nextPath(ctx) {
+  const next = ctx.query.get("next") || "/";
+  if (!next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  if (next.startsWith("/login") || next.startsWith("/signup")) return "/";
+  return next;
+}
+
+function carry(ctx, path) {
+  const next = ctx.query.get("next");
+  return next ? `${path}?next=${encodeURIComponent(next)}` : path;
+}
+
+export async function loginPage(ctx) {
+  ctx.title("Sign in");
+  if (ctx.user) {
+    ctx.main.append(
+      h("h1", {}, "Sign in"),
+      h("p", {}, `You are signed in as ${ctx.user.display_name}. `,
+        h("a", { href: nextPath(ctx) }, "Continue")),
+    );
+    return;
+  }
+  const form = h("form", { class: "card form narrow", novalidate: false },
+    formError(),
+    field({ label: "Email", name: "email", type: "email", autocomplete: "email", required: true }),
+    field({ label: "Password", name: "password", type: "password",
+      autocomplete: "current-password", required: true }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")),
+  );
+  onSubmit(form, async (data) => {
+    const user = await signIn(data.email, data.password);
+    ctx.announce(`Signed in as ${user.display_name}.`);
+    ctx.navigate(nextPath(ctx), { replace: true });
+  });
+  ctx.main.append(
+    h("h1", {}, "Sign in"),
+    form,
+    h("p", { class: "narrow" }, "New here? ", h("a", { href: carry(ctx, "/signup") }, "Create an account")),
+  );
+}
+
+export async function signupPage(ctx) {
+  ctx.title("Sign up");
+  if (ctx.user) {
+    ctx.main.append(
+      h("h1", {}, "Sign up"),
+      h("p", {}, `You are signed in as ${ctx.user.display_name}. `,
+        h("a", { href: "/" }, "Go to the home page")),
+    );
+    return;
+  }
+  const form = h("form", { class: "card form narrow" },
+    formError(),
+    field({ label: "Display name", name: "display_name", autocomplete: "nickname", required: true,
+      maxlength: 80, hint: "Shown next to everything you write." }),
+    field({ label: "Email", name: "email", type: "email", autocomplete: "email", required: true,
+      maxlength: 254 }),
+    field({ label: "Password", name: "password", type: "password", autocomplete: "new-password",
+      required: true, minlength: 8, maxlength: 256, hint: "At least 8 characters." }),
+    select({ label: "I take part as", name: "stakeholder_type", options: STAKEHOLDERS,
+      value: "citizen", hint: "Others see this next to your name, so the mix of voices is visible." }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create account")),
+  );
+  onSubmit(form, async (data) => {
+    const user = await register(data);
+    ctx.announce(`Welcome, ${user.display_name}. Your account is ready.`);
+    ctx.navigate(nextPath(ctx), { replace: true });
+  });
+  ctx.main.append(
+    h("h1", {}, "Create an account"),
+    h("p", { class: "lede narrow" },
+      "Join the discussion with citizens, businesses, civil society, researchers and officials."),
+    form,
+    h("p", { class: "narrow" }, "Already have an account? ", h("a", { href: carry(ctx, "/login") }, "Sign in")),
+  );
+}

@@ -1,0 +1,458 @@
+// The moderator console: the spaces you moderate, and for one space its
+// queue (flagged posts, held posts, appeals), mutes and bans, the audit log
+// and the moderation settings. Hiding, pinning, locking and moving also
+// happen in place on each topic page.
+
+import { ApiError, del, get, patch, post, serverHas } from "../api.js";
+import {
+  badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, trustedHtml, uid,
+} from "../dom.js";
+import { live } from "../live.js";
+import { pool } from "./home.js";
+import { tierName } from "./org.js";
+import { requireUser } from "./profile.js";
+import { actionWords, breadcrumb } from "./space.js";
+
+const RULES = [["", "No rule given"], ["spam", "Spam"], ["abuse", "Abuse or harassment"], ["off_topic", "Off topic"], ["other", "Other"]];
+const DURATIONS = [
+  ["3600", "1 hour"], ["86400", "1 day"], ["604800", "1 week"], ["2592000", "30 days"], ["", "Until lifted"],
+];
+const AUDIT_ACTIONS = [
+  "post.hide", "post.restore", "flags.dismiss", "post.approve", "post.reject", "user.mute", "user.unmute",
+  "user.ban", "user.unban", "appeal.uphold", "appeal.overturn", "topic.move", "topic.renamed", "topic.pinned",
+  "topic.unpinned", "topic.locked", "topic.unlocked", "topic.archived", "topic.unarchived", "space.settings",
+];
+
+async function moderatedSpaces(ctx) {
+  const { orgs } = await get("/orgs", { signal: ctx.signal });
+  const found = [];
+  await pool(orgs, 6, async (org) => {
+    const { spaces } = await get(`/orgs/${org.id}/spaces`, { signal: ctx.signal });
+    for (const s of spaces) if (s.can_moderate) found.push({ s, org });
+  });
+  found.sort((a, b) => a.org.name.localeCompare(b.org.name) || a.s.name.localeCompare(b.s.name));
+  return found;
+}
+
+export default async function moderationPage(ctx) {
+  if (!requireUser(ctx, "Moderation")) return;
+  const spaceId = Number(ctx.query.get("space")) || null;
+  if (spaceId) {
+    await consolePage(ctx, spaceId);
+    return;
+  }
+  ctx.title("Moderation");
+  const list = h("ul", { class: "space-list" }, h("li", { class: "muted" }, "Looking for the spaces you moderate…"));
+  ctx.main.append(
+    h("h1", {}, "Moderation"),
+    h("section", { class: "card", "aria-labelledby": "modspaces-h" },
+      h("h2", { id: "modspaces-h" }, "Spaces you moderate"),
+      h("p", { class: "muted" },
+        "Open a space's console to work its flag queue, held posts and appeals, mute or ban, "
+        + "read its audit log and change its settings. On each topic page you can also pin, lock, "
+        + "archive, rename and move the topic, and hide or restore posts."),
+      list),
+  );
+  const found = await moderatedSpaces(ctx);
+  clear(list);
+  if (found.length === 0) list.append(h("li", { class: "muted" }, "You do not moderate any space."));
+  for (const { s, org } of found) {
+    list.append(h("li", {},
+      h("a", { href: `/moderation?space=${s.id}` }, `${s.name}`), " ",
+      s.visibility === "private" ? badge("Private", "private") : badge("Public", "public"),
+      h("span", { class: "muted small" }, ` · ${org.name} · `),
+      h("a", { href: `/spaces/${s.id}`, class: "small" }, "open the space")));
+  }
+}
+
+async function consolePage(ctx, spaceId) {
+  const { space } = await get(`/spaces/${spaceId}`, { signal: ctx.signal });
+  let org = null;
+  try {
+    org = (await get(`/orgs/${space.org_id}`, { signal: ctx.signal })).org;
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+  }
+  ctx.title(`Moderation · ${space.name}`);
+  ctx.main.append(
+    breadcrumb([["/", "Home"], org ? [`/orgs/${org.id}`, org.name] : null, [`/spaces/${space.id}`, space.name], ["/moderation", "Moderation"]].filter(Boolean)),
+    h("h1", {}, `Moderation: ${space.name}`),
+  );
+  if (!space.can_moderate) {
+    ctx.main.append(h("p", { class: "notice" }, "You do not moderate this space."));
+    return;
+  }
+  const has = {
+    queue: await serverHas("GET", "/spaces/{space_id}/moderation/queue"),
+    sanctions: await serverHas("GET", "/spaces/{space_id}/sanctions"),
+    audit: await serverHas("GET", "/spaces/{space_id}/moderation/audit"),
+    settings: await serverHas("GET", "/spaces/{space_id}/moderation/settings"),
+    bulk: await serverHas("POST", "/spaces/{space_id}/moderation/bulk"),
+  };
+  const sections = [
+    has.queue && ["queue", "Queue"],
+    has.sanctions && ["sanctions", "Mutes and bans"],
+    has.audit && ["audit", "Audit log"],
+    has.settings && ["settings", "Settings"],
+  ].filter(Boolean);
+  ctx.main.append(h("nav", { class: "subnav", "aria-label": "Console sections" },
+    h("ul", {}, sections.map(([id, text]) => h("li", {}, h("a", { href: `#${id}` }, text))))));
+
+  // Each section registers how to reload itself; an act in one reloads all
+  // (a ban may hide posts and always writes the audit log).
+  ctx.reloads = [];
+  ctx.changed = () => {
+    for (const fn of ctx.reloads) fn();
+  };
+  if (has.queue) ctx.main.append(queueSection(ctx, space, has.bulk));
+  if (has.sanctions) ctx.main.append(sanctionsSection(ctx, space));
+  if (has.audit) ctx.main.append(auditSection(ctx, space));
+  if (has.settings) ctx.main.append(settingsSection(ctx, space, org));
+}
+
+// ---- the queue ---------------------------------------------------------------
+
+function postExcerpt(p) {
+  return h("div", { class: "excerpt" },
+    h("p", { class: "muted small" }, h("strong", {}, p.author.display_name), ` · `, timeEl(p.created_at), " · ",
+      h("a", { href: `/topics/${p.topic_id}#post-${p.id}` }, "view in the thread")),
+    p.deleted ? h("p", { class: "placeholder" }, "Deleted by its author.")
+      : trustedHtml(h("div", { class: "prose" }), p.html || ""));
+}
+
+function queueSection(ctx, space, hasBulk) {
+  const section = h("section", { id: "queue", class: "card console-section", "aria-labelledby": "queue-h", tabindex: "-1" });
+  const status = h("p", { class: "muted small", role: "status" });
+  const flagged = h("ol", { class: "queue" });
+  const pending = h("ol", { class: "queue" });
+  const appeals = h("ol", { class: "queue" });
+  const refresh = h("button", { type: "button", onclick: () => load() }, "Refresh");
+  const bulkForm = hasBulk ? h("form", { class: "bulk form inline-bulk" }, formError(),
+    field({ label: "Reason for the selected (optional)", name: "reason", maxlength: 2000 }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", value: "hide", class: "danger" }, "Hide selected"),
+      h("button", { type: "submit", value: "dismiss" }, "Dismiss selected"))) : null;
+  const flaggedH = h("h3", { id: "flagged-h" }, "Flagged posts");
+  section.append(
+    h("div", { class: "section-head" }, h("h2", { id: "queue-h" }, "Queue"), refresh),
+    status,
+    flaggedH, bulkForm, flagged,
+    h("h3", {}, "Posts held for review"), pending,
+    h("h3", {}, "Appeals"), appeals,
+  );
+
+  if (bulkForm) {
+    let action = "hide";
+    for (const b of bulkForm.querySelectorAll("button[type=submit]")) b.addEventListener("click", () => { action = b.value; });
+    onSubmit(bulkForm, async (data) => {
+      const ids = [...flagged.querySelectorAll("input[type=checkbox]:checked")].map((c) => Number(c.value));
+      if (ids.length === 0) throw new ApiError(422, { error: { code: "nothing_selected", message: "Select at least one post first." } });
+      const res = await post(`/spaces/${space.id}/moderation/bulk`, { action, post_ids: ids, reason: data.reason || "" });
+      bulkForm.reset();
+      ctx.announce(`${res.results.length} ${res.results.length === 1 ? "post" : "posts"} ${action === "hide" ? "hidden" : "dismissed"}.`);
+      ctx.changed();
+    });
+  }
+
+  function flaggedItem(item) {
+    const p = item.post;
+    const firstFlag = item.flags[0];
+    const checkId = uid("sel");
+    const reasons = Object.entries(item.reasons || {}).map(([k, n]) => `${humanize(k)} ${n}`).join(", ");
+    const form = h("form", { class: "inline-form" }, formError(),
+      field({ label: "Reason (told to the author and the flaggers)", name: "reason", maxlength: 2000 }),
+      h("div", { class: "actions" },
+        h("button", { type: "submit", value: "hide", class: "danger" }, "Hide post"),
+        h("button", { type: "submit", value: "dismiss" }, "Dismiss flags")));
+    let action = "hide";
+    for (const b of form.querySelectorAll("button[type=submit]")) b.addEventListener("click", () => { action = b.value; });
+    onSubmit(form, async (data) => {
+      const { resolution } = await post(`/flags/${firstFlag.id}/resolve`, { action, reason: data.reason || "" });
+      ctx.announce(resolution.outcome === "hidden" ? "Post hidden." : "Flags dismissed.");
+      ctx.changed();
+    });
+    return h("li", { class: "queue-item", "data-post-id": String(p.id) },
+      hasBulk ? h("div", { class: "radio" }, h("input", { type: "checkbox", id: checkId, value: String(p.id) }),
+        h("label", { for: checkId }, `Select the post by ${p.author.display_name}`)) : null,
+      h("p", { class: "badges" },
+        badge(`${item.flag_count} ${item.flag_count === 1 ? "flag" : "flags"}`, "locked"),
+        item.auto_hidden ? badge("Hidden automatically, waiting for review", "archived") : null,
+        p.hidden && !item.auto_hidden ? badge("Hidden", "archived") : null),
+      h("p", { class: "small" }, `Reasons: ${reasons || "—"} · first flagged `, timeEl(item.first_flagged_at)),
+      postExcerpt(p),
+      h("details", {}, h("summary", {}, "Who flagged it and why"),
+        h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
+          `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at))))),
+      form);
+  }
+
+  function pendingItem(p) {
+    const form = h("form", { class: "inline-form" }, formError(),
+      field({ label: "Reason if you turn it down (told to the author)", name: "reason", maxlength: 2000 }),
+      h("div", { class: "actions" },
+        h("button", { type: "submit", value: "approve", class: "primary" }, "Approve"),
+        h("button", { type: "submit", value: "reject", class: "danger" }, "Turn down")));
+    let action = "approve";
+    for (const b of form.querySelectorAll("button[type=submit]")) b.addEventListener("click", () => { action = b.value; });
+    onSubmit(form, async (data) => {
+      if (action === "approve") await post(`/posts/${p.id}/approve`, {});
+      else await post(`/posts/${p.id}/reject`, { reason: data.reason || "" });
+      ctx.announce(action === "approve" ? "Post approved and published." : "Post turned down.");
+      ctx.changed();
+    });
+    return h("li", { class: "queue-item" }, postExcerpt(p), form);
+  }
+
+  function appealItem(a) {
+    const decisions = [["uphold", "Uphold: the decision stands"], ["overturn", "Overturn: undo the decision"]];
+    const form = h("form", { class: "inline-form" }, formError(),
+      h("fieldset", {}, h("legend", {}, "Decision"), decisions.map(([value, text], i) => {
+        const id = uid("dec");
+        return h("div", { class: "radio" }, h("input", { type: "radio", name: "decision", value, id, checked: i === 0 }), h("label", { for: id }, text));
+      })),
+      field({ label: "Answer (sent to the person who appealed)", name: "reason", required: true, maxlength: 2000 }),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Send answer")));
+    onSubmit(form, async (data) => {
+      await post(`/appeals/${a.id}/answer`, { decision: data.decision, reason: data.reason });
+      ctx.announce("Appeal answered.");
+      ctx.changed();
+    });
+    return h("li", { class: "queue-item" },
+      h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : `the hiding of post ${a.subject_id}`} · `, timeEl(a.created_at)),
+      h("blockquote", {}, a.text),
+      form);
+  }
+
+  let loading = null;
+  async function load() {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const q = await get(`/spaces/${space.id}/moderation/queue`, { signal: ctx.signal });
+        clear(flagged, q.flagged.length ? q.flagged.map(flaggedItem) : h("li", { class: "muted" }, "No flagged post."));
+        clear(pending, q.pending.length ? q.pending.map(pendingItem) : h("li", { class: "muted" }, "No post waiting."));
+        clear(appeals, q.appeals.length ? q.appeals.map(appealItem) : h("li", { class: "muted" }, "No open appeal."));
+        if (bulkForm) bulkForm.hidden = q.flagged.length < 2;
+        flaggedH.textContent = `Flagged posts (${q.flagged.length})`;
+        status.textContent = "";
+        status.append("Updated ", timeEl(new Date().toISOString()), ".");
+      } catch (err) {
+        if (err.name === "AbortError") return;
+        status.textContent = `Could not load the queue: ${err.message}`;
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  }
+
+  // Anything that happens in the space may change the queue.
+  let timer = null;
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(load, 400);
+  };
+  ctx.cleanup(live.subscribe(`space:${space.id}`, { event: soon }));
+  const onVisible = () => {
+    if (document.visibilityState === "visible") soon();
+  };
+  document.addEventListener("visibilitychange", onVisible);
+  ctx.cleanup(() => {
+    clearTimeout(timer);
+    document.removeEventListener("visibilitychange", onVisible);
+  });
+  ctx.reloads.push(() => load());
+  load();
+  return section;
+}
+
+// ---- mutes and bans ------------------------------------------------------------
+
+function sanctionsSection(ctx, space) {
+  const section = h("section", { id: "sanctions", class: "card console-section", "aria-labelledby": "sanctions-h", tabindex: "-1" });
+  const list = h("ul", { class: "people" });
+  const err = h("p", { class: "form-error", role: "alert", hidden: true });
+  const prefill = ctx.query.get("user") || "";
+  const kindSelect = select({ label: "Action", name: "kind", options: [["mute", "Mute: may read, may not post"], ["ban", "Ban: may not post, react or follow live"]], value: "mute" });
+  const hideId = uid("hideposts");
+  const hideBox = h("div", { class: "radio" }, h("input", { type: "checkbox", name: "hide_posts", value: "1", id: hideId }),
+    h("label", { for: hideId }, "Also hide all their posts in this space"));
+  hideBox.hidden = true;
+  kindSelect.querySelector("select").addEventListener("change", (e) => { hideBox.hidden = e.target.value !== "ban"; });
+  const form = h("form", { class: "form" }, formError(),
+    field({ label: "User id", name: "user_id", type: "number", min: 1, required: true, value: prefill, inputmode: "numeric" }),
+    kindSelect,
+    select({ label: "For how long", name: "duration_seconds", options: DURATIONS, value: "86400" }),
+    select({ label: "Rule broken", name: "rule", options: RULES, value: "" }),
+    field({ label: "Reason (told to the person)", name: "reason", required: true, maxlength: 2000 }),
+    hideBox,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "danger" }, "Apply")));
+  onSubmit(form, async (data) => {
+    const body = { user_id: Number(data.user_id), reason: data.reason };
+    if (data.duration_seconds) body.duration_seconds = Number(data.duration_seconds);
+    if (data.rule) body.rule = data.rule;
+    if (data.kind === "ban") body.hide_posts = Boolean(data.hide_posts);
+    const res = await post(`/spaces/${space.id}/${data.kind === "ban" ? "bans" : "mutes"}`, body);
+    const who = res.sanction.user.display_name;
+    ctx.announce(`${who} ${data.kind === "ban" ? "banned" : "muted"}${res.hidden_posts ? `; ${res.hidden_posts} posts hidden` : ""}.`);
+    form.reset();
+    hideBox.hidden = true;
+    ctx.changed();
+  });
+
+  async function load() {
+    try {
+      const { sanctions } = await get(`/spaces/${space.id}/sanctions`, { signal: ctx.signal });
+      clear(list, sanctions.length ? sanctions.map((s) => h("li", {},
+        h("span", {}, h("strong", {}, s.user.display_name), ` (user ${s.user.id}) · ${s.kind === "ban" ? "banned" : "muted"} `,
+          s.expires_at ? ["until ", timeEl(s.expires_at)] : "until lifted", ` · “${s.reason}”`),
+        h("button", { type: "button", class: "linklike", "aria-label": `Lift the ${s.kind} of ${s.user.display_name}`, onclick: async (e) => {
+          e.currentTarget.disabled = true;
+          err.hidden = true;
+          try {
+            await del(`/spaces/${space.id}/${s.kind === "ban" ? "bans" : "mutes"}/${s.user.id}`);
+            ctx.announce(`${s.kind === "ban" ? "Ban" : "Mute"} lifted.`);
+            ctx.changed();
+          } catch (ex) {
+            err.textContent = ex.message;
+            err.hidden = false;
+          }
+        } }, "Lift"))) : h("li", { class: "muted" }, "Nobody is muted or banned here."));
+    } catch (ex) {
+      if (ex.name !== "AbortError") clear(list, h("li", { class: "form-error" }, ex.message));
+    }
+  }
+  ctx.reloads.push(() => load());
+  load();
+  section.append(h("h2", { id: "sanctions-h" }, "Mutes and bans"), list, err,
+    h("h3", {}, "Mute or ban someone"), form);
+  return section;
+}
+
+// ---- the audit log ---------------------------------------------------------------
+
+function auditSection(ctx, space) {
+  const section = h("section", { id: "audit", class: "card console-section", "aria-labelledby": "audit-h", tabindex: "-1" });
+  const body = h("tbody", {});
+  const more = h("button", { type: "button", hidden: true }, "Older entries");
+  const filter = h("form", { class: "filters" },
+    select({ label: "Kind of act", name: "action", options: [["", "All"], ...AUDIT_ACTIONS.map((a) => [a, actionWords(a)])], value: "" }),
+    field({ label: "By user id", name: "actor", type: "number", min: 1, inputmode: "numeric" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Filter")), formError());
+  let query = {};
+  let before = null;
+  async function load(reset) {
+    const params = new URLSearchParams({ limit: "50", ...query });
+    if (!reset && before) params.set("before", String(before));
+    const page = await get(`/spaces/${space.id}/moderation/audit?${params}`, { signal: ctx.signal });
+    if (reset) clear(body);
+    for (const e of page.entries) {
+      body.append(h("tr", {},
+        h("td", {}, timeEl(e.created_at)),
+        h("td", {}, e.actor ? e.actor.display_name : "—", h("br", {}), h("span", { class: "muted small" }, humanize(e.role))),
+        h("td", {}, actionWords(e.action), e.rule ? h("span", { class: "muted small" }, ` (${humanize(e.rule)})`) : null),
+        h("td", {}, `${humanize(e.target_type)} ${e.target_id}`),
+        h("td", {}, [e.reason, e.detail].filter(Boolean).join(" · ") || "—")));
+    }
+    if (reset && page.entries.length === 0) body.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, "Nothing recorded.")));
+    before = page.next_before;
+    more.hidden = !before;
+  }
+  onSubmit(filter, async (data) => {
+    query = {};
+    if (data.action) query.action = data.action;
+    if (data.actor) query.actor = data.actor;
+    await load(true);
+  });
+  more.addEventListener("click", () => load(false).catch((e) => ctx.announce(e.message)));
+  ctx.reloads.push(() => load(true).catch(() => {}));
+  load(true).catch((e) => {
+    if (e.name !== "AbortError") clear(body, h("tr", {}, h("td", { colspan: "5", class: "form-error" }, e.message)));
+  });
+  section.append(
+    h("h2", { id: "audit-h" }, "Audit log"),
+    h("p", { class: "muted small" }, "Every moderation act in this space, newest first. Readable by the organization's admins and this space's moderators."),
+    filter,
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Audit log entries" },
+      h("table", {}, h("thead", {}, h("tr", {}, ["When", "Who", "What", "On", "Why"].map((t) => h("th", { scope: "col" }, t)))), body)),
+    more);
+  return section;
+}
+
+// ---- settings ---------------------------------------------------------------------
+
+function settingsSection(ctx, space, org) {
+  const section = h("section", { id: "settings", class: "card console-section", "aria-labelledby": "settings-h", tabindex: "-1" });
+  section.append(h("h2", { id: "settings-h" }, "Settings"), h("p", { class: "muted" }, "Loading…"));
+  (async () => {
+    const { settings } = await get(`/spaces/${space.id}/moderation/settings`, { signal: ctx.signal });
+    draw(settings);
+  })().catch((e) => {
+    if (e.name !== "AbortError") clear(section, h("h2", { id: "settings-h" }, "Settings"), h("p", { class: "form-error" }, e.message));
+  });
+
+  function draw(settings) {
+    const gateId = uid("gate");
+    const gated = !settings.tools_available;
+    const gate = gated ? h("p", { class: "gate", id: gateId },
+      `The word filter, pre-moderation and slow mode are not included in the ${org ? tierName(org.tier) : "current"} tier of this organization. `,
+      org && org.is_admin ? h("a", { href: `/orgs/${org.id}` }, "Request a higher tier") : "Its admins can request a higher tier.",
+      " (What is set stays readable; turning them on needs a higher tier.)") : null;
+    const describe = gated ? gateId : null;
+    const numberField = (label, name, value, min, max, hint) => {
+      const f = field({ label, name, type: "number", value: String(value), min, max, inputmode: "numeric", hint });
+      if (describe) {
+        const input = f.querySelector("input");
+        input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), describe].filter(Boolean).join(" "));
+      }
+      return f;
+    };
+    const words = field({ label: "Filtered words (one per line)", name: "words", type: "textarea", rows: 3, value: settings.word_filter.words.join("\n") });
+    if (describe) words.querySelector("textarea").setAttribute("aria-describedby", describe);
+    const mode = select({ label: "Word filter", name: "mode", value: settings.word_filter.mode,
+      options: [["off", "Off"], ["block", "Block posts with these words"], ["review", "Hold posts with these words for review"]] });
+    if (describe) mode.querySelector("select").setAttribute("aria-describedby", describe);
+    const form = h("form", { class: "form" }, formError(),
+      select({ label: "Who may open topics", name: "topic_policy", value: settings.topic_policy,
+        options: [["participants", "Every participant"], ["moderators", "Moderators only"]] }),
+      numberField("Hide a post automatically after this many flags", "flag_threshold", settings.flag_threshold, 1, 100),
+      h("fieldset", {}, h("legend", {}, "Tools of the higher tiers"), gate,
+        mode, words,
+        numberField("Hold the first posts of new participants for review (how many; 0 = off)", "premoderation_posts", settings.premoderation_posts, 0, 100),
+        numberField("Slow mode: seconds between posts of one participant in a topic (0 = off)", "slow_mode_seconds", settings.slow_mode_seconds, 0, 86400)),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save settings")));
+    onSubmit(form, async (data) => {
+      const changes = {};
+      if (data.topic_policy !== settings.topic_policy) changes.topic_policy = data.topic_policy;
+      for (const key of ["flag_threshold", "premoderation_posts", "slow_mode_seconds"]) {
+        if (Number(data[key]) !== settings[key]) changes[key] = Number(data[key]);
+      }
+      const list = data.words.split("\n").map((w) => w.trim()).filter(Boolean);
+      const wf = {};
+      if (data.mode !== settings.word_filter.mode) wf.mode = data.mode;
+      if (list.join("\n") !== settings.word_filter.words.join("\n")) wf.words = list;
+      if (Object.keys(wf).length) changes.word_filter = wf;
+      if (Object.keys(changes).length === 0) {
+        ctx.announce("Nothing changed.");
+        return;
+      }
+      try {
+        const res = await patch(`/spaces/${space.id}`, changes);
+        draw(res.settings);
+        ctx.announce("Settings saved.");
+        ctx.changed();
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 402 && !err.fields) {
+          // Point at what needs the tier.
+          const field402 = changes.word_filter ? "mode" : changes.premoderation_posts !== undefined ? "premoderation_posts" : "slow_mode_seconds";
+          err.fields = { [field402]: `${err.message}${err.requiredTier ? ` (Available from the ${tierName(err.requiredTier)} tier.)` : ""}` };
+        } else if (err.fields && err.fields["word_filter.mode"]) {
+          err.fields.mode = err.fields["word_filter.mode"];
+        }
+        throw err;
+      }
+    });
+    clear(section, h("h2", { id: "settings-h" }, "Settings"), form);
+  }
+  return section;
+}
