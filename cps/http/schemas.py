@@ -23,6 +23,9 @@ from cps.services.views import (
     Visibility,
 )
 
+# Ids are 32-bit integers in the database: a bigger one is refused here, not by the driver.
+ID_MAX = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -48,6 +51,14 @@ class RegisterRequest(RequestModel):
     stakeholder_type: StakeholderType = "citizen"
 
 
+class ProfileUpdate(RequestModel):
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+        | None
+    ) = None
+    stakeholder_type: StakeholderType | None = None
+
+
 class LoginRequest(RequestModel):
     email: Annotated[str, StringConstraints(max_length=254)]
     password: Annotated[str, StringConstraints(max_length=256)]
@@ -71,7 +82,7 @@ class SpaceCreate(RequestModel):
 
 
 class UserRef(RequestModel):
-    user_id: Annotated[int, Field(ge=1)]
+    user_id: Id
 
 
 class TopicCreate(RequestModel):
@@ -88,7 +99,7 @@ class TopicUpdate(RequestModel):
 
 class PostCreate(RequestModel):
     body: Body
-    parent_id: Annotated[int, Field(ge=1)] | None = None
+    parent_id: Id | None = None
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 

@@ -179,3 +179,20 @@ async def create_admin(ctx: Context, *, email: str, password: str) -> tuple[User
             user.password_hash = password_hash
         await tx.session.flush()
     return UserView.model_validate(user), created
+
+
+async def update_profile(
+    ctx: Context, actor: Actor, *, display_name: str | None, stakeholder_type: str | None
+) -> UserView:
+    """A user changes their own display name or stakeholder type."""
+    async with ctx.db.write() as tx:
+        user = await tx.session.get(User, actor.id)
+        if user is None:
+            raise NotSignedIn("Sign in to do this.")
+        if display_name is not None:
+            user.display_name = display_name.strip()
+        if stakeholder_type is not None:
+            user.stakeholder_type = stakeholder_type
+        await tx.session.flush()
+    log.info("profile updated", extra={"user_id": actor.id})
+    return UserView.model_validate(user)

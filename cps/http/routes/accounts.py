@@ -55,6 +55,15 @@ async def me(call: Call) -> s.UserEnvelope:
     return s.UserEnvelope(user=await accounts.me(call.ctx, call.user))
 
 
+async def update_me(call: Call) -> s.UserEnvelope:
+    body: s.ProfileUpdate = call.body
+    user = await accounts.update_profile(
+        call.ctx, call.user, display_name=body.display_name,
+        stakeholder_type=body.stakeholder_type,
+    )
+    return s.UserEnvelope(user=user)
+
+
 def endpoints() -> list[Endpoint]:
     return [
         Endpoint("POST", "/auth/register", register, "Create an account",
@@ -67,4 +76,7 @@ def endpoints() -> list[Endpoint]:
                  auth="required", status=204, errors=(401, 403)),
         Endpoint("GET", "/me", me, "The signed-in user", response=s.UserEnvelope,
                  auth="required", errors=(401,)),
+        Endpoint("PATCH", "/me", update_me, "Change your display name or stakeholder type",
+                 request=s.ProfileUpdate, response=s.UserEnvelope, auth="required",
+                 entitlement="none", errors=(400, 401, 403, 413, 422)),
     ]

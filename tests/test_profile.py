@@ -1,0 +1,25 @@
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_user_changes_their_stakeholder_type_and_name(api):
+    user = await api.user("Ana")
+    body = await api.ok("PATCH", "/me", user,
+                        {"display_name": "Ana from the NGO", "stakeholder_type": "civil_society"})
+    assert body["user"]["display_name"] == "Ana from the NGO"
+    assert body["user"]["stakeholder_type"] == "civil_society"
+    me = await api.ok("GET", "/me", user)
+    assert me["user"]["stakeholder_type"] == "civil_society"
+
+
+async def test_profile_changes_need_sign_in_and_valid_fields(api):
+    user = await api.user()
+    r = await api.call("PATCH", "/me", None, {"stakeholder_type": "business"})
+    assert r.status_code == 401
+    r = await api.call("PATCH", "/me", user, {"stakeholder_type": "wizard"})
+    assert r.status_code == 422
+    assert "stakeholder_type" in r.json()["error"]["fields"]
+    r = await api.call("PATCH", "/me", user, {"display_name": "   "})
+    assert r.status_code == 422
+    assert "display_name" in r.json()["error"]["fields"]
