@@ -58,6 +58,9 @@ class Settings:
     ws_heartbeat_seconds: float = 20.0
     login_attempts_per_window: int = 5
     login_window_seconds: int = 300
+    # Posting limits for every participant (lifted by CPS_RATE_LIMITS=off).
+    posts_per_minute: int = 30
+    topics_per_hour: int = 20
     hashing_concurrency: int = 2
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -168,4 +171,8 @@ def load_settings(
         rate_limits=_bool("CPS_RATE_LIMITS", env.get("CPS_RATE_LIMITS", "on")),
         passwords=TEST_PASSWORDS if profile_name == "test" else PRODUCTION_PASSWORDS,
         event_retention_days=retention,
+        posts_per_minute=_positive_int(
+            "CPS_POSTS_PER_MINUTE", env.get("CPS_POSTS_PER_MINUTE", "30")
+        ),
+        topics_per_hour=_positive_int("CPS_TOPICS_PER_HOUR", env.get("CPS_TOPICS_PER_HOUR", "20")),
     )

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from cps.broker.hub import encode_frame
+from cps.services import standing
 from cps.services.access import space_access, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, Invalid
@@ -44,8 +45,12 @@ async def authorize(ctx: Context, actor: Actor | None, channel: ChannelName) -> 
         return None
     async with ctx.db.read() as session:
         if channel.kind == "space":
-            return (await space_access(session, actor, channel.id)).space.id
-        _, access = await topic_access(session, actor, channel.id)
+            access = await space_access(session, actor, channel.id)
+        else:
+            _, access = await topic_access(session, actor, channel.id)
+        if actor is not None and not access.can_moderate:
+            # A banned participant may still read over HTTP, but not follow live.
+            await standing.refuse_banned(session, actor.id, access.space.id)
         return access.space.id
 
 

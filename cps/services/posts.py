@@ -8,7 +8,7 @@ from collections import defaultdict
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cps.services import events, markdown
+from cps.services import admission, events, markdown, moderation
 from cps.services.access import SpaceAccess, post_access, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid
@@ -53,6 +53,7 @@ def post_view(
         edited_at=post.edited_at,
         hidden=post.hidden,
         hidden_reason=post.hidden_reason if post.hidden and privileged else None,
+        pending=post.review == "pending",
         deleted=deleted,
         reactions=reactions or {},
         my_reactions=mine or [],
@@ -142,14 +143,18 @@ async def create_post(
                 parent = await tx.session.get(Post, parent_id)
                 if parent is None or parent.topic_id != topic_id:
                     raise Invalid({"parent_id": "The parent must be a post of the same topic."})
+            held = await admission.check_post(tx, ctx, actor, access, topic, body=body,
+                                              parent=parent)
             post = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id
             )
+            admission.hold(post, held)
             author = await tx.session.get(User, actor.id)
             assert author is not None
-            await events.record(
-                tx, ctx.events, f"topic:{topic_id}", "post.created", _public(post, author)
-            )
+            if post.review is None:  # a held post is announced when approved
+                await events.record(
+                    tx, ctx.events, f"topic:{topic_id}", "post.created", _public(post, author)
+                )
             view = post_view(post, author, viewer=actor, moderator=access.can_moderate)
     except IntegrityError:
         if client_id is None:
@@ -164,7 +169,7 @@ async def create_post(
 
 
 def _decode_cursor(cursor: str) -> str:
-    if not cursor.isdigit() or len(cursor) % PATH_WIDTH:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) % PATH_WIDTH:
         raise Invalid({"cursor": "Not a cursor this server gave out."})
     return cursor
 
@@ -180,7 +185,7 @@ async def list_posts(
         stmt = (
             select(Post, User)
             .join(User, User.id == Post.author_id)
-            .where(Post.topic_id == topic_id)
+            .where(Post.topic_id == topic_id, admission.visible_to(actor, access.can_moderate))
             .order_by(Post.path)
             .limit(limit + 1)
         )
@@ -241,6 +246,7 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
         if post.deleted_at is not None:
             raise Conflict("This post was deleted.", code="post_deleted")
         _require_open(topic)
+        await admission.check_edit(tx, actor, access, body=body)
         if body != post.body:
             tx.session.add(
                 PostRevision(post_id=post.id, body=post.body, html=post.html,
@@ -304,6 +310,8 @@ async def set_hidden(
             await tx.session.flush()
             name = "post.hidden" if hidden else "post.restored"
             await events.record(tx, ctx.events, f"topic:{topic.id}", name, _public(post, author))
+            await moderation.after_visibility_change(tx, ctx, access, post, topic,
+                                                     hidden=hidden, reason=reason)
         view = post_view(post, author, viewer=actor, moderator=True)
     log.info("post visibility changed", extra={"post_id": post_id, "hidden": hidden})
     return view
@@ -322,9 +330,10 @@ async def set_reaction(
     ctx: Context, actor: Actor, post_id: int, *, kind: str, on: bool
 ) -> dict[str, object]:
     async with ctx.db.write() as tx:
-        post, topic, _, _ = await _load_for_change(tx, actor, post_id)
+        post, topic, access, _ = await _load_for_change(tx, actor, post_id)
         if post.deleted_at is not None:
             raise Conflict("This post was deleted.", code="post_deleted")
+        await admission.check_reaction(tx, actor, access, post)
         exists = await tx.session.get(Reaction, (post_id, actor.id, kind))
         if on and exists is None:
             tx.session.add(Reaction(post_id=post_id, user_id=actor.id, kind=kind))
@@ -355,12 +364,14 @@ async def flag_post(
         raise Invalid({"note": "Say what is wrong when the reason is 'other'."})
     try:
         async with ctx.db.write() as tx:
-            post, _, _, _ = await _load_for_change(tx, actor, post_id)
+            post, topic, access, _ = await _load_for_change(tx, actor, post_id)
             if post.author_id == actor.id:
                 raise Conflict("You cannot flag your own post.", code="own_post")
+            await admission.check_flag(tx, actor, access, post)
             flag = Flag(post_id=post_id, user_id=actor.id, reason=reason, note=note.strip())
             tx.session.add(flag)
             await tx.session.flush()
+            await moderation.after_flag(tx, ctx, access, post, topic)
             view = FlagView.model_validate(flag)
     except IntegrityError:
         raise Conflict("You have already flagged this post.", code="already_flagged") from None

@@ -85,8 +85,35 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/posts/{post_id:int}/flags"),
         ("POST", "/posts/{post_id:int}/hide"),
         ("POST", "/posts/{post_id:int}/restore"),
+        # moderation (docs/moderation.md): basic moderation is on every tier. PATCH
+        # /spaces/{id} checks "moderation_tools" in the service, for the fields that
+        # turn on the word filter, pre-moderation or slow mode (402), as quotas are.
+        ("PATCH", "/spaces/{space_id:int}"),
+        ("POST", "/topics/{topic_id:int}/move"),
+        ("POST", "/flags/{flag_id:int}/resolve"),
+        ("POST", "/spaces/{space_id:int}/moderation/bulk"),
+        ("POST", "/posts/{post_id:int}/approve"),
+        ("POST", "/posts/{post_id:int}/reject"),
+        ("POST", "/spaces/{space_id:int}/mutes"),
+        ("DELETE", "/spaces/{space_id:int}/mutes/{user_id:int}"),
+        ("POST", "/spaces/{space_id:int}/bans"),
+        ("DELETE", "/spaces/{space_id:int}/bans/{user_id:int}"),
+        ("POST", "/posts/{post_id:int}/appeal"),
+        ("POST", "/spaces/{space_id:int}/bans/appeal"),
+        ("POST", "/appeals/{appeal_id:int}/answer"),
     }
 )
+
+
+# Client frames of the WebSocket protocol (/ws) and the capability each needs.
+# None of today's frames creates or changes anything stored; a new frame type
+# must be declared here (a test reads the frame types /ws dispatches on).
+WEBSOCKET_FRAMES: Final[dict[str, str]] = {
+    "ping": "none",
+    "subscribe": "none",
+    "unsubscribe": "none",
+    "typing": "none",
+}
 
 
 def is_tier(name: str) -> bool:

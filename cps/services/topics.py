@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
-from cps.services import events
+from cps.services import admission, audit, events
 from cps.services.access import space_access, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, Invalid
@@ -42,23 +42,26 @@ async def create_topic(
         access = await space_access(tx.session, actor, space_id)
         if access.space.topic_policy == "moderators" and not access.can_moderate:
             raise Forbidden("In this space only moderators may open topics.")
+        held = await admission.check_topic(tx, ctx, actor, access, title=title, body=body)
         author = await tx.session.get(User, actor.id)
         assert author is not None
         topic = Topic(space_id=space_id, author_id=actor.id, title=title.strip(), post_count=0)
         tx.session.add(topic)
         await tx.session.flush()
         post = await insert_post(tx, topic, actor, body=body, parent=None, client_id=None)
+        admission.hold(post, held)
         view = topic_view(topic, author)
         await events.record(
             tx, ctx.events, f"space:{space_id}", "topic.created", view.model_dump(mode="json")
         )
-        await events.record(
-            tx,
-            ctx.events,
-            f"topic:{topic.id}",
-            "post.created",
-            post_view(post, author, viewer=None, moderator=False).model_dump(mode="json"),
-        )
+        if post.review is None:  # a held opening post is announced when approved
+            await events.record(
+                tx,
+                ctx.events,
+                f"topic:{topic.id}",
+                "post.created",
+                post_view(post, author, viewer=None, moderator=False).model_dump(mode="json"),
+            )
     log.info("topic opened", extra={"topic_id": topic.id, "space_id": space_id})
     return view
 
@@ -152,6 +155,8 @@ async def update_topic(
         for name in changed:
             await events.record(tx, ctx.events, f"space:{topic.space_id}", name, data)
             await events.record(tx, ctx.events, f"topic:{topic.id}", name, data)
+            await audit.record(tx, ctx, access, space_id=topic.space_id, action=name,
+                               target_type="topic", target_id=topic.id)
     if changed:
         log.info("topic changed", extra={"topic_id": topic_id, "changes": changed})
     return view

@@ -89,6 +89,8 @@ class PostView(View):
     edited_at: datetime | None
     hidden: bool
     hidden_reason: str | None = None
+    # Held for a moderator's approval (shown only to its author and moderators).
+    pending: bool = False
     deleted: bool = False
     reactions: dict[str, int] = {}
     my_reactions: list[str] = []

@@ -95,6 +95,13 @@ class Space(Base):
     # Who may open topics: "participants" (anyone who may post) or "moderators".
     topic_policy: Mapped[str] = mapped_column(String(20), default="participants")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moderation settings (docs/moderation.md). The word filter, pre-moderation and
+    # slow mode apply only while the organization's tier has "moderation_tools".
+    flag_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    word_filter_mode: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    word_filter_words: Mapped[str] = mapped_column(Text, default="", server_default="")
+    premoderation_posts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    slow_mode_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SpaceModerator(Base):
@@ -168,6 +175,11 @@ class Post(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text, default=None)
     hidden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # None: published. "pending": held (hidden) until a moderator approves it;
+    # "rejected": a held post a moderator turned down. `review_rule` says why it
+    # was held: "premoderation" or "word_filter".
+    review: Mapped[str | None] = mapped_column(String(10), default=None)
+    review_rule: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class PostRevision(Base):
@@ -286,3 +298,72 @@ class TierChange(Base):
         ForeignKey("upgrade_requests.id", ondelete="SET NULL"), default=None
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Sanction(Base):
+    """A mute (may read, may not post) or a ban (may not post, react, flag or follow
+    the space live) of one user in one space. In force while not lifted and not
+    expired: expiry is checked when it matters, no job lifts it."""
+
+    __tablename__ = "sanctions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('mute', 'ban')", name="kind"),
+        Index("ix_sanctions_space_user", "space_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    lifted_at: Mapped[datetime | None] = mapped_column(default=None)
+    lifted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class ModerationAction(Base):
+    """The audit log: one row per moderation act. Append-only: the migration adds
+    triggers that refuse UPDATE and DELETE on both databases."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (Index("ix_moderation_actions_space_id_id", "space_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    # None for the system (a post hidden automatically after enough flags).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str | None] = mapped_column(String(20), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Appeal(Base):
+    """An appeal against a hidden post or a ban: one per post, one per ban."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        CheckConstraint("kind IN ('post', 'ban')", name="kind"),
+        CheckConstraint("status IN ('open', 'upheld', 'overturned')", name="status"),
+        UniqueConstraint("kind", "subject_id", name="uq_appeals_kind_subject"),
+        Index("ix_appeals_space_status", "space_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    # The post's id (kind "post") or the ban's sanction id (kind "ban").
+    subject_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    answer: Mapped[str | None] = mapped_column(Text, default=None)

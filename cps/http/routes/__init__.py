@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cps.http.api import Endpoint
-from cps.http.routes import accounts, orgs, posts, spaces, topics, upgrades
+from cps.http.routes import accounts, moderation, orgs, posts, spaces, topics, upgrades
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -14,4 +14,5 @@ def all_endpoints() -> list[Endpoint]:
         *topics.endpoints(),
         *posts.endpoints(),
         *upgrades.endpoints(),
+        *moderation.endpoints(),
     ]

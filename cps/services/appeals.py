@@ -1,0 +1,137 @@
+"""Appeals: the author of a hidden post, or a banned participant, asks once for a
+second look; the appeal waits in the space's moderation queue; a moderator
+upholds or overturns it with a reason, which is audited and sent to the
+appellant's user channel (`appeal.answered`). Overturning restores the post
+(or publishes a rejected one) or lifts the ban.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from cps.services import audit, moderation, standing
+from cps.services.access import post_access, space_access
+from cps.services.context import Actor, Context
+from cps.services.errors import Conflict, Forbidden, NotFound
+from cps.services.moderation_views import AppealView
+from cps.storage.database import Transaction
+from cps.storage.models import Appeal, Post, Sanction, Topic, User
+from cps.storage.types import utcnow
+
+log = logging.getLogger("cps.appeals")
+
+
+async def _file(tx: Transaction, actor: Actor, *, space_id: int, kind: str, subject_id: int,
+                text: str) -> AppealView:
+    appeal = Appeal(space_id=space_id, kind=kind, subject_id=subject_id, user_id=actor.id,
+                    text=text, status="open", created_at=utcnow())
+    tx.session.add(appeal)
+    try:
+        await tx.session.flush()
+    except IntegrityError:  # the whole transaction rolls back with the Conflict
+        raise Conflict("You have already appealed this.", code="already_appealed") from None
+    user = await tx.session.get(User, actor.id)
+    assert user is not None
+    return moderation.appeal_view(appeal, user)
+
+
+async def appeal_post(ctx: Context, actor: Actor, post_id: int, *, text: str) -> AppealView:
+    async with ctx.db.write() as tx:
+        post, topic, _ = await post_access(tx.session, actor, post_id)
+        if post.author_id != actor.id:
+            raise Forbidden("Only the author of a post may appeal its hiding.")
+        if not post.hidden or post.review == "pending" or post.deleted_at is not None:
+            raise Conflict("This post is not hidden by a moderator.", code="not_hidden")
+        view = await _file(tx, actor, space_id=topic.space_id, kind="post", subject_id=post.id,
+                           text=text)
+    log.info("appeal filed", extra={"appeal_id": view.id, "kind": "post"})
+    return view
+
+
+async def appeal_ban(ctx: Context, actor: Actor, space_id: int, *, text: str) -> AppealView:
+    async with ctx.db.write() as tx:
+        await space_access(tx.session, actor, space_id)
+        ban = (await standing.active(tx.session, space_id, actor.id)).get("ban")
+        if ban is None:
+            raise Conflict("You are not banned from this space.", code="not_banned")
+        view = await _file(tx, actor, space_id=space_id, kind="ban", subject_id=ban.id,
+                           text=text)
+    log.info("appeal filed", extra={"appeal_id": view.id, "kind": "ban"})
+    return view
+
+
+async def get(ctx: Context, actor: Actor, appeal_id: int) -> AppealView:
+    """An appeal, for its appellant and the space's moderators."""
+    async with ctx.db.read() as session:
+        appeal = await session.get(Appeal, appeal_id)
+        if appeal is None:
+            raise NotFound("No such appeal.")
+        if appeal.user_id != actor.id:
+            try:
+                access = await space_access(session, actor, appeal.space_id)
+            except NotFound:
+                raise NotFound("No such appeal.") from None
+            if not access.can_moderate:
+                raise NotFound("No such appeal.")
+        user = await session.get(User, appeal.user_id)
+        assert user is not None
+    return moderation.appeal_view(appeal, user)
+
+
+async def _overturn(tx: Transaction, ctx: Context, actor: Actor, appeal: Appeal,
+                    reason: str) -> None:
+    if appeal.kind == "post":
+        post = await tx.session.get(Post, appeal.subject_id)
+        topic = await tx.session.get(Topic, post.topic_id) if post is not None else None
+        if post is None or topic is None:
+            return
+        if post.review == "rejected":
+            await moderation.publish(tx, ctx, post, topic)
+        else:
+            await moderation.set_visibility(
+                tx, ctx, post, topic, hidden=False, reason=reason, by=actor, notice=False
+            )
+        return
+    ban = await tx.session.get(Sanction, appeal.subject_id)
+    if ban is not None and ban.lifted_at is None:
+        ban.lifted_at = utcnow()
+        ban.lifted_by = actor.id
+
+
+async def answer(
+    ctx: Context, actor: Actor, appeal_id: int, *, decision: str, reason: str
+) -> AppealView:
+    async with ctx.db.write() as tx:
+        appeal = await tx.session.get(Appeal, appeal_id)
+        if appeal is None:
+            raise NotFound("No such appeal.")
+        try:
+            access = await space_access(tx.session, actor, appeal.space_id)
+        except NotFound:
+            raise NotFound("No such appeal.") from None
+        access.require_moderator()
+        if appeal.status != "open":
+            raise Conflict("This appeal was already answered.", code="already_answered")
+        appeal.status = "upheld" if decision == "uphold" else "overturned"
+        appeal.answered_by = actor.id
+        appeal.answered_at = utcnow()
+        appeal.answer = reason
+        if decision == "overturn":
+            await _overturn(tx, ctx, actor, appeal, reason)
+        await tx.session.flush()
+        await audit.record(
+            tx, ctx, access, space_id=appeal.space_id, action=f"appeal.{decision}",
+            target_type="appeal", target_id=appeal.id, reason=reason,
+            detail=f"{appeal.kind} {appeal.subject_id}",
+        )
+        await moderation.notify(tx, ctx, appeal.user_id, "appeal.answered", {
+            "appeal_id": appeal.id, "space_id": appeal.space_id, "kind": appeal.kind,
+            "subject_id": appeal.subject_id, "decision": decision, "reason": reason,
+        })
+        user = await tx.session.get(User, appeal.user_id)
+        assert user is not None
+        view = moderation.appeal_view(appeal, user)
+    log.info("appeal answered", extra={"appeal_id": appeal_id, "decision": decision})
+    return view
