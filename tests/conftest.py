@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -31,12 +30,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_session_url() -> Iterator[str]:
-    url = asyncio.run(databases.create_pg_database())
+    url = databases.run_sync(databases.create_pg_database())
     from cps.storage.migrations import upgrade
 
-    asyncio.run(upgrade(url))
+    databases.run_sync(upgrade(url))
     yield url
-    asyncio.run(databases.drop_pg_database(url))
+    databases.run_sync(databases.drop_pg_database(url))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -46,7 +45,7 @@ def database_url(
     if request.param == "sqlite":
         return databases.sqlite_copy(sqlite_template, tmp_path)
     url: str = request.getfixturevalue("pg_session_url")
-    asyncio.run(databases.truncate_pg(url))
+    databases.run_sync(databases.truncate_pg(url))
     return url
 
 
@@ -55,6 +54,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "CPS_DATABASE_URL": database_url,
         "CPS_SECRET_KEY": "test-secret-key-0123456789",
         "CPS_PASSWORD_PROFILE": "test",
+        # Tests write many posts quickly; the rate-limit tests turn limits on.
+        "CPS_RATE_LIMITS": "off",
         **overrides,
     }
     return load_settings(env)

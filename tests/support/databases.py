@@ -7,11 +7,16 @@ import asyncio
 import os
 import shutil
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 
 from cps.storage.migrations import upgrade
+
+T = TypeVar("T")
 
 PG_ADMIN_URL = os.environ.get("CPS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -65,7 +70,7 @@ async def truncate_pg(url: str) -> None:
 def sqlite_template(folder: Path) -> Path:
     path = folder / "template.db"
     if not path.exists():
-        asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+        run_sync(upgrade(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
@@ -73,3 +78,10 @@ def sqlite_copy(template: Path, folder: Path) -> str:
     target = folder / f"cps-{uuid.uuid4().hex[:8]}.db"
     shutil.copyfile(template, target)
     return f"sqlite+aiosqlite:///{target}"
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous fixture code, in a thread of
+    its own, so it works whether or not an event loop is running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

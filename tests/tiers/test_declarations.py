@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+
+import cps.live.endpoint
 from cps.http.api import Call, Endpoint
 from cps.http.routes import all_endpoints
 from cps.services import tiers
@@ -71,3 +75,24 @@ def test_the_price_list_numbers():
     assert tiers.QUOTAS["moderators_per_space"] == {"free": 2, "plus": 10, "premium": None}
     assert tiers.lowest_tier_with("private_spaces") == "plus"
     assert tiers.lowest_tier_with("analytics") == "premium"
+
+
+def websocket_frame_types() -> set[str]:
+    """The frame types /ws dispatches on: every string its handler compares `kind` with."""
+    tree = ast.parse(inspect.getsource(cps.live.endpoint))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) \
+                and node.left.id == "kind":
+            for side in node.comparators:
+                found |= {c.value for c in ast.walk(side)
+                          if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return found
+
+
+def test_every_websocket_frame_type_declares_its_entitlement():
+    found = websocket_frame_types()
+    assert "subscribe" in found  # the scan still sees the dispatcher
+    assert found == set(tiers.WEBSOCKET_FRAMES)
+    for frame, needs in tiers.WEBSOCKET_FRAMES.items():
+        assert needs == "none" or needs in tiers.CAPABILITIES, frame

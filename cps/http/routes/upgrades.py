@@ -21,11 +21,11 @@ RequiredReason = Annotated[
 ]
 
 
-class ApproveRequest(s.RequestModel):
+class UpgradeApproval(s.RequestModel):
     reason: Reason = ""
 
 
-class RejectRequest(s.RequestModel):
+class UpgradeRejection(s.RequestModel):
     reason: RequiredReason
 
 
@@ -46,11 +46,11 @@ class TierHistory(BaseModel):
     tier_changes: list[TierChangeView]
 
 
-async def _optional_body(call: Call) -> ApproveRequest:
+async def _optional_body(call: Call) -> UpgradeApproval:
     """Approving needs no body (the contract's `POST .../approve`); a reason may come along."""
     raw = await call.request.body()
     if not raw.strip():
-        return ApproveRequest()
+        return UpgradeApproval()
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -58,7 +58,7 @@ async def _optional_body(call: Call) -> ApproveRequest:
     if not isinstance(data, dict):
         raise Invalid({"body": "Expected a JSON object."})
     try:
-        return ApproveRequest.model_validate(data)
+        return UpgradeApproval.model_validate(data)
     except ValidationError as exc:
         raise Invalid(validation_fields(exc)) from None
 
@@ -92,7 +92,7 @@ async def approve_upgrade_request(call: Call) -> UpgradeRequestEnvelope:
 
 
 async def reject_upgrade_request(call: Call) -> UpgradeRequestEnvelope:
-    body: RejectRequest = call.body
+    body: UpgradeRejection = call.body
     request = await upgrades.reject(call.ctx, call.user, call.path_int("request_id"), body.reason)
     return UpgradeRequestEnvelope(upgrade_request=request)
 
@@ -137,7 +137,7 @@ def endpoints() -> list[Endpoint]:
                  errors=errors),
         Endpoint("POST", "/admin/upgrade-requests/{request_id:int}/reject",
                  reject_upgrade_request, "Reject a pending request with a reason (platform admins)",
-                 request=RejectRequest, response=UpgradeRequestEnvelope, auth="required",
+                 request=UpgradeRejection, response=UpgradeRequestEnvelope, auth="required",
                  entitlement="none", errors=errors),
         Endpoint("POST", "/admin/orgs/{org_id:int}/tier", set_org_tier,
                  "Set an organization's tier directly, up or down; nothing is deleted "
