@@ -5,6 +5,10 @@ encoded text to a deque and wakes the socket's writer. Nothing is encoded per
 socket: event frames arrive encoded once per message from the hub. When what
 waits to be sent passes `limit` bytes the client is too slow: it is closed
 with `CLOSE_TOO_SLOW` and resumes with `since`, and the others never wait.
+
+A replay is paced instead (`drained`): the stored events go out half a buffer
+at a time, so a client may resume from any distance. Live events that arrive
+meanwhile are held, also within half a buffer.
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ CLOSE_TOO_SLOW = 4008
 
 PRESENCE_SYNC_PREFIX = '{"type":"presence_sync"'
 
+# How long a replay waits for a client that takes nothing from its socket.
+STALL_TIMEOUT = 30.0
+# How long a close frame may wait for the socket to take it. A slow client is
+# not reading: it gets longer, so that when it reads again it finds 4008 (and
+# knows to resume with `since`) rather than a connection cut without a word.
+CLOSE_TIMEOUT = 2.0
+SLOW_CLOSE_TIMEOUT = 30.0
+
 
 @dataclass
 class Subscription:
@@ -41,6 +53,7 @@ class Subscription:
     live: bool = False
     last: int = 0
     held: list[tuple[int, str]] = field(default_factory=list)
+    held_bytes: int = 0
 
 
 class Connection:
@@ -62,9 +75,12 @@ class Connection:
         self._queue: deque[str] = deque()
         self._queued = 0
         self._wake = asyncio.Event()
+        self._drained = asyncio.Event()  # set whenever the queue is empty
+        self._drained.set()
         self._close_code: int | None = None
         self._close_reason = ""
-        self.closed = asyncio.Event()
+        self.closing = asyncio.Event()  # a close was requested
+        self.closed = asyncio.Event()  # the close frame went out, or the peer is gone
         self.writer: asyncio.Task[None] | None = None
 
     @property
@@ -84,6 +100,10 @@ class Connection:
             return
         if not sub.live:
             sub.held.append((seq, text))
+            sub.held_bytes += len(text)
+            if sub.held_bytes > self.limit // 2:
+                # Live events pile up faster than the replay goes out.
+                self.close(CLOSE_TOO_SLOW, "too slow: reconnect and resubscribe with since")
             return
         if seq <= sub.last:
             return
@@ -115,9 +135,26 @@ class Connection:
                 sub.last = seq
                 self.enqueue(text)
         sub.held.clear()
+        sub.held_bytes = 0
         sub.live = True
 
     # Sending.
+
+    @property
+    def queued(self) -> int:
+        """Bytes waiting to be sent."""
+        return self._queued
+
+    async def drained(self, patience: float = STALL_TIMEOUT) -> bool:
+        """Wait until everything queued went to the socket. False if the socket is
+        closing, or if the client took nothing for `patience` seconds."""
+        if self._close_code is None and self._queue:
+            self._drained.clear()
+            try:
+                await asyncio.wait_for(self._drained.wait(), patience)
+            except TimeoutError:
+                return False
+        return self._close_code is None
 
     def send(self, frame: dict[str, Any]) -> None:
         self.enqueue(encode_frame(frame))
@@ -139,14 +176,33 @@ class Connection:
             return
         self._close_code = code
         self._close_reason = reason
+        self.closing.set()
+        self._drained.set()
         if code == CLOSE_TOO_SLOW:
             self._queue.clear()
             self._queued = 0
             if self.writer is not None:
+                # The writer waits for the socket to drain: replace it by one that
+                # only sends the close frame (uvicorn writes nothing of a frame
+                # before the socket is writable, so cancelling cuts no frame).
                 self.writer.cancel()
-                asyncio.get_running_loop().create_task(self._send_close())
+                self.writer = asyncio.get_running_loop().create_task(
+                    self._send_close(SLOW_CLOSE_TIMEOUT)
+                )
                 return
         self._wake.set()
+
+    async def finish(self) -> None:
+        """The socket's handler is done: let a requested close frame go out, then
+        stop the writer. Returning earlier would cut the connection without it."""
+        writer = self.writer
+        if writer is None:
+            return
+        if self._close_code is not None and not writer.done():
+            await asyncio.wait({writer}, timeout=SLOW_CLOSE_TIMEOUT + CLOSE_TIMEOUT)
+            writer = self.writer or writer
+        writer.cancel()
+        self.closed.set()
 
     async def write(self) -> None:
         """The socket's writer: drains the queue in order."""
@@ -160,6 +216,7 @@ class Connection:
                     text = queue.popleft()
                     self._queued -= len(text)
                     await ws.send_text(text)
+                self._drained.set()
                 if self._close_code is not None:
                     await self._send_close()
                     return
@@ -167,13 +224,15 @@ class Connection:
             raise
         except Exception as exc:  # the peer went away mid-send
             log.debug("send failed", extra={"error": type(exc).__name__})
+            self.closing.set()
+            self._drained.set()
             self.closed.set()
 
-    async def _send_close(self) -> None:
+    async def _send_close(self, patience: float = CLOSE_TIMEOUT) -> None:
         try:
             if self.websocket.application_state == WebSocketState.CONNECTED:
                 await asyncio.wait_for(
-                    self.websocket.close(self._close_code or 1000, self._close_reason), 2.0
+                    self.websocket.close(self._close_code or 1000, self._close_reason), patience
                 )
         except Exception as exc:
             log.debug("close failed", extra={"error": type(exc).__name__})

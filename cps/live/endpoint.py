@@ -14,6 +14,7 @@ from cps.http import auth
 from cps.live.connection import (
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
+    CLOSE_TOO_SLOW,
     Connection,
     Subscription,
 )
@@ -29,10 +30,15 @@ log = logging.getLogger("cps.live")
 FRAMES_PER_SECOND = 20.0
 FRAME_BURST = 60.0
 MAX_SUBSCRIPTIONS = 200
+REPLAY_PAGE = 500  # stored events read at once while replaying
 
 
 class FrameBudget:
-    """A token bucket against frame floods from one socket."""
+    """A token bucket against frame floods from one socket.
+
+    A frame over budget is a strike; more than `3 * burst` strikes close the
+    socket. A client whose bucket refilled (it calmed down) is forgiven, so
+    occasional bursts over a long session never add up to a close."""
 
     def __init__(self, rate: float = FRAMES_PER_SECOND, burst: float = FRAME_BURST) -> None:
         self.rate = rate
@@ -45,6 +51,8 @@ class FrameBudget:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+        if self.tokens >= self.burst:
+            self.strikes = 0
         if self.tokens >= 1:
             self.tokens -= 1
             return True
@@ -92,17 +100,16 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     finally:
         live.connections.discard(conn)
         await live.forget(conn)
-        if conn.writer is not None:
-            conn.writer.cancel()
+        await conn.finish()
 
 
 async def _read_frames(ctx: Context, live: LiveService, conn: Connection) -> None:
     websocket = conn.websocket
     budget = FrameBudget()
     max_frame = ctx.settings.ws_max_frame_bytes
-    while not conn.closed.is_set():
+    while not conn.closing.is_set():
         receive = asyncio.ensure_future(websocket.receive())
-        closed = asyncio.ensure_future(conn.closed.wait())
+        closed = asyncio.ensure_future(conn.closing.wait())
         done, _ = await asyncio.wait({receive, closed}, return_when=asyncio.FIRST_COMPLETED)
         if receive not in done:
             receive.cancel()
@@ -133,7 +140,11 @@ async def _read_frames(ctx: Context, live: LiveService, conn: Connection) -> Non
         if not isinstance(frame, dict):
             conn.send(_error("malformed_frame", "Frames are JSON objects."))
             continue
-        await _dispatch(ctx, live, conn, frame)
+        try:
+            await _dispatch(ctx, live, conn, frame)
+        except Exception:  # a bug or an outage must not take the socket down
+            log.exception("frame failed", extra={"frame_type": str(frame.get("type"))[:40]})
+            conn.send(_error("unavailable", "This frame could not be handled; try again."))
 
 
 async def _dispatch(
@@ -143,8 +154,10 @@ async def _dispatch(
     if kind == "ping":
         conn.send({"type": "pong"})
         return
-    if kind not in {"subscribe", "unsubscribe", "typing"}:
-        conn.send(_error("unknown_type", f"Unknown frame type {kind!r}."))
+    if not isinstance(kind, str) or kind not in {"subscribe", "unsubscribe", "typing"}:
+        shown = f" {kind[:40]!r}" if isinstance(kind, str) else ""
+        conn.send(_error("unknown_type", f"Unknown frame type{shown}: expected subscribe, "
+                         "unsubscribe, typing or ping."))
         return
     raw_channel = frame.get("channel")
     try:
@@ -185,6 +198,28 @@ async def _dispatch(
     await _follow(live, conn, channel, space_id, since=since, by_client=True)
 
 
+async def _replay(
+    live: LiveService, conn: Connection, channel: str, since: int, up_to: int
+) -> bool:
+    """Send the stored events `since < seq <= up_to`, paced to what the client
+    takes: never more than half the send buffer waits. False if the socket is
+    closing, or was closed here because the client took nothing for too long."""
+    budget = conn.limit // 2
+    after = since
+    while after < up_to:
+        rows = await channels.stored(live.ctx, channel, after, up_to, limit=REPLAY_PAGE)
+        if not rows:
+            break
+        for _, text in rows:
+            if conn.queued and conn.queued + len(text) > budget and not await conn.drained():
+                if not conn.closing.is_set():
+                    conn.close(CLOSE_TOO_SLOW, "too slow: reconnect and resubscribe with since")
+                return False
+            conn.enqueue(text)
+        after = rows[-1][0]
+    return not conn.closing.is_set()
+
+
 async def _follow(
     live: LiveService,
     conn: Connection,
@@ -217,8 +252,8 @@ async def _follow(
     resume_from = start
     if since is not None and since < start:
         if await channels.can_resume(live.ctx, channel, since, start):
-            for _, text in await channels.stored(live.ctx, channel, since, start):
-                conn.enqueue(text)
+            if not await _replay(live, conn, channel, since, start):
+                return  # closed meanwhile (too slow, signed out, gone)
         else:
             conn.send({"type": "reset", "channel": channel})
     elif since is not None and since > start:

@@ -46,8 +46,10 @@ class _Topic:
     local: dict[int, Person | None] = field(default_factory=dict)
     typing: dict[int, tuple[str, float]] = field(default_factory=dict)  # user -> (name, until)
     shares: dict[str, _Share] = field(default_factory=dict)  # process id -> its share
+    typing_sent: dict[int, float] = field(default_factory=dict)  # user -> when, for throttling
     last_frame: str = ""
     flush: asyncio.TimerHandle | None = None
+    expiry: asyncio.TimerHandle | None = None  # when the oldest foreign share expires
 
 
 class Presence:
@@ -60,19 +62,24 @@ class Presence:
         self._clock = clock
         self.process = uuid.uuid4().hex[:12]
         self._topics: dict[str, _Topic] = {}
-        self._typing_sent: dict[tuple[str, int], float] = {}
         self._task: asyncio.Task[None] | None = None
+        self._announcing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._heartbeat())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [*self._announcing, *([self._task] if self._task is not None else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for channel, topic in list(self._topics.items()):
             topic.local.clear()
             topic.typing.clear()
             await self._announce(channel)
+            for timer in (topic.flush, topic.expiry):
+                if timer is not None:
+                    timer.cancel()
 
     # Local sockets.
 
@@ -94,11 +101,13 @@ class Presence:
         for uid in [u for u in topic.typing if u not in person_ids]:
             del topic.typing[uid]
         await self._announce(channel)
-        if not topic.local:
-            await self._hub.unsubscribe(channel, self)
-            if topic.flush is not None:
-                topic.flush.cancel()
+        if not topic.local and self._topics.get(channel) is topic:
+            # Forget the topic before awaiting, so a join meanwhile starts afresh.
             del self._topics[channel]
+            for timer in (topic.flush, topic.expiry):
+                if timer is not None:
+                    timer.cancel()
+            await self._hub.unsubscribe(channel, self)
 
     async def typing(self, channel: str, person: Person) -> bool:
         """Mark `person` typing; answers False when throttled."""
@@ -106,9 +115,9 @@ class Presence:
         if topic is None:
             return False
         now = self._clock()
-        if now - self._typing_sent.get((channel, person[0]), -1e9) < TYPING_EVERY:
+        if now - topic.typing_sent.get(person[0], -1e9) < TYPING_EVERY:
             return False
-        self._typing_sent[(channel, person[0])] = now
+        topic.typing_sent[person[0]] = now
         topic.typing[person[0]] = (person[1], now + TYPING_FOR)
         await self._announce(channel)
         return True
@@ -134,10 +143,19 @@ class Presence:
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("malformed presence frame", extra={"channel": channel})
             return
+        known = process in topic.shares
         if not share.users and not share.typing and not share.anonymous:
             topic.shares.pop(process, None)
         else:
             topic.shares[process] = share
+            if not known and process != self.process and topic.local:
+                # A process we did not know joined the topic: it has not heard our
+                # share (it was not subscribed when we last announced), so say it now
+                # rather than at the next heartbeat.
+                task = asyncio.get_running_loop().create_task(self._announce(channel))
+                self._announcing.add(task)
+                task.add_done_callback(self._announcing.discard)
+        self._arm_expiry(channel, topic)
         self._schedule(channel, topic)
 
     # Internals.
@@ -167,6 +185,19 @@ class Presence:
         if topic.flush is None:
             topic.flush = asyncio.get_running_loop().call_later(
                 THROTTLE, self._flush, channel, topic
+            )
+
+    def _arm_expiry(self, channel: str, topic: _Topic) -> None:
+        """Look again when the oldest share of another process expires, so a process
+        that died drops out EXPIRY seconds after it was last heard, not later."""
+        if topic.expiry is not None:
+            topic.expiry.cancel()
+            topic.expiry = None
+        seen = [s.seen for p, s in topic.shares.items() if p != self.process]
+        if seen:
+            delay = max(0.0, min(seen) + EXPIRY - self._clock()) + 0.05
+            topic.expiry = asyncio.get_running_loop().call_later(
+                delay, self._schedule, channel, topic
             )
 
     def _merged(self, channel: str, topic: _Topic) -> tuple[str, bool]:
@@ -205,7 +236,10 @@ class Presence:
         topic.flush = None
         if self._topics.get(channel) is not topic:
             return
+        expired = len(topic.shares)
         text, someone_typing = self._merged(channel, topic)
+        if len(topic.shares) != expired:
+            self._arm_expiry(channel, topic)
         if text != topic.last_frame:
             topic.last_frame = text
             self._send_local(channel, text)

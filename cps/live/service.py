@@ -59,8 +59,12 @@ class LiveService:
             await asyncio.wait(
                 [asyncio.ensure_future(c.closed.wait()) for c in self.connections], timeout=5
             )
-        for task in self._tasks:
+        # Wait for what was cancelled: a task cut in the middle of a database call
+        # must unwind before the engine is disposed and the loop closes.
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.presence.stop()
         await self.hub.stop()
 

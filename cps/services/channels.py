@@ -68,12 +68,15 @@ def _frame_text(row: Event) -> str:
 
 
 async def stored(
-    ctx: Context, channel: str, after: int, up_to: int | None
+    ctx: Context, channel: str, after: int, up_to: int | None, *, limit: int | None = None
 ) -> list[tuple[int, str]]:
-    """The stored events `after < seq <= up_to`, in order, as encoded frames."""
+    """The stored events `after < seq <= up_to`, in order, as encoded frames
+    (the first `limit` of them, when given)."""
     stmt = select(Event).where(Event.channel == channel, Event.seq > after).order_by(Event.seq)
     if up_to is not None:
         stmt = stmt.where(Event.seq <= up_to)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     async with ctx.db.read() as session:
         rows = (await session.scalars(stmt)).all()
     return [(row.seq, _frame_text(row)) for row in rows]

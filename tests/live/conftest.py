@@ -1,0 +1,118 @@
+"""Fixtures for the live tests: real servers on real sockets.
+
+Single-process tests run over SQLite with the in-process broker AND over
+PostgreSQL with Redis (a private redis-server per module). Each module gets
+its own databases and its own server per backend; every test builds its own
+users, spaces and topics, so tests do not see each other's events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cps.app import create_app
+from cps.config import load_settings
+from cps.storage.migrations import upgrade
+from tests.support import databases
+from tests.support.api import Api
+from tests.support.servers import (
+    SECRET_KEY,
+    AppServer,
+    InProcessServer,
+    RedisServer,
+    in_process,
+)
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    database_url: str
+    redis_url: str | None
+
+
+@pytest.fixture(scope="module")
+def pg_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for the module."""
+    url = databases.run_sync(databases.create_pg_database("cps_live"))
+    databases.run_sync(upgrade(url))
+    yield url
+    databases.run_sync(databases.drop_pg_database(url))
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private redis-server for the module (pub/sub channels are global to a
+    server, so the shared one would mix in other runs' `topic:1`)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module", params=["sqlite-memory", "postgresql-redis"])
+def backend(request: pytest.FixtureRequest, sqlite_template: Path,
+            tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    if request.param == "sqlite-memory":
+        url = databases.sqlite_copy(sqlite_template, tmp_path_factory.mktemp("sqlite"))
+        return Backend(request.param, url, None)
+    redis: RedisServer = request.getfixturevalue("redis_server")
+    return Backend(request.param, request.getfixturevalue("pg_database"), redis.url)
+
+
+@pytest.fixture(scope="module")
+def server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """One `cps serve` process on the module's backend."""
+    app = AppServer(tmp_path_factory.mktemp("app"), database_url=backend.database_url,
+                    redis_url=backend.redis_url)
+    app.start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+async def http(server: AppServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def api(http: httpx.AsyncClient) -> Api:
+    """The public API of the module's server, over real HTTP."""
+    return Api(http)
+
+
+InProcessFactory = Callable[..., AbstractAsyncContextManager[InProcessServer]]
+
+
+@pytest.fixture
+def in_process_server(backend: Backend) -> InProcessFactory:
+    """`async with in_process_server(ws_send_queue_bytes=...) as srv:` the app served
+    by uvicorn in the test's own event loop, with `srv.state["ctx"]` at hand and
+    any setting replaced."""
+
+    @asynccontextmanager
+    async def start(send_buffer: int | None = None,
+                    **overrides: Any) -> AsyncIterator[InProcessServer]:
+        env = {"CPS_DATABASE_URL": backend.database_url, "CPS_SECRET_KEY": SECRET_KEY,
+               "CPS_PASSWORD_PROFILE": "test", "CPS_RATE_LIMITS": "off"}
+        if backend.redis_url:
+            env["CPS_REDIS_URL"] = backend.redis_url
+        settings = dataclasses.replace(load_settings(env), **overrides)
+        async with in_process(create_app(settings),
+                              ws_max_size=settings.ws_max_frame_bytes,
+                              send_buffer=send_buffer) as srv:
+            yield srv
+
+    return start

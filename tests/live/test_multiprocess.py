@@ -1,0 +1,235 @@
+"""Several processes serve one live conversation: PostgreSQL + Redis, two `cps serve`
+processes on two ports (so each client knows which process it talks to), and
+`cps serve --workers 2`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.live.helpers import post_many, private_world
+from tests.support.api import Api
+from tests.support.servers import (
+    AppServer,
+    Frame,
+    LiveClient,
+    RedisServer,
+    live_client,
+    socket_owners,
+)
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+
+def ids(frame: Frame, key: str = "users") -> set[int]:
+    return {person["id"] for person in frame[key]}
+
+
+def _server(tmp: Path, pg_database: str, redis: RedisServer, workers: int = 1) -> AppServer:
+    return AppServer(tmp, database_url=pg_database, redis_url=redis.url, workers=workers)
+
+
+@pytest.fixture(scope="module")
+def pair(pg_database: str, redis_server: RedisServer,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, AppServer]]:
+    a = _server(tmp_path_factory.mktemp("a"), pg_database, redis_server)
+    b = _server(tmp_path_factory.mktemp("b"), pg_database, redis_server)
+    a.launch()
+    b.launch()
+    a.wait_ready()
+    b.wait_ready()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+@pytest.fixture
+async def apis(pair: tuple[AppServer, AppServer]) -> AsyncIterator[tuple[Api, Api]]:
+    async with (httpx.AsyncClient(base_url=pair[0].base_url, timeout=10) as a,
+                httpx.AsyncClient(base_url=pair[1].base_url, timeout=10) as b):
+        yield Api(a), Api(b)
+
+
+async def test_a_post_through_one_process_reaches_a_client_of_the_other_within_a_second(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
+) -> None:
+    a, b = pair
+    api_a, api_b = apis
+    w = await api_a.world()
+    channel = f"topic:{w['topic']['id']}"
+    async with (live_client(a.ws_url) as on_a, live_client(b.ws_url) as on_b):
+        await on_a.subscribe(channel)
+        await on_b.subscribe(channel)
+        for n, (api, far) in enumerate([(api_a, on_b), (api_b, on_a)] * 2):
+            start = time.monotonic()
+            post = await api.post(w["citizen"], w["topic"]["id"], f"crossing {n}")
+            [event] = await far.events(channel, 1, timeout=1.0)
+            assert time.monotonic() - start < 1.0
+            assert (event["seq"], event["data"]["id"]) == (n + 2, post["id"])
+            near = on_a if far is on_b else on_b
+            [same] = await near.events(channel, 1, timeout=1.0)
+            assert same == event
+
+
+async def test_concurrent_posts_through_both_processes_reach_everyone_in_order_once(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
+) -> None:
+    a, b = pair
+    api_a, api_b = apis
+    w = await api_a.world()
+    t = w["topic"]["id"]
+    channel = f"topic:{t}"
+    clients = [live_client(server.ws_url) for server in (a, b, a, b)]
+    async with clients[0] as c0, clients[1] as c1, clients[2] as c2, clients[3] as c3:
+        for client in (c0, c1, c2, c3):
+            await client.subscribe(channel)
+        await asyncio.gather(post_many(api_a, w["citizen"], t, 20, concurrency=3),
+                             post_many(api_b, w["admin"], t, 20, concurrency=3))
+        for client in (c0, c1, c2, c3):
+            events = await client.events(channel, 40, timeout=5)
+            assert [e["seq"] for e in events] == list(range(2, 42))
+            await client.quiet(0.3)
+
+
+async def test_a_client_that_moves_to_the_other_process_resumes_with_since(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
+) -> None:
+    """Issue 3's "done when": follow on A, drop, ten posts, reconnect to B with since."""
+    a, b = pair
+    api_a, api_b = apis
+    w = await api_a.world()
+    t = w["topic"]["id"]
+    channel = f"topic:{t}"
+    async with live_client(a.ws_url) as client:
+        last = await client.subscribe(channel)
+        post = await api_b.post(w["citizen"], t, "seen on A")
+        [event] = await client.events(channel, 1, timeout=1.0)
+        assert event["data"]["id"] == post["id"]
+        last = event["seq"]
+    missed = await post_many(api_a, w["citizen"], t, 10, prefix="missed")
+    async with live_client(b.ws_url) as client:
+        assert await client.subscribe(channel, since=last) == last + 10
+        events = await client.events(channel, 10)
+        await client.quiet(0.3)
+    assert [e["seq"] for e in events] == list(range(last + 1, last + 11))
+    assert [e["data"]["id"] for e in events] == [p["id"] for p in missed]
+
+
+async def test_presence_and_typing_cross_processes(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
+) -> None:
+    a, b = pair
+    api_a, _ = apis
+    w = await api_a.world()
+    alice, bob = w["admin"], w["citizen"]
+    channel = f"topic:{w['topic']['id']}"
+    async with live_client(a.ws_url, alice.token) as on_a:
+        await on_a.subscribe(channel)
+        async with live_client(b.ws_url, bob.token) as on_b:
+            await on_b.subscribe(channel)
+            both = {alice.id, bob.id}
+            await on_a.presence(channel, lambda f: ids(f) == both, timeout=2)
+            await on_b.presence(channel, lambda f: ids(f) == both, timeout=2)
+            await on_b.send({"type": "typing", "channel": channel})
+            frame = await on_a.presence(channel, lambda f: ids(f, "typing") == {bob.id},
+                                        timeout=2)
+            assert frame["typing"] == [{"id": bob.id, "display_name": bob.display_name}]
+            start = time.monotonic()
+        # Bob's socket on B closed: A's presence drops him promptly.
+        await on_a.presence(channel, lambda f: ids(f) == {alice.id}, timeout=1.5)
+        assert time.monotonic() - start < 1.5
+
+
+async def test_logout_through_one_process_closes_the_socket_on_the_other(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
+) -> None:
+    _, b = pair
+    api_a, _ = apis
+    user = await api_a.user()
+    async with live_client(b.ws_url, user.token) as on_b:
+        await on_b.subscribe(f"user:{user.id}")
+        start = time.monotonic()
+        await api_a.ok("POST", "/auth/logout", user, status=204)
+        assert await on_b.closed_with(timeout=5) == 4001
+        assert time.monotonic() - start < 5
+
+
+async def test_removal_through_one_process_ends_subscriptions_on_the_other(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api], pg_database: str
+) -> None:
+    _, b = pair
+    api_a, _ = apis
+    p = await private_world(api_a, pg_database)
+    channel = f"topic:{p['topic']['id']}"
+    async with live_client(b.ws_url, p["member"].token) as on_b:
+        await on_b.subscribe(channel)
+        await api_a.ok("DELETE", f"/spaces/{p['space']['id']}/members/{p['member'].id}",
+                       p["admin"], status=204)
+        await on_b.expect("error", code="subscription_ended", channel=channel, timeout=5)
+        await api_a.post(p["admin"], p["topic"]["id"], "not for you")
+        await on_b.quiet(0.5)
+
+
+async def test_a_killed_process_drops_out_of_the_others_presence(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api], pg_database: str,
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """A process that dies says nothing; its share of presence expires (30 s)."""
+    a, _ = pair
+    api_a, _ = apis
+    w = await api_a.world()
+    alice, bob = w["admin"], w["citizen"]
+    channel = f"topic:{w['topic']['id']}"
+    doomed = _server(tmp_path, pg_database, redis_server)
+    doomed.start()
+    try:
+        async with live_client(a.ws_url, alice.token) as on_a:
+            await on_a.subscribe(channel)
+            async with live_client(doomed.ws_url, bob.token) as on_doomed:
+                await on_doomed.subscribe(channel)
+                await on_a.presence(channel, lambda f: ids(f) == {alice.id, bob.id}, timeout=2)
+                start = time.monotonic()
+                doomed.kill()
+                await on_a.presence(channel, lambda f: ids(f) == {alice.id}, timeout=34)
+                assert time.monotonic() - start <= 34  # EXPIRY, a throttle, a margin
+    finally:
+        doomed.kill()
+
+
+async def test_workers_2_every_client_sees_every_post(
+    pg_database: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """`cps serve --workers 2`: clients on both workers see every post within a second."""
+    server = _server(tmp_path, pg_database, redis_server, workers=2)
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http, \
+                contextlib.AsyncExitStack() as stack:
+            api = Api(http)
+            w = await api.world()
+            t = w["topic"]["id"]
+            channel = f"topic:{t}"
+            clients: list[LiveClient] = []
+            workers: set[int] = set()
+            while len(workers) < 2 or len(clients) < 4:
+                assert len(clients) < 40, "every client landed on the same worker"
+                client = await stack.enter_async_context(live_client(server.ws_url))
+                await client.subscribe(channel)
+                clients.append(client)
+                owners = socket_owners(server.port)
+                workers = {owners[c.ws.local_address[1]] for c in clients}
+            for n in range(4):
+                start = time.monotonic()
+                await api.post(w["citizen"], t, f"to all workers {n}")
+                for client in clients:
+                    [event] = await client.events(channel, 1, timeout=1.0)
+                    assert event["seq"] == n + 2
+                assert time.monotonic() - start < 1.0
+    finally:
+        server.stop()
