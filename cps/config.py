@@ -163,6 +163,9 @@ def load_settings(
     retention = _positive_int(
         "CPS_EVENT_RETENTION_DAYS", env.get("CPS_EVENT_RETENTION_DAYS", "30")
     )
+    send_queue = _positive_int(
+        "CPS_WS_SEND_QUEUE_BYTES", env.get("CPS_WS_SEND_QUEUE_BYTES", str(1024 * 1024))
+    )
     return Settings(
         database_url=database_url,
         redis_url=_redis_url(env.get("CPS_REDIS_URL")),
@@ -171,6 +174,7 @@ def load_settings(
         rate_limits=_bool("CPS_RATE_LIMITS", env.get("CPS_RATE_LIMITS", "on")),
         passwords=TEST_PASSWORDS if profile_name == "test" else PRODUCTION_PASSWORDS,
         event_retention_days=retention,
+        ws_send_queue_bytes=send_queue,
         posts_per_minute=_positive_int(
             "CPS_POSTS_PER_MINUTE", env.get("CPS_POSTS_PER_MINUTE", "30")
         ),

@@ -266,5 +266,5 @@ async def _follow(
     conn.go_live(sub, resume_from)
     if channel.startswith("topic:"):
         person = (conn.actor.id, conn.actor.display_name) if conn.actor else None
-        await live.presence.join(channel, id(conn), person)
+        await live.watch(channel, conn, person)
 

@@ -33,6 +33,8 @@ class LiveService:
         self.sink = self.hub
         self.presence = Presence(self.hub, self._send_presence)
         self.connections: set[Connection] = set()
+        # Sockets following each topic, for presence frames.
+        self._watchers: dict[str, set[Connection]] = {}
         self._ctx: Context | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         CONNECTED.set_function(lambda: len(self.connections))
@@ -73,11 +75,21 @@ class LiveService:
 
     # Subscriptions.
 
+    async def watch(self, channel: str, conn: Connection, person: tuple[int, str] | None) -> None:
+        """A socket follows a topic: it is counted in presence and gets presence frames."""
+        self._watchers.setdefault(channel, set()).add(conn)
+        await self.presence.join(channel, id(conn), person)
+
     async def unfollow(self, conn: Connection, channel: str, *, by_client: bool) -> None:
         sub = conn.subscriptions.get(channel)
         if sub is None:
             return
         if channel.startswith("topic:") and sub.by_client:
+            watchers = self._watchers.get(channel)
+            if watchers is not None:
+                watchers.discard(conn)
+                if not watchers:
+                    del self._watchers[channel]
             await self.presence.leave(channel, id(conn))
         if by_client and channel == conn.user_channel:
             sub.by_client = False  # keep following it for control events
@@ -121,7 +133,7 @@ class LiveService:
         return await channels.stored(self.ctx, channel, after, up_to)
 
     def _send_presence(self, channel: str, text: str) -> None:
-        for conn in self.connections:
+        for conn in self._watchers.get(channel, ()):
             sub = conn.subscriptions.get(channel)
             if sub is not None and sub.by_client and sub.live:
                 conn.enqueue(text)
