@@ -72,6 +72,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=True,
         timeout_graceful_shutdown=args.grace,
         ws_max_size=settings.ws_max_frame_bytes,
+        # Events are encoded once and fanned out to every socket: compressing
+        # them per socket would cost more CPU than the fan-out itself.
+        ws_per_message_deflate=False,
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_heartbeat_seconds,
     )

@@ -199,8 +199,10 @@ class RedisBroker:
                 await asyncio.sleep(delay)
                 try:
                     conn = await self._open()
-                except _FAILURES as exc:
-                    log.info(
+                except Exception as exc:  # the reader must outlive any failure
+                    level = logging.INFO if isinstance(exc, _FAILURES) else logging.ERROR
+                    log.log(
+                        level,
                         "redis reconnect failed",
                         extra={"attempt": attempt, "delay": round(delay, 3), "error": repr(exc)},
                     )

@@ -15,8 +15,9 @@ from starlette.routing import Route
 
 from cps.http import auth
 from cps.http.errors import MalformedJSON, error_response, validation_fields
+from cps.http.schemas import ID_MAX
 from cps.services.context import Actor, Context
-from cps.services.errors import Invalid, NotSignedIn
+from cps.services.errors import Invalid, NotFound, NotSignedIn
 
 AuthMode = Literal["required", "optional", "none"]
 
@@ -96,6 +97,10 @@ class Endpoint:
             )
             if self.auth == "required" and actor is None:
                 raise NotSignedIn("Sign in to do this.")
+        # Ids are 32-bit integers in the database; a path id past that names nothing.
+        for value in request.path_params.values():
+            if isinstance(value, int) and not 0 < value <= ID_MAX:
+                raise NotFound("Nothing is here.")
         body = await _parse_body(request, self.request) if self.request else None
         call = Call(
             request=request,
@@ -118,14 +123,41 @@ async def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = await request.body()
     try:
         data = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nested deeper than the parser goes.
         raise MalformedJSON() from None
     if not isinstance(data, dict):
         raise Invalid({"body": "Expected a JSON object."})
+    # Valid JSON that no column can hold: a NUL character in text, or a number
+    # past the database's 32-bit integers (whatever the field's own schema says).
+    unstorable = {str(key): problem for key, value in data.items()
+                  if (problem := _unstorable(value)) is not None}
+    if unstorable:
+        raise Invalid(unstorable)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise Invalid(validation_fields(exc)) from None
+
+
+def _unstorable(value: Any) -> str | None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "Text may not contain the NUL character."
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not -ID_MAX - 1 <= item <= ID_MAX:
+                return f"Numbers here are between {-ID_MAX - 1} and {ID_MAX}."
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def query_int(call: Call, name: str, default: int, *, low: int, high: int) -> int:

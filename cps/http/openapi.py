@@ -33,6 +33,21 @@ _REASONS = {
 }
 
 
+# The document describes itself too: every route under /api/v1 is in it.
+_SELF: dict[str, Any] = {
+    "operationId": "openapi_json",
+    "summary": "This OpenAPI document",
+    "parameters": [],
+    "responses": {
+        "200": {
+            "description": "The OpenAPI 3.1 document of this API",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+    "x-entitlement": "none",
+}
+
+
 def document(endpoints: list[Endpoint]) -> dict[str, Any]:
     models: set[type[BaseModel]] = {ErrorEnvelope}
     for ep in endpoints:
@@ -87,6 +102,7 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
                 "content": {"application/json": {"schema": ref(ep.request, "validation")}},
             }
         paths.setdefault(path, {})[ep.method.lower()] = operation
+    paths[PREFIX + "/openapi.json"] = {"get": _SELF}
     return {
         "openapi": "3.1.0",
         "info": {"title": "CPS — Civic Participation System", "version": __version__},

@@ -23,6 +23,7 @@ log = logging.getLogger("cps.live")
 
 CONNECTED = Gauge("cps_websocket_connections", "Open WebSocket connections in this process")
 PRUNE_EVERY = 3600.0
+PRUNE_FIRST_AFTER = 60.0
 
 
 class LiveService:
@@ -146,6 +147,9 @@ class LiveService:
         task.add_done_callback(self._tasks.discard)
 
     async def _prune_forever(self) -> None:
+        # Not at once: a process that lives a few seconds (a CLI call, a test) has
+        # nothing to prune, and cutting a write short at shutdown helps no one.
+        await asyncio.sleep(PRUNE_FIRST_AFTER)
         while True:
             try:
                 removed = await channels.prune(self.ctx)

@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 
 from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from cps.services import admission, events, markdown, moderation
@@ -334,19 +335,25 @@ async def set_reaction(
         if post.deleted_at is not None:
             raise Conflict("This post was deleted.", code="post_deleted")
         await admission.check_reaction(tx, actor, access, post)
-        exists = await tx.session.get(Reaction, (post_id, actor.id, kind))
-        if on and exists is None:
-            tx.session.add(Reaction(post_id=post_id, user_id=actor.id, kind=kind))
-            await tx.session.flush()
-        elif not on and exists is not None:
-            await tx.session.execute(
+        # One statement that does nothing when there is nothing to do, so two
+        # identical requests at once cannot collide on the primary key.
+        if on:
+            dialect = tx.session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            result = await tx.session.execute(
+                insert(Reaction)
+                .values(post_id=post_id, user_id=actor.id, kind=kind, created_at=utcnow())
+                .on_conflict_do_nothing()
+            )
+        else:
+            result = await tx.session.execute(
                 delete(Reaction).where(
                     Reaction.post_id == post_id,
                     Reaction.user_id == actor.id,
                     Reaction.kind == kind,
                 )
             )
-        changed = (exists is None) == on
+        changed = result.rowcount == 1  # type: ignore[attr-defined]
         data: dict[str, object] = {
             "post_id": post_id,
             "kind": kind,

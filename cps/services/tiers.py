@@ -63,6 +63,7 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/auth/register"),
         ("POST", "/auth/login"),
         ("POST", "/auth/logout"),
+        ("PATCH", "/me"),
         # organizations and the tier flow itself
         ("POST", "/orgs"),
         ("POST", "/orgs/{org_id:int}/upgrade-requests"),

@@ -79,11 +79,18 @@ def _encode_cursor(topic: Topic) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+_ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
+
+
 def _decode_cursor(cursor: str) -> tuple[bool, datetime, int]:
+    """What `_encode_cursor` wrote, checked: a forged cursor is invalid input."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         pinned, at, topic_id = raw.split("|")
-        return pinned == "1", datetime.fromisoformat(at), int(topic_id)
+        when, last_id = datetime.fromisoformat(at), int(topic_id)
+        if pinned not in {"0", "1"} or when.tzinfo is None or not 0 < last_id <= _ID_MAX:
+            raise ValueError(raw)
+        return pinned == "1", when, last_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise Invalid({"cursor": "Not a cursor this server gave out."}) from None
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher, Type
-from argon2 import extract_parameters
+from argon2 import PasswordHasher, Type, extract_parameters
 from sqlalchemy import select, update
 
 from cps.config import PRODUCTION_PASSWORDS, TEST_PASSWORDS, load_settings
@@ -277,3 +276,25 @@ def test_the_production_password_profile_meets_owasp():
     settings = load_settings({"CPS_DATABASE_URL": "sqlite:///x.db",
                               "CPS_SECRET_KEY": "0123456789abcdef0123"})
     assert settings.passwords == PRODUCTION_PASSWORDS
+
+
+async def test_an_unknown_email_costs_one_full_verification_too(http, ctx, monkeypatch):
+    """Same cost whether or not the email exists: an unknown one is verified against
+    a dummy hash of the same parameters (counted, not timed, to stay reliable)."""
+    await register(http, "ana@example.org")
+    verified: list[str] = []
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            verified.append(str(hash))
+            return super().verify(hash, password)
+
+    p = TEST_PASSWORDS
+    monkeypatch.setattr(ctx.passwords, "_hasher", Counting(
+        time_cost=p.time_cost, memory_cost=p.memory_cost_kib, parallelism=p.parallelism,
+        type=Type.ID))
+    assert (await login(http, "nobody@example.org", "wrong password")).status_code == 401
+    assert (await login(http, "ana@example.org", "wrong password")).status_code == 401
+    assert len(verified) == 2
+    unknown, known = (extract_parameters(h) for h in verified)
+    assert unknown == known

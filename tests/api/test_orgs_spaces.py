@@ -332,3 +332,34 @@ async def test_only_moderators_add_members(api, private):
     r = await api.call("POST", f"/spaces/{private['space']['id']}/members", private["member"],
                        {"user_id": private["outsider"].id})
     assert_error(r, 403)
+
+
+async def test_the_same_moderator_added_at_once_lands_once(api):
+    import asyncio
+
+    admin = await api.user()
+    org = await api.org(admin)
+    space = await api.space(admin, org["id"])
+    mod = await api.user()
+    results = await asyncio.gather(*[
+        api.call("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id})
+        for _ in range(6)])
+    assert {r.status_code for r in results} <= {200, 201}, [r.text for r in results]
+    mods = (await api.ok("GET", f"/spaces/{space['id']}/moderators"))["members"]
+    assert [m["user"]["id"] for m in mods] == [mod.id]
+
+
+async def test_the_same_member_added_at_once_lands_once(api, ctx):
+    import asyncio
+
+    admin = await api.user()
+    org = await api.org(admin)
+    await set_tier(ctx, org["id"], "plus")
+    space = await api.space(admin, org["id"], visibility="private")
+    member = await api.user()
+    results = await asyncio.gather(*[
+        api.call("POST", f"/spaces/{space['id']}/members", admin, {"user_id": member.id})
+        for _ in range(6)])
+    assert {r.status_code for r in results} <= {200, 201, 409}, [r.text for r in results]
+    members = (await api.ok("GET", f"/spaces/{space['id']}/members", admin))["members"]
+    assert [m["user"]["id"] for m in members] == [member.id]

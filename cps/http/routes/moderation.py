@@ -28,7 +28,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000
 RequiredReason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
 ]
-Id = Annotated[int, Field(ge=1)]
+Id = s.Id
 Duration = Annotated[int, Field(ge=1, le=sanctions.MAX_DURATION)]
 
 # --- requests -------------------------------------------------------------------
