@@ -23,7 +23,7 @@ import random
 from collections import deque
 from typing import Any
 
-from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -66,11 +66,17 @@ class RedisBroker:
         self._keepalive_timeout = keepalive_timeout
         # Commands: one quick retry (a pooled connection may be stale after a
         # Redis restart), all of it bounded by `publish_timeout`.
-        self._client: Redis = Redis.from_url(
-            url,
-            retry=Retry(NoBackoff(), 1),
-            socket_timeout=publish_timeout,
-            socket_connect_timeout=connect_timeout,
+        # A blocking pool: under a burst, a publish waits (within `publish_timeout`)
+        # for a free connection instead of failing at once with MaxConnectionsError.
+        self._client: Redis = Redis(
+            connection_pool=BlockingConnectionPool.from_url(
+                url,
+                max_connections=64,
+                timeout=publish_timeout,
+                retry=Retry(NoBackoff(), 1),
+                socket_timeout=publish_timeout,
+                socket_connect_timeout=connect_timeout,
+            )
         )
         # Subscriber: no hidden retries, the reader task owns reconnection.
         self._sub_pool: ConnectionPool = ConnectionPool.from_url(

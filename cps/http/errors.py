@@ -145,6 +145,8 @@ HANDLERS: dict[Any, Any] = {
     OperationalError: on_database_down,
     InterfaceError: on_database_down,
     PoolTimeout: on_database_down,
+    # asyncpg's command timeout (a statement waited on a lock or a slow server).
+    TimeoutError: on_database_down,
     ConnectionRefusedError: on_database_down,
     Exception: on_unexpected,
 }

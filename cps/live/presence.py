@@ -28,6 +28,7 @@ EXPIRY = 3 * HEARTBEAT
 TYPING_FOR = 6.0
 TYPING_EVERY = 2.0
 THROTTLE = 0.25
+LIST_MAX = 50
 
 Person = tuple[int, str]  # user id, display name
 
@@ -50,6 +51,7 @@ class _Topic:
     last_frame: str = ""
     flush: asyncio.TimerHandle | None = None
     expiry: asyncio.TimerHandle | None = None  # when the oldest foreign share expires
+    announce: asyncio.TimerHandle | None = None  # a coalesced presence_sync to send
 
 
 class Presence:
@@ -77,7 +79,7 @@ class Presence:
             topic.local.clear()
             topic.typing.clear()
             await self._announce(channel)
-            for timer in (topic.flush, topic.expiry):
+            for timer in (topic.flush, topic.expiry, topic.announce):
                 if timer is not None:
                     timer.cancel()
 
@@ -88,8 +90,12 @@ class Presence:
         if topic is None:
             topic = self._topics[channel] = _Topic()
             await self._hub.subscribe(channel, self)
+        first = not topic.local
         topic.local[key] = person
-        await self._announce(channel)
+        if first:
+            await self._announce(channel)
+        else:
+            self._announce_soon(channel, topic)
         self._schedule(channel, topic, force=True)
 
     async def leave(self, channel: str, key: int) -> None:
@@ -100,11 +106,15 @@ class Presence:
         person_ids = {p[0] for p in topic.local.values() if p}
         for uid in [u for u in topic.typing if u not in person_ids]:
             del topic.typing[uid]
+        if topic.local:
+            self._announce_soon(channel, topic)
+            self._schedule(channel, topic)
+            return
         await self._announce(channel)
-        if not topic.local and self._topics.get(channel) is topic:
+        if self._topics.get(channel) is topic:
             # Forget the topic before awaiting, so a join meanwhile starts afresh.
             del self._topics[channel]
-            for timer in (topic.flush, topic.expiry):
+            for timer in (topic.flush, topic.expiry, topic.announce):
                 if timer is not None:
                     timer.cancel()
             await self._hub.unsubscribe(channel, self)
@@ -167,6 +177,21 @@ class Presence:
         anonymous = sum(1 for p in topic.local.values() if p is None)
         return {"users": users, "typing": typing, "anonymous": anonymous}
 
+    def _announce_soon(self, channel: str, topic: _Topic) -> None:
+        """One presence_sync for a burst of joins and leaves: a room of N sockets
+        filling up costs N/burst messages to every process, not N."""
+        if topic.announce is None:
+            topic.announce = asyncio.get_running_loop().call_later(
+                THROTTLE, self._announce_later, channel, topic
+            )
+
+    def _announce_later(self, channel: str, topic: _Topic) -> None:
+        topic.announce = None
+        if self._topics.get(channel) is topic:
+            task = asyncio.get_running_loop().create_task(self._announce(channel))
+            self._announcing.add(task)
+            task.add_done_callback(self._announcing.discard)
+
     async def _announce(self, channel: str) -> None:
         topic = self._topics.get(channel)
         if topic is None:
@@ -226,8 +251,14 @@ class Presence:
         text = encode_frame({
             "type": "presence",
             "channel": channel,
-            "users": [{"id": u, "display_name": n} for u, n in sorted(users.items())],
-            "typing": [{"id": u, "display_name": n} for u, n in sorted(typing.items())],
+            # A big room lists its first LIST_MAX people; `count` says how many there are.
+            "users": [
+                {"id": u, "display_name": n} for u, n in sorted(users.items())[:LIST_MAX]
+            ],
+            "count": len(users),
+            "typing": [
+                {"id": u, "display_name": n} for u, n in sorted(typing.items())[:LIST_MAX]
+            ],
             "anonymous": anonymous,
         })
         return text, bool(typing)

@@ -63,7 +63,7 @@ class Server:
     log: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not Path(CHROMIUM).exists():
         # CI installs it (.ci/run); there a missing browser is a failure, not a skip.
@@ -186,7 +186,7 @@ class Api:
                 "first_post": self.posts(topic["id"])[0]}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api(server: Server) -> Iterator[Api]:
     client = Api(server.base_url)
     yield client
@@ -196,7 +196,7 @@ def api(server: Server) -> Iterator[Api]:
 # ---- the browser -------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(server: Server) -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -342,7 +342,7 @@ def settle(page: Page) -> None:
     page.wait_for_selector("main#main:not([aria-busy])", state="attached")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _clean_screenshots() -> None:
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS, ignore_errors=True)
