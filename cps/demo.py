@@ -532,7 +532,8 @@ async def _member(
         own.append(await _person(run, f"{slug}.{role}", name[:80], kind))
     admin, people = own[0], [*own, *crew]
     org = await orgs.create_org(
-        run.ctx, admin.actor, name=member.name, kind=member.kind, country=member.country
+        run.ctx, admin.actor, name=member.name, kind=member.kind, country=member.country,
+        region=member.region,
     )
     tally = Tally()
     themes = rng.sample(THEMES, rng.randint(*spaces_range))

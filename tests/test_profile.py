@@ -23,3 +23,16 @@ async def test_profile_changes_need_sign_in_and_valid_fields(api):
     r = await api.call("PATCH", "/me", user, {"display_name": "   "})
     assert r.status_code == 422
     assert "display_name" in r.json()["error"]["fields"]
+
+
+async def test_an_organization_keeps_its_region_for_browsing(api):
+    admin = await api.user()
+    body = await api.ok("POST", "/orgs", admin, {"name": "Chengdu", "kind": "local_government",
+                                                 "country": "China", "region": "East Asia"},
+                        status=201)
+    assert body["org"]["region"] == "East Asia"
+    listed = (await api.ok("GET", "/orgs"))["orgs"]
+    assert [o["region"] for o in listed if o["id"] == body["org"]["id"]] == ["East Asia"]
+    r = await api.call("POST", "/orgs", admin, {"name": "X", "kind": "corporation",
+                                                "country": "Korea", "region": "r" * 61})
+    assert r.status_code == 422 and "region" in r.json()["error"]["fields"]

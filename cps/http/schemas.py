@@ -68,6 +68,7 @@ class OrgCreate(RequestModel):
     name: Name
     kind: OrgKind
     country: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
 
 
 class UpgradeRequestCreate(RequestModel):

@@ -56,10 +56,17 @@ async def _view(session: AsyncSession, actor: Actor | None, org: Organization) -
     return view
 
 
-async def create_org(ctx: Context, actor: Actor, *, name: str, kind: str, country: str) -> OrgView:
+async def create_org(
+    ctx: Context, actor: Actor, *, name: str, kind: str, country: str, region: str = ""
+) -> OrgView:
     async with ctx.db.write() as tx:
         org = Organization(
-            name=name.strip(), kind=kind, country=country.strip(), tier="free", created_by=actor.id
+            name=name.strip(),
+            kind=kind,
+            country=country.strip(),
+            region=region.strip(),
+            tier="free",
+            created_by=actor.id,
         )
         tx.session.add(org)
         await tx.session.flush()

@@ -47,6 +47,7 @@ class OrgView(View):
     name: str
     kind: OrgKind
     country: str
+    region: str = ""
     tier: Tier
     created_at: datetime
     is_admin: bool = False

@@ -65,6 +65,8 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30))
     country: Mapped[str] = mapped_column(String(100))
+    # A world region ("East Asia", "Europe", ...), for browsing members; may be empty.
+    region: Mapped[str] = mapped_column(String(60), default="", server_default="")
     tier: Mapped[str] = mapped_column(String(20), default="free")
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -153,9 +153,11 @@ class Api:
     def admin(self) -> User:
         return self.login(ADMIN_EMAIL)
 
-    def org(self, admin: User, name: str = "City of Seoul", country: str = "Korea") -> Any:
+    def org(self, admin: User, name: str = "City of Seoul", country: str = "Korea",
+            region: str = "") -> Any:
         return self.call("POST", "/orgs", admin,
-                         {"name": name, "kind": "local_government", "country": country})["org"]
+                         {"name": name, "kind": "local_government", "country": country,
+                          "region": region})["org"]
 
     def space(self, admin: User, org_id: int, name: str = "Mobility",
               visibility: str = "public") -> Any:

@@ -277,16 +277,20 @@ def test_unknown_pages_and_ids_say_not_found(browsing: Browsing) -> None:
     assert_accessible(page)
 
 
-def test_the_home_page_lists_members_by_country_with_their_spaces(
+def test_the_home_page_lists_members_by_region_and_country_with_their_spaces(
     browsing: Browsing, api: Api
 ) -> None:
     admin = api.user("Mayor's Office")
-    lisbon = api.org(admin, "Lisbon", "Portugal")
+    lisbon = api.org(admin, "Lisbon", "Portugal", region="Europe")
+    api.org(admin, "Porto", "Portugal", region="Europe")
     api.space(admin, lisbon["id"], "Tram lines")
     page, _ = browsing.page(width="phone")
     page.goto("/")
     settle(page)
+    region = page.locator("section.region", has=page.get_by_role("heading", name="Europe"))
+    expect(region.locator("section.country h4", has_text="Portugal")).to_have_count(1)
     country = page.locator("section.country", has=page.get_by_role("heading", name="Portugal"))
+    expect(country.get_by_role("link", name="Porto")).to_be_visible()
     expect(country.get_by_role("link", name="Lisbon")).to_be_visible()
     expect(country.get_by_role("link", name="Tram lines")).to_be_visible()
     page.get_by_label("Find a member organization").fill("lisb")

@@ -10,7 +10,7 @@ from cps.services import orgs
 async def create_org(call: Call) -> s.OrgEnvelope:
     body: s.OrgCreate = call.body
     org = await orgs.create_org(call.ctx, call.user, name=body.name, kind=body.kind,
-                                country=body.country)
+                                country=body.country, region=body.region)
     return s.OrgEnvelope(org=org)
 
 

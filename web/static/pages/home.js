@@ -1,4 +1,4 @@
-// Home: member organizations by country, their public spaces, latest activity.
+// Home: member organizations by region and country, their public spaces, latest activity.
 
 import { get } from "../api.js";
 import { clear, h, orgKindLabel, timeEl } from "../dom.js";
@@ -44,7 +44,7 @@ export default async function homePage(ctx) {
   activityList.append(h("li", { class: "muted" }, "Loading…"));
 
   const search = h("input", { type: "search", id: "org-filter", name: "q",
-    placeholder: "City, organization or country", autocomplete: "off" });
+    placeholder: "City, organization, country or region", autocomplete: "off" });
   const filterBox = h("div", { class: "field filter" },
     h("label", { for: "org-filter" }, "Find a member organization"), search);
   const directory = h("div", { class: "directory" });
@@ -66,34 +66,53 @@ export default async function homePage(ctx) {
     return;
   }
 
-  // Group by country, countries and organizations in alphabetical order.
-  const byCountry = new Map();
+  // Group by region, then country; regions, countries and organizations in
+  // alphabetical order (organizations without a region come last).
+  const OTHER_REGION = "Other members";
+  const byRegion = new Map();
   for (const org of [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))) {
-    const key = org.country || "Elsewhere";
-    if (!byCountry.has(key)) byCountry.set(key, []);
-    byCountry.get(key).push(org);
+    const region = org.region || OTHER_REGION;
+    const country = org.country || "Elsewhere";
+    if (!byRegion.has(region)) byRegion.set(region, new Map());
+    const byCountry = byRegion.get(region);
+    if (!byCountry.has(country)) byCountry.set(country, []);
+    byCountry.get(country).push(org);
   }
-  const countries = [...byCountry.keys()].sort((a, b) => a.localeCompare(b));
+  const regions = [...byRegion.keys()].sort((a, b) =>
+    (a === OTHER_REGION) - (b === OTHER_REGION) || a.localeCompare(b));
+  const countries = new Set(orgs.map((org) => org.country || "Elsewhere"));
   const orgCards = new Map();
   const sections = [];
-  for (const country of countries) {
+  const regionSections = [];
+  for (const region of regions) {
+    const regionId = `region-${regionSections.length}`;
+    const regionSection = h("section", { class: "region", "aria-labelledby": regionId },
+      h("h3", { id: regionId }, region));
+    const mine = [];
+    regionSections.push({ section: regionSection, countries: mine });
+    const byCountry = byRegion.get(region);
+    for (const country of [...byCountry.keys()].sort((a, b) => a.localeCompare(b))) {
     const list = h("ul", { class: "org-list" });
     const headingId = `country-${sections.length}`;
     const section = h("section", { class: "country", "aria-labelledby": headingId },
-      h("h3", { id: headingId }, country), list);
+      h("h4", { id: headingId }, country), list);
     sections.push({ section, list, country });
+    mine.push(section);
     for (const org of byCountry.get(country)) {
       const spaces = h("ul", { class: "space-links" }, h("li", { class: "muted" }, "Loading spaces…"));
       const card = h("li", { class: "org" },
-        h("h4", {}, h("a", { href: `/orgs/${org.id}` }, org.name)),
+        h("h5", {}, h("a", { href: `/orgs/${org.id}` }, org.name)),
         h("p", { class: "muted small" }, orgKindLabel(org.kind)),
         spaces,
       );
-      card.dataset.search = `${org.name} ${org.country} ${orgKindLabel(org.kind)}`.toLowerCase();
+      card.dataset.search =
+        `${org.name} ${org.country} ${org.region || ""} ${orgKindLabel(org.kind)}`.toLowerCase();
       orgCards.set(org.id, { card, spaces, org });
       list.append(card);
     }
-    directory.append(section);
+    regionSection.append(section);
+    }
+    directory.append(regionSection);
   }
 
   const applyFilter = () => {
@@ -111,9 +130,12 @@ export default async function homePage(ctx) {
       }
       section.hidden = !any;
     }
+    for (const region of regionSections) {
+      region.section.hidden = region.countries.every((section) => section.hidden);
+    }
     counter.textContent = q
       ? `${shown} of ${orgs.length} organizations match.`
-      : `${orgs.length} ${orgs.length === 1 ? "organization" : "organizations"} in ${countries.length} ${countries.length === 1 ? "country" : "countries"}.`;
+      : `${orgs.length} ${orgs.length === 1 ? "organization" : "organizations"} in ${countries.size} ${countries.size === 1 ? "country" : "countries"}.`;
   };
   search.addEventListener("input", applyFilter);
   applyFilter();
