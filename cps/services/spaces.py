@@ -151,18 +151,8 @@ async def add_moderator(ctx: Context, actor: Actor, space_id: int, user_id: int)
 
 
 async def remove_moderator(ctx: Context, actor: Actor, space_id: int, user_id: int) -> None:
-    async with ctx.db.write() as tx:
-        access = await space_access(tx.session, actor, space_id)
-        access.require_admin()
-        result = await tx.session.execute(
-            delete(SpaceModerator).where(
-                SpaceModerator.space_id == space_id, SpaceModerator.user_id == user_id
-            )
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            raise NotFound("This user is not a moderator of this space.")
-        await _access_changed(tx, ctx, user_id, space_id)
-    log.info("moderator removed", extra={"space_id": space_id, "user_id": user_id})
+    """An org admin takes a moderator's role away; their open sockets re-check access."""
+    await _remove_role(ctx, actor, space_id, user_id, SpaceModerator)
 
 
 async def add_member(ctx: Context, actor: Actor, space_id: int, user_id: int) -> MemberView:
@@ -189,18 +179,31 @@ async def add_member(ctx: Context, actor: Actor, space_id: int, user_id: int) ->
 
 
 async def remove_member(ctx: Context, actor: Actor, space_id: int, user_id: int) -> None:
+    """A moderator removes a member of a private space; their subscriptions there end."""
+    await _remove_role(ctx, actor, space_id, user_id, SpaceMember)
+
+
+async def _remove_role(
+    ctx: Context,
+    actor: Actor,
+    space_id: int,
+    user_id: int,
+    model: type[SpaceModerator] | type[SpaceMember],
+) -> None:
+    what = "moderator" if model is SpaceModerator else "member"
     async with ctx.db.write() as tx:
         access = await space_access(tx.session, actor, space_id)
-        access.require_moderator()
+        if model is SpaceModerator:
+            access.require_admin()
+        else:
+            access.require_moderator()
         result = await tx.session.execute(
-            delete(SpaceMember).where(
-                SpaceMember.space_id == space_id, SpaceMember.user_id == user_id
-            )
+            delete(model).where(model.space_id == space_id, model.user_id == user_id)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
-            raise NotFound("This user is not a member of this space.")
+            raise NotFound(f"This user is not a {what} of this space.")
         await _access_changed(tx, ctx, user_id, space_id)
-    log.info("member removed", extra={"space_id": space_id, "user_id": user_id})
+    log.info(f"{what} removed", extra={"space_id": space_id, "user_id": user_id})
 
 
 async def _people(
