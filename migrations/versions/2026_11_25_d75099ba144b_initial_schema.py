@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: d75099ba144b
-Revises: 
+Revises:
 Create Date: 2026-11-25 20:59:25.154540
 """
 
