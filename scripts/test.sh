@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 $PY -m ruff check cps tests bench migrations
 $PY -m mypy cps
+bash scripts/audit.sh
 exec $PY -m pytest "$@"

@@ -2,9 +2,12 @@
 
 SQLite: WAL, foreign keys on, and writes start with `BEGIN IMMEDIATE`
 (behind an in-process lock) so concurrent writers queue instead of failing
-to upgrade a read lock. PostgreSQL: asyncpg with short connect and command
-timeouts so an unreachable server answers quickly, and pre-ping so the pool
-recovers by itself when the server returns.
+to upgrade a read lock. PostgreSQL: asyncpg with short connect and statement
+timeouts, so a server that is down *or that stops answering* (frozen, or
+behind a network partition) fails a request within `CONNECT_TIMEOUT +
+STATEMENT_TIMEOUT` seconds instead of hanging it, and pre-ping so the pool
+recovers by itself when the server returns. Migrations get no statement
+timeout: a long ALTER is not an outage.
 """
 
 from __future__ import annotations
@@ -69,7 +72,17 @@ def async_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> AsyncEngine:
+# PostgreSQL, in seconds. A request's statements are milliseconds; one that
+# waits this long means the server no longer answers (the pool's pre-ping obeys
+# it too). Together they keep a write against a lost server under 5 s.
+CONNECT_TIMEOUT = 1.5
+STATEMENT_TIMEOUT = 2.0
+POOL_TIMEOUT = 5.0
+
+
+def make_engine(url: str, *, statement_timeout: float | None = None) -> AsyncEngine:
+    """An engine for `url`; `statement_timeout` bounds each PostgreSQL statement
+    (None: no bound, for migrations)."""
     url = async_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, pool_size=8, max_overflow=8)
@@ -79,9 +92,9 @@ def make_engine(url: str) -> AsyncEngine:
         url,
         pool_size=10,
         max_overflow=20,
-        pool_timeout=5,
+        pool_timeout=POOL_TIMEOUT,
         pool_pre_ping=True,
-        connect_args={"timeout": 3, "command_timeout": 15},
+        connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": statement_timeout},
     )
 
 
@@ -90,7 +103,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, statement_timeout=STATEMENT_TIMEOUT)
         self.is_sqlite = url.startswith("sqlite")
         self._read = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write = async_sessionmaker(

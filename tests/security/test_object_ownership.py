@@ -1,0 +1,519 @@
+"""Every endpoint that takes an id refuses another user's objects.
+
+For each such endpoint there is a probe: an attacker (who is an admin of an
+organization of their own, so has privileges, elsewhere) aims it at a victim's
+object and must be refused (401, 403, or 404 where the object is private) and
+leave it as it was; then its rightful owner makes the same call and succeeds,
+which proves the probe was well formed. A new endpoint with an id in its path
+fails `test_every_id_based_endpoint_has_a_probe` until it gets a probe here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from cps.http.routes import all_endpoints
+from tests.security.conftest import Site
+from tests.support.api import User
+
+pytestmark = pytest.mark.anyio
+
+REFUSED = {401, 403, 404}
+
+
+@dataclass
+class Env:
+    site: Site
+    platform: User
+    victim: User  # admin of organization V, so the owner of its spaces and topics
+    author: User  # writes in V's spaces (and is a member of its private space)
+    moderator: User  # a moderator of V's public space
+    attacker: User  # admin of organization X: privileges, but elsewhere
+    org: int
+    public: int
+    public_2: int
+    private: int
+    topic: int
+    private_topic: int
+
+    async def call(self, method: str, path: str, user: User | None,
+                   body: Any = None) -> httpx.Response:
+        return await self.site.api.call(method, path, user, body)
+
+    async def ok(self, method: str, path: str, user: User | None, body: Any = None) -> Any:
+        r = await self.call(method, path, user, body)
+        assert r.is_success, (method, path, r.status_code, r.text)
+        return r.json() if r.content else None
+
+    async def post(self, topic: int | None = None, by: User | None = None) -> int:
+        body = await self.ok("POST", f"/topics/{topic or self.topic}/posts", by or self.author,
+                             {"body": f"Words {uuid.uuid4().hex[:6]}"})
+        return int(body["post"]["id"])
+
+    async def read_post(self, post_id: int, topic: int | None = None) -> dict[str, Any]:
+        posts = (await self.ok("GET", f"/topics/{topic or self.topic}/posts?limit=100",
+                               self.victim))["posts"]
+        return dict(next(p for p in posts if p["id"] == post_id))
+
+    async def hidden_post(self) -> int:
+        post = await self.post()
+        await self.ok("POST", f"/posts/{post}/hide", self.victim, {"reason": "Off topic"})
+        return post
+
+
+@pytest.fixture(scope="module")
+async def env(site: Site) -> Env:
+    api = site.api
+    platform = await site.platform_admin()
+    victim, author, moderator, attacker = [await api.user(n) for n in
+                                           ("Victim", "Author", "Moderator", "Attacker")]
+    org = await api.org(victim, "Victim City")
+    other = await api.org(attacker, "Attacker City")
+    for o in (org, other):
+        await api.ok("POST", f"/admin/orgs/{o['id']}/tier", platform,
+                     {"tier": "plus", "reason": "ownership probes"})
+    public = await api.space(victim, org["id"], name="Square")
+    public_2 = await api.space(victim, org["id"], name="Market")
+    private = await api.space(victim, org["id"], "private", name="Council")
+    await api.space(attacker, other["id"], name="Attacker's own")
+    await api.ok("POST", f"/spaces/{private['id']}/members", victim, {"user_id": author.id},
+                 status=201)
+    await api.ok("POST", f"/spaces/{public['id']}/moderators", victim,
+                 {"user_id": moderator.id}, status=201)
+    topic = await api.topic(victim, public["id"], "Benches")
+    private_topic = await api.topic(victim, private["id"], "Budget")
+    return Env(site, platform, victim, author, moderator, attacker, org["id"], public["id"],
+               public_2["id"], private["id"], topic["id"], private_topic["id"])
+
+
+@dataclass
+class Result:
+    attacker: httpx.Response
+    owner: httpx.Response
+    unchanged: bool  # the victim's object, after the attacker and before the owner
+
+
+Probe = Callable[[Env], Awaitable[Result]]
+PROBES: dict[tuple[str, str], Probe] = {}
+
+
+def probe(method: str, path: str) -> Callable[[Probe], Probe]:
+    def register(fn: Probe) -> Probe:
+        PROBES[(method, path)] = fn
+        return fn
+    return register
+
+
+def refused_read(method: str, path: str, url: Callable[[Env], str]) -> None:
+    """A read the attacker may not make: of the private space's things (404), or of
+    what only the space's moderators or the organization's admins see (403)."""
+
+    async def read(e: Env) -> Result:
+        return Result(await e.call(method, url(e), e.attacker),
+                      await e.call(method, url(e), e.victim), True)
+
+    PROBES[(method, path)] = read
+
+
+def _in(template: str, key: str, attribute: str) -> Callable[[Env], str]:
+    """The URL of `template` with `key` replaced by the environment's `attribute`."""
+    return lambda e: template.replace(key, str(getattr(e, attribute)))
+
+
+for _path in ("/spaces/{space_id:int}", "/spaces/{space_id:int}/moderators",
+              "/spaces/{space_id:int}/members", "/spaces/{space_id:int}/topics",
+              "/spaces/{space_id:int}/moderation/log"):
+    refused_read("GET", _path, _in(_path, "{space_id:int}", "private"))
+for _path in ("/topics/{topic_id:int}", "/topics/{topic_id:int}/posts"):
+    refused_read("GET", _path, _in(_path, "{topic_id:int}", "private_topic"))
+for _path in ("/spaces/{space_id:int}/moderation/settings",
+              "/spaces/{space_id:int}/moderation/queue", "/spaces/{space_id:int}/sanctions",
+              "/spaces/{space_id:int}/moderation/audit"):
+    refused_read("GET", _path, _in(_path, "{space_id:int}", "public"))
+for _path in ("/orgs/{org_id:int}/upgrade-requests", "/orgs/{org_id:int}/tier-history"):
+    refused_read("GET", _path, _in(_path, "{org_id:int}", "org"))
+
+
+@probe("GET", "/orgs/{org_id:int}")
+async def read_org(e: Env) -> Result:
+    """Public, but the attacker is not told they administer it."""
+    attacker = await e.call("GET", f"/orgs/{e.org}", e.attacker)
+    owner = await e.call("GET", f"/orgs/{e.org}", e.victim)
+    assert attacker.json()["org"]["is_admin"] is False and owner.json()["org"]["is_admin"]
+    return Result(_as_refused(attacker), owner, True)
+
+
+@probe("GET", "/orgs/{org_id:int}/spaces")
+async def list_spaces(e: Env) -> Result:
+    """Public, without the private space."""
+    attacker = await e.call("GET", f"/orgs/{e.org}/spaces", e.attacker)
+    owner = await e.call("GET", f"/orgs/{e.org}/spaces", e.victim)
+    assert e.private not in {s["id"] for s in attacker.json()["spaces"]}
+    assert e.private in {s["id"] for s in owner.json()["spaces"]}
+    return Result(_as_refused(attacker), owner, True)
+
+
+@probe("POST", "/orgs/{org_id:int}/spaces")
+async def create_space(e: Env) -> Result:
+    body = {"name": f"Annex {uuid.uuid4().hex[:4]}", "visibility": "private"}
+    before = await e.ok("GET", f"/orgs/{e.org}/spaces", e.victim)
+    attacker = await e.call("POST", f"/orgs/{e.org}/spaces", e.attacker, body)
+    after = await e.ok("GET", f"/orgs/{e.org}/spaces", e.victim)
+    return Result(attacker, await e.call("POST", f"/orgs/{e.org}/spaces", e.victim, body),
+                  before == after)
+
+
+async def _moderator_ids(e: Env, space: int) -> set[int]:
+    members = (await e.ok("GET", f"/spaces/{space}/moderators", e.victim))["members"]
+    return {m["user"]["id"] for m in members}
+
+
+@probe("POST", "/spaces/{space_id:int}/moderators")
+async def add_moderator(e: Env) -> Result:
+    attacker = await e.call("POST", f"/spaces/{e.public_2}/moderators", e.attacker,
+                            {"user_id": e.attacker.id})
+    unchanged = e.attacker.id not in await _moderator_ids(e, e.public_2)
+    owner = await e.call("POST", f"/spaces/{e.public_2}/moderators", e.victim,
+                         {"user_id": e.author.id})
+    await e.ok("DELETE", f"/spaces/{e.public_2}/moderators/{e.author.id}", e.victim)
+    return Result(attacker, owner, unchanged)
+
+
+@probe("DELETE", "/spaces/{space_id:int}/moderators/{user_id:int}")
+async def remove_moderator(e: Env) -> Result:
+    path = f"/spaces/{e.public}/moderators/{e.moderator.id}"
+    attacker = await e.call("DELETE", path, e.attacker)
+    unchanged = e.moderator.id in await _moderator_ids(e, e.public)
+    owner = await e.call("DELETE", path, e.victim)
+    await e.ok("POST", f"/spaces/{e.public}/moderators", e.victim, {"user_id": e.moderator.id})
+    return Result(attacker, owner, unchanged)
+
+
+@probe("POST", "/spaces/{space_id:int}/members")
+async def add_member(e: Env) -> Result:
+    path = f"/spaces/{e.private}/members"
+    attacker = await e.call("POST", path, e.attacker, {"user_id": e.attacker.id})
+    unchanged = (await e.call("GET", f"/spaces/{e.private}", e.attacker)).status_code == 404
+    candidate = await e.site.api.user("Candidate")
+    owner = await e.call("POST", path, e.victim, {"user_id": candidate.id})
+    return Result(attacker, owner, unchanged)
+
+
+@probe("DELETE", "/spaces/{space_id:int}/members/{user_id:int}")
+async def remove_member(e: Env) -> Result:
+    path = f"/spaces/{e.private}/members/{e.author.id}"
+    attacker = await e.call("DELETE", path, e.attacker)
+    unchanged = (await e.call("GET", f"/spaces/{e.private}", e.author)).status_code == 200
+    owner = await e.call("DELETE", path, e.victim)
+    await e.ok("POST", f"/spaces/{e.private}/members", e.victim, {"user_id": e.author.id})
+    return Result(attacker, owner, unchanged)
+
+
+@probe("POST", "/spaces/{space_id:int}/topics")
+async def open_topic(e: Env) -> Result:
+    body = {"title": "Intrusion", "body": "Hello"}
+    attacker = await e.call("POST", f"/spaces/{e.private}/topics", e.attacker, body)
+    return Result(attacker, await e.call("POST", f"/spaces/{e.private}/topics", e.author, body),
+                  True)
+
+
+@probe("PATCH", "/topics/{topic_id:int}")
+async def rename_topic(e: Env) -> Result:
+    attacker = await e.call("PATCH", f"/topics/{e.topic}", e.attacker, {"title": "Hijacked"})
+    title = (await e.ok("GET", f"/topics/{e.topic}", e.victim))["topic"]["title"]
+    owner = await e.call("PATCH", f"/topics/{e.topic}", e.victim, {"title": "Benches"})
+    return Result(attacker, owner, title == "Benches")
+
+
+@probe("POST", "/topics/{topic_id:int}/move")
+async def move_topic(e: Env) -> Result:
+    topic = (await e.ok("POST", f"/spaces/{e.public}/topics", e.author,
+                        {"title": "Movable", "body": "Here or there?"}))["topic"]["id"]
+    attacker = await e.call("POST", f"/topics/{topic}/move", e.attacker,
+                            {"space_id": e.public_2})
+    space = (await e.ok("GET", f"/topics/{topic}", e.victim))["topic"]["space_id"]
+    owner = await e.call("POST", f"/topics/{topic}/move", e.victim, {"space_id": e.public_2})
+    return Result(attacker, owner, space == e.public)
+
+
+@probe("POST", "/topics/{topic_id:int}/posts")
+async def post_in_private(e: Env) -> Result:
+    path = f"/topics/{e.private_topic}/posts"
+    return Result(await e.call("POST", path, e.attacker, {"body": "Let me in"}),
+                  await e.call("POST", path, e.author, {"body": "Members only"}), True)
+
+
+@probe("PATCH", "/posts/{post_id:int}")
+async def edit_post(e: Env) -> Result:
+    post = await e.post()
+    attacker = await e.call("PATCH", f"/posts/{post}", e.attacker, {"body": "Forged"})
+    unchanged = (await e.read_post(post))["body"] != "Forged"
+    return Result(attacker, await e.call("PATCH", f"/posts/{post}", e.author, {"body": "Mine"}),
+                  unchanged)
+
+
+@probe("DELETE", "/posts/{post_id:int}")
+async def delete_post(e: Env) -> Result:
+    post = await e.post()
+    attacker = await e.call("DELETE", f"/posts/{post}", e.attacker)
+    unchanged = (await e.read_post(post))["deleted"] is False
+    return Result(attacker, await e.call("DELETE", f"/posts/{post}", e.author), unchanged)
+
+
+@probe("GET", "/posts/{post_id:int}/revisions")
+async def revisions(e: Env) -> Result:
+    post = await e.post(e.private_topic)
+    return Result(await e.call("GET", f"/posts/{post}/revisions", e.attacker),
+                  await e.call("GET", f"/posts/{post}/revisions", e.author), True)
+
+
+@probe("POST", "/posts/{post_id:int}/reactions")
+async def react(e: Env) -> Result:
+    post = await e.post(e.private_topic)
+    return Result(await e.call("POST", f"/posts/{post}/reactions", e.attacker, {"kind": "like"}),
+                  await e.call("POST", f"/posts/{post}/reactions", e.victim, {"kind": "like"}),
+                  True)
+
+
+@probe("DELETE", "/posts/{post_id:int}/reactions/{kind:str}")
+async def unreact(e: Env) -> Result:
+    """The attacker can only ever take back their own reaction, never the victim's."""
+    post = await e.post()
+    await e.ok("POST", f"/posts/{post}/reactions", e.victim, {"kind": "like"})
+    attacker = await e.call("DELETE", f"/posts/{post}/reactions/like", e.attacker)
+    unchanged = (await e.read_post(post))["reactions"].get("like") == 1
+    owner = await e.call("DELETE", f"/posts/{post}/reactions/like", e.victim)
+    assert owner.json()["count"] == 0
+    if attacker.is_success:
+        assert attacker.json()["mine"] is False and attacker.json()["count"] == 1
+        attacker = _as_refused(attacker)
+    return Result(attacker, owner, unchanged)
+
+
+@probe("POST", "/posts/{post_id:int}/flags")
+async def flag(e: Env) -> Result:
+    post = await e.post(e.private_topic)
+    return Result(await e.call("POST", f"/posts/{post}/flags", e.attacker, {"reason": "spam"}),
+                  await e.call("POST", f"/posts/{post}/flags", e.victim, {"reason": "spam"}),
+                  True)
+
+
+@probe("POST", "/posts/{post_id:int}/hide")
+async def hide(e: Env) -> Result:
+    post = await e.post()
+    attacker = await e.call("POST", f"/posts/{post}/hide", e.attacker, {"reason": "Mine now"})
+    unchanged = (await e.read_post(post))["hidden"] is False
+    return Result(attacker, await e.call("POST", f"/posts/{post}/hide", e.victim,
+                                         {"reason": "Off topic"}), unchanged)
+
+
+@probe("POST", "/posts/{post_id:int}/restore")
+async def restore(e: Env) -> Result:
+    post = await e.hidden_post()
+    attacker = await e.call("POST", f"/posts/{post}/restore", e.attacker)
+    unchanged = (await e.read_post(post))["hidden"] is True
+    return Result(attacker, await e.call("POST", f"/posts/{post}/restore", e.victim), unchanged)
+
+
+@probe("POST", "/posts/{post_id:int}/approve")
+async def approve_post(e: Env) -> Result:
+    post = await _held_post(e)
+    attacker = await e.call("POST", f"/posts/{post}/approve", e.attacker)
+    return Result(attacker, await e.call("POST", f"/posts/{post}/approve", e.victim), True)
+
+
+@probe("POST", "/posts/{post_id:int}/reject")
+async def reject_post(e: Env) -> Result:
+    post = await _held_post(e)
+    attacker = await e.call("POST", f"/posts/{post}/reject", e.attacker, {"reason": "No"})
+    return Result(attacker, await e.call("POST", f"/posts/{post}/reject", e.victim,
+                                         {"reason": "Off topic"}), True)
+
+
+async def _held_post(e: Env) -> int:
+    """A post held for review: the space pre-moderates a newcomer's first post."""
+    await e.ok("PATCH", f"/spaces/{e.public_2}", e.victim, {"premoderation_posts": 1})
+    topic = (await e.ok("POST", f"/spaces/{e.public_2}/topics", e.victim,
+                        {"title": f"Held {uuid.uuid4().hex[:4]}", "body": "Open"}))["topic"]
+    newcomer = await e.site.api.user("Newcomer")
+    post = (await e.ok("POST", f"/topics/{topic['id']}/posts", newcomer,
+                       {"body": "My first words"}))["post"]
+    await e.ok("PATCH", f"/spaces/{e.public_2}", e.victim, {"premoderation_posts": 0})
+    return int(post["id"])
+
+
+@probe("PATCH", "/spaces/{space_id:int}")
+async def space_settings(e: Env) -> Result:
+    attacker = await e.call("PATCH", f"/spaces/{e.public}", e.attacker,
+                            {"topic_policy": "moderators"})
+    policy = (await e.ok("GET", f"/spaces/{e.public}", e.victim))["space"]["topic_policy"]
+    owner = await e.call("PATCH", f"/spaces/{e.public}", e.victim,
+                         {"topic_policy": "participants"})
+    return Result(attacker, owner, policy == "participants")
+
+
+async def _flag(e: Env) -> int:
+    post = await e.post()
+    flagger = await e.site.api.user("Flagger")
+    return int((await e.ok("POST", f"/posts/{post}/flags", flagger,
+                           {"reason": "spam"}))["flag"]["id"])
+
+
+@probe("POST", "/flags/{flag_id:int}/resolve")
+async def resolve_flag(e: Env) -> Result:
+    flag_id = await _flag(e)
+    attacker = await e.call("POST", f"/flags/{flag_id}/resolve", e.attacker,
+                            {"action": "dismiss"})
+    return Result(attacker, await e.call("POST", f"/flags/{flag_id}/resolve", e.victim,
+                                         {"action": "dismiss"}), True)
+
+
+@probe("POST", "/spaces/{space_id:int}/moderation/bulk")
+async def bulk(e: Env) -> Result:
+    post = await e.post()
+    body = {"action": "hide", "post_ids": [post], "reason": "Bulk"}
+    attacker = await e.call("POST", f"/spaces/{e.public}/moderation/bulk", e.attacker, body)
+    unchanged = (await e.read_post(post))["hidden"] is False
+    return Result(attacker, await e.call("POST", f"/spaces/{e.public}/moderation/bulk",
+                                         e.victim, body), unchanged)
+
+
+def _sanction(kind: str) -> None:
+    async def impose(e: Env) -> Result:
+        target = await e.site.api.user(f"Target of a {kind}")
+        body = {"user_id": target.id, "reason": "Shouting"}
+        attacker = await e.call("POST", f"/spaces/{e.public}/{kind}", e.attacker, body)
+        listed = (await e.ok("GET", f"/spaces/{e.public}/sanctions", e.victim))["sanctions"]
+        unchanged = all(s.get("user", {}).get("id") != target.id for s in listed)
+        return Result(attacker, await e.call("POST", f"/spaces/{e.public}/{kind}", e.victim,
+                                             body), unchanged)
+
+    async def lift(e: Env) -> Result:
+        target = await e.site.api.user(f"Under a {kind}")
+        await e.ok("POST", f"/spaces/{e.public}/{kind}", e.victim,
+                   {"user_id": target.id, "reason": "Shouting"})
+        attacker = await e.call("DELETE", f"/spaces/{e.public}/{kind}/{target.id}", e.attacker)
+        return Result(attacker, await e.call("DELETE", f"/spaces/{e.public}/{kind}/{target.id}",
+                                             e.victim), True)
+
+    PROBES[("POST", f"/spaces/{{space_id:int}}/{kind}")] = impose
+    PROBES[("DELETE", f"/spaces/{{space_id:int}}/{kind}/{{user_id:int}}")] = lift
+
+
+_sanction("mutes")
+_sanction("bans")
+
+
+async def _appeal(e: Env) -> int:
+    post = await e.hidden_post()
+    appeal = await e.ok("POST", f"/posts/{post}/appeal", e.author, {"text": "It was on topic"})
+    return int(appeal["appeal"]["id"])
+
+
+@probe("POST", "/posts/{post_id:int}/appeal")
+async def appeal_post(e: Env) -> Result:
+    post = await e.hidden_post()
+    attacker = await e.call("POST", f"/posts/{post}/appeal", e.attacker, {"text": "Unfair"})
+    return Result(attacker, await e.call("POST", f"/posts/{post}/appeal", e.author,
+                                         {"text": "It was on topic"}), True)
+
+
+@probe("POST", "/spaces/{space_id:int}/bans/appeal")
+async def appeal_ban(e: Env) -> Result:
+    banned = await e.site.api.user("Banned member")
+    await e.ok("POST", f"/spaces/{e.private}/members", e.victim, {"user_id": banned.id})
+    await e.ok("POST", f"/spaces/{e.private}/bans", e.victim,
+               {"user_id": banned.id, "reason": "Shouting"})
+    attacker = await e.call("POST", f"/spaces/{e.private}/bans/appeal", e.attacker,
+                            {"text": "Let me back"})
+    return Result(attacker, await e.call("POST", f"/spaces/{e.private}/bans/appeal", banned,
+                                         {"text": "I am sorry"}), True)
+
+
+@probe("POST", "/appeals/{appeal_id:int}/answer")
+async def answer_appeal(e: Env) -> Result:
+    appeal = await _appeal(e)
+    body = {"decision": "overturn", "reason": "Fair point"}
+    attacker = await e.call("POST", f"/appeals/{appeal}/answer", e.attacker, body)
+    return Result(attacker, await e.call("POST", f"/appeals/{appeal}/answer", e.victim, body),
+                  True)
+
+
+@probe("GET", "/appeals/{appeal_id:int}")
+async def read_appeal(e: Env) -> Result:
+    appeal = await _appeal(e)
+    return Result(await e.call("GET", f"/appeals/{appeal}", e.attacker),
+                  await e.call("GET", f"/appeals/{appeal}", e.author), True)
+
+
+@probe("POST", "/orgs/{org_id:int}/upgrade-requests")
+async def ask_upgrade(e: Env) -> Result:
+    body = {"tier": "premium", "note": "Please"}
+    attacker = await e.call("POST", f"/orgs/{e.org}/upgrade-requests", e.attacker, body)
+    pending = (await e.ok("GET", f"/orgs/{e.org}/upgrade-requests", e.victim))["upgrade_requests"]
+    unchanged = all(r["status"] != "pending" for r in pending)
+    owner = await e.call("POST", f"/orgs/{e.org}/upgrade-requests", e.victim, body)
+    await e.ok("POST", f"/admin/upgrade-requests/{owner.json()['upgrade_request']['id']}/reject",
+               e.platform, {"reason": "Not now"})
+    return Result(attacker, owner, unchanged)
+
+
+def _decision(action: str, body: dict[str, str] | None) -> Probe:
+    async def decide(e: Env) -> Result:
+        org = await e.site.api.org(e.victim, f"Growing {uuid.uuid4().hex[:4]}")
+        request = (await e.ok("POST", f"/orgs/{org['id']}/upgrade-requests", e.victim,
+                              {"tier": "plus"}))["upgrade_request"]
+        path = f"/admin/upgrade-requests/{request['id']}/{action}"
+        attacker = await e.call("POST", path, e.attacker, body)
+        tier = (await e.ok("GET", f"/orgs/{org['id']}", e.victim))["org"]["tier"]
+        return Result(attacker, await e.call("POST", path, e.platform, body), tier == "free")
+
+    return decide
+
+
+PROBES[("POST", "/admin/upgrade-requests/{request_id:int}/approve")] = _decision("approve", None)
+PROBES[("POST", "/admin/upgrade-requests/{request_id:int}/reject")] = _decision(
+    "reject", {"reason": "Not now"})
+
+
+@probe("POST", "/admin/orgs/{org_id:int}/tier")
+async def set_tier(e: Env) -> Result:
+    org = await e.site.api.org(e.victim, f"Steady {uuid.uuid4().hex[:4]}")
+    body = {"tier": "premium", "reason": "Gift"}
+    attacker = await e.call("POST", f"/admin/orgs/{org['id']}/tier", e.attacker, body)
+    tier = (await e.ok("GET", f"/orgs/{org['id']}", e.victim))["org"]["tier"]
+    return Result(attacker, await e.call("POST", f"/admin/orgs/{org['id']}/tier", e.platform,
+                                         body), tier == "free")
+
+
+def _as_refused(response: httpx.Response) -> httpx.Response:
+    """A public read that showed nothing of the owner's: counts as refused."""
+    return httpx.Response(404, json={"error": {"code": "not_found", "message": "public"}})
+
+
+ID_ENDPOINTS = sorted((ep.method, ep.path) for ep in all_endpoints() if "{" in ep.path)
+
+
+def test_every_id_based_endpoint_has_a_probe() -> None:
+    assert set(PROBES) == set(ID_ENDPOINTS), (
+        f"without a probe: {sorted(set(ID_ENDPOINTS) - set(PROBES))}; "
+        f"probes for nothing: {sorted(set(PROBES) - set(ID_ENDPOINTS))}")
+
+
+@pytest.mark.parametrize("endpoint", ID_ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
+async def test_another_users_object_is_refused(env: Env, endpoint: tuple[str, str]) -> None:
+    if endpoint not in PROBES:
+        pytest.fail(f"no probe for {endpoint}")
+    result = await PROBES[endpoint](env)
+    assert result.attacker.status_code in REFUSED, (result.attacker.status_code,
+                                                   result.attacker.text)
+    assert "Traceback" not in result.attacker.text
+    assert result.unchanged, "the attacker's call changed the victim's object"
+    assert result.owner.is_success, ("the owner's call must pass: the probe is wrong",
+                                     result.owner.status_code, result.owner.text)
