@@ -49,7 +49,7 @@ class RedisBroker:
         connect_timeout: float = 2.0,
         subscribe_timeout: float = 2.0,
         backoff_base: float = 0.1,
-        backoff_cap: float = 5.0,
+        backoff_cap: float = 2.0,
         poll_interval: float = 1.0,
         keepalive_interval: float = 5.0,
         keepalive_timeout: float = 3.0,

@@ -67,6 +67,8 @@ class Endpoint:
     request: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    # Another success status with the same body (e.g. 200 for an idempotent retry).
+    also_status: int | None = None
     auth: AuthMode = "optional"
     # The tier capability this endpoint needs, or "none": every endpoint that
     # creates or changes something declares it (checked by a test).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -22,7 +23,8 @@ async def readyz(request: Request) -> Response:
     live = request.state.live
     checks: dict[str, str] = {}
     try:
-        await ctx.db.ping()
+        async with asyncio.timeout(1.0):  # a frozen server must not hang the probe
+            await ctx.db.ping()
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = "down"

@@ -80,6 +80,13 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
                 "description": ep.summary,
                 "content": {"application/json": {"schema": ref(ep.response, "serialization")}},
             }
+            if ep.also_status is not None:
+                responses[str(ep.also_status)] = {
+                    "description": "The same, answered again (an idempotent retry)",
+                    "content": {
+                        "application/json": {"schema": ref(ep.response, "serialization")}
+                    },
+                }
         else:
             responses[str(ep.status)] = {"description": ep.summary}
         error_schema = {"application/json": {"schema": ref(ErrorEnvelope, "serialization")}}

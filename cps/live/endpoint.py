@@ -142,9 +142,21 @@ async def _read_frames(ctx: Context, live: LiveService, conn: Connection) -> Non
             continue
         try:
             await _dispatch(ctx, live, conn, frame)
-        except Exception:  # a bug or an outage must not take the socket down
-            log.exception("frame failed", extra={"frame_type": str(frame.get("type"))[:40]})
-            conn.send(_error("unavailable", "This frame could not be handled; try again."))
+        except Exception as exc:  # a bug or an outage must not take the socket down
+            channel = frame.get("channel") if isinstance(frame.get("channel"), str) else None
+            log.warning("frame failed", extra={"frame_type": str(frame.get("type"))[:40],
+                                               "error": type(exc).__name__})
+            if channel is not None and frame.get("type") == "subscribe":
+                # Undo a half-made subscription, so the client is not left believing
+                # it follows a channel that delivers nothing.
+                sub = conn.subscriptions.get(channel)
+                if sub is not None and sub.by_client:
+                    try:
+                        await live.unfollow(conn, channel, by_client=True)
+                    except Exception as undo:
+                        log.warning("unfollow failed", extra={"error": type(undo).__name__})
+            conn.send(_error("unavailable", "This frame could not be handled; try again.",
+                             channel))
 
 
 async def _dispatch(

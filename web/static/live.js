@@ -331,6 +331,13 @@ export class Live {
         break;
       case "error":
         ch.resyncing = false;
+        if (msg.code === "unavailable") {
+          // The server could not set the subscription up (an outage): it is not
+          // following this channel, so ask again after a jittered pause.
+          setTimeout(() => {
+            if (this.isOpen()) this.sendSubscribe(ch);
+          }, 1000 + Math.random() * 2000);
+        }
         this.each(ch, "error", msg);
         break;
       default:

@@ -98,7 +98,8 @@ def endpoints() -> list[Endpoint]:
         Endpoint("POST", "/topics/{topic_id:int}/posts", create_post,
                  "Post in a topic, or reply to a post of it (parent_id). A retry with the "
                  "same client_id answers 200 with the post that already landed.",
-                 request=s.PostCreate, response=s.PostEnvelope, status=201, auth="required",
+                 request=s.PostCreate, response=s.PostEnvelope, status=201, also_status=200,
+                 auth="required",
                  errors=with_conflict),
         Endpoint("GET", "/topics/{topic_id:int}/posts", list_posts,
                  "The thread in tree order, paginated with a cursor", response=s.PostList,
