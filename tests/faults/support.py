@@ -275,6 +275,10 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         try:
+            self.thaw()  # a frozen cluster would not hear the stop
+        except (OSError, ValueError, IndexError):
+            pass
+        try:
             self.stop("immediate")
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
             pass

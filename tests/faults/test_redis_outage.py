@@ -101,6 +101,8 @@ async def test_redis_stopped_for_10_s_loses_nothing(
         took = await eventually(
             lambda: _all_back(redis, channel, http_a, http_b), RESUBSCRIBE_WITHIN + 1,
             "both processes resubscribed and ready", interval=0.05)
+        print(f"{len(during)} posts during the outage; both processes resubscribed "
+              f"{took:.2f} s after Redis returned")
         assert took <= RESUBSCRIBE_WITHIN, f"resubscribed after {took:.2f} s"
 
         expected = list(range(1, 3 + len(during)))
