@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from cps.services import admission, events, markdown, moderation
 from cps.services.access import SpaceAccess, post_access, topic_access
@@ -186,6 +187,8 @@ async def list_posts(
         stmt = (
             select(Post, User)
             .join(User, User.id == Post.author_id)
+            # A page needs each author's name and type, not their email or password hash.
+            .options(load_only(User.id, User.display_name, User.stakeholder_type))
             .where(Post.topic_id == topic_id, admission.visible_to(actor, access.can_moderate))
             .order_by(Post.path)
             .limit(limit + 1)
