@@ -1,4 +1,4 @@
-"""The `cps` command: serve, db upgrade, create-admin, demo."""
+"""The `cps` command: serve, db upgrade, create-admin, demo, export."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true",
                       help="add the sample data even if the database is not empty")
     demo.add_argument("--cities", type=int, default=12, help="how many member cities")
+    export = sub.add_parser(
+        "export", help="write every topic and post of a space to a file (platform staff: "
+        "no access or tier check)")
+    export.add_argument("--space", type=int, required=True, help="the space's id")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--output", required=True, help="the file to write")
     return parser
 
 
@@ -107,6 +113,43 @@ async def _create_admin(settings: Settings, email: str, password: str) -> int:
     return 0
 
 
+async def _export(settings: Settings, space_id: int, fmt: str, output: str) -> int:
+    """Stream a space's export into `output` (written beside it, then moved into place,
+    so a failed export leaves no partial file), with progress on stderr."""
+    from pathlib import Path
+
+    from cps.services import exports
+    from cps.services.errors import NotFound
+    from cps.storage.database import Database
+
+    db = Database(settings.database_url)
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        try:
+            export = await exports.open_operator_export(db, space_id, exports.parse_format(fmt))
+        except NotFound:
+            print(f"cps export: there is no space {space_id}", file=sys.stderr)
+            return 1
+        total = export.total_posts
+
+        def progress(written: int) -> None:
+            end = "\r" if sys.stderr.isatty() and written < total else "\n"
+            print(f"cps export: {written} / {total} posts", end=end, file=sys.stderr, flush=True)
+
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as out:
+                async for chunk in export.chunks(progress):
+                    out.write(chunk)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+    finally:
+        await db.dispose()
+    print(f"wrote space {space_id} ({export.space.name}): {total} posts to {target}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.configure()
@@ -138,6 +181,8 @@ def _database_command(settings: Settings, args: argparse.Namespace) -> int:
         from cps.demo import run_demo
 
         return asyncio.run(run_demo(settings, force=args.force, cities=args.cities))
+    if args.command == "export":
+        return asyncio.run(_export(settings, args.space, args.format, args.output))
     return 2
 
 

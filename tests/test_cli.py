@@ -193,3 +193,58 @@ def test_the_thread_read_benchmark_smoke_runs(tmp_path):
     for position in ("start", "middle", "end"):
         assert re.search(rf"^{position}\s+20\s", result.stdout, re.M), result.stdout
     assert re.search(r"statements per page \d+ at every position", result.stdout), result.stdout
+
+
+@pytest.mark.anyio
+async def test_export_writes_a_space_to_a_file_with_progress_on_stderr(tmp_path):
+    import csv
+    import json
+
+    from cps.services import posts
+    from cps.services.context import Actor
+    from cps.storage.models import Topic
+    from tests.support.api import Api
+
+    assert cps(tmp_path, "db", "upgrade").returncode == 0
+    app = create_app(make_settings(f"sqlite:///{tmp_path / 'cps.db'}"))
+    async with asgi.running(app) as state, asgi.client(app, state) as http:
+        api = Api(http)
+        admin = await api.user("Mayor")
+        org = await api.org(admin)  # free: operators export whatever the tier
+        space = await api.space(admin, org["id"], name="Budget, 2025")
+        topic = await api.topic(admin, space["id"], "=Cuts", "Where to save?")
+        async with state["ctx"].db.write() as tx:
+            row = await tx.session.get(Topic, topic["id"])
+            actor = Actor(admin.id, "Mayor", "citizen", False)
+            for i in range(1199):
+                await posts.insert_post(tx, row, actor, body=f"Idea {i}, \"quoted\"\nok",
+                                        parent=None, client_id=None)
+        r = await api.call("GET", f"/spaces/{space['id']}/export", admin)
+        assert r.status_code == 402  # over HTTP the tier still applies
+
+    out = tmp_path / "budget.csv"
+    result = cps(tmp_path, "export", "--space", str(space["id"]), "--format", "csv",
+                 "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "cps export: 500 / 1200 posts", "cps export: 1000 / 1200 posts",
+        "cps export: 1200 / 1200 posts"]
+    assert f"1200 posts to {out}" in result.stdout
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 1200
+    assert rows[0]["topic_title"] == "'=Cuts"
+    assert rows[1]["body"] == 'Idea 0, "quoted"\nok'
+
+    as_json = tmp_path / "budget.json"
+    result = cps(tmp_path, "export", "--space", str(space["id"]), "--output", str(as_json))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(as_json.read_text(encoding="utf-8"))
+    assert doc["space"]["name"] == "Budget, 2025"
+    assert len(doc["topics"][0]["posts"]) == 1200
+
+    missing = cps(tmp_path, "export", "--space", "999", "--output", str(tmp_path / "x.csv"))
+    assert missing.returncode == 1
+    assert "there is no space 999" in missing.stderr
+    assert not (tmp_path / "x.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []

@@ -56,6 +56,7 @@ class QueryParam:
     name: str
     description: str
     type: Literal["string", "integer"] = "string"
+    choices: tuple[str, ...] = ()  # the only values a string parameter takes, if any
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Endpoint:
     # creates or changes something declares it (checked by a test).
     entitlement: str = "none"
     query: tuple[QueryParam, ...] = ()
+    # Other media types the success answer may come in (e.g. "text/csv"), as text.
+    also_media: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=(400, 401, 403, 404, 422))
 
     @property

@@ -71,14 +71,15 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
         ]
         params += [
             {"name": q.name, "in": "query", "required": False, "description": q.description,
-             "schema": {"type": q.type}}
+             "schema": {"type": q.type, **({"enum": list(q.choices)} if q.choices else {})}}
             for q in ep.query
         ]
         responses: dict[str, Any] = {}
         if ep.response is not None:
             responses[str(ep.status)] = {
                 "description": ep.summary,
-                "content": {"application/json": {"schema": ref(ep.response, "serialization")}},
+                "content": {"application/json": {"schema": ref(ep.response, "serialization")},
+                            **{media: {"schema": {"type": "string"}} for media in ep.also_media}},
             }
             if ep.also_status is not None:
                 responses[str(ep.also_status)] = {

@@ -102,6 +102,9 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/posts/{post_id:int}/appeal"),
         ("POST", "/spaces/{space_id:int}/bans/appeal"),
         ("POST", "/appeals/{appeal_id:int}/answer"),
+        # polls: closing ends a poll and must work after a downgrade, so moderators
+        # can end a consultation; opening, voting and withdrawing declare "polls".
+        ("POST", "/polls/{poll_id:int}/close"),
     }
 )
 

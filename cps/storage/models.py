@@ -369,3 +369,46 @@ class Appeal(Base):
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
     answer: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Poll(Base):
+    """A single-choice poll in a topic. Open until `closed_at` is set (by its creator
+    or a moderator) or `closes_at` passes; the clock is compared whenever it matters."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closes_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class PollOption(Base):
+    __tablename__ = "poll_options"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "position", name="uq_poll_options_poll_position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(120))
+
+
+class PollVote(Base):
+    """One vote per person and poll (the unique constraint); changing it updates the row."""
+
+    __tablename__ = "poll_votes"
+    __table_args__ = (UniqueConstraint("poll_id", "user_id", name="uq_poll_votes_poll_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("poll_options.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

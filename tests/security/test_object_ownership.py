@@ -138,6 +138,32 @@ for _path in ("/spaces/{space_id:int}/moderation/settings",
     refused_read("GET", _path, _in(_path, "{space_id:int}", "public"))
 for _path in ("/orgs/{org_id:int}/upgrade-requests", "/orgs/{org_id:int}/tier-history"):
     refused_read("GET", _path, _in(_path, "{org_id:int}", "org"))
+# Exports: for the space's moderators and the organization's admins.
+refused_read("GET", "/spaces/{space_id:int}/export",
+             _in("/spaces/{space_id:int}/export", "{space_id:int}", "public"))
+
+
+async def _premium_org(e: Env) -> tuple[int, int]:
+    """An organization of the victim's on premium (analytics), with a space."""
+    org = await e.site.api.org(e.victim, f"Victim Premium {uuid.uuid4().hex[:4]}")
+    await e.ok("POST", f"/admin/orgs/{org['id']}/tier", e.platform,
+               {"tier": "premium", "reason": "ownership probes"})
+    space = await e.site.api.space(e.victim, org["id"], name="Analytics square")
+    return org["id"], space["id"]
+
+
+@probe("GET", "/orgs/{org_id:int}/analytics")
+async def org_analytics(e: Env) -> Result:
+    org, _ = await _premium_org(e)
+    return Result(await e.call("GET", f"/orgs/{org}/analytics", e.attacker),
+                  await e.call("GET", f"/orgs/{org}/analytics", e.victim), True)
+
+
+@probe("GET", "/spaces/{space_id:int}/analytics")
+async def space_analytics(e: Env) -> Result:
+    _, space = await _premium_org(e)
+    return Result(await e.call("GET", f"/spaces/{space}/analytics", e.attacker),
+                  await e.call("GET", f"/spaces/{space}/analytics", e.victim), True)
 
 
 @probe("GET", "/orgs/{org_id:int}")
@@ -490,6 +516,71 @@ async def set_tier(e: Env) -> Result:
     tier = (await e.ok("GET", f"/orgs/{org['id']}", e.victim))["org"]["tier"]
     return Result(attacker, await e.call("POST", f"/admin/orgs/{org['id']}/tier", e.platform,
                                          body), tier == "free")
+
+
+# Polls.
+
+refused_read("GET", "/topics/{topic_id:int}/polls",
+             _in("/topics/{topic_id:int}/polls", "{topic_id:int}", "private_topic"))
+
+
+async def _poll(e: Env, topic: int | None = None, by: User | None = None) -> dict[str, Any]:
+    body = {"question": f"Which {uuid.uuid4().hex[:4]}?", "options": ["Yes", "No"]}
+    return dict((await e.ok("POST", f"/topics/{topic or e.topic}/polls", by or e.victim,
+                            body))["poll"])
+
+
+async def _total(e: Env, poll: int) -> int:
+    return int((await e.ok("GET", f"/polls/{poll}", e.victim))["poll"]["total_votes"])
+
+
+@probe("GET", "/polls/{poll_id:int}")
+async def read_poll(e: Env) -> Result:
+    poll = await _poll(e, e.private_topic)
+    return Result(await e.call("GET", f"/polls/{poll['id']}", e.attacker),
+                  await e.call("GET", f"/polls/{poll['id']}", e.author), True)
+
+
+@probe("POST", "/topics/{topic_id:int}/polls")
+async def open_poll(e: Env) -> Result:
+    """Only the topic's author and the space's moderators open polls."""
+    body = {"question": "Planted?", "options": ["Yes", "No"]}
+    before = await e.ok("GET", f"/topics/{e.topic}/polls", e.victim)
+    attacker = await e.call("POST", f"/topics/{e.topic}/polls", e.attacker, body)
+    after = await e.ok("GET", f"/topics/{e.topic}/polls", e.victim)
+    return Result(attacker, await e.call("POST", f"/topics/{e.topic}/polls", e.victim, body),
+                  before == after)
+
+
+@probe("PUT", "/polls/{poll_id:int}/vote")
+async def vote(e: Env) -> Result:
+    """Anyone who reads a topic may vote: the private space's polls are the target."""
+    poll = await _poll(e, e.private_topic)
+    body = {"option_id": poll["options"][0]["id"]}
+    attacker = await e.call("PUT", f"/polls/{poll['id']}/vote", e.attacker, body)
+    unchanged = await _total(e, poll["id"]) == 0
+    return Result(attacker, await e.call("PUT", f"/polls/{poll['id']}/vote", e.author, body),
+                  unchanged)
+
+
+@probe("DELETE", "/polls/{poll_id:int}/vote")
+async def withdraw_vote(e: Env) -> Result:
+    poll = await _poll(e, e.private_topic)
+    await e.ok("PUT", f"/polls/{poll['id']}/vote", e.author,
+               {"option_id": poll["options"][0]["id"]})
+    attacker = await e.call("DELETE", f"/polls/{poll['id']}/vote", e.attacker)
+    unchanged = await _total(e, poll["id"]) == 1
+    return Result(attacker, await e.call("DELETE", f"/polls/{poll['id']}/vote", e.author),
+                  unchanged)
+
+
+@probe("POST", "/polls/{poll_id:int}/close")
+async def close_poll(e: Env) -> Result:
+    poll = await _poll(e)
+    attacker = await e.call("POST", f"/polls/{poll['id']}/close", e.attacker)
+    unchanged = (await e.ok("GET", f"/polls/{poll['id']}", e.victim))["poll"]["closed"] is False
+    return Result(attacker, await e.call("POST", f"/polls/{poll['id']}/close", e.victim),
+                  unchanged)
 
 
 def _as_refused(response: httpx.Response) -> httpx.Response:

@@ -88,3 +88,105 @@ async def test_premium_to_free_keeps_every_space_usable_but_creates_nothing_new(
     await api.space(admin, oid, name="Sixth")
     await api.space(admin, oid, "private", name="Another private")
     assert len((await api.ok("GET", f"/orgs/{oid}/spaces", admin))["spaces"]) == 8
+
+
+async def test_plus_to_free_turns_the_export_off_and_keeps_the_discussion(api, platform_admin):
+    admin = await api.user("Mayor")
+    oid = (await api.org(admin))["id"]
+    await set_tier(api, platform_admin, oid, "plus")
+    space = await api.space(admin, oid)
+    topic = await api.topic(admin, space["id"], "Night buses", "Line 7 at 2am")
+    path = f"/spaces/{space['id']}/export"
+    assert (await api.call("GET", f"{path}?format=csv", admin)).status_code == 200
+
+    down = await set_tier(api, platform_admin, oid, "free", "Subscription lapsed")
+    assert down["entitlements"]["capabilities"]["export"] is False
+    for fmt in ("json", "csv"):
+        r = await api.call("GET", f"{path}?format={fmt}", admin)
+        assert r.status_code == 402, r.text
+        assert r.json()["error"]["code"] == "tier_required"
+        assert r.json()["error"]["required_tier"] == "plus"
+    # Nothing was deleted: the discussion it would have exported is all there.
+    posts = (await api.ok("GET", f"/topics/{topic['id']}/posts"))["posts"]
+    assert [p["body"] for p in posts] == ["Line 7 at 2am"]
+
+    await set_tier(api, platform_admin, oid, "plus")
+    doc = await api.ok("GET", path, admin)
+    assert [t["title"] for t in doc["topics"]] == ["Night buses"]
+
+
+async def test_premium_to_plus_turns_analytics_off_but_keeps_the_export(api, platform_admin):
+    admin = await api.user("Mayor")
+    oid = (await api.org(admin))["id"]
+    await set_tier(api, platform_admin, oid, "premium")
+    space = await api.space(admin, oid)
+    await api.topic(admin, space["id"])
+    paths = [f"/orgs/{oid}/analytics", f"/spaces/{space['id']}/analytics?days=7"]
+    for path in paths:
+        body = await api.ok("GET", path, admin)
+        assert body["totals"]["topics"] == 1
+
+    down = await set_tier(api, platform_admin, oid, "plus", "Budget cut")
+    assert down["entitlements"]["capabilities"]["analytics"] is False
+    for path in paths:
+        r = await api.call("GET", path, admin)
+        assert r.status_code == 402, r.text
+        assert r.json()["error"]["code"] == "tier_required"
+        assert r.json()["error"]["required_tier"] == "premium"
+    assert (await api.call("GET", f"/spaces/{space['id']}/export", admin)).status_code == 200
+
+
+async def test_plus_to_free_keeps_polls_and_their_results_but_takes_no_votes(
+    api, platform_admin
+):
+    admin = await api.user("Mayor")
+    org = await api.org(admin)
+    await set_tier(api, platform_admin, org["id"], "plus")
+    space = await api.space(admin, org["id"])
+    topic = await api.topic(admin, space["id"], "Night buses")
+    voter, latecomer = await api.user("Voter"), await api.user("Latecomer")
+    polls = [(await api.ok("POST", f"/topics/{topic['id']}/polls", admin,
+                           {"question": f"Route {i}?", "options": ["Yes", "No"]},
+                           status=201))["poll"] for i in range(2)]
+    yes = polls[0]["options"][0]["id"]
+    await api.ok("PUT", f"/polls/{polls[0]['id']}/vote", voter, {"option_id": yes})
+
+    down = await set_tier(api, platform_admin, org["id"], "free", "Subscription lapsed")
+    assert down["entitlements"]["capabilities"]["polls"] is False
+
+    # Every poll is still listed with its results, read-only, for everyone who reads.
+    for reader in (voter, latecomer, None):
+        listed = (await api.ok("GET", f"/topics/{topic['id']}/polls", reader))["polls"]
+        assert [p["id"] for p in listed] == [p["id"] for p in polls]
+        assert [o["votes"] for o in listed[0]["options"]] == [1, 0]
+        assert all(p["accepting_votes"] is False and p["read_only_reason"] == "tier"
+                   for p in listed)
+    assert (await api.ok("GET", f"/polls/{polls[0]['id']}", voter))["poll"]["my_vote"] == yes
+
+    # Voting, changing, withdrawing and opening polls answer 402; nothing changes.
+    no = polls[0]["options"][1]["id"]
+    for user, method, path, body in (
+        (latecomer, "PUT", f"/polls/{polls[0]['id']}/vote", {"option_id": yes}),
+        (voter, "PUT", f"/polls/{polls[0]['id']}/vote", {"option_id": no}),
+        (voter, "DELETE", f"/polls/{polls[0]['id']}/vote", None),
+        (admin, "POST", f"/topics/{topic['id']}/polls",
+         {"question": "New?", "options": ["Yes", "No"]}),
+    ):
+        r = await api.call(method, path, user, body)
+        assert r.status_code == 402, (method, path, r.text)
+        assert r.json()["error"]["code"] == "tier_required"
+        assert r.json()["error"]["required_tier"] == "plus"
+    shown = (await api.ok("GET", f"/polls/{polls[0]['id']}", voter))["poll"]
+    assert [o["votes"] for o in shown["options"]] == [1, 0] and shown["my_vote"] == yes
+    assert len((await api.ok("GET", f"/topics/{topic['id']}/polls"))["polls"]) == 2
+
+    # Moderators can still end a poll; it then reads as closed.
+    closed = (await api.ok("POST", f"/polls/{polls[1]['id']}/close", admin))["poll"]
+    assert closed["closed"] is True and closed["read_only_reason"] == "closed"
+
+    # Upgrading again reopens voting on the polls still open, with their votes kept.
+    await set_tier(api, platform_admin, org["id"], "plus")
+    again = (await api.ok("PUT", f"/polls/{polls[0]['id']}/vote", latecomer,
+                          {"option_id": yes}))["poll"]
+    assert [o["votes"] for o in again["options"]] == [2, 0]
+    assert again["accepting_votes"] is True and again["read_only_reason"] is None

@@ -38,15 +38,33 @@ async def _turn_on_slow_mode(api: Api, admin: User, org_id: int) -> httpx.Respon
     return await api.call("PATCH", f"/spaces/{space['id']}", admin, {"slow_mode_seconds": 30})
 
 
+async def _export_a_space(api: Api, admin: User, org_id: int) -> httpx.Response:
+    space = await api.space(admin, org_id)
+    return await api.call("GET", f"/spaces/{space['id']}/export?format=csv", admin)
+
+
+async def _open_analytics(api: Api, admin: User, org_id: int) -> httpx.Response:
+    return await api.call("GET", f"/orgs/{org_id}/analytics", admin)
+
+
+async def _create_poll(api: Api, admin: User, org_id: int) -> httpx.Response:
+    space = await api.space(admin, org_id)
+    topic = await api.topic(admin, space["id"])
+    return await api.call("POST", f"/topics/{topic['id']}/polls", admin,
+                          {"question": "Which route first?", "options": ["Line 1", "Line 2"]})
+
+
 CAPABILITY_PROBES: dict[str, Probe] = {
     "discussions": _open_topic,
     "private_spaces": _open_private_space,
     "moderation_tools": _turn_on_slow_mode,
+    "export": _export_a_space,
+    "analytics": _open_analytics,
+    "polls": _create_poll,
 }
-# Capabilities of the table with no endpoint yet (polls, exports, analytics, ...):
+# Capabilities of the table with no endpoint yet (the consensus map, ...):
 # when one gets an endpoint, it must get a probe here.
-NOT_BUILT_YET = {"polls", "export", "analytics", "consensus_map", "integrations",
-                 "custom_branding"}
+NOT_BUILT_YET = {"consensus_map", "integrations", "custom_branding"}
 
 
 # --- quotas: how to use one more of each --------------------------------------

@@ -6,6 +6,7 @@ import { clear, h, humanize } from "./dom.js";
 import { live } from "./live.js";
 import { loadSession, onSessionChange, session, signOut } from "./session.js";
 import adminPage from "./pages/admin.js";
+import analyticsPage from "./pages/analytics.js";
 import { loginPage, signupPage } from "./pages/auth.js";
 import homePage from "./pages/home.js";
 import moderationPage from "./pages/moderation.js";
@@ -16,7 +17,8 @@ import topicPage from "./pages/topic.js";
 
 const ROUTES = [
   [/^\/$/, homePage],
-  [/^\/orgs\/(\d+)$/, orgPage],
+  // /orgs/{id}?view=analytics: the organization's analytics dashboard.
+  [/^\/orgs\/(\d+)$/, (ctx) => (ctx.query.get("view") === "analytics" ? analyticsPage(ctx) : orgPage(ctx))],
   [/^\/spaces\/(\d+)$/, spacePage],
   [/^\/topics\/(\d+)$/, topicPage],
   [/^\/login$/, loginPage],

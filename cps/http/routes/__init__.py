@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from cps.http.api import Endpoint
-from cps.http.routes import accounts, moderation, orgs, posts, spaces, topics, upgrades
+from cps.http.routes import (
+    accounts,
+    moderation,
+    orgs,
+    polls,
+    posts,
+    reports,
+    spaces,
+    topics,
+    upgrades,
+)
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -13,6 +23,8 @@ def all_endpoints() -> list[Endpoint]:
         *spaces.endpoints(),
         *topics.endpoints(),
         *posts.endpoints(),
+        *polls.endpoints(),
         *upgrades.endpoints(),
         *moderation.endpoints(),
+        *reports.endpoints(),
     ]

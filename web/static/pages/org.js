@@ -91,18 +91,22 @@ export default async function orgPage(ctx) {
   const plan = h("section", { class: "card", "aria-labelledby": "plan-h" });
   const spaceForm = h("section", { class: "card", "aria-labelledby": "new-space-h" });
   const manage = h("section", { class: "card wide", "aria-labelledby": "manage-h" });
-  admin.append(plan, spaceForm, manage);
+  const reports = h("section", { class: "card", "aria-labelledby": "reports-h" });
+  admin.append(plan, spaceForm, reports, manage);
 
   const hasUpgrades = await serverHas("POST", "/orgs/{org_id}/upgrade-requests");
   const canListUpgrades = await serverHas("GET", "/orgs/{org_id}/upgrade-requests");
   const hasHistory = await serverHas("GET", "/orgs/{org_id}/tier-history");
   const hasSetTier = await serverHas("POST", "/admin/orgs/{org_id}/tier");
+  const hasExport = await serverHas("GET", "/spaces/{space_id}/export");
+  const hasAnalytics = await serverHas("GET", "/orgs/{org_id}/analytics");
 
   const reload = async () => {
     org = (await get(`/orgs/${orgId}`, { signal: ctx.signal })).org;
     drawTierBadge();
     await drawPlan();
     drawSpaceForm();
+    drawReports();
   };
   // A decision on our request, or a tier change, arrives on the user channel.
   let reloadTimer = null;
@@ -330,7 +334,45 @@ export default async function orgPage(ctx) {
     }
   }
 
+  // Exports and analytics: links when the tier includes them, explained otherwise.
+  function drawReports() {
+    const ent = org.entitlements || { capabilities: {} };
+    const gate = (what) => h("p", { class: "gate", id: uid("gate") },
+      `${what} is not included in the ${tierName(org.tier)} tier.`,
+      hasUpgrades ? " Request a higher tier (under “Upgrade requests”) to unlock it." : "");
+    const parts = [h("h3", { id: "reports-h" }, "Reports")];
+    if (hasAnalytics) {
+      parts.push(h("h4", {}, "Analytics"));
+      if (ent.capabilities.analytics) {
+        parts.push(h("p", {}, h("a", { href: `/orgs/${orgId}?view=analytics` }, "Open the analytics dashboard"),
+          ": participation over time, stakeholder mix, response times."));
+      } else {
+        parts.push(gate("The analytics dashboard"));
+      }
+    }
+    if (hasExport) {
+      parts.push(h("h4", {}, "Export a space"));
+      if (!ent.capabilities.export) {
+        const note = gate("Export");
+        parts.push(h("button", { type: "button", disabled: true, "aria-describedby": note.id }, "Export"), note);
+      } else if (spaces.length === 0) {
+        parts.push(h("p", { class: "muted" }, "Open a space first."));
+      } else {
+        parts.push(h("p", { class: "muted small" }, "Every topic and post, to open in a spreadsheet (CSV) or a program (JSON)."),
+          h("ul", { class: "exports" }, spaces.map((s) => h("li", {},
+            h("span", {}, s.name), " ",
+            ["csv", "json"].map((fmt) => [h("a", {
+              href: `/api/v1/spaces/${s.id}/export?format=${fmt}`, download: "",
+              "aria-label": `Download ${s.name} as ${fmt.toUpperCase()}`,
+            }, fmt.toUpperCase()), " "])))));
+      }
+    }
+    clear(reports, ...parts);
+    reports.hidden = !hasAnalytics && !hasExport;
+  }
+
   await drawPlan();
   drawSpaceForm();
+  drawReports();
   drawManage();
 }

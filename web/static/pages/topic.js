@@ -7,6 +7,7 @@ import {
   badge, clear, clientId, field, formError, h, onSubmit, select, stakeholderLabel, timeEl, trustedHtml, uid,
 } from "../dom.js";
 import { live } from "../live.js";
+import { pollsSection } from "./polls.js";
 import { breadcrumb } from "./space.js";
 
 const REACTIONS = [
@@ -72,6 +73,8 @@ export default async function topicPage(ctx) {
   const rootList = h("ol", { class: "thread", "aria-label": "Posts" });
   const marker = h("button", { type: "button", class: "new-marker", hidden: true });
   const composerSlot = h("section", { class: "composer", "aria-labelledby": "compose-h" });
+  const polls = pollsSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
+    state: () => ({ topic, org, me, isMod }) });
 
   const crumbs = h("div", {});
   const drawCrumbs = () => clear(crumbs, breadcrumb([
@@ -88,6 +91,7 @@ export default async function topicPage(ctx) {
       h("p", { class: "muted small" }, `Started by ${topic.author.display_name} · `, timeEl(topic.created_at)),
       modTools, topicNotice),
     h("p", { class: "here muted small" }, presence, typingLine),
+    polls.el,
     h("section", { "aria-labelledby": "thread-h" },
       h("h2", { id: "thread-h", class: "visually-hidden" }, "Thread"),
       rootList),
@@ -113,6 +117,7 @@ export default async function topicPage(ctx) {
     drawModTools();
     drawComposer();
     for (const node of nodes.values()) drawActions(node);
+    polls.redraw();
   }
 
   /** The topic now lives in another space: show where. */
@@ -692,6 +697,7 @@ export default async function topicPage(ctx) {
       pending.push(msg);
       return;
     }
+    if (polls.onEvent(msg)) return;
     const data = msg.data || {};
     const p = data.post || data;
     switch (msg.name) {
@@ -724,6 +730,7 @@ export default async function topicPage(ctx) {
           topic = { ...topic, ...fresh };
           if (msg.name === "topic.moved") followMove();
           else drawHead();
+          polls.reload(); // a locked or archived topic takes no votes
         }
         break;
       case "reaction.changed": {
@@ -742,6 +749,7 @@ export default async function topicPage(ctx) {
   async function refresh({ asNew }) {
     const posts = await all(`/topics/${topicId}/posts`, "posts", { signal: ctx.signal });
     for (const p of posts) addPost(p, { fresh: asNew && !nodes.has(p.id) });
+    await polls.load();
   }
 
   function showPresence(msg) {
@@ -785,6 +793,7 @@ export default async function topicPage(ctx) {
     }
   }
   for (const p of posts) addPost(p);
+  await polls.load();
   loaded = true;
   phase = "loaded";
   for (const msg of pending.splice(0)) onEvent(msg);

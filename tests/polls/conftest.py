@@ -1,0 +1,43 @@
+"""Poll tests: the tier fixtures of tests/tiers, and a topic in an organization on plus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.api import Api, User
+from tests.tiers.conftest import ctx, events_on, platform_admin, set_tier
+
+__all__ = ["ctx", "events_on", "platform_admin", "poll_world", "set_tier"]
+
+
+async def poll_world(api: Api, platform_admin: User, tier: str = "plus") -> dict[str, Any]:
+    """An org admin, an org on `tier`, a public space with a moderator, a topic opened
+    by a citizen (its author), another citizen, and a poll by the moderator."""
+    admin = await api.user("Admin")
+    org = await api.org(admin)
+    if tier != org["tier"]:
+        await set_tier(api, platform_admin, org["id"], tier)
+    space = await api.space(admin, org["id"])
+    mod = await api.user("Moderator")
+    await api.ok("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id},
+                 status=201)
+    author = await api.user("Topic author")
+    topic = await api.topic(author, space["id"], "Night buses")
+    citizen = await api.user("Citizen")
+    return {"admin": admin, "org": org, "space": space, "mod": mod, "author": author,
+            "topic": topic, "citizen": citizen}
+
+
+async def open_poll(api: Api, user: User, topic_id: int, question: str = "Which route first?",
+                    options: tuple[str, ...] = ("Line 1", "Line 2", "Line 3"),
+                    **extra: Any) -> dict[str, Any]:
+    body = await api.ok("POST", f"/topics/{topic_id}/polls", user,
+                        {"question": question, "options": list(options), **extra}, status=201)
+    return body["poll"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def world(api: Api, platform_admin: User) -> dict[str, Any]:
+    return await poll_world(api, platform_admin)

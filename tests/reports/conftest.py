@@ -1,0 +1,58 @@
+"""Reports tests (export, analytics): direct access to the app's context, a way to
+put an organization on a tier, and to move posts and topics back in time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from cps.services.context import Context
+from cps.storage.models import Organization, Post, Topic
+from tests.support.api import Api, User
+from tests.tiers.conftest import platform_admin
+
+__all__ = ["platform_admin"]
+
+
+@pytest.fixture
+def ctx(running_app: tuple[Any, dict[str, Any]]) -> Context:
+    context: Context = running_app[1]["ctx"]
+    return context
+
+
+async def set_tier(ctx: Context, org_id: int, tier: str) -> None:
+    """Put an organization on a tier (the upgrade flow is tested in tests/tiers)."""
+    async with ctx.db.write() as tx:
+        await tx.session.execute(
+            update(Organization).where(Organization.id == org_id).values(tier=tier)
+        )
+
+
+async def place(api: Api, ctx: Context, tier: str, visibility: str = "public"
+                ) -> tuple[User, dict[str, Any], dict[str, Any]]:
+    """An org admin, an organization on `tier` and a space of it."""
+    admin = await api.user("Admin")
+    org = await api.org(admin)
+    await set_tier(ctx, org["id"], tier)
+    space = await api.space(admin, org["id"], visibility)
+    return admin, org, space
+
+
+async def set_post_time(ctx: Context, post_id: int, when: datetime) -> None:
+    async with ctx.db.write() as tx:
+        await tx.session.execute(update(Post).where(Post.id == post_id).values(created_at=when))
+
+
+async def set_topic_time(ctx: Context, topic_id: int, when: datetime) -> None:
+    """Move a topic and its opening post to `when`."""
+    async with ctx.db.write() as tx:
+        opening = await tx.session.scalar(
+            select(func.min(Post.id)).where(Post.topic_id == topic_id)
+        )
+        await tx.session.execute(
+            update(Topic).where(Topic.id == topic_id).values(created_at=when)
+        )
+        await tx.session.execute(update(Post).where(Post.id == opening).values(created_at=when))

@@ -1,0 +1,165 @@
+// The analytics dashboard of an organization (or one of its spaces), at
+// /orgs/{id}?view=analytics[&space={id}][&days=N]: participation per day as
+// SVG bars, the stakeholder mix as a table, response times as figures. Shown
+// when the organization's entitlements include "analytics"; the server
+// answers 402 otherwise anyway.
+
+import { ApiError, get } from "../api.js";
+import { clear, h, select, stakeholderLabel } from "../dom.js";
+import { breadcrumb } from "./space.js";
+import { tierName } from "./org.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const WINDOWS = [["7", "Last 7 days"], ["30", "Last 30 days"], ["90", "Last 90 days"], ["365", "Last 365 days"]];
+
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
+  for (const child of children) el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return el;
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+const dayLabel = (iso) => dayFormat.format(new Date(`${iso}T00:00:00Z`));
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+function participationChart(days) {
+  const width = 720;
+  const height = 200;
+  const pad = { top: 10, bottom: 24, left: 36 };
+  const most = Math.max(1, ...days.map((d) => d.posts));
+  const slot = (width - pad.left) / days.length;
+  const bar = Math.max(1, slot * 0.8);
+  const plot = height - pad.top - pad.bottom;
+  const total = days.reduce((n, d) => n + d.posts, 0);
+  const chart = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
+    "aria-labelledby": "chart-title chart-desc", preserveAspectRatio: "none",
+  },
+  svg("title", { id: "chart-title" }, "Posts per day"),
+  svg("desc", { id: "chart-desc" },
+    `${total} posts over ${days.length} days, at most ${most} on one day. The table below lists every day.`),
+  svg("line", { x1: pad.left, x2: width, y1: height - pad.bottom, y2: height - pad.bottom, class: "chart-axis" }),
+  svg("text", { x: pad.left - 6, y: pad.top + 10, "text-anchor": "end", class: "chart-label" }, String(most)),
+  svg("text", { x: pad.left - 6, y: height - pad.bottom, "text-anchor": "end", class: "chart-label" }, "0"));
+  const every = Math.ceil(days.length / 8);
+  days.forEach((d, i) => {
+    const h_ = (d.posts / most) * plot;
+    const x = pad.left + i * slot + (slot - bar) / 2;
+    chart.append(svg("rect", {
+      x: x.toFixed(1), y: (height - pad.bottom - h_).toFixed(1), width: bar.toFixed(1), height: h_.toFixed(1),
+      class: "chart-bar",
+    }, svg("title", {}, `${dayLabel(d.day)}: ${d.posts} posts, ${d.participants} participants`)));
+    if (i % every === 0) {
+      chart.append(svg("text", { x: (x + bar / 2).toFixed(1), y: height - 6, "text-anchor": "middle", class: "chart-label" },
+        dayLabel(d.day)));
+    }
+  });
+  return chart;
+}
+
+function dayTable(days) {
+  return h("details", { class: "chart-table" }, h("summary", {}, "Every day as a table"),
+    h("table", {},
+      h("thead", {}, h("tr", {}, ["Day (UTC)", "Posts", "Topics", "Participants"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, days.map((d) => h("tr", {},
+        h("th", { scope: "row" }, dayLabel(d.day)), h("td", {}, d.posts), h("td", {}, d.topics), h("td", {}, d.participants))))));
+}
+
+function stakeholderTable(rows, totals) {
+  const share = (n, of) => (of ? `${Math.round((n / of) * 100)} %` : "—");
+  return h("table", { class: "mix" },
+    h("caption", { class: "visually-hidden" }, "Stakeholder mix"),
+    h("thead", {}, h("tr", {}, ["Stakeholder type", "Participants", "Share", "Posts"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, rows.map((r) => h("tr", {},
+      h("th", { scope: "row" }, stakeholderLabel(r.stakeholder_type)),
+      h("td", {}, r.participants), h("td", {}, share(r.participants, totals.participants)), h("td", {}, r.posts)))));
+}
+
+function figure(label, value) {
+  return [h("dt", {}, label), h("dd", {}, String(value))];
+}
+
+function drawReport(target, report) {
+  const t = report.totals;
+  const rt = report.response_times;
+  const fh = report.flag_handling;
+  clear(target,
+    h("section", { "aria-labelledby": "totals-h", class: "card" },
+      h("h2", { id: "totals-h" }, "In this window"),
+      h("dl", { class: "figures" },
+        figure("Topics opened", t.topics), figure("Posts", t.posts), figure("Participants", t.participants),
+        figure("Flags", t.flags), figure("Posts now hidden", t.hidden_posts))),
+    h("section", { "aria-labelledby": "participation-h", class: "card" },
+      h("h2", { id: "participation-h" }, "Participation over time"),
+      participationChart(report.participation), dayTable(report.participation)),
+    h("section", { "aria-labelledby": "mix-h", class: "card" },
+      h("h2", { id: "mix-h" }, "Stakeholder mix"), stakeholderTable(report.stakeholders, t)),
+    h("section", { "aria-labelledby": "response-h", class: "card" },
+      h("h2", { id: "response-h" }, "Response times"),
+      h("p", { class: "muted small" }, "From a topic's opening to its first reply by someone else."),
+      h("dl", { class: "figures" },
+        figure("Median", duration(rt.median_seconds)), figure("90 % answered within", duration(rt.p90_seconds)),
+        figure("Topics answered", rt.answered), figure("Topics unanswered", rt.unanswered)),
+      h("h3", {}, "Flags"),
+      h("dl", { class: "figures" },
+        figure("Median time to a decision", duration(fh.median_seconds)),
+        figure("90 % decided within", duration(fh.p90_seconds)),
+        figure("Decided", fh.resolved), figure("Waiting", fh.open))),
+  );
+}
+
+export default async function analyticsPage(ctx) {
+  const orgId = ctx.params[0];
+  const { org } = await get(`/orgs/${orgId}`, { signal: ctx.signal });
+  ctx.title(`Analytics · ${org.name}`);
+  ctx.main.append(
+    breadcrumb([["/", "Home"], [`/orgs/${org.id}`, org.name], [null, "Analytics"]]),
+    h("header", { class: "page-head" }, h("h1", {}, `Analytics: ${org.name}`)),
+  );
+  if (!org.is_admin) {
+    ctx.main.append(h("p", { class: "notice" }, "Only the organization's admins see its analytics."));
+    return;
+  }
+  const ent = org.entitlements || { capabilities: {} };
+  if (!ent.capabilities.analytics) {
+    ctx.main.append(h("p", { class: "gate" },
+      `The analytics dashboard is not included in the ${tierName(org.tier)} tier. `,
+      h("a", { href: `/orgs/${org.id}` }, "Request a higher tier"), " to unlock it."));
+    return;
+  }
+  const { spaces } = await get(`/orgs/${orgId}/spaces`, { signal: ctx.signal });
+  const spaceId = ctx.query.get("space") || "";
+  const days = WINDOWS.some(([v]) => v === ctx.query.get("days")) ? ctx.query.get("days") : "30";
+  const form = h("form", { class: "form inline analytics-controls", method: "get", action: `/orgs/${org.id}` },
+    h("input", { type: "hidden", name: "view", value: "analytics" }),
+    select({ label: "Spaces", name: "space", value: spaceId,
+      options: [["", "All spaces"], ...spaces.map((s) => [String(s.id), s.name])] }),
+    select({ label: "Window", name: "days", value: days, options: WINDOWS }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Show")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const q = new URLSearchParams({ view: "analytics", days: data.get("days") });
+    if (data.get("space")) q.set("space", data.get("space"));
+    ctx.navigate(`/orgs/${org.id}?${q}`);
+  });
+  const report = h("div", { class: "analytics", "aria-live": "polite" }, h("p", { class: "muted" }, "Loading…"));
+  ctx.main.append(form, report);
+  const path = spaceId ? `/spaces/${encodeURIComponent(spaceId)}/analytics` : `/orgs/${org.id}/analytics`;
+  try {
+    drawReport(report, await get(`${path}?days=${days}`, { signal: ctx.signal }));
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    const text = err instanceof ApiError && err.requiredTier
+      ? `${err.message} (Available from the ${tierName(err.requiredTier)} tier.)` : err.message;
+    clear(report, h("p", { class: "notice notice-error", role: "alert" }, text));
+  }
+}

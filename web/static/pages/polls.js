@@ -1,0 +1,225 @@
+// A topic's polls: results as bars for every reader, vote buttons while a poll
+// takes votes, a form to open one for the topic's author and the moderators
+// (when the organization's entitlements include polls), live updates from the
+// poll.* events of the topic channel. What the server refuses, it explains.
+
+import { ApiError, api, get, post } from "../api.js";
+import { clear, field, formError, h, onSubmit, timeEl } from "../dom.js";
+import { tierName } from "./org.js";
+
+const MAX_OPTIONS = 10;
+
+const READ_ONLY = {
+  closed: "This poll is closed: its results are final.",
+  topic_locked: "This topic is locked: the poll takes no votes.",
+  topic_archived: "This topic is archived: the poll takes no votes.",
+  tier: "Voting is paused: this organization's tier no longer includes polls. The results are kept.",
+};
+
+function tierMessage(err) {
+  if (err instanceof ApiError && err.requiredTier) {
+    return `${err.message} (Available from the ${tierName(err.requiredTier)} tier.)`;
+  }
+  return err.message;
+}
+
+/**
+ * The polls section of a topic page.
+ * `state()` answers {topic, org, me, isMod} as the page knows them now.
+ * Answers {el, load, reload, onEvent, redraw}.
+ */
+export function pollsSection({ topicId, signal, announce, state }) {
+  const polls = new Map(); // poll id -> poll
+  const list = h("div", { class: "poll-list" });
+  const formSlot = h("div", { class: "poll-form-slot" });
+  const heading = h("h2", { id: "polls-h" }, "Polls");
+  const el = h("section", { class: "polls", "aria-labelledby": "polls-h", hidden: true },
+    heading, list, formSlot);
+  const messages = new Map(); // poll id -> {text, error}
+  let formOpen = false;
+
+  const canOpen = () => {
+    const { topic, me, isMod } = state();
+    return Boolean(me) && (isMod || topic.author.id === me.id);
+  };
+  const hasPolls = () => {
+    const { org } = state();
+    return Boolean(org && org.entitlements && org.entitlements.capabilities.polls);
+  };
+
+  function put(poll, { fromEvent = false } = {}) {
+    const known = polls.get(poll.id);
+    // An event carries what an anonymous reader sees: keep our own vote and role.
+    const merged = fromEvent && known
+      ? { ...poll, my_vote: known.my_vote, can_close: known.can_close && !poll.closed }
+      : poll;
+    if (fromEvent && !known) {
+      const { me, isMod } = state();
+      merged.can_close = Boolean(me) && !poll.closed && (isMod || poll.created_by.id === me.id);
+    }
+    polls.set(poll.id, merged);
+  }
+
+  function drawPoll(poll) {
+    const total = poll.total_votes;
+    const { me } = state();
+    const voting = Boolean(me) && poll.accepting_votes;
+    const options = h("ul", { class: "poll-options" });
+    for (const o of poll.options) {
+      const share = total ? Math.round((o.votes / total) * 100) : 0;
+      const mine = poll.my_vote === o.id;
+      const labelId = `poll-${poll.id}-opt-${o.id}`;
+      options.append(h("li", { class: ["poll-option", mine && "is-mine"], dataset: { optionId: String(o.id) } },
+        h("div", { class: "poll-option-head" },
+          h("span", { class: "poll-label", id: labelId }, o.label),
+          h("span", { class: "poll-count" }, `${o.votes} ${o.votes === 1 ? "vote" : "votes"} · ${share}%`)),
+        h("progress", { class: "poll-bar", max: String(Math.max(total, 1)), value: String(o.votes), "aria-labelledby": labelId }),
+        voting ? h("button", {
+          type: "button",
+          class: "poll-vote",
+          "aria-pressed": String(mine),
+          "aria-describedby": labelId,
+          onclick: (event) => act(poll, event.currentTarget, () => api("PUT", `/polls/${poll.id}/vote`, { option_id: o.id }),
+            mine ? null : `You voted for “${o.label}”.`),
+        }, mine ? "Your vote" : "Vote") : (mine ? h("span", { class: "badge" }, "Your vote") : null)));
+    }
+    const actions = h("div", { class: "poll-actions" });
+    if (voting && poll.my_vote !== null && poll.my_vote !== undefined) {
+      actions.append(h("button", { type: "button", class: "linklike", onclick: (event) => act(poll, event.currentTarget,
+        () => api("DELETE", `/polls/${poll.id}/vote`), "Your vote was withdrawn.") }, "Withdraw my vote"));
+    }
+    if (poll.can_close && !poll.closed) {
+      actions.append(h("button", { type: "button", class: "linklike", onclick: (event) => act(poll, event.currentTarget,
+        () => post(`/polls/${poll.id}/close`), "The poll is closed.") }, "Close poll"));
+    }
+    const meta = h("p", { class: "muted small" }, `Asked by ${poll.created_by.display_name} · `, timeEl(poll.created_at),
+      ` · ${total} ${total === 1 ? "vote" : "votes"}`);
+    if (poll.closed && poll.closed_at) meta.append(" · closed ", timeEl(poll.closed_at));
+    else if (poll.closes_at) meta.append(poll.closed ? " · closed " : " · closes ", timeEl(poll.closes_at));
+    const msg = messages.get(poll.id);
+    return h("article", { class: ["poll", poll.accepting_votes ? "" : "is-read-only"], id: `poll-${poll.id}`, dataset: { pollId: String(poll.id) } },
+      h("h3", { class: "poll-question" }, poll.question),
+      meta,
+      poll.read_only_reason ? h("p", { class: "notice poll-note" }, READ_ONLY[poll.read_only_reason] || "This poll takes no votes.") : null,
+      !me && poll.accepting_votes ? h("p", { class: "muted small" }, "Sign in to vote.") : null,
+      options,
+      actions.childNodes.length ? actions : null,
+      msg ? h("p", { class: msg.error ? "form-error" : "notice", role: msg.error ? "alert" : "status" }, msg.text) : null);
+  }
+
+  async function act(poll, button, call, done) {
+    button.disabled = true;
+    messages.delete(poll.id);
+    try {
+      const { poll: fresh } = await call();
+      put(fresh);
+      if (done) announce(done);
+    } catch (err) {
+      messages.set(poll.id, { text: tierMessage(err), error: true });
+      // The poll may have changed under us (closed, downgraded): show it as it is.
+      if (err instanceof ApiError && [402, 409].includes(err.status)) {
+        try {
+          put((await get(`/polls/${poll.id}`, { signal })).poll);
+        } catch (e) {
+          if (e.name === "AbortError") return;
+        }
+      }
+    }
+    redraw();
+    document.querySelector(`#poll-${poll.id} .poll-vote[aria-pressed=true], #poll-${poll.id} .poll-vote, #poll-${poll.id}`)?.focus();
+  }
+
+  function drawForm() {
+    clear(formSlot);
+    const { topic, org, isMod } = state();
+    if (!canOpen() || topic.locked || topic.archived) return;
+    if (!hasPolls()) {
+      // Told to the moderators and admins, who can ask for a higher tier.
+      if (isMod && org && org.entitlements) {
+        formSlot.append(h("p", { class: "muted small poll-gate" },
+          `Polls are not included in the ${tierName(org.tier)} tier of this organization.`));
+      }
+      return;
+    }
+    if (!formOpen) {
+      formSlot.append(h("button", { type: "button", class: "poll-open", onclick: () => {
+        formOpen = true;
+        drawForm();
+        formSlot.querySelector("input")?.focus();
+      } }, "Create a poll"));
+      return;
+    }
+    const optionList = h("div", { class: "poll-option-fields" });
+    const addOption = (required) => {
+      const n = optionList.childNodes.length + 1;
+      optionList.append(field({ label: `Option ${n}`, name: "options", maxlength: 120, required }));
+      addButton.hidden = optionList.childNodes.length >= MAX_OPTIONS;
+    };
+    const addButton = h("button", { type: "button", class: "linklike", onclick: () => {
+      addOption(false);
+      optionList.lastChild.querySelector("input").focus();
+    } }, "Add an option");
+    const form = h("form", { class: "card form poll-form", "aria-label": "Create a poll" }, formError(),
+      field({ label: "Question", name: "question", required: true, maxlength: 300 }),
+      optionList, addButton,
+      field({ label: "Closes at (optional)", name: "closes_at", type: "datetime-local",
+        hint: "Leave empty to close it by hand." }),
+      h("div", { class: "actions" },
+        h("button", { type: "submit", class: "primary" }, "Open poll"),
+        h("button", { type: "button", onclick: () => { formOpen = false; drawForm(); } }, "Cancel")));
+    addOption(true);
+    addOption(true);
+    onSubmit(form, async (data) => {
+      const options = [...form.querySelectorAll("input[name=options]")].map((i) => i.value.trim()).filter(Boolean);
+      const body = { question: data.question, options };
+      if (data.closes_at) body.closes_at = new Date(data.closes_at).toISOString();
+      try {
+        const { poll } = await post(`/topics/${topicId}/polls`, body);
+        put(poll);
+      } catch (err) {
+        if (err instanceof ApiError && err.requiredTier) err.message = tierMessage(err);
+        throw err;
+      }
+      formOpen = false;
+      redraw();
+      announce("Your poll is open.");
+    });
+    formSlot.append(form);
+  }
+
+  function redraw() {
+    const sorted = [...polls.values()].sort((a, b) => a.id - b.id);
+    // Keep an open form (and what was typed in it) while results change.
+    const keepForm = formOpen && formSlot.querySelector("form");
+    clear(list, sorted.map(drawPoll));
+    if (!keepForm) drawForm();
+    el.hidden = sorted.length === 0 && !formSlot.childNodes.length;
+  }
+
+  async function load() {
+    try {
+      const { polls: fresh } = await get(`/topics/${topicId}/polls`, { signal });
+      polls.clear();
+      for (const p of fresh) put(p);
+    } catch (err) {
+      if (err.name === "AbortError") throw err;
+      clear(list, h("p", { class: "form-error", role: "alert" }, `Could not load the polls: ${err.message}`));
+      el.hidden = false;
+      return;
+    }
+    redraw();
+  }
+
+  /** A poll.* event of the topic channel: answers true if it was one. */
+  function onEvent(msg) {
+    if (!msg.name || !msg.name.startsWith("poll.")) return false;
+    const data = msg.data || {};
+    if (data.topic_id !== undefined && String(data.topic_id) !== String(topicId)) return true;
+    put(data, { fromEvent: true });
+    if (msg.name === "poll.created") announce(`New poll: ${data.question}`);
+    redraw();
+    return true;
+  }
+
+  return { el, load, reload: () => load().catch(() => {}), onEvent, redraw };
+}
