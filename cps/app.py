@@ -21,6 +21,7 @@ from cps.http.errors import HANDLERS
 from cps.http.middleware import BodyLimit, SecurityHeaders
 from cps.http.openapi import document
 from cps.http.routes import all_endpoints
+from cps.live.route import LiveRoute
 from cps.live.service import LiveService
 from cps.services.context import Context
 from cps.services.passwords import Passwords
@@ -73,7 +74,6 @@ def create_app(settings: Settings) -> Starlette:
     routes: list[BaseRoute] = [
         Mount("/api/v1", routes=api_routes),
         *health.routes(),
-        LiveService.route(),
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
         *[Route(path, _page, methods=["GET"]) for path in PAGES],
     ]
@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
         exception_handlers=HANDLERS,
         middleware=[
+            Middleware(LiveRoute),  # /ws first: cps/live/route.py says why
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, limit=settings.max_body_bytes),
         ],

@@ -49,6 +49,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from cps.asgi import GRACE_VARIABLE
+    from cps.live.transport import uvicorn_options
     from cps.storage.migrations import upgrade
 
     if args.workers < 1:
@@ -77,12 +78,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,
         proxy_headers=True,
         timeout_graceful_shutdown=args.grace,
-        ws_max_size=settings.ws_max_frame_bytes,
-        # Events are encoded once and fanned out to every socket: compressing
-        # them per socket would cost more CPU than the fan-out itself.
-        ws_per_message_deflate=False,
-        ws_ping_interval=settings.ws_heartbeat_seconds,
-        ws_ping_timeout=settings.ws_heartbeat_seconds,
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -1,10 +1,10 @@
 """One WebSocket: its subscriptions, the replay/live seam, and a bounded send buffer.
 
-Every frame to the client goes through `enqueue`, which appends the already
-encoded text to a deque and wakes the socket's writer. Nothing is encoded per
-socket: event frames arrive encoded once per message from the hub. When what
-waits to be sent passes `limit` bytes the client is too slow: it is closed
-with `CLOSE_TOO_SLOW` and resumes with `since`, and the others never wait.
+Every frame to the client goes through `enqueue`, which hands the already
+encoded text to the socket's outlet (`cps.live.outlets`): under `cps serve`
+it is written to the socket at once, framed once per message. When what waits
+to be sent passes `limit` bytes the client is too slow: it is closed with
+`CLOSE_TOO_SLOW` and resumes with `since`, and the others never wait.
 
 A replay is paced instead (`drained`): the stored events go out half a buffer
 at a time, so a client may resume from any distance. Live events that arrive
@@ -16,14 +16,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.types import Message
+from starlette.websockets import WebSocket
 
 from cps.broker.hub import encode_frame
+from cps.live.latch import Latch
+from cps.live.outlets import Framer, Outlet, QueuedOutlet, TransportOutlet
+from cps.live.transport import protocol_of
 from cps.services.context import Actor
 
 log = logging.getLogger("cps.live")
@@ -38,14 +41,9 @@ PRESENCE_SYNC_PREFIX = '{"type":"presence_sync"'
 
 # How long a replay waits for a client that takes nothing from its socket.
 STALL_TIMEOUT = 30.0
-# How long a close frame may wait for the socket to take it. A slow client is
-# not reading: it gets longer, so that when it reads again it finds 4008 (and
-# knows to resume with `since`) rather than a connection cut without a word.
-CLOSE_TIMEOUT = 2.0
-SLOW_CLOSE_TIMEOUT = 30.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Subscription:
     channel: str
     space_id: int | None
@@ -66,26 +64,26 @@ class Connection:
         *,
         limit: int,
         on_control: Callable[[Connection, dict[str, Any]], None],
+        framer: Framer,
     ) -> None:
         self.websocket = websocket
         self.actor = actor
         self.limit = limit
+        self.user_channel = f"user:{actor.id}" if actor else None
         self.subscriptions: dict[str, Subscription] = {}
         self._on_control = on_control
-        self._queue: deque[str] = deque()
-        self._queued = 0
-        self._wake = asyncio.Event()
-        self._drained = asyncio.Event()  # set whenever the queue is empty
-        self._drained.set()
         self._close_code: int | None = None
-        self._close_reason = ""
-        self.closing = asyncio.Event()  # a close was requested
-        self.closed = asyncio.Event()  # the close frame went out, or the peer is gone
-        self.writer: asyncio.Task[None] | None = None
-
-    @property
-    def user_channel(self) -> str | None:
-        return f"user:{self.actor.id}" if self.actor else None
+        self.closing = False  # a close was requested, or the peer is gone
+        self.closed = Latch()  # the close frame went out, or the peer is gone
+        self._reader: asyncio.Task[Any] | None = None
+        self._reader_stopped = False
+        protocol = protocol_of(websocket.scope)
+        self.outlet: Outlet  # how frames leave for this socket (cps/live/outlets.py)
+        if protocol is not None:
+            self.outlet = TransportOutlet(websocket, protocol, framer, limit=limit,
+                                           closed=self.closed)
+        else:
+            self.outlet = QueuedOutlet(websocket, closed=self.closed, on_gone=self._gone)
 
     # Hub callbacks.
 
@@ -138,21 +136,41 @@ class Connection:
         sub.held_bytes = 0
         sub.live = True
 
+    # Receiving.
+
+    async def receive(self) -> Message | None:
+        """The client's next message; None once a close was requested."""
+        if self.closing:
+            return None
+        task = asyncio.current_task()
+        self._reader = task
+        try:
+            return await self.websocket.receive()
+        except asyncio.CancelledError:
+            # `close` stops the read; any other cancellation goes on.
+            if self._reader_stopped and task is not None and task.uncancel() == 0:
+                return None
+            raise
+        finally:
+            self._reader = None
+
+    def _stop_reading(self) -> None:
+        if self._reader is not None and not self._reader_stopped:
+            self._reader_stopped = True
+            self._reader.cancel()
+
     # Sending.
 
     @property
     def queued(self) -> int:
         """Bytes waiting to be sent."""
-        return self._queued
+        return self.outlet.buffered
 
     async def drained(self, patience: float = STALL_TIMEOUT) -> bool:
-        """Wait until everything queued went to the socket. False if the socket is
+        """Wait until what was sent went to the socket. False if the socket is
         closing, or if the client took nothing for `patience` seconds."""
-        if self._close_code is None and self._queue:
-            self._drained.clear()
-            try:
-                await asyncio.wait_for(self._drained.wait(), patience)
-            except TimeoutError:
+        if self._close_code is None and self.outlet.buffered:
+            if not await self.outlet.drained(patience):
                 return False
         return self._close_code is None
 
@@ -162,79 +180,25 @@ class Connection:
     def enqueue(self, text: str) -> None:
         if self._close_code is not None:
             return
-        self._queue.append(text)
-        self._queued += len(text)
-        if self._queued > self.limit:
-            log.info("slow client closed", extra={"queued_bytes": self._queued})
+        waiting = self.outlet.write(text)
+        if waiting > self.limit:
+            log.info("slow client closed", extra={"queued_bytes": waiting})
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and resubscribe with since")
-            return
-        self._wake.set()
 
     def close(self, code: int, reason: str = "") -> None:
-        """Close after what was queued (or at once when the client is too slow)."""
+        """Close after what was sent (at once when the client is too slow)."""
         if self._close_code is not None:
             return
         self._close_code = code
-        self._close_reason = reason
-        self.closing.set()
-        self._drained.set()
-        if code == CLOSE_TOO_SLOW:
-            self._queue.clear()
-            self._queued = 0
-            if self.writer is not None:
-                # The writer waits for the socket to drain: replace it by one that
-                # only sends the close frame (uvicorn writes nothing of a frame
-                # before the socket is writable, so cancelling cuts no frame).
-                self.writer.cancel()
-                self.writer = asyncio.get_running_loop().create_task(
-                    self._send_close(SLOW_CLOSE_TIMEOUT)
-                )
-                return
-        self._wake.set()
+        self.closing = True
+        self._stop_reading()
+        self.outlet.close(code, reason, too_slow=code == CLOSE_TOO_SLOW)
+
+    def _gone(self) -> None:
+        """The peer went away mid-send."""
+        self.closing = True
+        self._stop_reading()
 
     async def finish(self) -> None:
-        """The socket's handler is done: let a requested close frame go out, then
-        stop the writer. Returning earlier would cut the connection without it."""
-        writer = self.writer
-        if writer is None:
-            return
-        if self._close_code is not None and not writer.done():
-            await asyncio.wait({writer}, timeout=SLOW_CLOSE_TIMEOUT + CLOSE_TIMEOUT)
-            writer = self.writer or writer
-        writer.cancel()
-        self.closed.set()
-
-    async def write(self) -> None:
-        """The socket's writer: drains the queue in order."""
-        ws = self.websocket
-        queue = self._queue
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while queue:
-                    text = queue.popleft()
-                    self._queued -= len(text)
-                    await ws.send_text(text)
-                self._drained.set()
-                if self._close_code is not None:
-                    await self._send_close()
-                    return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the peer went away mid-send
-            log.debug("send failed", extra={"error": type(exc).__name__})
-            self.closing.set()
-            self._drained.set()
-            self.closed.set()
-
-    async def _send_close(self, patience: float = CLOSE_TIMEOUT) -> None:
-        try:
-            if self.websocket.application_state == WebSocketState.CONNECTED:
-                await asyncio.wait_for(
-                    self.websocket.close(self._close_code or 1000, self._close_reason), patience
-                )
-        except Exception as exc:
-            log.debug("close failed", extra={"error": type(exc).__name__})
-        finally:
-            self.closed.set()
+        """The socket's handler is done: let a requested close frame go out."""
+        await self.outlet.finish()

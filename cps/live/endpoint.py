@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -39,6 +38,8 @@ class FrameBudget:
     A frame over budget is a strike; more than `3 * burst` strikes close the
     socket. A client whose bucket refilled (it calmed down) is forgiven, so
     occasional bursts over a long session never add up to a close."""
+
+    __slots__ = ("burst", "rate", "stamp", "strikes", "tokens")
 
     def __init__(self, rate: float = FRAMES_PER_SECOND, burst: float = FRAME_BURST) -> None:
         self.rate = rate
@@ -90,8 +91,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     actor = await _credentials(ctx, websocket)
     await websocket.accept()
     conn = Connection(websocket, actor, limit=ctx.settings.ws_send_queue_bytes,
-                      on_control=live.on_control)
-    conn.writer = asyncio.create_task(conn.write())
+                      on_control=live.on_control, framer=live.framer)
     live.connections.add(conn)
     try:
         if conn.user_channel is not None:
@@ -104,19 +104,11 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
 
 async def _read_frames(ctx: Context, live: LiveService, conn: Connection) -> None:
-    websocket = conn.websocket
     budget = FrameBudget()
     max_frame = ctx.settings.ws_max_frame_bytes
-    while not conn.closing.is_set():
-        receive = asyncio.ensure_future(websocket.receive())
-        closed = asyncio.ensure_future(conn.closing.wait())
-        done, _ = await asyncio.wait({receive, closed}, return_when=asyncio.FIRST_COMPLETED)
-        if receive not in done:
-            receive.cancel()
-            return
-        closed.cancel()
-        message = receive.result()
-        if message["type"] == "websocket.disconnect":
+    while True:
+        message = await conn.receive()
+        if message is None or message["type"] == "websocket.disconnect":
             return
         raw = message.get("text")
         if raw is None and message.get("bytes") is not None:
@@ -224,12 +216,12 @@ async def _replay(
             break
         for _, text in rows:
             if conn.queued and conn.queued + len(text) > budget and not await conn.drained():
-                if not conn.closing.is_set():
+                if not conn.closing:
                     conn.close(CLOSE_TOO_SLOW, "too slow: reconnect and resubscribe with since")
                 return False
             conn.enqueue(text)
         after = rows[-1][0]
-    return not conn.closing.is_set()
+    return not conn.closing
 
 
 async def _follow(

@@ -7,12 +7,11 @@ import logging
 from typing import Any
 
 from prometheus_client import Gauge
-from starlette.routing import WebSocketRoute
 
 from cps.broker import Hub, make_hub
 from cps.config import Settings
 from cps.live.connection import CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, Connection
-from cps.live.endpoint import websocket_endpoint
+from cps.live.outlets import Framer
 from cps.live.presence import Presence
 from cps.services import channels
 from cps.services.context import Context
@@ -34,6 +33,7 @@ class LiveService:
         self.sink = self.hub
         self.presence = Presence(self.hub, self._send_presence)
         self.connections: set[Connection] = set()
+        self.framer = Framer()  # frames each message once for all sockets
         # Sockets following each topic, for presence frames.
         self._watchers: dict[str, set[Connection]] = {}
         self._ctx: Context | None = None
@@ -44,10 +44,6 @@ class LiveService:
     def ctx(self) -> Context:
         assert self._ctx is not None, "LiveService.start() was not called"
         return self._ctx
-
-    @staticmethod
-    def route() -> WebSocketRoute:
-        return WebSocketRoute("/ws", websocket_endpoint)
 
     async def start(self, ctx: Context) -> None:
         self._ctx = ctx

@@ -21,6 +21,7 @@ import pytest
 
 from cps.app import create_app
 from cps.config import load_settings
+from cps.live.transport import PROTOCOL_PATH
 from cps.storage.migrations import upgrade
 from tests.support import databases
 from tests.support.api import Api
@@ -103,7 +104,7 @@ def in_process_server(backend: Backend) -> InProcessFactory:
     any setting replaced."""
 
     @asynccontextmanager
-    async def start(send_buffer: int | None = None,
+    async def start(send_buffer: int | None = None, ws: str = PROTOCOL_PATH,
                     **overrides: Any) -> AsyncIterator[InProcessServer]:
         env = {"CPS_DATABASE_URL": backend.database_url, "CPS_SECRET_KEY": SECRET_KEY,
                "CPS_PASSWORD_PROFILE": "test", "CPS_RATE_LIMITS": "off"}
@@ -112,7 +113,7 @@ def in_process_server(backend: Backend) -> InProcessFactory:
         settings = dataclasses.replace(load_settings(env), **overrides)
         async with in_process(create_app(settings),
                               ws_max_size=settings.ws_max_frame_bytes,
-                              send_buffer=send_buffer) as srv:
+                              send_buffer=send_buffer, ws=ws) as srv:
             yield srv
 
     return start

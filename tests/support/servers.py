@@ -28,6 +28,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from cps.live.transport import PROTOCOL_PATH
+
 SECRET_KEY = "live-tests-secret-key-0123456789"
 
 
@@ -233,7 +235,8 @@ class InProcessServer:
 
 @asynccontextmanager
 async def in_process(app: Starlette, *, ws_max_size: int = 16 * 1024 * 1024,
-                     send_buffer: int | None = None) -> AsyncIterator[InProcessServer]:
+                     send_buffer: int | None = None,
+                     ws: str = PROTOCOL_PATH) -> AsyncIterator[InProcessServer]:
     """Serve `app` on a free port. `send_buffer` sets SO_SNDBUF on the listening
     socket, which accepted sockets inherit: the kernel then holds a few kilobytes
     for a client that does not read instead of megabytes."""
@@ -244,7 +247,7 @@ async def in_process(app: Starlette, *, ws_max_size: int = 16 * 1024 * 1024,
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_config=None,
-                            access_log=False, ws_max_size=ws_max_size)
+                            access_log=False, ws_max_size=ws_max_size, ws=ws)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     deadline = time.monotonic() + 15
