@@ -83,7 +83,8 @@ class Connection:
             self.outlet = TransportOutlet(websocket, protocol, framer, limit=limit,
                                            closed=self.closed)
         else:
-            self.outlet = QueuedOutlet(websocket, closed=self.closed, on_gone=self._gone)
+            self.outlet = QueuedOutlet(websocket, limit=limit, closed=self.closed,
+                                       on_gone=self._gone)
 
     # Hub callbacks.
 
@@ -180,9 +181,8 @@ class Connection:
     def enqueue(self, text: str) -> None:
         if self._close_code is not None:
             return
-        waiting = self.outlet.write(text)
-        if waiting > self.limit:
-            log.info("slow client closed", extra={"queued_bytes": waiting})
+        if self.outlet.write(text):
+            log.info("slow client closed", extra={"queued_bytes": self.outlet.buffered})
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and resubscribe with since")
 
     def close(self, code: int, reason: str = "") -> None:

@@ -9,8 +9,9 @@ buffer: nothing else is kept per socket, no queue and no task.
 `QueuedOutlet` is the fallback under any other ASGI server: a queue of texts
 and a writer task that awaits `send_text` for each.
 
-Both answer `buffered` (bytes waiting), which the connection holds under its
-limit, and `drained`, which paces a replay.
+Both tell, from `write`, when more than the socket's limit waits (the
+connection then closes it with 4008); `buffered` says how much waits, and
+`drained` paces a replay.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ class Framer:
 
 
 class Outlet(Protocol):
-    def write(self, text: str) -> int:
-        """Send `text` after what was written before, without waiting; answers
-        the bytes now waiting (`buffered`)."""
+    def write(self, text: str) -> bool:
+        """Send `text` after what was written before, without waiting. True when
+        more than the limit now waits: the client is too slow."""
 
     @property
     def buffered(self) -> int:
@@ -101,6 +102,7 @@ class TransportOutlet:
         self._protocol = protocol
         self._transport = protocol.transport
         self._framer = framer
+        self._limit = limit
         self._closed = closed
         self._stop = Latch()
         self._closer: asyncio.Task[None] | None = None
@@ -108,17 +110,18 @@ class TransportOutlet:
         # a replay sends half a buffer at a time.
         self._transport.set_write_buffer_limits(high=max(limit // 2, 1))
 
-    def write(self, text: str) -> int:
+    def write(self, text: str) -> bool:
         # Runs once per socket for every event: kept to a few C calls. Nothing is
         # written once the transport closes; a close frame sent by uvicorn (the
         # peer's close, a ping timeout, shutdown) closes it too, and the
-        # connection writes nothing after its own close.
+        # connection writes nothing after its own close. Below the high-water
+        # mark (half the limit) the buffer need not be measured.
         transport = self._transport
         if transport.is_closing():
-            return 0
+            return False
         framer = self._framer
         transport.write(framer.wire if text is framer.text else framer.frame(text))
-        return transport.get_write_buffer_size()
+        return self._protocol.paused and transport.get_write_buffer_size() > self._limit
 
     @property
     def buffered(self) -> int:
@@ -162,9 +165,10 @@ class QueuedOutlet:
     fan-out protocol."""
 
     def __init__(
-        self, websocket: WebSocket, *, closed: Latch, on_gone: Callable[[], None]
+        self, websocket: WebSocket, *, limit: int, closed: Latch, on_gone: Callable[[], None]
     ) -> None:
         self._websocket = websocket
+        self._limit = limit
         self._closed = closed
         self._on_gone = on_gone
         self._queue: deque[str] = deque()
@@ -175,11 +179,11 @@ class QueuedOutlet:
         self._close_frame: tuple[int, str] | None = None
         self._writer = asyncio.get_running_loop().create_task(self._write())
 
-    def write(self, text: str) -> int:
+    def write(self, text: str) -> bool:
         self._queue.append(text)
         self._queued += len(text)
         self._wake.set()
-        return self._queued
+        return self._queued > self._limit
 
     @property
     def buffered(self) -> int:

@@ -23,7 +23,20 @@ PROTOCOL_PATH: Final = "cps.live.transport:FanoutProtocol"
 
 
 class FanoutProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's protocol; the app finds it under `scope["extensions"][EXTENSION]`."""
+    """uvicorn's protocol; the app finds it under `scope["extensions"][EXTENSION]`.
+
+    `paused` says whether the transport's buffer is past its high-water mark:
+    an attribute read, cheaper than asking the transport on every write."""
+
+    paused = False
+
+    def pause_writing(self) -> None:
+        self.paused = True
+        super().pause_writing()
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        super().resume_writing()
 
     async def run_asgi(self) -> None:
         extensions = self.scope.get("extensions")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cps.live.presence import Presence, _Topic
 from tests.support.api import Api
 from tests.support.servers import AppServer, Frame, live_client
 
@@ -99,3 +100,13 @@ async def test_typing_needs_a_signed_in_subscriber(api: Api, server: AppServer) 
         await client.subscribe(space["channel"])
         await client.send(space)
         await client.expect("error", code="not_subscribed")
+
+
+def test_a_big_room_hears_of_presence_less_often() -> None:
+    """Each join would otherwise send every socket of the room a frame."""
+    def interval(sockets: int) -> float:
+        return Presence.interval(_Topic(local=dict.fromkeys(range(sockets))))
+
+    assert interval(1) == interval(100) == 0.25
+    assert interval(1_000) == 2.5
+    assert interval(5_000) == interval(50_000) == 5.0
