@@ -74,3 +74,33 @@ def test_below_the_tier_the_reports_are_explained_not_offered(
     settle(page)
     expect(page.get_by_role("link", name="Request a higher tier")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_space_moderator_finds_the_space_reports_on_the_space_page(
+    browsing: Browsing, api: Api
+) -> None:
+    w = api.world()
+    org_id, space_id = w["org"]["id"], w["space"]["id"]
+    api.call("POST", f"/admin/orgs/{org_id}/tier", api.admin(),
+             {"tier": "premium", "reason": "Annual plan"})
+    volunteer = api.user("Volunteer moderator")
+    api.call("POST", f"/spaces/{space_id}/moderators", w["admin"], {"user_id": volunteer.id})
+
+    page, _ = browsing.page(user=volunteer)
+    page.goto(f"/spaces/{space_id}")
+    settle(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download this space as JSON").click()
+    assert info.value.suggested_filename.endswith(".json")
+    page.get_by_role("link", name="Analytics for this space").click()
+    expect(page).to_have_url(f"/orgs/{org_id}?view=analytics&space={space_id}")
+    expect(page.get_by_role("img", name="Posts per day")).to_be_visible()
+    assert_accessible(page)
+
+    # A participant who does not moderate the space is offered neither.
+    page, _ = browsing.page(user=api.user("Resident"))
+    page.goto(f"/spaces/{space_id}")
+    settle(page)
+    expect(page.get_by_role("heading", name="Topics")).to_be_visible()
+    expect(page.get_by_role("link", name="Analytics for this space")).to_have_count(0)
+    expect(page.get_by_role("link", name="Download this space as JSON")).to_have_count(0)

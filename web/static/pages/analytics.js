@@ -124,7 +124,9 @@ export default async function analyticsPage(ctx) {
     breadcrumb([["/", "Home"], [`/orgs/${org.id}`, org.name], [null, "Analytics"]]),
     h("header", { class: "page-head" }, h("h1", {}, `Analytics: ${org.name}`)),
   );
-  if (!org.is_admin) {
+  const spaceId = ctx.query.get("space") || "";
+  if (!org.is_admin && !spaceId) {
+    // A space's moderators see that space's analytics (the link is on the space's page).
     ctx.main.append(h("p", { class: "notice" }, "Only the organization's admins see its analytics."));
     return;
   }
@@ -136,12 +138,12 @@ export default async function analyticsPage(ctx) {
     return;
   }
   const { spaces } = await get(`/orgs/${orgId}/spaces`, { signal: ctx.signal });
-  const spaceId = ctx.query.get("space") || "";
+  const choices = spaces.map((s) => [String(s.id), s.name]);
   const days = WINDOWS.some(([v]) => v === ctx.query.get("days")) ? ctx.query.get("days") : "30";
   const form = h("form", { class: "form inline analytics-controls", method: "get", action: `/orgs/${org.id}` },
     h("input", { type: "hidden", name: "view", value: "analytics" }),
     select({ label: "Spaces", name: "space", value: spaceId,
-      options: [["", "All spaces"], ...spaces.map((s) => [String(s.id), s.name])] }),
+      options: org.is_admin ? [["", "All spaces"], ...choices] : choices.filter(([v]) => v === spaceId) }),
     select({ label: "Window", name: "days", value: days, options: WINDOWS }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Show")));
   form.addEventListener("submit", (event) => {

@@ -17,6 +17,25 @@ function sortTopics(topics) {
   });
 }
 
+/** For the space's moderators: its export and analytics, when the organization's tier has them
+ * (the organization's page explains the tiers; the server checks every call anyway). */
+async function reportsCard(space, org) {
+  const caps = (org && org.entitlements && org.entitlements.capabilities) || {};
+  const parts = [];
+  if (caps.export && await serverHas("GET", "/spaces/{space_id}/export")) {
+    const link = (fmt) => h("a", {
+      href: `/api/v1/spaces/${space.id}/export?format=${fmt}`, download: "",
+      "aria-label": `Download this space as ${fmt.toUpperCase()}`,
+    }, fmt.toUpperCase());
+    parts.push(h("p", {}, "Export every topic and post: ", link("csv"), " · ", link("json")));
+  }
+  if (caps.analytics && org && await serverHas("GET", "/spaces/{space_id}/analytics")) {
+    parts.push(h("p", {}, h("a", { href: `/orgs/${org.id}?view=analytics&space=${space.id}` },
+      "Analytics for this space"), ": participation, stakeholder mix, response times."));
+  }
+  return parts.length ? h("div", { class: "card" }, ...parts) : null;
+}
+
 function topicItem(topic) {
   return h("li", { class: ["topic-item", topic.pinned && "is-pinned"], id: `topic-${topic.id}` },
     h("h3", {}, h("a", { href: `/topics/${topic.id}` }, topic.title)),
@@ -93,6 +112,7 @@ export default async function spacePage(ctx) {
   });
   const hasLog = await serverHas("GET", "/spaces/{space_id}/moderation/log");
   const hasConsole = space.can_moderate && await serverHas("GET", "/spaces/{space_id}/moderation/queue");
+  const reports = space.can_moderate ? await reportsCard(space, org) : null;
 
   ctx.main.append(
     breadcrumb([["/", "Home"], org ? [`/orgs/${org.id}`, org.name] : null, [null, space.name]].filter(Boolean)),
@@ -108,6 +128,7 @@ export default async function spacePage(ctx) {
         h("h2", { id: "topics-h" }, "Topics"), empty, list, more),
       h("aside", {}, composerSlot,
         hasConsole ? h("p", { class: "card" }, h("a", { href: `/moderation?space=${space.id}` }, "Open the moderator console"), " for this space: flags, held posts, appeals, bans and the audit log.") : null,
+        reports,
         hasLog ? modLog : null),
     ),
   );
