@@ -252,6 +252,35 @@ def machine() -> str:
             f"{memory}, Python {platform.python_version()}")
 
 
+POST_ATTEMPTS = 4
+
+
+async def _post_as_a_client(
+    http: httpx.AsyncClient, url: str, headers: dict[str, str], body: dict[str, Any],
+    failures: list[str], retried: list[str],
+) -> httpx.Response | None:
+    """Post as the contract tells clients to: a 503 (the server is overloaded or its
+    database did not answer in time) or a dropped connection is retried after
+    Retry-After with the same client_id, so a post that did land is answered 200,
+    not written twice. None, with the reason in `failures`, if it never lands."""
+    for attempt in range(POST_ATTEMPTS):
+        try:
+            r = await http.post(url, headers=headers, json=body)
+        except httpx.HTTPError as exc:
+            problem = repr(exc)[:200]
+        else:
+            if r.status_code in (200, 201):
+                return r
+            problem = f"{r.status_code} {r.text[:200]}"
+            if r.status_code != 503:
+                break
+        if attempt + 1 < POST_ATTEMPTS:
+            retried.append(problem)
+            await asyncio.sleep(0.5 * (attempt + 1))
+    failures.append(problem)
+    return None
+
+
 async def register(http: httpx.AsyncClient, name: str) -> dict[str, Any]:
     email = f"{name.replace(' ', '-').lower()}-{uuid.uuid4().hex[:8]}@example.org"
     r = await http.post(f"{API}/auth/register",
@@ -314,6 +343,7 @@ async def _run(args: argparse.Namespace, services: Services) -> bool:
         created: dict[str, set[int]] = {f"topic:{t}": set() for t in topics}
         http_latencies: list[float] = []
         failures: list[str] = []
+        retried: list[str] = []  # answers a client retried (503, connection errors)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for n in range(args.posts):
             queue.put_nowait(n)
@@ -328,16 +358,12 @@ async def _run(args: argparse.Namespace, services: Services) -> bool:
                 author = authors[n % len(authors)]
                 topic = rng.choice(topics)
                 started = time.monotonic()
-                try:
-                    r = await http.post(f"{API}/topics/{topic}/posts", headers=author["auth"],
-                                        json={"body": f"soak post {n}", "client_id": f"s{n}"})
-                except httpx.HTTPError as exc:
-                    failures.append(repr(exc)[:200])
+                r = await _post_as_a_client(
+                    http, f"{API}/topics/{topic}/posts", author["auth"],
+                    {"body": f"soak post {n}", "client_id": f"s{n}"}, failures, retried)
+                if r is None:
                     continue
                 took = time.monotonic() - started
-                if r.status_code != 201:
-                    failures.append(f"{r.status_code} {r.text[:200]}")
-                    continue
                 post_id = int(r.json()["post"]["id"])
                 sent[post_id] = started
                 http_latencies.append(took)
@@ -388,6 +414,7 @@ async def _run(args: argparse.Namespace, services: Services) -> bool:
           f"{received / drained:.0f} deliveries/s; post-to-client {percentiles(latencies)}")
     print(f"checks: lost {lost}, duplicated {duplicated}, seq gaps {gaps}, resets {resets}, "
           f"client errors {len(errors)}, failed posts {len(failures)}, "
+          f"retried answers {len(retried)}, "
           f"stored {stored} of {accepted}")
     for problem in (failures + errors)[:5]:
         print(f"  e.g. {problem}")

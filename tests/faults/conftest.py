@@ -11,30 +11,23 @@ from typing import Any
 
 import pytest
 
-from cps.storage.migrations import upgrade
-from tests.faults.support import PrivatePostgres, Serve
 from tests.support import databases
-from tests.support.servers import RedisServer
+from tests.support.postgres import PrivatePostgres
+from tests.support.servers import AppServer, RedisServer, private_redis
 
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A private redis-server, to stop and restart."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
+    with private_redis(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, migrated database on the shared PostgreSQL."""
-    url = databases.run_sync(databases.create_pg_database("cps_faults"))
-    databases.run_sync(upgrade(url))
-    yield url
-    databases.run_sync(databases.drop_pg_database(url))
+    with databases.migrated_pg_database("cps_faults") as url:
+        yield url
 
 
 @pytest.fixture
@@ -51,17 +44,17 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         cluster.destroy()
 
 
-ServeFactory = Callable[..., Serve]
+ServeFactory = Callable[..., AppServer]
 
 
 @pytest.fixture
 def serve(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServeFactory]:
-    """`serve(database_url=..., redis_url=..., ...)` makes a `Serve` (not started);
-    every one is stopped at the end, and its log printed if the test failed."""
-    made: list[Serve] = []
+    """`serve(database_url=..., redis_url=..., ...)` makes an `AppServer` (not
+    started); every one is stopped at the end, and its log printed if the test failed."""
+    made: list[AppServer] = []
 
-    def make(**kwargs: Any) -> Serve:
-        server = Serve(tmp_path / f"serve{len(made)}", **kwargs)
+    def make(**kwargs: Any) -> AppServer:
+        server = AppServer(tmp_path / f"serve{len(made)}", **kwargs)
         made.append(server)
         return server
 

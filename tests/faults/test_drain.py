@@ -18,11 +18,12 @@ from cps.app import create_app
 from cps.asgi import Drain
 from cps.config import Settings
 from tests.faults.conftest import ServeFactory
-from tests.faults.support import Follower, Serve, eventually, open_place, sign_up
 from tests.support import asgi
-from tests.support.api import PREFIX
+from tests.support.api import PREFIX, Api
+from tests.support.clients import Follower
 from tests.support.databases import sqlite_copy
-from tests.support.servers import RedisServer
+from tests.support.servers import AppServer, RedisServer
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -43,7 +44,7 @@ async def _trickled(body: dict[str, str]) -> AsyncIterator[bytes]:
 
 @pytest.fixture(params=["one process", "two workers"])
 def draining_server(request: pytest.FixtureRequest, serve: ServeFactory, sqlite_template: Path,
-                    tmp_path: Path) -> Serve:
+                    tmp_path: Path) -> AppServer:
     if request.param == "one process":
         return serve(database_url=sqlite_copy(sqlite_template, tmp_path), grace=GRACE)
     redis: RedisServer = request.getfixturevalue("redis_server")
@@ -52,14 +53,15 @@ def draining_server(request: pytest.FixtureRequest, serve: ServeFactory, sqlite_
 
 
 async def test_sigterm_finishes_requests_and_closes_sockets_with_1001(
-    draining_server: Serve,
+    draining_server: AppServer,
 ) -> None:
     server = draining_server
     await server.start()
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        place = await open_place(http)
+        api = Api(http)
+        place = await api.place()
         topic = place.topic_ids[0]
-        author = await sign_up(http, "Author")
+        author = await api.user("Author")
         followers = [Follower([server.ws_url], [f"topic:{topic}"], backoff=(30, 30))
                      for _ in range(10)]
         for f in followers:

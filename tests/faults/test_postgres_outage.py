@@ -12,16 +12,11 @@ import httpx
 import pytest
 
 from tests.faults.conftest import ServeFactory
-from tests.faults.support import (
-    Follower,
-    PrivatePostgres,
-    call,
-    contiguous,
-    eventually,
-    open_place,
-    sign_up,
-)
+from tests.support.api import Api
+from tests.support.clients import Follower, contiguous
+from tests.support.postgres import PrivatePostgres
 from tests.support.servers import RedisServer
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -41,18 +36,19 @@ async def test_postgres_away_for_10_s(
     server = serve(database_url=url, redis_url=redis_server.url)
     await server.start()
     async with httpx.AsyncClient(base_url=server.base_url) as http:
-        place = await open_place(http)
+        api = Api(http)
+        place = await api.place()
         topic = place.topic_ids[0]
         channel = f"topic:{topic}"
-        author = await sign_up(http, "Author")
+        author = await api.user("Author")
         follower = Follower([server.ws_url], [channel])
         follower.start()
         await asyncio.wait_for(follower.subscribed.wait(), 10)
 
         async def post(body: str) -> tuple[httpx.Response, float]:
             started = time.monotonic()
-            r = await call(http, "POST", f"/topics/{topic}/posts", author, {"body": body},
-                           timeout=30)
+            r = await api.call("POST", f"/topics/{topic}/posts", author, {"body": body},
+                               timeout=30)
             return r, time.monotonic() - started
 
         created = []

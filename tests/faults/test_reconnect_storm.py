@@ -17,7 +17,9 @@ import httpx
 import pytest
 
 from tests.faults.conftest import ServeFactory
-from tests.faults.support import Follower, call, eventually, open_place, sign_up
+from tests.support.api import Api
+from tests.support.clients import Follower
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -42,8 +44,9 @@ async def test_all_clients_dropped_at_once_resume_within_60_s(
     server = serve(database_url=pg_url)
     await server.start()
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        place = await open_place(http, topics=TOPICS)
-        author = await sign_up(http, "Author")
+        api = Api(http)
+        place = await api.place(topics=TOPICS)
+        author = await api.user("Author")
         channels = [f"topic:{t}" for t in place.topic_ids]
         followers = [Follower([server.ws_url], [channels[i % TOPICS]], backoff=BACKOFF)
                      for i in range(CLIENTS)]
@@ -58,8 +61,8 @@ async def test_all_clients_dropped_at_once_resume_within_60_s(
 
         async def post_round(label: str) -> None:
             for topic, channel in zip(place.topic_ids, channels, strict=True):
-                r = await call(http, "POST", f"/topics/{topic}/posts", author,
-                               {"body": f"{label} in {channel}"})
+                r = await api.call("POST", f"/topics/{topic}/posts", author,
+                                   {"body": f"{label} in {channel}"}, timeout=10)
                 assert r.status_code == 201, r.text
                 counts[channel] += 1
 
@@ -69,8 +72,7 @@ async def test_all_clients_dropped_at_once_resume_within_60_s(
 
         server.kill()  # every socket drops at the same moment
         dropped_at = time.monotonic()
-        server.spawn()
-        await server.wait_ready()
+        await server.start()
         restarted = time.monotonic() - dropped_at
         # Posts the reconnecting clients must catch up with.
         for n in range(3):

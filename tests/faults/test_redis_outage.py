@@ -11,17 +11,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from tests.faults.conftest import ServeFactory
-from tests.faults.support import (
-    Follower,
-    Serve,
-    call,
-    contiguous,
-    eventually,
-    open_place,
-    sign_up,
-    stored_seqs,
-)
-from tests.support.servers import RedisServer
+from tests.support.api import Api
+from tests.support.clients import Follower, contiguous
+from tests.support.servers import AppServer, RedisServer, start_together
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -29,12 +22,11 @@ OUTAGE = 10.0
 RESUBSCRIBE_WITHIN = 5.0
 
 
-async def _two_servers(serve: ServeFactory, pg_url: str, redis_url: str) -> tuple[Serve, Serve]:
+async def _two_servers(serve: ServeFactory, pg_url: str,
+                       redis_url: str) -> tuple[AppServer, AppServer]:
     a = serve(database_url=pg_url, redis_url=redis_url)
     b = serve(database_url=pg_url, redis_url=redis_url)
-    a.spawn()
-    b.spawn()
-    await asyncio.gather(a.wait_ready(), b.wait_ready())
+    await start_together(a, b)
     return a, b
 
 
@@ -59,17 +51,17 @@ async def test_redis_stopped_for_10_s_loses_nothing(
         httpx.AsyncClient(base_url=b.base_url) as http_b,
         aioredis.Redis.from_url(redis_server.url, socket_connect_timeout=0.5) as redis,
     ):
-        place = await open_place(http_a)
+        place = await Api(http_a).place()
         channel = f"topic:{place.topic_ids[0]}"
-        author = await sign_up(http_b, "Author")
+        author = await Api(http_b).user("Author")
         followers = [Follower([s.ws_url], [channel]) for s in (a, a, b, b)]
         for f in followers:
             f.start()
         await asyncio.gather(*(asyncio.wait_for(f.subscribed.wait(), 10) for f in followers))
 
         async def post(http: httpx.AsyncClient, body: str) -> httpx.Response:
-            return await call(http, "POST", f"/topics/{place.topic_ids[0]}/posts", author,
-                              {"body": body})
+            return await Api(http).call("POST", f"/topics/{place.topic_ids[0]}/posts", author,
+                                        {"body": body}, timeout=10)
 
         # Live across processes before the outage.
         assert (await post(http_a, "before the outage")).status_code == 201
@@ -94,7 +86,7 @@ async def test_redis_stopped_for_10_s_loses_nothing(
             n += 1
             await asyncio.sleep(0.2)
         assert len(during) >= 20
-        stored = await stored_seqs(http_a, place.topic_ids[0])
+        stored = await Api(http_a).post_ids(place.topic_ids[0])
         assert set(during) <= set(stored), "every post of the outage is stored"
 
         redis_server.start()  # the same port, empty
@@ -138,9 +130,9 @@ async def test_redis_restarted_empty_loses_nothing(
         httpx.AsyncClient(base_url=a.base_url) as http_a,
         httpx.AsyncClient(base_url=b.base_url) as http_b,
     ):
-        place = await open_place(http_a, topics=2)
+        place = await Api(http_a).place(topics=2)
         channels = [f"topic:{t}" for t in place.topic_ids]
-        authors = [await sign_up(http_a, f"Author {i}") for i in range(4)]
+        authors = [await Api(http_a).user(f"Author {i}") for i in range(4)]
         followers = [Follower([s.ws_url], channels) for s in (a, b, a, b)]
         for f in followers:
             f.start()
@@ -154,8 +146,8 @@ async def test_redis_restarted_empty_loses_nothing(
             topic = place.topic_ids[i % 2]
             n = 0
             while not stop.is_set():
-                r = await call(http, "POST", f"/topics/{topic}/posts", authors[i],
-                               {"body": f"author {i} post {n}"})
+                r = await Api(http).call("POST", f"/topics/{topic}/posts", authors[i],
+                                         {"body": f"author {i} post {n}"}, timeout=10)
                 assert r.status_code == 201, r.text
                 created[f"topic:{topic}"].append(r.json()["post"]["id"])
                 n += 1

@@ -12,15 +12,10 @@ import httpx
 import pytest
 
 from tests.faults.conftest import ServeFactory
-from tests.faults.support import (
-    Follower,
-    StalledClient,
-    call,
-    eventually,
-    open_place,
-    sign_up,
-)
+from tests.support.api import Api
+from tests.support.clients import Follower, StalledClient
 from tests.support.databases import sqlite_copy
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -49,10 +44,11 @@ async def test_a_stalled_reader_is_closed_and_slows_nobody(
     server = serve(database_url=sqlite_copy(sqlite_template, tmp_path))
     await server.start()
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        place = await open_place(http)
+        api = Api(http)
+        place = await api.place()
         topic = place.topic_ids[0]
         channel = f"topic:{topic}"
-        author = await sign_up(http, "Author")
+        author = await api.user("Author")
 
         latencies: list[float] = []
 
@@ -76,8 +72,8 @@ async def test_a_stalled_reader_is_closed_and_slows_nobody(
 
         pad = "x" * PADDING
         for n in range(POSTS):
-            r = await call(http, "POST", f"/topics/{topic}/posts", author,
-                           {"body": f"t={time.monotonic()} {n} {pad}"})
+            r = await api.call("POST", f"/topics/{topic}/posts", author,
+                               {"body": f"t={time.monotonic()} {n} {pad}"}, timeout=10)
             assert r.status_code == 201, r.text
             await asyncio.sleep(0.005)
         await eventually(lambda: all(len(f.seen(channel)) == POSTS + 1 for f in fast), 10,
@@ -112,14 +108,15 @@ async def test_a_client_that_missed_more_than_its_queue_resumes(
     server = serve(database_url=sqlite_copy(sqlite_template, tmp_path))
     await server.start()
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        place = await open_place(http)
+        api = Api(http)
+        place = await api.place()
         topic = place.topic_ids[0]
         channel = f"topic:{topic}"
-        author = await sign_up(http, "Author")
+        author = await api.user("Author")
         pad = "x" * PADDING
         for n in range(80):  # ~2.5 MB of events, the queue holds 1 MiB
-            r = await call(http, "POST", f"/topics/{topic}/posts", author,
-                           {"body": f"{n} {pad}"})
+            r = await api.call("POST", f"/topics/{topic}/posts", author,
+                               {"body": f"{n} {pad}"}, timeout=10)
             assert r.status_code == 201, r.text
         back = Follower([server.ws_url], [channel], since=0)
         back.start()

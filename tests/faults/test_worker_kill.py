@@ -12,16 +12,10 @@ import httpx
 import pytest
 
 from tests.faults.conftest import ServeFactory
-from tests.faults.support import (
-    Follower,
-    call,
-    contiguous,
-    eventually,
-    open_place,
-    sign_up,
-    stored_seqs,
-)
-from tests.support.servers import RedisServer
+from tests.support.api import Api
+from tests.support.clients import Follower, contiguous
+from tests.support.servers import RedisServer, start_together
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -41,17 +35,16 @@ async def test_sigkill_mid_posts_loses_and_doubles_nothing(
 ) -> None:
     victim = serve(database_url=pg_url, redis_url=redis_server.url)
     survivor = serve(database_url=pg_url, redis_url=redis_server.url)
-    victim.spawn()
-    survivor.spawn()
-    await asyncio.gather(victim.wait_ready(), survivor.wait_ready())
+    await start_together(victim, survivor)
     limits = httpx.Limits(max_connections=POSTERS * 2)
     async with (
         httpx.AsyncClient(base_url=victim.base_url, limits=limits) as to_victim,
         httpx.AsyncClient(base_url=survivor.base_url, limits=limits) as to_survivor,
     ):
-        place = await open_place(to_survivor, topics=2)
+        on_victim_api, on_survivor_api = Api(to_victim), Api(to_survivor)
+        place = await on_survivor_api.place(topics=2)
         channels = [f"topic:{t}" for t in place.topic_ids]
-        authors = [await sign_up(to_survivor, f"Author {i}") for i in range(POSTERS)]
+        authors = [await on_survivor_api.user(f"Author {i}") for i in range(POSTERS)]
         on_victim = [Follower([victim.ws_url, survivor.ws_url], channels,
                               backoff=(0.05, 0.5)) for _ in range(6)]
         on_survivor = [Follower([survivor.ws_url], channels) for _ in range(2)]
@@ -74,12 +67,12 @@ async def test_sigkill_mid_posts_loses_and_doubles_nothing(
                 path = f"/topics/{topic}/posts"
                 retried = False
                 try:
-                    http = to_survivor if victim_dead.is_set() else to_victim
-                    r = await call(http, "POST", path, authors[i], body, timeout=5)
+                    api = on_survivor_api if victim_dead.is_set() else on_victim_api
+                    r = await api.call("POST", path, authors[i], body, timeout=5)
                 except httpx.TransportError as exc:
                     errors.append(type(exc).__name__)
                     retried = True
-                    r = await call(to_survivor, "POST", path, authors[i], body, timeout=5)
+                    r = await on_survivor_api.call("POST", path, authors[i], body, timeout=5)
                 assert r.status_code in (200, 201), r.text
                 assert r.status_code == 201 or retried, "only a retry finds its post landed"
                 outcomes.append(Outcome(client_id, r.json()["post"]["id"], retried,
@@ -106,7 +99,7 @@ async def test_sigkill_mid_posts_loses_and_doubles_nothing(
         assert len(ids) == len(outcomes), "two client_ids answered with one post"
         stored: list[int] = []
         for topic in place.topic_ids:
-            stored += (await stored_seqs(to_survivor, topic))[1:]  # without the first posts
+            stored += (await on_survivor_api.post_ids(topic))[1:]  # without the first posts
         assert sorted(stored) == sorted(ids), "every post stored once, nothing else"
 
         # Every client ends with every event, in order, once: also those of the

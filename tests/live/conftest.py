@@ -9,7 +9,6 @@ users, spaces and topics, so tests do not see each other's events.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -22,15 +21,15 @@ import pytest
 from cps.app import create_app
 from cps.config import load_settings
 from cps.live.transport import PROTOCOL_PATH
-from cps.storage.migrations import upgrade
 from tests.support import databases
 from tests.support.api import Api
 from tests.support.servers import (
-    SECRET_KEY,
     AppServer,
     InProcessServer,
     RedisServer,
     in_process,
+    private_redis,
+    server_env,
 )
 
 
@@ -44,22 +43,16 @@ class Backend:
 @pytest.fixture(scope="module")
 def pg_database() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for the module."""
-    url = databases.run_sync(databases.create_pg_database("cps_live"))
-    databases.run_sync(upgrade(url))
-    yield url
-    databases.run_sync(databases.drop_pg_database(url))
+    with databases.migrated_pg_database("cps_live") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A private redis-server for the module (pub/sub channels are global to a
     server, so the shared one would mix in other runs' `topic:1`)."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.kill()
+    with private_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module", params=["sqlite-memory", "postgresql-redis"])
@@ -77,7 +70,7 @@ def server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """One `cps serve` process on the module's backend."""
     app = AppServer(tmp_path_factory.mktemp("app"), database_url=backend.database_url,
                     redis_url=backend.redis_url)
-    app.start()
+    databases.run_sync(app.start())
     yield app
     app.stop()
 
@@ -106,13 +99,9 @@ def in_process_server(backend: Backend) -> InProcessFactory:
     @asynccontextmanager
     async def start(send_buffer: int | None = None, ws: str = PROTOCOL_PATH,
                     **overrides: Any) -> AsyncIterator[InProcessServer]:
-        env = {"CPS_DATABASE_URL": backend.database_url, "CPS_SECRET_KEY": SECRET_KEY,
-               "CPS_PASSWORD_PROFILE": "test", "CPS_RATE_LIMITS": "off"}
-        if backend.redis_url:
-            env["CPS_REDIS_URL"] = backend.redis_url
+        env = server_env(backend.database_url, backend.redis_url)
         settings = dataclasses.replace(load_settings(env), **overrides)
-        async with in_process(create_app(settings),
-                              ws_max_size=settings.ws_max_frame_bytes,
+        async with in_process(create_app(settings), settings=settings,
                               send_buffer=send_buffer, ws=ws) as srv:
             yield srv
 

@@ -1,17 +1,15 @@
-"""Helpers for the live tests: the database behind a running server, and timing."""
+"""Helpers for the live tests: the database behind a running server, and worlds
+built over its API."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
-from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from cps.config import load_settings
 from cps.services.context import Context
@@ -21,7 +19,6 @@ from cps.storage.database import Database
 from cps.storage.models import Event, Organization
 from cps.storage.types import utcnow
 from tests.support.api import Api, User
-from tests.support.servers import Frame, live_client
 
 
 class NoSink:
@@ -90,76 +87,3 @@ async def post_many(api: Api, user: User, topic_id: int, count: int, *,
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return done
-
-
-async def within(seconds: float, condition: Callable[[], Awaitable[bool]],
-                 message: str = "condition", interval: float = 0.05) -> float:
-    """Wait until `condition()` holds; answers how long it took."""
-    start = time.monotonic()
-    while not await condition():
-        if time.monotonic() - start > seconds:
-            raise AssertionError(f"{message} not met within {seconds} s")
-        await asyncio.sleep(interval)
-    return time.monotonic() - start
-
-
-class Follower:
-    """A client that follows one channel the way a careful browser does: it keeps
-    every event it receives (duplicates too) and, when its socket drops,
-    reconnects and resubscribes with `since` = the last seq it saw."""
-
-    def __init__(self, ws_url: str, channel: str, token: str | None = None) -> None:
-        self.ws_url = ws_url
-        self.channel = channel
-        self.token = token
-        self.seqs: list[int] = []
-        self.events: list[Frame] = []
-        self.reconnects = 0
-        self.resets = 0
-        self.ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def last(self) -> int:
-        return self.seqs[-1] if self.seqs else 0
-
-    async def __aenter__(self) -> Follower:
-        self._task = asyncio.create_task(self._run())
-        await asyncio.wait_for(self.ready.wait(), 10)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-
-    async def _run(self) -> None:
-        since: int | None = None
-        while True:
-            try:
-                async with live_client(self.ws_url, self.token) as client:
-                    await client.subscribe(self.channel, since=since)
-                    self.ready.set()
-                    while True:
-                        frame = await client.recv(timeout=3600)
-                        if frame["type"] == "reset":
-                            self.resets += 1
-                        elif frame["type"] == "event" and frame["channel"] == self.channel:
-                            self.seqs.append(frame["seq"])
-                            self.events.append(frame)
-            except (OSError, ConnectionClosed, InvalidStatus, TimeoutError):
-                self.reconnects += 1
-                since = self.last
-                await asyncio.sleep(0.2)
-
-    async def wait_for(self, count: int, timeout: float) -> None:
-        await within(timeout, _async(lambda: len(self.seqs) >= count),
-                     f"{count} events on {self.channel} (have {self.seqs})")
-
-
-def _async(condition: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
-    async def check() -> bool:
-        return condition()
-
-    return check

@@ -11,7 +11,8 @@ import pytest
 from tests.live.conftest import Backend
 from tests.live.helpers import private_world
 from tests.support.api import Api, User
-from tests.support.servers import AppServer, live_client
+from tests.support.clients import live_client
+from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.anyio
 

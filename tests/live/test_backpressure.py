@@ -16,7 +16,7 @@ import pytest
 from cps.live.transport import PROTOCOL_PATH
 from tests.live.conftest import InProcessFactory
 from tests.support.api import Api
-from tests.support.servers import Frame, live_client
+from tests.support.clients import Frame, live_client
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,8 @@ import pytest
 from cps.services import events
 from tests.live.conftest import InProcessFactory
 from tests.support.api import Api
-from tests.support.servers import AppServer, live_client
+from tests.support.clients import live_client
+from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.anyio
 

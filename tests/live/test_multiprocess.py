@@ -15,14 +15,9 @@ import pytest
 
 from tests.live.helpers import post_many, private_world
 from tests.support.api import Api
-from tests.support.servers import (
-    AppServer,
-    Frame,
-    LiveClient,
-    RedisServer,
-    live_client,
-    socket_owners,
-)
+from tests.support.clients import Frame, LiveClient, live_client
+from tests.support.databases import run_sync
+from tests.support.servers import AppServer, RedisServer, socket_owners, start_together
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -40,10 +35,7 @@ def pair(pg_database: str, redis_server: RedisServer,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, AppServer]]:
     a = _server(tmp_path_factory.mktemp("a"), pg_database, redis_server)
     b = _server(tmp_path_factory.mktemp("b"), pg_database, redis_server)
-    a.launch()
-    b.launch()
-    a.wait_ready()
-    b.wait_ready()
+    run_sync(start_together(a, b))
     yield a, b
     a.stop()
     b.stop()
@@ -187,7 +179,7 @@ async def test_a_killed_process_drops_out_of_the_others_presence(
     alice, bob = w["admin"], w["citizen"]
     channel = f"topic:{w['topic']['id']}"
     doomed = _server(tmp_path, pg_database, redis_server)
-    doomed.start()
+    await doomed.start()
     try:
         async with live_client(a.ws_url, alice.token) as on_a:
             await on_a.subscribe(channel)
@@ -207,7 +199,7 @@ async def test_workers_2_every_client_sees_every_post(
 ) -> None:
     """`cps serve --workers 2`: clients on both workers see every post within a second."""
     server = _server(tmp_path, pg_database, redis_server, workers=2)
-    server.start()
+    await server.start()
     try:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http, \
                 contextlib.AsyncExitStack() as stack:

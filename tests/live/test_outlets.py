@@ -5,6 +5,9 @@ deliver the same frames in the same order."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
+import time
 
 import httpx
 import pytest
@@ -15,7 +18,8 @@ from cps.live.outlets import Framer, QueuedOutlet, TransportOutlet
 from cps.live.transport import PROTOCOL_PATH
 from tests.live.conftest import InProcessFactory
 from tests.support.api import Api
-from tests.support.servers import live_client
+from tests.support.clients import live_client
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -71,3 +75,29 @@ async def test_a_latch_wakes_every_waiter_once_and_forgets_cancelled_ones() -> N
     await asyncio.wait_for(asyncio.gather(*waiters), 1)
     assert latch.is_set()
     await asyncio.wait_for(latch.wait(), 1)  # set already: returns at once
+
+
+@pytest.mark.parametrize("ws", [PROTOCOL_PATH, "websockets-sansio"], ids=["transport", "queued"])
+async def test_a_peer_that_stops_answering_pings_is_dropped(
+    in_process_server: InProcessFactory, ws: str
+) -> None:
+    """A dead peer (here: a socket that completed the handshake and then says
+    nothing, not even pong) is closed after the ping interval plus the timeout,
+    and its connection leaves the process."""
+    async with in_process_server(ws=ws, ws_heartbeat_seconds=0.5) as srv:
+        live = srv.state["live"]
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\nUpgrade: websocket\r\n"
+                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+        assert b" 101 " in await asyncio.wait_for(reader.readline(), 5)
+        await eventually(lambda: len(live.connections) == 1, 5, "the socket is registered")
+        opened = time.monotonic()
+        # Read what the server sends (a ping, then nothing we answer) until it hangs up.
+        received = await asyncio.wait_for(reader.read(), 10)
+        dropped_after = time.monotonic() - opened
+        await eventually(lambda: not live.connections, 5, "the connection is gone")
+        writer.close()
+    assert b"\x89" in received  # it was pinged
+    assert 0.9 <= dropped_after < 5, dropped_after  # interval (0.5 s) + timeout (0.5 s)

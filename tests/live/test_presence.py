@@ -10,7 +10,8 @@ import pytest
 
 from cps.live.presence import Presence, _Topic
 from tests.support.api import Api
-from tests.support.servers import AppServer, Frame, live_client
+from tests.support.clients import Frame, live_client
+from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.anyio
 

@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from tests.live.helpers import Follower, within
 from tests.support.api import Api
-from tests.support.servers import AppServer, RedisServer
+from tests.support.clients import Follower
+from tests.support.databases import run_sync
+from tests.support.servers import AppServer, RedisServer, start_together
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -22,10 +24,7 @@ def pair(pg_database: str, redis_server: RedisServer,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, AppServer]]:
     servers = tuple(AppServer(tmp_path_factory.mktemp(name), database_url=pg_database,
                               redis_url=redis_server.url) for name in ("a", "b"))
-    for server in servers:
-        server.launch()
-    for server in servers:
-        server.wait_ready()
+    run_sync(start_together(*servers))
     yield servers[0], servers[1]
     for server in servers:
         server.stop()
@@ -57,11 +56,12 @@ async def test_a_redis_crash_loses_no_post_and_no_event(
         api, user = writers[n % 2]
         await api.post(user, t, text)  # asserts 201
 
-    async with Follower(a.ws_url, channel) as on_a, Follower(b.ws_url, channel) as on_b:
+    async with (Follower([a.ws_url], [channel], since=None, backoff=(0.2, 0.2)) as on_a,
+                Follower([b.ws_url], [channel], since=None, backoff=(0.2, 0.2)) as on_b):
         for n in range(3):
             await post(n, f"before {n}")
-        await on_a.wait_for(3, timeout=2)
-        await on_b.wait_for(3, timeout=2)
+        await on_a.wait_for(channel, 3, timeout=2)
+        await on_b.wait_for(channel, 3, timeout=2)
 
         redis_server.kill()
 
@@ -70,7 +70,8 @@ async def test_a_redis_crash_loses_no_post_and_no_event(
             return all(code == 503 and checks.get("redis") == "down"
                        and checks.get("database") == "ok" for code, checks in states)
 
-        await within(5, both_say_redis_is_down, "/readyz answering 503 naming redis")
+        await eventually(both_say_redis_is_down, 5, "/readyz answering 503 naming redis",
+                         interval=0.05)
         for n in range(10):
             await post(n, f"during {n}")
         stored = (await api_b.ok("GET", f"/topics/{t}/posts"))["posts"]
@@ -83,13 +84,14 @@ async def test_a_redis_crash_loses_no_post_and_no_event(
         async def both_ready() -> bool:
             return all(code == 200 for code, _ in [await readiness(api) for api in apis])
 
-        await within(5, both_ready, "/readyz back to 200")
+        await eventually(both_ready, 5, "/readyz back to 200", interval=0.05)
         for n in range(3):
             await post(n, f"after {n}")
-        await on_a.wait_for(16, timeout=10)
-        await on_b.wait_for(16, timeout=10)
+        await on_a.wait_for(channel, 16, timeout=10)
+        await on_b.wait_for(channel, 16, timeout=10)
         expected = list(range(2, 18))
-        assert on_a.seqs == expected, on_a.seqs
-        assert on_b.seqs == expected, on_b.seqs
-        bodies = [e["data"]["body"] for e in on_a.events]
+        seqs_a, seqs_b = on_a.logs[channel].arrived, on_b.logs[channel].arrived
+        assert seqs_a == expected, seqs_a
+        assert seqs_b == expected, seqs_b
+        bodies = [e["data"]["body"] for e in on_a.logs[channel].events]
         assert bodies[3:13] == [f"during {n}" for n in range(10)]

@@ -13,7 +13,8 @@ from cps.services import channels
 from tests.live.conftest import Backend
 from tests.live.helpers import age_events, direct, post_many
 from tests.support.api import Api
-from tests.support.servers import AppServer, live_client
+from tests.support.clients import live_client
+from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,8 @@ from cps.config import Settings
 from cps.services.context import Context
 from tests.moderation.conftest import events_on, moderated_world, post_in
 from tests.support.api import Api
-from tests.support.servers import InProcessServer, in_process, live_client
+from tests.support.clients import live_client
+from tests.support.servers import InProcessServer, in_process
 
 pytestmark = pytest.mark.anyio
 

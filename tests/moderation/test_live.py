@@ -13,7 +13,8 @@ from cps.app import create_app
 from cps.config import Settings
 from tests.moderation.conftest import moderated_world
 from tests.support.api import Api
-from tests.support.servers import InProcessServer, in_process, live_client
+from tests.support.clients import live_client
+from tests.support.servers import InProcessServer, in_process
 
 pytestmark = pytest.mark.anyio
 

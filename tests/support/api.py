@@ -24,6 +24,14 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+@dataclass
+class Place:
+    admin: User
+    org_id: int
+    space_id: int
+    topic_ids: list[int]
+
+
 class Api:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
@@ -65,9 +73,10 @@ class Api:
         return body["org"]
 
     async def space(self, admin: User, org_id: int, visibility: str = "public",
-                    name: str = "Mobility") -> dict[str, Any]:
+                    name: str = "Mobility", description: str = "Buses and bikes",
+                    ) -> dict[str, Any]:
         body = await self.ok("POST", f"/orgs/{org_id}/spaces", admin,
-                             {"name": name, "description": "Buses and bikes",
+                             {"name": name, "description": description,
                               "visibility": visibility}, status=201)
         return body["space"]
 
@@ -93,3 +102,24 @@ class Api:
         topic = await self.topic(admin, space["id"])
         citizen = await self.user("Citizen")
         return {"admin": admin, "org": org, "space": space, "topic": topic, "citizen": citizen}
+
+    async def place(self, topics: int = 1) -> Place:
+        """An org admin, an org, a public space and `topics` topics in it."""
+        admin = await self.user("Admin")
+        org = await self.org(admin, "City of Faults")
+        space = await self.space(admin, org["id"], name="Resilience", description="")
+        topic_ids = [(await self.topic(admin, space["id"], f"Topic {n}", "First post"))["id"]
+                     for n in range(topics)]
+        return Place(admin, org["id"], space["id"], topic_ids)
+
+    async def post_ids(self, topic_id: int) -> list[int]:
+        """The post ids of a thread, as anyone reads it (all pages)."""
+        ids: list[int] = []
+        cursor = None
+        while True:
+            path = f"/topics/{topic_id}/posts?limit=100" + (f"&cursor={cursor}" if cursor else "")
+            body = await self.ok("GET", path)
+            ids += [p["id"] for p in body["posts"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                return ids

@@ -7,8 +7,9 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +48,18 @@ async def drop_pg_database(url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@contextmanager
+def migrated_pg_database(prefix: str) -> Iterator[str]:
+    """A fresh, migrated database on the shared PostgreSQL, dropped afterwards
+    (for synchronous fixture code)."""
+    url = run_sync(create_pg_database(prefix))
+    run_sync(upgrade(url))
+    try:
+        yield url
+    finally:
+        run_sync(drop_pg_database(url))
 
 
 async def truncate_pg(url: str) -> None:

@@ -1,34 +1,33 @@
-"""Real servers for the live tests: `cps serve` subprocesses, an in-process
-uvicorn, a private redis-server, and WebSocket clients that speak the protocol.
+"""Real servers for the tests: `cps serve` subprocesses, an in-process uvicorn and
+a private redis-server.
 
-Everything listens on 127.0.0.1 on a free port. Subprocesses log to a file in
-their working directory; `AppServer.log()` shows it when something fails.
+Everything listens on 127.0.0.1 on a free port. `cps serve` logs to a file in its
+working directory; `AppServer.log()` shows it when something fails.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from starlette.applications import Starlette
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
-from websockets.typing import Origin
 
-from cps.live.transport import PROTOCOL_PATH
+from cps.config import Settings
+from cps.live.transport import PROTOCOL_PATH, uvicorn_options
 
 SECRET_KEY = "live-tests-secret-key-0123456789"
 
@@ -37,17 +36,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.2)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.02)
-    return False
 
 
 def socket_owners(port: int) -> dict[int, int]:
@@ -61,6 +49,171 @@ def socket_owners(port: int) -> dict[int, int]:
         if match:
             owners[int(match.group(1))] = int(match.group(2))
     return owners
+
+
+def server_env(database_url: str, redis_url: str | None = None, *,
+               production_passwords: bool = False) -> dict[str, str]:
+    """The settings every test server runs with: the fast password profile (unless
+    `production_passwords`) and no rate limits."""
+    return {
+        "CPS_DATABASE_URL": database_url,
+        "CPS_SECRET_KEY": SECRET_KEY,
+        "CPS_RATE_LIMITS": "off",
+        **({"CPS_REDIS_URL": redis_url} if redis_url else {}),
+        **({} if production_passwords else {"CPS_PASSWORD_PROFILE": "test"}),
+    }
+
+
+# --- cps serve --------------------------------------------------------------------------
+
+
+class AppServer:
+    """`python -m cps serve` in a subprocess of its own process group, with the knobs
+    the tests need (workers, grace, the password profile, more settings in `env`)
+    and signals by pid."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        database_url: str,
+        redis_url: str | None = None,
+        workers: int = 1,
+        grace: float = 2.0,
+        production_passwords: bool = False,
+        env: Mapping[str, str] | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.workers = workers
+        self.grace = grace
+        base = {k: v for k, v in os.environ.items() if not k.startswith("CPS_")}
+        self.env = {
+            **base,
+            "PYTHONUNBUFFERED": "1",
+            **server_env(database_url, redis_url, production_passwords=production_passwords),
+            **(env or {}),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / f"cps-{self.port}.log"
+        self._log_start = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def start(self, timeout: float = 30.0) -> None:
+        self.launch()
+        await self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting (to start several at once)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "cps", "serve", "--port", str(self.port),
+                 "--workers", str(self.workers), "--grace", str(self.grace)],
+                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until /healthz answers and every worker finished its start-up."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=5.0) as client:
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"cps serve exited ({self.process.returncode}):\n"
+                                       + self.log())
+                try:
+                    if ((await client.get("/healthz")).status_code == 200
+                            and self._started_workers() >= self.workers):
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("cps serve did not start:\n" + self.log())
+                await asyncio.sleep(0.05)
+
+    def _started_workers(self) -> int:
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_start)
+            return log.read().count(b"Application startup complete")
+
+    def worker_pids(self) -> list[int]:
+        """The uvicorn worker processes (children of the supervisor)."""
+        assert self.process is not None
+        try:
+            text = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
+        except OSError:
+            return []
+        pids = []
+        for pid in text.split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"resource_tracker" not in cmdline:  # multiprocessing's helper
+                pids.append(int(pid))
+        return pids
+
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the server process itself (the supervisor with workers)."""
+        os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL every process of the server at once: no shutdown, no goodbye."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def stop(self) -> None:
+        """SIGTERM the process group, SIGKILL what is left after a while."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=self.grace + 8)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        try:  # workers left behind by a killed supervisor
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def log(self, tail: int = 80) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(lines[-tail:])
+
+
+async def start_together(*servers: AppServer) -> None:
+    """Launch every server, then wait until all of them are ready."""
+    for server in servers:
+        server.launch()
+    await asyncio.gather(*(server.wait_ready() for server in servers))
+
+
+# --- a private redis-server ----------------------------------------------------------------
 
 
 class RedisServer:
@@ -104,111 +257,22 @@ class RedisServer:
         self.process = None
 
 
-class AppServer:
-    """`python -m cps serve` in a subprocess (its own process group)."""
+@contextmanager
+def private_redis(directory: Path) -> Iterator[RedisServer]:
+    """A started private redis-server, killed afterwards (pub/sub channels are
+    global to a server, so the shared one would mix in other runs' `topic:1`).
+    Skips the test where redis-server is not installed."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
 
-    def __init__(
-        self,
-        workdir: Path,
-        *,
-        database_url: str,
-        redis_url: str | None = None,
-        env: Mapping[str, str] | None = None,
-        workers: int = 1,
-        port: int | None = None,
-    ) -> None:
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.workers = workers
-        base = {k: v for k, v in os.environ.items() if not k.startswith("CPS_")}
-        self.env = {
-            **base,
-            "PYTHONUNBUFFERED": "1",
-            "CPS_DATABASE_URL": database_url,
-            "CPS_SECRET_KEY": SECRET_KEY,
-            "CPS_PASSWORD_PROFILE": "test",
-            "CPS_RATE_LIMITS": "off",
-            **({"CPS_REDIS_URL": redis_url} if redis_url else {}),
-            **(env or {}),
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log_path = workdir / f"cps-{self.port}.log"
-        self._log_start = 0
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    def start(self, timeout: float = 30.0) -> None:
-        self.launch()
-        self.wait_ready(timeout)
-
-    def launch(self) -> None:
-        """Start the process without waiting (to start several at once)."""
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self._log_start = self._log_path.stat().st_size if self._log_path.exists() else 0
-        with self._log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "cps", "serve", "--port", str(self.port),
-                 "--workers", str(self.workers), "--grace", "2"],
-                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        """Until /healthz answers and every worker finished its start-up."""
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        with httpx.Client(base_url=self.base_url, timeout=1.0) as client:
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"cps serve exited ({self.process.returncode}):\n"
-                                       + self.log())
-                try:
-                    if (client.get("/healthz").status_code == 200
-                            and self._started_workers() >= self.workers):
-                        return
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("cps serve did not start:\n" + self.log())
-                time.sleep(0.05)
-
-    def _started_workers(self) -> int:
-        with self._log_path.open("rb") as log:
-            log.seek(self._log_start)
-            return log.read().count(b"Application startup complete")
-
-    def stop(self) -> None:
-        """SIGTERM the process group, SIGKILL what is left after a few seconds."""
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-    def kill(self) -> None:
-        """SIGKILL every process of the server at once: no shutdown, no goodbye."""
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-    def log(self, tail: int = 80) -> str:
-        try:
-            lines = self._log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\n".join(lines[-tail:])
+# --- uvicorn in the test's event loop ------------------------------------------------------
 
 
 class InProcessServer:
@@ -234,20 +298,23 @@ class InProcessServer:
 
 
 @asynccontextmanager
-async def in_process(app: Starlette, *, ws_max_size: int = 16 * 1024 * 1024,
-                     send_buffer: int | None = None,
+async def in_process(app: Starlette, *, settings: Settings | None = None,
+                     ws_max_size: int = 16 * 1024 * 1024, send_buffer: int | None = None,
                      ws: str = PROTOCOL_PATH) -> AsyncIterator[InProcessServer]:
-    """Serve `app` on a free port. `send_buffer` sets SO_SNDBUF on the listening
-    socket, which accepted sockets inherit: the kernel then holds a few kilobytes
-    for a client that does not read instead of megabytes."""
+    """Serve `app` on a free port, with the WebSocket options `cps serve` derives
+    from `settings` when they are given (frame limit, pings). `send_buffer` sets
+    SO_SNDBUF on the listening socket, which accepted sockets inherit: the kernel
+    then holds a few kilobytes for a client that does not read instead of megabytes."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if send_buffer is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
+    options: dict[str, Any] = (uvicorn_options(settings) if settings is not None
+                               else {"ws_max_size": ws_max_size})
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_config=None,
-                            access_log=False, ws_max_size=ws_max_size, ws=ws)
+                            access_log=False, **{**options, "ws": ws})
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     deadline = time.monotonic() + 15
@@ -264,141 +331,3 @@ async def in_process(app: Starlette, *, ws_max_size: int = 16 * 1024 * 1024,
         server.should_exit = True
         await asyncio.wait_for(task, 15)
         sock.close()
-
-
-# WebSocket clients.
-
-Frame = dict[str, Any]
-
-
-class LiveClient:
-    """A `websockets` client that speaks CPS's frames.
-
-    Presence frames are ephemeral and may come at any time: the readers skip
-    them unless asked for, and keep them in `presence_frames`."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.presence_frames: list[Frame] = []
-
-    async def send(self, frame: Frame | str) -> None:
-        await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
-
-    async def recv(self, timeout: float = 5.0, *, presence: bool = False) -> Frame:
-        """The next frame (presence frames skipped unless `presence`)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no frame within {timeout} s")
-            try:
-                raw = await asyncio.wait_for(self.ws.recv(), remaining)
-            except TimeoutError:
-                raise TimeoutError(f"no frame within {timeout} s") from None
-            frame: Frame = json.loads(raw)
-            if frame.get("type") == "presence":
-                self.presence_frames.append(frame)
-                if not presence:
-                    continue
-            return frame
-
-    async def expect(self, kind: str, timeout: float = 5.0, **fields: Any) -> Frame:
-        """The next frame, which must be of type `kind` with these fields."""
-        frame = await self.recv(timeout, presence=kind == "presence")
-        assert frame.get("type") == kind, frame
-        for key, value in fields.items():
-            assert frame.get(key) == value, (key, frame)
-        return frame
-
-    async def subscribe(self, channel: str, since: int | None = None) -> int:
-        """Subscribe; answers the `seq` of the `subscribed` frame."""
-        frame: Frame = {"type": "subscribe", "channel": channel}
-        if since is not None:
-            frame["since"] = since
-        await self.send(frame)
-        answer = await self.expect("subscribed", channel=channel)
-        return int(answer["seq"])
-
-    async def events(self, channel: str, count: int, timeout: float = 5.0) -> list[Frame]:
-        """The next `count` frames, which must all be events of `channel`."""
-        deadline = time.monotonic() + timeout
-        got: list[Frame] = []
-        while len(got) < count:
-            try:
-                frame = await self.recv(max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                raise AssertionError(
-                    f"{len(got)} of {count} events on {channel} within {timeout} s: "
-                    f"{[f['seq'] for f in got]}") from None
-            assert frame.get("type") == "event" and frame.get("channel") == channel, frame
-            got.append(frame)
-        return got
-
-    async def quiet(self, duration: float) -> None:
-        """Nothing but presence frames arrives for `duration` seconds."""
-        try:
-            frame = await self.recv(duration)
-        except TimeoutError:
-            return
-        raise AssertionError(f"expected nothing, got {frame}")
-
-    async def presence(self, channel: str, until: Callable[[Frame], bool],
-                       timeout: float = 5.0) -> Frame:
-        """Read until a presence frame of `channel` satisfies `until`; other frames
-        are dropped."""
-        for frame in reversed(self.presence_frames):
-            if frame.get("channel") == channel:
-                if until(frame):
-                    return frame
-                break
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                last = [f for f in self.presence_frames if f.get("channel") == channel][-1:]
-                raise AssertionError(f"presence not as expected within {timeout} s; last: {last}")
-            try:
-                frame = await self.recv(remaining, presence=True)
-            except TimeoutError:
-                continue
-            if frame.get("type") == "presence" and frame.get("channel") == channel and until(frame):
-                return frame
-
-    async def closed_with(self, timeout: float = 5.0) -> int | None:
-        """Read (and drop) frames until the server closes; answers the close code."""
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    await self.ws.recv()
-        except ConnectionClosed as exc:
-            return exc.rcvd.code if exc.rcvd is not None else None
-        except TimeoutError:
-            raise AssertionError(f"the socket was not closed within {timeout} s") from None
-
-    async def close(self) -> None:
-        await self.ws.close()
-
-
-@asynccontextmanager
-async def live_client(
-    ws_url: str,
-    token: str | None = None,
-    *,
-    origin: str | None = None,
-    query_token: bool = False,
-    cookie: str | None = None,
-    **kwargs: Any,
-) -> AsyncIterator[LiveClient]:
-    """A connected client: bearer header by default, `?token=` with `query_token`."""
-    headers: dict[str, str] = {}
-    url = ws_url
-    if token is not None and query_token:
-        url = f"{ws_url}?token={token}"
-    elif token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    if cookie is not None:
-        headers["Cookie"] = f"cps_session={cookie}"
-    async with connect(url, additional_headers=headers,
-                       origin=Origin(origin) if origin else None, open_timeout=5,
-                       close_timeout=2, **kwargs) as ws:
-        yield LiveClient(ws)
