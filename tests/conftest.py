@@ -12,8 +12,10 @@ import pytest
 
 from cps.app import create_app
 from cps.config import Settings, load_settings
+from cps.services.context import Context
 from tests.support import asgi, databases
 from tests.support.api import Api
+from tests.support.servers import InProcessServer, in_process
 
 os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
 
@@ -74,6 +76,13 @@ async def running_app(settings: Settings) -> AsyncIterator[tuple[Any, dict[str, 
 
 
 @pytest.fixture
+def ctx(running_app: tuple[Any, dict[str, Any]]) -> Context:
+    """The running app's services context, to reach past the API."""
+    context: Context = running_app[1]["ctx"]
+    return context
+
+
+@pytest.fixture
 async def http(running_app: tuple[Any, dict[str, Any]]) -> AsyncIterator[httpx.AsyncClient]:
     app, state = running_app
     async with asgi.client(app, state) as client:
@@ -83,3 +92,18 @@ async def http(running_app: tuple[Any, dict[str, Any]]) -> AsyncIterator[httpx.A
 @pytest.fixture
 def api(http: httpx.AsyncClient) -> Api:
     return Api(http)
+
+
+@pytest.fixture
+async def served_app(settings: Settings) -> AsyncIterator[InProcessServer]:
+    """The app served by uvicorn in the test's loop, for tests that need real sockets
+    (WebSockets) next to the API."""
+    async with in_process(create_app(settings), settings=settings) as srv:
+        yield srv
+
+
+@pytest.fixture
+async def live_api(served_app: InProcessServer) -> AsyncIterator[Api]:
+    """The public API of `served_app`, over real HTTP."""
+    async with httpx.AsyncClient(base_url=served_app.base_url, timeout=10) as client:
+        yield Api(client)

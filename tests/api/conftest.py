@@ -10,17 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from cps.services.context import Context
 from tests.support.asgi import WithState
 
 AppState = tuple[Any, dict[str, Any]]
 ClientFactory = Callable[..., Any]
 
-
-@pytest.fixture
-def ctx(running_app: AppState) -> Context:
-    context: Context = running_app[1]["ctx"]
-    return context
 
 
 @pytest.fixture

@@ -5,18 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from sqlalchemy import update
-
-from cps.services.context import Context
-from cps.storage.models import Organization
-
-
-async def set_tier(ctx: Context, org_id: int, tier: str) -> None:
-    """Put an organization on a tier (the upgrade flow belongs to another issue)."""
-    async with ctx.db.write() as tx:
-        await tx.session.execute(
-            update(Organization).where(Organization.id == org_id).values(tier=tier)
-        )
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:

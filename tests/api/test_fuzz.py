@@ -21,10 +21,10 @@ from cps.app import create_app
 from cps.http.api import Endpoint
 from cps.http.routes import all_endpoints
 from cps.services import accounts
-from tests.api.helpers import set_tier
 from tests.conftest import make_settings
 from tests.support import asgi
 from tests.support.api import Api, User
+from tests.support.direct import set_tier
 
 WRITES = [ep for ep in all_endpoints() if ep.method in {"POST", "PATCH", "PUT"}]
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")

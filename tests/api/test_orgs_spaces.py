@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers import assert_error, set_tier
+from tests.api.helpers import assert_error
+from tests.support.direct import set_tier
 
 pytestmark = pytest.mark.anyio
 

@@ -16,9 +16,10 @@ from cps.services.context import Context
 from cps.services.passwords import Passwords
 from cps.services.throttle import Throttle
 from cps.storage.database import Database
-from cps.storage.models import Event, Organization
+from cps.storage.models import Event
 from cps.storage.types import utcnow
 from tests.support.api import Api, User
+from tests.support.direct import set_tier as direct_set_tier
 
 
 class NoSink:
@@ -41,11 +42,9 @@ async def direct(database_url: str, **env: str) -> AsyncIterator[Context]:
 
 
 async def set_tier(database_url: str, org_id: int, tier: str) -> None:
-    """Put an organization on a tier (the upgrade flow is tested elsewhere)."""
-    async with direct(database_url) as ctx, ctx.db.write() as tx:
-        await tx.session.execute(
-            update(Organization).where(Organization.id == org_id).values(tier=tier)
-        )
+    """Put an organization on a tier, from outside the server that serves it."""
+    async with direct(database_url) as ctx:
+        await direct_set_tier(ctx, org_id, tier)
 
 
 async def age_events(database_url: str, channel: str, days: int) -> None:

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from cps.services.context import Context
-from cps.storage.models import Event, ModerationAction, Organization
+from cps.storage.models import ModerationAction
 from tests.support.api import Api
-
-
-@pytest.fixture
-def ctx(running_app: tuple[Any, dict[str, Any]]) -> Context:
-    context: Context = running_app[1]["ctx"]
-    return context
-
-
-async def set_tier(ctx: Context, org_id: int, tier: str) -> None:
-    """Put an organization on a tier (the upgrade flow is tested in tests/tiers)."""
-    async with ctx.db.write() as tx:
-        await tx.session.execute(
-            update(Organization).where(Organization.id == org_id).values(tier=tier)
-        )
-
-
-async def events_on(ctx: Context, channel: str) -> list[dict[str, Any]]:
-    """What a subscriber of `channel` would replay: every stored event, in seq order."""
-    async with ctx.db.read() as session:
-        rows = (
-            await session.scalars(
-                select(Event).where(Event.channel == channel).order_by(Event.seq)
-            )
-        ).all()
-    return [{"seq": e.seq, "name": e.name, "data": json.loads(e.data)} for e in rows]
+from tests.support.direct import events_on, set_tier
 
 
 async def names_on(ctx: Context, channel: str) -> list[str]:

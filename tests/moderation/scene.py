@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cps.services.context import Context
-from tests.moderation.conftest import set_tier
 from tests.support.api import Api, User
+from tests.support.direct import set_tier
 
 
 @dataclass

@@ -6,39 +6,24 @@ a day, and the audit log shows each step."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from cps.app import create_app
-from cps.config import Settings
 from cps.services.context import Context
-from tests.moderation.conftest import events_on, moderated_world, post_in
+from tests.moderation.conftest import moderated_world, post_in
 from tests.support.api import Api
 from tests.support.clients import live_client
-from tests.support.servers import InProcessServer, in_process
+from tests.support.direct import events_on
+from tests.support.servers import InProcessServer
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[InProcessServer]:
-    async with in_process(create_app(settings)) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def live_api(server: InProcessServer) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
-        yield Api(client)
-
-
 async def test_abuse_is_flagged_hidden_live_queued_banned_and_audited(
-    live_api: Api, server: InProcessServer
+    live_api: Api, served_app: InProcessServer
 ):
     api = live_api
-    ctx: Context = server.state["ctx"]
+    ctx: Context = served_app.state["ctx"]
     w = await moderated_world(api)
     s, t, mod = w["space"]["id"], w["topic"]["id"], w["mod"]
     author = await api.user("Troll")
@@ -48,8 +33,8 @@ async def test_abuse_is_flagged_hidden_live_queued_banned_and_audited(
                  status=201)
     abuse = await api.post(author, t, "You are all idiots and I know where you live")
 
-    async with (live_client(server.ws_url) as page,
-                live_client(server.ws_url, author.token) as author_page):
+    async with (live_client(served_app.ws_url) as page,
+                live_client(served_app.ws_url, author.token) as author_page):
         await page.subscribe(f"topic:{t}")
         for channel in (f"space:{s}", f"topic:{t}"):
             await author_page.subscribe(channel)

@@ -4,42 +4,26 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from cps.app import create_app
-from cps.config import Settings
 from tests.moderation.conftest import moderated_world
 from tests.support.api import Api
 from tests.support.clients import live_client
-from tests.support.servers import InProcessServer, in_process
+from tests.support.servers import InProcessServer
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[InProcessServer]:
-    async with in_process(create_app(settings)) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def live_api(server: InProcessServer) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
-        yield Api(client)
-
-
 async def test_a_ban_in_one_space_ends_only_that_spaces_subscriptions(
-    live_api: Api, server: InProcessServer
+    live_api: Api, served_app: InProcessServer
 ):
     api = live_api
     w = await moderated_world(api)
     s, t, citizen = w["space"]["id"], w["topic"]["id"], w["citizen"]
     other = await api.space(w["admin"], w["org"]["id"], name="Parks")
     other_topic = await api.topic(w["admin"], other["id"], title="Trees")
-    async with live_client(server.ws_url, citizen.token) as client:
+    async with live_client(served_app.ws_url, citizen.token) as client:
         for channel in (f"space:{s}", f"topic:{t}", f"topic:{other_topic['id']}"):
             await client.subscribe(channel)
         # A mute ends nothing: the muted still read live.
@@ -69,5 +53,5 @@ async def test_a_ban_in_one_space_ends_only_that_spaces_subscriptions(
         await client.send({"type": "subscribe", "channel": f"space:{s}"})
         await client.expect("error", code="forbidden", channel=f"space:{s}")
     # Moderators of the space are never refused.
-    async with live_client(server.ws_url, w["mod"].token) as mod_client:
+    async with live_client(served_app.ws_url, w["mod"].token) as mod_client:
         await mod_client.subscribe(f"topic:{t}")

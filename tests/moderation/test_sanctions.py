@@ -7,8 +7,9 @@ import asyncio
 import pytest
 
 from tests.api.helpers import assert_error
-from tests.moderation.conftest import events_on, moderated_world, post_in
+from tests.moderation.conftest import moderated_world, post_in
 from tests.support.api import Api
+from tests.support.direct import events_on
 
 pytestmark = pytest.mark.anyio
 

@@ -6,8 +6,9 @@ import pytest
 
 from cps.services import tiers
 from tests.api.helpers import assert_error
-from tests.moderation.conftest import moderated_world, names_on, post_in, set_tier
+from tests.moderation.conftest import moderated_world, names_on, post_in
 from tests.support.api import Api
+from tests.support.direct import set_tier
 
 pytestmark = pytest.mark.anyio
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from tests.support.api import Api, User
-from tests.tiers.conftest import ctx, events_on, platform_admin, set_tier
+from tests.support.direct import events_on
+from tests.tiers.conftest import platform_admin, set_tier
 
-__all__ = ["ctx", "events_on", "platform_admin", "poll_world", "set_tier"]
+__all__ = ["events_on", "platform_admin", "poll_world", "set_tier"]
 
 
 async def poll_world(api: Api, platform_admin: User, tier: str = "plus") -> dict[str, Any]:

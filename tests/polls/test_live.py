@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 
-from cps.app import create_app
-from cps.config import Settings
 from tests.live.helpers import set_tier
 from tests.support.api import Api
 from tests.support.clients import live_client
-from tests.support.servers import InProcessServer, in_process
+from tests.support.servers import InProcessServer
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[InProcessServer]:
-    async with in_process(create_app(settings)) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def live_api(server: InProcessServer) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
-        yield Api(client)
-
-
 async def test_a_follower_of_the_topic_sees_a_poll_open_fill_up_and_close(
-    live_api: Api, server: InProcessServer, database_url: str
+    live_api: Api, served_app: InProcessServer, database_url: str
 ):
     api = live_api
     w = await api.world()
     await set_tier(database_url, w["org"]["id"], "plus")
     t = w["topic"]["id"]
     reader = await api.user("Reader")
-    async with live_client(server.ws_url, reader.token) as client:
+    async with live_client(served_app.ws_url, reader.token) as client:
         await client.subscribe(f"topic:{t}")
         poll = (await api.ok("POST", f"/topics/{t}/polls", w["admin"],
                              {"question": "Which route first?", "options": ["A", "B"]},

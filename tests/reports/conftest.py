@@ -6,29 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select, update
 
 from cps.services.context import Context
-from cps.storage.models import Organization, Post, Topic
+from cps.storage.models import Post, Topic
 from tests.support.api import Api, User
+from tests.support.direct import set_tier
 from tests.tiers.conftest import platform_admin
 
 __all__ = ["platform_admin"]
 
 
-@pytest.fixture
-def ctx(running_app: tuple[Any, dict[str, Any]]) -> Context:
-    context: Context = running_app[1]["ctx"]
-    return context
-
-
-async def set_tier(ctx: Context, org_id: int, tier: str) -> None:
-    """Put an organization on a tier (the upgrade flow is tested in tests/tiers)."""
-    async with ctx.db.write() as tx:
-        await tx.session.execute(
-            update(Organization).where(Organization.id == org_id).values(tier=tier)
-        )
 
 
 async def place(api: Api, ctx: Context, tier: str, visibility: str = "public"

@@ -12,7 +12,8 @@ from sqlalchemy import insert, select, update
 from cps.services import analytics, posts
 from cps.services.context import Actor
 from cps.storage.models import Flag, Post
-from tests.reports.conftest import place, set_post_time, set_tier, set_topic_time
+from tests.reports.conftest import place, set_post_time, set_topic_time
+from tests.support.direct import set_tier
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,8 @@ from cps.services import exports, posts
 from cps.services.context import Actor
 from cps.services.exports import ExportDocument
 from cps.storage.models import Topic
-from tests.reports.conftest import place, set_tier
+from tests.reports.conftest import place
+from tests.support.direct import set_tier
 
 pytestmark = pytest.mark.anyio
 

@@ -33,10 +33,6 @@ def assert_gapless(rows: list[tuple[int, str, dict[str, Any]]]) -> None:
     assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))
 
 
-@pytest.fixture
-def ctx(running_app: Any) -> Any:
-    return running_app[1]["ctx"]
-
 
 async def test_each_post_change_writes_its_event_on_the_topic_channel(api, ctx):
     w = await api.world()

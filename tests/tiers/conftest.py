@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import itertools
-import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from cps.services import accounts
 from cps.services.context import Context
-from cps.storage.models import Event
 from tests.support.api import PREFIX, Api, User
 
 PASSWORD = "correct horse battery"
 _admins = itertools.count(1)
 
 
-def app_ctx(running_app: tuple[Any, dict[str, Any]]) -> Context:
-    ctx = running_app[1]["ctx"]
-    assert isinstance(ctx, Context)
-    return ctx
-
-
-@pytest.fixture
-def ctx(running_app: tuple[Any, dict[str, Any]]) -> Context:
-    return app_ctx(running_app)
 
 
 @pytest.fixture
@@ -50,12 +38,3 @@ async def set_tier(api: Api, admin: User, org_id: int, tier: str,
     return body["org"]  # type: ignore[no-any-return]
 
 
-async def events_on(ctx: Context, channel: str) -> list[dict[str, Any]]:
-    """What a subscriber of `channel` would replay: every stored event, in seq order."""
-    async with ctx.db.read() as session:
-        rows = (
-            await session.scalars(
-                select(Event).where(Event.channel == channel).order_by(Event.seq)
-            )
-        ).all()
-    return [{"seq": e.seq, "name": e.name, "data": json.loads(e.data)} for e in rows]

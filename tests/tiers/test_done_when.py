@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tiers.conftest import events_on
+from tests.support.direct import events_on
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from cps.storage.models import OrgAdmin
-from tests.tiers.conftest import events_on, set_tier
+from tests.support.direct import events_on
+from tests.tiers.conftest import set_tier
 
 pytestmark = pytest.mark.anyio
 
