@@ -88,7 +88,7 @@ async def test_all_clients_dropped_at_once_resume_within_60_s(
                              interval=0.25)
         except AssertionError:
             from collections import Counter
-            print("DBG resumed", sum(resumed(f) for f in followers),
+            print("at the deadline: resumed", sum(resumed(f) for f in followers),
                   "subscribed", sum(f.subscribed.is_set() for f in followers),
                   "connections", Counter(f.connections for f in followers),
                   "codes", Counter(c for f in followers for c in f.close_codes),

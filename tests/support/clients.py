@@ -314,9 +314,13 @@ class Follower:
                 self.logs[frame["channel"]].resets += 1
             elif kind == "error":
                 self.errors.append(frame)
-                if pending and frame.get("code") in RETRY_LATER:
+                ours = frame.get("channel") in self.logs
+                if frame.get("code") in RETRY_LATER and (pending or ours):
                     # The server could not take a subscription now: back off and
-                    # come back (the error may not say which channel it was).
+                    # come back (the error may not say which channel it was). It
+                    # may come after `subscribed`, when the replay that follows it
+                    # failed: the server then no longer follows the channel, as
+                    # web/static/live.js knows too.
                     await ws.close(1000)
                     return
 
