@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Label, Select, exists, select
+from sqlalchemy import Integer, Label, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Actor
@@ -69,15 +69,45 @@ class SpaceAccess:
         return actor
 
 
-def _role_columns(actor: Actor | None) -> tuple[Label[bool], Label[bool], Label[bool]]:
-    uid = actor.id if actor else -1
+# The queries are built once, with the caller's id and the object's id as bound
+# parameters: building a statement costs more than running it on a warm
+# connection, and these run for nearly every request.
+_UID = bindparam("uid", type_=Integer)
+
+
+def _role_columns() -> tuple[Label[bool], Label[bool], Label[bool]]:
     return (
-        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == uid).label("adm"),
+        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == _UID).label("adm"),
         exists()
-        .where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == uid)
+        .where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == _UID)
         .label("mod"),
-        exists().where(SpaceMember.space_id == Space.id, SpaceMember.user_id == uid).label("mem"),
+        exists().where(SpaceMember.space_id == Space.id, SpaceMember.user_id == _UID).label("mem"),
     )
+
+
+_SPACE = (
+    select(Space, Organization, *_role_columns())
+    .join(Organization, Organization.id == Space.org_id)
+    .where(Space.id == bindparam("space_id", type_=Integer))
+)
+_TOPIC = (
+    select(Topic, Space, Organization, *_role_columns())
+    .join(Space, Space.id == Topic.space_id)
+    .join(Organization, Organization.id == Space.org_id)
+    .where(Topic.id == bindparam("topic_id", type_=Integer))
+)
+_TOPIC_FOR_UPDATE = _TOPIC.with_for_update(of=Topic)
+_POST = (
+    select(Post, Topic, Space, Organization, *_role_columns())
+    .join(Topic, Topic.id == Post.topic_id)
+    .join(Space, Space.id == Topic.space_id)
+    .join(Organization, Organization.id == Space.org_id)
+    .where(Post.id == bindparam("post_id", type_=Integer))
+)
+
+
+def _uid(actor: Actor | None) -> int:
+    return actor.id if actor else -1
 
 
 def _access(row: tuple[object, ...], actor: Actor | None) -> SpaceAccess:
@@ -89,15 +119,9 @@ def _access(row: tuple[object, ...], actor: Actor | None) -> SpaceAccess:
     return access
 
 
-def _space_query(actor: Actor | None) -> Select[Space, Organization, bool, bool, bool]:
-    return select(Space, Organization, *_role_columns(actor)).join(
-        Organization, Organization.id == Space.org_id
-    )
-
-
 async def space_access(session: AsyncSession, actor: Actor | None, space_id: int) -> SpaceAccess:
     """The space and the actor's roles in it; NotFound if it is invisible to them."""
-    row = (await session.execute(_space_query(actor).where(Space.id == space_id))).first()
+    row = (await session.execute(_SPACE, {"uid": _uid(actor), "space_id": space_id})).first()
     if row is None:
         raise NotFound("No such space.")
     return _access(tuple(row), actor)
@@ -106,12 +130,9 @@ async def space_access(session: AsyncSession, actor: Actor | None, space_id: int
 async def topic_access(
     session: AsyncSession, actor: Actor | None, topic_id: int, *, for_update: bool = False
 ) -> tuple[Topic, SpaceAccess]:
-    stmt = select(Topic, Space, Organization, *_role_columns(actor)).join(
-        Space, Space.id == Topic.space_id
-    ).join(Organization, Organization.id == Space.org_id).where(Topic.id == topic_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Topic)
-    row = (await session.execute(stmt)).first()
+    locks = for_update and session.get_bind().dialect.name == "postgresql"
+    stmt = _TOPIC_FOR_UPDATE if locks else _TOPIC
+    row = (await session.execute(stmt, {"uid": _uid(actor), "topic_id": topic_id})).first()
     if row is None:
         raise NotFound("No such topic.")
     topic = row[0]
@@ -124,14 +145,7 @@ async def topic_access(
 async def post_access(
     session: AsyncSession, actor: Actor | None, post_id: int
 ) -> tuple[Post, Topic, SpaceAccess]:
-    stmt = (
-        select(Post, Topic, Space, Organization, *_role_columns(actor))
-        .join(Topic, Topic.id == Post.topic_id)
-        .join(Space, Space.id == Topic.space_id)
-        .join(Organization, Organization.id == Space.org_id)
-        .where(Post.id == post_id)
-    )
-    row = (await session.execute(stmt)).first()
+    row = (await session.execute(_POST, {"uid": _uid(actor), "post_id": post_id})).first()
     if row is None:
         raise NotFound("No such post.")
     try:

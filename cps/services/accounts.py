@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cps.services import events
@@ -116,21 +116,33 @@ async def login(ctx: Context, *, email: str, password: str, client: str) -> Sess
     return Session(UserView.model_validate(user), token, csrf_token(settings.secret_key, token))
 
 
+# Every authenticated request runs this: built once, and it reads only the
+# columns an Actor holds (never the email or the password hash).
+_TOKEN_ACTOR = (
+    select(
+        User.id, User.display_name, User.stakeholder_type, User.is_platform_admin, AuthToken.id
+    )
+    .join(AuthToken, AuthToken.user_id == User.id)
+    .where(AuthToken.token_hash == bindparam("digest"), AuthToken.revoked_at.is_(None))
+)
+
+
 async def authenticate(ctx: Context, token: str) -> Actor | None:
     """The actor behind a bearer token or session cookie, or None if it is not valid."""
     digest = hash_token(token)
     async with ctx.db.read() as session:
-        row = (
-            await session.execute(
-                select(User, AuthToken.id)
-                .join(AuthToken, AuthToken.user_id == User.id)
-                .where(AuthToken.token_hash == digest, AuthToken.revoked_at.is_(None))
-            )
-        ).first()
+        row = (await session.execute(_TOKEN_ACTOR, {"digest": digest})).first()
     if row is None:
         return None
-    user, token_id = row
-    return replace(_actor(user, digest), token_id=token_id)
+    user_id, display_name, stakeholder_type, is_platform_admin, token_id = row
+    return Actor(
+        id=user_id,
+        display_name=display_name,
+        stakeholder_type=stakeholder_type,
+        is_platform_admin=is_platform_admin,
+        token_hash=digest,
+        token_id=token_id,
+    )
 
 
 async def logout(ctx: Context, actor: Actor) -> None:

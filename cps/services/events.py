@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cps.storage.database import Transaction
@@ -47,18 +47,30 @@ class EventSink(Protocol):
     async def publish(self, event: EventRecord) -> None: ...
 
 
-async def _next_seq(tx: Transaction, channel: str) -> int:
-    dialect = tx.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Channel)
-        .values(name=channel, last_seq=1)
+# Core statements on the tables (no ORM unit of work): built once, since every
+# write that users see runs both.
+_CHANNELS = cast(Table, Channel.__table__)
+_EVENTS = cast(Table, Event.__table__)
+
+
+def _bump(insert: Any) -> Any:
+    return (
+        insert(_CHANNELS)
+        .values(name=bindparam("channel"), last_seq=1)
         .on_conflict_do_update(
-            index_elements=[Channel.name], set_={"last_seq": Channel.last_seq + 1}
+            index_elements=[_CHANNELS.c.name], set_={"last_seq": _CHANNELS.c.last_seq + 1}
         )
-        .returning(Channel.last_seq)
+        .returning(_CHANNELS.c.last_seq)
     )
-    return int((await tx.session.execute(stmt)).scalar_one())
+
+
+_BUMP = {"postgresql": _bump(postgresql.insert), "sqlite": _bump(sqlite.insert)}
+_INSERT_EVENT = insert(_EVENTS)
+
+
+async def _next_seq(tx: Transaction, channel: str) -> int:
+    stmt = _BUMP[tx.session.get_bind().dialect.name]
+    return int((await tx.session.execute(stmt, {"channel": channel})).scalar_one())
 
 
 async def record(
@@ -67,14 +79,15 @@ async def record(
     """Write an event in `tx` and publish it once `tx` commits."""
     seq = await _next_seq(tx, channel)
     created_at = utcnow()
-    tx.session.add(
-        Event(
-            channel=channel,
-            seq=seq,
-            name=name,
-            data=json.dumps(data, separators=(",", ":"), default=str),
-            created_at=created_at,
-        )
+    await tx.session.execute(
+        _INSERT_EVENT,
+        {
+            "channel": channel,
+            "seq": seq,
+            "name": name,
+            "data": json.dumps(data, separators=(",", ":"), default=str),
+            "created_at": created_at,
+        },
     )
     event = EventRecord(channel=channel, seq=seq, name=name, data=data, created_at=created_at)
 

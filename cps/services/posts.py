@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from cps.services import admission, events, markdown, moderation
@@ -31,7 +32,7 @@ def _segment(post_id: int) -> str:
 
 def post_view(
     post: Post,
-    author: User,
+    author: User | Actor,
     *,
     viewer: Actor | None,
     moderator: bool,
@@ -62,7 +63,7 @@ def post_view(
     )
 
 
-def _public(post: Post, author: User) -> dict[str, object]:
+def _public(post: Post, author: User | Actor) -> dict[str, object]:
     """What an event may say about a post: what an anonymous reader would see."""
     return post_view(post, author, viewer=None, moderator=False).model_dump(mode="json")
 
@@ -105,15 +106,18 @@ async def insert_post(
     return post
 
 
-async def _existing_by_client_id(ctx: Context, actor: Actor, client_id: str) -> PostView | None:
-    async with ctx.db.read() as session:
-        row = (
-            await session.execute(
-                select(Post, User)
-                .join(User, User.id == Post.author_id)
-                .where(Post.author_id == actor.id, Post.client_id == client_id)
-            )
-        ).first()
+_BY_CLIENT_ID = (
+    select(Post, User)
+    .join(User, User.id == Post.author_id)
+    .options(load_only(User.id, User.display_name, User.stakeholder_type))
+    .where(Post.author_id == bindparam("author_id"), Post.client_id == bindparam("client_id"))
+)
+
+
+async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str) -> PostView | None:
+    row = (
+        await session.execute(_BY_CLIENT_ID, {"author_id": actor.id, "client_id": client_id})
+    ).first()
     if row is None:
         return None
     return post_view(row[0], row[1], viewer=actor, moderator=False)
@@ -130,14 +134,17 @@ async def create_post(
 ) -> tuple[PostView, bool]:
     """Write a post or a reply. Answers the post and whether it was created now
     (False when `client_id` shows this is a retry of a post that already landed)."""
-    if client_id is not None:
-        existing = await _existing_by_client_id(ctx, actor, client_id)
-        if existing is not None:
-            if existing.topic_id != topic_id:
-                raise Conflict("This client_id was used for another post.", code="client_id_used")
-            return existing, False
     try:
         async with ctx.db.write() as tx:
+            if client_id is not None:
+                # A retry of a post that landed: answer it, whatever changed since.
+                existing = await _by_client_id(tx.session, actor, client_id)
+                if existing is not None:
+                    if existing.topic_id != topic_id:
+                        raise Conflict(
+                            "This client_id was used for another post.", code="client_id_used"
+                        )
+                    return existing, False
             topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
             _require_open(topic)
             parent = None
@@ -151,18 +158,18 @@ async def create_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id
             )
             admission.hold(post, held)
-            author = await tx.session.get(User, actor.id)
-            assert author is not None
+            # The actor was read with its name and stakeholder type: the author.
             if post.review is None:  # a held post is announced when approved
                 await events.record(
-                    tx, ctx.events, f"topic:{topic_id}", "post.created", _public(post, author)
+                    tx, ctx.events, f"topic:{topic_id}", "post.created", _public(post, actor)
                 )
-            view = post_view(post, author, viewer=actor, moderator=access.can_moderate)
+            view = post_view(post, actor, viewer=actor, moderator=access.can_moderate)
     except IntegrityError:
         if client_id is None:
             raise
         # A concurrent retry with the same client_id won the race.
-        existing = await _existing_by_client_id(ctx, actor, client_id)
+        async with ctx.db.read() as session:
+            existing = await _by_client_id(session, actor, client_id)
         if existing is None:
             raise
         return existing, False
