@@ -29,7 +29,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cps import logs
+from cps import collector, logs
 from cps.app import create_app
 from cps.config import load_settings
 from cps.http.middleware import SECURITY_HEADERS
@@ -101,6 +101,7 @@ class Drain:
                 if isinstance(live, LiveService):
                     self._live = live
                 self._install()
+                collector.settle()
             elif message["type"] == "lifespan.shutdown.complete":
                 self._uninstall()
             await send(message)
