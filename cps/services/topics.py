@@ -48,8 +48,9 @@ async def create_topic(
         topic = Topic(space_id=space_id, author_id=actor.id, title=title.strip(), post_count=0)
         tx.session.add(topic)
         await tx.session.flush()
-        post = await insert_post(tx, topic, actor, body=body, parent=None, client_id=None)
-        admission.hold(post, held)
+        post = await insert_post(
+            tx, topic, actor, body=body, parent=None, client_id=None, held=held
+        )
         view = topic_view(topic, author)
         await events.record(
             tx, ctx.events, f"space:{space_id}", "topic.created", view.model_dump(mode="json")
