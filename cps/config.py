@@ -56,6 +56,9 @@ class Settings:
     ws_max_frame_bytes: int = 64 * 1024
     ws_send_queue_bytes: int = 1024 * 1024
     ws_heartbeat_seconds: float = 20.0
+    # How often a process announces who it holds in each topic; a process that
+    # has not been heard for three of these drops out of everyone's presence.
+    presence_heartbeat_seconds: float = 10.0
     login_attempts_per_window: int = 5
     login_window_seconds: int = 300
     # Posting limits for every participant (lifted by CPS_RATE_LIMITS=off).
@@ -85,6 +88,16 @@ def _positive_int(variable: str, raw: str) -> int:
         raise ConfigError(variable, f"expected a whole number, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(variable, f"expected a positive number, got {raw!r}")
+    return value
+
+
+def _positive_seconds(variable: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(variable, f"expected a number of seconds, got {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(variable, f"expected a positive number of seconds, got {raw!r}")
     return value
 
 
@@ -179,4 +192,7 @@ def load_settings(
             "CPS_POSTS_PER_MINUTE", env.get("CPS_POSTS_PER_MINUTE", "30")
         ),
         topics_per_hour=_positive_int("CPS_TOPICS_PER_HOUR", env.get("CPS_TOPICS_PER_HOUR", "20")),
+        presence_heartbeat_seconds=_positive_seconds(
+            "CPS_PRESENCE_HEARTBEAT_SECONDS", env.get("CPS_PRESENCE_HEARTBEAT_SECONDS", "10")
+        ),
     )

@@ -2,9 +2,10 @@
 
 Each process knows its own sockets. It announces its share of a topic
 (`presence_sync`, ephemeral, on the topic's channel) whenever that share
-changes and every `HEARTBEAT` seconds; every process merges the shares it
-hears and forgets one that has not been refreshed for `EXPIRY` seconds, so a
-process that dies drops out by itself. Local sockets get a `presence` frame
+changes and every heartbeat (`CPS_PRESENCE_HEARTBEAT_SECONDS`, 10 s); every
+process merges the shares it hears and forgets one that has not been refreshed
+for three heartbeats (`EXPIRY_BEATS`), so a process that dies drops out by
+itself. Local sockets get a `presence` frame
 when the merged view changes, at most every `THROTTLE` seconds per topic, and
 less often in a big room (`interval`): every join sends the room a frame, so
 a room of N filling up would cost N² frames.
@@ -25,8 +26,7 @@ from cps.broker.hub import Hub, encode_frame
 
 log = logging.getLogger("cps.live.presence")
 
-HEARTBEAT = 10.0
-EXPIRY = 3 * HEARTBEAT
+EXPIRY_BEATS = 3  # heartbeats a share outlives its last refresh
 TYPING_FOR = 6.0
 TYPING_EVERY = 2.0
 THROTTLE = 0.25
@@ -61,9 +61,12 @@ class _Topic:
 class Presence:
     """A hub subscriber for every topic channel that has local sockets."""
 
-    def __init__(self, hub: Hub, send_local: Callable[[str, str], None],
+    def __init__(self, hub: Hub, send_local: Callable[[str, str], None], *,
+                 heartbeat: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._hub = hub
+        self._heartbeat_every = heartbeat
+        self._expiry = EXPIRY_BEATS * heartbeat
         self._send_local = send_local
         self._clock = clock
         self.process = uuid.uuid4().hex[:12]
@@ -224,13 +227,13 @@ class Presence:
 
     def _arm_expiry(self, channel: str, topic: _Topic) -> None:
         """Look again when the oldest share of another process expires, so a process
-        that died drops out EXPIRY seconds after it was last heard, not later."""
+        that died drops out three heartbeats after it was last heard, not later."""
         if topic.expiry is not None:
             topic.expiry.cancel()
             topic.expiry = None
         seen = [s.seen for p, s in topic.shares.items() if p != self.process]
         if seen:
-            delay = max(0.0, min(seen) + EXPIRY - self._clock()) + 0.05
+            delay = max(0.0, min(seen) + self._expiry - self._clock()) + 0.05
             topic.expiry = asyncio.get_running_loop().call_later(
                 delay, self._schedule, channel, topic
             )
@@ -244,7 +247,7 @@ class Presence:
         for process, share in list(topic.shares.items()):
             if process == self.process:
                 continue
-            if now - share.seen > EXPIRY:
+            if now - share.seen > self._expiry:
                 del topic.shares[process]
                 continue
             users.update(share.users)
@@ -290,6 +293,6 @@ class Presence:
 
     async def _heartbeat(self) -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT)
+            await asyncio.sleep(self._heartbeat_every)
             for channel in list(self._topics):
                 await self._announce(channel)

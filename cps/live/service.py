@@ -31,7 +31,9 @@ class LiveService:
         self.db = db
         self.hub: Hub = make_hub(settings.redis_url, self._fill_gap)
         self.sink = self.hub
-        self.presence = Presence(self.hub, self._send_presence)
+        self.presence = Presence(
+            self.hub, self._send_presence, heartbeat=settings.presence_heartbeat_seconds
+        )
         self.connections: set[Connection] = set()
         self.framer = Framer()  # frames each message once for all sockets
         # Sockets following each topic, for presence frames.
