@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,8 +11,9 @@ import pytest
 import redis
 
 from cps.broker import Hub, make_hub
+from tests.support.servers import RedisServer, private_redis
 
-from .support import SHARED_REDIS, HubFactory, PrivateRedis, Store
+from .support import SHARED_REDIS, HubFactory, Store
 
 
 @pytest.fixture
@@ -78,9 +78,7 @@ async def shared_client(shared_redis_up: bool) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = PrivateRedis(tmp_path)
-    yield server
-    server.kill()
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A started private redis-server of the test's own, to kill, freeze and restart."""
+    with private_redis(tmp_path) as server:
+        yield server

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from cps.broker import Broker, MemoryBroker, RedisBroker, make_broker
+from tests.support.servers import RedisServer, free_port
 
-from .support import PrivateRedis, free_port, wait_until
+from .support import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -94,16 +95,15 @@ async def test_redis_down_publish_drops_quickly_and_ping_fails() -> None:
 
 
 @pytest.mark.slow
-async def test_redis_publish_times_out_while_redis_hangs(private_redis: PrivateRedis) -> None:
-    await private_redis.start()
-    broker = RedisBroker(private_redis.url, lambda c, p: None, publish_timeout=0.3)
+async def test_redis_publish_times_out_while_redis_hangs(redis_server: RedisServer) -> None:
+    broker = RedisBroker(redis_server.url, lambda c, p: None, publish_timeout=0.3)
     await broker.start()
-    private_redis.freeze()
+    redis_server.freeze()
     try:
         started = time.monotonic()
         await broker.publish("test:hang", b"dropped")
         assert await broker.ping() is False
         assert time.monotonic() - started < 1.5
     finally:
-        private_redis.thaw()
+        redis_server.thaw()
         await broker.stop()

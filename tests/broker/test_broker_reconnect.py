@@ -6,36 +6,36 @@ import pytest
 from redis.asyncio import Redis
 
 from cps.broker import RedisBroker, make_hub
+from tests.support.servers import RedisServer
 
-from .support import PrivateRedis, Recorder, Store, event, numsub, wait_until
+from .support import Recorder, Store, event, numsub, wait_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 async def test_reconnects_resubscribes_and_reports_after_a_restart(
-    private_redis: PrivateRedis,
+    redis_server: RedisServer,
 ) -> None:
-    await private_redis.start()
     received: list[tuple[str, bytes]] = []
     reconnects: list[bool] = []
 
     async def on_reconnect() -> None:
         reconnects.append(True)
 
-    broker = RedisBroker(private_redis.url, lambda c, p: received.append((c, p)), on_reconnect)
-    client = Redis.from_url(private_redis.url)
+    broker = RedisBroker(redis_server.url, lambda c, p: received.append((c, p)), on_reconnect)
+    client = Redis.from_url(redis_server.url)
     try:
         await broker.start()
         await broker.subscribe("test:a")
         await broker.subscribe("test:b")
         assert broker.healthy
 
-        private_redis.kill()
+        redis_server.kill()
         await wait_until(lambda: not broker.healthy, timeout=2)
         await broker.publish("test:a", b"lost")  # logged and dropped, no error
         await broker.subscribe("test:c")  # taken while down
 
-        await private_redis.start()
+        await redis_server.start_async()
         await wait_until(lambda: broker.healthy, timeout=5)
         await wait_until(lambda: reconnects == [True], timeout=1)
         for channel in ("test:a", "test:b", "test:c"):
@@ -51,16 +51,15 @@ async def test_reconnects_resubscribes_and_reports_after_a_restart(
 
 
 async def test_a_silent_connection_is_detected_by_the_keepalive(
-    private_redis: PrivateRedis,
+    redis_server: RedisServer,
 ) -> None:
-    await private_redis.start()
     reconnects: list[bool] = []
 
     async def on_reconnect() -> None:
         reconnects.append(True)
 
     broker = RedisBroker(
-        private_redis.url,
+        redis_server.url,
         lambda c, p: None,
         on_reconnect,
         connect_timeout=0.3,
@@ -71,22 +70,21 @@ async def test_a_silent_connection_is_detected_by_the_keepalive(
     try:
         await broker.start()
         await broker.subscribe("test:quiet")
-        private_redis.freeze()
+        redis_server.freeze()
         await wait_until(lambda: not broker.healthy, timeout=2)
-        private_redis.thaw()
+        redis_server.thaw()
         await wait_until(lambda: broker.healthy, timeout=5)
         await wait_until(lambda: reconnects == [True], timeout=1)
     finally:
-        private_redis.thaw()
+        redis_server.thaw()
         await broker.stop()
 
 
 async def test_hub_catches_up_from_the_database_after_a_restart(
-    private_redis: PrivateRedis,
+    redis_server: RedisServer,
 ) -> None:
-    await private_redis.start()
     store = Store()
-    hub = make_hub(private_redis.url, store.fill_gap)
+    hub = make_hub(redis_server.url, store.fill_gap)
     recorder = Recorder()
     try:
         await hub.start()
@@ -95,13 +93,13 @@ async def test_hub_catches_up_from_the_database_after_a_restart(
         await hub.publish(event("topic:1", 1))
         await wait_until(lambda: recorder.seqs == [1])
 
-        private_redis.kill()
+        redis_server.kill()
         await wait_until(lambda: not hub.broker.healthy, timeout=2)
         store.add("topic:1", 1, 2, 3)  # committed while Redis was away
         await hub.publish(event("topic:1", 2))
         await hub.publish(event("topic:1", 3))
 
-        await private_redis.start()
+        await redis_server.start_async()
         await wait_until(lambda: recorder.seqs == [1, 2, 3], timeout=5)
         assert store.calls == [("topic:1", 1, None)]
 

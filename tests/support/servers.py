@@ -217,7 +217,8 @@ async def start_together(*servers: AppServer) -> None:
 
 
 class RedisServer:
-    """A private redis-server on its own port: to kill and restart on the same port."""
+    """A private redis-server on its own port: to kill (or freeze) and restart on the
+    same port."""
 
     def __init__(self, directory: Path) -> None:
         self.port = free_port()
@@ -248,6 +249,21 @@ class RedisServer:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"private redis-server did not start on {self.port}")
             time.sleep(0.02)
+
+    async def start_async(self) -> None:
+        """`start` in a thread, so that clients running in the event loop (a broker
+        reconnecting) keep running while the server comes up."""
+        await asyncio.to_thread(self.start)
+
+    def freeze(self) -> None:
+        """SIGSTOP: the socket stays open but nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT, after `freeze`."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
         """SIGKILL: no goodbye to the clients."""
