@@ -17,6 +17,8 @@ from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from cps.config import Settings
+from cps.live.inbox import Inbox
+from cps.live.latch import Gate
 
 EXTENSION: Final = "cps.transport"
 PROTOCOL_PATH: Final = "cps.live.transport:FanoutProtocol"
@@ -29,6 +31,14 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
     an attribute read, cheaper than asking the transport on every write."""
 
     paused = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Lighter twins of the Queue and the Event uvicorn keeps per socket (about
+        # 3.5 KiB, most of it deques that stay empty): see cps/live/inbox.py.
+        self.queue = Inbox()  # type: ignore[assignment]
+        self.writable = Gate()  # type: ignore[assignment]
+        self.writable.set()
 
     def pause_writing(self) -> None:
         self.paused = True
