@@ -25,7 +25,8 @@ from cps.live.route import LiveRoute
 from cps.live.service import LiveService
 from cps.services.context import Context
 from cps.services.passwords import Passwords
-from cps.services.throttle import Throttle
+from cps.services.throttle import LocalThrottle, Throttle
+from cps.storage.counters import RedisThrottle
 from cps.storage.database import Database
 
 log = logging.getLogger("cps.app")
@@ -52,11 +53,14 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         db = Database(settings.database_url)
         live = LiveService(settings, db)
+        # With Redis, every process counts sign-in attempts and posts in one place.
+        shared = RedisThrottle(settings.redis_url) if settings.redis_url else None
+        throttle: Throttle = shared or LocalThrottle()
         ctx = Context(
             settings=settings,
             db=db,
             passwords=Passwords(settings.passwords, settings.hashing_concurrency),
-            throttle=Throttle(),
+            throttle=throttle,
             events=live.sink,
         )
         await live.start(ctx)
@@ -66,6 +70,8 @@ def create_app(settings: Settings) -> Starlette:
             yield {"ctx": ctx, "live": live}
         finally:
             await live.stop()
+            if shared is not None:
+                await shared.close()
             await db.dispose()
             log.info("cps stopped")
 

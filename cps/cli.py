@@ -87,7 +87,7 @@ async def _create_admin(settings: Settings, email: str, password: str) -> int:
     from cps.services import accounts
     from cps.services.context import Context
     from cps.services.passwords import Passwords
-    from cps.services.throttle import Throttle
+    from cps.services.throttle import LocalThrottle
     from cps.storage.database import Database
     from cps.storage.migrations import upgrade
 
@@ -100,7 +100,7 @@ async def _create_admin(settings: Settings, email: str, password: str) -> int:
         return 2
     await upgrade(settings.database_url)
     db = Database(settings.database_url)
-    ctx = Context(settings, db, Passwords(settings.passwords, 1), Throttle(), _NoLive())
+    ctx = Context(settings, db, Passwords(settings.passwords, 1), LocalThrottle(), _NoLive())
     try:
         user, created = await accounts.create_admin(ctx, email=email, password=password)
     finally:

@@ -32,7 +32,7 @@ from cps.services import accounts, orgs, posts, spaces, topics
 from cps.services.context import Actor, Context
 from cps.services.events import EventRecord
 from cps.services.passwords import Passwords
-from cps.services.throttle import Throttle
+from cps.services.throttle import LocalThrottle
 from cps.services.views import PostView, ReactionKind, StakeholderType, UserView
 from cps.storage.database import Database
 from cps.storage.models import Organization, Post, User
@@ -628,7 +628,7 @@ async def _run(settings: Settings, *, force: bool, cities: int, partners: int) -
                 file=sys.stderr,
             )
             return 1
-        ctx = Context(settings, db, _HashOnce(settings), Throttle(), _NoLive())
+        ctx = Context(settings, db, _HashOnce(settings), LocalThrottle(), _NoLive())
         run = Run(ctx, password=secrets.token_urlsafe(9), suffix=await _suffix(db))
         return await _fill(run, city_order(), cities, partners, started)
     finally:

@@ -89,7 +89,7 @@ async def login(ctx: Context, *, email: str, password: str, client: str) -> Sess
     email = normalize_email(email)
     settings = ctx.settings
     for key in _throttle_keys(email, client):
-        wait = ctx.throttle.retry_after(key, settings.login_attempts_per_window)
+        wait = await ctx.throttle.retry_after(key, settings.login_attempts_per_window)
         if wait is not None:
             raise RateLimited("Too many sign-in attempts; try again later.", wait)
     async with ctx.db.read() as session:
@@ -97,10 +97,12 @@ async def login(ctx: Context, *, email: str, password: str, client: str) -> Sess
     ok = await ctx.passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
         for key in _throttle_keys(email, client):
-            ctx.throttle.hit(key, settings.login_attempts_per_window, settings.login_window_seconds)
+            await ctx.throttle.hit(
+                key, settings.login_attempts_per_window, settings.login_window_seconds
+            )
         log.info("sign-in refused", extra={"client": client})
         raise NotSignedIn(FAILED_LOGIN, code="invalid_credentials")
-    ctx.throttle.reset(_throttle_keys(email, client)[0])
+    await ctx.throttle.reset(_throttle_keys(email, client)[0])
     new_hash = None
     if ctx.passwords.needs_rehash(user.password_hash):
         new_hash = await ctx.passwords.hash(password)

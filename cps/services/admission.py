@@ -50,10 +50,10 @@ def visible_to(actor: Actor | None, moderator: bool) -> ColumnElement[bool]:
     return or_(Post.review.is_(None), Post.author_id == uid)
 
 
-def _throttle(ctx: Context, key: str, limit: int, window: int, what: str) -> None:
+async def _throttle(ctx: Context, key: str, limit: int, window: int, what: str) -> None:
     if not ctx.settings.rate_limits:
         return
-    wait = ctx.throttle.hit(key, limit, window)
+    wait = await ctx.throttle.hit(key, limit, window)
     if wait is not None:
         raise RateLimited(f"Too many {what}; try again in {wait} s.", retry_after=wait)
 
@@ -128,7 +128,7 @@ async def check_post(
         raise Invalid({"parent_id": "The parent must be a post of the same topic."})
     if not access.can_moderate:
         await standing.require(tx.session, actor.id, access.space.id, act="post")
-    _throttle(ctx, f"posts:{actor.id}", ctx.settings.posts_per_minute, 60, "posts")
+    await _throttle(ctx, f"posts:{actor.id}", ctx.settings.posts_per_minute, 60, "posts")
     if access.can_moderate:
         return None
     await _slow_mode(tx, actor, access, topic)
@@ -142,7 +142,7 @@ async def check_topic(
     filtered word in it is refused in both filter modes; the opening post may be held."""
     if not access.can_moderate:
         await standing.require(tx.session, actor.id, access.space.id, act="post")
-    _throttle(ctx, f"topics:{actor.id}", ctx.settings.topics_per_hour, 3600, "new topics")
+    await _throttle(ctx, f"topics:{actor.id}", ctx.settings.topics_per_hour, 3600, "new topics")
     if access.can_moderate:
         return None
     return _filter(access, block=(title,), review=(body,)) or await _premoderation(

@@ -102,7 +102,7 @@ async def insert_post(
     body: str,
     parent: Post | None,
     client_id: str | None,
-    held: str | None,
+    held: str | None = None,
 ) -> Post:
     """Insert a post, held for review under the rule `held` (None: published), and
     give it its tree path (its id is part of the path). Answers the post as written,

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from cps.config import load_settings
 from cps.services.context import Context
 from cps.services.passwords import Passwords
-from cps.services.throttle import Throttle
+from cps.services.throttle import LocalThrottle
 from cps.storage.database import Database
 from cps.storage.models import Event
 from cps.storage.types import utcnow
@@ -36,7 +36,7 @@ async def direct(database_url: str, **env: str) -> AsyncIterator[Context]:
                               "CPS_PASSWORD_PROFILE": "test", **env})
     db = Database(settings.database_url)
     try:
-        yield Context(settings, db, Passwords(settings.passwords, 1), Throttle(), NoSink())
+        yield Context(settings, db, Passwords(settings.passwords, 1), LocalThrottle(), NoSink())
     finally:
         await db.dispose()
 

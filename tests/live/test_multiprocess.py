@@ -235,3 +235,24 @@ async def test_workers_2_every_client_sees_every_post(
                 assert time.monotonic() - start < 1.0
     finally:
         server.stop()
+
+
+async def test_sign_in_attempts_are_counted_across_processes(
+    pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
+) -> None:
+    """Five wrong passwords per account per window, whichever process they reach:
+    the counters are in Redis, so two processes do not allow ten."""
+    api_a, api_b = apis
+    user = await api_a.user("Target")
+    # A client address of its own, so the address's counter is this test's alone.
+    address = {"X-Forwarded-For": "203.0.113.71"}
+    wrong = {"email": user.email, "password": "not the password"}
+    for n in range(5):
+        api = api_a if n % 2 else api_b
+        answer = await api.http.post("/api/v1/auth/login", json=wrong, headers=address)
+        assert answer.status_code == 401, answer.text
+    for api in (api_a, api_b):
+        answer = await api.http.post("/api/v1/auth/login", json=wrong, headers=address)
+        assert answer.status_code == 429, answer.text
+        assert answer.json()["error"]["code"] == "rate_limited"
+        assert 0 < int(answer.headers["retry-after"]) <= 300
