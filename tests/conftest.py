@@ -15,7 +15,7 @@ from cps.config import Settings, load_settings
 from cps.services.context import Context
 from tests.support import asgi, databases
 from tests.support.api import Api
-from tests.support.servers import InProcessServer, in_process
+from tests.support.servers import InProcessServer, in_process, shared_redis_answers
 
 os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
 
@@ -23,6 +23,12 @@ os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def shared_redis_up() -> bool:
+    """Whether the machine's Redis answers (tests that need it skip otherwise)."""
+    return shared_redis_answers()
 
 
 @pytest.fixture(scope="session")

@@ -5,45 +5,6 @@ from __future__ import annotations
 import asyncio
 
 
-class Latch:
-    """A one-shot event that allocates nothing until someone waits for it.
-
-    An `asyncio.Event` costs half a kilobyte (its deque of waiters) from the
-    start; a socket keeps a few of these for its whole life and almost never
-    has anyone waiting on them."""
-
-    __slots__ = ("_is_set", "_waiters")
-
-    def __init__(self) -> None:
-        self._is_set = False
-        self._waiters: list[asyncio.Future[None]] | None = None
-
-    def is_set(self) -> bool:
-        return self._is_set
-
-    def set(self) -> None:
-        if self._is_set:
-            return
-        self._is_set = True
-        for waiter in self._waiters or ():
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters = None
-
-    async def wait(self) -> None:
-        if self._is_set:
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self._waiters is None:
-            self._waiters = []
-        self._waiters.append(waiter)
-        try:
-            await waiter
-        finally:
-            if self._waiters is not None and waiter in self._waiters:
-                self._waiters.remove(waiter)
-
-
 class Gate:
     """An event that can be cleared again (`asyncio.Event`'s set, clear, wait,
     is_set) and allocates nothing until someone waits: uvicorn's protocol keeps
@@ -80,3 +41,10 @@ class Gate:
         finally:
             if self._waiters is not None and waiter in self._waiters:
                 self._waiters.remove(waiter)
+
+
+class Latch(Gate):
+    """A one-shot event: a `Gate` that is set once and never cleared. Sockets keep
+    a few of these for their whole life (closed, stop), rarely waited on."""
+
+    __slots__ = ()

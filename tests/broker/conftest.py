@@ -8,28 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from cps.broker import Hub, make_hub
-from tests.support.servers import RedisServer, private_redis
+from tests.support.servers import SHARED_REDIS, RedisServer, private_redis
 
-from .support import SHARED_REDIS, HubFactory, Store
+from .support import HubFactory, Store
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def shared_redis_up() -> bool:
-    client = redis.Redis.from_url(SHARED_REDIS, socket_connect_timeout=0.5)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
 
 
 @pytest.fixture(params=["memory", "redis"])

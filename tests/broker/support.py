@@ -12,8 +12,6 @@ from typing import Any
 from cps.broker import Hub, encode_frame
 from cps.services.events import EventRecord
 
-SHARED_REDIS = "redis://127.0.0.1:6379/0"
-
 
 def event(channel: str, seq: int, name: str = "post.created") -> EventRecord:
     return EventRecord(

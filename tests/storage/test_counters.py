@@ -14,9 +14,7 @@ import redis
 
 from cps.services.throttle import LocalThrottle, Throttle
 from cps.storage.counters import PREFIX, RedisThrottle
-from tests.support.servers import free_port
-
-SHARED_REDIS = "redis://127.0.0.1:6379/0"
+from tests.support.servers import SHARED_REDIS, free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -26,25 +24,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _redis_up() -> bool:
-    client = redis.Redis.from_url(SHARED_REDIS, socket_connect_timeout=0.5)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
-
-
-@pytest.fixture(scope="module")
-def redis_up() -> bool:
-    return _redis_up()
-
-
 @pytest.fixture
-async def shared(redis_up: bool) -> AsyncIterator[list[RedisThrottle]]:
+async def shared(shared_redis_up: bool) -> AsyncIterator[list[RedisThrottle]]:
     """Two RedisThrottles on the shared Redis: two processes of one deployment."""
-    if not redis_up:
+    if not shared_redis_up:
         pytest.skip(f"no Redis at {SHARED_REDIS}")
     pair = [RedisThrottle(SHARED_REDIS), RedisThrottle(SHARED_REDIS)]
     yield pair
@@ -53,11 +36,11 @@ async def shared(redis_up: bool) -> AsyncIterator[list[RedisThrottle]]:
 
 
 @pytest.fixture(params=["local", "redis"])
-async def throttle(request: pytest.FixtureRequest, redis_up: bool) -> AsyncIterator[Throttle]:
+async def throttle(request: pytest.FixtureRequest, shared_redis_up: bool) -> AsyncIterator[Throttle]:
     if request.param == "local":
         yield LocalThrottle()
         return
-    if not redis_up:
+    if not shared_redis_up:
         pytest.skip(f"no Redis at {SHARED_REDIS}")
     counters = RedisThrottle(SHARED_REDIS)
     yield counters
