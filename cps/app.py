@@ -54,7 +54,9 @@ def create_app(settings: Settings) -> Starlette:
         db = Database(settings.database_url)
         live = LiveService(settings, db)
         # With Redis, every process counts sign-in attempts and posts in one place.
-        shared = RedisThrottle(settings.redis_url) if settings.redis_url else None
+        shared = (
+            RedisThrottle(settings.redis_url, settings.secret_key) if settings.redis_url else None
+        )
         throttle: Throttle = shared or LocalThrottle()
         ctx = Context(
             settings=settings,

@@ -10,8 +10,11 @@ post→delivery latencies of the run.
 Once start-up is done, `settle` collects what start-up left behind and
 freezes the rest: frozen objects are never walked again, so a full
 collection only walks what was made since (connections, sessions, caches
-filled by requests). It is a tuning of the serving process only; the test
-processes that build the app many times keep the collector's defaults.
+filled by requests). The price: an object frozen at start-up that later
+becomes part of unreachable cycles is never freed. What start-up makes lives
+as long as the process (modules, settings, the engine and its pool), so that
+is bounded. It is a tuning of the serving process only; the test processes
+that build the app many times keep the collector's defaults.
 """
 
 from __future__ import annotations

@@ -91,13 +91,13 @@ def _positive_int(variable: str, raw: str) -> int:
     return value
 
 
-def _positive_seconds(variable: str, raw: str) -> float:
+def _seconds(variable: str, raw: str, *, low: float) -> float:
     try:
         value = float(raw)
     except ValueError:
         raise ConfigError(variable, f"expected a number of seconds, got {raw!r}") from None
-    if not 0 < value < float("inf"):
-        raise ConfigError(variable, f"expected a positive number of seconds, got {raw!r}")
+    if not low <= value < float("inf"):
+        raise ConfigError(variable, f"expected at least {low:g} seconds, got {raw!r}")
     return value
 
 
@@ -192,7 +192,9 @@ def load_settings(
             "CPS_POSTS_PER_MINUTE", env.get("CPS_POSTS_PER_MINUTE", "30")
         ),
         topics_per_hour=_positive_int("CPS_TOPICS_PER_HOUR", env.get("CPS_TOPICS_PER_HOUR", "20")),
-        presence_heartbeat_seconds=_positive_seconds(
-            "CPS_PRESENCE_HEARTBEAT_SECONDS", env.get("CPS_PRESENCE_HEARTBEAT_SECONDS", "10")
+        # Each heartbeat is a message per topic per process: not more than two a second.
+        presence_heartbeat_seconds=_seconds(
+            "CPS_PRESENCE_HEARTBEAT_SECONDS", env.get("CPS_PRESENCE_HEARTBEAT_SECONDS", "10"),
+            low=0.5,
         ),
     )

@@ -111,7 +111,7 @@ def test_create_admin_refuses_a_short_password(tmp_path):
     ("CPS_SECRET_KEY", "short"),
     ("CPS_PASSWORD_PROFILE", "fast"),
     ("CPS_EVENT_RETENTION_DAYS", "-1"),
-    ("CPS_PRESENCE_HEARTBEAT_SECONDS", "0"),
+    ("CPS_PRESENCE_HEARTBEAT_SECONDS", "0.1"),
 ])
 def test_invalid_configuration_stops_with_one_line_naming_the_variable(tmp_path, variable, value):
     result = cps(tmp_path, "serve", "--port", str(free_port()), timeout=20, **{variable: value})

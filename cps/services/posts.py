@@ -155,6 +155,13 @@ async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str) -> 
     return post_view(row[0], row[1], viewer=actor, moderator=False)
 
 
+def _retried(existing: PostView, topic_id: int) -> PostView:
+    """The post a retry answers, unless its client_id was used in another topic."""
+    if existing.topic_id != topic_id:
+        raise Conflict("This client_id was used for another post.", code="client_id_used")
+    return existing
+
+
 async def create_post(
     ctx: Context,
     actor: Actor,
@@ -168,16 +175,14 @@ async def create_post(
     (False when `client_id` shows this is a retry of a post that already landed)."""
     try:
         async with ctx.db.write() as tx:
+            topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
             if client_id is not None:
-                # A retry of a post that landed: answer it, whatever changed since.
+                # A retry of a post that landed: answer it, whatever changed since. Read
+                # with the topic locked, so a first attempt still committing on
+                # PostgreSQL has committed by now (and is seen here).
                 existing = await _by_client_id(tx.session, actor, client_id)
                 if existing is not None:
-                    if existing.topic_id != topic_id:
-                        raise Conflict(
-                            "This client_id was used for another post.", code="client_id_used"
-                        )
-                    return existing, False
-            topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
+                    return _retried(existing, topic_id), False
             _require_open(topic)
             parent = None
             if parent_id is not None:
@@ -203,7 +208,7 @@ async def create_post(
             existing = await _by_client_id(session, actor, client_id)
         if existing is None:
             raise
-        return existing, False
+        return _retried(existing, topic_id), False
     log.info("post created", extra={"post_id": view.id, "topic_id": topic_id})
     return view, True
 

@@ -1,18 +1,25 @@
 """Throttle counters in Redis, shared by every process of a deployment.
 
-One key per throttled thing (`cps:throttle:<key>`), counting hits in a fixed
-window that Redis expires by itself. A hit is counted by a short Lua script,
+One key per throttled thing, counting hits in a fixed window that Redis
+expires by itself. Keys are `cps:throttle:` and an HMAC of the thing (keyed
+with CPS_SECRET_KEY): sign-in counters are per email address, and Redis
+need not hold addresses. A hit is counted by a short Lua script,
 so concurrent hits from many processes never pass the limit together.
 
 Redis is not the source of truth and an outage must not stop sign-ins or
-posts: when a command fails (or times out, 0.5 s) this process counts
-locally instead, and asks Redis again after a few seconds. While Redis is
+posts: when a command fails (or times out: 0.5 s to connect, 0.5 s to
+answer, one retry on a stale pooled connection) this process counts locally
+instead, and asks Redis again after 5 s. Posting limits are checked inside
+the post's write transaction, so that stall happens at most once per 5 s
+while the topic is locked. While Redis is
 away, N processes allow N times the limit, as they did before the counters
 were shared; nothing else changes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import time
@@ -20,6 +27,8 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from cps.services.throttle import LocalThrottle
@@ -48,10 +57,15 @@ return -1
 
 
 class RedisThrottle:
-    def __init__(self, url: str, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, url: str, secret: str, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        # One quick retry: a pooled connection is stale after a Redis restart.
         self._client: Redis = Redis.from_url(
-            url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT
+            url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT,
+            retry=Retry(NoBackoff(), 1),
         )
+        self._secret = secret.encode()
         self._hit_script: Any = self._client.register_script(_HIT)
         self._local = LocalThrottle(clock)
         self._clock = clock
@@ -59,6 +73,11 @@ class RedisThrottle:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+    def redis_key(self, key: str) -> str:
+        """The Redis key that counts `key`."""
+        digest = hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
+        return PREFIX + digest[:40]
 
     def _usable(self) -> bool:
         return self._clock() >= self._down_until
@@ -75,7 +94,7 @@ class RedisThrottle:
         if self._usable():
             try:
                 left = int(await self._hit_script(
-                    keys=[PREFIX + key], args=[limit, max(1, round(window * 1000))]
+                    keys=[self.redis_key(key)], args=[limit, max(1, round(window * 1000))]
                 ))
             except (RedisError, OSError) as exc:
                 self._failed(exc)
@@ -87,8 +106,8 @@ class RedisThrottle:
         if self._usable():
             try:
                 async with self._client.pipeline(transaction=False) as pipe:
-                    pipe.get(PREFIX + key)
-                    pipe.pttl(PREFIX + key)
+                    pipe.get(self.redis_key(key))
+                    pipe.pttl(self.redis_key(key))
                     count, left = await pipe.execute()
             except (RedisError, OSError) as exc:
                 self._failed(exc)
@@ -102,6 +121,6 @@ class RedisThrottle:
         await self._local.reset(key)
         if self._usable():
             try:
-                await self._client.delete(PREFIX + key)
+                await self._client.delete(self.redis_key(key))
             except (RedisError, OSError) as exc:
                 self._failed(exc)

@@ -16,6 +16,8 @@ from cps.services.throttle import LocalThrottle, Throttle
 from cps.storage.counters import PREFIX, RedisThrottle
 from tests.support.servers import SHARED_REDIS, free_port
 
+SECRET = "test-secret-key-0123456789"
+
 pytestmark = pytest.mark.anyio
 
 
@@ -29,7 +31,7 @@ async def shared(shared_redis_up: bool) -> AsyncIterator[list[RedisThrottle]]:
     """Two RedisThrottles on the shared Redis: two processes of one deployment."""
     if not shared_redis_up:
         pytest.skip(f"no Redis at {SHARED_REDIS}")
-    pair = [RedisThrottle(SHARED_REDIS), RedisThrottle(SHARED_REDIS)]
+    pair = [RedisThrottle(SHARED_REDIS, SECRET), RedisThrottle(SHARED_REDIS, SECRET)]
     yield pair
     for throttle in pair:
         await throttle.close()
@@ -42,7 +44,7 @@ async def throttle(request: pytest.FixtureRequest, shared_redis_up: bool) -> Asy
         return
     if not shared_redis_up:
         pytest.skip(f"no Redis at {SHARED_REDIS}")
-    counters = RedisThrottle(SHARED_REDIS)
+    counters = RedisThrottle(SHARED_REDIS, SECRET)
     yield counters
     await counters.close()
 
@@ -105,8 +107,10 @@ async def test_concurrent_hits_from_two_processes_never_pass_the_limit_together(
     assert sum(answer is None for answer in answers) == 7
     client = redis.Redis.from_url(SHARED_REDIS)
     try:
-        assert int(client.get(PREFIX + key) or 0) == 7  # refused hits are not counted
-        assert 0 < client.pttl(PREFIX + key) <= 60_000  # Redis expires the window
+        stored = one.redis_key(key)
+        assert stored.startswith(PREFIX) and key not in stored  # what is counted is not stored
+        assert int(client.get(stored) or 0) == 7  # refused hits are not counted
+        assert 0 < client.pttl(stored) <= 60_000  # Redis expires the window
     finally:
         client.close()
 
@@ -115,7 +119,7 @@ async def test_without_redis_each_process_counts_for_itself_and_says_so_once(
     key: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="cps.throttle")
-    counters = RedisThrottle(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    counters = RedisThrottle(f"redis://127.0.0.1:{free_port()}/0", SECRET)  # nothing listens there
     try:
         assert [await counters.hit(key, 2, 60) for _ in range(2)] == [None, None]
         assert await counters.hit(key, 2, 60) is not None
