@@ -31,6 +31,26 @@ async def flush(hub: Hub, channel: str, *recorders: Recorder) -> None:
     await wait_until(lambda: all((channel, expected) in r.ephemeral for r in recorders))
 
 
+async def subscribed(hub: Hub, channel: str, count: int = 1) -> list[Recorder]:
+    """`count` fresh recorders, each subscribed to `channel` on `hub`."""
+    recorders = [Recorder() for _ in range(count)]
+    for recorder in recorders:
+        await hub.subscribe(channel, recorder)
+    return recorders
+
+
+async def hub_with_recorder(
+    hubs: HubFactory, channel: str, primed_at: int | None = 0, **options: Any
+) -> tuple[Hub, Recorder]:
+    """A hub built with `options` and one recorder on `channel`, primed at `primed_at`
+    (left unprimed when it is None)."""
+    hub = await hubs(**options)
+    [recorder] = await subscribed(hub, channel)
+    if primed_at is not None:
+        hub.prime(channel, primed_at)
+    return hub, recorder
+
+
 async def test_hub_is_an_event_sink(hubs: HubFactory) -> None:
     sink: EventSink = await hubs()
     assert callable(sink.publish)
@@ -40,9 +60,7 @@ async def test_publish_reaches_every_local_subscriber_through_one_subscription(
     hubs: HubFactory, channel: str, redis_url: str | None, shared_client: Any
 ) -> None:
     hub = await hubs()
-    recorders = [Recorder() for _ in range(50)]
-    for recorder in recorders:
-        await hub.subscribe(channel, recorder)
+    recorders = await subscribed(hub, channel, 50)
     assert hub.prime(channel, 0) == 0
 
     await hub.publish(event(channel, 1))
@@ -62,9 +80,7 @@ async def test_last_subscriber_leaving_unsubscribes(
     hubs: HubFactory, channel: str, redis_url: str | None, shared_client: Any
 ) -> None:
     hub = await hubs()
-    recorders = [Recorder() for _ in range(3)]
-    for recorder in recorders:
-        await hub.subscribe(channel, recorder)
+    recorders = await subscribed(hub, channel, 3)
     hub.prime(channel, 0)
 
     await hub.unsubscribe(channel, recorders[0])
@@ -101,10 +117,7 @@ async def test_unsubscribing_twice_or_unknown_is_harmless(hubs: HubFactory, chan
 async def test_out_of_order_seq_is_held_then_forwarded_in_order(
     hubs: HubFactory, channel: str, store: Store
 ) -> None:
-    hub = await hubs(reorder_delay=5.0)
-    recorder = Recorder()
-    await hub.subscribe(channel, recorder)
-    hub.prime(channel, 0)
+    hub, recorder = await hub_with_recorder(hubs, channel, reorder_delay=5.0)
 
     await hub.publish(event(channel, 2))
     await hub.publish(event(channel, 3))
@@ -120,10 +133,7 @@ async def test_out_of_order_seq_is_held_then_forwarded_in_order(
 async def test_missing_seq_is_read_with_fill_gap(
     hubs: HubFactory, channel: str, store: Store
 ) -> None:
-    hub = await hubs(reorder_delay=0.05)
-    recorder = Recorder()
-    await hub.subscribe(channel, recorder)
-    hub.prime(channel, 0)
+    hub, recorder = await hub_with_recorder(hubs, channel, reorder_delay=0.05)
     store.add(channel, 1, 2, 3, 4)
 
     await hub.publish(event(channel, 1))
@@ -137,10 +147,7 @@ async def test_missing_seq_is_read_with_fill_gap(
 async def test_seq_missing_from_the_database_too_is_skipped(
     hubs: HubFactory, channel: str, store: Store
 ) -> None:
-    hub = await hubs(reorder_delay=0.05)
-    recorder = Recorder()
-    await hub.subscribe(channel, recorder)
-    hub.prime(channel, 0)
+    hub, recorder = await hub_with_recorder(hubs, channel, reorder_delay=0.05)
 
     await hub.publish(event(channel, 1))
     await hub.publish(event(channel, 3))
@@ -152,10 +159,7 @@ async def test_seq_missing_from_the_database_too_is_skipped(
 
 
 async def test_duplicates_are_dropped(hubs: HubFactory, channel: str) -> None:
-    hub = await hubs(reorder_delay=5.0)
-    recorder = Recorder()
-    await hub.subscribe(channel, recorder)
-    hub.prime(channel, 0)
+    hub, recorder = await hub_with_recorder(hubs, channel, reorder_delay=5.0)
 
     for seq in (1, 1, 3, 3, 2, 1, 2, 3):
         await hub.publish(event(channel, seq))
@@ -167,9 +171,7 @@ async def test_ephemeral_frames_reach_every_subscriber_without_seq(
     hubs: HubFactory, channel: str
 ) -> None:
     hub = await hubs()
-    recorders = [Recorder(), Recorder()]
-    for recorder in recorders:
-        await hub.subscribe(channel, recorder)
+    recorders = await subscribed(hub, channel, 2)
     hub.prime(channel, 7)
 
     frame = {"type": "presence", "channel": channel, "user_id": 3, "state": "typing"}
@@ -186,9 +188,7 @@ async def test_ephemeral_frames_reach_every_subscriber_without_seq(
 async def test_messages_before_prime_wait_for_it(
     hubs: HubFactory, channel: str, store: Store
 ) -> None:
-    hub = await hubs(reorder_delay=5.0)
-    first = Recorder()
-    await hub.subscribe(channel, first)
+    hub, first = await hub_with_recorder(hubs, channel, primed_at=None, reorder_delay=5.0)
     assert hub.last_forwarded(channel) is None
 
     await hub.publish(event(channel, 5))
@@ -213,10 +213,7 @@ async def test_messages_before_prime_wait_for_it(
 async def test_reconnection_catches_up_from_the_database(
     hubs: HubFactory, channel: str, store: Store
 ) -> None:
-    hub = await hubs()
-    recorder = Recorder()
-    await hub.subscribe(channel, recorder)
-    hub.prime(channel, 2)
+    hub, recorder = await hub_with_recorder(hubs, channel, primed_at=2)
     store.add(channel, 1, 2, 3, 4)
 
     await hub.on_reconnect()
@@ -245,10 +242,7 @@ async def test_a_failing_subscriber_does_not_starve_the_others(
 
 
 async def test_malformed_messages_are_dropped(hubs: HubFactory, channel: str) -> None:
-    hub = await hubs()
-    recorder = Recorder()
-    await hub.subscribe(channel, recorder)
-    hub.prime(channel, 0)
+    hub, recorder = await hub_with_recorder(hubs, channel)
 
     for payload in (b"not json", b'{"type":"event"}', b'{"seq":"1"}', b"\xff"):
         await hub.broker.publish(channel, payload)
@@ -259,9 +253,7 @@ async def test_malformed_messages_are_dropped(hubs: HubFactory, channel: str) ->
 async def test_reconnection_before_prime_catches_up_once_primed(
     hubs: HubFactory, channel: str, store: Store
 ) -> None:
-    hub = await hubs()
-    recorder = Recorder()
-    await hub.subscribe(channel, recorder)
+    hub, recorder = await hub_with_recorder(hubs, channel, primed_at=None)
     store.add(channel, 1, 2, 3)
 
     await hub.on_reconnect()

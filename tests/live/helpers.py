@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from cps.storage.database import Database
 from cps.storage.models import Event
 from cps.storage.types import utcnow
 from tests.support.api import Api, User
+from tests.support.clients import LiveClient, live_client
 from tests.support.direct import set_tier as direct_set_tier
 
 
@@ -86,3 +87,24 @@ async def post_many(api: Api, user: User, topic_id: int, count: int, *,
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return done
+
+
+async def topic_world(api: Api) -> tuple[dict[str, Any], int, str]:
+    """`api.world()` (an admin, an org, a public space with a topic, a citizen), its
+    topic's id and that topic's live channel."""
+    w = await api.world()
+    topic_id = w["topic"]["id"]
+    return w, topic_id, f"topic:{topic_id}"
+
+
+@asynccontextmanager
+async def subscribed_clients(ws_url: str, channel: str,
+                             *users: User | None) -> AsyncIterator[list[LiveClient]]:
+    """One live socket per user (None: anonymous), opened in order, then each
+    subscribed to `channel` in the same order."""
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(
+            live_client(ws_url, user.token if user else None)) for user in users]
+        for client in clients:
+            await client.subscribe(channel)
+        yield clients

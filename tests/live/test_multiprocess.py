@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live.helpers import post_many, private_world
+from tests.live.helpers import post_many, private_world, topic_world
 from tests.support.api import Api
 from tests.support.clients import Frame, LiveClient, live_client
 from tests.support.databases import run_sync
@@ -57,16 +57,14 @@ async def apis(pair: tuple[AppServer, AppServer]) -> AsyncIterator[tuple[Api, Ap
 async def test_a_post_through_one_process_reaches_a_client_of_the_other_within_a_second(
     pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
 ) -> None:
-    a, b = pair
-    api_a, api_b = apis
-    w = await api_a.world()
-    channel = f"topic:{w['topic']['id']}"
+    (a, b), (api_a, api_b) = pair, apis
+    w, t, channel = await topic_world(api_a)
     async with (live_client(a.ws_url) as on_a, live_client(b.ws_url) as on_b):
         await on_a.subscribe(channel)
         await on_b.subscribe(channel)
         for n, (api, far) in enumerate([(api_a, on_b), (api_b, on_a)] * 2):
             start = time.monotonic()
-            post = await api.post(w["citizen"], w["topic"]["id"], f"crossing {n}")
+            post = await api.post(w["citizen"], t, f"crossing {n}")
             [event] = await far.events(channel, 1, timeout=1.0)
             assert time.monotonic() - start < 1.0
             assert (event["seq"], event["data"]["id"]) == (n + 2, post["id"])
@@ -78,11 +76,8 @@ async def test_a_post_through_one_process_reaches_a_client_of_the_other_within_a
 async def test_concurrent_posts_through_both_processes_reach_everyone_in_order_once(
     pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
 ) -> None:
-    a, b = pair
-    api_a, api_b = apis
-    w = await api_a.world()
-    t = w["topic"]["id"]
-    channel = f"topic:{t}"
+    (a, b), (api_a, api_b) = pair, apis
+    w, t, channel = await topic_world(api_a)
     clients = [live_client(server.ws_url) for server in (a, b, a, b)]
     async with clients[0] as c0, clients[1] as c1, clients[2] as c2, clients[3] as c3:
         for client in (c0, c1, c2, c3):
@@ -99,11 +94,8 @@ async def test_a_client_that_moves_to_the_other_process_resumes_with_since(
     pair: tuple[AppServer, AppServer], apis: tuple[Api, Api]
 ) -> None:
     """Issue 3's "done when": follow on A, drop, ten posts, reconnect to B with since."""
-    a, b = pair
-    api_a, api_b = apis
-    w = await api_a.world()
-    t = w["topic"]["id"]
-    channel = f"topic:{t}"
+    (a, b), (api_a, api_b) = pair, apis
+    w, t, channel = await topic_world(api_a)
     async with live_client(a.ws_url) as client:
         last = await client.subscribe(channel)
         post = await api_b.post(w["citizen"], t, "seen on A")
@@ -124,9 +116,8 @@ async def test_presence_and_typing_cross_processes(
 ) -> None:
     a, b = pair
     api_a, _ = apis
-    w = await api_a.world()
+    w, _, channel = await topic_world(api_a)
     alice, bob = w["admin"], w["citizen"]
-    channel = f"topic:{w['topic']['id']}"
     async with live_client(a.ws_url, alice.token) as on_a:
         await on_a.subscribe(channel)
         async with live_client(b.ws_url, bob.token) as on_b:
@@ -182,9 +173,8 @@ async def test_a_killed_process_drops_out_of_the_others_presence(
     heartbeats (30 s in production)."""
     a, _ = pair
     api_a, _ = apis
-    w = await api_a.world()
+    w, _, channel = await topic_world(api_a)
     alice, bob = w["admin"], w["citizen"]
-    channel = f"topic:{w['topic']['id']}"
     doomed = _server(tmp_path, pg_database, redis_server)
     await doomed.start()
     try:
@@ -214,9 +204,7 @@ async def test_workers_2_every_client_sees_every_post(
         async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http, \
                 contextlib.AsyncExitStack() as stack:
             api = Api(http)
-            w = await api.world()
-            t = w["topic"]["id"]
-            channel = f"topic:{t}"
+            w, t, channel = await topic_world(api)
             clients: list[LiveClient] = []
             workers: set[int] = set()
             while len(workers) < 2 or len(clients) < 4:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cps.live.presence import Presence, _Topic
+from tests.live.helpers import subscribed_clients, topic_world
 from tests.support.api import Api
 from tests.support.clients import Frame, live_client
 from tests.support.servers import AppServer
@@ -21,16 +22,11 @@ def ids(frame: Frame, key: str = "users") -> set[int]:
 
 
 async def test_everyone_in_a_topic_sees_who_else_is_there(api: Api, server: AppServer) -> None:
-    w = await api.world()
+    w, _, channel = await topic_world(api)
     alice, bob = w["admin"], w["citizen"]
-    channel = f"topic:{w['topic']['id']}"
-    async with (live_client(server.ws_url, alice.token) as a,
-                live_client(server.ws_url, bob.token) as b,
-                live_client(server.ws_url) as anonymous):
-        for client in (a, b, anonymous):
-            await client.subscribe(channel)
+    async with subscribed_clients(server.ws_url, channel, alice, bob, None) as clients:
         everyone = {alice.id, bob.id}
-        for client in (a, b, anonymous):
+        for client in clients:
             frame = await client.presence(
                 channel, lambda f: ids(f) == everyone and f["anonymous"] == 1)
             assert "seq" not in frame
@@ -42,9 +38,8 @@ async def test_everyone_in_a_topic_sees_who_else_is_there(api: Api, server: AppS
 async def test_a_closed_socket_leaves_the_others_presence_within_a_second(
     api: Api, server: AppServer
 ) -> None:
-    w = await api.world()
+    w, _, channel = await topic_world(api)
     alice, bob = w["admin"], w["citizen"]
-    channel = f"topic:{w['topic']['id']}"
     async with live_client(server.ws_url, alice.token) as a:
         await a.subscribe(channel)
         async with live_client(server.ws_url, bob.token) as b:
@@ -56,26 +51,18 @@ async def test_a_closed_socket_leaves_the_others_presence_within_a_second(
 
 
 async def test_unsubscribing_leaves_the_presence_too(api: Api, server: AppServer) -> None:
-    w = await api.world()
+    w, _, channel = await topic_world(api)
     alice, bob = w["admin"], w["citizen"]
-    channel = f"topic:{w['topic']['id']}"
-    async with (live_client(server.ws_url, alice.token) as a,
-                live_client(server.ws_url, bob.token) as b):
-        await a.subscribe(channel)
-        await b.subscribe(channel)
+    async with subscribed_clients(server.ws_url, channel, alice, bob) as (a, b):
         await a.presence(channel, lambda f: ids(f) == {alice.id, bob.id})
         await b.send({"type": "unsubscribe", "channel": channel})
         await a.presence(channel, lambda f: ids(f) == {alice.id}, timeout=1.5)
 
 
 async def test_typing_shows_up_for_the_others_and_is_throttled(api: Api, server: AppServer) -> None:
-    w = await api.world()
+    w, _, channel = await topic_world(api)
     alice, bob = w["admin"], w["citizen"]
-    channel = f"topic:{w['topic']['id']}"
-    async with (live_client(server.ws_url, alice.token) as a,
-                live_client(server.ws_url, bob.token) as b):
-        await a.subscribe(channel)
-        await b.subscribe(channel)
+    async with subscribed_clients(server.ws_url, channel, alice, bob) as (a, b):
         await b.presence(channel, lambda f: ids(f) == {alice.id, bob.id})
         await a.send({"type": "typing", "channel": channel})
         frame = await b.presence(channel, lambda f: ids(f, "typing") == {alice.id},
@@ -90,8 +77,7 @@ async def test_typing_shows_up_for_the_others_and_is_throttled(api: Api, server:
 
 
 async def test_typing_needs_a_signed_in_subscriber(api: Api, server: AppServer) -> None:
-    w = await api.world()
-    channel = f"topic:{w['topic']['id']}"
+    w, _, channel = await topic_world(api)
     async with live_client(server.ws_url) as anonymous:
         await anonymous.subscribe(channel)
         await anonymous.send({"type": "typing", "channel": channel})

@@ -331,6 +331,18 @@ async def _post_as_seen_by_platform(w: World, topic_id: int, post_id: int) -> di
     return next(p for p in posts if p["id"] == post_id)
 
 
+async def _on_a_victim_post(
+    w: World, actor: User | None, place: Place, topic: int, method: str, suffix: str = "",
+    body: Any = None,
+) -> tuple[dict[str, Any], httpx.Response, dict[str, Any]]:
+    """The victim posts in `topic`; `actor` calls `method /posts/{id}{suffix}` on it.
+    Answers the post as written, the actor's response, and the post as the platform
+    admin then sees it."""
+    post = await _victim_post(w, place, topic)
+    r = await w.call(method, f"/posts/{post['id']}{suffix}", actor, body)
+    return post, r, await _post_as_seen_by_platform(w, topic, post["id"])
+
+
 async def read_private_space(w: World, actor: User | None, place: Place,
                              scope: str) -> httpx.Response:
     space = await w.call("GET", f"/spaces/{place.private[scope]}", actor)
@@ -359,9 +371,8 @@ async def open_private_topic(w: World, actor: User | None, place: Place,
 def _edit(private: bool) -> Action:
     async def edit(w: World, actor: User | None, place: Place, scope: str) -> httpx.Response:
         topic = (place.private_topic if private else place.public_topic)[scope]
-        post = await _victim_post(w, place, topic)
-        r = await w.call("PATCH", f"/posts/{post['id']}", actor, {"body": "Rewritten"})
-        after = await _post_as_seen_by_platform(w, topic, post["id"])
+        post, r, after = await _on_a_victim_post(w, actor, place, topic, "PATCH",
+                                                 body={"body": "Rewritten"})
         assert after["body"] == ("Rewritten" if r.is_success else post["body"])
         return r
 
@@ -370,9 +381,7 @@ def _edit(private: bool) -> Action:
 
 async def delete_post(w: World, actor: User | None, place: Place, scope: str) -> httpx.Response:
     topic = place.public_topic[scope]
-    post = await _victim_post(w, place, topic)
-    r = await w.call("DELETE", f"/posts/{post['id']}", actor)
-    after = await _post_as_seen_by_platform(w, topic, post["id"])
+    _, r, after = await _on_a_victim_post(w, actor, place, topic, "DELETE")
     assert after["deleted"] is r.is_success
     return r
 
@@ -380,9 +389,8 @@ async def delete_post(w: World, actor: User | None, place: Place, scope: str) ->
 def _hide(private: bool) -> Action:
     async def hide(w: World, actor: User | None, place: Place, scope: str) -> httpx.Response:
         topic = (place.private_topic if private else place.public_topic)[scope]
-        post = await _victim_post(w, place, topic)
-        r = await w.call("POST", f"/posts/{post['id']}/hide", actor, {"reason": "Off topic"})
-        after = await _post_as_seen_by_platform(w, topic, post["id"])
+        _, r, after = await _on_a_victim_post(w, actor, place, topic, "POST", "/hide",
+                                              {"reason": "Off topic"})
         assert after["hidden"] is r.is_success
         return r
 
@@ -407,25 +415,25 @@ async def mute(w: World, actor: User | None, place: Place, scope: str) -> httpx.
     return r
 
 
+async def _add_candidate(w: World, actor: User | None, space: int,
+                         kind: str) -> httpx.Response:
+    """`actor` adds the candidate to the space's `kind` ("moderators" or "members"); the
+    list the platform admin sees must agree, and the candidate is taken back out."""
+    r = await w.call("POST", f"/spaces/{space}/{kind}", actor, {"user_id": w.candidate.id})
+    listed = (await w.ok("GET", f"/spaces/{space}/{kind}", w.platform))["members"]
+    assert (w.candidate.id in {m["user"]["id"] for m in listed}) is r.is_success
+    if r.is_success:
+        await w.ok("DELETE", f"/spaces/{space}/{kind}/{w.candidate.id}", w.platform)
+    return r
+
+
 async def add_moderator(w: World, actor: User | None, place: Place,
                         scope: str) -> httpx.Response:
-    space = place.public[scope]
-    r = await w.call("POST", f"/spaces/{space}/moderators", actor, {"user_id": w.candidate.id})
-    mods = (await w.ok("GET", f"/spaces/{space}/moderators", w.platform))["members"]
-    assert (w.candidate.id in {m["user"]["id"] for m in mods}) is r.is_success
-    if r.is_success:
-        await w.ok("DELETE", f"/spaces/{space}/moderators/{w.candidate.id}", w.platform)
-    return r
+    return await _add_candidate(w, actor, place.public[scope], "moderators")
 
 
 async def add_member(w: World, actor: User | None, place: Place, scope: str) -> httpx.Response:
-    space = place.private[scope]
-    r = await w.call("POST", f"/spaces/{space}/members", actor, {"user_id": w.candidate.id})
-    members = (await w.ok("GET", f"/spaces/{space}/members", w.platform))["members"]
-    assert (w.candidate.id in {m["user"]["id"] for m in members}) is r.is_success
-    if r.is_success:
-        await w.ok("DELETE", f"/spaces/{space}/members/{w.candidate.id}", w.platform)
-    return r
+    return await _add_candidate(w, actor, place.private[scope], "members")
 
 
 async def create_private_space(w: World, actor: User | None, place: Place,

@@ -110,13 +110,30 @@ def probe(method: str, path: str) -> Callable[[Probe], Probe]:
     return register
 
 
+async def attacker_then_owner(
+    e: Env, method: str, path: str, owner: User, body: Any = None, *,
+    owner_body: Any = None, unchanged: Callable[[], Awaitable[bool]] | None = None,
+) -> Result:
+    """The attacker makes the call, then the rightful `owner` makes it again (with
+    `owner_body` where given, else the same body). `unchanged`, where given, checks the
+    victim's object between the two calls."""
+    attacker = await e.call(method, path, e.attacker, body)
+    kept = True if unchanged is None else await unchanged()
+    owner_answer = await e.call(method, path, owner, body if owner_body is None else owner_body)
+    return Result(attacker, owner_answer, kept)
+
+
+async def _post_has(e: Env, post: int, key: str, value: bool) -> bool:
+    """Whether the post, as its space's owner reads it, still has `key` set to `value`."""
+    return (await e.read_post(post))[key] is value
+
+
 def refused_read(method: str, path: str, url: Callable[[Env], str]) -> None:
     """A read the attacker may not make: of the private space's things (404), or of
     what only the space's moderators or the organization's admins see (403)."""
 
     async def read(e: Env) -> Result:
-        return Result(await e.call(method, url(e), e.attacker),
-                      await e.call(method, url(e), e.victim), True)
+        return await attacker_then_owner(e, method, url(e), e.victim)
 
     PROBES[(method, path)] = read
 
@@ -155,15 +172,13 @@ async def _premium_org(e: Env) -> tuple[int, int]:
 @probe("GET", "/orgs/{org_id:int}/analytics")
 async def org_analytics(e: Env) -> Result:
     org, _ = await _premium_org(e)
-    return Result(await e.call("GET", f"/orgs/{org}/analytics", e.attacker),
-                  await e.call("GET", f"/orgs/{org}/analytics", e.victim), True)
+    return await attacker_then_owner(e, "GET", f"/orgs/{org}/analytics", e.victim)
 
 
 @probe("GET", "/spaces/{space_id:int}/analytics")
 async def space_analytics(e: Env) -> Result:
     _, space = await _premium_org(e)
-    return Result(await e.call("GET", f"/spaces/{space}/analytics", e.attacker),
-                  await e.call("GET", f"/spaces/{space}/analytics", e.victim), True)
+    return await attacker_then_owner(e, "GET", f"/spaces/{space}/analytics", e.victim)
 
 
 @probe("GET", "/orgs/{org_id:int}")
@@ -244,9 +259,7 @@ async def remove_member(e: Env) -> Result:
 @probe("POST", "/spaces/{space_id:int}/topics")
 async def open_topic(e: Env) -> Result:
     body = {"title": "Intrusion", "body": "Hello"}
-    attacker = await e.call("POST", f"/spaces/{e.private}/topics", e.attacker, body)
-    return Result(attacker, await e.call("POST", f"/spaces/{e.private}/topics", e.author, body),
-                  True)
+    return await attacker_then_owner(e, "POST", f"/spaces/{e.private}/topics", e.author, body)
 
 
 @probe("PATCH", "/topics/{topic_id:int}")
@@ -270,9 +283,8 @@ async def move_topic(e: Env) -> Result:
 
 @probe("POST", "/topics/{topic_id:int}/posts")
 async def post_in_private(e: Env) -> Result:
-    path = f"/topics/{e.private_topic}/posts"
-    return Result(await e.call("POST", path, e.attacker, {"body": "Let me in"}),
-                  await e.call("POST", path, e.author, {"body": "Members only"}), True)
+    return await attacker_then_owner(e, "POST", f"/topics/{e.private_topic}/posts", e.author,
+                                     {"body": "Let me in"}, owner_body={"body": "Members only"})
 
 
 @probe("PATCH", "/posts/{post_id:int}")
@@ -287,24 +299,21 @@ async def edit_post(e: Env) -> Result:
 @probe("DELETE", "/posts/{post_id:int}")
 async def delete_post(e: Env) -> Result:
     post = await e.post()
-    attacker = await e.call("DELETE", f"/posts/{post}", e.attacker)
-    unchanged = (await e.read_post(post))["deleted"] is False
-    return Result(attacker, await e.call("DELETE", f"/posts/{post}", e.author), unchanged)
+    return await attacker_then_owner(e, "DELETE", f"/posts/{post}", e.author,
+                                     unchanged=lambda: _post_has(e, post, "deleted", False))
 
 
 @probe("GET", "/posts/{post_id:int}/revisions")
 async def revisions(e: Env) -> Result:
     post = await e.post(e.private_topic)
-    return Result(await e.call("GET", f"/posts/{post}/revisions", e.attacker),
-                  await e.call("GET", f"/posts/{post}/revisions", e.author), True)
+    return await attacker_then_owner(e, "GET", f"/posts/{post}/revisions", e.author)
 
 
 @probe("POST", "/posts/{post_id:int}/reactions")
 async def react(e: Env) -> Result:
     post = await e.post(e.private_topic)
-    return Result(await e.call("POST", f"/posts/{post}/reactions", e.attacker, {"kind": "like"}),
-                  await e.call("POST", f"/posts/{post}/reactions", e.victim, {"kind": "like"}),
-                  True)
+    return await attacker_then_owner(e, "POST", f"/posts/{post}/reactions", e.victim,
+                                     {"kind": "like"})
 
 
 @probe("DELETE", "/posts/{post_id:int}/reactions/{kind:str}")
@@ -325,41 +334,36 @@ async def unreact(e: Env) -> Result:
 @probe("POST", "/posts/{post_id:int}/flags")
 async def flag(e: Env) -> Result:
     post = await e.post(e.private_topic)
-    return Result(await e.call("POST", f"/posts/{post}/flags", e.attacker, {"reason": "spam"}),
-                  await e.call("POST", f"/posts/{post}/flags", e.victim, {"reason": "spam"}),
-                  True)
+    return await attacker_then_owner(e, "POST", f"/posts/{post}/flags", e.victim,
+                                     {"reason": "spam"})
 
 
 @probe("POST", "/posts/{post_id:int}/hide")
 async def hide(e: Env) -> Result:
     post = await e.post()
-    attacker = await e.call("POST", f"/posts/{post}/hide", e.attacker, {"reason": "Mine now"})
-    unchanged = (await e.read_post(post))["hidden"] is False
-    return Result(attacker, await e.call("POST", f"/posts/{post}/hide", e.victim,
-                                         {"reason": "Off topic"}), unchanged)
+    return await attacker_then_owner(e, "POST", f"/posts/{post}/hide", e.victim,
+                                     {"reason": "Mine now"}, owner_body={"reason": "Off topic"},
+                                     unchanged=lambda: _post_has(e, post, "hidden", False))
 
 
 @probe("POST", "/posts/{post_id:int}/restore")
 async def restore(e: Env) -> Result:
     post = await e.hidden_post()
-    attacker = await e.call("POST", f"/posts/{post}/restore", e.attacker)
-    unchanged = (await e.read_post(post))["hidden"] is True
-    return Result(attacker, await e.call("POST", f"/posts/{post}/restore", e.victim), unchanged)
+    return await attacker_then_owner(e, "POST", f"/posts/{post}/restore", e.victim,
+                                     unchanged=lambda: _post_has(e, post, "hidden", True))
 
 
 @probe("POST", "/posts/{post_id:int}/approve")
 async def approve_post(e: Env) -> Result:
     post = await _held_post(e)
-    attacker = await e.call("POST", f"/posts/{post}/approve", e.attacker)
-    return Result(attacker, await e.call("POST", f"/posts/{post}/approve", e.victim), True)
+    return await attacker_then_owner(e, "POST", f"/posts/{post}/approve", e.victim)
 
 
 @probe("POST", "/posts/{post_id:int}/reject")
 async def reject_post(e: Env) -> Result:
     post = await _held_post(e)
-    attacker = await e.call("POST", f"/posts/{post}/reject", e.attacker, {"reason": "No"})
-    return Result(attacker, await e.call("POST", f"/posts/{post}/reject", e.victim,
-                                         {"reason": "Off topic"}), True)
+    return await attacker_then_owner(e, "POST", f"/posts/{post}/reject", e.victim,
+                                     {"reason": "No"}, owner_body={"reason": "Off topic"})
 
 
 async def _held_post(e: Env) -> int:
@@ -394,20 +398,17 @@ async def _flag(e: Env) -> int:
 @probe("POST", "/flags/{flag_id:int}/resolve")
 async def resolve_flag(e: Env) -> Result:
     flag_id = await _flag(e)
-    attacker = await e.call("POST", f"/flags/{flag_id}/resolve", e.attacker,
-                            {"action": "dismiss"})
-    return Result(attacker, await e.call("POST", f"/flags/{flag_id}/resolve", e.victim,
-                                         {"action": "dismiss"}), True)
+    return await attacker_then_owner(e, "POST", f"/flags/{flag_id}/resolve", e.victim,
+                                     {"action": "dismiss"})
 
 
 @probe("POST", "/spaces/{space_id:int}/moderation/bulk")
 async def bulk(e: Env) -> Result:
     post = await e.post()
     body = {"action": "hide", "post_ids": [post], "reason": "Bulk"}
-    attacker = await e.call("POST", f"/spaces/{e.public}/moderation/bulk", e.attacker, body)
-    unchanged = (await e.read_post(post))["hidden"] is False
-    return Result(attacker, await e.call("POST", f"/spaces/{e.public}/moderation/bulk",
-                                         e.victim, body), unchanged)
+    return await attacker_then_owner(e, "POST", f"/spaces/{e.public}/moderation/bulk",
+                                     e.victim, body,
+                                     unchanged=lambda: _post_has(e, post, "hidden", False))
 
 
 def _sanction(kind: str) -> None:
@@ -424,9 +425,8 @@ def _sanction(kind: str) -> None:
         target = await e.site.api.user(f"Under a {kind}")
         await e.ok("POST", f"/spaces/{e.public}/{kind}", e.victim,
                    {"user_id": target.id, "reason": "Shouting"})
-        attacker = await e.call("DELETE", f"/spaces/{e.public}/{kind}/{target.id}", e.attacker)
-        return Result(attacker, await e.call("DELETE", f"/spaces/{e.public}/{kind}/{target.id}",
-                                             e.victim), True)
+        return await attacker_then_owner(e, "DELETE", f"/spaces/{e.public}/{kind}/{target.id}",
+                                         e.victim)
 
     PROBES[("POST", f"/spaces/{{space_id:int}}/{kind}")] = impose
     PROBES[("DELETE", f"/spaces/{{space_id:int}}/{kind}/{{user_id:int}}")] = lift
@@ -445,9 +445,8 @@ async def _appeal(e: Env) -> int:
 @probe("POST", "/posts/{post_id:int}/appeal")
 async def appeal_post(e: Env) -> Result:
     post = await e.hidden_post()
-    attacker = await e.call("POST", f"/posts/{post}/appeal", e.attacker, {"text": "Unfair"})
-    return Result(attacker, await e.call("POST", f"/posts/{post}/appeal", e.author,
-                                         {"text": "It was on topic"}), True)
+    return await attacker_then_owner(e, "POST", f"/posts/{post}/appeal", e.author,
+                                     {"text": "Unfair"}, owner_body={"text": "It was on topic"})
 
 
 @probe("POST", "/spaces/{space_id:int}/bans/appeal")
@@ -456,26 +455,21 @@ async def appeal_ban(e: Env) -> Result:
     await e.ok("POST", f"/spaces/{e.private}/members", e.victim, {"user_id": banned.id})
     await e.ok("POST", f"/spaces/{e.private}/bans", e.victim,
                {"user_id": banned.id, "reason": "Shouting"})
-    attacker = await e.call("POST", f"/spaces/{e.private}/bans/appeal", e.attacker,
-                            {"text": "Let me back"})
-    return Result(attacker, await e.call("POST", f"/spaces/{e.private}/bans/appeal", banned,
-                                         {"text": "I am sorry"}), True)
+    return await attacker_then_owner(e, "POST", f"/spaces/{e.private}/bans/appeal", banned,
+                                     {"text": "Let me back"}, owner_body={"text": "I am sorry"})
 
 
 @probe("POST", "/appeals/{appeal_id:int}/answer")
 async def answer_appeal(e: Env) -> Result:
     appeal = await _appeal(e)
     body = {"decision": "overturn", "reason": "Fair point"}
-    attacker = await e.call("POST", f"/appeals/{appeal}/answer", e.attacker, body)
-    return Result(attacker, await e.call("POST", f"/appeals/{appeal}/answer", e.victim, body),
-                  True)
+    return await attacker_then_owner(e, "POST", f"/appeals/{appeal}/answer", e.victim, body)
 
 
 @probe("GET", "/appeals/{appeal_id:int}")
 async def read_appeal(e: Env) -> Result:
     appeal = await _appeal(e)
-    return Result(await e.call("GET", f"/appeals/{appeal}", e.attacker),
-                  await e.call("GET", f"/appeals/{appeal}", e.author), True)
+    return await attacker_then_owner(e, "GET", f"/appeals/{appeal}", e.author)
 
 
 @probe("POST", "/orgs/{org_id:int}/upgrade-requests")
@@ -537,8 +531,7 @@ async def _total(e: Env, poll: int) -> int:
 @probe("GET", "/polls/{poll_id:int}")
 async def read_poll(e: Env) -> Result:
     poll = await _poll(e, e.private_topic)
-    return Result(await e.call("GET", f"/polls/{poll['id']}", e.attacker),
-                  await e.call("GET", f"/polls/{poll['id']}", e.author), True)
+    return await attacker_then_owner(e, "GET", f"/polls/{poll['id']}", e.author)
 
 
 @probe("POST", "/topics/{topic_id:int}/polls")
