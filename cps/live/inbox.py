@@ -32,9 +32,6 @@ class Inbox:
     def empty(self) -> bool:
         return not self._items
 
-    def qsize(self) -> int:
-        return len(self._items)
-
     async def get(self) -> Any:
         while not self._items:
             waiter = self._waiter = asyncio.get_running_loop().create_future()

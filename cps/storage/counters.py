@@ -105,9 +105,10 @@ class RedisThrottle:
     async def retry_after(self, key: str, limit: int) -> int | None:
         if self._usable():
             try:
+                stored = self.redis_key(key)
                 async with self._client.pipeline(transaction=False) as pipe:
-                    pipe.get(self.redis_key(key))
-                    pipe.pttl(self.redis_key(key))
+                    pipe.get(stored)
+                    pipe.pttl(stored)
                     count, left = await pipe.execute()
             except (RedisError, OSError) as exc:
                 self._failed(exc)

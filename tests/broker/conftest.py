@@ -15,11 +15,6 @@ from tests.support.servers import SHARED_REDIS, RedisServer, private_redis
 from .support import HubFactory, Store
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(params=["memory", "redis"])
 def redis_url(request: pytest.FixtureRequest, shared_redis_up: bool) -> str | None:
     """The broker configuration: None for memory, the shared Redis otherwise."""

@@ -22,11 +22,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def shared(shared_redis_up: bool) -> AsyncIterator[list[RedisThrottle]]:
     """Two RedisThrottles on the shared Redis: two processes of one deployment."""
     if not shared_redis_up:
