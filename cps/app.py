@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cps.config import Settings
 from cps.http import health
@@ -85,11 +86,20 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
         *[Route(path, _page, methods=["GET"]) for path in PAGES],
     ]
+    # X-Forwarded-For and X-Forwarded-Proto are believed only from the proxies
+    # CPS_TRUSTED_PROXIES names: the client address then counts sign-in failures
+    # and sockets, and the scheme decides HSTS and secure cookies.
+    proxies = (
+        [Middleware(ProxyHeadersMiddleware,
+                    trusted_hosts=[str(n) for n in settings.trusted_proxies])]
+        if settings.trusted_proxies else []
+    )
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=HANDLERS,
         middleware=[
+            *proxies,
             Middleware(LiveRoute),  # /ws first: cps/live/route.py says why
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, limit=settings.max_body_bytes),

@@ -76,7 +76,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_config=None,
-        proxy_headers=True,
+        # Forwarded headers are read by the app itself, from CPS_TRUSTED_PROXIES only.
+        proxy_headers=False,
         timeout_graceful_shutdown=args.grace,
         **uvicorn_options(settings),
     )

@@ -6,6 +6,7 @@ with one line naming the variable, which the CLI prints before exiting.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -59,8 +60,25 @@ class Settings:
     # How often a process announces who it holds in each topic; a process that
     # has not been heard for three of these drops out of everyone's presence.
     presence_heartbeat_seconds: float = 10.0
+    # Sign-in failures are counted per (account, client address) and per address
+    # (docs/security.md): these many per window lock that pair or that address,
+    # for a window that grows with repeated lock-outs.
     login_attempts_per_window: int = 5
     login_window_seconds: int = 300
+    login_attempts_per_address: int = 30
+    # Sign-ups per client address per hour and for the whole server per minute
+    # (lifted by CPS_RATE_LIMITS=off, as posting limits are).
+    signups_per_address: int = 10
+    signups_per_minute: int = 60
+    # Server-side session lifetimes: idle (unused) and absolute, in seconds.
+    session_idle_seconds: int = 14 * 24 * 3600
+    session_max_seconds: int = 30 * 24 * 3600
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (none by default).
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # /metrics answers loopback callers, and others that present this bearer token.
+    metrics_token: str | None = None
+    # Open WebSocket connections one client address may hold at once.
+    ws_connections_per_address: int = 50
     # Posting limits for every participant (lifted by CPS_RATE_LIMITS=off).
     posts_per_minute: int = 30
     topics_per_hour: int = 20
@@ -99,6 +117,26 @@ def _seconds(variable: str, raw: str, *, low: float) -> float:
     if not low <= value < float("inf"):
         raise ConfigError(variable, f"expected at least {low:g} seconds, got {raw!r}")
     return value
+
+
+def _networks(
+    variable: str, raw: str | None
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    if not raw:
+        return ()
+    networks = []
+    for item in raw.split(","):
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(
+                variable, f"{item.strip()!r} is not an address or network like 10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
+def _days(variable: str, raw: str) -> int:
+    return _positive_int(variable, raw) * 24 * 3600
 
 
 def _database_url(raw: str | None, workdir: Path) -> str:
@@ -193,6 +231,22 @@ def load_settings(
         ),
         topics_per_hour=_positive_int("CPS_TOPICS_PER_HOUR", env.get("CPS_TOPICS_PER_HOUR", "20")),
         # Each heartbeat is a message per topic per process: not more than two a second.
+        login_attempts_per_address=_positive_int(
+            "CPS_LOGIN_ATTEMPTS_PER_ADDRESS", env.get("CPS_LOGIN_ATTEMPTS_PER_ADDRESS", "30")
+        ),
+        signups_per_address=_positive_int(
+            "CPS_SIGNUPS_PER_ADDRESS", env.get("CPS_SIGNUPS_PER_ADDRESS", "10")
+        ),
+        signups_per_minute=_positive_int(
+            "CPS_SIGNUPS_PER_MINUTE", env.get("CPS_SIGNUPS_PER_MINUTE", "60")
+        ),
+        session_idle_seconds=_days("CPS_SESSION_IDLE_DAYS", env.get("CPS_SESSION_IDLE_DAYS", "14")),
+        session_max_seconds=_days("CPS_SESSION_MAX_DAYS", env.get("CPS_SESSION_MAX_DAYS", "30")),
+        trusted_proxies=_networks("CPS_TRUSTED_PROXIES", env.get("CPS_TRUSTED_PROXIES")),
+        metrics_token=env.get("CPS_METRICS_TOKEN") or None,
+        ws_connections_per_address=_positive_int(
+            "CPS_WS_CONNECTIONS_PER_ADDRESS", env.get("CPS_WS_CONNECTIONS_PER_ADDRESS", "50")
+        ),
         presence_heartbeat_seconds=_seconds(
             "CPS_PRESENCE_HEARTBEAT_SECONDS", env.get("CPS_PRESENCE_HEARTBEAT_SECONDS", "10"),
             low=0.5,

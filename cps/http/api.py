@@ -14,7 +14,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cps.http import auth
-from cps.http.errors import MalformedJSON, error_response, validation_fields
+from cps.http.errors import (
+    MalformedJSON,
+    UnsupportedMediaType,
+    error_response,
+    validation_fields,
+)
 from cps.http.schemas import ID_MAX
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid, NotFound, NotSignedIn
@@ -92,6 +97,8 @@ class Endpoint:
     async def _run(self, request: Request) -> Response:
         ctx: Context = request.state.ctx
         actor = None
+        if self.changes_state:
+            auth.refuse_cross_site(ctx, request.url.scheme, request.headers)
         if self.auth != "none":
             actor = await auth.resolve(
                 ctx,
@@ -124,7 +131,16 @@ class Endpoint:
         return JSONResponse(result.model_dump(mode="json"), status_code=self.status)
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json"
+
+
 async def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
+    # A JSON body must say so: a form or text/plain body is what a foreign page
+    # can send without a CORS preflight.
+    if not _is_json(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType()
     raw = await request.body()
     try:
         data = json.loads(raw) if raw.strip() else None

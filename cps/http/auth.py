@@ -37,6 +37,18 @@ def bearer(headers: Headers, query: Mapping[str, str] | None = None) -> str | No
     return None
 
 
+def refuse_cross_site(ctx: Context, scheme: str, headers: Headers) -> None:
+    """Refuse an unsafe request a browser sent from another site: a foreign
+    `Origin`, or `Sec-Fetch-Site: cross-site`. Non-browser clients send neither.
+    Applied to every unsafe request, signed in or not, so a foreign page can
+    neither act as a victim nor sign the victim's browser in (login CSRF)."""
+    origin = headers.get("origin")
+    if origin is not None and not origin_allowed(ctx, origin, scheme, headers):
+        raise Forbidden("Requests from another site are refused.", code="csrf_failed")
+    if headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden("Requests from another site are refused.", code="csrf_failed")
+
+
 async def resolve(
     ctx: Context,
     *,
@@ -50,7 +62,7 @@ async def resolve(
     A bearer token that is not valid is an error (the client must sign in
     again). A cookie-authenticated unsafe request must carry the CSRF proof in
     `X-CSRF-Token`, and must not come from a foreign Origin or a cross-site
-    fetch."""
+    fetch (checked by `refuse_cross_site` before this)."""
     token = bearer(headers)
     if token is not None:
         actor = await accounts.authenticate(ctx, token)
@@ -64,11 +76,6 @@ async def resolve(
     if actor is None:
         return None
     if method not in SAFE_METHODS:
-        origin = headers.get("origin")
-        if origin is not None and not origin_allowed(ctx, origin, scheme, headers):
-            raise Forbidden("Requests from another site are refused.", code="csrf_failed")
-        if headers.get("sec-fetch-site") == "cross-site":
-            raise Forbidden("Requests from another site are refused.", code="csrf_failed")
         proof = headers.get(CSRF_HEADER, "")
         expected = accounts.csrf_token(ctx.settings.secret_key, cookie)
         if not hmac.compare_digest(proof.encode(), expected.encode()):

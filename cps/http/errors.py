@@ -36,6 +36,10 @@ class MalformedJSON(Exception):
     pass
 
 
+class UnsupportedMediaType(Exception):
+    """A JSON endpoint was sent a body that is not `application/json`."""
+
+
 _STATUS: dict[type[DomainError], int] = {
     NotSignedIn: 401,
     Forbidden: 403,
@@ -121,6 +125,12 @@ async def on_malformed_json(_: Request, __: Exception) -> Response:
     return error_response(400, "malformed_json", "The request body is not valid JSON.")
 
 
+async def on_unsupported_media_type(_: Request, __: Exception) -> Response:
+    return error_response(
+        415, "unsupported_media_type", "Send the request body as application/json."
+    )
+
+
 async def on_database_down(request: Request, exc: Exception) -> Response:
     log.warning(
         "database unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
@@ -142,6 +152,7 @@ HANDLERS: dict[Any, Any] = {
     HTTPException: on_http_exception,
     BodyTooLarge: on_body_too_large,
     MalformedJSON: on_malformed_json,
+    UnsupportedMediaType: on_unsupported_media_type,
     OperationalError: on_database_down,
     InterfaceError: on_database_down,
     PoolTimeout: on_database_down,

@@ -29,7 +29,8 @@ class ErrorEnvelope(BaseModel):
 _REASONS = {
     400: "Malformed JSON", 401: "Not signed in", 402: "Tier or quota", 403: "Not allowed",
     404: "Unknown, or invisible to you", 409: "Conflict", 413: "Body too large",
-    422: "Invalid field", 429: "Too many requests", 503: "A backing service is down",
+    415: "The body is not application/json", 422: "Invalid field", 429: "Too many requests",
+    503: "A backing service is down",
 }
 
 
@@ -95,6 +96,7 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
             responses[str(status)] = {"description": _REASONS[status], "content": error_schema}
         if ep.request is not None:
             responses.setdefault("413", {"description": _REASONS[413], "content": error_schema})
+            responses.setdefault("415", {"description": _REASONS[415], "content": error_schema})
         operation: dict[str, Any] = {
             "operationId": ep.handler.__name__,
             "summary": ep.summary,

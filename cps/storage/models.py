@@ -56,6 +56,14 @@ class AuthToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Server-side lifetimes (docs/security.md): a session ends at `expires_at`
+    # (absolute) or when unused for the idle lifetime; `last_used_at` is
+    # refreshed at most every few minutes, not on every request.
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the person sees in their list of sessions.
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Organization(Base):
@@ -68,6 +76,8 @@ class Organization(Base):
     # A world region ("East Asia", "Europe", ...), for browsing members; may be empty.
     region: Mapped[str] = mapped_column(String(60), default="", server_default="")
     tier: Mapped[str] = mapped_column(String(20), default="free")
+    # The platform confirmed who this organization is (set by platform admins only).
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
