@@ -321,7 +321,7 @@ class _HashOnce(Passwords):
         super().__init__(settings.passwords, 1)
         self._done: dict[str, str] = {}
 
-    async def hash(self, password: str) -> str:
+    async def hash(self, password: str, *, signup: bool = False) -> str:
         if password not in self._done:
             self._done[password] = await super().hash(password)
         return self._done[password]

@@ -1,4 +1,16 @@
-"""Accounts: registration, sign-in with throttling and rehash, tokens, sign-out."""
+"""Accounts: registration, sign-in with throttling and rehash, tokens, sign-out.
+
+Sign-up is throttled per client address and for the whole server, and checks
+everything cheap (the throttle, the password rules, whether the email is taken)
+before it spends an argon2id hash; its hashes take at most a share of the
+hashing capacity, so a flood of sign-ups cannot starve sign-ins.
+
+Sign-in failures are counted per (account, client address) and per address,
+in stages whose windows grow (5 minutes, an hour, a day): an attacker locks
+out only their own addresses, never the owner signing in from elsewhere.
+Sessions end on the server (docs/security.md): at an absolute lifetime, or
+after going unused for the idle lifetime.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +19,12 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cps.services import events
+from cps.services import events, password_rules
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
 from cps.services.views import UserView
@@ -22,6 +35,13 @@ log = logging.getLogger("cps.accounts")
 
 FAILED_LOGIN = "Wrong email or password."
 EMAIL_MAX = 254  # the column's length
+# A session's last use is written at most this often (not on every request).
+TOUCH_EVERY = timedelta(minutes=5)
+# Sign-in lock-out stages: (multiple of the base limit, multiple of the base window).
+# Five failures in 5 minutes lock for what is left of those 5 minutes; ten in an
+# hour, for the hour; twenty in a day, for the day.
+LOGIN_STAGES = ((1, 1), (2, 12), (4, 288))
+SIGNUP_WINDOW = 3600.0  # seconds: signups_per_address counts per hour
 
 
 def hash_token(token: str) -> str:
@@ -54,20 +74,49 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+async def _throttle_signup(ctx: Context, client: str | None) -> None:
+    """Count a sign-up attempt from `client` (None: not over the network, e.g. `cps demo`)."""
+    settings = ctx.settings
+    if client is None or not settings.rate_limits:
+        return
+    for key, limit, window in (
+        (f"signup:client:{client}", settings.signups_per_address, SIGNUP_WINDOW),
+        ("signup:all", settings.signups_per_minute, 60.0),
+    ):
+        wait = await ctx.throttle.hit(key, limit, window)
+        if wait is not None:
+            log.info("sign-up throttled", extra={"scope": key.split(":")[1]})
+            raise RateLimited("Too many sign-ups; try again later.", wait)
+
+
 async def register(
-    ctx: Context, *, email: str, password: str, display_name: str, stakeholder_type: str
+    ctx: Context,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    stakeholder_type: str,
+    client: str | None = None,
 ) -> UserView:
+    await _throttle_signup(ctx, client)
     email = normalize_email(email)
     if len(email) > EMAIL_MAX:
         # Lowercasing can lengthen an address ("İ" becomes two characters).
         raise Invalid({"email": f"At most {EMAIL_MAX} characters."})
-    password_hash = await ctx.passwords.hash(password)
+    display_name = display_name.strip()
+    password_rules.check_password(password, email=email, display_name=display_name)
+    # Cheap before costly: a taken email is answered without hashing anything.
+    async with ctx.db.read() as session:
+        taken = await session.scalar(select(User.id).where(User.email == email))
+    if taken is not None:
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    password_hash = await ctx.passwords.hash(password, signup=True)
     try:
         async with ctx.db.write() as tx:
             user = User(
                 email=email,
                 password_hash=password_hash,
-                display_name=display_name.strip(),
+                display_name=display_name,
                 stakeholder_type=stakeholder_type,
                 is_platform_admin=False,
             )
@@ -79,41 +128,61 @@ async def register(
     return UserView.model_validate(user)
 
 
-def _throttle_keys(email: str, client: str) -> tuple[str, str]:
-    return f"login:email:{email}", f"login:client:{client}"
+def _lockouts(ctx: Context, email: str, client: str) -> list[tuple[str, int, float]]:
+    """The counters one failed sign-in adds to: (key, limit, window seconds)."""
+    settings = ctx.settings
+    base = float(settings.login_window_seconds)
+    counters = []
+    for times, stretch in LOGIN_STAGES:
+        window = base * stretch
+        counters.append((f"login:pair:{stretch}:{email}:{client}",
+                         settings.login_attempts_per_window * times, window))
+        counters.append((f"login:client:{stretch}:{client}",
+                         settings.login_attempts_per_address * times, window))
+    return counters
 
 
-async def login(ctx: Context, *, email: str, password: str, client: str) -> Session:
+async def login(
+    ctx: Context, *, email: str, password: str, client: str, user_agent: str = ""
+) -> Session:
     """Check the password (same cost whether or not the email exists), rehash
     if the parameters changed, and open a session."""
     email = normalize_email(email)
     settings = ctx.settings
-    for key in _throttle_keys(email, client):
-        wait = await ctx.throttle.retry_after(key, settings.login_attempts_per_window)
-        if wait is not None:
-            raise RateLimited("Too many sign-in attempts; try again later.", wait)
+    counters = _lockouts(ctx, email, client)
+    waits = [
+        wait for key, limit, _ in counters
+        if (wait := await ctx.throttle.retry_after(key, limit)) is not None
+    ]
+    if waits:
+        raise RateLimited("Too many sign-in attempts; try again later.", max(waits))
     async with ctx.db.read() as session:
         user = await session.scalar(select(User).where(User.email == email))
     ok = await ctx.passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
-        for key in _throttle_keys(email, client):
-            await ctx.throttle.hit(
-                key, settings.login_attempts_per_window, settings.login_window_seconds
-            )
+        for key, limit, window in counters:
+            await ctx.throttle.hit(key, limit, window)
         log.info("sign-in refused", extra={"client": client})
         raise NotSignedIn(FAILED_LOGIN, code="invalid_credentials")
-    await ctx.throttle.reset(_throttle_keys(email, client)[0])
+    for key, _, _ in counters:
+        if key.startswith("login:pair:"):
+            await ctx.throttle.reset(key)
     new_hash = None
     if ctx.passwords.needs_rehash(user.password_hash):
         new_hash = await ctx.passwords.hash(password)
     token = secrets.token_urlsafe(32)
+    now = utcnow()
     async with ctx.db.write() as tx:
         if new_hash is not None:
             await tx.session.execute(
                 update(User).where(User.id == user.id).values(password_hash=new_hash)
             )
             user.password_hash = new_hash
-        tx.session.add(AuthToken(user_id=user.id, token_hash=hash_token(token)))
+        tx.session.add(AuthToken(
+            user_id=user.id, token_hash=hash_token(token), created_at=now, last_used_at=now,
+            expires_at=now + timedelta(seconds=settings.session_max_seconds),
+            user_agent=user_agent[:200], address=client[:64],
+        ))
     log.info("signed in", extra={"user_id": user.id, "rehashed": new_hash is not None})
     return Session(UserView.model_validate(user), token, csrf_token(settings.secret_key, token))
 
@@ -122,21 +191,40 @@ async def login(ctx: Context, *, email: str, password: str, client: str) -> Sess
 # columns an Actor holds (never the email or the password hash).
 _TOKEN_ACTOR = (
     select(
-        User.id, User.display_name, User.stakeholder_type, User.is_platform_admin, AuthToken.id
+        User.id, User.display_name, User.stakeholder_type, User.is_platform_admin, AuthToken.id,
+        AuthToken.last_used_at,
     )
     .join(AuthToken, AuthToken.user_id == User.id)
-    .where(AuthToken.token_hash == bindparam("digest"), AuthToken.revoked_at.is_(None))
+    .where(
+        AuthToken.token_hash == bindparam("digest"),
+        AuthToken.revoked_at.is_(None),
+        AuthToken.expires_at > bindparam("now"),
+        AuthToken.last_used_at > bindparam("idle_since"),
+    )
+)
+_TOUCH = (
+    update(AuthToken)
+    .where(AuthToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
 )
 
 
 async def authenticate(ctx: Context, token: str) -> Actor | None:
-    """The actor behind a bearer token or session cookie, or None if it is not valid."""
+    """The actor behind a bearer token or session cookie, or None if it is not
+    valid: unknown, revoked, past its absolute lifetime or unused for too long."""
     digest = hash_token(token)
+    now = utcnow()
+    idle_since = now - timedelta(seconds=ctx.settings.session_idle_seconds)
     async with ctx.db.read() as session:
-        row = (await session.execute(_TOKEN_ACTOR, {"digest": digest})).first()
+        row = (await session.execute(
+            _TOKEN_ACTOR, {"digest": digest, "now": now, "idle_since": idle_since}
+        )).first()
     if row is None:
         return None
-    user_id, display_name, stakeholder_type, is_platform_admin, token_id = row
+    user_id, display_name, stakeholder_type, is_platform_admin, token_id, last_used = row
+    if now - last_used >= TOUCH_EVERY:
+        async with ctx.db.write() as tx:
+            await tx.session.execute(_TOUCH, {"token_id": token_id, "now": now})
     return Actor(
         id=user_id,
         display_name=display_name,
@@ -174,8 +262,14 @@ async def me(ctx: Context, actor: Actor) -> UserView:
 async def create_admin(ctx: Context, *, email: str, password: str) -> tuple[UserView, bool]:
     """Create a platform admin, or promote (and reset the password of) an existing account.
     Answers the user and whether it was created."""
-    password_hash = await ctx.passwords.hash(password)
     email = normalize_email(email)
+    async with ctx.db.read() as session:
+        existing = await session.scalar(select(User).where(User.email == email))
+    password_rules.check_password(
+        password, email=email,
+        display_name=existing.display_name if existing else email.split("@")[0],
+    )
+    password_hash = await ctx.passwords.hash(password)
     async with ctx.db.write() as tx:
         user = await tx.session.scalar(select(User).where(User.email == email))
         created = user is None

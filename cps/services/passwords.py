@@ -18,10 +18,19 @@ class Passwords:
             type=Type.ID,
         )
         self._limiter = anyio.CapacityLimiter(concurrency)
+        # Sign-ups hash through this first: at most half the hashing capacity (at
+        # least one), so sign-ins always find the rest, however many sign up at once.
+        self._signup_limiter = anyio.CapacityLimiter(max(1, concurrency // 2))
         # Verified against when the email is unknown, so both cases cost the same.
         self._dummy_hash = self._hasher.hash("not a real password, only for timing")
 
-    async def hash(self, password: str) -> str:
+    async def hash(self, password: str, *, signup: bool = False) -> str:
+        """Hash `password`; `signup` hashes wait their turn among sign-ups first."""
+        if signup:
+            async with self._signup_limiter:
+                return await anyio.to_thread.run_sync(
+                    self._hasher.hash, password, limiter=self._limiter
+                )
         return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
 
     def _verify(self, stored: str, password: str) -> bool:

@@ -7,6 +7,7 @@ from argon2 import PasswordHasher, Type, extract_parameters
 from sqlalchemy import select, update
 
 from cps.config import PRODUCTION_PASSWORDS, TEST_PASSWORDS, load_settings
+from cps.services.throttle import LocalThrottle
 from cps.storage.models import AuthToken, User
 from tests.api.helpers import assert_error
 
@@ -199,26 +200,60 @@ async def test_login_bad_fields_are_422(http, payload):
     assert_error(await http.post("/api/v1/auth/login", json=payload), 422)
 
 
-async def test_login_is_throttled_per_account_with_retry_after(http, client_for, ctx):
+async def test_failures_lock_only_the_attacking_address_never_the_owner(http, client_for, ctx):
+    """Failures count per (account, address): five wrong passwords from anywhere
+    used to lock the real owner out; now they lock only the addresses that failed."""
     await register(http, "ana@example.org")
     limit = ctx.settings.login_attempts_per_window
-    # Each attempt from a different address: only the per-account counter adds up.
-    for i in range(limit):
-        async with client_for(client=(f"10.1.0.{i + 1}", 1000)) as c:
+    async with client_for(client=("10.1.0.1", 1000)) as attacker:
+        for _ in range(limit):
+            assert (await login(attacker, "ana@example.org", "wrong password")).status_code == 401
+        r = await login(attacker, "ana@example.org")  # even the right password now waits
+        error = assert_error(r, 429, "rate_limited")
+        assert int(r.headers["Retry-After"]) >= 1
+        assert error["retry_after"] == int(r.headers["Retry-After"])
+        # The attacking address may still sign in to another account.
+        await register(http, "bo@example.org")
+        assert (await login(attacker, "bo@example.org")).status_code == 200
+    # The owner, from an address with no failures, is not refused.
+    async with client_for(client=("10.1.1.1", 1000)) as owner:
+        assert (await login(owner, "ana@example.org")).status_code == 200
+
+
+async def test_failures_spread_over_many_addresses_do_not_lock_the_owner(http, client_for, ctx):
+    await register(http, "ana@example.org")
+    for i in range(3 * ctx.settings.login_attempts_per_window):
+        async with client_for(client=(f"10.9.0.{i + 1}", 1000)) as c:
             assert (await login(c, "ana@example.org", "wrong password")).status_code == 401
-    async with client_for(client=("10.1.1.1", 1000)) as c:
-        r = await login(c, "ana@example.org")  # even the right password now waits
-    error = assert_error(r, 429, "rate_limited")
-    assert int(r.headers["Retry-After"]) >= 1
-    assert error["retry_after"] == int(r.headers["Retry-After"])
-    # Another account from the same address is not affected.
-    await register(http, "bo@example.org")
-    async with client_for(client=("10.1.1.1", 1000)) as c:
-        assert (await login(c, "bo@example.org")).status_code == 200
+    async with client_for(client=("10.9.1.1", 1000)) as owner:
+        assert (await login(owner, "ana@example.org")).status_code == 200
+
+
+async def test_the_lock_grows_with_repeated_failures(http, client_for, ctx):
+    """Past the first stage (5 in 5 minutes) the next failures lock for an hour."""
+    now = [1000.0]
+    ctx.throttle = LocalThrottle(clock=lambda: now[0])
+    await register(http, "ana@example.org")
+    limit = ctx.settings.login_attempts_per_window
+    window = ctx.settings.login_window_seconds
+    async with client_for(client=("10.8.0.1", 1000)) as attacker:
+        for _ in range(limit):
+            await login(attacker, "ana@example.org", "wrong password")
+        r = await login(attacker, "ana@example.org")
+        assert_error(r, 429, "rate_limited")
+        assert int(r.headers["Retry-After"]) <= window
+        now[0] += window + 1  # the first lock ends
+        for _ in range(limit):
+            assert (await login(attacker, "ana@example.org", "wrong")).status_code == 401
+        r = await login(attacker, "ana@example.org")
+        assert_error(r, 429, "rate_limited")
+        assert int(r.headers["Retry-After"]) > window  # now the hour stage
+    async with client_for(client=("10.8.0.2", 1000)) as owner:
+        assert (await login(owner, "ana@example.org")).status_code == 200
 
 
 async def test_login_is_throttled_per_client_address(http, client_for, ctx):
-    limit = ctx.settings.login_attempts_per_window
+    limit = ctx.settings.login_attempts_per_address
     await register(http, "ana@example.org")
     async with client_for(client=("10.2.0.1", 1000)) as c:
         for i in range(limit):
@@ -233,11 +268,10 @@ async def test_login_is_throttled_per_client_address(http, client_for, ctx):
 async def test_a_successful_login_resets_the_account_counter(http, client_for, ctx):
     limit = ctx.settings.login_attempts_per_window
     await register(http, "ana@example.org")
-    for round_ in range(2):
-        for i in range(limit - 1):
-            async with client_for(client=(f"10.3.{round_}.{i + 1}", 1)) as c:
+    async with client_for(client=("10.3.0.1", 1)) as c:
+        for _ in range(2):
+            for _ in range(limit - 1):
                 assert (await login(c, "ana@example.org", "wrong password")).status_code == 401
-        async with client_for(client=(f"10.3.{round_}.200", 1)) as c:
             assert (await login(c, "ana@example.org")).status_code == 200
 
 

@@ -7,9 +7,7 @@ from starlette.responses import JSONResponse, Response
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
 from cps.http.auth import CSRF_COOKIE, SESSION_COOKIE
-from cps.services import accounts
-
-SESSION_AGE = 30 * 24 * 3600
+from cps.services import accounts, sessions
 
 
 async def register(call: Call) -> s.UserEnvelope:
@@ -20,6 +18,7 @@ async def register(call: Call) -> s.UserEnvelope:
         password=body.password,
         display_name=body.display_name,
         stakeholder_type=body.stakeholder_type,
+        client=call.client_address(),
     )
     return s.UserEnvelope(user=user)
 
@@ -27,17 +26,19 @@ async def register(call: Call) -> s.UserEnvelope:
 async def login(call: Call) -> Response:
     body: s.LoginRequest = call.body
     session = await accounts.login(
-        call.ctx, email=body.email, password=body.password, client=call.client_address()
+        call.ctx, email=body.email, password=body.password, client=call.client_address(),
+        user_agent=call.request.headers.get("user-agent", ""),
     )
     payload = s.LoginResponse(user=session.user, token=session.token, csrf_token=session.csrf)
     response = JSONResponse(payload.model_dump(mode="json"))
     secure = call.request.url.scheme == "https"
+    age = call.ctx.settings.session_max_seconds
     response.set_cookie(
-        SESSION_COOKIE, session.token, max_age=SESSION_AGE, httponly=True, samesite="lax",
+        SESSION_COOKIE, session.token, max_age=age, httponly=True, samesite="lax",
         secure=secure, path="/",
     )
     response.set_cookie(
-        CSRF_COOKIE, session.csrf, max_age=SESSION_AGE, httponly=False, samesite="lax",
+        CSRF_COOKIE, session.csrf, max_age=age, httponly=False, samesite="lax",
         secure=secure, path="/",
     )
     return response
@@ -64,14 +65,32 @@ async def update_me(call: Call) -> s.UserEnvelope:
     return s.UserEnvelope(user=user)
 
 
+async def list_sessions(call: Call) -> s.SessionList:
+    return s.SessionList(sessions=await sessions.list_sessions(call.ctx, call.user))
+
+
+async def end_session(call: Call) -> Response:
+    await sessions.end_session(call.ctx, call.user, call.path_int("session_id"))
+    response = Response(status_code=204)
+    if call.path_int("session_id") == call.user.token_id:
+        # Ending the session in use signs this browser out.
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+async def end_other_sessions(call: Call) -> None:
+    await sessions.end_other_sessions(call.ctx, call.user)
+
+
 def endpoints() -> list[Endpoint]:
     return [
         Endpoint("POST", "/auth/register", register, "Create an account",
                  request=s.RegisterRequest, response=s.UserEnvelope, status=201, auth="none",
-                 errors=(400, 409, 413, 422)),
+                 errors=(400, 403, 409, 413, 422, 429)),
         Endpoint("POST", "/auth/login", login, "Sign in: a bearer token and a session cookie",
                  request=s.LoginRequest, response=s.LoginResponse, auth="none",
-                 errors=(400, 401, 413, 422, 429)),
+                 errors=(400, 401, 403, 413, 422, 429)),
         Endpoint("POST", "/auth/logout", logout, "Sign out: revoke this token or cookie",
                  auth="required", status=204, errors=(401, 403)),
         Endpoint("GET", "/me", me, "The signed-in user", response=s.UserEnvelope,
@@ -79,4 +98,13 @@ def endpoints() -> list[Endpoint]:
         Endpoint("PATCH", "/me", update_me, "Change your display name or stakeholder type",
                  request=s.ProfileUpdate, response=s.UserEnvelope, auth="required",
                  entitlement="none", errors=(400, 401, 403, 413, 422)),
+        Endpoint("GET", "/me/sessions", list_sessions,
+                 "Your sessions: device, address, last use, when each ends",
+                 response=s.SessionList, auth="required", errors=(401,)),
+        Endpoint("DELETE", "/me/sessions/{session_id:int}", end_session,
+                 "End one of your sessions (the current one signs you out)",
+                 auth="required", status=204, errors=(401, 403, 404)),
+        Endpoint("POST", "/me/sessions/revoke-others", end_other_sessions,
+                 "Sign out everywhere else: end every session but this one",
+                 auth="required", status=204, errors=(401, 403)),
     ]
