@@ -4,8 +4,10 @@ and entitlement. The declarations build the routes and the OpenAPI document."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -20,7 +22,7 @@ from cps.http.errors import (
     error_response,
     validation_fields,
 )
-from cps.http.schemas import ID_MAX
+from cps.http.schemas import ID_MAX, TIME_PATTERN, YEAR_MAX, YEAR_MIN, parse_time
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid, NotFound, NotSignedIn
 
@@ -58,10 +60,38 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class QueryParam:
+    """A query parameter: its declaration in the OpenAPI document and the bounds the
+    `query_*` readers below enforce are the same fields, so they cannot differ."""
+
     name: str
     description: str
     type: Literal["string", "integer"] = "string"
     choices: tuple[str, ...] = ()  # the only values a string parameter takes, if any
+    minimum: int | None = None  # bounds of an integer parameter (both are required)
+    maximum: int | None = None
+    pattern: str | None = None  # what a string parameter must match, if anything
+    format: str | None = None  # e.g. "date-time"
+
+    @classmethod
+    def number(cls, name: str, description: str, low: int, high: int) -> QueryParam:
+        return cls(name, f"{description}: {low} to {high}", "integer", minimum=low, maximum=high)
+
+    @classmethod
+    def id(cls, name: str, description: str) -> QueryParam:
+        """An id: 1 to ID_MAX, as the database stores them."""
+        return cls(name, description, "integer", minimum=1, maximum=ID_MAX)
+
+    @classmethod
+    def time(cls, name: str, description: str) -> QueryParam:
+        return cls(name, f"{description} (RFC 3339 with its offset, a year from {YEAR_MIN} "
+                   f"to {YEAR_MAX})", pattern=TIME_PATTERN, format="date-time")
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": self.type}
+        optional = {"enum": list(self.choices) or None, "minimum": self.minimum,
+                    "maximum": self.maximum, "pattern": self.pattern, "format": self.format}
+        schema.update({key: value for key, value in optional.items() if value is not None})
+        return schema
 
 
 @dataclass(frozen=True)
@@ -88,16 +118,12 @@ class Endpoint:
     def changes_state(self) -> bool:
         return self.method in {"POST", "PATCH", "PUT", "DELETE"}
 
-    def route(self) -> Route:
-        async def endpoint(request: Request) -> Response:
-            return await self._run(request)
-
-        return Route(self.path, endpoint, methods=[self.method], name=self.handler.__name__)
-
     async def _run(self, request: Request) -> Response:
         ctx: Context = request.state.ctx
         actor = None
-        if self.changes_state:
+        if self.changes_state and auth.bearer(request.headers) is None:
+            # A bearer token cannot ride along with a browser's cross-site request;
+            # anything else (cookies, or nothing: sign-in, sign-up) can.
             auth.refuse_cross_site(ctx, request.url.scheme, request.headers)
         if self.auth != "none":
             actor = await auth.resolve(
@@ -181,17 +207,80 @@ def _unstorable(value: Any) -> str | None:
     return None
 
 
+def routes(endpoints: Sequence[Endpoint]) -> list[Route]:
+    """One route per path, serving every method declared on it: a method the path
+    lacks is answered 405 with all of the path's methods in `Allow`."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for ep in endpoints:
+        methods = by_path.setdefault(ep.path, {})
+        assert ep.method not in methods, f"{ep.method} {ep.path} is declared twice"
+        methods[ep.method] = ep
+    return [_path_route(path, methods) for path, methods in by_path.items()]
+
+
+def _path_route(path: str, methods: dict[str, Endpoint]) -> Route:
+    async def endpoint(request: Request) -> Response:
+        # Starlette answers 405 itself for a method not in `methods`; HEAD is GET's.
+        ep = methods["GET" if request.method == "HEAD" else request.method]
+        return await ep._run(request)
+
+    name = "|".join(ep.handler.__name__ for ep in methods.values())
+    return Route(path, endpoint, methods=list(methods), name=name)
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,20}")
+
+
 def query_int(call: Call, name: str, default: int, *, low: int, high: int) -> int:
     raw = call.query.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid({name: "Expected a whole number."}) from None
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise Invalid({name: "Expected a whole number."})
+    value = int(raw)
     if not low <= value <= high:
         raise Invalid({name: f"Expected a number from {low} to {high}."})
     return value
+
+
+def _bounds(param: QueryParam) -> tuple[int, int]:
+    assert param.type == "integer" and param.minimum is not None and param.maximum is not None
+    return param.minimum, param.maximum
+
+
+def query_number(call: Call, param: QueryParam, default: int) -> int:
+    """An integer parameter within its declared bounds (422 otherwise); `default` when absent."""
+    low, high = _bounds(param)
+    return query_int(call, param.name, default, low=low, high=high)
+
+
+def query_id(call: Call, param: QueryParam) -> int | None:
+    """An optional id (a `QueryParam.id`): None when absent, 422 past what ids can be."""
+    if param.name not in call.query:
+        return None
+    low, high = _bounds(param)
+    return query_int(call, param.name, 0, low=low, high=high)
+
+
+def query_time(call: Call, param: QueryParam) -> datetime | None:
+    """An optional time (a `QueryParam.time`), in UTC; 422 unless RFC 3339 in range."""
+    raw = call.query.get(param.name)
+    if raw is None:
+        return None
+    try:
+        return parse_time(raw)
+    except ValueError as exc:
+        raise Invalid({param.name: str(exc)}) from None
+
+
+def query_choice(call: Call, param: QueryParam) -> str | None:
+    """An optional parameter that takes one of its declared choices; 422 otherwise."""
+    raw = call.query.get(param.name)
+    if raw is None:
+        return None
+    if raw not in param.choices:
+        raise Invalid({param.name: f"Expected one of: {', '.join(param.choices)}."})
+    return raw
 
 
 def not_found_json() -> JSONResponse:

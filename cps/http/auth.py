@@ -40,8 +40,9 @@ def bearer(headers: Headers, query: Mapping[str, str] | None = None) -> str | No
 def refuse_cross_site(ctx: Context, scheme: str, headers: Headers) -> None:
     """Refuse an unsafe request a browser sent from another site: a foreign
     `Origin`, or `Sec-Fetch-Site: cross-site`. Non-browser clients send neither.
-    Applied to every unsafe request, signed in or not, so a foreign page can
-    neither act as a victim nor sign the victim's browser in (login CSRF)."""
+    Applied to every unsafe request without a bearer token, signed in or not, so
+    a foreign page can neither act as a victim nor sign the victim's browser in
+    (login CSRF)."""
     origin = headers.get("origin")
     if origin is not None and not origin_allowed(ctx, origin, scheme, headers):
         raise Forbidden("Requests from another site are refused.", code="csrf_failed")

@@ -64,6 +64,8 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/auth/login"),
         ("POST", "/auth/logout"),
         ("PATCH", "/me"),
+        ("DELETE", "/me/sessions/{session_id:int}"),
+        ("POST", "/me/sessions/revoke-others"),
         # organizations and the tier flow itself
         ("POST", "/orgs"),
         ("POST", "/orgs/{org_id:int}/upgrade-requests"),

@@ -57,7 +57,7 @@ async def test_a_chunked_body_under_1_mib_passes(api):
         yield b'"}'
 
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=chunks(),
-                            headers=w["citizen"].auth)
+                            headers={**w["citizen"].auth, "Content-Type": "application/json"})
     assert r.status_code == 201, r.text
     assert r.json()["post"]["body"] == "y" * 4000
 
@@ -77,7 +77,7 @@ async def test_malformed_json_is_400(api, raw):
 async def test_a_body_that_is_not_an_object_is_422(api, raw):
     w = await api.world()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=raw,
-                            headers=w["citizen"].auth)
+                            headers={**w["citizen"].auth, "Content-Type": "application/json"})
     assert_error(r, 422)
 
 
@@ -87,14 +87,15 @@ async def test_strings_no_database_can_store_are_422(api, text):
     # json.dumps escapes them: the JSON is valid, the string is not storable text.
     raw = json.dumps({"body": text}).encode()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=raw,
-                            headers=w["citizen"].auth)
+                            headers={**w["citizen"].auth, "Content-Type": "application/json"})
     assert "body" in assert_error(r, 422)["fields"]
     r = await api.http.post("/api/v1/auth/register", content=json.dumps({
         "email": "a@example.org", "password": "long enough " + text,
-        "display_name": text}).encode())
+        "display_name": text}).encode(), headers={"Content-Type": "application/json"})
     assert_error(r, 422)
     r = await api.http.post("/api/v1/auth/login", content=json.dumps({
-        "email": text + "@example.org", "password": text}).encode())
+        "email": text + "@example.org", "password": text}).encode(),
+        headers={"Content-Type": "application/json"})
     assert_error(r, 422)
 
 
@@ -145,7 +146,7 @@ async def test_no_stack_trace_ever_reaches_a_body(api):
     w = await api.world()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts",
                             content=b'{"body": ' + b"9" * 5000 + b"}",
-                            headers=w["citizen"].auth)
+                            headers={**w["citizen"].auth, "Content-Type": "application/json"})
     assert r.status_code in (400, 422)
     assert "Traceback" not in r.text and "File \"" not in r.text
 
@@ -161,10 +162,14 @@ async def test_every_route_with_a_body_answers_400_and_422_in_the_envelope(api):
     for ep in with_body:
         path = re.sub(r"{kind(:\w+)?}", "like", ep.path)
         path = re.sub(r"{\w+(:\w+)?}", "1", path)
-        r = await api.call(ep.method, path, user, content=b'{"oops": ')
+        as_json = {"Content-Type": "application/json"}
+        r = await api.call(ep.method, path, user, content=b'{"oops": ', headers=as_json)
         assert_error(r, 400, "malformed_json")
-        r = await api.call(ep.method, path, user, content=b"[1, 2]")
+        r = await api.call(ep.method, path, user, content=b"[1, 2]", headers=as_json)
         assert "body" in assert_error(r, 422)["fields"]
+        r = await api.call(ep.method, path, user, content=b"{}",
+                           headers={"Content-Type": "text/plain"})
+        assert_error(r, 415, "unsupported_media_type")
 
 
 @pytest.mark.parametrize("number", [2**31, -(2**31) - 1, 2**63, 10**40])
