@@ -62,7 +62,9 @@ export async function signupPage(ctx) {
     field({ label: "Email", name: "email", type: "email", autocomplete: "email", required: true,
       maxlength: 254 }),
     field({ label: "Password", name: "password", type: "password", autocomplete: "new-password",
-      required: true, minlength: 8, maxlength: 256, hint: "At least 8 characters." }),
+      required: true, minlength: 8, maxlength: 128,
+      hint: "8 to 128 characters. A few words you will remember make a good password. " +
+        "Very common passwords, your email address and your display name are refused." }),
     select({ label: "I take part as", name: "stakeholder_type", options: STAKEHOLDERS,
       value: "citizen", hint: "Others see this next to your name, so the mix of voices is visible." }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create account")),
