@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cps.config import Settings
-from cps.http import health
+from cps.http import api, health
 from cps.http.errors import HANDLERS
 from cps.http.middleware import BodyLimit, SecurityHeaders
 from cps.http.openapi import document
@@ -78,7 +78,8 @@ def create_app(settings: Settings) -> Starlette:
             await db.dispose()
             log.info("cps stopped")
 
-    api_routes: list[BaseRoute] = [ep.route() for ep in endpoints]
+    # One route per path, so a method the path lacks is 405 naming all it has.
+    api_routes: list[BaseRoute] = [*api.routes(endpoints)]
     api_routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
     routes: list[BaseRoute] = [
         Mount("/api/v1", routes=api_routes),
