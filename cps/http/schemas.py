@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
+from cps.services.sessions import SessionView
 from cps.services.views import (
     FlagReason,
     FlagView,
@@ -26,6 +30,38 @@ from cps.services.views import (
 # Ids are 32-bit integers in the database: a bigger one is refused here, not by the driver.
 ID_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+
+# A time is RFC 3339 with its offset, in a year from 1000 to 8999 as written: then
+# its UTC instant, and any day or hour a service adds to it, stays inside what
+# Python and both databases hold (9999-12-31T23:00-14:00 has no UTC instant).
+YEAR_MIN, YEAR_MAX = 1000, 8999
+TIME_PATTERN = (
+    r"^[1-8][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_TIME = re.compile(TIME_PATTERN)
+TIME_HINT = (
+    f"Expected an ISO 8601 time with its offset, e.g. 2027-03-01T18:00:00+09:00, "
+    f"in a year from {YEAR_MIN} to {YEAR_MAX}."
+)
+TIME_SCHEMA: dict[str, Any] = {"type": "string", "format": "date-time", "pattern": TIME_PATTERN}
+
+
+def parse_time(raw: object) -> datetime:
+    """A bounded time from a request (a body field or a query parameter), in UTC.
+    Anything else raises a ValueError whose message is for a person."""
+    if not isinstance(raw, str) or not _TIME.match(raw):
+        raise PydanticCustomError("time", TIME_HINT)
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:  # a day the month lacks (2027-02-30)
+        raise PydanticCustomError("time", TIME_HINT) from None
+    return value.astimezone(UTC)
+
+
+# A time in a request body: `parse_time`, declared as the pattern it checks.
+Time = Annotated[datetime, PlainValidator(parse_time), WithJsonSchema(TIME_SCHEMA)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -44,7 +80,8 @@ class RequestModel(BaseModel):
 
 class RegisterRequest(RequestModel):
     email: Email
-    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    # The rest of the password rules (docs/security.md) are checked by the service.
+    password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
     display_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
     ]
@@ -194,3 +231,7 @@ class FlagEnvelope(BaseModel):
 class HealthStatus(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionView]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
@@ -26,7 +26,7 @@ class PollCreate(s.RequestModel):
         list[Label], Field(min_length=polls.MIN_OPTIONS, max_length=polls.MAX_OPTIONS)
     ]
     # An ISO 8601 time with its offset ("2027-03-01T18:00:00+09:00"), in the future.
-    closes_at: Annotated[AwareDatetime, Field(strict=False)] | None = None
+    closes_at: s.Time | None = None
 
 
 class VoteRequest(s.RequestModel):
