@@ -3,12 +3,27 @@
 import { STAKEHOLDERS, field, formError, h, onSubmit, select } from "../dom.js";
 import { register, signIn } from "../session.js";
 
-/** Where to go after signing in: a local path from ?next=, or home. */
+/** Where to go after signing in: a path on this site from ?next=, or home.
+ *
+ * Checked on what the browser makes of it, not on the raw text: the URL parser
+ * drops tabs and newlines and reads a backslash as a slash, so "/\t/evil.example"
+ * or "/\\evil.example" is another site. Only a URL of this origin is kept, and
+ * only its path, query and fragment are used; a path that itself starts with
+ * "//" (from "/.//evil.example") would be read as another host again. */
 function nextPath(ctx) {
-  const next = ctx.query.get("next") || "/";
-  if (!next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  if (next.startsWith("/login") || next.startsWith("/signup")) return "/";
-  return next;
+  const next = ctx.query.get("next");
+  if (!next) return "/";
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== location.origin) return "/";
+  const path = url.pathname;
+  if (!path.startsWith("/") || path.startsWith("//")) return "/";
+  if (/^\/(login|signup)(\/|$)/.test(path)) return "/";
+  return path + url.search + url.hash;
 }
 
 function carry(ctx, path) {
