@@ -3,15 +3,13 @@ and bans, appeals, the audit log and the public moderation log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, QueryParam, query_int
+from cps.http.api import Call, Endpoint, QueryParam, query_id, query_number, query_time
 from cps.services import appeals, audit, curation, moderation, sanctions
-from cps.services.errors import Invalid
 from cps.services.moderation_views import (
     AppealView,
     AuditPage,
@@ -224,39 +222,30 @@ async def list_sanctions(call: Call) -> SanctionList:
     )
 
 
-def _since(call: Call) -> datetime | None:
-    raw = call.query.get("since")
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid({"since": "Expected an ISO 8601 date and time."}) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _optional_int(call: Call, name: str) -> int | None:
-    if not call.query.get(name):
-        return None
-    return query_int(call, name, 0, low=1, high=2**62)
+ACTION = QueryParam("action", "Only this kind of act, e.g. post.hide or user.ban")
+ACTOR = QueryParam.id("actor", "Only acts by this user id")
+SINCE = QueryParam.time("since", "Only acts at or after this time")
+BEFORE = QueryParam.id("before", "Only entries older than this id (the previous page's "
+                       "next_before)")
+LIMIT = QueryParam.number("limit", "How many entries", 1, audit.PAGE_MAX)
 
 
 async def audit_log(call: Call) -> AuditPage:
     return await audit.entries(
         call.ctx, call.user, call.path_int("space_id"),
-        action=call.query.get("action") or None,
-        actor_id=_optional_int(call, "actor"),
-        since=_since(call),
-        before=_optional_int(call, "before"),
-        limit=query_int(call, "limit", 50, low=1, high=audit.PAGE_MAX),
+        action=call.query.get(ACTION.name) or None,
+        actor_id=query_id(call, ACTOR),
+        since=query_time(call, SINCE),
+        before=query_id(call, BEFORE),
+        limit=query_number(call, LIMIT, 50),
     )
 
 
 async def public_log(call: Call) -> PublicLogPage:
     return await audit.public_log(
         call.ctx, call.actor, call.path_int("space_id"),
-        before=_optional_int(call, "before"),
-        limit=query_int(call, "limit", 50, low=1, high=audit.PAGE_MAX),
+        before=query_id(call, BEFORE),
+        limit=query_number(call, LIMIT, 50),
     )
 
 
@@ -288,15 +277,8 @@ async def get_appeal(call: Call) -> AppealEnvelope:
     )
 
 
-AUDIT_QUERY = (
-    QueryParam("action", "Only this kind of act, e.g. post.hide or user.ban"),
-    QueryParam("actor", "Only acts by this user id", "integer"),
-    QueryParam("since", "Only acts at or after this ISO 8601 time"),
-    QueryParam("before", "Only entries older than this id (the previous page's next_before)",
-               "integer"),
-    QueryParam("limit", "How many entries, 1 to 200", "integer"),
-)
-LOG_QUERY = AUDIT_QUERY[3:]
+AUDIT_QUERY = (ACTION, ACTOR, SINCE, BEFORE, LIMIT)
+LOG_QUERY = (BEFORE, LIMIT)
 
 
 def endpoints() -> list[Endpoint]:
