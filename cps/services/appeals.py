@@ -3,6 +3,11 @@ second look; the appeal waits in the space's moderation queue; a moderator
 upholds or overturns it with a reason, which is audited and sent to the
 appellant's user channel (`appeal.answered`). Overturning restores the post
 (or publishes a rejected one) or lifts the ban.
+
+The second look is someone else's: nobody answers their own appeal (403
+`own_appeal`), and the moderator who made the decision does not answer its
+appeal while another moderator of the space or an admin of its organization
+could (403 `own_decision`); see `moderation.answer_refusals`.
 """
 
 from __future__ import annotations
@@ -112,6 +117,9 @@ async def answer(
         except NotFound:
             raise NotFound("No such appeal.") from None
         access.require_moderator()
+        refusal = (await moderation.answer_refusals(tx.session, access, [appeal]))[appeal.id]
+        if refusal is not None:
+            raise refusal
         if appeal.status != "open":
             raise Conflict("This appeal was already answered.", code="already_answered")
         appeal.status = "upheld" if decision == "uphold" else "overturned"

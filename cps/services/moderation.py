@@ -1,5 +1,8 @@
 """Posts under moderation: hiding and restoring, flags (auto-hide, resolution, bulk),
-held posts (approve, reject), and the moderation queue.
+held posts (approve, reject), who may answer an appeal, and the moderation queue.
+
+Flags hide a post only when they come from accounts older than the post, and
+never a post of the space's staff (`staff_of`): that one tops the queue instead.
 
 Check, do, notify: each service loads the space with the actor's roles and
 requires a moderator of *that* space, changes the rows, writes one audit row
@@ -16,24 +19,36 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from cps.services import audit, events, posts
 from cps.services.access import SpaceAccess, post_access, space_access
 from cps.services.context import Actor, Context
-from cps.services.errors import Conflict, Invalid, NotFound
+from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.moderation_views import (
     AppealView,
     FlaggedPost,
     FlagOutcome,
     FlagResolution,
+    QueueAppeal,
     QueueFlag,
     QueueView,
 )
 from cps.services.views import Author, PostView
 from cps.storage.database import Transaction
-from cps.storage.models import Appeal, Flag, Post, Topic, User
+from cps.storage.models import (
+    Appeal,
+    Flag,
+    OrgAdmin,
+    Post,
+    Sanction,
+    Space,
+    SpaceModerator,
+    Topic,
+    User,
+)
 from cps.storage.types import utcnow
 
 log = logging.getLogger("cps.moderation")
@@ -133,6 +148,25 @@ def _auto_hidden(post: Post) -> bool:
     return post.hidden and post.hidden_by is None and post.review is None
 
 
+def staff_of(
+    space_id: int, org_id: int, user_id: int | QueryableAttribute[int]
+) -> ColumnElement[bool]:
+    """Whether `user_id` is staff of the space's organization: a moderator of the
+    space, an admin of its organization, or a platform admin. Flags never hide a
+    staff post automatically; it goes to the top of the queue instead. A SQL
+    expression, so that the queue can sort by it (`user_id` may be a column); a
+    new kind of staff is one more `exists` here."""
+    return or_(
+        exists().where(SpaceModerator.space_id == space_id, SpaceModerator.user_id == user_id),
+        exists().where(OrgAdmin.org_id == org_id, OrgAdmin.user_id == user_id),
+        exists().where(User.id == user_id, User.is_platform_admin.is_(True)),
+    )
+
+
+async def is_staff(session: AsyncSession, space: Space, user_id: int) -> bool:
+    return bool(await session.scalar(select(staff_of(space.id, space.org_id, user_id))))
+
+
 # --- hooks called by the posts service -------------------------------------------
 
 
@@ -158,16 +192,23 @@ async def after_visibility_change(
 async def after_flag(
     tx: Transaction, ctx: Context, access: SpaceAccess, post: Post, topic: Topic
 ) -> None:
-    """Hide a post automatically, pending review, once enough distinct people flag it."""
+    """Hide a post automatically, pending review, once enough distinct established
+    participants flag it: people whose account is older than the post (accounts made
+    after it, such as throwaways made to silence it, only reach the queue). Staff
+    posts (`staff_of`) are never hidden by flags; the queue lists them first."""
     if post.hidden or post.deleted_at is not None:
         return
     flaggers = await tx.session.scalar(
-        select(func.count(func.distinct(Flag.user_id))).where(
-            Flag.post_id == post.id, Flag.resolved_at.is_(None)
-        )
+        select(func.count(func.distinct(Flag.user_id)))
+        .join(User, User.id == Flag.user_id)
+        .where(Flag.post_id == post.id, Flag.resolved_at.is_(None),
+               User.created_at <= post.created_at)
     )
     count = int(flaggers or 0)
     if count < access.space.flag_threshold:
+        return
+    if await is_staff(tx.session, access.space, post.author_id):
+        log.info("staff post escalated", extra={"post_id": post.id, "flags": count})
         return
     reason = f"Hidden automatically after {count} flags; a moderator will review it."
     await set_visibility(tx, ctx, post, topic, hidden=True, reason=reason, by=None)
@@ -330,6 +371,61 @@ async def reject(ctx: Context, actor: Actor, post_id: int, *, reason: str) -> Po
     return view
 
 
+# --- appeals: who answers them ------------------------------------------------
+
+
+async def _deciders(session: AsyncSession, appeals: Sequence[Appeal]) -> dict[int, int | None]:
+    """Who made each appealed decision: the moderator who hid or turned down the post
+    (None when flags hid it), the one who imposed the ban."""
+    post_ids = [a.subject_id for a in appeals if a.kind == "post"]
+    ban_ids = [a.subject_id for a in appeals if a.kind == "ban"]
+    by_post: dict[int, int | None] = {}
+    by_ban: dict[int, int | None] = {}
+    if post_ids:
+        by_post = {i: u for i, u in (await session.execute(
+            select(Post.id, Post.hidden_by).where(Post.id.in_(post_ids)))).all()}
+    if ban_ids:
+        by_ban = {i: u for i, u in (await session.execute(
+            select(Sanction.id, Sanction.created_by).where(Sanction.id.in_(ban_ids)))).all()}
+    return {a.id: (by_post if a.kind == "post" else by_ban).get(a.subject_id) for a in appeals}
+
+
+async def _answerers(session: AsyncSession, space: Space) -> set[int]:
+    """The people who answer the space's appeals: its moderators and its
+    organization's admins (platform admins may too, but are not counted on)."""
+    mods = select(SpaceModerator.user_id).where(SpaceModerator.space_id == space.id)
+    admins = select(OrgAdmin.user_id).where(OrgAdmin.org_id == space.org_id)
+    return set((await session.scalars(mods.union(admins))).all())
+
+
+async def answer_refusals(
+    session: AsyncSession, access: SpaceAccess, appeals: Sequence[Appeal]
+) -> dict[int, Forbidden | None]:
+    """Why the actor, a moderator of the space, may not answer each appeal (None: they
+    may). Nobody answers their own appeal. Nobody answers an appeal of their own
+    decision either, unless nobody else (another moderator of the space, an admin of
+    its organization) could: then the appeal would wait for ever."""
+    actor = access.require_moderator()
+    deciders = await _deciders(session, appeals)
+    answerers: set[int] | None = None
+    refusals: dict[int, Forbidden | None] = {}
+    for appeal in appeals:
+        refusal = None
+        if appeal.user_id == actor.id:
+            refusal = Forbidden(
+                "You cannot answer your own appeal: another moderator of the space or an "
+                "admin of its organization answers it.", code="own_appeal")
+        elif deciders[appeal.id] == actor.id:
+            if answerers is None:
+                answerers = await _answerers(session, access.space)
+            if answerers - {actor.id, appeal.user_id}:
+                refusal = Forbidden(
+                    "You made the decision under appeal: another moderator of the space or "
+                    "an admin of its organization answers it.", code="own_decision")
+        refusals[appeal.id] = refusal
+    return refusals
+
+
 # --- the queue -----------------------------------------------------------------
 
 
@@ -342,21 +438,30 @@ def appeal_view(appeal: Appeal, user: User) -> AppealView:
     )
 
 
+def _queue_appeal(appeal: Appeal, user: User, refusal: Forbidden | None) -> QueueAppeal:
+    return QueueAppeal(
+        **appeal_view(appeal, user).model_dump(), can_answer=refusal is None,
+        answer_refused=refusal.message if refusal is not None else None,
+    )
+
+
 async def queue(ctx: Context, actor: Actor, space_id: int) -> QueueView:
-    """Flagged posts grouped per post (most flags first, then oldest first), held
-    posts (oldest first) and open appeals (oldest first)."""
+    """Flagged posts grouped per post (staff posts first, then most flags, then oldest
+    first), held posts (oldest first) and open appeals (oldest first)."""
     async with ctx.db.read() as session:
-        (await space_access(session, actor, space_id)).require_moderator()
+        access = await space_access(session, actor, space_id)
+        access.require_moderator()
         count = func.count(Flag.id).label("n")
         first = func.min(Flag.created_at).label("first")
+        escalated = staff_of(space_id, access.space.org_id, Post.author_id).label("escalated")
         groups = (
             await session.execute(
-                select(Flag.post_id, count, first)
+                select(Flag.post_id, count, first, escalated)
                 .join(Post, Post.id == Flag.post_id)
                 .join(Topic, Topic.id == Post.topic_id)
                 .where(Topic.space_id == space_id, Flag.resolved_at.is_(None))
-                .group_by(Flag.post_id)
-                .order_by(count.desc(), first.asc(), Flag.post_id)
+                .group_by(Flag.post_id, Post.author_id)
+                .order_by(escalated.desc(), count.desc(), first.asc(), Flag.post_id)
                 .limit(QUEUE_MAX)
             )
         ).all()
@@ -381,6 +486,7 @@ async def queue(ctx: Context, actor: Actor, space_id: int) -> QueueView:
             flags[flag.post_id].append(QueueFlag(
                 id=flag.id, reason=flag.reason, note=flag.note,
                 created_at=flag.created_at, by=Author.model_validate(by),
+                established=by.created_at <= flagged_posts[flag.post_id][0].created_at,
             ))
         pending = (
             await session.execute(
@@ -397,6 +503,7 @@ async def queue(ctx: Context, actor: Actor, space_id: int) -> QueueView:
                 .order_by(Appeal.id).limit(QUEUE_MAX)
             )
         ).all()
+        refusals = await answer_refusals(session, access, [a for a, _ in appeals])
     flagged = []
     for g in groups:
         post, user = flagged_posts[g.post_id]
@@ -405,10 +512,10 @@ async def queue(ctx: Context, actor: Actor, space_id: int) -> QueueView:
             post=posts.post_view(post, user, viewer=actor, moderator=True),
             flag_count=int(g.n), first_flagged_at=g.first,
             reasons=dict(Counter(f.reason for f in group)), flags=group,
-            auto_hidden=_auto_hidden(post),
+            auto_hidden=_auto_hidden(post), escalated=bool(g.escalated),
         ))
     return QueueView(
         flagged=flagged,
         pending=[posts.post_view(p, u, viewer=actor, moderator=True) for p, u in pending],
-        appeals=[appeal_view(a, u) for a, u in appeals],
+        appeals=[_queue_appeal(a, u, refusals[a.id]) for a, u in appeals],
     )

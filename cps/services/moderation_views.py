@@ -83,6 +83,9 @@ class QueueFlag(View):
     note: str
     created_at: datetime
     by: Author
+    # Whether the flagger's account is older than the post: only such flags count
+    # toward hiding it automatically (flags of newer accounts only reach the queue).
+    established: bool
 
 
 class FlaggedPost(View):
@@ -92,6 +95,9 @@ class FlaggedPost(View):
     reasons: dict[str, int]
     flags: list[QueueFlag]
     auto_hidden: bool
+    # The post is by staff of the space (its moderators, the organization's admins,
+    # platform admins): never hidden automatically by flags, listed first instead.
+    escalated: bool
 
 
 class AppealView(View):
@@ -107,10 +113,19 @@ class AppealView(View):
     answer: str | None
 
 
+class QueueAppeal(AppealView):
+    """An open appeal as one moderator sees it in the queue: whether they may answer it
+    (never their own appeal; not an appeal of their own decision while someone else
+    can answer it), and when not, why."""
+
+    can_answer: bool
+    answer_refused: str | None
+
+
 class QueueView(View):
     flagged: list[FlaggedPost]
     pending: list[PostView]
-    appeals: list[AppealView]
+    appeals: list[QueueAppeal]
 
 
 class FlagResolution(View):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cps.services.context import Context
 from cps.storage.models import ModerationAction
-from tests.support.api import Api
+from cps.storage.models import User as UserRow
+from tests.support.api import Api, User
 from tests.support.direct import events_on, set_tier
 
 
@@ -32,7 +33,7 @@ async def moderated_world(api: Api, ctx: Context | None = None, *,
                           tier: str = "free") -> dict[str, Any]:
     """api.world() plus a moderator of the space (and the org on `tier`)."""
     w = await api.world()
-    mod = await api.user("Moderator")
+    mod = await api.user("Mona Keeper")
     await api.ok("POST", f"/spaces/{w['space']['id']}/moderators", w["admin"],
                  {"user_id": mod.id}, status=201)
     if tier != "free":
@@ -40,6 +41,14 @@ async def moderated_world(api: Api, ctx: Context | None = None, *,
         await set_tier(ctx, w["org"]["id"], tier)
     w["mod"] = mod
     return w
+
+
+async def make_platform_admin(ctx: Context, user: User) -> None:
+    """Give a signed-up account the platform admin role (as `cps create-admin` would)."""
+    async with ctx.db.write() as tx:
+        await tx.session.execute(
+            update(UserRow).where(UserRow.id == user.id).values(is_platform_admin=True)
+        )
 
 
 def post_in(posts: list[dict[str, Any]], post_id: int) -> dict[str, Any]:

@@ -32,7 +32,7 @@ async def build_space(api: Api, admin: User, org_id: int, name: str) -> Space:
     space = (await api.ok("POST", f"/orgs/{org_id}/spaces", admin,
                           {"name": name, "visibility": "public"}, status=201))["space"]
     s = space["id"]
-    mod = await api.user(f"Moderator of {name}")
+    mod = await api.user(f"Keeper of {name}")
     await api.ok("POST", f"/spaces/{s}/moderators", admin, {"user_id": mod.id}, status=201)
     topic = await api.topic(mod, s, title=f"{name} topic")
     spare = await api.topic(mod, s, title=f"{name} spare topic")

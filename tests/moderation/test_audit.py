@@ -82,6 +82,10 @@ async def test_every_moderation_endpoint_writes_its_audit_rows(api: Api, ctx):
     # Moving a topic needs a moderator of both spaces.
     await api.ok("POST", f"/spaces/{w['b'].id}/moderators", w["admin"], {"user_id": a.mod.id},
                  status=201)
+    # An appeal is answered by someone other than the moderator who decided.
+    second = await api.user("Second moderator of A")
+    await api.ok("POST", f"/spaces/{a.id}/moderators", w["admin"], {"user_id": second.id},
+                 status=201)
     covered = set()
     last = (await audit_rows(ctx))[-1].id
     ban_appeal = None
@@ -90,6 +94,8 @@ async def test_every_moderation_endpoint_writes_its_audit_rows(api: Api, ctx):
         user = a.mod
         if declared.endswith("/appeal"):
             user = a.author
+        elif declared.endswith("/answer"):
+            user = second
         path = path.format(ban_appeal=ban_appeal)
         answer = await api.ok(method, path, user, body)
         if declared == "/spaces/{space_id:int}/bans/appeal":
@@ -97,13 +103,13 @@ async def test_every_moderation_endpoint_writes_its_audit_rows(api: Api, ctx):
         rows = await audit_rows(ctx, last)
         assert [r.action for r in rows] == expected, (method, path)
         for row in rows:
-            assert row.actor_id == a.mod.id and row.actor_role == "moderator", (method, path)
+            assert row.actor_id == user.id and row.actor_role == "moderator", (method, path)
             assert row.created_at <= datetime.now(UTC)
         if rows:
             last = rows[-1].id
     # Automatic hiding after enough flags is audited too, as the system's act.
-    fresh = await api.post(await api.user("Fresh"), a.topic, "Nobody likes you")
     flaggers = [await api.user(f"Flagger {i}") for i in range(4)]
+    fresh = await api.post(await api.user("Fresh"), a.topic, "Nobody likes you")
     for flagger in flaggers:
         await api.ok("POST", f"/posts/{fresh['id']}/flags", flagger, {"reason": "abuse"},
                      status=201)

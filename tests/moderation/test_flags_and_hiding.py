@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from tests.api.helpers import assert_error
-from tests.moderation.conftest import moderated_world, names_on, post_in
-from tests.support.api import Api
+from tests.moderation.conftest import make_platform_admin, moderated_world, names_on, post_in
+from tests.support.api import Api, User
 from tests.support.direct import events_on
 
 pytestmark = pytest.mark.anyio
@@ -99,8 +99,8 @@ async def test_n_distinct_flaggers_hide_a_post_pending_review_and_dismissal_rest
     w = await moderated_world(api)
     t, s = w["topic"]["id"], w["space"]["id"]
     await api.ok("PATCH", f"/spaces/{s}", w["mod"], {"flag_threshold": 2})
+    people = [await api.user(f"P{i}") for i in range(2)]  # participants before the post
     post = await api.post(w["citizen"], t, "Controversial but fair")
-    people = [await api.user(f"P{i}") for i in range(2)]
     await api.ok("POST", f"/posts/{post['id']}/flags", people[0], {"reason": "abuse"}, status=201)
     assert not post_in((await api.ok("GET", f"/topics/{t}/posts"))["posts"], post["id"])["hidden"]
     await api.ok("POST", f"/posts/{post['id']}/flags", people[1], {"reason": "abuse"}, status=201)
@@ -132,3 +132,75 @@ async def test_bulk_hide_many_posts(api: Api, ctx):
         422)["fields"]
     too_many = {"action": "hide", "post_ids": list(range(1, 102))}
     assert_error(await api.call("POST", f"/spaces/{s}/moderation/bulk", w["mod"], too_many), 422)
+
+
+async def _flag(api: Api, post_id: int, people: list[User], reason: str = "abuse") -> None:
+    for person in people:
+        await api.ok("POST", f"/posts/{post_id}/flags", person, {"reason": reason}, status=201)
+
+
+async def _hidden(api: Api, topic_id: int, post_id: int) -> bool:
+    return bool(post_in((await api.ok("GET", f"/topics/{topic_id}/posts"))["posts"],
+                        post_id)["hidden"])
+
+
+async def test_accounts_made_after_a_post_cannot_hide_it_but_reach_the_queue(api: Api, ctx):
+    w = await moderated_world(api)
+    t, s = w["topic"]["id"], w["space"]["id"]
+    neighbours = [await api.user(f"Neighbour {i}") for i in range(3)]
+    opinion = await api.post(w["citizen"], t, "The new tram line is a mistake")
+    spam = await api.post(await api.user("Spam Seller"), t, "Cheap watches at example.com")
+    # Three accounts made a moment after the post flag it: it stays visible for everyone.
+    throwaways = [await api.user(f"Throwaway {i}") for i in range(3)]
+    await _flag(api, opinion["id"], throwaways)
+    assert not await _hidden(api, t, opinion["id"])
+    # Two participants older than the post add theirs: still fewer than three that count.
+    await _flag(api, opinion["id"], neighbours[:2])
+    assert not await _hidden(api, t, opinion["id"])
+    [group] = (await api.ok("GET", f"/spaces/{s}/moderation/queue", w["mod"]))["flagged"]
+    assert group["post"]["id"] == opinion["id"] and group["flag_count"] == 5
+    assert group["auto_hidden"] is False
+    assert [f["established"] for f in group["flags"]] == [False] * 3 + [True] * 2
+    # Three established participants still hide a spam post at once, as before.
+    await _flag(api, spam["id"], neighbours[:2], "spam")
+    assert not await _hidden(api, t, spam["id"])
+    await _flag(api, spam["id"], neighbours[2:], "spam")
+    assert await _hidden(api, t, spam["id"])
+    queue = (await api.ok("GET", f"/spaces/{s}/moderation/queue", w["mod"]))["flagged"]
+    assert [(g["post"]["id"], g["auto_hidden"]) for g in queue] == [
+        (opinion["id"], False), (spam["id"], True)]
+    assert [f["established"] for f in queue[1]["flags"]] == [True] * 3
+
+
+async def test_flags_never_hide_a_staff_post_but_put_it_first_in_the_queue(api: Api, ctx):
+    w = await moderated_world(api)
+    t, s = w["topic"]["id"], w["space"]["id"]
+    people = [await api.user(f"Resident {i}") for i in range(4)]
+    platform = await api.user("Pat from the platform")
+    await make_platform_admin(ctx, platform)
+    # A moderator of another space of the same organization is not staff here.
+    elsewhere = await api.space(w["admin"], w["org"]["id"], name="Parks")
+    other_mod = await api.user("Parks moderator")
+    await api.ok("POST", f"/spaces/{elsewhere['id']}/moderators", w["admin"],
+                 {"user_id": other_mod.id}, status=201)
+    citizen_post = await api.post(w["citizen"], t, "Buy my stuff")
+    other_post = await api.post(other_mod, t, "A word from the parks team")
+    staff_posts = [await api.post(u, t, f"Official notice {i}")
+                   for i, u in enumerate((w["mod"], w["admin"], platform))]
+    await _flag(api, citizen_post["id"], people)  # four flags
+    await _flag(api, other_post["id"], people[:3])
+    for staff_post in staff_posts:
+        await _flag(api, staff_post["id"], people[:3])  # three established flaggers each
+    for staff_post in staff_posts:
+        assert not await _hidden(api, t, staff_post["id"])
+    assert await _hidden(api, t, citizen_post["id"]) and await _hidden(api, t, other_post["id"])
+    queue = (await api.ok("GET", f"/spaces/{s}/moderation/queue", w["mod"]))["flagged"]
+    assert [(g["post"]["id"], g["escalated"], g["auto_hidden"]) for g in queue] == [
+        *[(p["id"], True, False) for p in staff_posts],
+        (citizen_post["id"], False, True), (other_post["id"], False, True)]
+    assert [e["name"] for e in await events_on(ctx, f"topic:{t}")].count("post.hidden") == 2
+    # A moderator still hides a staff post by hand.
+    first = queue[0]["flags"][0]["id"]
+    await api.ok("POST", f"/flags/{first}/resolve", w["admin"],
+                 {"action": "hide", "reason": "Not an official notice"})
+    assert await _hidden(api, t, staff_posts[0]["id"])

@@ -72,7 +72,7 @@ async def env(site: Site) -> Env:
     api = site.api
     platform = await site.platform_admin()
     victim, author, moderator, attacker = [await api.user(n) for n in
-                                           ("Victim", "Author", "Moderator", "Attacker")]
+                                           ("Victim", "Author", "Space moderator", "Attacker")]
     org = await api.org(victim, "Victim City")
     other = await api.org(attacker, "Attacker City")
     for o in (org, other):
@@ -463,7 +463,8 @@ async def appeal_ban(e: Env) -> Result:
 async def answer_appeal(e: Env) -> Result:
     appeal = await _appeal(e)
     body = {"decision": "overturn", "reason": "Fair point"}
-    return await attacker_then_owner(e, "POST", f"/appeals/{appeal}/answer", e.victim, body)
+    # The victim hid the post, so the space's other moderator answers its appeal.
+    return await attacker_then_owner(e, "POST", f"/appeals/{appeal}/answer", e.moderator, body)
 
 
 @probe("GET", "/appeals/{appeal_id:int}")
