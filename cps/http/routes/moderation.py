@@ -297,8 +297,9 @@ def endpoints() -> list[Endpoint]:
                  request=TopicMove, response=s.TopicEnvelope, auth="required",
                  entitlement="none", errors=conflict),
         Endpoint("GET", "/spaces/{space_id:int}/moderation/queue", get_queue,
-                 "The moderation queue: flagged posts (most flags, then oldest, first), posts "
-                 "waiting for approval, open appeals (moderators)",
+                 "The moderation queue: flagged posts (staff posts escalated first, then most "
+                 "flags, then oldest), posts waiting for approval, open appeals with whether "
+                 "you may answer each (moderators)",
                  response=QueueView, auth="required"),
         Endpoint("POST", "/flags/{flag_id:int}/resolve", resolve_flag,
                  "Resolve a flag and every open flag on its post: hide the post or dismiss "
@@ -351,7 +352,8 @@ def endpoints() -> list[Endpoint]:
                  errors=conflict),
         Endpoint("POST", "/appeals/{appeal_id:int}/answer", answer_appeal,
                  "Uphold or overturn an appeal, with a reason sent to the appellant "
-                 "(moderators)",
+                 "(moderators; never the appellant, 403 own_appeal; not the maker of the "
+                 "decision while another moderator or admin could answer, 403 own_decision)",
                  request=AppealAnswer, response=AppealEnvelope, auth="required",
                  entitlement="none", errors=conflict),
         Endpoint("GET", "/appeals/{appeal_id:int}", get_appeal,
