@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from cps.services.markdown import without_images
 
 StakeholderType = Literal["citizen", "business", "civil_society", "academia", "government"]
 OrgKind = Literal["local_government", "corporation", "institution"]
@@ -14,6 +16,9 @@ Tier = Literal["free", "plus", "premium"]
 TopicPolicy = Literal["participants", "moderators"]
 ReactionKind = Literal["like", "agree", "disagree", "insightful", "thanks"]
 FlagReason = Literal["spam", "abuse", "off_topic", "other"]
+# A post's stored HTML as it is shown: HTML stored while images were still
+# embedded shows them as links, as posts are rendered now (cps/services/markdown.py).
+PostHtml = Annotated[str, AfterValidator(without_images)]
 
 
 class View(BaseModel):
@@ -85,7 +90,7 @@ class PostView(View):
     depth: int
     author: Author
     body: str
-    html: str
+    html: PostHtml
     created_at: datetime
     edited_at: datetime | None
     hidden: bool
@@ -99,7 +104,7 @@ class PostView(View):
 
 class RevisionView(View):
     body: str
-    html: str
+    html: PostHtml
     created_at: datetime
 
 

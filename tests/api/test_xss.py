@@ -180,9 +180,11 @@ def test_safe_markdown_still_renders():
     assert "<strong>bold</strong>" in html and "<em>it</em>" in html
     assert "<code>code</code>" in html and "<li>item</li>" in html
     assert 'href="https://ok.example/a?b=1"' in html.replace("&amp;", "&")
-    assert 'src="https://ok.example/a.png"' in html
+    # An image is a link to it (cps/services/markdown.py says why), never embedded.
+    assert "<img" not in html
+    assert 'href="https://ok.example/a.png"' in html and "alt (image on ok.example)" in html
     assert 'href="https://auto.example"' in html and 'href="https://ref.example"' in html
-    assert html.count('rel="nofollow ugc noopener"') == 3
+    assert html.count('rel="nofollow ugc noopener"') == 4
     assert_safe(html)
 
 
