@@ -7,9 +7,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
 from cps.http import auth
+from cps.http.errors import error_body
 from cps.live.connection import (
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
@@ -30,6 +32,11 @@ FRAMES_PER_SECOND = 20.0
 FRAME_BURST = 60.0
 MAX_SUBSCRIPTIONS = 200
 REPLAY_PAGE = 500  # stored events read at once while replaying
+# An address over its socket cap (CPS_WS_CONNECTIONS_PER_ADDRESS) is refused at the
+# handshake with HTTP 429, the error envelope and Retry-After; a server without the
+# ASGI denial-response extension accepts and closes with 1013 "try again later".
+CLOSE_TRY_LATER = 1013
+CAP_RETRY_AFTER = 10
 
 
 class FrameBudget:
@@ -88,6 +95,34 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         log.info("websocket refused: foreign origin", extra={"origin": origin})
         await websocket.close(code=CLOSE_POLICY)  # before accept: answered with 403
         return
+    # The address as cps/app.py settled it: the socket's, or the one a trusted
+    # proxy forwarded. Counted before anything that waits, so that a burst of
+    # handshakes cannot all pass the check at once.
+    address = websocket.client.host if websocket.client else None
+    if not live.admit(address):
+        await _refuse_over_cap(ctx, websocket)
+        return
+    try:
+        await _serve(ctx, live, websocket)
+    finally:
+        live.release(address)
+
+
+async def _refuse_over_cap(ctx: Context, websocket: WebSocket) -> None:
+    cap = ctx.settings.ws_connections_per_address
+    message = (f"Too many open connections from your address (at most {cap}); "
+               "close one or try again later.")
+    log.info("websocket refused: too many from one address", extra={"cap": cap})
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        body = error_body("rate_limited", message, retry_after=CAP_RETRY_AFTER)
+        await websocket.send_denial_response(JSONResponse(
+            body, status_code=429, headers={"Retry-After": str(CAP_RETRY_AFTER)}))
+        return
+    await websocket.accept()
+    await websocket.close(code=CLOSE_TRY_LATER, reason="too many connections from your address")
+
+
+async def _serve(ctx: Context, live: LiveService, websocket: WebSocket) -> None:
     actor = await _credentials(ctx, websocket)
     await websocket.accept()
     conn = Connection(websocket, actor, limit=ctx.settings.ws_send_queue_bytes,

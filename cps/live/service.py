@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from cps.broker import Hub, make_hub
 from cps.config import Settings
@@ -21,6 +21,9 @@ from cps.storage.database import Database
 log = logging.getLogger("cps.live")
 
 CONNECTED = Gauge("cps_websocket_connections", "Open WebSocket connections in this process")
+REFUSED = Counter(
+    "cps_websocket_refused", "WebSocket handshakes refused: the address held too many sockets"
+)
 PRUNE_EVERY = 3600.0
 PRUNE_FIRST_AFTER = 60.0
 
@@ -40,6 +43,8 @@ class LiveService:
         self._watchers: dict[str, set[Connection]] = {}
         self._ctx: Context | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Open sockets per client address, against CPS_WS_CONNECTIONS_PER_ADDRESS.
+        self._per_address: dict[str, int] = {}
         CONNECTED.set_function(lambda: len(self.connections))
 
     @property
@@ -71,6 +76,36 @@ class LiveService:
 
     async def broker_ready(self) -> bool:
         return self.hub.broker.healthy and await self.hub.broker.ping()
+
+    # Sockets per client address.
+
+    def admit(self, address: str | None) -> bool:
+        """Count a new socket from `address`, unless it already holds as many as
+        it may (CPS_WS_CONNECTIONS_PER_ADDRESS; lifted by CPS_RATE_LIMITS=off, for
+        load tests whose thousands of clients all come from one address). Every
+        socket admitted is `release`d once, however it ends. Per process: with
+        --workers N an address may hold up to N times the cap."""
+        if address is None:
+            return True  # not over IP (a Unix socket): no address to count
+        held = self._per_address.get(address, 0)
+        if self.settings.rate_limits and held >= self.settings.ws_connections_per_address:
+            REFUSED.inc()
+            return False
+        self._per_address[address] = held + 1
+        return True
+
+    def release(self, address: str | None) -> None:
+        if address is None:
+            return
+        held = self._per_address.get(address, 0) - 1
+        if held > 0:
+            self._per_address[address] = held
+        else:
+            self._per_address.pop(address, None)
+
+    def held_by(self, address: str) -> int:
+        """How many open sockets `address` holds in this process."""
+        return self._per_address.get(address, 0)
 
     # Subscriptions.
 
