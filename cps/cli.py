@@ -96,14 +96,24 @@ async def _create_admin(settings: Settings, email: str, password: str) -> int:
         async def publish(self, event: object) -> None:
             return None
 
-    if len(password) < 8:
-        print("cps create-admin: the password needs at least 8 characters", file=sys.stderr)
+    from cps.services import password_rules
+    from cps.services.errors import Invalid
+
+    try:
+        # Before anything is made: a refused password leaves no database behind.
+        password_rules.check_password(password, email=email, display_name="")
+    except Invalid as exc:
+        print(f"cps create-admin: {exc.fields['password']}", file=sys.stderr)
         return 2
     await upgrade(settings.database_url)
     db = Database(settings.database_url)
     ctx = Context(settings, db, Passwords(settings.passwords, 1), LocalThrottle(), _NoLive())
     try:
         user, created = await accounts.create_admin(ctx, email=email, password=password)
+    except Invalid as exc:
+        # The same password rules as sign-up (docs/security.md).
+        print(f"cps create-admin: {exc.fields.get('password', exc.message)}", file=sys.stderr)
+        return 2
     finally:
         await db.dispose()
     print(f"{'created' if created else 'promoted'} platform admin {user.email} (id {user.id})")

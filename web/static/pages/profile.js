@@ -1,6 +1,6 @@
 // The signed-in user's profile, their organizations, and registering a new one.
 
-import { get, post } from "../api.js";
+import { del, get, post } from "../api.js";
 import { ORG_KINDS, field, formError, h, onSubmit, select, stakeholderLabel, timeEl } from "../dom.js";
 import { signOut } from "../session.js";
 
@@ -47,6 +47,12 @@ export default async function profilePage(ctx) {
     ),
   );
 
+  const sessionsCard = h("section", { class: "card", "aria-labelledby": "sessions-h" },
+    h("h2", { id: "sessions-h" }, "Where you are signed in"),
+    h("p", { class: "muted" }, "Loading…"));
+  ctx.main.append(sessionsCard);
+  await showSessions(ctx, sessionsCard);
+
   const mine = h("ul", { class: "space-list" }, h("li", { class: "muted" }, "Loading…"));
   const form = h("form", { class: "form" }, formError(),
     field({ label: "Name", name: "name", required: true, maxlength: 200, hint: "For example: City of Seoul" }),
@@ -72,4 +78,65 @@ export default async function profilePage(ctx) {
   const admin = orgs.filter((o) => o.is_admin);
   mine.replaceChildren(...(admin.length ? admin.map((o) => h("li", {}, h("a", { href: `/orgs/${o.id}` }, o.name),
     h("span", { class: "muted small" }, ` · ${o.country}`))) : [h("li", { class: "muted" }, "None yet.")]));
+}
+
+/** "Firefox on Linux" from a User-Agent header; the raw text when nothing is recognised. */
+export function deviceName(agent) {
+  if (!agent) return "Unknown device";
+  const browsers = [["Edg/", "Edge"], ["OPR/", "Opera"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"],
+    ["Chromium/", "Chromium"], ["Safari/", "Safari"]];
+  const systems = [["iPhone", "iPhone"], ["iPad", "iPad"], ["Android", "Android"], ["Windows", "Windows"],
+    ["Mac OS X", "macOS"], ["Macintosh", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]];
+  const browser = browsers.find(([mark]) => agent.includes(mark));
+  const system = systems.find(([mark]) => agent.includes(mark));
+  if (browser && system) return `${browser[1]} on ${system[1]}`;
+  if (browser || system) return (browser || system)[1];
+  return agent.length > 60 ? `${agent.slice(0, 57)}…` : agent;
+}
+
+async function showSessions(ctx, card) {
+  const { sessions } = await get("/me/sessions", { signal: ctx.signal });
+  const heading = card.querySelector("h2");
+  const others = sessions.filter((s) => !s.current);
+  const list = h("ul", { class: "session-list" }, ...sessions.map((s) => {
+    const end = h("button", { type: "button", onclick: async () => {
+      end.disabled = true;
+      try {
+        if (s.current) {
+          await signOut();
+          ctx.navigate("/");
+          return;
+        }
+        await del(`/me/sessions/${s.id}`);
+        ctx.announce(`Signed out of ${deviceName(s.user_agent)}.`);
+        await showSessions(ctx, card);
+      } catch (err) {
+        end.disabled = false;
+        ctx.announce(`That did not work: ${err.message}`);
+      }
+    } }, s.current ? "Sign out" : "Sign out there");
+    return h("li", {},
+      h("div", {},
+        h("strong", {}, deviceName(s.user_agent)),
+        s.current ? h("span", { class: "badge" }, "This device") : null),
+      h("div", { class: "muted small" },
+        s.address ? `From ${s.address} · ` : "", "last used ", timeEl(s.last_used_at),
+        " · signed in ", timeEl(s.created_at), " · ends ", timeEl(s.expires_at),
+        " unless used"),
+      end);
+  }));
+  const everywhere = others.length ? h("button", { type: "button", onclick: async () => {
+    everywhere.disabled = true;
+    try {
+      await post("/me/sessions/revoke-others");
+      ctx.announce(others.length === 1 ? "Signed out of 1 other device." : `Signed out of ${others.length} other devices.`);
+      await showSessions(ctx, card);
+    } catch (err) {
+      everywhere.disabled = false;
+      ctx.announce(`That did not work: ${err.message}`);
+    }
+  } }, "Sign out everywhere else") : null;
+  card.replaceChildren(heading,
+    h("p", { class: "muted" }, "A session ends by itself when it goes unused for a while, and after a set time in any case. End one you do not recognise."),
+    list, everywhere ? h("p", {}, everywhere) : null);
 }
