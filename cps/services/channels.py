@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from cps.broker.hub import encode_frame
-from cps.services import standing
+from cps.services import replay, standing
 from cps.services.access import space_access, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, Invalid
@@ -60,18 +60,12 @@ async def last_seq(ctx: Context, channel: str) -> int:
     return int(value or 0)
 
 
-def _frame_text(row: Event) -> str:
-    return encode_frame(
-        {"type": "event", "channel": row.channel, "seq": row.seq, "name": row.name,
-         "data": json.loads(row.data)}
-    )
-
-
 async def stored(
     ctx: Context, channel: str, after: int, up_to: int | None, *, limit: int | None = None
 ) -> list[tuple[int, str]]:
     """The stored events `after < seq <= up_to`, in order, as encoded frames
-    (the first `limit` of them, when given)."""
+    (the first `limit` of them, when given). What they quote is brought up to
+    date: a replay says what a reader may see now (cps/services/replay.py)."""
     stmt = select(Event).where(Event.channel == channel, Event.seq > after).order_by(Event.seq)
     if up_to is not None:
         stmt = stmt.where(Event.seq <= up_to)
@@ -79,7 +73,13 @@ async def stored(
         stmt = stmt.limit(limit)
     async with ctx.db.read() as session:
         rows = (await session.scalars(stmt)).all()
-    return [(row.seq, _frame_text(row)) for row in rows]
+        events = [(row.name, json.loads(row.data)) for row in rows]
+        await replay.bring_up_to_date(session, channel, events)
+    return [
+        (row.seq, encode_frame({"type": "event", "channel": row.channel, "seq": row.seq,
+                                "name": name, "data": data}))
+        for row, (name, data) in zip(rows, events, strict=True)
+    ]
 
 
 async def can_resume(ctx: Context, channel: str, since: int, up_to: int) -> bool:
