@@ -94,7 +94,7 @@ async def account(http: httpx.AsyncClient, production: AppServer) -> str:
 
 
 def _from(address: str) -> dict[str, str]:
-    """Each caller its own address (uvicorn trusts X-Forwarded-For from 127.0.0.1), so
+    """Each caller its own address (the test servers trust X-Forwarded-For from 127.0.0.1), so
     the per-address sign-in throttle stays out of the way."""
     return {"X-Forwarded-For": address}
 

@@ -55,11 +55,14 @@ def socket_owners(port: int) -> dict[int, int]:
 def server_env(database_url: str, redis_url: str | None = None, *,
                production_passwords: bool = False) -> dict[str, str]:
     """The settings every test server runs with: the fast password profile (unless
-    `production_passwords`) and no rate limits."""
+    `production_passwords`) and no rate limits. The test itself is their trusted
+    proxy: an `X-Forwarded-For` from loopback gives a request a client address of
+    its own (sign-in failures and sockets are counted per address)."""
     return {
         "CPS_DATABASE_URL": database_url,
         "CPS_SECRET_KEY": SECRET_KEY,
         "CPS_RATE_LIMITS": "off",
+        "CPS_TRUSTED_PROXIES": "127.0.0.1",
         **({"CPS_REDIS_URL": redis_url} if redis_url else {}),
         **({} if production_passwords else {"CPS_PASSWORD_PROFILE": "test"}),
     }
