@@ -136,6 +136,54 @@ def test_the_author_of_a_hidden_post_appeals_and_the_moderator_answers(
     expect(own).not_to_contain_text("Hidden by a moderator", timeout=LIVE_WITHIN_MS)
 
 
+def test_the_console_lists_staff_posts_first_and_offers_no_answer_to_ones_own_appeal(
+    browsing: Browsing, api: Api
+) -> None:
+    world = api.world()
+    topic, space, admin = world["topic"], world["space"], world["admin"]
+    mod = api.user("Jun Lee")
+    api.call("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id})
+    residents = [api.user(f"Resident {i}") for i in range(3)]
+    notice = api.post(admin, topic["id"], "Road works on Main Street from Monday")
+    spam = api.post(api.user("Watch Seller"), topic["id"], "Cheap watches at example.com")
+    newcomer = api.user("Brand New")
+    for person in [*residents, newcomer]:
+        api.call("POST", f"/posts/{spam['id']}/flags", person, {"reason": "spam"})
+    for person in residents:
+        api.call("POST", f"/posts/{notice['id']}/flags", person, {"reason": "abuse"})
+    own = api.post(mod, topic["id"], "Speaking as a resident: the plan is rushed")
+    api.call("POST", f"/posts/{own['id']}/hide", admin, {"reason": "Moderators stay neutral"})
+    api.call("POST", f"/posts/{own['id']}/appeal", mod, {"text": "I wrote it off duty"})
+
+    for width in ("phone", "desktop"):
+        page, _ = browsing.page(width=width, user=mod)
+        page.goto(f"/moderation?space={space['id']}")
+        settle(page)
+        flagged = page.locator("#queue ol.queue").first.locator(".queue-item")
+        expect(flagged).to_have_count(2)
+        expect(flagged.first).to_contain_text("Road works on Main Street")
+        expect(flagged.first).to_contain_text("Staff post")
+        expect(flagged.first).to_contain_text("flags never hide a post by this space")
+        expect(flagged.nth(1)).to_contain_text("Hidden automatically")
+        flagged.nth(1).get_by_text("Who flagged it and why").click()
+        expect(flagged.nth(1).locator(".flags li", has_text="Brand New")).to_contain_text(
+            "account newer than the post")
+        appeal = page.locator(".queue-item", has_text="I wrote it off duty")
+        expect(appeal).to_contain_text("You cannot answer your own appeal")
+        expect(appeal.get_by_role("button", name="Send answer")).to_have_count(0)
+        screenshot(page, f"console-escalated-{width}")
+        assert_accessible(page)
+
+    # The admin who hid the post answers: the only other answerer is the appellant.
+    console, _ = browsing.page(user=admin)
+    console.goto(f"/moderation?space={space['id']}")
+    settle(console)
+    appeal = console.locator(".queue-item", has_text="I wrote it off duty")
+    appeal.get_by_label("Answer (sent to the person who appealed)").fill("Upheld, sorry.")
+    appeal.get_by_role("button", name="Send answer").click()
+    expect(console.locator(".queue-item", has_text="I wrote it off duty")).to_have_count(0)
+
+
 def test_the_settings_explain_the_tier_gate_of_the_moderation_tools(
     browsing: Browsing, api: Api
 ) -> None:

@@ -1,11 +1,14 @@
 // The moderator console: the spaces you moderate, and for one space its
 // queue (flagged posts, held posts, appeals), mutes and bans, the audit log
 // and the moderation settings. Hiding, pinning, locking and moving also
-// happen in place on each topic page.
+// happen in place on each topic page. The server says what this moderator may
+// do with each item: flagged staff posts come first (`escalated`, never hidden
+// by flags), and an appeal they may not answer (their own, or one of their own
+// decisions) says why instead of offering the answer form.
 
 import { ApiError, del, get, patch, post, serverHas } from "../api.js";
 import {
-  badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, trustedHtml, uid,
+  badge, clear, field, formError, h, humanize, notice, onSubmit, select, timeEl, trustedHtml, uid,
 } from "../dom.js";
 import { live } from "../live.js";
 import { pool } from "./home.js";
@@ -171,18 +174,22 @@ function queueSection(ctx, space, hasBulk) {
       ctx.announce(resolution.outcome === "hidden" ? "Post hidden." : "Flags dismissed.");
       ctx.changed();
     });
-    return h("li", { class: "queue-item", "data-post-id": String(p.id) },
+    return h("li", { class: ["queue-item", item.escalated && "escalated"], "data-post-id": String(p.id) },
       hasBulk ? h("div", { class: "radio" }, h("input", { type: "checkbox", id: checkId, value: String(p.id) }),
         h("label", { for: checkId }, `Select the post by ${p.author.display_name}`)) : null,
       h("p", { class: "badges" },
+        item.escalated ? badge("Staff post", "pinned") : null,
         badge(`${item.flag_count} ${item.flag_count === 1 ? "flag" : "flags"}`, "locked"),
         item.auto_hidden ? badge("Hidden automatically, waiting for review", "archived") : null,
         p.hidden && !item.auto_hidden ? badge("Hidden", "archived") : null),
       h("p", { class: "small" }, `Reasons: ${reasons || "—"} · first flagged `, timeEl(item.first_flagged_at)),
+      item.escalated ? h("p", { class: "small" },
+        "First in the queue: flags never hide a post by this space's moderators or its organization's admins, so it waits for your decision.") : null,
       postExcerpt(p),
       h("details", {}, h("summary", {}, "Who flagged it and why"),
         h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
-          `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at))))),
+          `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
+          f.established === false ? h("span", { class: "muted small" }, " · account newer than the post: does not count toward hiding it") : null)))),
       form);
   }
 
@@ -204,6 +211,11 @@ function queueSection(ctx, space, hasBulk) {
   }
 
   function appealItem(a) {
+    const head = [
+      h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : `the hiding of post ${a.subject_id}`} · `, timeEl(a.created_at)),
+      h("blockquote", {}, a.text),
+    ];
+    if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || "You may not answer this appeal."));
     const decisions = [["uphold", "Uphold: the decision stands"], ["overturn", "Overturn: undo the decision"]];
     const form = h("form", { class: "inline-form" }, formError(),
       h("fieldset", {}, h("legend", {}, "Decision"), decisions.map(([value, text], i) => {
@@ -217,10 +229,7 @@ function queueSection(ctx, space, hasBulk) {
       ctx.announce("Appeal answered.");
       ctx.changed();
     });
-    return h("li", { class: "queue-item" },
-      h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : `the hiding of post ${a.subject_id}`} · `, timeEl(a.created_at)),
-      h("blockquote", {}, a.text),
-      form);
+    return h("li", { class: "queue-item" }, head, form);
   }
 
   let loading = null;
