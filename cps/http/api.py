@@ -110,6 +110,8 @@ class Endpoint:
     # creates or changes something declares it (checked by a test).
     entitlement: str = "none"
     query: tuple[QueryParam, ...] = ()
+    # The path's parameters other than `{name:int}` ids (which are 1 to ID_MAX, 404 past it).
+    path_params: tuple[QueryParam, ...] = ()
     # Other media types the success answer may come in (e.g. "text/csv"), as text.
     also_media: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=(400, 401, 403, 404, 422))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import types
+import typing
+from collections import deque
 from typing import Any
 
 from pydantic import BaseModel
@@ -10,6 +13,19 @@ from pydantic.json_schema import models_json_schema
 
 from cps import __version__
 from cps.http.api import Endpoint
+from cps.http.schemas import ID_MAX
+from cps.services.moderation_views import AppealView, QueueAppeal
+from cps.services.polls import PollView
+from cps.services.upgrades import UpgradeRequestView
+from cps.services.views import (
+    Author,
+    FlagView,
+    OrgView,
+    PostView,
+    SpaceView,
+    TopicView,
+    UserView,
+)
 
 PREFIX = "/api/v1"
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
@@ -32,6 +48,26 @@ _REASONS = {
     415: "The body is not application/json", 422: "Invalid field", 429: "Too many requests",
     503: "A backing service is down",
 }
+
+
+# Path ids are 32-bit in the database; a bigger one names nothing (404, as an unknown one).
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+
+# An answer that may be a refusal to go faster says when to come back.
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                                "required": True, "schema": {"type": "string",
+                                                             "pattern": "^[0-9]+$"}}}
+
+
+def statuses(ep: Endpoint) -> list[int]:
+    """Every error status the endpoint may answer: its own list, 402 where it needs a
+    tier capability, 413 and 415 where it takes a body, and 503 (the database is down)."""
+    found = {*ep.errors, 503}
+    if ep.entitlement != "none":
+        found.add(402)
+    if ep.request is not None:
+        found |= {413, 415}
+    return sorted(found)
 
 
 # The document describes itself too: every route under /api/v1 is in it.
@@ -62,17 +98,23 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
     def ref(model: type[BaseModel], mode: str) -> dict[str, Any]:
         return refs[(model, mode)]  # type: ignore[index]
 
+    links = _links(endpoints)
     paths: dict[str, dict[str, Any]] = {}
     for ep in endpoints:
         path = _PARAM.sub(r"{\1}", PREFIX + ep.path)
-        params: list[dict[str, Any]] = [
-            {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer" if kind == "int" else "string"}}
-            for name, kind in _PARAM.findall(ep.path)
-        ]
+        declared = {p.name: p for p in ep.path_params}
+        params: list[dict[str, Any]] = []
+        for name, kind in _PARAM.findall(ep.path):
+            if kind == "int":
+                params.append({"name": name, "in": "path", "required": True,
+                               "schema": ID_SCHEMA})
+            else:
+                param = declared[name]  # a path parameter that is not an id says what it takes
+                params.append({"name": name, "in": "path", "required": True,
+                               "description": param.description, "schema": param.schema()})
         params += [
             {"name": q.name, "in": "query", "required": False, "description": q.description,
-             "schema": {"type": q.type, **({"enum": list(q.choices)} if q.choices else {})}}
+             "schema": q.schema()}
             for q in ep.query
         ]
         responses: dict[str, Any] = {}
@@ -92,11 +134,13 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
         else:
             responses[str(ep.status)] = {"description": ep.summary}
         error_schema = {"application/json": {"schema": ref(ErrorEnvelope, "serialization")}}
-        for status in sorted({*ep.errors, 503}):
+        for status in statuses(ep):
             responses[str(status)] = {"description": _REASONS[status], "content": error_schema}
-        if ep.request is not None:
-            responses.setdefault("413", {"description": _REASONS[413], "content": error_schema})
-            responses.setdefault("415", {"description": _REASONS[415], "content": error_schema})
+            if status == 429:
+                responses[str(status)]["headers"] = _RETRY_AFTER
+        for success in (ep.status, ep.also_status):
+            if success is not None and (found := links.get((ep.method, ep.path))):
+                responses[str(success)]["links"] = found
         operation: dict[str, Any] = {
             "operationId": ep.handler.__name__,
             "summary": ep.summary,
@@ -125,3 +169,74 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
             },
         },
     }
+
+
+# --- links: which answer gives the ids another operation's path needs ----------------
+
+# A view of each kind of thing whose id other paths take.
+_ID_OF: dict[type[BaseModel], str] = {
+    OrgView: "org_id", SpaceView: "space_id", TopicView: "topic_id", PostView: "post_id",
+    PollView: "poll_id", FlagView: "flag_id", AppealView: "appeal_id",
+    QueueAppeal: "appeal_id", UpgradeRequestView: "request_id", UserView: "user_id",
+    Author: "user_id",
+}
+
+
+def _models_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model a field holds (if any), and whether it holds a list of them."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                return _models_in(arg)
+    if origin is list:
+        model, _ = _models_in(typing.get_args(annotation)[0])
+        return model, True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+def _pointers(model: type[BaseModel], path_params: set[str]) -> dict[str, str]:
+    """Path parameter -> JSON pointer into an answer of `model` where a real value of
+    it is (the shallowest; the first item of a list)."""
+    found: dict[str, str] = {}
+    queue: deque[tuple[type[BaseModel], str, int]] = deque([(model, "", 0)])
+    while queue:
+        current, at, depth = queue.popleft()
+        if current in _ID_OF:
+            found.setdefault(_ID_OF[current], f"{at}/id")
+        for name, field in current.model_fields.items():
+            if name in path_params and (depth == 0 or name.endswith("_id")):
+                found.setdefault(name, f"{at}/{name}")
+            inner, many = _models_in(field.annotation)
+            if inner is not None and depth < 3:
+                queue.append((inner, f"{at}/{name}/0" if many else f"{at}/{name}", depth + 1))
+    return found
+
+
+def _links(endpoints: list[Endpoint]) -> dict[tuple[str, str], dict[str, Any]]:
+    """OpenAPI links from each answer to every other operation whose ids it holds,
+    so a stateful client walks from what it created to what it may do with it."""
+    wants = {(ep.method, ep.path): dict(_PARAM.findall(ep.path)) for ep in endpoints}
+    names = {name for params in wants.values() for name in params}
+    links: dict[tuple[str, str], dict[str, Any]] = {}
+    for source in endpoints:
+        if source.response is None:
+            continue
+        known = set(wants[(source.method, source.path)])
+        have = {name: f"$response.body#{at}"
+                for name, at in _pointers(source.response, names).items()}
+        for name in known - have.keys():  # what the source's own path named
+            have[name] = f"$request.path.{name}"
+        for target in endpoints:
+            params = wants[(target.method, target.path)]
+            ids = {name for name, kind in params.items() if kind == "int"}
+            # A link is worth having when it brings a value the source's own path lacked.
+            if not ids <= have.keys() or params.keys() <= known:
+                continue
+            links.setdefault((source.method, source.path), {})[target.handler.__name__] = {
+                "operationId": target.handler.__name__,
+                "parameters": {name: have[name] for name in params if name in have},
+            }
+    return links

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, Response
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, query_int
+from cps.http.api import Call, Endpoint, QueryParam, query_number
 from cps.http.errors import validation_fields
-from cps.http.routes.topics import PAGE
+from cps.http.routes.topics import LIMIT
 from cps.services import posts
 from cps.services.errors import Invalid
+from cps.services.views import ReactionKind
+
+# A thread's cursor is the tree path of the last post shown: PATH_WIDTH digits a level.
+CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
+                    pattern=rf"^([0-9]{{{posts.PATH_WIDTH}}})*$")
+KIND = QueryParam("kind", "The reaction to take back", choices=get_args(ReactionKind))
 
 
 async def create_post(call: Call) -> Response:
@@ -27,8 +35,8 @@ async def create_post(call: Call) -> Response:
 async def list_posts(call: Call) -> s.PostList:
     page = await posts.list_posts(
         call.ctx, call.actor, call.path_int("topic_id"),
-        cursor=call.query.get("cursor") or None,
-        limit=query_int(call, "limit", 100, low=1, high=100),
+        cursor=call.query.get(CURSOR.name) or None,
+        limit=query_number(call, LIMIT, 100),
     )
     return s.PostList(posts=page.items, next_cursor=page.next_cursor)
 
@@ -100,10 +108,10 @@ def endpoints() -> list[Endpoint]:
                  "same client_id answers 200 with the post that already landed.",
                  request=s.PostCreate, response=s.PostEnvelope, status=201, also_status=200,
                  auth="required",
-                 errors=with_conflict),
+                 errors=(*with_conflict, 429)),  # posting rate limit and slow mode
         Endpoint("GET", "/topics/{topic_id:int}/posts", list_posts,
                  "The thread in tree order, paginated with a cursor", response=s.PostList,
-                 query=PAGE),
+                 query=(CURSOR, LIMIT)),
         Endpoint("PATCH", "/posts/{post_id:int}", edit_post, "Edit your post (history kept)",
                  request=s.PostUpdate, response=s.PostEnvelope, auth="required",
                  errors=with_conflict),
@@ -116,7 +124,7 @@ def endpoints() -> list[Endpoint]:
                  errors=with_conflict),
         Endpoint("DELETE", "/posts/{post_id:int}/reactions/{kind:str}", remove_reaction,
                  "Take your reaction back", response=s.ReactionState, auth="required",
-                 errors=with_conflict),
+                 path_params=(KIND,), errors=with_conflict),
         Endpoint("POST", "/posts/{post_id:int}/flags", flag_post,
                  "Flag a post for the moderators (once per person)",
                  request=s.FlagCreate, response=s.FlagEnvelope, status=201, auth="required",

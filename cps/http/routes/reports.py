@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from starlette.responses import StreamingResponse
 
-from cps.http.api import Call, Endpoint, QueryParam, query_int
+from cps.http.api import Call, Endpoint, QueryParam, query_choice, query_number
 from cps.services import analytics, exports
 from cps.services.analytics import AnalyticsView
 from cps.services.exports import ExportDocument
 
 
 async def export_space(call: Call) -> StreamingResponse:
-    fmt = exports.parse_format(call.query.get("format"))
+    fmt = exports.parse_format(query_choice(call, FORMAT))
     # Access and tier are checked here, before the first byte is sent.
     export = await exports.open_export(call.ctx, call.user, call.path_int("space_id"), fmt)
     return StreamingResponse(
@@ -24,8 +24,13 @@ async def export_space(call: Call) -> StreamingResponse:
     )
 
 
+FORMAT = QueryParam("format", "json (the default) or csv", choices=("json", "csv"))
+DAYS = QueryParam.number("days", f"The last N UTC days, today included (default "
+                         f"{analytics.DAYS_DEFAULT})", 1, analytics.DAYS_MAX)
+
+
 def _days(call: Call) -> int:
-    return query_int(call, "days", analytics.DAYS_DEFAULT, low=1, high=analytics.DAYS_MAX)
+    return query_number(call, DAYS, analytics.DAYS_DEFAULT)
 
 
 async def org_analytics(call: Call) -> AnalyticsView:
@@ -36,11 +41,8 @@ async def space_analytics(call: Call) -> AnalyticsView:
     return await analytics.for_space(call.ctx, call.user, call.path_int("space_id"), _days(call))
 
 
-EXPORT_QUERY = (QueryParam("format", "json (the default) or csv", choices=("json", "csv")),)
-ANALYTICS_QUERY = (
-    QueryParam("days", f"The last N UTC days, today included: 1 to {analytics.DAYS_MAX} "
-               f"(default {analytics.DAYS_DEFAULT})", "integer"),
-)
+EXPORT_QUERY = (FORMAT,)
+ANALYTICS_QUERY = (DAYS,)
 
 
 def endpoints() -> list[Endpoint]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, QueryParam, query_int
+from cps.http.api import Call, Endpoint, QueryParam, query_number
 from cps.services import topics
 
-PAGE = (
-    QueryParam("cursor", "Where the previous page ended (its next_cursor)"),
-    QueryParam("limit", "How many items, 1 to 100", "integer"),
-)
+CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
+                    pattern=r"^[A-Za-z0-9_-]*$")  # base64url, unpadded
+LIMIT = QueryParam.number("limit", "How many items", 1, 100)
+PAGE = (CURSOR, LIMIT)
 
 
 async def create_topic(call: Call) -> s.TopicEnvelope:
@@ -23,8 +23,8 @@ async def create_topic(call: Call) -> s.TopicEnvelope:
 async def list_topics(call: Call) -> s.TopicList:
     page = await topics.list_topics(
         call.ctx, call.actor, call.path_int("space_id"),
-        cursor=call.query.get("cursor") or None,
-        limit=query_int(call, "limit", 30, low=1, high=100),
+        cursor=call.query.get(CURSOR.name) or None,
+        limit=query_number(call, LIMIT, 30),
     )
     return s.TopicList(topics=page.items, next_cursor=page.next_cursor)
 
@@ -48,7 +48,8 @@ def endpoints() -> list[Endpoint]:
     return [
         Endpoint("POST", "/spaces/{space_id:int}/topics", create_topic,
                  "Open a topic; its body is the thread's first post",
-                 request=s.TopicCreate, response=s.TopicEnvelope, status=201, auth="required"),
+                 request=s.TopicCreate, response=s.TopicEnvelope, status=201, auth="required",
+                 errors=(400, 401, 403, 404, 422, 429)),  # the topics rate limit
         Endpoint("GET", "/spaces/{space_id:int}/topics", list_topics,
                  "Topics, pinned first, then latest activity", response=s.TopicList,
                  query=PAGE),

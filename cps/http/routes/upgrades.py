@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, StringConstraints, ValidationError
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, QueryParam
+from cps.http.api import Call, Endpoint, QueryParam, query_choice
 from cps.http.errors import MalformedJSON, validation_fields
 from cps.services import upgrades
 from cps.services.errors import Invalid
@@ -63,6 +63,10 @@ async def _optional_body(call: Call) -> UpgradeApproval:
         raise Invalid(validation_fields(exc)) from None
 
 
+STATUS = QueryParam("status", "pending, approved or rejected; all when absent",
+                    choices=upgrades.STATUSES)
+
+
 async def request_upgrade(call: Call) -> UpgradeRequestEnvelope:
     body: s.UpgradeRequestCreate = call.body
     request = await upgrades.request_upgrade(
@@ -81,7 +85,9 @@ async def list_org_upgrade_requests(call: Call) -> UpgradeRequestList:
 
 async def list_upgrade_requests(call: Call) -> UpgradeRequestList:
     return UpgradeRequestList(
-        upgrade_requests=await upgrades.list_requests(call.ctx, call.user, call.query.get("status"))
+        upgrade_requests=await upgrades.list_requests(
+            call.ctx, call.user, query_choice(call, STATUS)
+        )
     )
 
 
@@ -128,7 +134,7 @@ def endpoints() -> list[Endpoint]:
         Endpoint("GET", "/admin/upgrade-requests", list_upgrade_requests,
                  "Upgrade requests of every organization, oldest first (platform admins)",
                  response=UpgradeRequestList, auth="required",
-                 query=(QueryParam("status", "pending, approved or rejected; all when absent"),)),
+                 query=(STATUS,)),
         Endpoint("POST", "/admin/upgrade-requests/{request_id:int}/approve",
                  approve_upgrade_request,
                  "Approve a pending request: the tier changes at once (platform admins). The body "
