@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cps.config import Settings
 from cps.seeds import MEMBERS, OFFICES, THEMES, Member, Theme
-from cps.services import accounts, orgs, posts, spaces, topics
+from cps.services import accounts, names, orgs, posts, spaces, topics
 from cps.services.context import Actor, Context
 from cps.services.events import EventRecord
 from cps.services.passwords import Passwords
@@ -417,12 +417,10 @@ def _round_robin(iterators: list[Iterator[Member]]) -> Iterator[Member]:
                 yield member
 
 
-def _pick(ordered: Sequence[Member], taken: set[tuple[str, str]], count: int) -> list[Member]:
-    """The first `count` members not in the database yet (then from the start again)."""
-    fresh = [m for m in ordered if (m.name, m.country) not in taken]
-    again = [m for m in ordered if (m.name, m.country) in taken]
-    pool = itertools.chain(fresh, itertools.cycle(again)) if again else iter(fresh)
-    return list(itertools.islice(pool, count))
+def _pick(ordered: Sequence[Member], taken: frozenset[str], count: int) -> list[Member]:
+    """The first `count` members not in the database yet (fewer when fewer are left:
+    an organization may not take a name that looks like another's)."""
+    return [m for m in ordered if not names.org_name_keys(m.name) & taken][:count]
 
 
 async def _person(run: Run, local: str, display_name: str, kind: StakeholderType) -> Person:
@@ -516,9 +514,10 @@ async def _space(
 
 async def _member(
     run: Run, member: Member, crew: Sequence[Person], *, spaces_range: tuple[int, int],
-    topics_range: tuple[int, int], moderator: Person | None,
+    topics_range: tuple[int, int], moderator: Person | None, secretariat: Actor,
 ) -> Tally:
-    """One organization with its people, spaces, topics and threads."""
+    """One organization with its people, spaces, topics and threads, verified by the
+    platform (the members of the report are the real network)."""
     rng = random.Random(f"{member.name}|{member.country}")
     slug = _slug(member.name)
     roles = CITY_PEOPLE if member.kind == "local_government" else PARTNER_PEOPLE[member.kind]
@@ -535,6 +534,7 @@ async def _member(
         run.ctx, admin.actor, name=member.name, kind=member.kind, country=member.country,
         region=member.region,
     )
+    await orgs.set_verified(run.ctx, secretariat, org.id, verified=True)
     tally = Tally()
     themes = rng.sample(THEMES, rng.randint(*spaces_range))
     for i, theme in enumerate(themes):
@@ -569,10 +569,11 @@ async def _suffix(db: Database) -> str:
     raise AssertionError("unreachable")
 
 
-async def _taken(db: Database) -> set[tuple[str, str]]:
+async def _taken(db: Database) -> frozenset[str]:
+    """The name keys of the organizations already there (names.org_name_keys)."""
     async with db.read() as session:
-        rows = (await session.execute(select(Organization.name, Organization.country))).all()
-    return {(name, country) for name, country in rows}
+        rows = (await session.scalars(select(Organization.name))).all()
+    return frozenset(key for name in rows for key in names.org_name_keys(name))
 
 
 def _say(line: str = "") -> None:
@@ -641,6 +642,10 @@ async def _fill(
     taken = await _taken(run.ctx.db)
     chosen = _pick(city_list, taken, cities)
     partner_list = _partners(taken, partners)
+    if not chosen and not partner_list:
+        print("cps demo: every member organization of the report is already here",
+              file=sys.stderr)
+        return 1
     _say(
         f"cps demo: {_n(len(chosen), 'member city', 'member cities')} and "
         f"{_n(len(partner_list), 'partner organization')} from WeGO's 2019 annual report"
@@ -653,16 +658,19 @@ async def _fill(
         await _person(run, local, display, kind) for local, display, kind, _ in NAMED
     ]
     moderator = crew[0]
+    secretariat = _actor(admin)
     total = Tally()
     for i, member in enumerate(chosen, 1):
         tally = await _member(
-            run, member, crew, spaces_range=(1, 3), topics_range=(2, 4), moderator=moderator
+            run, member, crew, spaces_range=(1, 3), topics_range=(2, 4), moderator=moderator,
+            secretariat=secretariat,
         )
         total.add(tally)
         _say(f"[{i}/{len(chosen)}] {member.name}, {member.country}: {tally.line()}")
     for i, member in enumerate(partner_list, 1):
         tally = await _member(
-            run, member, crew, spaces_range=(1, 1), topics_range=(2, 2), moderator=None
+            run, member, crew, spaces_range=(1, 1), topics_range=(2, 2), moderator=None,
+            secretariat=secretariat,
         )
         total.add(tally)
         kind = member.kind.replace("_", " ")
@@ -690,10 +698,9 @@ def _example(chosen: Iterable[Member], run: Run) -> str:
     return f"{_slug(first.name)}.official{run.suffix}@{DOMAIN} (its organization's admin)"
 
 
-def _partners(taken: set[tuple[str, str]], count: int) -> list[Member]:
+def _partners(taken: frozenset[str], count: int) -> list[Member]:
     """Corporations and institutions from "New Members & Partners", alternating."""
     corporations = [m for m in MEMBERS if m.kind == "corporation"]
     institutions = [m for m in MEMBERS if m.kind == "institution"]
     alternating = [m for pair in zip(corporations, institutions, strict=False) for m in pair]
-    fresh = [m for m in alternating if (m.name, m.country) not in taken]
-    return fresh[:count]
+    return _pick(alternating, taken, count)

@@ -24,7 +24,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cps.services import events, password_rules
+from cps.services import events, names, password_rules
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
 from cps.services.views import UserView
@@ -103,7 +103,7 @@ async def register(
     if len(email) > EMAIL_MAX:
         # Lowercasing can lengthen an address ("İ" becomes two characters).
         raise Invalid({"email": f"At most {EMAIL_MAX} characters."})
-    display_name = display_name.strip()
+    display_name = names.display_name(display_name)
     password_rules.check_password(password, email=email, display_name=display_name)
     # Cheap before costly: a taken email is answered without hashing anything.
     async with ctx.db.read() as session:
@@ -298,7 +298,7 @@ async def update_profile(
         if user is None:
             raise NotSignedIn("Sign in to do this.")
         if display_name is not None:
-            user.display_name = display_name.strip()
+            user.display_name = names.display_name(display_name, staff=actor.is_platform_admin)
         if stakeholder_type is not None:
             user.stakeholder_type = stakeholder_type
         await tx.session.flush()

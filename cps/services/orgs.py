@@ -1,19 +1,33 @@
-"""Organizations: creation (creator becomes admin), reading with entitlements."""
+"""Organizations: creation (creator becomes admin) under a name no other
+organization's looks like, reading with entitlements, and the platform's
+confirmation of who an organization is (`verified`)."""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cps.services import tiers
+from cps.services import names, tiers
 from cps.services.context import Actor, Context
-from cps.services.errors import NotFound
+from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.views import OrgView
 from cps.storage.models import OrgAdmin, Organization, Space, SpaceModerator
 
 log = logging.getLogger("cps.orgs")
+
+# PostgreSQL: one organization is named at a time (a transaction-scoped advisory
+# lock), so two look-alike names cannot both pass the check. SQLite writers are
+# serialized already.
+_NAMING_LOCK = 0x4350_534F_5247  # "CPSORG"
+NAME_TAKEN = (
+    "An organization with this name, or one that looks the same, is already a member. "
+    "Names are compared without regard to case, accents, spaces, punctuation and "
+    "look-alike characters (such as 1 for l, or a Cyrillic letter for a Latin one); "
+    "choose a name "
+    "that is clearly different."
+)
 
 
 async def usage(session: AsyncSession, org_id: int) -> dict[str, int]:
@@ -56,15 +70,32 @@ async def _view(session: AsyncSession, actor: Actor | None, org: Organization) -
     return view
 
 
+async def _refuse_look_alike(session: AsyncSession, name: str) -> None:
+    """409 name_taken when an organization's name is confusable with `name`
+    (names.org_name_keys); the answer says the rule, not which organization."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NAMING_LOCK})
+    wanted = names.org_name_keys(name)
+    for existing in (await session.scalars(select(Organization.name))).all():
+        if wanted & names.org_name_keys(existing):
+            raise Conflict(NAME_TAKEN, code="name_taken")
+
+
 async def create_org(
     ctx: Context, actor: Actor, *, name: str, kind: str, country: str, region: str = ""
 ) -> OrgView:
+    name = names.clean(name, "name", max_length=200)
+    country = names.clean(country, "country", max_length=100)
+    region = names.normalise(region)
+    if len(region) > 60:
+        raise Invalid({"region": "At most 60 characters."})
     async with ctx.db.write() as tx:
+        await _refuse_look_alike(tx.session, name)
         org = Organization(
-            name=name.strip(),
+            name=name,
             kind=kind,
-            country=country.strip(),
-            region=region.strip(),
+            country=country,
+            region=region,
             tier="free",
             created_by=actor.id,
         )
@@ -103,3 +134,23 @@ async def list_orgs(ctx: Context, actor: Actor | None) -> list[OrgView]:
         view.is_admin = org.id in admin_of or bool(actor and actor.is_platform_admin)
         views.append(view)
     return views
+
+
+async def set_verified(ctx: Context, actor: Actor, org_id: int, *, verified: bool) -> OrgView:
+    """A platform admin confirms (or withdraws the confirmation) that the
+    organization is who its name says. Logged with who did it."""
+    if not actor.is_platform_admin:
+        raise Forbidden("Only platform admins may verify organizations.")
+    async with ctx.db.write() as tx:
+        org = await tx.session.get(Organization, org_id)
+        if org is None:
+            raise NotFound("No such organization.")
+        was = org.verified
+        org.verified = verified
+        await tx.session.flush()
+        view = await _view(tx.session, actor, org)
+    log.info(
+        "organization verified" if verified else "organization unverified",
+        extra={"org_id": org_id, "by": actor.id, "verified": verified, "was": was},
+    )
+    return view

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cps.services import events, tiers
+from cps.services import events, names, tiers
 from cps.services.access import SpaceAccess, space_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -48,6 +48,7 @@ async def _lock_org(session: AsyncSession, org_id: int) -> Organization:
 async def create_space(
     ctx: Context, actor: Actor, org_id: int, *, name: str, description: str, visibility: str
 ) -> SpaceView:
+    name = names.clean(name, "name", max_length=200)
     async with ctx.db.write() as tx:
         org = await _lock_org(tx.session, org_id)
         if not await is_org_admin(tx.session, actor, org_id):
@@ -63,7 +64,7 @@ async def create_space(
             tiers.check_quota(org.tier, "public_spaces", int(used or 0))
         space = Space(
             org_id=org_id,
-            name=name.strip(),
+            name=name,
             description=description,
             visibility=visibility,
             topic_policy="participants",

@@ -72,6 +72,7 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/admin/upgrade-requests/{request_id:int}/approve"),
         ("POST", "/admin/upgrade-requests/{request_id:int}/reject"),
         ("POST", "/admin/orgs/{org_id:int}/tier"),
+        ("PUT", "/admin/orgs/{org_id:int}/verified"),
         # spaces (moderators count against the moderators_per_space quota)
         ("POST", "/spaces/{space_id:int}/moderators"),
         ("DELETE", "/spaces/{space_id:int}/moderators/{user_id:int}"),

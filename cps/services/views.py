@@ -54,6 +54,8 @@ class OrgView(View):
     country: str
     region: str = ""
     tier: Tier
+    # The platform confirmed who the organization is (set by platform admins).
+    verified: bool = False
     created_at: datetime
     is_admin: bool = False
     entitlements: Entitlements | None = None

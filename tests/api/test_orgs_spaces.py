@@ -155,7 +155,7 @@ async def test_unknown_space_is_404_everywhere(api):
 
 @pytest.fixture
 async def private(api, ctx):
-    admin = await api.user("Admin")
+    admin = await api.user("Org Admin")
     org = await api.org(admin)
     await set_tier(ctx, org["id"], "plus")
     space = await api.space(admin, org["id"], visibility="private", name="Council")

@@ -16,12 +16,12 @@ __all__ = ["events_on", "platform_admin", "poll_world", "set_tier"]
 async def poll_world(api: Api, platform_admin: User, tier: str = "plus") -> dict[str, Any]:
     """An org admin, an org on `tier`, a public space with a moderator, a topic opened
     by a citizen (its author), another citizen, and a poll by the moderator."""
-    admin = await api.user("Admin")
+    admin = await api.user("Org Admin")
     org = await api.org(admin)
     if tier != org["tier"]:
         await set_tier(api, platform_admin, org["id"], tier)
     space = await api.space(admin, org["id"])
-    mod = await api.user("Moderator")
+    mod = await api.user("Space moderator")
     await api.ok("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id},
                  status=201)
     author = await api.user("Topic author")

@@ -22,7 +22,7 @@ __all__ = ["platform_admin"]
 async def place(api: Api, ctx: Context, tier: str, visibility: str = "public"
                 ) -> tuple[User, dict[str, Any], dict[str, Any]]:
     """An org admin, an organization on `tier` and a space of it."""
-    admin = await api.user("Admin")
+    admin = await api.user("Org Admin")
     org = await api.org(admin)
     await set_tier(ctx, org["id"], tier)
     space = await api.space(admin, org["id"], visibility)

@@ -183,7 +183,7 @@ def test_percentiles():
 async def test_who_may_see_the_dashboards(api, ctx, platform_admin):
     admin, org, space = await place(api, ctx, "premium")
     oid, sid = org["id"], space["id"]
-    moderator, citizen = await api.user("Moderator"), await api.user("Citizen")
+    moderator, citizen = await api.user("Space moderator"), await api.user("Citizen")
     await api.ok("POST", f"/spaces/{sid}/moderators", admin, {"user_id": moderator.id},
                  status=201)
     for path in (f"/orgs/{oid}/analytics", f"/spaces/{sid}/analytics"):

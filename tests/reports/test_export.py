@@ -173,7 +173,7 @@ async def test_csv_export_shows_status_and_drops_deleted_text(api, ctx):
 async def test_who_may_export(api, ctx):
     admin, org, space = await place(api, ctx, "plus")
     sid = space["id"]
-    moderator, citizen = await api.user("Moderator"), await api.user("Citizen")
+    moderator, citizen = await api.user("Space moderator"), await api.user("Citizen")
     await api.ok("POST", f"/spaces/{sid}/moderators", admin, {"user_id": moderator.id},
                  status=201)
     await api.topic(citizen, sid)

@@ -276,7 +276,7 @@ async def _set_tier(site: Site, platform: User, org_id: int, tier: str) -> None:
 async def _build_place(site: Site, platform: User, tier: str) -> Place:
     api = site.api
     place = Place(tier)
-    people = {name: await api.user(f"{name} {tier}")
+    people = {name: await api.user(f"{tier} {name}")
               for name in ("org_admin", "foreign_admin", "moderator", "member", "victim")}
     place.people = people
     a = await api.org(people["org_admin"], f"City A ({tier})")

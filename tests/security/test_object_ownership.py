@@ -513,6 +513,17 @@ async def set_tier(e: Env) -> Result:
                                          body), tier == "free")
 
 
+@probe("PUT", "/admin/orgs/{org_id:int}/verified")
+async def set_verified(e: Env) -> Result:
+    """Only the platform confirms who an organization is."""
+    org = await e.site.api.org(e.victim, f"Confirmed {uuid.uuid4().hex[:4]}")
+    path = f"/admin/orgs/{org['id']}/verified"
+    attacker = await e.call("PUT", path, e.attacker, {"verified": True})
+    verified = (await e.ok("GET", f"/orgs/{org['id']}", e.victim))["org"]["verified"]
+    return Result(attacker, await e.call("PUT", path, e.platform, {"verified": True}),
+                  verified is False)
+
+
 # Polls.
 
 refused_read("GET", "/topics/{topic_id:int}/polls",

@@ -96,7 +96,7 @@ class Api:
 
     async def world(self) -> dict[str, Any]:
         """An org admin, an org, a public space with a topic, and a participant."""
-        admin = await self.user("Admin")
+        admin = await self.user("Org Admin")
         org = await self.org(admin)
         space = await self.space(admin, org["id"])
         topic = await self.topic(admin, space["id"])
@@ -105,7 +105,7 @@ class Api:
 
     async def place(self, topics: int = 1) -> Place:
         """An org admin, an org, a public space and `topics` topics in it."""
-        admin = await self.user("Admin")
+        admin = await self.user("Org Admin")
         org = await self.org(admin, "City of Faults")
         space = await self.space(admin, org["id"], name="Resilience", description="")
         topic_ids = [(await self.topic(admin, space["id"], f"Topic {n}", "First post"))["id"]

@@ -26,7 +26,7 @@ async def test_premium_to_free_keeps_every_space_usable_but_creates_nothing_new(
     last = public[-1]
     topic = await api.topic(admin, last["id"], "Night buses")
     secret = await api.topic(admin, private["id"], "Budget draft")
-    mods = [await api.user(f"Moderator {i}") for i in range(4)]
+    mods = [await api.user(f"Volunteer moderator {i}") for i in range(4)]
     for m in mods:
         await api.ok("POST", f"/spaces/{last['id']}/moderators", admin, {"user_id": m.id},
                      status=201)

@@ -1,10 +1,14 @@
-"""/orgs."""
+"""/orgs, and the platform's confirmation of an organization (/admin/orgs/{id}/verified)."""
 
 from __future__ import annotations
 
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
 from cps.services import orgs
+
+
+class VerifiedSet(s.RequestModel):
+    verified: bool
 
 
 async def create_org(call: Call) -> s.OrgEnvelope:
@@ -22,11 +26,27 @@ async def list_orgs(call: Call) -> s.OrgList:
     return s.OrgList(orgs=await orgs.list_orgs(call.ctx, call.actor))
 
 
+async def set_verified(call: Call) -> s.OrgEnvelope:
+    body: VerifiedSet = call.body
+    org = await orgs.set_verified(call.ctx, call.user, call.path_int("org_id"),
+                                  verified=body.verified)
+    return s.OrgEnvelope(org=org)
+
+
 def endpoints() -> list[Endpoint]:
     return [
-        Endpoint("POST", "/orgs", create_org, "Create an organization (you become its admin)",
-                 request=s.OrgCreate, response=s.OrgEnvelope, status=201, auth="required"),
+        Endpoint("POST", "/orgs", create_org,
+                 "Create an organization (you become its admin). The name is normalised "
+                 "(NFKC, invisible characters removed, spaces collapsed); one that looks like "
+                 "a member's name is refused with 409 name_taken",
+                 request=s.OrgCreate, response=s.OrgEnvelope, status=201, auth="required",
+                 errors=(400, 401, 403, 404, 409, 422)),
         Endpoint("GET", "/orgs", list_orgs, "Every member organization", response=s.OrgList),
         Endpoint("GET", "/orgs/{org_id:int}", get_org,
                  "An organization with its tier and entitlements", response=s.OrgEnvelope),
+        Endpoint("PUT", "/admin/orgs/{org_id:int}/verified", set_verified,
+                 "Mark an organization as verified, or not: the platform confirmed who it is "
+                 "(platform admins; logged)",
+                 request=VerifiedSet, response=s.OrgEnvelope, auth="required",
+                 entitlement="none"),
     ]
