@@ -50,6 +50,9 @@ _LABELS: Final = {
     "public_spaces": "public spaces",
     "moderators_per_space": "moderators per space",
 }
+# The labels above that name several things, and so "need" rather than "needs" a tier.
+_PLURAL: Final = frozenset({"discussions", "private_spaces", "polls", "moderation_tools",
+                            "integrations"})
 
 
 # State-changing endpoints reviewed as needing no capability, as (method, path)
@@ -144,8 +147,10 @@ def require(tier: str, capability: str) -> None:
     """Raise `TierRequired` unless `tier` includes `capability`."""
     if not allows(tier, capability):
         needed = lowest_tier_with(capability)
+        verb = "need" if capability in _PLURAL else "needs"
         raise TierRequired(
-            f"{_LABELS[capability]} need the {needed} tier; this organization is on {tier}.",
+            f"{_LABELS[capability]} {verb} the {needed} tier; this organization is on the "
+            f"{tier} tier.",
             required_tier=needed,
         )
 

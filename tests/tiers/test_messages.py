@@ -1,0 +1,47 @@
+"""What a person reads when their organization's tier lacks something: a sentence
+whose verb agrees with what it names."""
+
+from __future__ import annotations
+
+import pytest
+
+from cps.services import tiers
+from cps.services.errors import TierRequired
+
+pytestmark = pytest.mark.anyio
+
+EXPECTED = {
+    "private_spaces": "Private (members-only) spaces need the plus tier; "
+                      "this organization is on the free tier.",
+    "polls": "Polls in topics need the plus tier; this organization is on the free tier.",
+    "moderation_tools": "Word filter, pre-moderation and slow mode need the plus tier; "
+                        "this organization is on the free tier.",
+    "export": "Export of a space needs the plus tier; this organization is on the free tier.",
+    "analytics": "The analytics dashboard needs the premium tier; "
+                 "this organization is on the free tier.",
+    "consensus_map": "The consensus map needs the premium tier; "
+                     "this organization is on the free tier.",
+    "integrations": "API tokens and webhooks need the premium tier; "
+                    "this organization is on the free tier.",
+    "custom_branding": "Custom branding needs the premium tier; "
+                       "this organization is on the free tier.",
+}
+
+
+def test_every_capability_the_free_tier_lacks_is_named_in_a_grammatical_sentence():
+    lacking = {c for c in tiers.CAPABILITIES if not tiers.allows("free", c)}
+    assert lacking == set(EXPECTED)
+    for capability, sentence in EXPECTED.items():
+        with pytest.raises(TierRequired) as caught:
+            tiers.require("free", capability)
+        assert caught.value.message == sentence
+
+
+async def test_the_analytics_dashboard_answers_402_with_that_sentence(api):
+    admin = await api.user("Mayor Kim")
+    org = await api.org(admin)
+    r = await api.call("GET", f"/orgs/{org['id']}/analytics", admin)
+    assert r.status_code == 402
+    assert r.json()["error"]["message"] == (
+        "The analytics dashboard needs the premium tier; this organization is on the free tier."
+    )
