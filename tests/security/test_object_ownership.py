@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from cps.http.routes import all_endpoints
-from tests.security.conftest import Site
+from tests.security.conftest import PASSWORD, Site
 from tests.support.api import User
 
 pytestmark = pytest.mark.anyio
@@ -586,6 +586,23 @@ async def close_poll(e: Env) -> Result:
     unchanged = (await e.ok("GET", f"/polls/{poll['id']}", e.victim))["poll"]["closed"] is False
     return Result(attacker, await e.call("POST", f"/polls/{poll['id']}/close", e.victim),
                   unchanged)
+
+
+@probe("DELETE", "/me/sessions/{session_id:int}")
+async def end_session(e: Env) -> Result:
+    """Ending someone else's session: the id is the victim's, the caller the attacker."""
+    login = await e.site.http.post("/api/v1/auth/login",
+                                   json={"email": e.victim.email, "password": PASSWORD})
+    e.site.http.cookies.clear()
+    token = login.json()["token"]
+    sessions = (await e.site.http.get("/api/v1/me/sessions",
+                                      headers={"Authorization": f"Bearer {token}"})
+                ).json()["sessions"]
+    session_id = next(s["id"] for s in sessions if s["current"])
+    attacker = await e.call("DELETE", f"/me/sessions/{session_id}", e.attacker)
+    still = await e.site.http.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    owner = await e.call("DELETE", f"/me/sessions/{session_id}", e.victim)
+    return Result(attacker, owner, still.status_code == 200)
 
 
 def _as_refused(response: httpx.Response) -> httpx.Response:
