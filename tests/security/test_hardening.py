@@ -247,14 +247,6 @@ async def test_api_answers_are_not_stored_and_static_files_stay_cacheable(
 CAP = 3
 
 
-@pytest.fixture(autouse=True)
-def _no_uvicorn_proxy_headers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`cps serve` runs uvicorn with proxy_headers=False: forwarded headers count
-    only through CPS_TRUSTED_PROXIES. The in-process uvicorn would believe them
-    from loopback by itself; here it believes them from no one it will meet."""
-    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "192.0.2.1")
-
-
 @asynccontextmanager
 async def capped_server(database_url: str, **env: str) -> AsyncIterator[InProcessServer]:
     """A server whose addresses hold CAP sockets each; the tests' connections come

@@ -346,8 +346,9 @@ async def in_process(app: Starlette, *, settings: Settings | None = None,
     port = int(sock.getsockname()[1])
     options: dict[str, Any] = (uvicorn_options(settings) if settings is not None
                                else {"ws_max_size": ws_max_size})
+    # As `cps serve`: forwarded headers count only through CPS_TRUSTED_PROXIES.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_config=None,
-                            access_log=False, **{**options, "ws": ws})
+                            access_log=False, proxy_headers=False, **{**options, "ws": ws})
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     deadline = time.monotonic() + 15
