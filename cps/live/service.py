@@ -11,6 +11,7 @@ from prometheus_client import Counter, Gauge
 from cps.broker import Hub, make_hub
 from cps.config import Settings
 from cps.live.connection import CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, Connection
+from cps.live.moves import MoveWatch
 from cps.live.outlets import Framer
 from cps.live.presence import Presence
 from cps.services import channels
@@ -41,6 +42,7 @@ class LiveService:
         self.framer = Framer()  # frames each message once for all sockets
         # Sockets following each topic, for presence frames.
         self._watchers: dict[str, set[Connection]] = {}
+        self._moves = MoveWatch(self._topic_moved)
         self._ctx: Context | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # Open sockets per client address, against CPS_WS_CONNECTIONS_PER_ADDRESS.
@@ -110,8 +112,13 @@ class LiveService:
     # Subscriptions.
 
     async def watch(self, channel: str, conn: Connection, person: tuple[int, str] | None) -> None:
-        """A socket follows a topic: it is counted in presence and gets presence frames."""
-        self._watchers.setdefault(channel, set()).add(conn)
+        """A socket follows a topic: it is counted in presence and gets presence frames,
+        and its right to follow is checked again if the topic moves."""
+        watchers = self._watchers.setdefault(channel, set())
+        first = not watchers
+        watchers.add(conn)
+        if first:
+            await self.hub.subscribe(channel, self._moves)
         await self.presence.join(channel, id(conn), person)
 
     async def unfollow(self, conn: Connection, channel: str, *, by_client: bool) -> None:
@@ -124,6 +131,7 @@ class LiveService:
                 watchers.discard(conn)
                 if not watchers:
                     del self._watchers[channel]
+                    await self.hub.unsubscribe(channel, self._moves)
             await self.presence.leave(channel, id(conn))
         if by_client and channel == conn.user_channel:
             sub.by_client = False  # keep following it for control events
@@ -160,6 +168,32 @@ class LiveService:
                 conn.send({"type": "error", "code": "subscription_ended", "channel": channel,
                            "message": "You may no longer follow this channel."})
                 log.info("subscription ended", extra={"channel": channel})
+
+    def _topic_moved(self, channel: str, seq: int, text: str) -> None:
+        """Pause every socket following `channel` until it is allowed to go on."""
+        for conn in self._watchers.get(channel, ()):
+            sub = conn.subscriptions.get(channel)
+            if sub is not None and sub.by_client and sub.live:
+                # The move itself reaches everyone (the hub may not have handed it to
+                # this socket yet; it will not be sent twice); what follows waits.
+                conn.deliver(channel, seq, text)
+                sub.live = False
+                self._spawn(self._recheck_moved(conn, channel))
+
+    async def _recheck_moved(self, conn: Connection, channel: str) -> None:
+        sub = conn.subscriptions.get(channel)
+        if sub is None:
+            return
+        try:
+            sub.space_id = await channels.authorize(self.ctx, conn.actor, channels.parse(channel))
+        except DomainError:
+            await self.unfollow(conn, channel, by_client=True)
+            conn.send({"type": "error", "code": "subscription_ended", "channel": channel,
+                       "message": "You may no longer follow this channel."})
+            log.info("subscription ended", extra={"channel": channel, "why": "topic moved"})
+            return
+        if conn.subscriptions.get(channel) is sub:
+            conn.go_live(sub, sub.last)
 
     # Hub callbacks.
 
