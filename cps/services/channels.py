@@ -17,7 +17,9 @@ from cps.services.errors import Forbidden, Invalid
 from cps.storage.models import Channel, Event
 from cps.storage.types import utcnow
 
-_NAME = re.compile(r"^(space|topic|user):([1-9][0-9]{0,17})$")
+# Ids are 32-bit integers in the database: a channel past that names nothing.
+_NAME = re.compile(r"(space|topic|user):([1-9][0-9]{0,9})")
+_ID_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class ChannelName:
 
 
 def parse(channel: object) -> ChannelName:
-    if not isinstance(channel, str) or not (match := _NAME.match(channel)):
+    match = _NAME.fullmatch(channel) if isinstance(channel, str) else None
+    if match is None or int(match.group(2)) > _ID_MAX:
         raise Invalid({"channel": "Expected space:{id}, topic:{id} or user:{id}."},
                       message="Unknown channel.")
     return ChannelName(match.group(1), int(match.group(2)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
 
@@ -91,8 +91,9 @@ def _decode_cursor(cursor: str) -> tuple[bool, datetime, int]:
         when, last_id = datetime.fromisoformat(at), int(topic_id)
         if pinned not in {"0", "1"} or when.tzinfo is None or not 0 < last_id <= _ID_MAX:
             raise ValueError(raw)
-        return pinned == "1", when, last_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        # OverflowError: a forged time with no UTC instant (9999-12-31T23:00-14:00).
+        return pinned == "1", when.astimezone(UTC), last_id
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid({"cursor": "Not a cursor this server gave out."}) from None
 
 
