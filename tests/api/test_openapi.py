@@ -128,3 +128,148 @@ async def test_the_schemas_say_the_limits(document):
     schemas = document["components"]["schemas"]
     assert schemas["TopicCreate"]["properties"]["title"]["maxLength"] == 200
     assert schemas["PostCreate"]["properties"]["body"]["maxLength"] == 20_000
+
+
+# --- the document promises exactly what the server does ---------------------------------
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def operations(document):
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            yield method, path, op
+
+
+async def test_every_endpoint_that_needs_a_capability_declares_402(document):
+    gated = [ep for ep in all_endpoints() if ep.entitlement != "none"]
+    assert len(gated) >= 6
+    for ep in gated:
+        op = document["paths"][_CONVERTER.sub(r"{\1}", PREFIX + ep.path)][ep.method.lower()]
+        assert "402" in op["responses"], (ep.method, ep.path)
+        assert op["x-entitlement"] == ep.entitlement
+
+
+async def test_posting_declares_429_with_retry_after(document):
+    for path in ("/topics/{topic_id}/posts", "/spaces/{space_id}/topics"):
+        answer = document["paths"][PREFIX + path]["post"]["responses"]["429"]
+        assert answer["headers"]["Retry-After"]["required"] is True
+
+
+async def test_a_method_a_path_lacks_is_405_naming_every_method_it_has(http, document):
+    checked = 0
+    for path, ops in document["paths"].items():
+        declared = {m.upper() for m in ops}
+        url = re.sub(r"{\w+}", "1", path).replace("{kind}", "like")
+        for method in [m.upper() for m in METHODS if m not in ops] + ["OPTIONS"]:
+            r = await http.request(method, url)
+            assert r.status_code == 405, (method, path, r.status_code)
+            allowed = {m.strip() for m in r.headers["allow"].split(",")} - {"HEAD"}
+            assert allowed == declared, (method, path, r.headers["allow"])
+            assert r.json()["error"]["code"] == "method_not_allowed"
+            checked += 1
+    assert checked > 150
+
+
+async def test_every_integer_parameter_declares_its_bounds(document):
+    for method, path, op in operations(document):
+        for param in op["parameters"]:
+            schema = param["schema"]
+            if schema["type"] == "integer":
+                assert {"minimum", "maximum"} <= set(schema), (method, path, param["name"])
+            elif param["in"] == "path":  # a path parameter that is not an id
+                assert schema.get("enum"), (method, path, param["name"])
+
+
+async def test_path_ids_are_declared_up_to_what_the_database_holds(document):
+    ids = [p["schema"] for _, _, op in operations(document) for p in op["parameters"]
+           if p["in"] == "path" and p["schema"]["type"] == "integer"]
+    assert len(ids) > 40
+    assert all((s["minimum"], s["maximum"]) == (1, 2**31 - 1) for s in ids)
+
+
+async def world_ids(api, ctx) -> dict[str, int]:
+    """Real ids for every kind of path parameter, on a premium organization."""
+    from tests.support.direct import set_tier
+
+    w = await api.world()
+    await set_tier(ctx, w["org"]["id"], "premium")
+    post = await api.post(w["citizen"], w["topic"]["id"])
+    return {"org_id": w["org"]["id"], "space_id": w["space"]["id"],
+            "topic_id": w["topic"]["id"], "post_id": post["id"],
+            "user_id": w["citizen"].id, "_admin": w["admin"]}
+
+
+def fill(path: str, ids: dict, kind: str = "like") -> str:
+    url = path.removeprefix(PREFIX).replace("{kind}", kind)
+    return re.sub(r"{(\w+)}", lambda m: str(ids.get(m.group(1), 1)), url)
+
+
+async def test_declared_query_bounds_are_the_ones_the_server_enforces(api, ctx, document):
+    """For each declared integer query parameter: min-1 and max+1 are 422 naming it,
+    min and max are not; for each declared choice, another value is 422."""
+    ids = await world_ids(api, ctx)
+    admin = ids["_admin"]
+    checked = 0
+    for method, path, op in operations(document):
+        if method != "get":
+            continue
+        url = fill(path, ids)
+        for param in (p for p in op["parameters"] if p["in"] == "query"):
+            name, schema = param["name"], param["schema"]
+            if schema["type"] == "integer":
+                refused = [schema["minimum"] - 1, schema["maximum"] + 1]
+                accepted = [schema["minimum"], schema["maximum"]]
+            elif "enum" in schema:
+                refused, accepted = ["not-" + schema["enum"][0], ""], schema["enum"]
+            else:
+                continue
+            for value in refused:
+                r = await api.call("GET", url, admin, params={name: str(value)})
+                assert r.status_code == 422, (path, name, value, r.text)
+                assert name in r.json()["error"]["fields"], (path, name, value)
+            for value in accepted:
+                r = await api.call("GET", url, admin, params={name: str(value)})
+                assert r.status_code != 422 and r.status_code < 500, (path, name, value, r.text)
+            checked += 1
+    assert checked >= 10
+
+
+async def test_path_ids_past_the_declared_maximum_are_404(api, ctx, document):
+    ids = await world_ids(api, ctx)
+    admin = ids["_admin"]
+    for method, path, op in operations(document):
+        for param in op["parameters"]:
+            if param["in"] == "path" and param["schema"]["type"] == "integer":
+                big = {**ids, param["name"]: param["schema"]["maximum"] + 1}
+                body = {} if method in {"post", "put", "patch"} else None
+                r = await api.call(method.upper(), fill(path, big), admin, body)
+                assert r.status_code == 404, (method, path, param["name"], r.text)
+
+
+async def test_links_lead_to_real_operations_with_their_path_parameters(document):
+    by_id = {op["operationId"]: (path, op) for _, path, op in operations(document)}
+    count = 0
+    for method, path, op in operations(document):
+        for status, answer in op["responses"].items():
+            for name, link in answer.get("links", {}).items():
+                assert status.startswith("2"), (method, path, status)
+                target_path, _ = by_id[link["operationId"]]
+                wanted = set(re.findall(r"{(\w+)}", target_path))
+                assert set(link["parameters"]) <= wanted, (method, path, name)
+                ids = {p for p in wanted if p.endswith("_id")}
+                assert ids <= set(link["parameters"]), (method, path, name)
+                for expression in link["parameters"].values():
+                    assert expression.startswith(("$response.body#/", "$request.path.")), name
+                count += 1
+    assert count > 100
+
+
+async def test_a_created_organization_links_to_its_spaces_and_a_space_to_its_topics(document):
+    created = document["paths"][PREFIX + "/orgs"]["post"]["responses"]["201"]["links"]
+    assert created["create_space"]["parameters"] == {"org_id": "$response.body#/org/id"}
+    space = document["paths"][PREFIX + "/orgs/{org_id}/spaces"]["post"]["responses"]["201"]
+    assert space["links"]["create_topic"]["parameters"] == {
+        "space_id": "$response.body#/space/id"}
+    post = document["paths"][PREFIX + "/topics/{topic_id}/posts"]["post"]["responses"]["201"]
+    assert post["links"]["flag_post"]["parameters"] == {"post_id": "$response.body#/post/id"}
