@@ -1,9 +1,10 @@
 // Platform admin (the secretariat): pending upgrade requests, and every
-// organization with its tier.
+// organization with its tier and whether the platform confirmed who it is.
 
-import { get, post, serverHas } from "../api.js";
+import { api, get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
 import { requireUser } from "./profile.js";
+import { verifiedBadge } from "./space.js";
 
 export default async function adminPage(ctx) {
   if (!requireUser(ctx, "Platform admin")) return;
@@ -13,6 +14,9 @@ export default async function adminPage(ctx) {
     ctx.main.append(h("p", { class: "notice" }, "This page is for the platform's secretariat."));
     return;
   }
+
+  const { orgs } = await get("/orgs", { signal: ctx.signal });
+  const orgById = new Map(orgs.map((o) => [o.id, o]));
 
   if (await serverHas("GET", "/admin/upgrade-requests")) {
     const section = h("section", { class: "card", "aria-labelledby": "requests-h" },
@@ -30,7 +34,7 @@ export default async function adminPage(ctx) {
     };
     const requestItem = (r) => {
       const item = h("li", { class: "request queue-item" },
-        h("h3", {}, h("a", { href: `/orgs/${r.org_id}` }, r.org_name)),
+        h("h3", {}, h("a", { href: `/orgs/${r.org_id}` }, r.org_name), verifiedBadge(orgById.get(r.org_id))),
         h("p", {}, "Asks for the ", h("strong", {}, humanize(r.tier)), " tier · ", timeEl(r.created_at),
           ` · by ${r.requested_by.display_name}`),
         r.note ? h("blockquote", {}, r.note) : null);
@@ -55,14 +59,42 @@ export default async function adminPage(ctx) {
     await draw();
   }
 
-  const { orgs } = await get("/orgs", { signal: ctx.signal });
-  const rows = [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).map((o) => h("tr", {},
-    h("th", { scope: "row" }, h("a", { href: `/orgs/${o.id}` }, o.name)),
-    h("td", {}, o.country),
-    h("td", {}, badge(humanize(o.tier), `tier-${o.tier}`))));
+  const canVerify = await serverHas("PUT", "/admin/orgs/{org_id}/verified");
+  const verifyError = h("p", { class: "form-error", role: "alert", hidden: true });
+  const rowOf = (o) => {
+    const row = h("tr", {});
+    const draw = () => clear(row,
+      h("th", { scope: "row" }, h("a", { href: `/orgs/${o.id}` }, o.name), verifiedBadge(o, { compact: true })),
+      h("td", {}, o.country),
+      h("td", {}, badge(humanize(o.tier), `tier-${o.tier}`)),
+      h("td", {}, o.verified ? "Verified" : "Not verified", canVerify ? [" ", h("button", {
+        type: "button", class: "linklike",
+        "aria-label": o.verified ? `Withdraw the verification of ${o.name}` : `Verify ${o.name}`,
+        onclick: async (event) => {
+          event.currentTarget.disabled = true;
+          verifyError.hidden = true;
+          try {
+            const res = await api("PUT", `/admin/orgs/${o.id}/verified`, { verified: !o.verified });
+            o = res.org;
+            ctx.announce(o.verified ? `${o.name} is verified.` : `${o.name} is no longer verified.`);
+          } catch (err) {
+            verifyError.textContent = err.message;
+            verifyError.hidden = false;
+          }
+          draw();
+        },
+      }, o.verified ? "Withdraw" : "Verify")] : null));
+    draw();
+    return row;
+  };
+  const rows = [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).map(rowOf);
   ctx.main.append(h("section", { class: "card", "aria-labelledby": "orgs-h" },
-    h("h2", { id: "orgs-h" }, "Organizations and their tiers"),
-    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Organizations and their tiers" }, h("table", {},
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Organization"), h("th", { scope: "col" }, "Country"), h("th", { scope: "col" }, "Tier"))),
+    h("h2", { id: "orgs-h" }, "Organizations"),
+    h("p", { class: "muted small" }, "Verify an organization once you have confirmed who it is: "
+      + "every page that shows its name then shows the Verified mark."),
+    verifyError,
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Organizations, their tiers and verification" }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Organization"), h("th", { scope: "col" }, "Country"),
+        h("th", { scope: "col" }, "Tier"), h("th", { scope: "col" }, "Verified"))),
       h("tbody", {}, rows)))));
 }

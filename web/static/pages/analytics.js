@@ -6,7 +6,7 @@
 
 import { ApiError, get } from "../api.js";
 import { clear, h, select, stakeholderLabel } from "../dom.js";
-import { breadcrumb } from "./space.js";
+import { breadcrumb, orgCrumb } from "./space.js";
 import { tierName } from "./org.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -121,7 +121,7 @@ export default async function analyticsPage(ctx) {
   const { org } = await get(`/orgs/${orgId}`, { signal: ctx.signal });
   ctx.title(`Analytics · ${org.name}`);
   ctx.main.append(
-    breadcrumb([["/", "Home"], [`/orgs/${org.id}`, org.name], [null, "Analytics"]]),
+    breadcrumb([["/", "Home"], orgCrumb(org), [null, "Analytics"]]),
     h("header", { class: "page-head" }, h("h1", {}, `Analytics: ${org.name}`)),
   );
   const spaceId = ctx.query.get("space") || "";

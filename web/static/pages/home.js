@@ -2,6 +2,7 @@
 
 import { get } from "../api.js";
 import { clear, h, orgKindLabel, timeEl } from "../dom.js";
+import { verifiedBadge } from "./space.js";
 
 /** Runs fn over items, at most `limit` at a time. */
 export async function pool(items, limit, fn) {
@@ -101,7 +102,7 @@ export default async function homePage(ctx) {
     for (const org of byCountry.get(country)) {
       const spaces = h("ul", { class: "space-links" }, h("li", { class: "muted" }, "Loading spaces…"));
       const card = h("li", { class: "org" },
-        h("h5", {}, h("a", { href: `/orgs/${org.id}` }, org.name)),
+        h("h5", {}, h("a", { href: `/orgs/${org.id}` }, org.name), verifiedBadge(org)),
         h("p", { class: "muted small" }, orgKindLabel(org.kind)),
         spaces,
       );
@@ -173,7 +174,8 @@ export default async function homePage(ctx) {
     activityList.append(h("li", {},
       h("a", { href: `/topics/${topic.id}` }, topic.title),
       h("p", { class: "muted small" },
-        `${org.name} · ${space.name} · ${topic.post_count} ${topic.post_count === 1 ? "post" : "posts"} · `,
+        org.name, verifiedBadge(org, { compact: true }),
+        ` · ${space.name} · ${topic.post_count} ${topic.post_count === 1 ? "post" : "posts"} · `,
         timeEl(topic.last_activity_at)),
     ));
   }

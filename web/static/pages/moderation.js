@@ -14,7 +14,7 @@ import { live } from "../live.js";
 import { pool } from "./home.js";
 import { tierName } from "./org.js";
 import { requireUser } from "./profile.js";
-import { actionWords, breadcrumb } from "./space.js";
+import { actionWords, breadcrumb, orgCrumb } from "./space.js";
 
 const RULES = [["", "No rule given"], ["spam", "Spam"], ["abuse", "Abuse or harassment"], ["off_topic", "Off topic"], ["other", "Other"]];
 const DURATIONS = [
@@ -78,7 +78,7 @@ async function consolePage(ctx, spaceId) {
   }
   ctx.title(`Moderation · ${space.name}`);
   ctx.main.append(
-    breadcrumb([["/", "Home"], org ? [`/orgs/${org.id}`, org.name] : null, [`/spaces/${space.id}`, space.name], ["/moderation", "Moderation"]].filter(Boolean)),
+    breadcrumb([["/", "Home"], org ? orgCrumb(org) : null, [`/spaces/${space.id}`, space.name], ["/moderation", "Moderation"]].filter(Boolean)),
     h("h1", {}, `Moderation: ${space.name}`),
   );
   if (!space.can_moderate) {

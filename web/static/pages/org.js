@@ -6,7 +6,7 @@ import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
   badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, select, timeEl, uid,
 } from "../dom.js";
-import { breadcrumb } from "./space.js";
+import { breadcrumb, verifiedBadge } from "./space.js";
 
 // Words for the entitlement names the API returns; an unknown name is shown
 // as it comes. (Only words: which tier has what comes from the API.)
@@ -76,7 +76,7 @@ export default async function orgPage(ctx) {
   ctx.main.append(
     breadcrumb([["/", "Home"], [null, org.name]]),
     h("header", { class: "page-head" },
-      h("h1", {}, org.name),
+      h("h1", {}, org.name, verifiedBadge(org)),
       h("p", { class: "muted" }, `${orgKindLabel(org.kind)} · ${org.country} · `, tierBadge),
     ),
     h("section", { "aria-labelledby": "spaces-h" }, h("h2", { id: "spaces-h" }, "Spaces"), spaceList),

@@ -5,9 +5,28 @@ import { get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
 import { live } from "../live.js";
 
+/** Items are [href or null, text, and optionally a node shown after it]. */
 export function breadcrumb(items) {
   return h("nav", { "aria-label": "Breadcrumb", class: "breadcrumb" },
-    h("ol", {}, items.map(([href, text]) => h("li", {}, href ? h("a", { href }, text) : text))));
+    h("ol", {}, items.map(([href, text, after]) =>
+      h("li", {}, href ? h("a", { href }, text) : text, after || null))));
+}
+
+/** The mark of an organization whose identity the platform confirmed (nothing
+ * otherwise): a check and "Verified", or only the check where space is short
+ * (`compact`); screen readers hear "Verified organization" either way. Names
+ * may not contain check marks, so the mark cannot be faked in a name. */
+export function verifiedBadge(org, { compact = false } = {}) {
+  if (!org || !org.verified) return null;
+  return h("span", { class: ["verified", compact && "compact"], title: "Verified organization: the platform confirmed who it is" },
+    h("span", { class: "verified-icon", "aria-hidden": "true" }, "✓"),
+    compact ? h("span", { class: "visually-hidden" }, "Verified organization")
+      : [h("span", { "aria-hidden": "true" }, "Verified"), h("span", { class: "visually-hidden" }, "Verified organization")]);
+}
+
+/** The organization's breadcrumb item, with its verified mark. */
+export function orgCrumb(org) {
+  return [`/orgs/${org.id}`, org.name, verifiedBadge(org, { compact: true })];
 }
 
 function sortTopics(topics) {
@@ -115,7 +134,7 @@ export default async function spacePage(ctx) {
   const reports = space.can_moderate ? await reportsCard(space, org) : null;
 
   ctx.main.append(
-    breadcrumb([["/", "Home"], org ? [`/orgs/${org.id}`, org.name] : null, [null, space.name]].filter(Boolean)),
+    breadcrumb([["/", "Home"], org ? orgCrumb(org) : null, [null, space.name]].filter(Boolean)),
     h("header", { class: "page-head" },
       h("h1", {}, space.name),
       h("p", { class: "badges" },

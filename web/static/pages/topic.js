@@ -8,7 +8,7 @@ import {
 } from "../dom.js";
 import { live } from "../live.js";
 import { pollsSection } from "./polls.js";
-import { breadcrumb } from "./space.js";
+import { breadcrumb, orgCrumb } from "./space.js";
 
 const REACTIONS = [
   ["like", "Like"],
@@ -79,7 +79,7 @@ export default async function topicPage(ctx) {
   const crumbs = h("div", {});
   const drawCrumbs = () => clear(crumbs, breadcrumb([
     ["/", "Home"],
-    org ? [`/orgs/${org.id}`, org.name] : null,
+    org ? orgCrumb(org) : null,
     [`/spaces/${space.id}`, space.name],
     [null, topic.title],
   ].filter(Boolean)));
