@@ -67,6 +67,17 @@ def test_a_verified_organization_is_marked_on_every_page_that_names_it(
     expect(page.get_by_role("heading", name="Comune di Padova", level=1)).to_be_visible()
     expect(page.locator(".verified")).to_have_count(0)
 
+    # The admin's own list of organizations, on the profile page.
+    page, _ = browsing.page(width="phone", user=admin)
+    page.goto("/profile")
+    settle(page)
+    mine = page.get_by_role("region", name="Organizations you administer")
+    expect(mine.get_by_role("listitem").filter(has_text="Comune di Verona").locator(".verified")) \
+        .to_be_visible()
+    expect(mine.get_by_role("listitem").filter(has_text="Comune di Padova").locator(".verified")) \
+        .to_have_count(0)
+    assert_accessible(page)
+
 
 def test_the_secretariat_verifies_and_withdraws_from_the_admin_page(
     browsing: Browsing, api: Api

@@ -3,6 +3,7 @@
 import { del, get, post } from "../api.js";
 import { ORG_KINDS, field, formError, h, onSubmit, select, stakeholderLabel, timeEl } from "../dom.js";
 import { signOut } from "../session.js";
+import { verifiedBadge } from "./space.js";
 
 export function requireUser(ctx, what) {
   if (ctx.user) return true;
@@ -76,7 +77,7 @@ export default async function profilePage(ctx) {
 
   const { orgs } = await get("/orgs", { signal: ctx.signal });
   const admin = orgs.filter((o) => o.is_admin);
-  mine.replaceChildren(...(admin.length ? admin.map((o) => h("li", {}, h("a", { href: `/orgs/${o.id}` }, o.name),
+  mine.replaceChildren(...(admin.length ? admin.map((o) => h("li", {}, h("a", { href: `/orgs/${o.id}` }, o.name), verifiedBadge(o, { compact: true }),
     h("span", { class: "muted small" }, ` · ${o.country}`))) : [h("li", { class: "muted" }, "None yet.")]));
 }
 
