@@ -4,7 +4,7 @@ name is, set from the platform admin page, in headless Chromium."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Api, Browsing, assert_accessible, screenshot, settle
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 WIDTHS = ("phone", "desktop")
 
 
-def breadcrumb_item(page: Page, text: str):  # type: ignore[no-untyped-def]
+def breadcrumb_item(page: Page, text: str) -> Locator:
     return page.get_by_role("navigation", name="Breadcrumb").get_by_role("listitem").filter(
         has_text=text)
 

@@ -278,7 +278,8 @@ async def test_only_platform_admins_verify_an_organization(
     assert listed == {org["id"]: True, other["id"]: False}
     # Who did it is in the log.
     records = [r for r in caplog.records if r.getMessage() == "organization verified"]
-    assert [(r.org_id, r.by) for r in records] == [(org["id"], secretariat.id)]  # type: ignore[attr-defined]
+    assert [(r.__dict__["org_id"], r.__dict__["by"]) for r in records] == [
+        (org["id"], secretariat.id)]
 
     body = await api.ok("PUT", path, secretariat, {"verified": False})
     assert body["org"]["verified"] is False
