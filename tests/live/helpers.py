@@ -61,7 +61,7 @@ async def private_world(api: Api, database_url: str) -> dict[str, Any]:
     """An org on the plus tier with a private space, a topic in it, a member and an
     outsider."""
     admin = await api.user("Org Admin")
-    org = await api.org(admin, "City of Incheon")  # beside api.world()'s City of Seoul
+    org = await api.org(admin, f"City of Incheon {admin.id}")  # one per world
     await set_tier(database_url, org["id"], "plus")
     space = await api.space(admin, org["id"], visibility="private", name="Council")
     topic = await api.topic(admin, space["id"], title="Budget")

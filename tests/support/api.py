@@ -66,7 +66,10 @@ class Api:
         body = r.json()
         return User(body["user"]["id"], email, body["token"], name)
 
-    async def org(self, admin: User, name: str = "City of Seoul") -> dict[str, Any]:
+    async def org(self, admin: User, name: str | None = None) -> dict[str, Any]:
+        """An organization; by default "City of Seoul N", a name of its own (a second
+        organization named like a member is refused)."""
+        name = name or f"City of Seoul {next(_counter)}"
         body = await self.ok("POST", "/orgs", admin,
                              {"name": name, "kind": "local_government", "country": "Korea"},
                              status=201)
