@@ -178,9 +178,11 @@ async def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
     if not isinstance(data, dict):
         raise Invalid({"body": "Expected a JSON object."})
     # Valid JSON that no column can hold: a NUL character in text, or a number
-    # past the database's 32-bit integers (whatever the field's own schema says).
+    # past the database's 32-bit integers (whatever the field's own schema says;
+    # the OpenAPI document declares both). Fields the model does not read are
+    # ignored, whatever they hold.
     unstorable = {str(key): problem for key, value in data.items()
-                  if (problem := _unstorable(value)) is not None}
+                  if key in model.model_fields and (problem := _unstorable(value)) is not None}
     if unstorable:
         raise Invalid(unstorable)
     try:
@@ -273,6 +275,17 @@ def query_time(call: Call, param: QueryParam) -> datetime | None:
         return parse_time(raw)
     except ValueError as exc:
         raise Invalid({param.name: str(exc)}) from None
+
+
+def query_text(call: Call, param: QueryParam) -> str | None:
+    """An optional string parameter: None when absent or empty, 422 unless it matches
+    the declared pattern (if any)."""
+    raw = call.query.get(param.name)
+    if not raw:
+        return None
+    if param.pattern is not None and not re.fullmatch(param.pattern, raw):
+        raise Invalid({param.name: f"Expected a value matching {param.pattern}."})
+    return raw
 
 
 def query_choice(call: Call, param: QueryParam) -> str | None:

@@ -9,11 +9,12 @@ from collections import deque
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from cps import __version__
 from cps.http.api import Endpoint
-from cps.http.schemas import ID_MAX
+from cps.http.schemas import ID_MAX, NO_NUL
 from cps.services.moderation_views import AppealView, QueueAppeal
 from cps.services.polls import PollView
 from cps.services.upgrades import UpgradeRequestView
@@ -48,6 +49,32 @@ _REASONS = {
     415: "The body is not application/json", 422: "Invalid field", 429: "Too many requests",
     503: "A backing service is down",
 }
+
+
+# What pydantic strips (Rust's White_Space), spelled out: JSON Schema's \s differs.
+_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SOME_TEXT = rf"^[^\x00]*[^{_SPACE}\x00][^\x00]*$"
+
+
+class _RequestSchemas(GenerateJsonSchema):
+    """Request bodies as the server reads them: besides each field's own rules, text
+    holds no NUL and numbers fit the database's 32-bit integers (cps.http.api's
+    `_parse_body` refuses the rest with 422)."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        found = super().str_schema(schema)
+        if self.mode == "validation" and "pattern" not in found:
+            # Text the server strips must hold more than white space to be non-empty.
+            stripped = schema.get("strip_whitespace") and schema.get("min_length", 0) > 0
+            found["pattern"] = _SOME_TEXT if stripped else NO_NUL
+        return found
+
+    def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
+        found = super().int_schema(schema)
+        if self.mode == "validation":
+            found["minimum"] = max(found.get("minimum", -ID_MAX - 1), -ID_MAX - 1)
+            found["maximum"] = min(found.get("maximum", ID_MAX), ID_MAX)
+        return found
 
 
 # Path ids are 32-bit in the database; a bigger one names nothing (404, as an unknown one).
@@ -94,6 +121,7 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
         [(m, "validation" if m in {e.request for e in endpoints} else "serialization")
          for m in ordered],
         ref_template="#/components/schemas/{model}",
+        schema_generator=_RequestSchemas,
     )
     def ref(model: type[BaseModel], mode: str) -> dict[str, Any]:
         return refs[(model, mode)]  # type: ignore[index]

@@ -51,7 +51,7 @@ TIME_SCHEMA: dict[str, Any] = {"type": "string", "format": "date-time", "pattern
 def parse_time(raw: object) -> datetime:
     """A bounded time from a request (a body field or a query parameter), in UTC.
     Anything else raises a ValueError whose message is for a person."""
-    if not isinstance(raw, str) or not _TIME.match(raw):
+    if not isinstance(raw, str) or not _TIME.fullmatch(raw):
         raise PydanticCustomError("time", TIME_HINT)
     try:
         value = datetime.fromisoformat(raw)
@@ -67,8 +67,13 @@ Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(strip_whitespace=True, max_length=254,
+                      pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"),
 ]
+
+
+# What a text field or parameter may hold: anything but NUL, which no column stores.
+NO_NUL = r"^[^\x00]*$"
 
 
 class RequestModel(BaseModel):

@@ -178,3 +178,32 @@ async def test_a_websocket_channel_past_the_database_is_an_error_frame(live_api:
         await client.expect("reset", channel=f"topic:{t}")
         await client.send({"type": "ping"})
         await client.expect("pong")
+
+
+@pytest.mark.parametrize("action", ["post.hide\x00", "\x00"])
+async def test_a_nul_in_a_text_parameter_is_422(api: Api, action: str):
+    w = await api.world()
+    r = await api.call("GET", f"/spaces/{w['space']['id']}/moderation/audit", w["admin"],
+                       params={"action": action})
+    field_error(r, "action")
+
+
+async def test_fields_a_body_does_not_declare_are_ignored_whatever_they_hold(api: Api):
+    """The document lets a body carry other properties; the server ignores them, even
+    those no column could store."""
+    w = await api.world()
+    r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"],
+                       {"body": "Kept", "x": "\x00", "y": HUGE, "z": [{"\x00": -HUGE}]})
+    assert r.status_code == 201, r.text
+    r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"],
+                       {"body": "Not kept\x00"})
+    field_error(r, "body")
+
+
+async def test_a_ban_may_last_as_long_as_the_document_says_and_no_longer(api: Api):
+    w = await api.world()
+    path = f"/spaces/{w['space']['id']}/bans"
+    ban = {"user_id": w["citizen"].id, "reason": "Spam"}
+    r = await api.call("POST", path, w["admin"], {**ban, "duration_seconds": ID_MAX + 1})
+    field_error(r, "duration_seconds")
+    await api.ok("POST", path, w["admin"], {**ban, "duration_seconds": ID_MAX}, status=201)

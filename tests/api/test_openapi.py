@@ -273,3 +273,47 @@ async def test_a_created_organization_links_to_its_spaces_and_a_space_to_its_top
         "space_id": "$response.body#/space/id"}
     post = document["paths"][PREFIX + "/topics/{topic_id}/posts"]["post"]["responses"]["201"]
     assert post["links"]["flag_post"]["parameters"] == {"post_id": "$response.body#/post/id"}
+
+
+def request_schemas(document):
+    """Every request body schema, with the schemas it refers to."""
+    found = []
+    for _, _, op in operations(document):
+        if "requestBody" in op:
+            found.append(resolve(document, op["requestBody"]["content"]["application/json"]
+                                 ["schema"]))
+    return found
+
+
+def leaves(document, schema, seen=None):
+    """Every string and integer schema inside `schema`."""
+    seen = set() if seen is None else seen
+    if "$ref" in schema:
+        if schema["$ref"] in seen:
+            return
+        seen.add(schema["$ref"])
+        schema = resolve(document, schema)
+    if schema.get("type") in {"string", "integer"}:
+        yield schema
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            yield from leaves(document, sub, seen)
+    for sub in schema.get("properties", {}).values():
+        yield from leaves(document, sub, seen)
+    if isinstance(schema.get("items"), dict):
+        yield from leaves(document, schema["items"], seen)
+
+
+async def test_request_bodies_declare_what_the_server_refuses_in_any_field(document):
+    """Text without NUL and integers within 32 bits, as `_parse_body` checks."""
+    strings = integers = 0
+    for body in request_schemas(document):
+        for leaf in leaves(document, body):
+            if leaf["type"] == "integer":
+                assert -(2**31) <= leaf["minimum"] <= leaf["maximum"] <= 2**31 - 1, leaf
+                integers += 1
+            elif "enum" not in leaf and "const" not in leaf:
+                assert "pattern" in leaf, leaf
+                assert not re.fullmatch(leaf["pattern"], "a\x00"), leaf
+                strings += 1
+    assert strings > 30 and integers > 10

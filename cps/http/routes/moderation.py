@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, QueryParam, query_id, query_number, query_time
+from cps.http.api import (
+    Call,
+    Endpoint,
+    QueryParam,
+    query_id,
+    query_number,
+    query_text,
+    query_time,
+)
 from cps.services import appeals, audit, curation, moderation, sanctions
 from cps.services.moderation_views import (
     AppealView,
@@ -222,7 +230,8 @@ async def list_sanctions(call: Call) -> SanctionList:
     )
 
 
-ACTION = QueryParam("action", "Only this kind of act, e.g. post.hide or user.ban")
+ACTION = QueryParam("action", "Only this kind of act, e.g. post.hide or user.ban",
+                    pattern=s.NO_NUL)
 ACTOR = QueryParam.id("actor", "Only acts by this user id")
 SINCE = QueryParam.time("since", "Only acts at or after this time")
 BEFORE = QueryParam.id("before", "Only entries older than this id (the previous page's "
@@ -233,7 +242,7 @@ LIMIT = QueryParam.number("limit", "How many entries", 1, audit.PAGE_MAX)
 async def audit_log(call: Call) -> AuditPage:
     return await audit.entries(
         call.ctx, call.user, call.path_int("space_id"),
-        action=call.query.get(ACTION.name) or None,
+        action=query_text(call, ACTION),
         actor_id=query_id(call, ACTOR),
         since=query_time(call, SINCE),
         before=query_id(call, BEFORE),

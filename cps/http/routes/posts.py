@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from starlette.responses import JSONResponse, Response
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, QueryParam, query_number
+from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
 from cps.http.errors import validation_fields
 from cps.http.routes.topics import LIMIT
 from cps.services import posts
@@ -35,7 +35,7 @@ async def create_post(call: Call) -> Response:
 async def list_posts(call: Call) -> s.PostList:
     page = await posts.list_posts(
         call.ctx, call.actor, call.path_int("topic_id"),
-        cursor=call.query.get(CURSOR.name) or None,
+        cursor=query_text(call, CURSOR),
         limit=query_number(call, LIMIT, 100),
     )
     return s.PostList(posts=page.items, next_cursor=page.next_cursor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, QueryParam, query_number
+from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
 from cps.services import topics
 
 CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
@@ -23,7 +23,7 @@ async def create_topic(call: Call) -> s.TopicEnvelope:
 async def list_topics(call: Call) -> s.TopicList:
     page = await topics.list_topics(
         call.ctx, call.actor, call.path_int("space_id"),
-        cursor=call.query.get(CURSOR.name) or None,
+        cursor=query_text(call, CURSOR),
         limit=query_number(call, LIMIT, 30),
     )
     return s.TopicList(topics=page.items, next_cursor=page.next_cursor)
