@@ -1,7 +1,7 @@
 // The signed-in user's profile, their organizations, and registering a new one.
 
 import { del, get, post } from "../api.js";
-import { ORG_KINDS, field, formError, h, onSubmit, select, stakeholderLabel, timeEl } from "../dom.js";
+import { ORG_KINDS, clear, field, formError, h, onSubmit, relative, select, stakeholderLabel, timeEl } from "../dom.js";
 import { signOut } from "../session.js";
 import { verifiedBadge } from "./space.js";
 
@@ -95,7 +95,9 @@ export function deviceName(agent) {
   return agent.length > 60 ? `${agent.slice(0, 57)}…` : agent;
 }
 
-async function showSessions(ctx, card) {
+/** Lists the sessions in `card`; `refocus` (after ending one) puts the keyboard
+ * back on the card's heading, since the button that had it is gone. */
+async function showSessions(ctx, card, { refocus = false } = {}) {
   const { sessions } = await get("/me/sessions", { signal: ctx.signal });
   const heading = card.querySelector("h2");
   const others = sessions.filter((s) => !s.current);
@@ -110,12 +112,15 @@ async function showSessions(ctx, card) {
         }
         await del(`/me/sessions/${s.id}`);
         ctx.announce(`Signed out of ${deviceName(s.user_agent)}.`);
-        await showSessions(ctx, card);
+        await showSessions(ctx, card, { refocus: true });
       } catch (err) {
         end.disabled = false;
         ctx.announce(`That did not work: ${err.message}`);
       }
-    } }, s.current ? "Sign out" : "Sign out there");
+    } }, s.current ? "Sign out" : "Sign out there",
+    // Said to screen readers, which otherwise hear a row of identical buttons.
+    h("span", { class: "visually-hidden" },
+      `: ${deviceName(s.user_agent)}, last used ${relative(s.last_used_at)}`));
     return h("li", {},
       h("div", {},
         h("strong", {}, deviceName(s.user_agent)),
@@ -131,13 +136,17 @@ async function showSessions(ctx, card) {
     try {
       await post("/me/sessions/revoke-others");
       ctx.announce(others.length === 1 ? "Signed out of 1 other device." : `Signed out of ${others.length} other devices.`);
-      await showSessions(ctx, card);
+      await showSessions(ctx, card, { refocus: true });
     } catch (err) {
       everywhere.disabled = false;
       ctx.announce(`That did not work: ${err.message}`);
     }
   } }, "Sign out everywhere else") : null;
-  card.replaceChildren(heading,
+  clear(card, heading,
     h("p", { class: "muted" }, "A session ends by itself when it goes unused for a while, and after a set time in any case. End one you do not recognise."),
     list, everywhere ? h("p", {}, everywhere) : null);
+  if (refocus) {
+    heading.tabIndex = -1;
+    heading.focus();
+  }
 }
