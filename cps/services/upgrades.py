@@ -244,7 +244,7 @@ async def request_upgrade(
             await _require_org_admin(tx.session, actor, org_id)
             if not tiers.is_upgrade(org.tier, tier):
                 raise Invalid(
-                    {"tier": f"This organization is on {org.tier}; request a higher tier."}
+                    {"tier": f"This organization is on the {org.tier} tier; request a higher one."}
                 )
             pending = await tx.session.scalar(
                 select(UpgradeRequest.id).where(
@@ -288,7 +288,7 @@ async def _decide(
             raise Conflict(f"This request was already {request.status}.", code="already_decided")
         if approve and not tiers.is_upgrade(org.tier, request.tier):
             raise Conflict(
-                f"The organization is already on {org.tier}; reject this request instead.",
+                f"The organization is already on the {org.tier} tier; reject this request instead.",
                 code="request_superseded",
             )
         request.status = "approved" if approve else "rejected"
@@ -330,7 +330,8 @@ async def set_tier(ctx: Context, actor: Actor, org_id: int, *, tier: str, reason
     async with ctx.db.write() as tx:
         org = await _org_or_404(tx.session, org_id, lock=True)
         if org.tier == tier:
-            raise Conflict(f"This organization is already on {tier}.", code="tier_unchanged")
+            raise Conflict(f"This organization is already on the {tier} tier.",
+                           code="tier_unchanged")
         await _change_tier(ctx, tx, org, actor, to_tier=tier, reason=reason, request_id=None)
         view = OrgView.model_validate(org)
         view.is_admin = True

@@ -45,3 +45,13 @@ async def test_the_analytics_dashboard_answers_402_with_that_sentence(api):
     assert r.json()["error"]["message"] == (
         "The analytics dashboard needs the premium tier; this organization is on the free tier."
     )
+
+
+async def test_asking_for_the_tier_one_has_says_so_in_a_sentence(api):
+    admin = await api.user("Mayor Kim")
+    org = await api.org(admin)
+    r = await api.call("POST", f"/orgs/{org['id']}/upgrade-requests", admin, {"tier": "free"})
+    assert r.status_code == 422
+    assert r.json()["error"]["fields"]["tier"] == (
+        "This organization is on the free tier; request a higher one."
+    )
