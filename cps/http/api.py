@@ -171,7 +171,7 @@ async def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
         raise UnsupportedMediaType()
     raw = await request.body()
     try:
-        data = json.loads(raw) if raw.strip() else None
+        data = json.loads(raw, parse_float=_json_number) if raw.strip() else None
     except (ValueError, UnicodeDecodeError, RecursionError):
         # RecursionError: nested deeper than the parser goes.
         raise MalformedJSON() from None
@@ -189,6 +189,13 @@ async def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
         return model.model_validate(data)
     except ValidationError as exc:
         raise Invalid(validation_fields(exc)) from None
+
+
+def _json_number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: a whole one (7.0, 1e3) is an integer,
+    as JSON Schema counts it, so `"user_id": 7.0` is read as 7."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
 
 
 def _unstorable(value: Any) -> str | None:

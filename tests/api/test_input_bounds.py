@@ -207,3 +207,23 @@ async def test_a_ban_may_last_as_long_as_the_document_says_and_no_longer(api: Ap
     r = await api.call("POST", path, w["admin"], {**ban, "duration_seconds": ID_MAX + 1})
     field_error(r, "duration_seconds")
     await api.ok("POST", path, w["admin"], {**ban, "duration_seconds": ID_MAX}, status=201)
+
+
+@pytest.mark.parametrize("user_id", ["{id}.0", "{id}e0", "{id}.000"])
+async def test_a_whole_number_written_with_a_fraction_is_that_integer(api: Api, user_id: str):
+    """JSON Schema counts 7.0 as an integer; so does the server."""
+    w = await api.world()
+    raw = '{"user_id": ' + user_id.format(id=w["citizen"].id) + "}"
+    r = await api.call("POST", f"/spaces/{w['space']['id']}/moderators", w["admin"],
+                       content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 201, r.text
+    assert r.json()["member"]["user"]["id"] == w["citizen"].id
+
+
+@pytest.mark.parametrize("user_id", ["1.5", "2147483648.0", "1e400"])
+async def test_a_number_that_is_no_id_is_422(api: Api, user_id: str):
+    w = await api.world()
+    r = await api.call("POST", f"/spaces/{w['space']['id']}/moderators", w["admin"],
+                       content='{"user_id": ' + user_id + "}",
+                       headers={"Content-Type": "application/json"})
+    field_error(r, "user_id")
