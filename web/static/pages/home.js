@@ -95,7 +95,9 @@ export default async function homePage(ctx) {
     for (const country of [...byCountry.keys()].sort((a, b) => a.localeCompare(b))) {
     const list = h("ul", { class: "org-list" });
     const headingId = `country-${sections.length}`;
-    const section = h("section", { class: "country", "aria-labelledby": headingId },
+    // Named with its region too: a country can be in two regions (a member city
+    // and a partner without a region), and landmarks need names of their own.
+    const section = h("section", { class: "country", "aria-label": `${country} (${region})` },
       h("h4", { id: headingId }, country), list);
     sections.push({ section, list, country });
     mine.push(section);
