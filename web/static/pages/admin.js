@@ -64,8 +64,10 @@ export default async function adminPage(ctx) {
   const rowOf = (o) => {
     const row = h("tr", {});
     const draw = () => clear(row,
-      h("th", { scope: "row" }, h("a", { href: `/orgs/${o.id}` }, o.name), verifiedBadge(o, { compact: true })),
-      h("td", {}, o.country),
+      // The country under the name, not in a column of its own: on a phone the
+      // four columns did not fit and Verify / Withdraw was off the screen.
+      h("th", { scope: "row" }, h("a", { href: `/orgs/${o.id}` }, o.name), verifiedBadge(o, { compact: true }),
+        h("span", { class: "cell-note" }, o.country)),
       h("td", {}, badge(humanize(o.tier), `tier-${o.tier}`)),
       h("td", {}, o.verified ? "Verified" : "Not verified", canVerify ? [" ", h("button", {
         type: "button", class: "linklike",
@@ -82,6 +84,8 @@ export default async function adminPage(ctx) {
             verifyError.hidden = false;
           }
           draw();
+          // The button was redrawn: keep the keyboard on its successor.
+          row.querySelector("button").focus();
         },
       }, o.verified ? "Withdraw" : "Verify")] : null));
     draw();
@@ -94,7 +98,7 @@ export default async function adminPage(ctx) {
       + "every page that shows its name then shows the Verified mark."),
     verifyError,
     h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Organizations, their tiers and verification" }, h("table", {},
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Organization"), h("th", { scope: "col" }, "Country"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Organization"),
         h("th", { scope: "col" }, "Tier"), h("th", { scope: "col" }, "Verified"))),
       h("tbody", {}, rows)))));
 }
