@@ -123,6 +123,16 @@ function postExcerpt(p) {
       : trustedHtml(h("div", { class: "prose" }), p.html || ""));
 }
 
+/** Said beside the count, not only inside "Who flagged it": flags from accounts
+ * newer than the post reach the queue but do not count toward hiding it. */
+function newcomerFlags(flags) {
+  const n = flags.filter((f) => f.established === false).length;
+  if (n === 0) return null;
+  const which = flags.length === 1 ? "the flag is" : n === flags.length ? `all ${n} flags are`
+    : `${n} of the ${flags.length} flags ${n === 1 ? "is" : "are"}`;
+  return ` · ${which} from ${n === 1 ? "an account" : "accounts"} newer than the post and ${n === 1 ? "does" : "do"} not count toward hiding it`;
+}
+
 function queueSection(ctx, space, hasBulk) {
   const section = h("section", { id: "queue", class: "card console-section", "aria-labelledby": "queue-h", tabindex: "-1" });
   const status = h("p", { class: "muted small", role: "status" });
@@ -182,7 +192,8 @@ function queueSection(ctx, space, hasBulk) {
         badge(`${item.flag_count} ${item.flag_count === 1 ? "flag" : "flags"}`, "locked"),
         item.auto_hidden ? badge("Hidden automatically, waiting for review", "archived") : null,
         p.hidden && !item.auto_hidden ? badge("Hidden", "archived") : null),
-      h("p", { class: "small" }, `Reasons: ${reasons || "—"} · first flagged `, timeEl(item.first_flagged_at)),
+      h("p", { class: "small" }, `Reasons: ${reasons || "—"} · first flagged `, timeEl(item.first_flagged_at),
+        newcomerFlags(item.flags)),
       item.escalated ? h("p", { class: "small" },
         "First in the queue: flags never hide a post by this space's moderators or its organization's admins, so it waits for your decision.") : null,
       postExcerpt(p),
@@ -212,7 +223,7 @@ function queueSection(ctx, space, hasBulk) {
 
   function appealItem(a) {
     const head = [
-      h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : `the hiding of post ${a.subject_id}`} · `, timeEl(a.created_at)),
+      h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : "the hiding of one of their posts"} · `, timeEl(a.created_at)),
       h("blockquote", {}, a.text),
     ];
     if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || "You may not answer this appeal."));
