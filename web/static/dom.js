@@ -139,7 +139,7 @@ export function showFormError(form, err) {
   }
   const placed = new Set(Object.values(fields));
   const lead = err && err.message && !placed.has(err.message) ? err.message : null;
-  const text = [lead, ...unplaced].filter(Boolean).join(" ");
+  const text = [lead, waitHint(err), ...unplaced].filter(Boolean).join(" ");
   if (general) {
     general.textContent = text || (placed.size ? "" : "Something went wrong.");
     general.hidden = !general.textContent;
@@ -147,6 +147,19 @@ export function showFormError(form, err) {
   const firstInvalid = form.querySelector("[aria-invalid=true]");
   if (firstInvalid) firstInvalid.focus();
   return true;
+}
+
+/** "You can try again in about 40 minutes." for a 429 whose message names no
+ * time of its own ("Too many sign-ups; try again later."), from Retry-After. */
+export function waitHint(err) {
+  if (!err || err.status !== 429 || /\d/.test(err.message || "")) return null;
+  const seconds = Number(err.retryAfter);
+  if (!Number.isFinite(seconds) || seconds <= 0) return null;
+  if (seconds < 60) return "You can try again in less than a minute.";
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `You can try again in about ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
+  const hours = Math.ceil(minutes / 60);
+  return `You can try again in about ${hours === 1 ? "an hour" : `${hours} hours`}.`;
 }
 
 export function clearFormErrors(form) {
