@@ -117,10 +117,11 @@ async function showSessions(ctx, card, { refocus = false } = {}) {
         end.disabled = false;
         ctx.announce(`That did not work: ${err.message}`);
       }
-    } }, s.current ? "Sign out" : "Sign out there",
-    // Said to screen readers, which otherwise hear a row of identical buttons.
-    h("span", { class: "visually-hidden" },
-      `: ${deviceName(s.user_agent)}, last used ${relative(s.last_used_at)}`));
+    },
+    // Named for screen readers, which otherwise hear a row of identical buttons;
+    // the name starts with the visible words, for voice control.
+    "aria-label": `${s.current ? "Sign out" : "Sign out there"}: ${deviceName(s.user_agent)}, last used ${relative(s.last_used_at)}` },
+    s.current ? "Sign out" : "Sign out there");
     return h("li", {},
       h("div", {},
         h("strong", {}, deviceName(s.user_agent)),
