@@ -315,13 +315,26 @@ function followUser() {
     event: (msg) => {
       document.dispatchEvent(new CustomEvent("cps:user-event", { detail: msg }));
       if (msg.name === "session.revoked") {
-        session.user = null;
-        renderNav();
+        recheckSession();
         return;
       }
       const shown = describeUserEvent(msg);
       if (shown) toast(shown);
     },
+    // The server closes an ended session's socket, sometimes before the event
+    // arrives; reconnected without it, this channel is refused.
+    error: (msg) => {
+      if (msg.code === "forbidden") recheckSession();
+    },
+  });
+}
+
+/** Every session of the person hears of every ended one ("sign out everywhere
+ * else" too): ask whether this one is still signed in, and say so if not. */
+function recheckSession() {
+  const before = session.user;
+  loadSession().then(() => {
+    if (before && !session.user) renderNav();
   });
 }
 
