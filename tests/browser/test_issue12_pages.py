@@ -161,7 +161,7 @@ def test_the_queue_names_no_raw_ids_and_says_which_flags_do_not_count(
     post = api.post(api.user("Old Timer"), topic["id"], "The bus lane plan ignores the market")
     api.call("POST", f"/posts/{post['id']}/flags", api.user("Just Joined"), {"reason": "off_topic"})
     own = api.post(mod, topic["id"], "Speaking for myself: the lane is too narrow")
-    api.call("POST", f"/posts/{own['id']}/hide", admin, {"reason": "Moderators stay neutral"})
+    api.call("POST", f"/posts/{own['id']}/hide", admin, {"reason": "Moderators stay neutral."})
     api.call("POST", f"/posts/{own['id']}/appeal", mod, {"text": "I spoke as a resident"})
 
     for width in ("phone", "desktop"):
@@ -180,3 +180,9 @@ def test_the_queue_names_no_raw_ids_and_says_which_flags_do_not_count(
         assert_no_sideways_scroll(page)
         screenshot(page, f"issue12-queue-{width}")
         assert_axe_clean(page)
+
+    # In the thread, the reason is quoted once, without a second full stop.
+    page.goto(f"/topics/{topic['id']}")
+    settle(page)
+    expect(page.locator(f"#post-{own['id']} .placeholder")).to_have_text(
+        "Hidden by a moderator: “Moderators stay neutral.” Only its author and the moderators can see it.")

@@ -276,7 +276,7 @@ export default async function topicPage(ctx) {
       }
       if (p.hidden) {
         node.bodyEl.append(h("p", { class: "placeholder" },
-          p.hidden_reason ? `Hidden by a moderator: “${p.hidden_reason}”.` : "Hidden by a moderator.",
+          p.hidden_reason ? `Hidden by a moderator: “${p.hidden_reason}”${/[.!?…]$/.test(p.hidden_reason.trim()) ? "" : "."}` : "Hidden by a moderator.",
           isMod ? " Only its author and the moderators can see it." : " Only you and the moderators can see it."));
       }
       node.bodyEl.append(trustedHtml(h("div", { class: "prose" }), p.html));
