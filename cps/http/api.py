@@ -177,18 +177,19 @@ async def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
         raise MalformedJSON() from None
     if not isinstance(data, dict):
         raise Invalid({"body": "Expected a JSON object."})
-    # Valid JSON that no column can hold: a NUL character in text, or a number
-    # past the database's 32-bit integers (whatever the field's own schema says;
-    # the OpenAPI document declares both). Fields the model does not read are
-    # ignored, whatever they hold.
-    unstorable = {str(key): problem for key, value in data.items()
-                  if key in model.model_fields and (problem := _unstorable(value)) is not None}
-    if unstorable:
-        raise Invalid(unstorable)
     try:
-        return model.model_validate(data)
+        body = model.model_validate(data)
     except ValidationError as exc:
         raise Invalid(validation_fields(exc)) from None
+    # Valid input that no column can hold: a NUL character in text, or a number
+    # past the database's 32-bit integers (whatever the field's own schema says;
+    # the OpenAPI document declares both). Only what the model read is checked:
+    # properties it does not declare are ignored, whatever they hold.
+    unstorable = {key: problem for key, value in body.model_dump().items()
+                  if (problem := _unstorable(value)) is not None}
+    if unstorable:
+        raise Invalid(unstorable)
+    return body
 
 
 def _json_number(text: str) -> int | float:

@@ -17,6 +17,7 @@ from cps.http.api import Endpoint
 from cps.http.schemas import ID_MAX, NO_NUL
 from cps.services.moderation_views import AppealView, QueueAppeal
 from cps.services.polls import PollView
+from cps.services.sessions import SessionView
 from cps.services.upgrades import UpgradeRequestView
 from cps.services.views import (
     Author,
@@ -176,8 +177,9 @@ def document(endpoints: list[Endpoint]) -> dict[str, Any]:
             "responses": responses,
             "x-entitlement": ep.entitlement,
         }
-        if ep.auth == "required":
-            operation["security"] = [{"bearer": []}, {"cookie": []}]
+        if ep.auth != "none":  # {} is "or anonymously", where signing in is optional
+            operation["security"] = [{"bearer": []}, {"cookie": []},
+                                     *([{}] if ep.auth == "optional" else [])]
         if ep.request is not None:
             operation["requestBody"] = {
                 "required": True,
@@ -206,7 +208,7 @@ _ID_OF: dict[type[BaseModel], str] = {
     OrgView: "org_id", SpaceView: "space_id", TopicView: "topic_id", PostView: "post_id",
     PollView: "poll_id", FlagView: "flag_id", AppealView: "appeal_id",
     QueueAppeal: "appeal_id", UpgradeRequestView: "request_id", UserView: "user_id",
-    Author: "user_id",
+    Author: "user_id", SessionView: "session_id",
 }
 
 

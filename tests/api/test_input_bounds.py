@@ -198,6 +198,9 @@ async def test_fields_a_body_does_not_declare_are_ignored_whatever_they_hold(api
     r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"],
                        {"body": "Not kept\x00"})
     field_error(r, "body")
+    # Inside a declared object too.
+    await api.ok("PATCH", f"/spaces/{w['space']['id']}", w["admin"],
+                 {"flag_threshold": 4, "word_filter": {"extra": 2.5e35, "x": {"y": HUGE}}})
 
 
 async def test_a_ban_may_last_as_long_as_the_document_says_and_no_longer(api: Api):
