@@ -161,7 +161,8 @@ async def _read_frames(ctx: Context, live: LiveService, conn: Connection) -> Non
             continue
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nested deeper than the parser goes.
             conn.send(_error("malformed_frame", "Frames are JSON objects."))
             continue
         if not isinstance(frame, dict):
