@@ -1,11 +1,14 @@
 """What a new password must be, after NIST SP 800-63B (section 5.1.1.2).
 
-Length is counted in characters (Unicode code points) after NFKC normalisation:
-at least 8, at most 128. No composition rules (no "one digit, one capital").
+Length is counted in characters (Unicode code points) after NFKC normalisation,
+with invisible characters (controls, format characters such as the zero-width
+space) dropped and each run of white space counted as one, trimmed at both
+ends: at least 8, at most 128 (so "ab" padded with six spaces is two
+characters, and "pass\u200bword" is "password"). No composition rules (no "one digit, one capital").
 Refused: a password from the list of the 100,000 most common ones shipped in
 cps/data, the account's email or its part before the @, its display name, and one
 character repeated (spaces and invisible characters aside, so only spaces too).
-Comparisons ignore case and spaces at either end.
+Comparisons use that same form, case folded.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
 _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 
 TOO_SHORT = (
-    f"Use at least {MIN_LENGTH} characters. A few words you will remember make a good password."
+    f"Use at least {MIN_LENGTH} characters (spaces in a row count as one). "
+    "A few words you will remember make a good password."
 )
 TOO_LONG = f"Use at most {MAX_LENGTH} characters."
 REPEATED = "One character repeated, or only spaces, is too easy to guess. Choose another password."
@@ -35,16 +39,25 @@ IS_EMAIL = "Your password must not be your email address. Choose another."
 IS_NAME = "Your password must not be your display name. Choose another."
 
 
+_DROPPED = frozenset({"Cc", "Cf"})
+
+
 def normalise(text: str) -> str:
-    """The form a password is measured and compared in (NFKC, as NIST asks)."""
-    return unicodedata.normalize("NFKC", text)
+    """The form a password is measured and compared in: NFKC (as NIST asks), without
+    invisible characters, each run of white space one space, trimmed."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(c for c in text if unicodedata.category(c) not in _DROPPED)
+    elif not text.isprintable():
+        text = "".join(c for c in text if c.isprintable() or c.isspace())
+    return " ".join(text.split())
 
 
 def _key(text: str) -> str:
-    """The form two passwords are compared in: NFKC, case folded, ends trimmed."""
+    """The form two passwords are compared in: `normalise`d and case folded."""
     if text.isascii():  # NFKC leaves ASCII as it is; casefold is lower there
-        return text.strip().lower()
-    return normalise(text).strip().casefold()
+        return normalise(text).lower()
+    return normalise(text).casefold()
 
 
 def _visible(text: str) -> set[str]:
@@ -64,6 +77,8 @@ def check_password(password: str, *, email: str, display_name: str) -> None:
     """Raise `Invalid({"password": ...})` with a message for a person if `password`
     may not be used for the account with this email and display name."""
     normalised = normalise(password)
+    if len(password) >= MIN_LENGTH and len(_visible(normalised)) <= 1:
+        raise Invalid({"password": REPEATED})  # eight spaces, "aaaaaaaa"
     if len(normalised) < MIN_LENGTH:
         raise Invalid({"password": TOO_SHORT})
     if len(normalised) > MAX_LENGTH:
