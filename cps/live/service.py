@@ -14,7 +14,7 @@ from cps.live.connection import CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, Connection
 from cps.live.moves import MoveWatch
 from cps.live.outlets import Framer
 from cps.live.presence import Presence
-from cps.services import channels
+from cps.services import addresses, channels
 from cps.services.context import Context
 from cps.services.errors import DomainError
 from cps.storage.database import Database
@@ -89,6 +89,7 @@ class LiveService:
         --workers N an address may hold up to N times the cap."""
         if address is None:
             return True  # not over IP (a Unix socket): no address to count
+        address = addresses.limit_key(address)
         held = self._per_address.get(address, 0)
         if self.settings.rate_limits and held >= self.settings.ws_connections_per_address:
             REFUSED.inc()
@@ -99,6 +100,7 @@ class LiveService:
     def release(self, address: str | None) -> None:
         if address is None:
             return
+        address = addresses.limit_key(address)
         held = self._per_address.get(address, 0) - 1
         if held > 0:
             self._per_address[address] = held
@@ -107,7 +109,7 @@ class LiveService:
 
     def held_by(self, address: str) -> int:
         """How many open sockets `address` holds in this process."""
-        return self._per_address.get(address, 0)
+        return self._per_address.get(addresses.limit_key(address), 0)
 
     # Subscriptions.
 
