@@ -74,6 +74,10 @@ def _is_local(request: Request) -> bool:
         return False
     if not any(name in request.headers for name in _FORWARDING):
         return True
+    if "x-forwarded-for" not in request.headers:
+        # A proxy named its caller some other way (Forwarded, X-Real-IP), which is
+        # not read: the address is the proxy's own, the caller unknown.
+        return False
     # Forwarded, and the address is still a loopback one: local only if a trusted
     # proxy on this machine forwarded a caller on this machine.
     return any(address in network for network in request.state.ctx.settings.trusted_proxies)
