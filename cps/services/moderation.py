@@ -98,6 +98,9 @@ async def set_visibility(
     whether anything changed. No audit row: the caller writes it."""
     if post.hidden == hidden and (hidden or post.review is None):
         return False
+    # A post held for review was never announced: readers learn of it only when
+    # it is published (then as post.created), never of what happens to it before.
+    announced = post.review is None
     post.hidden = hidden
     post.hidden_reason = reason if hidden else None
     post.hidden_by = by.id if hidden and by is not None else None
@@ -105,9 +108,11 @@ async def set_visibility(
         post.review = None
     await tx.session.flush()
     name = "post.hidden" if hidden else "post.restored"
-    await events.record(
-        tx, ctx.events, f"topic:{topic.id}", name, public_post(post, await _author(tx, post))
-    )
+    if announced or not hidden:
+        await events.record(
+            tx, ctx.events, f"topic:{topic.id}", name if announced else "post.created",
+            public_post(post, await _author(tx, post)),
+        )
     if notice:
         await _notice_author(tx, ctx, post, topic, name, reason)
     return True

@@ -303,9 +303,10 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
             post.html = markdown.render(body)
             post.edited_at = utcnow()
             await tx.session.flush()
-            await events.record(
-                tx, ctx.events, f"topic:{topic.id}", "post.edited", _public(post, author)
-            )
+            if post.review is None:  # a held post is announced when it is published
+                await events.record(
+                    tx, ctx.events, f"topic:{topic.id}", "post.edited", _public(post, author)
+                )
         view = post_view(post, author, viewer=actor, moderator=access.can_moderate)
     log.info("post edited", extra={"post_id": post_id})
     return view
@@ -337,9 +338,10 @@ async def delete_post(ctx: Context, actor: Actor, post_id: int) -> None:
             return
         post.deleted_at = utcnow()
         await tx.session.flush()
-        await events.record(
-            tx, ctx.events, f"topic:{topic.id}", "post.deleted", _public(post, author)
-        )
+        if post.review is None:  # readers never heard of a held post
+            await events.record(
+                tx, ctx.events, f"topic:{topic.id}", "post.deleted", _public(post, author)
+            )
     log.info("post deleted", extra={"post_id": post_id})
 
 
@@ -351,12 +353,18 @@ async def set_hidden(
         post, topic, access, author = await _load_for_change(tx, actor, post_id)
         access.require_moderator()
         if post.hidden != hidden:
+            announced = post.review is None  # a held post: readers never heard of it
             post.hidden = hidden
             post.hidden_reason = reason if hidden else None
             post.hidden_by = actor.id if hidden else None
+            if not hidden:
+                post.review = None  # restoring a held post publishes it
             await tx.session.flush()
             name = "post.hidden" if hidden else "post.restored"
-            await events.record(tx, ctx.events, f"topic:{topic.id}", name, _public(post, author))
+            if announced or not hidden:
+                await events.record(tx, ctx.events, f"topic:{topic.id}",
+                                    name if announced else "post.created",
+                                    _public(post, author))
             await moderation.after_visibility_change(tx, ctx, access, post, topic,
                                                      hidden=hidden, reason=reason)
         view = post_view(post, author, viewer=actor, moderator=True)
@@ -405,7 +413,7 @@ async def set_reaction(
             "kind": kind,
             "count": await _reaction_count(tx, post_id, kind),
         }
-        if changed:
+        if changed and post.review is None:  # readers never heard of a held post
             await events.record(tx, ctx.events, f"topic:{topic.id}", "reaction.changed", data)
     return {**data, "mine": on}
 
