@@ -21,14 +21,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from cps.services import events, names, password_rules
+from cps.services import addresses, events, names, password_rules
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
 from cps.services.views import UserView
-from cps.storage.models import AuthToken, User
+from cps.storage.models import AuthToken, OrgAdmin, SpaceModerator, User
 from cps.storage.types import utcnow
 
 log = logging.getLogger("cps.accounts")
@@ -74,13 +75,36 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+STAFF_NAME = (
+    "This is the name of one of the platform's moderators or administrators. "
+    "Choose a name of your own (adding an initial or your neighbourhood is enough)."
+)
+
+
+async def _refuse_staff_names(session: AsyncSession, name: str, user_id: int | None) -> None:
+    """Refuse `name` when it reads the same as the display name of someone who
+    moderates a space, administers an organization or the platform (posts show a
+    name and a stakeholder type: a look-alike would pass for them)."""
+    rows = await session.execute(
+        select(User.id, User.display_name).where(or_(
+            User.is_platform_admin.is_(True),
+            User.id.in_(select(OrgAdmin.user_id)),
+            User.id.in_(select(SpaceModerator.user_id)),
+        ))
+    )
+    for staff_id, staff_name in rows:
+        if staff_id != user_id and names.look_alike(name, staff_name):
+            raise Invalid({"display_name": STAFF_NAME}, "This display name is taken by staff.")
+
+
 async def _throttle_signup(ctx: Context, client: str | None) -> None:
     """Count a sign-up attempt from `client` (None: not over the network, e.g. `cps demo`)."""
     settings = ctx.settings
     if client is None or not settings.rate_limits:
         return
     for key, limit, window in (
-        (f"signup:client:{client}", settings.signups_per_address, SIGNUP_WINDOW),
+        (f"signup:client:{addresses.limit_key(client)}", settings.signups_per_address,
+         SIGNUP_WINDOW),
         ("signup:all", settings.signups_per_minute, 60.0),
     ):
         wait = await ctx.throttle.hit(key, limit, window)
@@ -98,15 +122,18 @@ async def register(
     stakeholder_type: str,
     client: str | None = None,
 ) -> UserView:
-    await _throttle_signup(ctx, client)
     email = normalize_email(email)
     if len(email) > EMAIL_MAX:
         # Lowercasing can lengthen an address ("İ" becomes two characters).
         raise Invalid({"email": f"At most {EMAIL_MAX} characters."})
     display_name = names.display_name(display_name)
     password_rules.check_password(password, email=email, display_name=display_name)
+    # Only what passed those checks counts toward the throttle: a person who tries
+    # a few refused passwords (or a household behind one address) is not locked out.
+    await _throttle_signup(ctx, client)
     # Cheap before costly: a taken email is answered without hashing anything.
     async with ctx.db.read() as session:
+        await _refuse_staff_names(session, display_name, None)
         taken = await session.scalar(select(User.id).where(User.email == email))
     if taken is not None:
         raise Conflict("An account with this email already exists.", code="email_taken")
@@ -132,6 +159,7 @@ def _lockouts(ctx: Context, email: str, client: str) -> list[tuple[str, int, flo
     """The counters one failed sign-in adds to: (key, limit, window seconds)."""
     settings = ctx.settings
     base = float(settings.login_window_seconds)
+    client = addresses.limit_key(client)
     counters = []
     for times, stretch in LOGIN_STAGES:
         window = base * stretch
@@ -299,6 +327,7 @@ async def update_profile(
             raise NotSignedIn("Sign in to do this.")
         if display_name is not None:
             user.display_name = names.display_name(display_name, staff=actor.is_platform_admin)
+            await _refuse_staff_names(tx.session, user.display_name, actor.id)
         if stakeholder_type is not None:
             user.stakeholder_type = stakeholder_type
         await tx.session.flush()

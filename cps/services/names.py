@@ -61,7 +61,15 @@ CHECK_MARKS = frozenset("\u2713\u2714\u2611\u2705\u221a\U0001f5f8\U0001f5f9\u237
 # platform's own people, and the organizations' moderators, are named.
 RESERVED_WORDS = frozenset({
     "admin", "admins", "administrator", "administrators", "moderator", "moderators",
-    "staff", "official", "support", "system", "cps", "secretariat",
+    "staff", "official", "support", "system", "cps", "secretariat", "sysop",
+    # The same words in the languages of the member cities.
+    "модератор", "администратор", "админ",  # Russian
+    "관리자", "운영자", "운영진",  # Korean
+    "moderador", "administrador", "soporte",  # Spanish
+    "modérateur", "administrateur",  # French
+    "moderatör", "yönetici", "yetkili",  # Turkish
+    "مشرف", "المشرف", "مدير", "المدير",  # Arabic
+    "管理员", "版主",  # Chinese
 })
 # Where a new part of a display name starts: brackets, quotes and dashes (Ps, Pe,
 # Pi, Pf, Pd) and these ("Jane | Moderator", "Jane - Staff", "Jane, CPS Support").
@@ -248,6 +256,11 @@ def mimics_staff(name: str) -> bool:
             return True
     # "A d m i n", "M.o.d.e.r.a.t.o.r"
     return "".join(every_word) in _reserved_keys()
+
+
+def look_alike(a: str, b: str) -> bool:
+    """Whether two names read the same (the keys of `org_name_keys` meet)."""
+    return bool(org_name_keys(a) & org_name_keys(b))
 
 
 def display_name(raw: str, *, staff: bool = False) -> str:
