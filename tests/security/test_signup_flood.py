@@ -113,3 +113,18 @@ async def test_a_sign_in_is_not_starved_by_a_flood_of_sign_ups(database_url):
             answers = await asyncio.gather(*flood)
         assert {a.status_code for a in answers} == {201}
         assert still_waiting >= 6, still_waiting
+
+
+async def test_refused_sign_ups_do_not_use_up_the_addresss_budget(database_url):
+    """A person trying a few refused passwords (or a household behind one address)
+    is not locked out of signing up: only sign-ups that pass the field checks count."""
+    async with site(database_url, CPS_RATE_LIMITS="on", CPS_SIGNUPS_PER_ADDRESS="2") as (_, c):
+        async with c("10.24.0.1") as http:
+            for weak in ("password", "12345678", "        ", "person0@example.org"):
+                r = await http.post(f"{PREFIX}/auth/register",
+                                    json={**account(0), "password": weak})
+                assert_error(r, 422)
+            for i in range(2):
+                r = await http.post(f"{PREFIX}/auth/register", json=account(i))
+                assert r.status_code == 201, r.text
+            assert_error(await http.post(f"{PREFIX}/auth/register", json=account(2)), 429)
