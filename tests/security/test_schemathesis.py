@@ -6,9 +6,10 @@ document's links from what it creates. Signed in as a platform admin, over a wor
 where every small id names something. No answer may be a 5xx, and every answer must
 be what the document says: status, headers, content type, body, bounds, `Allow`.
 
-Depth: `CPS_SCHEMATHESIS_EXAMPLES` examples per operation in fuzzing (default 12) and
-`CPS_SCHEMATHESIS_SECONDS` at most (default 240); `CPS_SCHEMATHESIS_EXAMPLES=60` is
-the deep run that the issue-12 audit made. The hooks and the configuration are
+Depth: `CPS_SCHEMATHESIS_EXAMPLES` examples per operation and mode in fuzzing
+(default 12; 60 is the deep run of the issue-12 audit). `CPS_SCHEMATHESIS_SECONDS`
+makes fuzzing and the stateful run go on until that many seconds are spent (unset:
+they stop at their examples). The hooks and the configuration are
 tests/security/schemathesis_hooks.py and tests/security/schemathesis.toml."""
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tests.support.servers import AppServer
 pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("CPS_SCHEMATHESIS_EXAMPLES", "12"))
-SECONDS = int(os.environ.get("CPS_SCHEMATHESIS_SECONDS", "240"))
+SECONDS = int(os.environ.get("CPS_SCHEMATHESIS_SECONDS", "0"))
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ADMIN_EMAIL = "secretariat@example.org"
@@ -96,7 +97,7 @@ def test_the_server_serves_the_document_of_the_declarations(live: AppServer) -> 
     assert httpx.get(f"{live.base_url}{PREFIX}/openapi.json").json() == document(all_endpoints())
 
 
-@pytest.mark.timeout(SECONDS + 240)
+@pytest.mark.timeout(SECONDS + 900)
 def test_schemathesis_finds_nothing_the_document_does_not_promise(
     live: AppServer, token: str, tmp_path: Path
 ) -> None:
@@ -105,14 +106,14 @@ def test_schemathesis_finds_nothing_the_document_does_not_promise(
         f"{live.base_url}{PREFIX}/openapi.json", "--checks", "all",
         # Replaced by the hooks' `positive_data_accepted` (see schemathesis.toml).
         "--exclude-checks", "positive_data_acceptance",
-        "--max-examples", str(EXAMPLES), "--max-time", str(SECONDS), "--seed", "12",
-        "--generation-deterministic",
+        "--max-examples", str(EXAMPLES), "--generation-deterministic",
+        *(["--max-time", str(SECONDS)] if SECONDS else []),
         "--report", "junit", "--report-dir", str(tmp_path),
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CPS_ST_TOKEN": token,
            "CPS_ST_BASE_URL": live.base_url}
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=SECONDS + 180, check=False)
+                         timeout=SECONDS + 840, check=False)
     report = run.stdout + run.stderr
     (tmp_path / "schemathesis.txt").write_text(report)
     failures = report[report.find("FAILURES"):report.find("WARNINGS")]
