@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, Label, bindparam, exists, select
+from sqlalchemy import ColumnElement, Integer, Label, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from cps.services.context import Actor
 from cps.services.errors import Forbidden, NotFound, NotSignedIn
@@ -17,6 +18,7 @@ from cps.storage.models import (
     SpaceMember,
     SpaceModerator,
     Topic,
+    User,
 )
 
 
@@ -153,3 +155,27 @@ async def post_access(
     except NotFound:
         raise NotFound("No such post.") from None
     return row[0], row[1], access
+
+
+# --- staff ---------------------------------------------------------------------
+
+Int = int | ColumnElement[int] | QueryableAttribute[int]
+
+
+def staff_of(space_id: Int, org_id: Int, user_id: Int) -> ColumnElement[bool]:
+    """Whether `user_id` is staff of the space: a moderator of the space, an admin of
+    its organization, or a platform admin. Their posts say so (`author.staff`), so
+    nobody passes for them by taking their name; flags never hide a staff post
+    automatically (it tops the moderation queue instead). A SQL expression, so a
+    list can read it with its rows (any argument may be a column); a new kind of
+    staff is one more `exists` here."""
+    admin = aliased(User)  # never correlated with a users table of the outer query
+    return or_(
+        exists().where(SpaceModerator.space_id == space_id, SpaceModerator.user_id == user_id),
+        exists().where(OrgAdmin.org_id == org_id, OrgAdmin.user_id == user_id),
+        exists().where(admin.id == user_id, admin.is_platform_admin.is_(True)),
+    )
+
+
+async def is_staff(session: AsyncSession, space: Space, user_id: int) -> bool:
+    return bool(await session.scalar(select(staff_of(space.id, space.org_id, user_id))))

@@ -21,15 +21,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services import addresses, events, names, password_rules
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
 from cps.services.views import UserView
-from cps.storage.models import AuthToken, OrgAdmin, SpaceModerator, User
+from cps.storage.models import AuthToken, User
 from cps.storage.types import utcnow
 
 log = logging.getLogger("cps.accounts")
@@ -75,28 +74,6 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-STAFF_NAME = (
-    "This is the name of one of the platform's moderators or administrators. "
-    "Choose a name of your own (adding an initial or your neighbourhood is enough)."
-)
-
-
-async def _refuse_staff_names(session: AsyncSession, name: str, user_id: int | None) -> None:
-    """Refuse `name` when it reads the same as the display name of someone who
-    moderates a space, administers an organization or the platform (posts show a
-    name and a stakeholder type: a look-alike would pass for them)."""
-    rows = await session.execute(
-        select(User.id, User.display_name).where(or_(
-            User.is_platform_admin.is_(True),
-            User.id.in_(select(OrgAdmin.user_id)),
-            User.id.in_(select(SpaceModerator.user_id)),
-        ))
-    )
-    for staff_id, staff_name in rows:
-        if staff_id != user_id and names.look_alike(name, staff_name):
-            raise Invalid({"display_name": STAFF_NAME}, "This display name is taken by staff.")
-
-
 async def _throttle_signup(ctx: Context, client: str | None) -> None:
     """Count a sign-up attempt from `client` (None: not over the network, e.g. `cps demo`)."""
     settings = ctx.settings
@@ -133,7 +110,6 @@ async def register(
     await _throttle_signup(ctx, client)
     # Cheap before costly: a taken email is answered without hashing anything.
     async with ctx.db.read() as session:
-        await _refuse_staff_names(session, display_name, None)
         taken = await session.scalar(select(User.id).where(User.email == email))
     if taken is not None:
         raise Conflict("An account with this email already exists.", code="email_taken")
@@ -327,7 +303,6 @@ async def update_profile(
             raise NotSignedIn("Sign in to do this.")
         if display_name is not None:
             user.display_name = names.display_name(display_name, staff=actor.is_platform_admin)
-            await _refuse_staff_names(tx.session, user.display_name, actor.id)
         if stakeholder_type is not None:
             user.stakeholder_type = stakeholder_type
         await tx.session.flush()

@@ -96,6 +96,7 @@ async def update_settings(
             })
         view = SpaceView.model_validate(space)
         view.can_moderate = True
+        view.can_administer = access.can_administer
         settings = settings_view(access)
     if changed:
         log.info("space settings changed", extra={"space_id": space_id, "fields": list(changed)})

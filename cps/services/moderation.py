@@ -19,12 +19,12 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute, aliased
+from sqlalchemy.orm import aliased
 
 from cps.services import audit, events, posts
-from cps.services.access import SpaceAccess, post_access, space_access
+from cps.services.access import SpaceAccess, is_staff, post_access, space_access, staff_of
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.moderation_views import (
@@ -58,9 +58,15 @@ BULK_MAX = 100
 REJECTED_REASON = "Not approved by a moderator."
 
 
-def public_post(post: Post, author: User) -> dict[str, Any]:
+async def public_post(tx: Transaction, post: Post, topic: Topic) -> dict[str, Any]:
     """What an event may say about a post: what an anonymous reader would see."""
-    return posts.post_view(post, author, viewer=None, moderator=False).model_dump(mode="json")
+    author = await _author(tx, post)
+    space = await tx.session.get(Space, topic.space_id)
+    assert space is not None
+    staff = await is_staff(tx.session, space, post.author_id)
+    return posts.post_view(post, author, viewer=None, moderator=False, staff=staff).model_dump(
+        mode="json"
+    )
 
 
 async def notify(tx: Transaction, ctx: Context, user_id: int, name: str,
@@ -111,7 +117,7 @@ async def set_visibility(
     if announced or not hidden:
         await events.record(
             tx, ctx.events, f"topic:{topic.id}", name if announced else "post.created",
-            public_post(post, await _author(tx, post)),
+            await public_post(tx, post, topic),
         )
     if notice:
         await _notice_author(tx, ctx, post, topic, name, reason)
@@ -151,25 +157,6 @@ def _rule(flags: Sequence[Flag]) -> str | None:
 
 def _auto_hidden(post: Post) -> bool:
     return post.hidden and post.hidden_by is None and post.review is None
-
-
-def staff_of(
-    space_id: int, org_id: int, user_id: int | QueryableAttribute[int]
-) -> ColumnElement[bool]:
-    """Whether `user_id` is staff of the space's organization: a moderator of the
-    space, an admin of its organization, or a platform admin. Flags never hide a
-    staff post automatically; it goes to the top of the queue instead. A SQL
-    expression, so that the queue can sort by it (`user_id` may be a column); a
-    new kind of staff is one more `exists` here."""
-    return or_(
-        exists().where(SpaceModerator.space_id == space_id, SpaceModerator.user_id == user_id),
-        exists().where(OrgAdmin.org_id == org_id, OrgAdmin.user_id == user_id),
-        exists().where(User.id == user_id, User.is_platform_admin.is_(True)),
-    )
-
-
-async def is_staff(session: AsyncSession, space: Space, user_id: int) -> bool:
-    return bool(await session.scalar(select(staff_of(space.id, space.org_id, user_id))))
 
 
 # --- hooks called by the posts service -------------------------------------------
@@ -255,9 +242,25 @@ async def _settle(
         await audit.record(
             tx, ctx, access, space_id=topic.space_id, action=audit_action, target_type="post",
             target_id=post.id, reason=reason, rule=rule,
-            detail=f"{resolved} flags" + ("; restored" if action != "hide" and changed else ""),
+            detail=f"{resolved} flag{'' if resolved == 1 else 's'}"
+            + ("; restored" if action != "hide" and changed else ""),
         )
     return FlagResolution(post_id=post.id, outcome=outcome, flags_resolved=resolved)
+
+
+OWN_POST = (
+    "You cannot decide on your own post; another moderator or the organization's "
+    "admins will."
+)
+
+
+def refuse_own_post(access: SpaceAccess, post: Post) -> None:
+    """Nobody judges their own case: a moderator may not hide, restore, approve or
+    reject their own post, nor settle the flags on it. The organization's admins
+    and platform admins, who answer for the space, may."""
+    actor = access.actor
+    if actor is not None and actor.id == post.author_id and not access.can_administer:
+        raise Forbidden(OWN_POST, code="own_post")
 
 
 async def resolve_flag(
@@ -273,6 +276,7 @@ async def resolve_flag(
         except NotFound:
             raise NotFound("No such flag.") from None
         access.require_moderator()
+        refuse_own_post(access, post)
         if flag.resolved_at is not None:
             raise Conflict("This flag was already resolved.", code="already_resolved")
         result = await _settle(tx, ctx, access, post, topic, action=action, reason=reason)
@@ -316,6 +320,8 @@ async def bulk(
         if strangers:
             field = "flag_ids" if not post_ids else "post_ids"
             raise Invalid({field: f"Not posts of this space: {strangers}."})
+        for i in ids:
+            refuse_own_post(access, found[i][0])
         results = [
             await _settle(tx, ctx, access, *found[i], action=action, reason=reason) for i in ids
         ]
@@ -329,6 +335,7 @@ async def bulk(
 async def _held(tx: Transaction, actor: Actor, post_id: int) -> tuple[Post, Topic, SpaceAccess]:
     post, topic, access = await post_access(tx.session, actor, post_id)
     access.require_moderator()
+    refuse_own_post(access, post)
     if post.review != "pending":
         raise Conflict("This post is not waiting for approval.", code="not_pending")
     return post, topic, access
@@ -343,7 +350,7 @@ async def publish(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> No
     await tx.session.flush()
     await events.record(
         tx, ctx.events, f"topic:{topic.id}", "post.created",
-        public_post(post, await _author(tx, post)),
+        await public_post(tx, post, topic),
     )
 
 
@@ -443,10 +450,12 @@ def appeal_view(appeal: Appeal, user: User) -> AppealView:
     )
 
 
-def _queue_appeal(appeal: Appeal, user: User, refusal: Forbidden | None) -> QueueAppeal:
+def _queue_appeal(
+    appeal: Appeal, user: User, refusal: Forbidden | None, post: PostView | None
+) -> QueueAppeal:
     return QueueAppeal(
         **appeal_view(appeal, user).model_dump(), can_answer=refusal is None,
-        answer_refused=refusal.message if refusal is not None else None,
+        answer_refused=refusal.message if refusal is not None else None, post=post,
     )
 
 
@@ -509,6 +518,16 @@ async def queue(ctx: Context, actor: Actor, space_id: int) -> QueueView:
             )
         ).all()
         refusals = await answer_refusals(session, access, [a for a, _ in appeals])
+        appealed = [a.subject_id for a, _ in appeals if a.kind == "post"]
+        appealed_posts = {
+            p.id: posts.post_view(p, u, viewer=actor, moderator=True)
+            for p, u in (
+                await session.execute(
+                    select(Post, author).join(author, author.id == Post.author_id)
+                    .where(Post.id.in_(appealed))
+                )
+            ).all()
+        } if appealed else {}
     flagged = []
     for g in groups:
         post, user = flagged_posts[g.post_id]
@@ -522,5 +541,9 @@ async def queue(ctx: Context, actor: Actor, space_id: int) -> QueueView:
     return QueueView(
         flagged=flagged,
         pending=[posts.post_view(p, u, viewer=actor, moderator=True) for p, u in pending],
-        appeals=[_queue_appeal(a, u, refusals[a.id]) for a, u in appeals],
+        appeals=[
+            _queue_appeal(a, u, refusals[a.id],
+                          appealed_posts.get(a.subject_id) if a.kind == "post" else None)
+            for a, u in appeals
+        ],
     )

@@ -120,6 +120,9 @@ class QueueAppeal(AppealView):
 
     can_answer: bool
     answer_refused: str | None
+    # For an appeal against a hidden post: the post, as the space's moderators see it
+    # (its text and where it is), so whoever answers reads what is at stake.
+    post: PostView | None = None
 
 
 class QueueView(View):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cps.services import admission, events, markdown, moderation
-from cps.services.access import SpaceAccess, post_access, topic_access
+from cps.services.access import SpaceAccess, is_staff, post_access, staff_of, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.views import Author, FlagView, PostPage, PostView, RevisionView
@@ -40,9 +40,11 @@ def post_view(
     moderator: bool,
     reactions: dict[str, int] | None = None,
     mine: list[str] | None = None,
+    staff: bool = False,
 ) -> PostView:
     """A post as `viewer` may see it: hidden posts keep their place but lose their
-    content for everyone except their author and the space's moderators."""
+    content for everyone except their author and the space's moderators. `staff`:
+    the author is staff of the post's space (`access.staff_of`)."""
     deleted = post.deleted_at is not None
     privileged = moderator or (viewer is not None and viewer.id == post.author_id)
     show = not deleted and (not post.hidden or privileged)
@@ -51,7 +53,9 @@ def post_view(
         topic_id=post.topic_id,
         parent_id=post.parent_id,
         depth=post.depth,
-        author=Author.model_validate(author),
+        author=Author(id=author.id, display_name=author.display_name,
+                      stakeholder_type=author.stakeholder_type,
+                      staff=staff),
         body=post.body if show else "",
         html=post.html if show else "",
         created_at=post.created_at,
@@ -65,9 +69,11 @@ def post_view(
     )
 
 
-def _public(post: Post, author: User | Actor) -> dict[str, object]:
+def _public(post: Post, author: User | Actor, *, staff: bool) -> dict[str, object]:
     """What an event may say about a post: what an anonymous reader would see."""
-    return post_view(post, author, viewer=None, moderator=False).model_dump(mode="json")
+    return post_view(post, author, viewer=None, moderator=False, staff=staff).model_dump(
+        mode="json"
+    )
 
 
 def _require_open(topic: Topic) -> None:
@@ -197,9 +203,11 @@ async def create_post(
             # The actor was read with its name and stakeholder type: the author.
             if post.review is None:  # a held post is announced when approved
                 await events.record(
-                    tx, ctx.events, f"topic:{topic_id}", "post.created", _public(post, actor)
+                    tx, ctx.events, f"topic:{topic_id}", "post.created",
+                    _public(post, actor, staff=access.can_moderate)
                 )
-            view = post_view(post, actor, viewer=actor, moderator=access.can_moderate)
+            view = post_view(post, actor, viewer=actor, moderator=access.can_moderate,
+                             staff=access.can_moderate)
     except IntegrityError:
         if client_id is None:
             raise
@@ -227,8 +235,9 @@ async def list_posts(
     limit = max(1, min(limit, PAGE_MAX))
     async with ctx.db.read() as session:
         _, access = await topic_access(session, actor, topic_id)
+        staff = staff_of(access.space.id, access.space.org_id, Post.author_id).label("staff")
         stmt = (
-            select(Post, User)
+            select(Post, User, staff)
             .join(User, User.id == Post.author_id)
             # A page needs each author's name and type, not their email or password hash.
             .options(load_only(User.id, User.display_name, User.stakeholder_type))
@@ -240,7 +249,7 @@ async def list_posts(
             stmt = stmt.where(Post.path > _decode_cursor(cursor))
         rows = (await session.execute(stmt)).all()
         page = rows[:limit]
-        ids = [p.id for p, _ in page]
+        ids = [p.id for p, _, _ in page]
         counts: dict[int, dict[str, int]] = defaultdict(dict)
         mine: dict[int, list[str]] = defaultdict(list)
         if ids:
@@ -269,8 +278,9 @@ async def list_posts(
             moderator=access.can_moderate,
             reactions=counts[p.id],
             mine=mine[p.id],
+            staff=bool(is_staff_author),
         )
-        for p, u in page
+        for p, u, is_staff_author in page
     ]
     next_cursor = page[-1][0].path if len(rows) > limit else None
     return PostPage(items=items, next_cursor=next_cursor)
@@ -305,9 +315,11 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
             await tx.session.flush()
             if post.review is None:  # a held post is announced when it is published
                 await events.record(
-                    tx, ctx.events, f"topic:{topic.id}", "post.edited", _public(post, author)
+                    tx, ctx.events, f"topic:{topic.id}", "post.edited",
+                    _public(post, author, staff=access.can_moderate)
                 )
-        view = post_view(post, author, viewer=actor, moderator=access.can_moderate)
+        view = post_view(post, author, viewer=actor, moderator=access.can_moderate,
+                         staff=access.can_moderate)
     log.info("post edited", extra={"post_id": post_id})
     return view
 
@@ -331,7 +343,7 @@ async def revisions(ctx: Context, actor: Actor | None, post_id: int) -> list[Rev
 
 async def delete_post(ctx: Context, actor: Actor, post_id: int) -> None:
     async with ctx.db.write() as tx:
-        post, topic, _, author = await _load_for_change(tx, actor, post_id)
+        post, topic, access, author = await _load_for_change(tx, actor, post_id)
         if post.author_id != actor.id:
             raise Forbidden("Only the author may delete a post.")
         if post.deleted_at is not None:
@@ -340,7 +352,8 @@ async def delete_post(ctx: Context, actor: Actor, post_id: int) -> None:
         await tx.session.flush()
         if post.review is None:  # readers never heard of a held post
             await events.record(
-                tx, ctx.events, f"topic:{topic.id}", "post.deleted", _public(post, author)
+                tx, ctx.events, f"topic:{topic.id}", "post.deleted",
+                _public(post, author, staff=access.can_moderate)
             )
     log.info("post deleted", extra={"post_id": post_id})
 
@@ -352,6 +365,8 @@ async def set_hidden(
     async with ctx.db.write() as tx:
         post, topic, access, author = await _load_for_change(tx, actor, post_id)
         access.require_moderator()
+        moderation.refuse_own_post(access, post)
+        staff = await is_staff(tx.session, access.space, post.author_id)
         if post.hidden != hidden:
             announced = post.review is None  # a held post: readers never heard of it
             post.hidden = hidden
@@ -364,10 +379,10 @@ async def set_hidden(
             if announced or not hidden:
                 await events.record(tx, ctx.events, f"topic:{topic.id}",
                                     name if announced else "post.created",
-                                    _public(post, author))
+                                    _public(post, author, staff=staff))
             await moderation.after_visibility_change(tx, ctx, access, post, topic,
                                                      hidden=hidden, reason=reason)
-        view = post_view(post, author, viewer=actor, moderator=True)
+        view = post_view(post, author, viewer=actor, moderator=True, staff=staff)
     log.info("post visibility changed", extra={"post_id": post_id, "hidden": hidden})
     return view
 

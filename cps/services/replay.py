@@ -39,6 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
+from cps.services.access import staff_of
 from cps.services.posts import post_view
 from cps.storage.models import Post, Space, Topic, User
 
@@ -56,14 +57,16 @@ def _quoted(events: Iterable[tuple[str, Data]], prefix: str, field: str) -> list
 async def _posts_now(session: AsyncSession, quotes: list[Data]) -> None:
     ids = {data["id"] for data in quotes}
     rows = await session.execute(
-        select(Post, User)
+        select(Post, User, staff_of(Topic.space_id, Space.org_id, Post.author_id))
         .join(User, User.id == Post.author_id)
+        .join(Topic, Topic.id == Post.topic_id)
+        .join(Space, Space.id == Topic.space_id)
         .options(load_only(User.id, User.display_name, User.stakeholder_type))
         .where(Post.id.in_(ids))
     )
     now: dict[int, Data] = {}
-    for post, author in rows.all():
-        view = post_view(post, author, viewer=None, moderator=False)
+    for post, author, staff in rows.all():
+        view = post_view(post, author, viewer=None, moderator=False, staff=bool(staff))
         if post.review is not None:  # held or rejected: no reader is shown it at all
             view.body = view.html = ""
         # The post as it is now; an event's reactions are always empty.

@@ -30,6 +30,7 @@ log = logging.getLogger("cps.spaces")
 def _view(access: SpaceAccess) -> SpaceView:
     view = SpaceView.model_validate(access.space)
     view.can_moderate = access.can_moderate
+    view.can_administer = access.can_administer
     return view
 
 
@@ -72,7 +73,7 @@ async def create_space(
         tx.session.add(space)
         await tx.session.flush()
         view = SpaceView.model_validate(space)
-        view.can_moderate = True
+        view.can_moderate = view.can_administer = True
     log.info("space created", extra={"space_id": space.id, "org_id": org_id})
     return view
 
@@ -113,6 +114,7 @@ async def list_spaces(ctx: Context, actor: Actor | None, org_id: int) -> list[Sp
             continue
         view = SpaceView.model_validate(space)
         view.can_moderate = admin or space.id in moderated
+        view.can_administer = admin
         views.append(view)
     return views
 

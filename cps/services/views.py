@@ -29,6 +29,9 @@ class Author(View):
     id: int
     display_name: str
     stakeholder_type: StakeholderType
+    # On a post: its author is staff of the post's space (a moderator of it, an admin
+    # of its organization, a platform admin), so a namesake cannot pass for them.
+    staff: bool = False
 
 
 class UserView(Author):
@@ -70,6 +73,9 @@ class SpaceView(View):
     topic_policy: TopicPolicy
     created_at: datetime
     can_moderate: bool = False
+    # The organization's admins and platform admins: they may also decide on their
+    # own posts, which a moderator may not (docs/moderation.md).
+    can_administer: bool = False
 
 
 class TopicView(View):

@@ -172,7 +172,7 @@ async def test_a_post_has_the_contract_fields(api):
     assert {"id", "topic_id", "parent_id", "depth", "author", "body", "html", "created_at",
             "edited_at", "hidden"} <= set(post)
     assert post["author"] == {"id": w["citizen"].id, "display_name": "Citizen",
-                              "stakeholder_type": "citizen"}
+                              "stakeholder_type": "citizen", "staff": False}
     assert post["html"] == "<p>Hello <strong>there</strong></p>\n"
     assert post["created_at"].endswith(("Z", "+00:00"))
     assert post["edited_at"] is None and post["hidden"] is False

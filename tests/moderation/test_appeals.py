@@ -161,3 +161,17 @@ async def test_the_maker_of_a_decision_answers_its_appeal_only_when_nobody_else_
     assert_error(await api.call("POST", f"/appeals/{admin_appeal['id']}/answer", admin,
                                 _answer()), 403, "own_appeal")
     await api.ok("POST", f"/appeals/{admin_appeal['id']}/answer", mod, _answer("uphold"))
+
+
+async def test_the_queue_shows_the_post_under_appeal_to_whoever_answers(api: Api, ctx):
+    w = await moderated_world(api)
+    s, t, author = w["space"]["id"], w["topic"]["id"], w["citizen"]
+    post = await api.post(author, t, "The bus lane plan ignores the market street")
+    await api.ok("POST", f"/posts/{post['id']}/hide", w["mod"], {"reason": "Off topic"})
+    await api.ok("POST", f"/posts/{post['id']}/appeal", author, {"text": "It is on topic"},
+                 status=201)
+    [appeal] = (await api.ok("GET", f"/spaces/{s}/moderation/queue", w["admin"]))["appeals"]
+    assert appeal["post"]["id"] == post["id"] and appeal["post"]["topic_id"] == t
+    assert "market street" in appeal["post"]["body"]  # the moderators' view: the text
+    entries = (await api.ok("GET", f"/spaces/{s}/moderation/audit", w["admin"]))["entries"]
+    assert all("1 flags" not in e["detail"] for e in entries)

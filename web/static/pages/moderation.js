@@ -167,8 +167,12 @@ function queueSection(ctx, space, hasBulk) {
     });
   }
 
+  // Moderators do not decide on their own posts; the organization's admins may.
+  const ownCase = (p) => ctx.user && p.author.id === ctx.user.id && !space.can_administer;
+
   function flaggedItem(item) {
     const p = item.post;
+    const own = ownCase(p);
     const firstFlag = item.flags[0];
     const checkId = uid("sel");
     const reasons = Object.entries(item.reasons || {}).map(([k, n]) => `${humanize(k)} ${n}`).join(", ");
@@ -185,7 +189,7 @@ function queueSection(ctx, space, hasBulk) {
       ctx.changed();
     });
     return h("li", { class: ["queue-item", item.escalated && "escalated"], "data-post-id": String(p.id) },
-      hasBulk ? h("div", { class: "radio" }, h("input", { type: "checkbox", id: checkId, value: String(p.id) }),
+      hasBulk && !own ? h("div", { class: "radio" }, h("input", { type: "checkbox", id: checkId, value: String(p.id) }),
         h("label", { for: checkId }, `Select the post by ${p.author.display_name}`)) : null,
       h("p", { class: "badges" },
         item.escalated ? badge("Staff post", "pinned") : null,
@@ -201,7 +205,7 @@ function queueSection(ctx, space, hasBulk) {
         h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
           `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
           f.established === false ? h("span", { class: "muted small" }, " · account newer than the post: does not count toward hiding it") : null)))),
-      form);
+      own ? h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.") : form);
   }
 
   function pendingItem(p) {
@@ -218,13 +222,15 @@ function queueSection(ctx, space, hasBulk) {
       ctx.announce(action === "approve" ? "Post approved and published." : "Post turned down.");
       ctx.changed();
     });
-    return h("li", { class: "queue-item" }, postExcerpt(p), form);
+    return h("li", { class: "queue-item" }, postExcerpt(p),
+      ownCase(p) ? h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.") : form);
   }
 
   function appealItem(a) {
     const head = [
       h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : "the hiding of one of their posts"} · `, timeEl(a.created_at)),
       h("blockquote", {}, a.text),
+      a.post ? h("details", {}, h("summary", {}, "The post under appeal"), postExcerpt(a.post)) : null,
     ];
     if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || "You may not answer this appeal."));
     const decisions = [["uphold", "Uphold: the decision stands"], ["overturn", "Overturn: undo the decision"]];

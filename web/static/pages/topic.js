@@ -57,6 +57,9 @@ export default async function topicPage(ctx) {
 
   const me = ctx.user;
   let isMod = Boolean(space.can_moderate);
+  // Moderators do not decide on their own posts; the organization's admins may.
+  let isAdmin = Boolean(space.can_administer);
+  const decides = (p) => isMod && (!me || p.author.id !== me.id || isAdmin);
   const nodes = new Map(); // post id -> node
   const unseen = new Set(); // post ids that arrived off-screen and were not seen yet
   let loaded = false;
@@ -126,6 +129,7 @@ export default async function topicPage(ctx) {
     try {
       space = (await get(`/spaces/${topic.space_id}`, { signal: ctx.signal })).space;
       isMod = Boolean(space.can_moderate);
+      isAdmin = Boolean(space.can_administer);
       if (org && org.id !== space.org_id) org = null;
     } catch (e) {
       if (e.name === "AbortError") return;
@@ -257,6 +261,7 @@ export default async function topicPage(ctx) {
     const parent = p.parent_id ? nodes.get(p.parent_id) : null;
     clear(node.headEl,
       h("span", { class: "author", id: `post-${p.id}-by` }, p.author.display_name),
+      p.author.staff ? [" ", h("span", { class: "badge badge-staff", title: "A moderator of this space or an admin of its organization" }, "Staff")] : null,
       " ", h("span", { class: `badge stakeholder stakeholder-${p.author.stakeholder_type}` },
         stakeholderLabel(p.author.stakeholder_type)),
       " ", h("a", { href: `#post-${p.id}`, class: "permalink" }, timeEl(p.created_at)),
@@ -345,10 +350,10 @@ export default async function topicPage(ctx) {
     }
     if (p.edited_at && !p.deleted && (!p.hidden || p.html)) bar.append(button("History", () => openPanel(node, "history")));
     if (me && p.author.id !== me.id && !p.deleted && !p.hidden) bar.append(button("Flag", () => openPanel(node, "flag")));
-    if (me && p.author.id === me.id && p.hidden && !p.deleted && !isMod) {
+    if (me && p.author.id === me.id && p.hidden && !p.deleted && !decides(p)) {
       bar.append(button("Appeal", () => openPanel(node, "appeal")));
     }
-    if (isMod && !p.deleted) {
+    if (decides(p) && !p.deleted) {
       if (p.hidden) bar.append(button("Restore", () => restore(node)));
       else bar.append(button("Hide post", () => openPanel(node, "hide")));
     }
