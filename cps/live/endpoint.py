@@ -14,6 +14,7 @@ from cps.http import auth
 from cps.http.errors import error_body
 from cps.live.connection import (
     CLOSE_POLICY,
+    CLOSE_SIGNED_OUT,
     CLOSE_TOO_BIG,
     CLOSE_TOO_SLOW,
     Connection,
@@ -68,14 +69,24 @@ class FrameBudget:
         return False
 
 
+class _InvalidToken(Exception):
+    """A bearer token (header or ?token=) that is not, or no longer, valid."""
+
+
 async def _credentials(ctx: Context, websocket: WebSocket) -> Actor | None:
-    """Bearer header, ?token= or the session cookie; anything invalid is anonymous."""
-    token = auth.bearer(websocket.headers, websocket.query_params) or websocket.cookies.get(
-        auth.SESSION_COOKIE
-    )
-    if not token:
+    """Bearer header, ?token= or the session cookie. As over HTTP, an invalid bearer
+    token is refused (the client must sign in again, not follow as a guest without
+    knowing it), and an invalid cookie is anonymous."""
+    token = auth.bearer(websocket.headers, websocket.query_params)
+    if token is not None:
+        actor = await accounts.authenticate(ctx, token)
+        if actor is None:
+            raise _InvalidToken()
+        return actor
+    cookie = websocket.cookies.get(auth.SESSION_COOKIE)
+    if not cookie:
         return None
-    return await accounts.authenticate(ctx, token)
+    return await accounts.authenticate(ctx, cookie)
 
 
 def _error(code: str, message: str, channel: str | None = None) -> dict[str, Any]:
@@ -122,8 +133,23 @@ async def _refuse_over_cap(ctx: Context, websocket: WebSocket) -> None:
     await websocket.close(code=CLOSE_TRY_LATER, reason="too many connections from your address")
 
 
+async def _refuse_invalid_token(websocket: WebSocket) -> None:
+    message = "This token is not valid; sign in again."
+    log.info("websocket refused: invalid token")
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(JSONResponse(
+            error_body("invalid_token", message), status_code=401))
+        return
+    await websocket.accept()
+    await websocket.close(code=CLOSE_SIGNED_OUT, reason="token not valid: sign in again")
+
+
 async def _serve(ctx: Context, live: LiveService, websocket: WebSocket) -> None:
-    actor = await _credentials(ctx, websocket)
+    try:
+        actor = await _credentials(ctx, websocket)
+    except _InvalidToken:
+        await _refuse_invalid_token(websocket)
+        return
     await websocket.accept()
     conn = Connection(websocket, actor, limit=ctx.settings.ws_send_queue_bytes,
                       on_control=live.on_control, framer=live.framer)

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -71,7 +72,20 @@ def _actor(user: User, token_hash: str | None = None) -> Actor:
 
 
 def normalize_email(email: str) -> str:
+    """One spelling per address: NFKC (a full-width letter is its plain one), trimmed,
+    lower case."""
+    if not email.isascii():
+        email = unicodedata.normalize("NFKC", email)
     return email.strip().lower()
+
+
+def _refuse_invisible(email: str) -> None:
+    """An address with invisible or space characters is a second spelling of
+    another one, never a mailbox of its own."""
+    if not email.isascii() and any(
+        unicodedata.category(c)[0] in "CZ" for c in email
+    ):
+        raise Invalid({"email": "An email address has no spaces or invisible characters."})
 
 
 async def _throttle_signup(ctx: Context, client: str | None) -> None:
@@ -103,6 +117,7 @@ async def register(
     if len(email) > EMAIL_MAX:
         # Lowercasing can lengthen an address ("İ" becomes two characters).
         raise Invalid({"email": f"At most {EMAIL_MAX} characters."})
+    _refuse_invisible(email)
     display_name = names.display_name(display_name)
     password_rules.check_password(password, email=email, display_name=display_name)
     # Only what passed those checks counts toward the throttle: a person who tries

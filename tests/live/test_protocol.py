@@ -188,10 +188,20 @@ async def test_credentials_by_bearer_header_query_token_or_cookie(
             assert await client.subscribe(f"user:{user.id}") >= 0, kwargs
 
 
-async def test_an_invalid_token_is_anonymous(api: Api, server: AppServer) -> None:
+async def test_an_invalid_bearer_token_is_refused_and_an_invalid_cookie_is_anonymous(
+    api: Api, server: AppServer
+) -> None:
+    """As over HTTP: a client that sends a token must learn that it no longer works
+    (401 invalid_token), not follow as a guest without knowing it."""
     w = await api.world()
     user = w["citizen"]
-    async with live_client(server.ws_url, token="not-a-token") as client:
+    for kwargs in ({"token": "not-a-token"}, {"token": "not-a-token", "query_token": True}):
+        with pytest.raises(InvalidStatus) as refused:
+            async with live_client(server.ws_url, **kwargs):
+                pass
+        assert refused.value.response.status_code == 401
+        assert json.loads(refused.value.response.body)["error"]["code"] == "invalid_token"
+    async with live_client(server.ws_url, cookie="not-a-token") as client:
         assert await client.subscribe(f"topic:{w['topic']['id']}") == 1
         await client.send({"type": "subscribe", "channel": f"user:{user.id}"})
         await client.expect("error", code="forbidden", channel=f"user:{user.id}")

@@ -315,3 +315,20 @@ async def test_a_held_post_is_not_announced_to_readers_who_may_not_see_it(
             about = [f for f in frames if f["data"].get("id") == held["id"]
                      or f["data"].get("post_id") == held["id"]]
             assert about == [], about
+
+
+async def test_an_email_spelled_otherwise_is_the_same_account(api: Api) -> None:
+    """A full-width letter or an invisible character made a second account beside a
+    taken address; now it is the same address (409) or refused (422)."""
+    owner = await api.user("Owner")
+    local, domain = owner.email.split("@")
+    full_width = chr(ord(local[0]) - ord("a") + ord("ａ")) + local[1:] + "@" + domain
+    r = await api.call("POST", "/auth/register", json={
+        "email": full_width, "password": PASSWORD, "display_name": "Twin"})
+    assert_error(r, 409, "email_taken")
+    for hidden in (owner.email + "\u200b", local + "\u00ad@" + domain):
+        r = await api.call("POST", "/auth/register", json={
+            "email": hidden, "password": PASSWORD, "display_name": "Twin"})
+        assert "email" in assert_error(r, 422)["fields"]
+    r = await api.call("POST", "/auth/login", json={"email": full_width, "password": PASSWORD})
+    assert r.status_code == 200, r.text
