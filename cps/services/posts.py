@@ -17,7 +17,7 @@ from cps.services import admission, events, markdown, moderation
 from cps.services.access import SpaceAccess, is_staff, post_access, staff_of, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid
-from cps.services.views import Author, FlagView, PostPage, PostView, RevisionView
+from cps.services.views import FlagView, PostAuthor, PostPage, PostView, RevisionView
 from cps.storage.database import Transaction
 from cps.storage.models import Flag, Post, PostRevision, Reaction, Topic, User
 from cps.storage.types import utcnow
@@ -53,9 +53,9 @@ def post_view(
         topic_id=post.topic_id,
         parent_id=post.parent_id,
         depth=post.depth,
-        author=Author(id=author.id, display_name=author.display_name,
-                      stakeholder_type=author.stakeholder_type,
-                      staff=staff),
+        author=PostAuthor(id=author.id, display_name=author.display_name,
+                          stakeholder_type=author.stakeholder_type,
+                          staff=staff),
         body=post.body if show else "",
         html=post.html if show else "",
         created_at=post.created_at,

@@ -29,8 +29,12 @@ class Author(View):
     id: int
     display_name: str
     stakeholder_type: StakeholderType
-    # On a post: its author is staff of the post's space (a moderator of it, an admin
-    # of its organization, a platform admin), so a namesake cannot pass for them.
+
+
+class PostAuthor(Author):
+    # The author is staff of the post's space (a moderator of it, an admin of its
+    # organization, a platform admin): names are not unique, so a namesake cannot
+    # pass for them.
     staff: bool = False
 
 
@@ -96,7 +100,7 @@ class PostView(View):
     topic_id: int
     parent_id: int | None
     depth: int
-    author: Author
+    author: PostAuthor
     body: str
     html: PostHtml
     created_at: datetime

@@ -203,6 +203,14 @@ async def test_without_valid_credentials_only_public_channels(
     site_url = site.ws_url + url_suffix
     channels = [f"space:{places['space']['id']}", f"topic:{places['topic']['id']}",
                 f"space:{places['private']['id']}", f"user:{admin.id}"]
+    if credentials in {"forged bearer", "forged query token", "revoked token"}:
+        # A token that is not valid is refused outright, as over HTTP.
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(site_url, additional_headers=headers, open_timeout=5):
+                pass
+        assert refused.value.response.status_code == 401
+        assert json.loads(refused.value.response.body)["error"]["code"] == "invalid_token"
+        return
     async with connect(site_url, additional_headers=headers, open_timeout=5) as ws:
         for channel in channels:
             await ws.send(json.dumps({"type": "subscribe", "channel": channel}))
