@@ -108,3 +108,18 @@ async def subscribed_clients(ws_url: str, channel: str,
         for client in clients:
             await client.subscribe(channel)
         yield clients
+
+
+async def public_and_private(api: Api, ctx: Any) -> dict[str, Any]:
+    """An org on plus with a public space ("Open forum") and a private one
+    ("Cabinet"), a member of the private one and a stranger: where a topic moves."""
+    admin = await api.user("Org Admin")
+    org = await api.org(admin)
+    await direct_set_tier(ctx, org["id"], "plus")
+    public = await api.space(admin, org["id"], name="Open forum")
+    private = await api.space(admin, org["id"], visibility="private", name="Cabinet")
+    member, stranger = await api.user("Member"), await api.user("Stranger")
+    await api.ok("POST", f"/spaces/{private['id']}/members", admin, {"user_id": member.id},
+                 status=201)
+    return {"admin": admin, "org": org, "public": public, "private": private,
+            "member": member, "stranger": stranger}

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.live.helpers import public_and_private
 from tests.support.api import Api
 from tests.support.clients import live_client
-from tests.support.direct import set_tier
 from tests.support.servers import InProcessServer
 
 pytestmark = pytest.mark.anyio
@@ -18,14 +18,9 @@ async def test_followers_who_may_not_read_the_new_space_are_cut_off(
     live_api: Api, served_app: InProcessServer
 ) -> None:
     api = live_api
-    admin = await api.user("Org Admin")
-    org = await api.org(admin)
-    await set_tier(served_app.state["ctx"], org["id"], "plus")
-    public = await api.space(admin, org["id"], name="Open forum")
-    private = await api.space(admin, org["id"], visibility="private", name="Cabinet")
-    member, stranger = await api.user("Member"), await api.user("Stranger")
-    await api.ok("POST", f"/spaces/{private['id']}/members", admin, {"user_id": member.id},
-                 status=201)
+    w = await public_and_private(api, served_app.state["ctx"])
+    admin, public, private = w["admin"], w["public"], w["private"]
+    member, stranger = w["member"], w["stranger"]
     topic = await api.topic(admin, public["id"], title="Plant closure", body="Draft")
     channel = f"topic:{topic['id']}"
     async with live_client(served_app.ws_url) as anonymous, \

@@ -18,7 +18,7 @@ import pytest
 
 from cps.services import posts
 from cps.services.context import Actor
-from tests.live.helpers import direct
+from tests.live.helpers import direct, public_and_private
 from tests.moderation.conftest import moderated_world
 from tests.support.api import Api, User
 from tests.support.clients import live_client
@@ -172,14 +172,9 @@ async def test_a_topic_moved_to_a_private_space_keeps_no_title_in_the_old_spaces
     live_api: Api, served_app: InProcessServer
 ) -> None:
     api = live_api
-    admin = await api.user("Org Admin")
-    org = await api.org(admin)
-    await set_tier(served_app.state["ctx"], org["id"], "plus")
-    public = await api.space(admin, org["id"], name="Open forum")
-    private = await api.space(admin, org["id"], visibility="private", name="Cabinet")
-    member, stranger = await api.user("Member"), await api.user("Stranger")
-    await api.ok("POST", f"/spaces/{private['id']}/members", admin, {"user_id": member.id},
-                 status=201)
+    w = await public_and_private(api, served_app.state["ctx"])
+    admin, public, private = w["admin"], w["public"], w["private"]
+    member, stranger = w["member"], w["stranger"]
     title = "Plant closure 2027"
     moved = await api.topic(admin, public["id"], title=title, body="Draft")
     await api.topic(admin, public["id"], title="Bus timetable")
