@@ -6,7 +6,18 @@ import logging
 from collections import defaultdict
 from typing import cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +25,21 @@ from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cps.services import admission, events, markdown, moderation
-from cps.services.access import SpaceAccess, is_staff, post_access, staff_of, topic_access
+from cps.services.access import SpaceAccess, is_staff, post_access, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.views import FlagView, PostAuthor, PostPage, PostView, RevisionView
 from cps.storage.database import Transaction
-from cps.storage.models import Flag, Post, PostRevision, Reaction, Topic, User
+from cps.storage.models import (
+    Flag,
+    OrgAdmin,
+    Post,
+    PostRevision,
+    Reaction,
+    SpaceModerator,
+    Topic,
+    User,
+)
 from cps.storage.types import utcnow
 
 log = logging.getLogger("cps.posts")
@@ -235,10 +255,19 @@ async def list_posts(
     limit = max(1, min(limit, PAGE_MAX))
     async with ctx.db.read() as session:
         _, access = await topic_access(session, actor, topic_id)
-        staff = staff_of(access.space.id, access.space.org_id, Post.author_id).label("staff")
+        # Staff of the space (`access.staff_of`), read with the rows by two outer
+        # joins on primary keys rather than a subquery per row.
+        staff = or_(
+            SpaceModerator.user_id.is_not(None), OrgAdmin.user_id.is_not(None),
+            User.is_platform_admin,
+        ).label("staff")
         stmt = (
             select(Post, User, staff)
             .join(User, User.id == Post.author_id)
+            .outerjoin(SpaceModerator, and_(SpaceModerator.space_id == access.space.id,
+                                            SpaceModerator.user_id == Post.author_id))
+            .outerjoin(OrgAdmin, and_(OrgAdmin.org_id == access.space.org_id,
+                                      OrgAdmin.user_id == Post.author_id))
             # A page needs each author's name and type, not their email or password hash.
             .options(load_only(User.id, User.display_name, User.stakeholder_type))
             .where(Post.topic_id == topic_id, admission.visible_to(actor, access.can_moderate))
