@@ -22,9 +22,10 @@ from cps.http.errors import (
     error_response,
     validation_fields,
 )
-from cps.http.schemas import ID_MAX, TIME_PATTERN, YEAR_MAX, YEAR_MIN, parse_time
+from cps.http.schemas import TIME_PATTERN, YEAR_MAX, YEAR_MIN, parse_time
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid, NotFound, NotSignedIn
+from cps.storage.types import ID_MAX
 
 AuthMode = Literal["required", "optional", "none"]
 

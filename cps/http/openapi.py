@@ -14,7 +14,7 @@ from pydantic_core import core_schema
 
 from cps import __version__
 from cps.http.api import Endpoint
-from cps.http.schemas import ID_MAX, NO_NUL
+from cps.http.schemas import NO_NUL
 from cps.services.moderation_views import AppealView, QueueAppeal
 from cps.services.polls import PollView
 from cps.services.sessions import SessionView
@@ -28,6 +28,7 @@ from cps.services.views import (
     TopicView,
     UserView,
 )
+from cps.storage.types import ID_MAX
 
 PREFIX = "/api/v1"
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")

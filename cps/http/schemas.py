@@ -26,9 +26,9 @@ from cps.services.views import (
     UserView,
     Visibility,
 )
+from cps.storage.types import ID_MAX
 
-# Ids are 32-bit integers in the database: a bigger one is refused here, not by the driver.
-ID_MAX = 2**31 - 1
+# A bigger id than the database holds is refused here, not by the driver.
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 # A time is RFC 3339 with its offset, in a year from 1000 to 8999 as written: then

@@ -15,11 +15,10 @@ from cps.services.access import space_access, topic_access
 from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, Invalid
 from cps.storage.models import Channel, Event
-from cps.storage.types import utcnow
+from cps.storage.types import ID_MAX, utcnow
 
-# Ids are 32-bit integers in the database: a channel past that names nothing.
+# A channel past the database's 32-bit ids names nothing.
 _NAME = re.compile(r"(space|topic|user):([1-9][0-9]{0,9})")
-_ID_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class ChannelName:
 
 def parse(channel: object) -> ChannelName:
     match = _NAME.fullmatch(channel) if isinstance(channel, str) else None
-    if match is None or int(match.group(2)) > _ID_MAX:
+    if match is None or int(match.group(2)) > ID_MAX:
         raise Invalid({"channel": "Expected space:{id}, topic:{id} or user:{id}."},
                       message="Unknown channel.")
     return ChannelName(match.group(1), int(match.group(2)))

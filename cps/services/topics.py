@@ -16,6 +16,7 @@ from cps.services.errors import Forbidden, Invalid
 from cps.services.posts import insert_post, post_view
 from cps.services.views import Author, TopicPage, TopicView
 from cps.storage.models import Topic, User
+from cps.storage.types import ID_MAX
 
 log = logging.getLogger("cps.topics")
 
@@ -80,16 +81,13 @@ def _encode_cursor(topic: Topic) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-_ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
-
-
 def _decode_cursor(cursor: str) -> tuple[bool, datetime, int]:
     """What `_encode_cursor` wrote, checked: a forged cursor is invalid input."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         pinned, at, topic_id = raw.split("|")
         when, last_id = datetime.fromisoformat(at), int(topic_id)
-        if pinned not in {"0", "1"} or when.tzinfo is None or not 0 < last_id <= _ID_MAX:
+        if pinned not in {"0", "1"} or when.tzinfo is None or not 0 < last_id <= ID_MAX:
             raise ValueError(raw)
         # OverflowError: a forged time with no UTC instant (9999-12-31T23:00-14:00).
         return pinned == "1", when.astimezone(UTC), last_id

@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
+# Ids are 32-bit integers in both databases: a bigger one names nothing.
+ID_MAX = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cps.http.schemas import ID_MAX
+from cps.storage.types import ID_MAX
 from tests.api.helpers import assert_error
 from tests.support.api import Api
 from tests.support.clients import live_client
