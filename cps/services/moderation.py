@@ -58,12 +58,16 @@ BULK_MAX = 100
 REJECTED_REASON = "Not approved by a moderator."
 
 
-async def public_post(tx: Transaction, post: Post, topic: Topic) -> dict[str, Any]:
-    """What an event may say about a post: what an anonymous reader would see."""
+async def public_post(
+    tx: Transaction, post: Post, topic: Topic, *, staff: bool | None = None
+) -> dict[str, Any]:
+    """What an event may say about a post: what an anonymous reader would see.
+    `staff`: whether the author is staff of the space, when the caller knows."""
     author = await _author(tx, post)
-    space = await tx.session.get(Space, topic.space_id)
-    assert space is not None
-    staff = await is_staff(tx.session, space, post.author_id)
+    if staff is None:
+        space = await tx.session.get(Space, topic.space_id)
+        assert space is not None
+        staff = await is_staff(tx.session, space, post.author_id)
     return posts.post_view(post, author, viewer=None, moderator=False, staff=staff).model_dump(
         mode="json"
     )
@@ -98,10 +102,12 @@ async def set_visibility(
     reason: str | None,
     by: Actor | None,
     notice: bool = True,
+    author_staff: bool | None = None,
 ) -> bool:
     """Hide (keeping the post's place in the thread) or restore a post, emit
     post.hidden / post.restored on the topic and tell the author. Answers
-    whether anything changed. No audit row: the caller writes it."""
+    whether anything changed. No audit row: the caller writes it. Restoring a
+    held post publishes it (post.created: readers never heard of it before)."""
     if post.hidden == hidden and (hidden or post.review is None):
         return False
     # A post held for review was never announced: readers learn of it only when
@@ -117,7 +123,7 @@ async def set_visibility(
     if announced or not hidden:
         await events.record(
             tx, ctx.events, f"topic:{topic.id}", name if announced else "post.created",
-            await public_post(tx, post, topic),
+            await public_post(tx, post, topic, staff=author_staff),
         )
     if notice:
         await _notice_author(tx, ctx, post, topic, name, reason)
@@ -168,8 +174,6 @@ async def after_visibility_change(
 ) -> None:
     """A moderator hid or restored a post through the posts service: audit it, tell
     the author, and close the post's open flags (hidden / dismissed)."""
-    if not hidden and post.review is not None:
-        post.review = None
     flags = await _open_flags(tx, post.id)
     await audit.record(
         tx, ctx, access, space_id=topic.space_id,

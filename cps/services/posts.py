@@ -397,18 +397,11 @@ async def set_hidden(
         moderation.refuse_own_post(access, post)
         staff = await is_staff(tx.session, access.space, post.author_id)
         if post.hidden != hidden:
-            announced = post.review is None  # a held post: readers never heard of it
-            post.hidden = hidden
-            post.hidden_reason = reason if hidden else None
-            post.hidden_by = actor.id if hidden else None
-            if not hidden:
-                post.review = None  # restoring a held post publishes it
-            await tx.session.flush()
-            name = "post.hidden" if hidden else "post.restored"
-            if announced or not hidden:
-                await events.record(tx, ctx.events, f"topic:{topic.id}",
-                                    name if announced else "post.created",
-                                    _public(post, author, staff=staff))
+            # One path for hiding and restoring (moderation.set_visibility); the
+            # author is told by after_visibility_change, with the audit row.
+            await moderation.set_visibility(tx, ctx, post, topic, hidden=hidden,
+                                            reason=reason, by=actor, notice=False,
+                                            author_staff=staff)
             await moderation.after_visibility_change(tx, ctx, access, post, topic,
                                                      hidden=hidden, reason=reason)
         view = post_view(post, author, viewer=actor, moderator=True, staff=staff)
