@@ -25,7 +25,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cps.services import addresses, events, names, password_rules
+from cps.services import addresses, names, password_rules, sessions
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
 from cps.services.views import UserView
@@ -216,9 +216,7 @@ _TOKEN_ACTOR = (
     .join(AuthToken, AuthToken.user_id == User.id)
     .where(
         AuthToken.token_hash == bindparam("digest"),
-        AuthToken.revoked_at.is_(None),
-        AuthToken.expires_at > bindparam("now"),
-        AuthToken.last_used_at > bindparam("idle_since"),
+        *sessions.in_force(bindparam("now"), bindparam("idle_since")),
     )
 )
 _TOUCH = (
@@ -256,17 +254,10 @@ async def authenticate(ctx: Context, token: str) -> Actor | None:
 
 async def logout(ctx: Context, actor: Actor) -> None:
     """Revoke the token or cookie in use; live connections using it are closed."""
-    if actor.token_hash is None:
+    if actor.token_id is None:
         return
     async with ctx.db.write() as tx:
-        await tx.session.execute(
-            update(AuthToken)
-            .where(AuthToken.token_hash == actor.token_hash)
-            .values(revoked_at=utcnow())
-        )
-        await events.record(
-            tx, ctx.events, f"user:{actor.id}", "session.revoked", {"token_id": actor.token_id}
-        )
+        await sessions.revoke(tx, ctx, actor, [actor.token_id])
     log.info("signed out", extra={"user_id": actor.id})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, ColumnElement, select, update
 
 from cps.services import events
 from cps.services.context import Actor, Context
@@ -35,14 +35,24 @@ class SessionView(View):
     current: bool
 
 
-def _live(ctx: Context, actor: Actor) -> list[object]:
-    now = utcnow()
-    return [
-        AuthToken.user_id == actor.id,
+Moment = datetime | BindParameter[datetime]
+
+
+def in_force(now: Moment, idle_since: Moment) -> tuple[ColumnElement[bool], ...]:
+    """A session still in force at `now`: not revoked, before its absolute end, and
+    used since `idle_since` (now less the idle lifetime). Every request checks it
+    (`accounts.authenticate`, with bound parameters), as the list below does."""
+    return (
         AuthToken.revoked_at.is_(None),
         AuthToken.expires_at > now,
-        AuthToken.last_used_at > now - timedelta(seconds=ctx.settings.session_idle_seconds),
-    ]
+        AuthToken.last_used_at > idle_since,
+    )
+
+
+def _live(ctx: Context, actor: Actor) -> tuple[ColumnElement[bool], ...]:
+    now = utcnow()
+    idle_since = now - timedelta(seconds=ctx.settings.session_idle_seconds)
+    return (AuthToken.user_id == actor.id, *in_force(now, idle_since))
 
 
 async def list_sessions(ctx: Context, actor: Actor) -> list[SessionView]:
@@ -50,7 +60,7 @@ async def list_sessions(ctx: Context, actor: Actor) -> list[SessionView]:
     idle = timedelta(seconds=ctx.settings.session_idle_seconds)
     async with ctx.db.read() as session:
         rows = (await session.scalars(
-            select(AuthToken).where(*_live(ctx, actor))  # type: ignore[arg-type]
+            select(AuthToken).where(*_live(ctx, actor))
             .order_by(AuthToken.last_used_at.desc(), AuthToken.id.desc())
         )).all()
     return [
@@ -63,7 +73,8 @@ async def list_sessions(ctx: Context, actor: Actor) -> list[SessionView]:
     ]
 
 
-async def _revoke(tx: Transaction, ctx: Context, actor: Actor, token_ids: list[int]) -> None:
+async def revoke(tx: Transaction, ctx: Context, actor: Actor, token_ids: list[int]) -> None:
+    """End these sessions of `actor`'s, and close the live sockets opened with them."""
     if not token_ids:
         return
     await tx.session.execute(
@@ -79,11 +90,11 @@ async def end_session(ctx: Context, actor: Actor, session_id: int) -> None:
     """End one of the person's own sessions (the current one too: that signs out)."""
     async with ctx.db.write() as tx:
         found = await tx.session.scalar(
-            select(AuthToken.id).where(AuthToken.id == session_id, *_live(ctx, actor))  # type: ignore[arg-type]
+            select(AuthToken.id).where(AuthToken.id == session_id, *_live(ctx, actor))
         )
         if found is None:
             raise NotFound("You have no such session.")
-        await _revoke(tx, ctx, actor, [session_id])
+        await revoke(tx, ctx, actor, [session_id])
     log.info("session ended", extra={"user_id": actor.id, "session_id": session_id})
 
 
@@ -91,8 +102,8 @@ async def end_other_sessions(ctx: Context, actor: Actor) -> int:
     """Sign out everywhere else: end every session but the one in use. Answers how many."""
     async with ctx.db.write() as tx:
         ids = list((await tx.session.scalars(
-            select(AuthToken.id).where(*_live(ctx, actor), AuthToken.id != actor.token_id)  # type: ignore[arg-type]
+            select(AuthToken.id).where(*_live(ctx, actor), AuthToken.id != actor.token_id)
         )).all())
-        await _revoke(tx, ctx, actor, ids)
+        await revoke(tx, ctx, actor, ids)
     log.info("other sessions ended", extra={"user_id": actor.id, "ended": len(ids)})
     return len(ids)
