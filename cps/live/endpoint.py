@@ -119,29 +119,35 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         live.release(address)
 
 
+async def _deny(
+    websocket: WebSocket, status: int, body: dict[str, Any], *, close_code: int, reason: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Refuse a handshake with an HTTP answer in the error envelope; a server without
+    the ASGI denial-response extension accepts, then closes with `close_code`."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(
+            JSONResponse(body, status_code=status, headers=headers))
+        return
+    await websocket.accept()
+    await websocket.close(code=close_code, reason=reason)
+
+
 async def _refuse_over_cap(ctx: Context, websocket: WebSocket) -> None:
     cap = ctx.settings.ws_connections_per_address
     message = (f"Too many open connections from your address (at most {cap}); "
                "close one or try again later.")
     log.info("websocket refused: too many from one address", extra={"cap": cap})
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        body = error_body("rate_limited", message, retry_after=CAP_RETRY_AFTER)
-        await websocket.send_denial_response(JSONResponse(
-            body, status_code=429, headers={"Retry-After": str(CAP_RETRY_AFTER)}))
-        return
-    await websocket.accept()
-    await websocket.close(code=CLOSE_TRY_LATER, reason="too many connections from your address")
+    await _deny(websocket, 429, error_body("rate_limited", message, retry_after=CAP_RETRY_AFTER),
+                headers={"Retry-After": str(CAP_RETRY_AFTER)}, close_code=CLOSE_TRY_LATER,
+                reason="too many connections from your address")
 
 
 async def _refuse_invalid_token(websocket: WebSocket) -> None:
-    message = "This token is not valid; sign in again."
     log.info("websocket refused: invalid token")
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(JSONResponse(
-            error_body("invalid_token", message), status_code=401))
-        return
-    await websocket.accept()
-    await websocket.close(code=CLOSE_SIGNED_OUT, reason="token not valid: sign in again")
+    await _deny(websocket, 401,
+                error_body("invalid_token", "This token is not valid; sign in again."),
+                close_code=CLOSE_SIGNED_OUT, reason="token not valid: sign in again")
 
 
 async def _serve(ctx: Context, live: LiveService, websocket: WebSocket) -> None:

@@ -166,10 +166,14 @@ class LiveService:
             try:
                 await channels.authorize(self.ctx, conn.actor, channels.parse(channel))
             except DomainError:
-                await self.unfollow(conn, channel, by_client=True)
-                conn.send({"type": "error", "code": "subscription_ended", "channel": channel,
-                           "message": "You may no longer follow this channel."})
-                log.info("subscription ended", extra={"channel": channel})
+                await self._end(conn, channel, why="access changed")
+
+    async def _end(self, conn: Connection, channel: str, *, why: str) -> None:
+        """End a subscription the client may no longer hold, and tell it."""
+        await self.unfollow(conn, channel, by_client=True)
+        conn.send({"type": "error", "code": "subscription_ended", "channel": channel,
+                   "message": "You may no longer follow this channel."})
+        log.info("subscription ended", extra={"channel": channel, "why": why})
 
     def _topic_moved(self, channel: str, seq: int, text: str) -> None:
         """Pause every socket following `channel` until it is allowed to go on."""
@@ -189,10 +193,7 @@ class LiveService:
         try:
             sub.space_id = await channels.authorize(self.ctx, conn.actor, channels.parse(channel))
         except DomainError:
-            await self.unfollow(conn, channel, by_client=True)
-            conn.send({"type": "error", "code": "subscription_ended", "channel": channel,
-                       "message": "You may no longer follow this channel."})
-            log.info("subscription ended", extra={"channel": channel, "why": "topic moved"})
+            await self._end(conn, channel, why="topic moved")
             return
         if conn.subscriptions.get(channel) is sub:
             conn.go_live(sub, sub.last)
