@@ -8,13 +8,11 @@ from typing import cast
 
 from sqlalchemy import (
     Table,
-    and_,
     bindparam,
     case,
     delete,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -25,18 +23,16 @@ from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cps.services import admission, events, markdown, moderation
-from cps.services.access import SpaceAccess, is_staff, post_access, topic_access
+from cps.services.access import SpaceAccess, is_staff, post_access, topic_access, with_staff
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.views import FlagView, PostAuthor, PostPage, PostView, RevisionView
 from cps.storage.database import Transaction
 from cps.storage.models import (
     Flag,
-    OrgAdmin,
     Post,
     PostRevision,
     Reaction,
-    SpaceModerator,
     Topic,
     User,
 )
@@ -255,19 +251,9 @@ async def list_posts(
     limit = max(1, min(limit, PAGE_MAX))
     async with ctx.db.read() as session:
         _, access = await topic_access(session, actor, topic_id)
-        # Staff of the space (`access.staff_of`), read with the rows by two outer
-        # joins on primary keys rather than a subquery per row.
-        staff = or_(
-            SpaceModerator.user_id.is_not(None), OrgAdmin.user_id.is_not(None),
-            User.is_platform_admin,
-        ).label("staff")
         stmt = (
-            select(Post, User, staff)
+            select(Post, User)
             .join(User, User.id == Post.author_id)
-            .outerjoin(SpaceModerator, and_(SpaceModerator.space_id == access.space.id,
-                                            SpaceModerator.user_id == Post.author_id))
-            .outerjoin(OrgAdmin, and_(OrgAdmin.org_id == access.space.org_id,
-                                      OrgAdmin.user_id == Post.author_id))
             # A page needs each author's name and type, not their email or password hash.
             .options(load_only(User.id, User.display_name, User.stakeholder_type))
             .where(Post.topic_id == topic_id, admission.visible_to(actor, access.can_moderate))
@@ -276,7 +262,7 @@ async def list_posts(
         )
         if cursor:
             stmt = stmt.where(Post.path > _decode_cursor(cursor))
-        rows = (await session.execute(stmt)).all()
+        rows = (await session.execute(with_staff(stmt, access.space, User))).all()
         page = rows[:limit]
         ids = [p.id for p, _, _ in page]
         counts: dict[int, dict[str, int]] = defaultdict(dict)
