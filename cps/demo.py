@@ -30,7 +30,6 @@ from cps.config import Settings
 from cps.seeds import MEMBERS, OFFICES, THEMES, Member, Theme
 from cps.services import accounts, names, orgs, posts, spaces, topics
 from cps.services.context import Actor, Context
-from cps.services.errors import Invalid
 from cps.services.events import EventRecord
 from cps.services.passwords import Passwords
 from cps.services.throttle import LocalThrottle
@@ -430,19 +429,10 @@ async def _person(run: Run, local: str, display_name: str, kind: StakeholderType
     while email in run.emails:
         email, n = f"{local}-{n}{run.suffix}@{DOMAIN}", n + 1
     run.emails.add(email)
-    name, n = display_name, 2
-    while True:
-        try:
-            user = await accounts.register(
-                run.ctx, email=email, password=run.password, display_name=name,
-                stakeholder_type=kind,
-            )
-            break
-        except Invalid as exc:
-            # A name that reads like a staff member's of an earlier run: number it.
-            if "display_name" not in exc.fields or n > 9:
-                raise
-            name, n = f"{display_name} {n}", n + 1
+    user = await accounts.register(
+        run.ctx, email=email, password=run.password, display_name=display_name,
+        stakeholder_type=kind,
+    )
     run.people += 1
     return Person(_actor(user), email)
 

@@ -32,6 +32,7 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 NO_STORE = (b"cache-control", b"no-store")
 API_PREFIX = "/api/v1/"
 
+
 class BodyLimit:
     """413 for bodies over `limit`: at once from Content-Length, or as soon as a
     chunked body passes the limit, never after reading it whole."""

@@ -25,8 +25,7 @@ NAME_TAKEN = (
     "An organization with this name, or one that looks the same, is already a member. "
     "Names are compared without regard to case, accents, spaces, punctuation and "
     "look-alike characters (such as 1 for l, or a Cyrillic letter for a Latin one); "
-    "choose a name "
-    "that is clearly different."
+    "choose a name that is clearly different."
 )
 
 

@@ -24,6 +24,7 @@ MIN_LENGTH = 8
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
 _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+_DROPPED = frozenset({"Cc", "Cf"})  # removed before measuring: controls, zero-width...
 
 TOO_SHORT = (
     f"Use at least {MIN_LENGTH} characters (spaces in a row count as one). "
@@ -39,9 +40,6 @@ IS_EMAIL = "Your password must not be your email address. Choose another."
 IS_NAME = "Your password must not be your display name. Choose another."
 
 
-_DROPPED = frozenset({"Cc", "Cf"})
-
-
 def normalise(text: str) -> str:
     """The form a password is measured and compared in: NFKC (as NIST asks), without
     invisible characters, each run of white space one space, trimmed."""
@@ -53,11 +51,14 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def _fold(normalised: str) -> str:
+    # NFKC leaves ASCII as it is; casefold is lower there.
+    return normalised.lower() if normalised.isascii() else normalised.casefold()
+
+
 def _key(text: str) -> str:
     """The form two passwords are compared in: `normalise`d and case folded."""
-    if text.isascii():  # NFKC leaves ASCII as it is; casefold is lower there
-        return normalise(text).lower()
-    return normalise(text).casefold()
+    return _fold(normalise(text))
 
 
 def _visible(text: str) -> set[str]:
@@ -77,15 +78,16 @@ def check_password(password: str, *, email: str, display_name: str) -> None:
     """Raise `Invalid({"password": ...})` with a message for a person if `password`
     may not be used for the account with this email and display name."""
     normalised = normalise(password)
-    if len(password) >= MIN_LENGTH and len(_visible(normalised)) <= 1:
+    repeated = len(_visible(normalised)) <= 1
+    if repeated and len(password) >= MIN_LENGTH:
         raise Invalid({"password": REPEATED})  # eight spaces, "aaaaaaaa"
     if len(normalised) < MIN_LENGTH:
         raise Invalid({"password": TOO_SHORT})
     if len(normalised) > MAX_LENGTH:
         raise Invalid({"password": TOO_LONG})
-    if len(_visible(normalised)) <= 1:
+    if repeated:  # typed shorter, lengthened by NFKC
         raise Invalid({"password": REPEATED})
-    key = _key(password)
+    key = _fold(normalised)
     address = _key(email)
     if key in {address, address.rpartition("@")[0]}:
         raise Invalid({"password": IS_EMAIL})
