@@ -169,6 +169,7 @@ function queueSection(ctx, space, hasBulk) {
 
   // Moderators do not decide on their own posts; the organization's admins may.
   const ownCase = (p) => ctx.user && p.author.id === ctx.user.id && !space.can_administer;
+  const ownCaseNotice = () => h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.");
 
   function flaggedItem(item) {
     const p = item.post;
@@ -205,7 +206,7 @@ function queueSection(ctx, space, hasBulk) {
         h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
           `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
           f.established === false ? h("span", { class: "muted small" }, " · account newer than the post: does not count toward hiding it") : null)))),
-      own ? h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.") : form);
+      own ? ownCaseNotice() : form);
   }
 
   function pendingItem(p) {
@@ -223,7 +224,7 @@ function queueSection(ctx, space, hasBulk) {
       ctx.changed();
     });
     return h("li", { class: "queue-item" }, postExcerpt(p),
-      ownCase(p) ? h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.") : form);
+      ownCase(p) ? ownCaseNotice() : form);
   }
 
   function appealItem(a) {
