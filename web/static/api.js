@@ -98,6 +98,27 @@ export async function all(path, key, { signal, max = 50 } = {}) {
   return items;
 }
 
+/** Runs fn over items, at most `limit` at a time (many reads without
+ * flooding the server); answers [{ok, value} | {ok: false, error}] in order. */
+export async function pool(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  async function worker() {
+    while (next < items.length) {
+      const i = next;
+      next += 1;
+      try {
+        results[i] = { ok: true, value: await fn(items[i], i) };
+      } catch (err) {
+        if (err && err.name === "AbortError") throw err;
+        results[i] = { ok: false, error: err };
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 let openapiPaths = null;
 
 /** Which API paths this server has (from its OpenAPI document), so the pages

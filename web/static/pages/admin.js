@@ -3,8 +3,7 @@
 
 import { api, get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
-import { requireUser } from "./profile.js";
-import { verifiedBadge } from "./space.js";
+import { requireUser, verifiedBadge } from "../widgets.js";
 
 export default async function adminPage(ctx) {
   if (!requireUser(ctx, "Platform admin")) return;

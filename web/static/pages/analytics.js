@@ -6,8 +6,7 @@
 
 import { ApiError, get } from "../api.js";
 import { clear, h, select, stakeholderLabel } from "../dom.js";
-import { breadcrumb, orgCrumb } from "./space.js";
-import { tierName } from "./org.js";
+import { breadcrumb, orgCrumb, tierName } from "../widgets.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WINDOWS = [["7", "Last 7 days"], ["30", "Last 30 days"], ["90", "Last 90 days"], ["365", "Last 365 days"]];

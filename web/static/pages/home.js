@@ -1,28 +1,8 @@
 // Home: member organizations by region and country, their public spaces, latest activity.
 
-import { get } from "../api.js";
+import { get, pool } from "../api.js";
 import { clear, h, orgKindLabel, timeEl } from "../dom.js";
-import { verifiedBadge } from "./space.js";
-
-/** Runs fn over items, at most `limit` at a time. */
-export async function pool(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  async function worker() {
-    while (next < items.length) {
-      const i = next;
-      next += 1;
-      try {
-        results[i] = { ok: true, value: await fn(items[i], i) };
-      } catch (err) {
-        if (err && err.name === "AbortError") throw err;
-        results[i] = { ok: false, error: err };
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+import { verifiedBadge } from "../widgets.js";
 
 export default async function homePage(ctx) {
   ctx.title("");

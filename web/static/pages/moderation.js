@@ -6,15 +6,12 @@
 // by flags), and an appeal they may not answer (their own, or one of their own
 // decisions) says why instead of offering the answer form.
 
-import { ApiError, del, get, patch, post, serverHas } from "../api.js";
+import { ApiError, del, get, patch, pool, post, serverHas } from "../api.js";
 import {
   badge, clear, field, formError, h, humanize, notice, onSubmit, select, timeEl, trustedHtml, uid,
 } from "../dom.js";
 import { live } from "../live.js";
-import { pool } from "./home.js";
-import { tierName } from "./org.js";
-import { requireUser } from "./profile.js";
-import { actionWords, breadcrumb, orgCrumb } from "./space.js";
+import { actionWords, breadcrumb, orgCrumb, requireUser, tierMessage, tierName } from "../widgets.js";
 
 const RULES = [["", "No rule given"], ["spam", "Spam"], ["abuse", "Abuse or harassment"], ["off_topic", "Off topic"], ["other", "Other"]];
 const DURATIONS = [
@@ -472,7 +469,7 @@ function settingsSection(ctx, space, org) {
         if (err instanceof ApiError && err.status === 402 && !err.fields) {
           // Point at what needs the tier.
           const field402 = changes.word_filter ? "mode" : changes.premoderation_posts !== undefined ? "premoderation_posts" : "slow_mode_seconds";
-          err.fields = { [field402]: `${err.message}${err.requiredTier ? ` (Available from the ${tierName(err.requiredTier)} tier.)` : ""}` };
+          err.fields = { [field402]: tierMessage(err) };
         } else if (err.fields && err.fields["word_filter.mode"]) {
           err.fields.mode = err.fields["word_filter.mode"];
         }

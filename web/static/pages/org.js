@@ -6,7 +6,7 @@ import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
   badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, select, timeEl, uid,
 } from "../dom.js";
-import { breadcrumb, verifiedBadge } from "./space.js";
+import { breadcrumb, tierMessage, tierName, verifiedBadge } from "../widgets.js";
 
 // Words for the entitlement names the API returns; an unknown name is shown
 // as it comes. (Only words: which tier has what comes from the API.)
@@ -26,7 +26,6 @@ const LABELS = {
 };
 
 export const label = (key) => LABELS[key] || humanize(key);
-export const tierName = (tier) => humanize(tier || "");
 
 export function usageBar(name, quota) {
   const id = uid("quota");
@@ -41,13 +40,6 @@ export function usageBar(name, quota) {
         low: Math.max(0, (quota.limit || 1) - 1), high: quota.limit || 1, optimum: 0,
         "aria-labelledby": id, "aria-valuetext": text }, text),
   );
-}
-
-function errorText(err) {
-  if (err instanceof ApiError && err.requiredTier) {
-    return `${err.message} (Available from the ${tierName(err.requiredTier)} tier.)`;
-  }
-  return err.message;
 }
 
 export default async function orgPage(ctx) {
@@ -246,7 +238,7 @@ export default async function orgPage(ctx) {
         res = await post(`/orgs/${orgId}/spaces`, { name: data.name, description: data.description || "", visibility: data.visibility });
       } catch (err) {
         if (err instanceof ApiError && err.status === 402) {
-          err.message = errorText(err);
+          err.message = tierMessage(err);
           if (err.fields === null) err.fields = { visibility: err.message };
         }
         throw err;
@@ -282,7 +274,7 @@ export default async function orgPage(ctx) {
                 await draw();
                 await reload();
               } catch (e) {
-                err.textContent = errorText(e);
+                err.textContent = tierMessage(e);
                 err.hidden = false;
               }
             } }, "Remove")));
@@ -301,7 +293,7 @@ export default async function orgPage(ctx) {
         await post(`/spaces/${space.id}/${kind}`, { user_id: Number(data.user_id) });
       } catch (e) {
         if (e instanceof ApiError && e.status === 402) {
-          e.message = errorText(e);
+          e.message = tierMessage(e);
           if (!e.fields) e.fields = { user_id: e.message };
         }
         throw e;

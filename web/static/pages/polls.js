@@ -5,7 +5,7 @@
 
 import { ApiError, api, get, post } from "../api.js";
 import { clear, field, formError, h, onSubmit, timeEl } from "../dom.js";
-import { tierName } from "./org.js";
+import { tierMessage, tierName } from "../widgets.js";
 
 const MAX_OPTIONS = 10;
 
@@ -15,13 +15,6 @@ const READ_ONLY = {
   topic_archived: "This topic is archived: the poll takes no votes.",
   tier: "Voting is paused: this organization's tier no longer includes polls. The results are kept.",
 };
-
-function tierMessage(err) {
-  if (err instanceof ApiError && err.requiredTier) {
-    return `${err.message} (Available from the ${tierName(err.requiredTier)} tier.)`;
-  }
-  return err.message;
-}
 
 /**
  * The polls section of a topic page.

@@ -3,18 +3,7 @@
 import { del, get, post } from "../api.js";
 import { ORG_KINDS, clear, field, formError, h, onSubmit, relative, select, stakeholderLabel, timeEl } from "../dom.js";
 import { signOut } from "../session.js";
-import { verifiedBadge } from "./space.js";
-
-export function requireUser(ctx, what) {
-  if (ctx.user) return true;
-  ctx.title(what);
-  const next = encodeURIComponent(location.pathname + location.search);
-  ctx.main.append(
-    h("h1", {}, what),
-    h("p", {}, "Please ", h("a", { href: `/login?next=${next}` }, "sign in"), " to see this page."),
-  );
-  return false;
-}
+import { requireUser, verifiedBadge } from "../widgets.js";
 
 export default async function profilePage(ctx) {
   if (!requireUser(ctx, "Your profile")) return;

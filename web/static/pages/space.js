@@ -4,30 +4,7 @@
 import { get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
 import { live } from "../live.js";
-
-/** Items are [href or null, text, and optionally a node shown after it]. */
-export function breadcrumb(items) {
-  return h("nav", { "aria-label": "Breadcrumb", class: "breadcrumb" },
-    h("ol", {}, items.map(([href, text, after]) =>
-      h("li", {}, href ? h("a", { href }, text) : text, after || null))));
-}
-
-/** The mark of an organization whose identity the platform confirmed (nothing
- * otherwise): a check and "Verified", or only the check where space is short
- * (`compact`); screen readers hear "Verified organization" either way. Names
- * may not contain check marks, so the mark cannot be faked in a name. */
-export function verifiedBadge(org, { compact = false } = {}) {
-  if (!org || !org.verified) return null;
-  return h("span", { class: ["verified", compact && "compact"], title: "Verified organization: the platform confirmed who it is" },
-    h("span", { class: "verified-icon", "aria-hidden": "true" }, "✓"),
-    compact ? h("span", { class: "visually-hidden" }, "Verified organization")
-      : [h("span", { "aria-hidden": "true" }, "Verified"), h("span", { class: "visually-hidden" }, "Verified organization")]);
-}
-
-/** The organization's breadcrumb item, with its verified mark. */
-export function orgCrumb(org) {
-  return [`/orgs/${org.id}`, org.name, verifiedBadge(org, { compact: true })];
-}
+import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
 function sortTopics(topics) {
   return topics.sort((a, b) => {
@@ -231,32 +208,6 @@ const ROLE_WORDS = {
   platform_admin: "a platform admin",
   system: "the system (automatic)",
 };
-
-export function actionWords(action) {
-  const words = {
-    "post.hide": "Hid a post",
-    "post.approve": "Approved a held post",
-    "post.reject": "Turned down a held post",
-    "flags.dismiss": "Dismissed flags",
-    "post.restore": "Restored a post",
-    "appeal.uphold": "Upheld a decision on appeal",
-    "appeal.overturn": "Overturned a decision on appeal",
-    "topic.renamed": "Renamed a topic",
-    "topic.pinned": "Pinned a topic",
-    "topic.unpinned": "Unpinned a topic",
-    "topic.locked": "Locked a topic",
-    "topic.unlocked": "Unlocked a topic",
-    "topic.archived": "Archived a topic",
-    "topic.unarchived": "Unarchived a topic",
-    "user.mute": "Muted a participant",
-    "user.ban": "Banned a participant",
-    "user.unmute": "Lifted a mute",
-    "user.unban": "Lifted a ban",
-    "topic.move": "Moved a topic",
-    "space.settings": "Changed the space's settings",
-  };
-  return words[action] || humanize(action.replace(/\./g, " "));
-}
 
 /** The space's public moderation log: what kind of act, under which rule, by which role, when. */
 async function loadModLog(box, spaceId, ctx, before = null) {

@@ -8,7 +8,7 @@ import {
 } from "../dom.js";
 import { live } from "../live.js";
 import { pollsSection } from "./polls.js";
-import { breadcrumb, orgCrumb } from "./space.js";
+import { breadcrumb, orgCrumb } from "../widgets.js";
 
 const REACTIONS = [
   ["like", "Like"],

@@ -1,0 +1,84 @@
+// Widgets and words that more than one page shows: the breadcrumb, the
+// Verified mark, tier names and the upgrade hint of a 402, the names of
+// moderation acts, the "please sign in" page. Pages import them from here,
+// never from another page.
+
+import { ApiError } from "./api.js";
+import { h, humanize } from "./dom.js";
+
+/** Items are [href or null, text, and optionally a node shown after it]. */
+export function breadcrumb(items) {
+  return h("nav", { "aria-label": "Breadcrumb", class: "breadcrumb" },
+    h("ol", {}, items.map(([href, text, after]) =>
+      h("li", {}, href ? h("a", { href }, text) : text, after || null))));
+}
+
+/** The mark of an organization whose identity the platform confirmed (nothing
+ * otherwise): a check and "Verified", or only the check where space is short
+ * (`compact`); screen readers hear "Verified organization" either way. Names
+ * may not contain check marks, so the mark cannot be faked in a name. */
+export function verifiedBadge(org, { compact = false } = {}) {
+  if (!org || !org.verified) return null;
+  return h("span", { class: ["verified", compact && "compact"], title: "Verified organization: the platform confirmed who it is" },
+    h("span", { class: "verified-icon", "aria-hidden": "true" }, "✓"),
+    compact ? h("span", { class: "visually-hidden" }, "Verified organization")
+      : [h("span", { "aria-hidden": "true" }, "Verified"), h("span", { class: "visually-hidden" }, "Verified organization")]);
+}
+
+/** The organization's breadcrumb item, with its verified mark. */
+export function orgCrumb(org) {
+  return [`/orgs/${org.id}`, org.name, verifiedBadge(org, { compact: true })];
+}
+
+/** A tier's name as people read it ("free" → "Free"). */
+export const tierName = (tier) => humanize(tier || "");
+
+/** An error's message, with the tier that would allow the call when the
+ * server names one (a 402's `required_tier`). */
+export function tierMessage(err) {
+  if (err instanceof ApiError && err.requiredTier) {
+    return `${err.message} (Available from the ${tierName(err.requiredTier)} tier.)`;
+  }
+  return err.message;
+}
+
+const ACTION_WORDS = {
+  "post.hide": "Hid a post",
+  "post.approve": "Approved a held post",
+  "post.reject": "Turned down a held post",
+  "flags.dismiss": "Dismissed flags",
+  "post.restore": "Restored a post",
+  "appeal.uphold": "Upheld a decision on appeal",
+  "appeal.overturn": "Overturned a decision on appeal",
+  "topic.renamed": "Renamed a topic",
+  "topic.pinned": "Pinned a topic",
+  "topic.unpinned": "Unpinned a topic",
+  "topic.locked": "Locked a topic",
+  "topic.unlocked": "Unlocked a topic",
+  "topic.archived": "Archived a topic",
+  "topic.unarchived": "Unarchived a topic",
+  "user.mute": "Muted a participant",
+  "user.ban": "Banned a participant",
+  "user.unmute": "Lifted a mute",
+  "user.unban": "Lifted a ban",
+  "topic.move": "Moved a topic",
+  "space.settings": "Changed the space's settings",
+};
+
+/** A moderation act of the audit and public logs, in words. */
+export function actionWords(action) {
+  return ACTION_WORDS[action] || humanize(action.replace(/\./g, " "));
+}
+
+/** For pages only a signed-in person sees: answers true when someone is signed
+ * in, and otherwise says so on the page (with a way back here after signing in). */
+export function requireUser(ctx, what) {
+  if (ctx.user) return true;
+  ctx.title(what);
+  const next = encodeURIComponent(location.pathname + location.search);
+  ctx.main.append(
+    h("h1", {}, what),
+    h("p", {}, "Please ", h("a", { href: `/login?next=${next}` }, "sign in"), " to see this page."),
+  );
+  return false;
+}
