@@ -1,7 +1,9 @@
 // The live connection (/ws): one socket for the whole page, channels
 // subscribed by the pages that need them. Keeps the last seq per channel,
 // resubscribes with `since` after a gap or a reconnect, reconnects with
-// jittered exponential backoff, and reports its state.
+// jittered exponential backoff, and reports its state. A live page follows
+// its channel with follow() (at the end): subscribe, then load over HTTP, then
+// apply the events idempotently.
 
 const PING_EVERY_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
@@ -347,3 +349,55 @@ export class Live {
 }
 
 export const live = new Live();
+
+/**
+ * The hand-over every live page makes between the socket and HTTP, so that
+ * nothing written between the two is lost or doubled: subscribe first (now,
+ * while the page still reads what it needs to lay itself out); `start` then
+ * waits until the server has announced the channel's head seq (or `wait` ms
+ * without a socket), reads over HTTP (`load`), applies the events that arrived
+ * meanwhile in order, and every later one as it comes (`apply`, which must be
+ * idempotent: an event may repeat what the load read). A subscription
+ * confirmed only after the load began (a slow socket), or a `reset` (too far
+ * behind to replay), reads again (`reload`, by default `load`). Presence is
+ * passed on once started. Call `stop` when the page goes.
+ */
+export function follow(channel, { wait = 2500 } = {}) {
+  let phase = "waiting"; // waiting | loading | loaded
+  let handlers = null;
+  let reloadAfter = false;
+  const early = [];
+  const reload = () => (handlers.reload || handlers.load)().catch(() => {});
+  const stop = live.subscribe(channel, {
+    event: (msg) => {
+      if (phase === "loaded") handlers.apply(msg);
+      else early.push(msg);
+    },
+    subscribed: (_msg, first) => {
+      // Subscribed only after the read began: read again what landed in between.
+      if (!first || phase === "waiting") return;
+      if (phase === "loading") reloadAfter = true;
+      else reload();
+    },
+    reset: () => {
+      if (handlers) reload();
+    },
+    presence: (msg) => {
+      if (handlers && handlers.presence) handlers.presence(msg);
+    },
+  });
+  const subscribed = live.whenSubscribed(channel, wait);
+  return {
+    stop,
+    /** handlers: {load, apply, reload?, presence?}. Resolves once loaded. */
+    async start(given) {
+      handlers = given;
+      await subscribed;
+      phase = "loading";
+      await handlers.load();
+      phase = "loaded";
+      for (const msg of early.splice(0)) handlers.apply(msg);
+      if (reloadAfter) await reload();
+    },
+  };
+}

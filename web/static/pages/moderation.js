@@ -10,7 +10,7 @@ import { ApiError, del, get, patch, pool, post, serverHas } from "../api.js";
 import {
   badge, clear, field, formError, h, humanize, notice, onSubmit, select, timeEl, trustedHtml, uid,
 } from "../dom.js";
-import { live } from "../live.js";
+import { follow } from "../live.js";
 import { actionWords, breadcrumb, orgCrumb, requireUser, tierMessage, tierName } from "../widgets.js";
 
 const RULES = [["", "No rule given"], ["spam", "Spam"], ["abuse", "Abuse or harassment"], ["off_topic", "Off topic"], ["other", "Other"]];
@@ -130,6 +130,113 @@ function newcomerFlags(flags) {
   return ` · ${which} from ${n === 1 ? "an account" : "accounts"} newer than the post and ${n === 1 ? "does" : "do"} not count toward hiding it`;
 }
 
+/** A form with several submit buttons: answers which one was pressed last. */
+function pressed(form, initial) {
+  let action = initial;
+  for (const b of form.querySelectorAll("button[type=submit]")) b.addEventListener("click", () => { action = b.value; });
+  return () => action;
+}
+
+// Moderators do not decide on their own posts; the organization's admins may.
+const ownCase = (ctx, space, p) => ctx.user && p.author.id === ctx.user.id && !space.can_administer;
+const ownCaseNotice = () => h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.");
+
+function flaggedItem(ctx, space, hasBulk, item) {
+  const p = item.post;
+  const own = ownCase(ctx, space, p);
+  const firstFlag = item.flags[0];
+  const checkId = uid("sel");
+  const reasons = Object.entries(item.reasons || {}).map(([k, n]) => `${humanize(k)} ${n}`).join(", ");
+  const form = h("form", { class: "inline-form" }, formError(),
+    field({ label: "Reason (told to the author and the flaggers)", name: "reason", maxlength: 2000 }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", value: "hide", class: "danger" }, "Hide post"),
+      h("button", { type: "submit", value: "dismiss" }, "Dismiss flags")));
+  const action = pressed(form, "hide");
+  onSubmit(form, async (data) => {
+    const { resolution } = await post(`/flags/${firstFlag.id}/resolve`, { action: action(), reason: data.reason || "" });
+    ctx.announce(resolution.outcome === "hidden" ? "Post hidden." : "Flags dismissed.");
+    ctx.changed();
+  });
+  return h("li", { class: ["queue-item", item.escalated && "escalated"], "data-post-id": String(p.id) },
+    hasBulk && !own ? h("div", { class: "radio" }, h("input", { type: "checkbox", id: checkId, value: String(p.id) }),
+      h("label", { for: checkId }, `Select the post by ${p.author.display_name}`)) : null,
+    h("p", { class: "badges" },
+      item.escalated ? badge("Staff post", "pinned") : null,
+      badge(`${item.flag_count} ${item.flag_count === 1 ? "flag" : "flags"}`, "locked"),
+      item.auto_hidden ? badge("Hidden automatically, waiting for review", "archived") : null,
+      p.hidden && !item.auto_hidden ? badge("Hidden", "archived") : null),
+    h("p", { class: "small" }, `Reasons: ${reasons || "—"} · first flagged `, timeEl(item.first_flagged_at),
+      newcomerFlags(item.flags)),
+    item.escalated ? h("p", { class: "small" },
+      "First in the queue: flags never hide a post by this space's moderators or its organization's admins, so it waits for your decision.") : null,
+    postExcerpt(p),
+    h("details", {}, h("summary", {}, "Who flagged it and why"),
+      h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
+        `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
+        f.established === false ? h("span", { class: "muted small" }, " · account newer than the post: does not count toward hiding it") : null)))),
+    own ? ownCaseNotice() : form);
+}
+
+function pendingItem(ctx, space, p) {
+  const form = h("form", { class: "inline-form" }, formError(),
+    field({ label: "Reason if you turn it down (told to the author)", name: "reason", maxlength: 2000 }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", value: "approve", class: "primary" }, "Approve"),
+      h("button", { type: "submit", value: "reject", class: "danger" }, "Turn down")));
+  const action = pressed(form, "approve");
+  onSubmit(form, async (data) => {
+    if (action() === "approve") await post(`/posts/${p.id}/approve`, {});
+    else await post(`/posts/${p.id}/reject`, { reason: data.reason || "" });
+    ctx.announce(action() === "approve" ? "Post approved and published." : "Post turned down.");
+    ctx.changed();
+  });
+  return h("li", { class: "queue-item" }, postExcerpt(p),
+    ownCase(ctx, space, p) ? ownCaseNotice() : form);
+}
+
+function appealItem(ctx, a) {
+  const head = [
+    h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : "the hiding of one of their posts"} · `, timeEl(a.created_at)),
+    h("blockquote", {}, a.text),
+    a.post ? h("details", {}, h("summary", {}, "The post under appeal"), postExcerpt(a.post)) : null,
+  ];
+  if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || "You may not answer this appeal."));
+  const decisions = [["uphold", "Uphold: the decision stands"], ["overturn", "Overturn: undo the decision"]];
+  const form = h("form", { class: "inline-form" }, formError(),
+    h("fieldset", {}, h("legend", {}, "Decision"), decisions.map(([value, text], i) => {
+      const id = uid("dec");
+      return h("div", { class: "radio" }, h("input", { type: "radio", name: "decision", value, id, checked: i === 0 }), h("label", { for: id }, text));
+    })),
+    field({ label: "Answer (sent to the person who appealed)", name: "reason", required: true, maxlength: 2000 }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Send answer")));
+  onSubmit(form, async (data) => {
+    await post(`/appeals/${a.id}/answer`, { decision: data.decision, reason: data.reason });
+    ctx.announce("Appeal answered.");
+    ctx.changed();
+  });
+  return h("li", { class: "queue-item" }, head, form);
+}
+
+/** Hide or dismiss the flagged posts whose boxes are ticked, at once. */
+function bulkForm(ctx, space, flagged) {
+  const form = h("form", { class: "bulk form inline-bulk" }, formError(),
+    field({ label: "Reason for the selected (optional)", name: "reason", maxlength: 2000 }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", value: "hide", class: "danger" }, "Hide selected"),
+      h("button", { type: "submit", value: "dismiss" }, "Dismiss selected")));
+  const action = pressed(form, "hide");
+  onSubmit(form, async (data) => {
+    const ids = [...flagged.querySelectorAll("input[type=checkbox]:checked")].map((c) => Number(c.value));
+    if (ids.length === 0) throw new ApiError(422, { error: { code: "nothing_selected", message: "Select at least one post first." } });
+    const res = await post(`/spaces/${space.id}/moderation/bulk`, { action: action(), post_ids: ids, reason: data.reason || "" });
+    form.reset();
+    ctx.announce(`${res.results.length} ${res.results.length === 1 ? "post" : "posts"} ${action() === "hide" ? "hidden" : "dismissed"}.`);
+    ctx.changed();
+  });
+  return form;
+}
+
 function queueSection(ctx, space, hasBulk) {
   const section = h("section", { id: "queue", class: "card console-section", "aria-labelledby": "queue-h", tabindex: "-1" });
   const status = h("p", { class: "muted small", role: "status" });
@@ -137,115 +244,15 @@ function queueSection(ctx, space, hasBulk) {
   const pending = h("ol", { class: "queue" });
   const appeals = h("ol", { class: "queue" });
   const refresh = h("button", { type: "button", onclick: () => load() }, "Refresh");
-  const bulkForm = hasBulk ? h("form", { class: "bulk form inline-bulk" }, formError(),
-    field({ label: "Reason for the selected (optional)", name: "reason", maxlength: 2000 }),
-    h("div", { class: "actions" },
-      h("button", { type: "submit", value: "hide", class: "danger" }, "Hide selected"),
-      h("button", { type: "submit", value: "dismiss" }, "Dismiss selected"))) : null;
+  const bulk = hasBulk ? bulkForm(ctx, space, flagged) : null;
   const flaggedH = h("h3", { id: "flagged-h" }, "Flagged posts");
   section.append(
     h("div", { class: "section-head" }, h("h2", { id: "queue-h" }, "Queue"), refresh),
     status,
-    flaggedH, bulkForm, flagged,
+    flaggedH, bulk, flagged,
     h("h3", {}, "Posts held for review"), pending,
     h("h3", {}, "Appeals"), appeals,
   );
-
-  if (bulkForm) {
-    let action = "hide";
-    for (const b of bulkForm.querySelectorAll("button[type=submit]")) b.addEventListener("click", () => { action = b.value; });
-    onSubmit(bulkForm, async (data) => {
-      const ids = [...flagged.querySelectorAll("input[type=checkbox]:checked")].map((c) => Number(c.value));
-      if (ids.length === 0) throw new ApiError(422, { error: { code: "nothing_selected", message: "Select at least one post first." } });
-      const res = await post(`/spaces/${space.id}/moderation/bulk`, { action, post_ids: ids, reason: data.reason || "" });
-      bulkForm.reset();
-      ctx.announce(`${res.results.length} ${res.results.length === 1 ? "post" : "posts"} ${action === "hide" ? "hidden" : "dismissed"}.`);
-      ctx.changed();
-    });
-  }
-
-  // Moderators do not decide on their own posts; the organization's admins may.
-  const ownCase = (p) => ctx.user && p.author.id === ctx.user.id && !space.can_administer;
-  const ownCaseNotice = () => h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.");
-
-  function flaggedItem(item) {
-    const p = item.post;
-    const own = ownCase(p);
-    const firstFlag = item.flags[0];
-    const checkId = uid("sel");
-    const reasons = Object.entries(item.reasons || {}).map(([k, n]) => `${humanize(k)} ${n}`).join(", ");
-    const form = h("form", { class: "inline-form" }, formError(),
-      field({ label: "Reason (told to the author and the flaggers)", name: "reason", maxlength: 2000 }),
-      h("div", { class: "actions" },
-        h("button", { type: "submit", value: "hide", class: "danger" }, "Hide post"),
-        h("button", { type: "submit", value: "dismiss" }, "Dismiss flags")));
-    let action = "hide";
-    for (const b of form.querySelectorAll("button[type=submit]")) b.addEventListener("click", () => { action = b.value; });
-    onSubmit(form, async (data) => {
-      const { resolution } = await post(`/flags/${firstFlag.id}/resolve`, { action, reason: data.reason || "" });
-      ctx.announce(resolution.outcome === "hidden" ? "Post hidden." : "Flags dismissed.");
-      ctx.changed();
-    });
-    return h("li", { class: ["queue-item", item.escalated && "escalated"], "data-post-id": String(p.id) },
-      hasBulk && !own ? h("div", { class: "radio" }, h("input", { type: "checkbox", id: checkId, value: String(p.id) }),
-        h("label", { for: checkId }, `Select the post by ${p.author.display_name}`)) : null,
-      h("p", { class: "badges" },
-        item.escalated ? badge("Staff post", "pinned") : null,
-        badge(`${item.flag_count} ${item.flag_count === 1 ? "flag" : "flags"}`, "locked"),
-        item.auto_hidden ? badge("Hidden automatically, waiting for review", "archived") : null,
-        p.hidden && !item.auto_hidden ? badge("Hidden", "archived") : null),
-      h("p", { class: "small" }, `Reasons: ${reasons || "—"} · first flagged `, timeEl(item.first_flagged_at),
-        newcomerFlags(item.flags)),
-      item.escalated ? h("p", { class: "small" },
-        "First in the queue: flags never hide a post by this space's moderators or its organization's admins, so it waits for your decision.") : null,
-      postExcerpt(p),
-      h("details", {}, h("summary", {}, "Who flagged it and why"),
-        h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
-          `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
-          f.established === false ? h("span", { class: "muted small" }, " · account newer than the post: does not count toward hiding it") : null)))),
-      own ? ownCaseNotice() : form);
-  }
-
-  function pendingItem(p) {
-    const form = h("form", { class: "inline-form" }, formError(),
-      field({ label: "Reason if you turn it down (told to the author)", name: "reason", maxlength: 2000 }),
-      h("div", { class: "actions" },
-        h("button", { type: "submit", value: "approve", class: "primary" }, "Approve"),
-        h("button", { type: "submit", value: "reject", class: "danger" }, "Turn down")));
-    let action = "approve";
-    for (const b of form.querySelectorAll("button[type=submit]")) b.addEventListener("click", () => { action = b.value; });
-    onSubmit(form, async (data) => {
-      if (action === "approve") await post(`/posts/${p.id}/approve`, {});
-      else await post(`/posts/${p.id}/reject`, { reason: data.reason || "" });
-      ctx.announce(action === "approve" ? "Post approved and published." : "Post turned down.");
-      ctx.changed();
-    });
-    return h("li", { class: "queue-item" }, postExcerpt(p),
-      ownCase(p) ? ownCaseNotice() : form);
-  }
-
-  function appealItem(a) {
-    const head = [
-      h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : "the hiding of one of their posts"} · `, timeEl(a.created_at)),
-      h("blockquote", {}, a.text),
-      a.post ? h("details", {}, h("summary", {}, "The post under appeal"), postExcerpt(a.post)) : null,
-    ];
-    if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || "You may not answer this appeal."));
-    const decisions = [["uphold", "Uphold: the decision stands"], ["overturn", "Overturn: undo the decision"]];
-    const form = h("form", { class: "inline-form" }, formError(),
-      h("fieldset", {}, h("legend", {}, "Decision"), decisions.map(([value, text], i) => {
-        const id = uid("dec");
-        return h("div", { class: "radio" }, h("input", { type: "radio", name: "decision", value, id, checked: i === 0 }), h("label", { for: id }, text));
-      })),
-      field({ label: "Answer (sent to the person who appealed)", name: "reason", required: true, maxlength: 2000 }),
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Send answer")));
-    onSubmit(form, async (data) => {
-      await post(`/appeals/${a.id}/answer`, { decision: data.decision, reason: data.reason });
-      ctx.announce("Appeal answered.");
-      ctx.changed();
-    });
-    return h("li", { class: "queue-item" }, head, form);
-  }
 
   let loading = null;
   async function load() {
@@ -253,10 +260,10 @@ function queueSection(ctx, space, hasBulk) {
     loading = (async () => {
       try {
         const q = await get(`/spaces/${space.id}/moderation/queue`, { signal: ctx.signal });
-        clear(flagged, q.flagged.length ? q.flagged.map(flaggedItem) : h("li", { class: "muted" }, "No flagged post."));
-        clear(pending, q.pending.length ? q.pending.map(pendingItem) : h("li", { class: "muted" }, "No post waiting."));
-        clear(appeals, q.appeals.length ? q.appeals.map(appealItem) : h("li", { class: "muted" }, "No open appeal."));
-        if (bulkForm) bulkForm.hidden = q.flagged.length < 2;
+        clear(flagged, q.flagged.length ? q.flagged.map((item) => flaggedItem(ctx, space, hasBulk, item)) : h("li", { class: "muted" }, "No flagged post."));
+        clear(pending, q.pending.length ? q.pending.map((p) => pendingItem(ctx, space, p)) : h("li", { class: "muted" }, "No post waiting."));
+        clear(appeals, q.appeals.length ? q.appeals.map((a) => appealItem(ctx, a)) : h("li", { class: "muted" }, "No open appeal."));
+        if (bulk) bulk.hidden = q.flagged.length < 2;
         flaggedH.textContent = `Flagged posts (${q.flagged.length})`;
         status.textContent = "";
         status.append("Updated ", timeEl(new Date().toISOString()), ".");
@@ -270,13 +277,15 @@ function queueSection(ctx, space, hasBulk) {
     return loading;
   }
 
-  // Anything that happens in the space may change the queue.
+  // Anything that happens in the space may change the queue: read it again
+  // soon after each event (the queue is read whole, so replaying is harmless).
   let timer = null;
   const soon = () => {
     clearTimeout(timer);
     timer = setTimeout(load, 400);
   };
-  ctx.cleanup(live.subscribe(`space:${space.id}`, { event: soon }));
+  const feed = follow(`space:${space.id}`);
+  ctx.cleanup(feed.stop);
   const onVisible = () => {
     if (document.visibilityState === "visible") soon();
   };
@@ -286,7 +295,7 @@ function queueSection(ctx, space, hasBulk) {
     document.removeEventListener("visibilitychange", onVisible);
   });
   ctx.reloads.push(() => load());
-  load();
+  feed.start({ load, apply: soon });
   return section;
 }
 

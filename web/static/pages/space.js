@@ -3,7 +3,7 @@
 
 import { get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
-import { live } from "../live.js";
+import { follow } from "../live.js";
 import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
 function sortTopics(topics) {
@@ -58,8 +58,6 @@ export default async function spacePage(ctx) {
 
   const topics = new Map();
   let nextCursor = null;
-  let loaded = false;
-  const pending = [];
   const list = h("ol", { class: "topic-list" });
   const empty = h("p", { class: "muted" }, "No topic yet. Start the first one.");
   const more = h("button", { type: "button", hidden: true }, "Show more topics");
@@ -130,10 +128,6 @@ export default async function spacePage(ctx) {
   );
 
   const apply = (msg) => {
-    if (!loaded) {
-      pending.push(msg);
-      return;
-    }
     if (msg.name === "space.settings_changed") {
       space = { ...space, topic_policy: msg.data.topic_policy ?? space.topic_policy };
       drawComposer();
@@ -180,26 +174,9 @@ export default async function spacePage(ctx) {
     }
   });
 
-  let phase = "waiting";
-  let reloadAfter = false;
-  ctx.cleanup(live.subscribe(`space:${spaceId}`, {
-    event: apply,
-    reset: () => load().catch(() => {}),
-    subscribed: (_msg, first) => {
-      // Subscribed only after the list was read: read it again.
-      if (!first || phase === "waiting") return;
-      if (phase === "loading") reloadAfter = true;
-      else load().catch(() => {});
-    },
-  }));
-
-  await live.whenSubscribed(`space:${spaceId}`, 2500);
-  phase = "loading";
-  await load();
-  phase = "loaded";
-  loaded = true;
-  if (reloadAfter) await load();
-  for (const msg of pending.splice(0)) apply(msg);
+  const feed = follow(`space:${spaceId}`);
+  ctx.cleanup(feed.stop);
+  await feed.start({ load, apply });
 }
 
 const ROLE_WORDS = {
