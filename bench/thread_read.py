@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.machine import describe
 from cps.app import create_app
 from cps.config import load_settings
-from cps.services import markdown
-from cps.services.posts import PATH_WIDTH
+from cps.services.discussion import markdown
+from cps.services.discussion.posts import PATH_WIDTH
 from cps.storage.database import Database
 from cps.storage.migrations import upgrade
 from cps.storage.models import Organization, Post, Reaction, Space, Topic, User

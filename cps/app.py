@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from cps.bundled import folder
 from cps.config import Settings
 from cps.http import api, health
 from cps.http.errors import HANDLERS
@@ -24,15 +24,15 @@ from cps.http.openapi import document
 from cps.http.routes import all_endpoints
 from cps.live.route import LiveRoute
 from cps.live.service import LiveService
+from cps.services.accounts.passwords import Passwords
 from cps.services.context import Context
-from cps.services.passwords import Passwords
-from cps.services.throttle import LocalThrottle, Throttle
 from cps.storage.counters import RedisThrottle
 from cps.storage.database import Database
+from cps.storage.throttle import LocalThrottle, Throttle
 
 log = logging.getLogger("cps.app")
 
-WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+WEB_DIR = folder("web")
 PAGES = [
     "/", "/orgs/{id:int}", "/spaces/{id:int}", "/topics/{id:int}", "/login", "/signup",
     "/moderation", "/admin", "/profile",

@@ -85,18 +85,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _create_admin(settings: Settings, email: str, password: str) -> int:
-    from cps.services import accounts
+    from cps.services.accounts import identity
+    from cps.services.accounts.passwords import Passwords
     from cps.services.context import Context
-    from cps.services.passwords import Passwords
-    from cps.services.throttle import LocalThrottle
     from cps.storage.database import Database
     from cps.storage.migrations import upgrade
+    from cps.storage.throttle import LocalThrottle
 
     class _NoLive:
         async def publish(self, event: object) -> None:
             return None
 
-    from cps.services import password_rules
+    from cps.services.accounts import password_rules
     from cps.services.errors import Invalid
 
     try:
@@ -109,7 +109,7 @@ async def _create_admin(settings: Settings, email: str, password: str) -> int:
     db = Database(settings.database_url)
     ctx = Context(settings, db, Passwords(settings.passwords, 1), LocalThrottle(), _NoLive())
     try:
-        user, created = await accounts.create_admin(ctx, email=email, password=password)
+        user, created = await identity.create_admin(ctx, email=email, password=password)
     except Invalid as exc:
         # The same password rules as sign-up (docs/security.md).
         print(f"cps create-admin: {exc.fields.get('password', exc.message)}", file=sys.stderr)
@@ -125,8 +125,8 @@ async def _export(settings: Settings, space_id: int, fmt: str, output: str) -> i
     so a failed export leaves no partial file), with progress on stderr."""
     from pathlib import Path
 
-    from cps.services import exports
     from cps.services.errors import NotFound
+    from cps.services.reports import exports
     from cps.storage.database import Database
 
     db = Database(settings.database_url)

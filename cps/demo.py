@@ -26,16 +26,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from cps.broker.event import EventRecord
 from cps.config import Settings
 from cps.seeds import MEMBERS, OFFICES, THEMES, Member, Theme
-from cps.services import accounts, names, orgs, posts, spaces, topics
+from cps.services.accounts import identity, names
+from cps.services.accounts.passwords import Passwords
+from cps.services.accounts.views import StakeholderType, UserView
 from cps.services.context import Actor, Context
-from cps.services.events import EventRecord
-from cps.services.passwords import Passwords
-from cps.services.throttle import LocalThrottle
-from cps.services.views import PostView, ReactionKind, StakeholderType, UserView
+from cps.services.discussion import posts, topics
+from cps.services.discussion.views import PostView, ReactionKind
+from cps.services.orgs import orgs, spaces
 from cps.storage.database import Database
 from cps.storage.models import Organization, Post, User
+from cps.storage.throttle import LocalThrottle
 
 DOMAIN = "cps.example"
 MAX_DEPTH = 6
@@ -429,7 +432,7 @@ async def _person(run: Run, local: str, display_name: str, kind: StakeholderType
     while email in run.emails:
         email, n = f"{local}-{n}{run.suffix}@{DOMAIN}", n + 1
     run.emails.add(email)
-    user = await accounts.register(
+    user = await identity.register(
         run.ctx, email=email, password=run.password, display_name=display_name,
         stakeholder_type=kind,
     )
@@ -650,7 +653,7 @@ async def _fill(
         f"cps demo: {_n(len(chosen), 'member city', 'member cities')} and "
         f"{_n(len(partner_list), 'partner organization')} from WeGO's 2019 annual report"
     )
-    admin, _ = await accounts.create_admin(
+    admin, _ = await identity.create_admin(
         run.ctx, email=f"demo-admin{run.suffix}@{DOMAIN}", password=run.password
     )
     run.people += 1

@@ -201,8 +201,8 @@ async def test_export_writes_a_space_to_a_file_with_progress_on_stderr(tmp_path)
     import csv
     import json
 
-    from cps.services import posts
     from cps.services.context import Actor
+    from cps.services.discussion import posts
     from cps.storage.models import Topic
     from tests.support.api import Api
 

@@ -34,12 +34,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from cps.broker.base import Broker
-
-if TYPE_CHECKING:
-    from cps.services.events import EventRecord
+from cps.broker.event import EventRecord
 
 log = logging.getLogger("cps.broker")
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 
-from cps.services import accounts
+from cps.services.accounts import identity
 from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, NotSignedIn
 
@@ -66,19 +66,19 @@ async def resolve(
     fetch (checked by `refuse_cross_site` before this)."""
     token = bearer(headers)
     if token is not None:
-        actor = await accounts.authenticate(ctx, token)
+        actor = await identity.authenticate(ctx, token)
         if actor is None:
             raise NotSignedIn("This token is not valid; sign in again.", code="invalid_token")
         return actor
     cookie = cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    actor = await accounts.authenticate(ctx, cookie)
+    actor = await identity.authenticate(ctx, cookie)
     if actor is None:
         return None
     if method not in SAFE_METHODS:
         proof = headers.get(CSRF_HEADER, "")
-        expected = accounts.csrf_token(ctx.settings.secret_key, cookie)
+        expected = identity.csrf_token(ctx.settings.secret_key, cookie)
         if not hmac.compare_digest(proof.encode(), expected.encode()):
             raise Forbidden(
                 "Missing or wrong X-CSRF-Token header for a cookie-authenticated request.",

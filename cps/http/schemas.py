@@ -9,23 +9,18 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from cps.services.sessions import SessionView
-from cps.services.views import (
+from cps.services.accounts.sessions import SessionView
+from cps.services.accounts.views import StakeholderType, UserView
+from cps.services.discussion.views import (
     FlagReason,
     FlagView,
-    MemberView,
-    OrgKind,
-    OrgView,
     PostView,
     ReactionKind,
     RevisionView,
-    SpaceView,
-    StakeholderType,
-    Tier,
     TopicView,
-    UserView,
-    Visibility,
 )
+from cps.services.orgs.views import MemberView, OrgKind, OrgView, SpaceView, Visibility
+from cps.services.tiers.views import Tier
 from cps.storage.types import ID_MAX
 
 # A bigger id than the database holds is refused here, not by the driver.

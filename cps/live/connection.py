@@ -28,6 +28,7 @@ from cps.live.latch import Latch
 from cps.live.outlets import Framer, Outlet, QueuedOutlet, TransportOutlet
 from cps.live.transport import protocol_of
 from cps.services.context import Actor
+from cps.services.events import channels
 
 log = logging.getLogger("cps.live")
 
@@ -69,7 +70,7 @@ class Connection:
         self.websocket = websocket
         self.actor = actor
         self.limit = limit
-        self.user_channel = f"user:{actor.id}" if actor else None
+        self.user_channel = channels.user(actor.id) if actor else None
         self.subscriptions: dict[str, Subscription] = {}
         self._on_control = on_control
         self._close_code: int | None = None

@@ -20,9 +20,11 @@ from cps.live.connection import (
     Connection,
     Subscription,
 )
-from cps.services import accounts, channels
+from cps.services.accounts import identity
 from cps.services.context import Actor, Context
 from cps.services.errors import DomainError, Forbidden, Invalid, NotFound, NotSignedIn
+from cps.services.events import channels
+from cps.services.subscriptions import history, permission
 
 if TYPE_CHECKING:
     from cps.live.service import LiveService
@@ -79,14 +81,14 @@ async def _credentials(ctx: Context, websocket: WebSocket) -> Actor | None:
     knowing it), and an invalid cookie is anonymous."""
     token = auth.bearer(websocket.headers, websocket.query_params)
     if token is not None:
-        actor = await accounts.authenticate(ctx, token)
+        actor = await identity.authenticate(ctx, token)
         if actor is None:
             raise _InvalidToken()
         return actor
     cookie = websocket.cookies.get(auth.SESSION_COOKIE)
     if not cookie:
         return None
-    return await accounts.authenticate(ctx, cookie)
+    return await identity.authenticate(ctx, cookie)
 
 
 def _error(code: str, message: str, channel: str | None = None) -> dict[str, Any]:
@@ -259,7 +261,7 @@ async def _dispatch(
         conn.send(_error("too_many_subscriptions", "Too many channels on one socket.", channel))
         return
     try:
-        space_id = await channels.authorize(ctx, conn.actor, name)
+        space_id = await permission.authorize(ctx, conn.actor, name)
     except (NotFound, Forbidden, NotSignedIn) as exc:
         code = "forbidden" if isinstance(exc, Forbidden) else "not_found"
         conn.send(_error(code, exc.message, channel))
@@ -279,7 +281,7 @@ async def _replay(
     budget = conn.limit // 2
     after = since
     while after < up_to:
-        rows = await channels.stored(live.ctx, channel, after, up_to, limit=REPLAY_PAGE)
+        rows = await history.stored(live.ctx, channel, after, up_to, limit=REPLAY_PAGE)
         if not rows:
             break
         for _, text in rows:
@@ -314,7 +316,7 @@ async def _follow(
         sub = Subscription(channel, space_id, by_client)
         conn.subscriptions[channel] = sub
         await live.hub.subscribe(channel, conn)
-    stored_last = await channels.last_seq(live.ctx, channel)
+    stored_last = await history.last_seq(live.ctx, channel)
     start = live.hub.prime(channel, stored_last)
     if not by_client:
         sub.last = start
@@ -323,7 +325,7 @@ async def _follow(
     conn.send({"type": "subscribed", "channel": channel, "seq": start})
     resume_from = start
     if since is not None and since < start:
-        if await channels.can_resume(live.ctx, channel, since, start):
+        if await history.can_resume(live.ctx, channel, since, start):
             if not await _replay(live, conn, channel, since, start):
                 return  # closed meanwhile (too slow, signed out, gone)
         else:

@@ -14,9 +14,11 @@ from cps.live.connection import CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, Connection
 from cps.live.moves import MoveWatch
 from cps.live.outlets import Framer
 from cps.live.presence import Presence
-from cps.services import addresses, channels
+from cps.services.accounts import addresses
 from cps.services.context import Context
 from cps.services.errors import DomainError
+from cps.services.events import channels
+from cps.services.subscriptions import history, permission
 from cps.storage.database import Database
 
 log = logging.getLogger("cps.live")
@@ -164,7 +166,7 @@ class LiveService:
             if sub.space_id != space_id or not sub.by_client:
                 continue
             try:
-                await channels.authorize(self.ctx, conn.actor, channels.parse(channel))
+                await permission.authorize(self.ctx, conn.actor, channels.parse(channel))
             except DomainError:
                 await self._end(conn, channel, why="access changed")
 
@@ -191,7 +193,7 @@ class LiveService:
         if sub is None:
             return
         try:
-            sub.space_id = await channels.authorize(self.ctx, conn.actor, channels.parse(channel))
+            sub.space_id = await permission.authorize(self.ctx, conn.actor, channels.parse(channel))
         except DomainError:
             await self._end(conn, channel, why="topic moved")
             return
@@ -201,7 +203,7 @@ class LiveService:
     # Hub callbacks.
 
     async def _fill_gap(self, channel: str, after: int, up_to: int | None) -> list[tuple[int, str]]:
-        return await channels.stored(self.ctx, channel, after, up_to)
+        return await history.stored(self.ctx, channel, after, up_to)
 
     def _send_presence(self, channel: str, text: str) -> None:
         for conn in self._watchers.get(channel, ()):
@@ -222,7 +224,7 @@ class LiveService:
         await asyncio.sleep(PRUNE_FIRST_AFTER)
         while True:
             try:
-                removed = await channels.prune(self.ctx)
+                removed = await history.prune(self.ctx)
                 if removed:
                     log.info("expired events pruned", extra={"removed": removed})
             except Exception:

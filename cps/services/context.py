@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cps.broker.event import EventSink
 from cps.config import Settings
-from cps.services.events import EventSink
-from cps.services.passwords import Passwords
-from cps.services.throttle import Throttle
+from cps.services.accounts.passwords import Passwords
 from cps.storage.database import Database
+from cps.storage.throttle import Throttle
 
 
 @dataclass

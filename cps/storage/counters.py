@@ -31,7 +31,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from cps.services.throttle import LocalThrottle
+from cps.storage.throttle import LocalThrottle
 
 log = logging.getLogger("cps.throttle")
 

@@ -7,8 +7,8 @@ from argon2 import PasswordHasher, Type, extract_parameters
 from sqlalchemy import select, update
 
 from cps.config import PRODUCTION_PASSWORDS, TEST_PASSWORDS, load_settings
-from cps.services.throttle import LocalThrottle
 from cps.storage.models import AuthToken, User
+from cps.storage.throttle import LocalThrottle
 from tests.api.helpers import assert_error
 
 pytestmark = pytest.mark.anyio

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from cps.app import create_app
 from cps.http.api import Endpoint
 from cps.http.routes import all_endpoints
-from cps.services import accounts
+from cps.services.accounts import identity
 from tests.conftest import make_settings
 from tests.support import asgi
 from tests.support.api import Api, User
@@ -125,7 +125,7 @@ class Fuzzer:
 async def _world(api: Api, ctx: Any) -> tuple[User, dict[str, int]]:
     """A platform admin who administers an org on the plus tier with a public and a
     private space, a topic, a post and a flag by someone else, and an upgrade request."""
-    await accounts.create_admin(ctx, email="root@example.org", password="correct horse battery")
+    await identity.create_admin(ctx, email="root@example.org", password="correct horse battery")
     r = await api.http.post("/api/v1/auth/login", json={"email": "root@example.org",
                                                          "password": "correct horse battery"})
     api.http.cookies.clear()

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cps.services.markdown import render
+from cps.services.discussion.markdown import render
 
 pytestmark = pytest.mark.anyio
 
@@ -180,7 +180,7 @@ def test_safe_markdown_still_renders():
     assert "<strong>bold</strong>" in html and "<em>it</em>" in html
     assert "<code>code</code>" in html and "<li>item</li>" in html
     assert 'href="https://ok.example/a?b=1"' in html.replace("&amp;", "&")
-    # An image is a link to it (cps/services/markdown.py says why), never embedded.
+    # An image is a link to it (cps/services/discussion/markdown.py says why), never embedded.
     assert "<img" not in html
     assert 'href="https://ok.example/a.png"' in html and "alt (image on ok.example)" in html
     assert 'href="https://auto.example"' in html and 'href="https://ref.example"' in html

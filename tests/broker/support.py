@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cps.broker import Hub, encode_frame
-from cps.services.events import EventRecord
+from cps.broker.event import EventRecord
 
 
 def event(channel: str, seq: int, name: str = "post.created") -> EventRecord:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cps.broker import Hub, encode_frame
-from cps.services.events import EventSink
+from cps.broker.event import EventSink
 
 from .support import HubFactory, Recorder, Store, event, eventually, numsub, text, wait_until
 

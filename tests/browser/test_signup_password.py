@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from cps.services.password_rules import COMMON, REPEATED
+from cps.services.accounts.password_rules import COMMON, REPEATED
 from tests.browser.conftest import Browsing, assert_accessible, screenshot, settle
 
 pytestmark = pytest.mark.browser

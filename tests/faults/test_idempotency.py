@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from cps.services import channels
 from cps.services.context import Context
+from cps.services.subscriptions import history
 from tests.support.api import Api, User
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -28,7 +28,7 @@ def _ctx(running_app: tuple[Any, dict[str, Any]]) -> Context:
 async def _replay(ctx: Context, topic_id: int) -> list[dict[str, Any]]:
     """What a client subscribing with since=0 is sent."""
     return [json.loads(text) for _, text in
-            await channels.stored(ctx, f"topic:{topic_id}", 0, None)]
+            await history.stored(ctx, f"topic:{topic_id}", 0, None)]
 
 
 async def _post(api: Api, user: User, topic_id: int, client_id: str,

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import update
 
 from cps.config import load_settings
+from cps.services.accounts.passwords import Passwords
 from cps.services.context import Context
-from cps.services.passwords import Passwords
-from cps.services.throttle import LocalThrottle
 from cps.storage.database import Database
 from cps.storage.models import Event
+from cps.storage.throttle import LocalThrottle
 from cps.storage.types import utcnow
 from tests.support.api import Api, User
 from tests.support.clients import LiveClient, live_client

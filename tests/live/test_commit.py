@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from cps.services import events
+from cps.services.events import journal
 from tests.live.conftest import InProcessFactory
 from tests.live.helpers import topic_world
 from tests.support.api import Api
@@ -63,7 +63,7 @@ async def test_a_transaction_rolled_back_after_recording_its_event_publishes_not
             assert await client.subscribe(channel) == 1
             with pytest.raises(RuntimeError):
                 async with ctx.db.write() as tx:
-                    recorded = await events.record(
+                    recorded = await journal.record(
                         tx, ctx.events, channel, "post.created", {"body": "never"})
                     assert recorded.seq == 2
                     raise RuntimeError("the write fails after its event was recorded")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cps.services import channels
+from cps.services.subscriptions import history
 from tests.live.conftest import Backend
 from tests.live.helpers import age_events, direct, post_many, topic_world
 from tests.support.api import Api
@@ -99,7 +99,7 @@ async def test_since_older_than_what_is_kept_answers_reset(api: Api, server: App
     # The first five events get old, and pruning with a one-day retention removes them.
     await age_events(backend.database_url, channel, days=2)
     async with direct(backend.database_url, CPS_EVENT_RETENTION_DAYS="1") as ctx:
-        assert await channels.prune(ctx) >= 5
+        assert await history.prune(ctx) >= 5
     kept = await post_many(api, w["citizen"], t, 2, prefix="kept")
     async with live_client(server.ws_url) as client:
         assert await client.subscribe(channel, since=2) == 7

@@ -1,4 +1,4 @@
-"""A replay says what the reader may see now (cps/services/replay.py).
+"""A replay says what the reader may see now (cps/services/subscriptions/replay.py).
 
 Stored events keep the data they were published with for the retention period;
 a socket that subscribes with `since: 0`, or whose gap the hub fills from the
@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from cps.services import posts
 from cps.services.context import Actor
+from cps.services.discussion import posts
 from tests.live.helpers import direct, public_and_private
 from tests.moderation.conftest import moderated_world
 from tests.support.api import Api, User

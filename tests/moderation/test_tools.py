@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cps.services import tiers
+from cps.services.tiers import plans
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import moderated_world, names_on, post_in
 from tests.support.api import Api
@@ -20,13 +20,13 @@ PLUS_SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize("tier", tiers.TIERS)
+@pytest.mark.parametrize("tier", plans.TIERS)
 @pytest.mark.parametrize("change", PLUS_SETTINGS, ids=["filter", "words", "premod", "slow"])
 async def test_the_plus_tools_follow_the_entitlement_table(api: Api, ctx, tier, change):
     w = await moderated_world(api, ctx, tier=tier)
     s = w["space"]["id"]
     r = await api.call("PATCH", f"/spaces/{s}", w["mod"], change)
-    if tiers.allows(tier, "moderation_tools"):
+    if plans.allows(tier, "moderation_tools"):
         assert r.status_code == 200, r.text
         assert r.json()["settings"]["tools_available"] is True
     else:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
-from cps.services import analytics, posts
 from cps.services.context import Actor
+from cps.services.discussion import posts
+from cps.services.reports import analytics
 from cps.storage.models import Flag, Post
 from tests.reports.conftest import place, set_post_time, set_topic_time
 from tests.support.direct import set_tier

@@ -14,7 +14,7 @@ import pytest
 
 from cps.app import create_app
 from cps.config import Settings, load_settings
-from cps.services import accounts
+from cps.services.accounts import identity
 from cps.services.context import Context
 from tests.support import databases
 from tests.support.api import PREFIX, Api, User
@@ -62,7 +62,7 @@ class Site:
 
     async def platform_admin(self) -> User:
         email = f"secretariat{next(_admins)}@example.org"
-        await accounts.create_admin(self.ctx, email=email, password=PASSWORD)
+        await identity.create_admin(self.ctx, email=email, password=PASSWORD)
         r = await self.http.post(f"{PREFIX}/auth/login",
                                  json={"email": email, "password": PASSWORD})
         assert r.status_code == 200, r.text

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from cps.demo import run_demo
-from cps.services import accounts
+from cps.services.accounts import identity
 from cps.services.context import Context
 from tests.support.api import PREFIX, Api, User
 
@@ -105,7 +105,7 @@ def error(r: httpx.Response, status: int) -> dict[str, Any]:
 
 async def platform_admin(api: Api, ctx: Context) -> User:
     email = f"secretariat{next(_n)}-{id(api)}@example.org"
-    await accounts.create_admin(ctx, email=email, password=PASSWORD)
+    await identity.create_admin(ctx, email=email, password=PASSWORD)
     r = await api.http.post(f"{PREFIX}/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     api.http.cookies.clear()

@@ -11,9 +11,8 @@ from importlib import resources
 
 import pytest
 
-from cps.services import password_rules
-from cps.services.errors import Invalid
-from cps.services.password_rules import (
+from cps.services.accounts import password_rules
+from cps.services.accounts.password_rules import (
     COMMON,
     IS_EMAIL,
     IS_NAME,
@@ -23,6 +22,7 @@ from cps.services.password_rules import (
     check_password,
     common_passwords,
 )
+from cps.services.errors import Invalid
 from tests.api.helpers import assert_error
 from tests.support.api import PREFIX
 from tests.test_cli import cps

@@ -19,7 +19,7 @@ from argon2.low_level import Type as LowType
 from argon2.profiles import get_default_parameters
 
 from cps.config import PRODUCTION_PASSWORDS, ConfigError, load_settings
-from cps.services.passwords import Passwords
+from cps.services.accounts.passwords import Passwords
 from tests.support.api import PREFIX
 from tests.support.databases import sqlite_copy
 from tests.support.servers import AppServer

@@ -22,8 +22,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from cps.app import create_app
+from cps.services.accounts.password_rules import check_password
 from cps.services.errors import Invalid
-from cps.services.password_rules import check_password
 from tests.api.helpers import assert_error
 from tests.conftest import make_settings
 from tests.moderation.conftest import moderated_world

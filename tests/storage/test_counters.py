@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 import pytest
 import redis
 
-from cps.services.throttle import LocalThrottle, Throttle
 from cps.storage.counters import PREFIX, RedisThrottle
+from cps.storage.throttle import LocalThrottle, Throttle
 from tests.support.servers import SHARED_REDIS, free_port
 
 SECRET = "test-secret-key-0123456789"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from cps.services import events
-from cps.services.events import EventRecord
+from cps.services.events import journal
+from cps.broker.event import EventRecord
 from cps.storage.models import Channel, Event
 
 pytestmark = pytest.mark.anyio
@@ -139,7 +139,7 @@ class Recorder:
 async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(ctx):
     sink = Recorder()
     async with ctx.db.write() as tx:
-        first = await events.record(tx, sink, "topic:777", "post.created", {"n": 1})
+        first = await journal.record(tx, sink, "topic:777", "post.created", {"n": 1})
     assert first.seq == 1
 
     class Boom(Exception):
@@ -147,11 +147,11 @@ async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(ctx):
 
     with pytest.raises(Boom):
         async with ctx.db.write() as tx:
-            doomed = await events.record(tx, sink, "topic:777", "post.created", {"n": 2})
+            doomed = await journal.record(tx, sink, "topic:777", "post.created", {"n": 2})
             assert doomed.seq == 2
             raise Boom
     async with ctx.db.write() as tx:
-        third = await events.record(tx, sink, "topic:777", "post.created", {"n": 3})
+        third = await journal.record(tx, sink, "topic:777", "post.created", {"n": 3})
     assert third.seq == 2
     rows = await stored(ctx, "topic:777")
     assert [(seq, data["n"]) for seq, _, data in rows] == [(1, 1), (2, 3)]
@@ -162,7 +162,7 @@ async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(ctx):
 async def test_an_event_is_published_only_after_its_commit(ctx):
     sink = Recorder()
     async with ctx.db.write() as tx:
-        await events.record(tx, sink, "space:1", "topic.created", {"id": 1})
+        await journal.record(tx, sink, "space:1", "topic.created", {"id": 1})
         assert sink.published == []
     assert len(sink.published) == 1 and sink.published[0].frame()["seq"] == 1
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert, select, text, update
 
-from cps.services.posts import PATH_WIDTH
+from cps.services.discussion.posts import PATH_WIDTH
 from cps.storage.models import Post, Topic
 from cps.storage.types import utcnow
 
@@ -35,7 +35,7 @@ def counting(engine: Any) -> Iterator[list[str]]:
 
 async def add_posts(ctx: Any, topic_id: int, author_id: int, n: int, seed: int = 1) -> None:
     """`n` posts in one transaction, a random tree with deep chains, ids and paths
-    set the way cps.services.posts sets them (path = parent's path + own id)."""
+    set the way cps.services.discussion.posts sets them (path = parent's path + own id)."""
     rng = random.Random(seed)
     async with ctx.db.write() as tx:
         s = tx.session

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cps.services import accounts
+from cps.services.accounts import identity
 from cps.services.context import Context
 from tests.support.api import PREFIX, Api, User
 
@@ -21,7 +21,7 @@ _admins = itertools.count(1)
 async def platform_admin(api: Api, ctx: Context) -> User:
     """A platform admin, created as `cps create-admin` does, signed in over the API."""
     email = f"secretariat{next(_admins)}-{id(api)}@example.org"
-    await accounts.create_admin(ctx, email=email, password=PASSWORD)
+    await identity.create_admin(ctx, email=email, password=PASSWORD)
     r = await api.http.post(f"{PREFIX}/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     api.http.cookies.clear()

@@ -8,23 +8,23 @@ import inspect
 import cps.live.endpoint
 from cps.http.api import Call, Endpoint
 from cps.http.routes import all_endpoints
-from cps.services import tiers
+from cps.services.tiers import plans
 
 
 def undeclared(endpoints: list[Endpoint]) -> list[str]:
     """State-changing endpoints whose entitlement is neither a capability of the
-    table nor a reviewed "none" (tiers.EXPLICIT_NONE)."""
+    table nor a reviewed "none" (plans.EXPLICIT_NONE)."""
     problems = []
     for ep in endpoints:
         if not ep.changes_state:
             continue
         key = (ep.method, ep.path)
         if ep.entitlement == "none":
-            if key not in tiers.EXPLICIT_NONE:
+            if key not in plans.EXPLICIT_NONE:
                 problems.append(f"{ep.method} {ep.path}: 'none' not reviewed in EXPLICIT_NONE")
-        elif ep.entitlement not in tiers.CAPABILITIES:
+        elif ep.entitlement not in plans.CAPABILITIES:
             problems.append(f"{ep.method} {ep.path}: unknown capability {ep.entitlement!r}")
-        elif key in tiers.EXPLICIT_NONE:
+        elif key in plans.EXPLICIT_NONE:
             problems.append(f"{ep.method} {ep.path}: in EXPLICIT_NONE but needs "
                             f"{ep.entitlement!r}")
     return problems
@@ -36,12 +36,12 @@ def test_every_state_changing_endpoint_declares_its_entitlement():
 
 def test_every_capability_named_by_an_endpoint_is_in_the_table():
     named = {ep.entitlement for ep in all_endpoints()} - {"none"}
-    assert named <= set(tiers.CAPABILITIES)
+    assert named <= set(plans.CAPABILITIES)
 
 
 def test_every_reviewed_none_is_a_declared_endpoint():
     declared = {(ep.method, ep.path) for ep in all_endpoints()}
-    assert set(tiers.EXPLICIT_NONE) - declared == set()
+    assert set(plans.EXPLICIT_NONE) - declared == set()
 
 
 async def _handler(call: Call) -> None:
@@ -59,22 +59,22 @@ def test_the_check_catches_an_endpoint_left_at_the_default():
 
 
 def test_the_table_is_complete_and_ordered():
-    for capability, by_tier in tiers.CAPABILITIES.items():
-        assert set(by_tier) == set(tiers.TIERS), capability
+    for capability, by_tier in plans.CAPABILITIES.items():
+        assert set(by_tier) == set(plans.TIERS), capability
         # A higher tier never loses a capability.
-        allowed = [by_tier[t] for t in tiers.TIERS]
+        allowed = [by_tier[t] for t in plans.TIERS]
         assert allowed == sorted(allowed), capability
-    for quota, by_tier in tiers.QUOTAS.items():
-        assert set(by_tier) == set(tiers.TIERS), quota
-        limits = [by_tier[t] if by_tier[t] is not None else float("inf") for t in tiers.TIERS]
+    for quota, by_tier in plans.QUOTAS.items():
+        assert set(by_tier) == set(plans.TIERS), quota
+        limits = [by_tier[t] if by_tier[t] is not None else float("inf") for t in plans.TIERS]
         assert limits == sorted(limits), quota
 
 
 def test_the_price_list_numbers():
-    assert tiers.QUOTAS["public_spaces"] == {"free": 3, "plus": 20, "premium": None}
-    assert tiers.QUOTAS["moderators_per_space"] == {"free": 2, "plus": 10, "premium": None}
-    assert tiers.lowest_tier_with("private_spaces") == "plus"
-    assert tiers.lowest_tier_with("analytics") == "premium"
+    assert plans.QUOTAS["public_spaces"] == {"free": 3, "plus": 20, "premium": None}
+    assert plans.QUOTAS["moderators_per_space"] == {"free": 2, "plus": 10, "premium": None}
+    assert plans.lowest_tier_with("private_spaces") == "plus"
+    assert plans.lowest_tier_with("analytics") == "premium"
 
 
 def websocket_frame_types() -> set[str]:
@@ -93,6 +93,6 @@ def websocket_frame_types() -> set[str]:
 def test_every_websocket_frame_type_declares_its_entitlement():
     found = websocket_frame_types()
     assert "subscribe" in found  # the scan still sees the dispatcher
-    assert found == set(tiers.WEBSOCKET_FRAMES)
-    for frame, needs in tiers.WEBSOCKET_FRAMES.items():
-        assert needs == "none" or needs in tiers.CAPABILITIES, frame
+    assert found == set(plans.WEBSOCKET_FRAMES)
+    for frame, needs in plans.WEBSOCKET_FRAMES.items():
+        assert needs == "none" or needs in plans.CAPABILITIES, frame

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from cps.http.routes import all_endpoints
-from cps.services import tiers
+from cps.services.tiers import plans
 from tests.support.api import Api, User
 from tests.tiers.conftest import set_tier
 
@@ -102,11 +102,11 @@ QUOTA_PROBES: dict[str, QuotaProbe] = {
 
 
 def test_every_capability_and_quota_with_an_endpoint_is_in_the_matrix():
-    assert set(CAPABILITY_PROBES) | NOT_BUILT_YET == set(tiers.CAPABILITIES)
+    assert set(CAPABILITY_PROBES) | NOT_BUILT_YET == set(plans.CAPABILITIES)
     assert not set(CAPABILITY_PROBES) & NOT_BUILT_YET
     named = {ep.entitlement for ep in all_endpoints()} - {"none"}
     assert named <= set(CAPABILITY_PROBES), named - set(CAPABILITY_PROBES)
-    assert set(QUOTA_PROBES) == set(tiers.QUOTAS)
+    assert set(QUOTA_PROBES) == set(plans.QUOTAS)
 
 
 # --- the matrix -----------------------------------------------------------------
@@ -122,8 +122,8 @@ async def _org_on(api: Api, platform_admin: User, tier: str) -> tuple[User, int]
 
 CAPABILITY_CASES = [
     pytest.param(tier, cap,
-                 id=f"{tier}-{cap}-{'allowed' if tiers.allows(tier, cap) else 'refused'}")
-    for tier in tiers.TIERS for cap in CAPABILITY_PROBES
+                 id=f"{tier}-{cap}-{'allowed' if plans.allows(tier, cap) else 'refused'}")
+    for tier in plans.TIERS for cap in CAPABILITY_PROBES
 ]
 
 
@@ -131,26 +131,26 @@ CAPABILITY_CASES = [
 async def test_capability(api, platform_admin, tier, capability):
     admin, org_id = await _org_on(api, platform_admin, tier)
     shown = (await api.ok("GET", f"/orgs/{org_id}"))["org"]["entitlements"]
-    assert shown["capabilities"][capability] is tiers.allows(tier, capability)
+    assert shown["capabilities"][capability] is plans.allows(tier, capability)
     r = await CAPABILITY_PROBES[capability](api, admin, org_id)
-    if tiers.allows(tier, capability):
+    if plans.allows(tier, capability):
         assert r.status_code in (200, 201), r.text
     else:
         assert r.status_code == 402, r.text
         error = r.json()["error"]
         assert error["code"] == "tier_required"
-        assert error["required_tier"] == tiers.lowest_tier_with(capability)
+        assert error["required_tier"] == plans.lowest_tier_with(capability)
         assert error["message"]
 
 
 def _finite_limits(quota: str) -> list[int]:
-    return [n for n in tiers.QUOTAS[quota].values() if n is not None]
+    return [n for n in plans.QUOTAS[quota].values() if n is not None]
 
 
 QUOTA_CASES = [
     pytest.param(tier, quota,
-                 id=f"{tier}-{quota}-{tiers.limit(tier, quota) or 'unlimited'}")
-    for tier in tiers.TIERS for quota in QUOTA_PROBES
+                 id=f"{tier}-{quota}-{plans.limit(tier, quota) or 'unlimited'}")
+    for tier in plans.TIERS for quota in QUOTA_PROBES
 ]
 
 
@@ -160,7 +160,7 @@ async def test_quota(api, platform_admin, tier, quota):
     admin, org_id = await _org_on(api, platform_admin, tier)
     probe = QUOTA_PROBES[quota]
     state = await probe.prepare(api, admin, org_id)
-    cap = tiers.limit(tier, quota)
+    cap = plans.limit(tier, quota)
     allowed = cap if cap is not None else max(_finite_limits(quota)) + 1
     for i in range(allowed):
         r = await probe.take_one(api, admin, state, i)
@@ -174,6 +174,6 @@ async def test_quota(api, platform_admin, tier, quota):
     error = r.json()["error"]
     assert error["code"] == "quota_exceeded" and error["quota"] == quota
     assert (error["limit"], error["usage"]) == (cap, cap)
-    higher = [t for t in tiers.TIERS[tiers.TIERS.index(tier) + 1:]
-              if (tiers.limit(t, quota) or 10**9) > cap]
+    higher = [t for t in plans.TIERS[plans.TIERS.index(tier) + 1:]
+              if (plans.limit(t, quota) or 10**9) > cap]
     assert error["required_tier"] == (higher[0] if higher else None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cps.services import tiers
 from cps.services.errors import TierRequired
+from cps.services.tiers import plans
 
 pytestmark = pytest.mark.anyio
 
@@ -29,11 +29,11 @@ EXPECTED = {
 
 
 def test_every_capability_the_free_tier_lacks_is_named_in_a_grammatical_sentence():
-    lacking = {c for c in tiers.CAPABILITIES if not tiers.allows("free", c)}
+    lacking = {c for c in plans.CAPABILITIES if not plans.allows("free", c)}
     assert lacking == set(EXPECTED)
     for capability, sentence in EXPECTED.items():
         with pytest.raises(TierRequired) as caught:
-            tiers.require("free", capability)
+            plans.require("free", capability)
         assert caught.value.message == sentence
 
 

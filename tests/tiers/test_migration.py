@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
 from cps.storage.database import make_engine
-from cps.storage.migrations import ROOT, current_revision, downgrade, head_revision, upgrade
+from cps.storage.migrations import MIGRATIONS, current_revision, downgrade, head_revision, upgrade
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +17,7 @@ TABLES = {"upgrade_requests", "tier_changes"}
 
 def _down_revision() -> str:
     """The revision before the tiers migration, read from the migration itself."""
-    folder = Path(ROOT / "migrations" / "versions")
+    folder = MIGRATIONS / "versions"
     path = next(folder.glob("*_tier_upgrade_requests_and_history.py"))
     spec = importlib.util.spec_from_file_location("tiers_migration", path)
     assert spec is not None and spec.loader is not None

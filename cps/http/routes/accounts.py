@@ -7,12 +7,12 @@ from starlette.responses import JSONResponse, Response
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
 from cps.http.auth import CSRF_COOKIE, SESSION_COOKIE
-from cps.services import accounts, sessions
+from cps.services.accounts import identity, sessions
 
 
 async def register(call: Call) -> s.UserEnvelope:
     body: s.RegisterRequest = call.body
-    user = await accounts.register(
+    user = await identity.register(
         call.ctx,
         email=body.email,
         password=body.password,
@@ -25,7 +25,7 @@ async def register(call: Call) -> s.UserEnvelope:
 
 async def login(call: Call) -> Response:
     body: s.LoginRequest = call.body
-    session = await accounts.login(
+    session = await identity.login(
         call.ctx, email=body.email, password=body.password, client=call.client_address(),
         user_agent=call.request.headers.get("user-agent", ""),
     )
@@ -45,7 +45,7 @@ async def login(call: Call) -> Response:
 
 
 async def logout(call: Call) -> Response:
-    await accounts.logout(call.ctx, call.user)
+    await identity.logout(call.ctx, call.user)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -53,12 +53,12 @@ async def logout(call: Call) -> Response:
 
 
 async def me(call: Call) -> s.UserEnvelope:
-    return s.UserEnvelope(user=await accounts.me(call.ctx, call.user))
+    return s.UserEnvelope(user=await identity.me(call.ctx, call.user))
 
 
 async def update_me(call: Call) -> s.UserEnvelope:
     body: s.ProfileUpdate = call.body
-    user = await accounts.update_profile(
+    user = await identity.update_profile(
         call.ctx, call.user, display_name=body.display_name,
         stakeholder_type=body.stakeholder_type,
     )

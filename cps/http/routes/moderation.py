@@ -17,8 +17,9 @@ from cps.http.api import (
     query_text,
     query_time,
 )
-from cps.services import appeals, audit, curation, moderation, sanctions
-from cps.services.moderation_views import (
+from cps.services.discussion.views import FlagReason
+from cps.services.moderation import appeals, audit, curation, flags, queue, review, sanctions
+from cps.services.moderation.views import (
     AppealView,
     AuditPage,
     FlagResolution,
@@ -28,7 +29,7 @@ from cps.services.moderation_views import (
     SanctionView,
     WordFilterMode,
 )
-from cps.services.views import FlagReason, SpaceView, TopicPolicy
+from cps.services.orgs.views import SpaceView, TopicPolicy
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 RequiredReason = Annotated[
@@ -162,12 +163,12 @@ async def move_topic(call: Call) -> s.TopicEnvelope:
 
 
 async def get_queue(call: Call) -> QueueView:
-    return await moderation.queue(call.ctx, call.user, call.path_int("space_id"))
+    return await queue.of_space(call.ctx, call.user, call.path_int("space_id"))
 
 
 async def resolve_flag(call: Call) -> ResolutionEnvelope:
     body: FlagResolve = call.body
-    result = await moderation.resolve_flag(
+    result = await flags.resolve_flag(
         call.ctx, call.user, call.path_int("flag_id"), action=body.action, reason=body.reason
     )
     return ResolutionEnvelope(resolution=result)
@@ -175,7 +176,7 @@ async def resolve_flag(call: Call) -> ResolutionEnvelope:
 
 async def bulk(call: Call) -> BulkResponse:
     body: BulkRequest = call.body
-    results = await moderation.bulk(
+    results = await flags.bulk(
         call.ctx, call.user, call.path_int("space_id"), action=body.action,
         post_ids=body.post_ids, flag_ids=body.flag_ids, reason=body.reason,
     )
@@ -184,13 +185,13 @@ async def bulk(call: Call) -> BulkResponse:
 
 async def approve_post(call: Call) -> s.PostEnvelope:
     return s.PostEnvelope(
-        post=await moderation.approve(call.ctx, call.user, call.path_int("post_id"))
+        post=await review.approve(call.ctx, call.user, call.path_int("post_id"))
     )
 
 
 async def reject_post(call: Call) -> s.PostEnvelope:
     body: RejectRequest = call.body
-    return s.PostEnvelope(post=await moderation.reject(
+    return s.PostEnvelope(post=await review.reject(
         call.ctx, call.user, call.path_int("post_id"), reason=body.reason
     ))
 

@@ -11,9 +11,10 @@ from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
 from cps.http.errors import validation_fields
 from cps.http.routes.topics import LIMIT
-from cps.services import posts
+from cps.services.discussion import posts
+from cps.services.discussion.views import ReactionKind
 from cps.services.errors import Invalid
-from cps.services.views import ReactionKind
+from cps.services.moderation import flags, visibility
 
 # A thread's cursor is the tree path of the last post shown: PATH_WIDTH digits a level.
 CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
@@ -79,7 +80,7 @@ async def remove_reaction(call: Call) -> s.ReactionState:
 
 async def flag_post(call: Call) -> s.FlagEnvelope:
     body: s.FlagCreate = call.body
-    flag = await posts.flag_post(
+    flag = await flags.flag_post(
         call.ctx, call.user, call.path_int("post_id"), reason=body.reason, note=body.note
     )
     return s.FlagEnvelope(flag=flag)
@@ -87,14 +88,14 @@ async def flag_post(call: Call) -> s.FlagEnvelope:
 
 async def hide_post(call: Call) -> s.PostEnvelope:
     body: s.HideRequest = call.body
-    post = await posts.set_hidden(
+    post = await visibility.set_hidden(
         call.ctx, call.user, call.path_int("post_id"), hidden=True, reason=body.reason or None
     )
     return s.PostEnvelope(post=post)
 
 
 async def restore_post(call: Call) -> s.PostEnvelope:
-    post = await posts.set_hidden(
+    post = await visibility.set_hidden(
         call.ctx, call.user, call.path_int("post_id"), hidden=False, reason=None
     )
     return s.PostEnvelope(post=post)

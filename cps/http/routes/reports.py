@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.responses import StreamingResponse
 
 from cps.http.api import Call, Endpoint, QueryParam, query_choice, query_number
-from cps.services import analytics, exports
-from cps.services.analytics import AnalyticsView
-from cps.services.exports import ExportDocument
+from cps.services.reports import analytics, exports
+from cps.services.reports.analytics import AnalyticsView
+from cps.services.reports.exports import ExportDocument
 
 
 async def export_space(call: Call) -> StreamingResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
-from cps.services import spaces
+from cps.services.orgs import spaces
 
 
 async def create_space(call: Call) -> s.SpaceEnvelope:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
-from cps.services import topics
+from cps.services.discussion import topics
 
 CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
                     pattern=r"^[A-Za-z0-9_-]*$")  # base64url, unpadded

@@ -10,10 +10,10 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_choice
 from cps.http.errors import MalformedJSON, validation_fields
-from cps.services import upgrades
 from cps.services.errors import Invalid
-from cps.services.upgrades import TierChangeView, UpgradeRequestView
-from cps.services.views import Tier
+from cps.services.tiers import upgrades
+from cps.services.tiers.upgrades import TierChangeView, UpgradeRequestView
+from cps.services.tiers.views import Tier
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 RequiredReason = Annotated[

@@ -1,0 +1,29 @@
+"""What the accounts services answer: people as others see them, and as they see themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from cps.services.views import View
+
+StakeholderType = Literal["citizen", "business", "civil_society", "academia", "government"]
+
+
+class Author(View):
+    id: int
+    display_name: str
+    stakeholder_type: StakeholderType
+
+
+class PostAuthor(Author):
+    # The author is staff of the post's space (a moderator of it, an admin of its
+    # organization, a platform admin): names are not unique, so a namesake cannot
+    # pass for them.
+    staff: bool = False
+
+
+class UserView(Author):
+    email: str
+    is_platform_admin: bool
+    created_at: datetime

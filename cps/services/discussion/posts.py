@@ -1,0 +1,444 @@
+"""Posts: the threaded tree, edits with history, soft delete, reactions.
+
+Flagging and hiding a post are moderation acts: cps/services/moderation/flags.py
+and visibility.py."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any, cast
+
+from sqlalchemy import (
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm.attributes import set_committed_value
+
+from cps.services.accounts.views import PostAuthor
+from cps.services.context import Actor, Context
+from cps.services.discussion import admission, markdown
+from cps.services.discussion.views import PostPage, PostView, RevisionView
+from cps.services.errors import Conflict, Forbidden, Invalid
+from cps.services.events import channels, journal
+from cps.services.orgs.access import (
+    SpaceAccess,
+    is_staff,
+    post_access,
+    topic_access,
+    with_staff,
+)
+from cps.storage.database import Transaction
+from cps.storage.models import (
+    Post,
+    PostRevision,
+    Reaction,
+    Space,
+    Topic,
+    User,
+)
+from cps.storage.types import utcnow
+
+log = logging.getLogger("cps.posts")
+
+PATH_WIDTH = 10  # digits per tree level; digits only, so every collation sorts them alike
+PAGE_MAX = 100
+
+
+def _segment(post_id: int) -> str:
+    return str(post_id).zfill(PATH_WIDTH)
+
+
+def post_view(
+    post: Post,
+    author: User | Actor,
+    *,
+    viewer: Actor | None,
+    moderator: bool,
+    reactions: dict[str, int] | None = None,
+    mine: list[str] | None = None,
+    staff: bool = False,
+) -> PostView:
+    """A post as `viewer` may see it: hidden posts keep their place but lose their
+    content for everyone except their author and the space's moderators. `staff`:
+    the author is staff of the post's space (`access.staff_of`)."""
+    deleted = post.deleted_at is not None
+    privileged = moderator or (viewer is not None and viewer.id == post.author_id)
+    show = not deleted and (not post.hidden or privileged)
+    return PostView(
+        id=post.id,
+        topic_id=post.topic_id,
+        parent_id=post.parent_id,
+        depth=post.depth,
+        author=PostAuthor(id=author.id, display_name=author.display_name,
+                          stakeholder_type=author.stakeholder_type,
+                          staff=staff),
+        body=post.body if show else "",
+        html=post.html if show else "",
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+        hidden=post.hidden,
+        hidden_reason=post.hidden_reason if post.hidden and privileged else None,
+        pending=post.review == "pending",
+        deleted=deleted,
+        reactions=reactions or {},
+        my_reactions=mine or [],
+    )
+
+
+def _public(post: Post, author: User | Actor, *, staff: bool) -> dict[str, object]:
+    """What an event may say about a post: what an anonymous reader would see."""
+    return post_view(post, author, viewer=None, moderator=False, staff=staff).model_dump(
+        mode="json"
+    )
+
+
+async def public_post(
+    tx: Transaction, post: Post, topic: Topic, *, staff: bool | None = None
+) -> dict[str, Any]:
+    """What an event may say about a post: what an anonymous reader would see.
+    `staff`: whether the author is staff of the space, when the caller knows."""
+    author = await tx.session.get(User, post.author_id)
+    assert author is not None
+    if staff is None:
+        space = await tx.session.get(Space, topic.space_id)
+        assert space is not None
+        staff = await is_staff(tx.session, space, post.author_id)
+    return _public(post, author, staff=staff)
+
+
+def _require_open(topic: Topic) -> None:
+    if topic.archived:
+        raise Conflict("This topic is archived; it takes no new posts.", code="topic_archived")
+    if topic.locked:
+        raise Conflict("This topic is locked; it takes no new posts.", code="topic_locked")
+
+
+# Writing a post runs these three Core statements rather than the ORM's unit of
+# work: they are most of what a post costs, and a post is what a live room waits for.
+_POSTS = cast(Table, Post.__table__)
+_TOPICS = cast(Table, Topic.__table__)
+_INSERT_POST = insert(_POSTS).returning(_POSTS.c.id)
+_SET_PATH = (
+    update(_POSTS)
+    .where(_POSTS.c.id == bindparam("post_id"))
+    .values(path=bindparam("path"))
+)
+_COUNT_POST = (
+    update(_TOPICS)
+    .where(_TOPICS.c.id == bindparam("topic_id"))
+    .values(post_count=_TOPICS.c.post_count + 1, last_activity_at=bindparam("now"))
+)
+
+
+async def insert_post(
+    tx: Transaction,
+    topic: Topic,
+    actor: Actor,
+    *,
+    body: str,
+    parent: Post | None,
+    client_id: str | None,
+    held: str | None = None,
+) -> Post:
+    """Insert a post, held for review under the rule `held` (None: published), and
+    give it its tree path (its id is part of the path). Answers the post as written,
+    outside the session."""
+    now = utcnow()
+    post = Post(
+        topic_id=topic.id,
+        author_id=actor.id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        path="",
+        body=body,
+        html=markdown.render(body),
+        client_id=client_id,
+        created_at=now,
+        edited_at=None,
+        deleted_at=None,
+        hidden=False,
+        hidden_reason=None,
+        hidden_by=None,
+        review=None,
+        review_rule=None,
+    )
+    admission.hold(post, held)
+    columns = {c.key: getattr(post, c.key) for c in _POSTS.columns if c.key != "id"}
+    post.id = (await tx.session.execute(_INSERT_POST, columns)).scalar_one()
+    post.path = (parent.path if parent else "") + _segment(post.id)
+    await tx.session.execute(_SET_PATH, {"post_id": post.id, "path": post.path})
+    await tx.session.execute(_COUNT_POST, {"topic_id": topic.id, "now": now})
+    # The topic row now says so; its loaded copy learns it without being written again.
+    set_committed_value(topic, "post_count", topic.post_count + 1)
+    set_committed_value(topic, "last_activity_at", now)
+    return post
+
+
+_BY_CLIENT_ID = (
+    select(Post, User)
+    .join(User, User.id == Post.author_id)
+    .options(load_only(User.id, User.display_name, User.stakeholder_type))
+    .where(Post.author_id == bindparam("author_id"), Post.client_id == bindparam("client_id"))
+)
+
+
+async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str) -> PostView | None:
+    row = (
+        await session.execute(_BY_CLIENT_ID, {"author_id": actor.id, "client_id": client_id})
+    ).first()
+    if row is None:
+        return None
+    return post_view(row[0], row[1], viewer=actor, moderator=False)
+
+
+def _retried(existing: PostView, topic_id: int) -> PostView:
+    """The post a retry answers, unless its client_id was used in another topic."""
+    if existing.topic_id != topic_id:
+        raise Conflict("This client_id was used for another post.", code="client_id_used")
+    return existing
+
+
+async def create_post(
+    ctx: Context,
+    actor: Actor,
+    topic_id: int,
+    *,
+    body: str,
+    parent_id: int | None,
+    client_id: str | None = None,
+) -> tuple[PostView, bool]:
+    """Write a post or a reply. Answers the post and whether it was created now
+    (False when `client_id` shows this is a retry of a post that already landed)."""
+    try:
+        async with ctx.db.write() as tx:
+            topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
+            if client_id is not None:
+                # A retry of a post that landed: answer it, whatever changed since. Read
+                # with the topic locked, so a first attempt still committing on
+                # PostgreSQL has committed by now (and is seen here).
+                existing = await _by_client_id(tx.session, actor, client_id)
+                if existing is not None:
+                    return _retried(existing, topic_id), False
+            _require_open(topic)
+            parent = None
+            if parent_id is not None:
+                parent = await tx.session.get(Post, parent_id)
+                if parent is None or parent.topic_id != topic_id:
+                    raise Invalid({"parent_id": "The parent must be a post of the same topic."})
+            held = await admission.check_post(tx, ctx, actor, access, topic, body=body,
+                                              parent=parent)
+            post = await insert_post(
+                tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held
+            )
+            # The actor was read with its name and stakeholder type: the author.
+            if post.review is None:  # a held post is announced when approved
+                await journal.record(
+                    tx, ctx.events, channels.topic(topic_id), "post.created",
+                    _public(post, actor, staff=access.can_moderate)
+                )
+            view = post_view(post, actor, viewer=actor, moderator=access.can_moderate,
+                             staff=access.can_moderate)
+    except IntegrityError:
+        if client_id is None:
+            raise
+        # A concurrent retry with the same client_id won the race.
+        async with ctx.db.read() as session:
+            existing = await _by_client_id(session, actor, client_id)
+        if existing is None:
+            raise
+        return _retried(existing, topic_id), False
+    log.info("post created", extra={"post_id": view.id, "topic_id": topic_id})
+    return view, True
+
+
+def _decode_cursor(cursor: str) -> str:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) % PATH_WIDTH:
+        raise Invalid({"cursor": "Not a cursor this server gave out."})
+    return cursor
+
+
+async def list_posts(
+    ctx: Context, actor: Actor | None, topic_id: int, *, cursor: str | None, limit: int
+) -> PostPage:
+    """The thread in tree order: each post right after its parent's earlier
+    subtrees, siblings oldest first. Three statements whatever the page."""
+    limit = max(1, min(limit, PAGE_MAX))
+    async with ctx.db.read() as session:
+        _, access = await topic_access(session, actor, topic_id)
+        stmt = (
+            select(Post, User)
+            .join(User, User.id == Post.author_id)
+            # A page needs each author's name and type, not their email or password hash.
+            .options(load_only(User.id, User.display_name, User.stakeholder_type))
+            .where(Post.topic_id == topic_id, admission.visible_to(actor, access.can_moderate))
+            .order_by(Post.path)
+            .limit(limit + 1)
+        )
+        if cursor:
+            stmt = stmt.where(Post.path > _decode_cursor(cursor))
+        rows = (await session.execute(with_staff(stmt, access.space, User))).all()
+        page = rows[:limit]
+        ids = [p.id for p, _, _ in page]
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        mine: dict[int, list[str]] = defaultdict(list)
+        if ids:
+            uid = actor.id if actor else -1
+            reaction_rows = (
+                await session.execute(
+                    select(
+                        Reaction.post_id,
+                        Reaction.kind,
+                        func.count(),
+                        func.sum(case((Reaction.user_id == uid, 1), else_=0)),
+                    )
+                    .where(Reaction.post_id.in_(ids))
+                    .group_by(Reaction.post_id, Reaction.kind)
+                )
+            ).all()
+            for post_id, kind, n, by_me in reaction_rows:
+                counts[post_id][kind] = int(n)
+                if by_me:
+                    mine[post_id].append(kind)
+    items = [
+        post_view(
+            p,
+            u,
+            viewer=actor,
+            moderator=access.can_moderate,
+            reactions=counts[p.id],
+            mine=mine[p.id],
+            staff=bool(is_staff_author),
+        )
+        for p, u, is_staff_author in page
+    ]
+    next_cursor = page[-1][0].path if len(rows) > limit else None
+    return PostPage(items=items, next_cursor=next_cursor)
+
+
+async def load_for_change(
+    tx: Transaction, actor: Actor, post_id: int
+) -> tuple[Post, Topic, SpaceAccess, User]:
+    post, topic, access = await post_access(tx.session, actor, post_id)
+    author = await tx.session.get(User, post.author_id)
+    assert author is not None
+    return post, topic, access, author
+
+
+async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> PostView:
+    async with ctx.db.write() as tx:
+        post, topic, access, author = await load_for_change(tx, actor, post_id)
+        if post.author_id != actor.id:
+            raise Forbidden("Only the author may edit a post.")
+        if post.deleted_at is not None:
+            raise Conflict("This post was deleted.", code="post_deleted")
+        _require_open(topic)
+        await admission.check_edit(tx, actor, access, body=body)
+        if body != post.body:
+            tx.session.add(
+                PostRevision(post_id=post.id, body=post.body, html=post.html,
+                             created_at=post.edited_at or post.created_at)
+            )
+            post.body = body
+            post.html = markdown.render(body)
+            post.edited_at = utcnow()
+            await tx.session.flush()
+            if post.review is None:  # a held post is announced when it is published
+                await journal.record(
+                    tx, ctx.events, channels.topic(topic.id), "post.edited",
+                    _public(post, author, staff=access.can_moderate)
+                )
+        view = post_view(post, author, viewer=actor, moderator=access.can_moderate,
+                         staff=access.can_moderate)
+    log.info("post edited", extra={"post_id": post_id})
+    return view
+
+
+async def revisions(ctx: Context, actor: Actor | None, post_id: int) -> list[RevisionView]:
+    """Earlier versions, oldest first (hidden or deleted posts: author and moderators only)."""
+    async with ctx.db.read() as session:
+        post, _, access = await post_access(session, actor, post_id)
+        privileged = access.can_moderate or (actor is not None and actor.id == post.author_id)
+        if (post.hidden or post.deleted_at is not None) and not privileged:
+            return []
+        rows = (
+            await session.scalars(
+                select(PostRevision)
+                .where(PostRevision.post_id == post_id)
+                .order_by(PostRevision.id)
+            )
+        ).all()
+    return [RevisionView.model_validate(r) for r in rows]
+
+
+async def delete_post(ctx: Context, actor: Actor, post_id: int) -> None:
+    async with ctx.db.write() as tx:
+        post, topic, access, author = await load_for_change(tx, actor, post_id)
+        if post.author_id != actor.id:
+            raise Forbidden("Only the author may delete a post.")
+        if post.deleted_at is not None:
+            return
+        post.deleted_at = utcnow()
+        await tx.session.flush()
+        if post.review is None:  # readers never heard of a held post
+            await journal.record(
+                tx, ctx.events, channels.topic(topic.id), "post.deleted",
+                _public(post, author, staff=access.can_moderate)
+            )
+    log.info("post deleted", extra={"post_id": post_id})
+
+
+async def _reaction_count(tx: Transaction, post_id: int, kind: str) -> int:
+    n = await tx.session.scalar(
+        select(func.count()).select_from(Reaction).where(
+            Reaction.post_id == post_id, Reaction.kind == kind
+        )
+    )
+    return int(n or 0)
+
+
+async def set_reaction(
+    ctx: Context, actor: Actor, post_id: int, *, kind: str, on: bool
+) -> dict[str, object]:
+    async with ctx.db.write() as tx:
+        post, topic, access, _ = await load_for_change(tx, actor, post_id)
+        if post.deleted_at is not None:
+            raise Conflict("This post was deleted.", code="post_deleted")
+        await admission.check_reaction(tx, actor, access, post)
+        # One statement that does nothing when there is nothing to do, so two
+        # identical requests at once cannot collide on the primary key.
+        if on:
+            dialect = tx.session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            result = await tx.session.execute(
+                insert(Reaction)
+                .values(post_id=post_id, user_id=actor.id, kind=kind, created_at=utcnow())
+                .on_conflict_do_nothing()
+            )
+        else:
+            result = await tx.session.execute(
+                delete(Reaction).where(
+                    Reaction.post_id == post_id,
+                    Reaction.user_id == actor.id,
+                    Reaction.kind == kind,
+                )
+            )
+        changed = result.rowcount == 1  # type: ignore[attr-defined]
+        data: dict[str, object] = {
+            "post_id": post_id,
+            "kind": kind,
+            "count": await _reaction_count(tx, post_id, kind),
+        }
+        if changed and post.review is None:  # readers never heard of a held post
+            await journal.record(tx, ctx.events, channels.topic(topic.id), "reaction.changed", data)
+    return {**data, "mine": on}

@@ -1,0 +1,74 @@
+"""What the discussion services answer: topics, posts, revisions, flags, pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
+
+from cps.services.accounts.views import Author, PostAuthor
+from cps.services.discussion.markdown import without_images
+from cps.services.views import View
+
+ReactionKind = Literal["like", "agree", "disagree", "insightful", "thanks"]
+FlagReason = Literal["spam", "abuse", "off_topic", "other"]
+# A post's stored HTML as it is shown: HTML stored while images were still
+# embedded shows them as links, as posts are rendered now (markdown.py).
+PostHtml = Annotated[str, AfterValidator(without_images)]
+
+
+class TopicView(View):
+    id: int
+    space_id: int
+    author: Author
+    title: str
+    pinned: bool
+    locked: bool
+    archived: bool
+    post_count: int
+    created_at: datetime
+    last_activity_at: datetime
+
+
+class PostView(View):
+    id: int
+    topic_id: int
+    parent_id: int | None
+    depth: int
+    author: PostAuthor
+    body: str
+    html: PostHtml
+    created_at: datetime
+    edited_at: datetime | None
+    hidden: bool
+    hidden_reason: str | None = None
+    # Held for a moderator's approval (shown only to its author and moderators).
+    pending: bool = False
+    deleted: bool = False
+    reactions: dict[str, int] = {}
+    my_reactions: list[str] = []
+
+
+class RevisionView(View):
+    body: str
+    html: PostHtml
+    created_at: datetime
+
+
+class FlagView(View):
+    id: int
+    post_id: int
+    reason: FlagReason
+    note: str
+    created_at: datetime
+
+
+class TopicPage(View):
+    items: list[TopicView]
+    next_cursor: str | None
+
+
+class PostPage(View):
+    items: list[PostView]
+    next_cursor: str | None

@@ -1,0 +1,271 @@
+"""The analytics dashboard (capability "analytics"): participation over time, the
+stakeholder mix and response times, for an organization or one space.
+
+The window is the last `days` UTC days, today included (from 00:00 UTC of the
+first day until now). The numbers are SQL aggregates on either database (posts
+per UTC day and per stakeholder type with their distinct authors; one row per
+topic opened in the window with its first reply; one row per flag); only the
+percentiles and the zero days are filled in here. 10,000 posts take about
+60 ms on SQLite and 65 ms on PostgreSQL (tests/reports/test_analytics.py).
+
+What counts: a post counts as participation when it was published, even if it
+was later hidden or deleted (it happened); a post still held for review
+(pending) or rejected by a moderator does not count, nor does a topic whose
+opening post is held or rejected. Stakeholder types are the participants'
+current ones.
+
+Response time of a topic opened in the window: from the topic's creation to
+its first counted reply by someone other than its author. Median is the middle
+value (the mean of the two middle ones for an even count); p90 is the
+nearest-rank 90th percentile (the smallest time at least 90 % of answered
+topics were answered within). Flag handling time: from a flag to its
+resolution by a moderator, for flags raised in the window.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final, get_args
+
+from sqlalchemy import ColumnElement, case, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute, aliased
+
+from cps.services.accounts.views import StakeholderType
+from cps.services.context import Actor, Context
+from cps.services.errors import Forbidden, NotFound
+from cps.services.orgs import orgs
+from cps.services.orgs.access import space_access
+from cps.services.tiers import plans
+from cps.services.views import View
+from cps.storage.models import Flag, Organization, Post, Space, Topic, User
+from cps.storage.types import utcnow
+
+DAYS_DEFAULT: Final = 30
+DAYS_MAX: Final = 365
+STAKEHOLDER_TYPES: Final[tuple[str, ...]] = get_args(StakeholderType)
+
+# --- what the dashboard shows (also the API's response schema) ----------------------
+
+
+class DayActivity(View):
+    day: date
+    posts: int
+    topics: int
+    participants: int
+
+
+class StakeholderShare(View):
+    stakeholder_type: StakeholderType
+    participants: int
+    posts: int
+
+
+class Durations(View):
+    """Seconds; None when nothing was measured."""
+
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+class ResponseTimes(Durations):
+    answered: int
+    unanswered: int
+
+
+class FlagHandling(Durations):
+    resolved: int
+    open: int
+
+
+class Totals(View):
+    topics: int
+    posts: int
+    participants: int
+    flags: int
+    hidden_posts: int
+
+
+class AnalyticsView(View):
+    scope: str  # "org" or "space"
+    org_id: int
+    space_id: int | None
+    days: int
+    since: datetime
+    until: datetime
+    totals: Totals
+    participation: list[DayActivity]
+    stakeholders: list[StakeholderShare]
+    response_times: ResponseTimes
+    flag_handling: FlagHandling
+
+
+# --- who may look ---------------------------------------------------------------------
+
+
+async def for_org(ctx: Context, actor: Actor, org_id: int, days: int) -> AnalyticsView:
+    """An organization's dashboard (its admins, platform admins; the tier has "analytics")."""
+    async with ctx.db.read() as session:
+        org = await session.get(Organization, org_id)
+        if org is None:
+            raise NotFound("No such organization.")
+        if not await orgs.is_org_admin(session, actor, org_id):
+            raise Forbidden("Only the organization's admins may see its analytics.")
+        plans.require(org.tier, "analytics")
+        return await _compute(session, Space.org_id == org_id, org_id, None, days)
+
+
+async def for_space(ctx: Context, actor: Actor, space_id: int, days: int) -> AnalyticsView:
+    """A space's dashboard (its moderators, the organization's admins, platform admins)."""
+    async with ctx.db.read() as session:
+        access = await space_access(session, actor, space_id)
+        access.require_moderator()
+        plans.require(access.org.tier, "analytics")
+        return await _compute(session, Space.id == space_id, access.org.id, space_id, days)
+
+
+# --- the numbers ----------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _durations(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    return statistics.median(values), percentile(values, 0.9)
+
+
+def _utc_day(column: QueryableAttribute[datetime], dialect: str) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp column, in SQL."""
+    if dialect == "postgresql":
+        # timestamptz -> the wall-clock time in UTC, whatever the session's time zone.
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)  # SQLite keeps UTC text: 'YYYY-MM-DD HH:MM:SS...'
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+COUNTED: Final = Post.review.is_(None)  # published (a held or rejected post is not)
+
+
+async def _compute(
+    session: AsyncSession,
+    scope: ColumnElement[bool],
+    org_id: int,
+    space_id: int | None,
+    days: int,
+) -> AnalyticsView:
+    now = utcnow()
+    first_day = now.date() - timedelta(days=days - 1)
+    since = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
+    dialect = session.get_bind().dialect.name
+    in_window = (
+        select()
+        .select_from(Post)
+        .join(Topic, Topic.id == Post.topic_id)
+        .join(Space, Space.id == Topic.space_id)
+        .where(scope, Post.created_at >= since, COUNTED)
+    )
+    post_day = _utc_day(Post.created_at, dialect)
+    per_day = (
+        await session.execute(
+            in_window.add_columns(
+                post_day, func.count(), func.count(distinct(Post.author_id)),
+                func.count(case((Post.hidden, 1))),
+            ).group_by(post_day)
+        )
+    ).all()
+    per_kind = (
+        await session.execute(
+            in_window.add_columns(
+                User.stakeholder_type, func.count(), func.count(distinct(Post.author_id))
+            ).join(User, User.id == Post.author_id).group_by(User.stakeholder_type)
+        )
+    ).all()
+
+    # Topics opened in the window whose opening post counts, with their first reply
+    # by someone else (one row per topic).
+    opening = aliased(Post)
+    reply = aliased(Post)
+    topics = (
+        await session.execute(
+            select(
+                Topic.created_at,
+                select(func.min(reply.created_at))
+                .where(reply.topic_id == Topic.id, reply.author_id != Topic.author_id,
+                       reply.review.is_(None))
+                .correlate(Topic).scalar_subquery(),
+            )
+            .join(Space, Space.id == Topic.space_id)
+            .join(opening, opening.id == select(func.min(Post.id))
+                  .where(Post.topic_id == Topic.id).correlate(Topic).scalar_subquery())
+            .where(scope, Topic.created_at >= since, opening.review.is_(None))
+        )
+    ).all()
+    flags = (
+        await session.execute(
+            select(Flag.created_at, Flag.resolved_at)
+            .join(Post, Post.id == Flag.post_id)
+            .join(Topic, Topic.id == Post.topic_id)
+            .join(Space, Space.id == Topic.space_id)
+            .where(scope, Flag.created_at >= since)
+        )
+    ).all()
+
+    posts_on = {_as_date(d): (int(n), int(people)) for d, n, people, _ in per_day}
+    topics_on = Counter(opened.date() for opened, _ in topics)
+    participation = [
+        DayActivity(day=d, posts=posts_on.get(d, (0, 0))[0], topics=topics_on[d],
+                    participants=posts_on.get(d, (0, 0))[1])
+        for d in (first_day + timedelta(days=i) for i in range(days))
+    ]
+    by_kind = {kind: (int(n), int(people)) for kind, n, people in per_kind}
+    stakeholders = [
+        StakeholderShare(stakeholder_type=kind,
+                         participants=by_kind.get(kind, (0, 0))[1],
+                         posts=by_kind.get(kind, (0, 0))[0])
+        for kind in STAKEHOLDER_TYPES
+    ]
+    waits = [max(0.0, (first - opened).total_seconds())
+             for opened, first in topics if first is not None]
+    median, p90 = _durations(waits)
+    handled = [(done - raised).total_seconds() for raised, done in flags if done is not None]
+    flag_median, flag_p90 = _durations(handled)
+
+    return AnalyticsView(
+        scope="space" if space_id is not None else "org",
+        org_id=org_id,
+        space_id=space_id,
+        days=days,
+        since=since,
+        until=now,
+        totals=Totals(
+            topics=len(topics),
+            posts=sum(int(n) for _, n, _, _ in per_day),
+            # Each participant has one stakeholder type: the groups do not overlap.
+            participants=sum(people for _, people in by_kind.values()),
+            flags=len(flags),
+            hidden_posts=sum(int(h) for _, _, _, h in per_day),
+        ),
+        participation=participation,
+        stakeholders=stakeholders,
+        response_times=ResponseTimes(
+            median_seconds=median, p90_seconds=p90,
+            answered=len(waits), unanswered=len(topics) - len(waits),
+        ),
+        flag_handling=FlagHandling(
+            median_seconds=flag_median, p90_seconds=flag_p90,
+            resolved=len(handled), open=len(flags) - len(handled),
+        ),
+    )
