@@ -1,0 +1,143 @@
+// How new posts reach a reader of the thread: they land in place without
+// moving what the reader is reading; those off screen are counted in an
+// "N new replies" marker (a button that brings the first one into view); each
+// is marked seen once on screen; a live region announces them, in batches.
+
+import { h } from "../dom.js";
+
+const SEEN_AFTER_MS = 6000;
+const ANNOUNCE_AFTER_MS = 800;
+
+function onScreen(el) {
+  const r = el.getBoundingClientRect();
+  return r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
+}
+
+function hiddenByCollapse(node) {
+  return Boolean(node.li.parentElement && node.li.parentElement.closest("[hidden]"));
+}
+
+export class Arrivals {
+  /** nodes: the view's post id → node map; rootList: the thread's list;
+   * reveal(node): expand what hides the node. */
+  constructor({ ctx, nodes, rootList, reveal }) {
+    this.ctx = ctx;
+    this.nodes = nodes;
+    this.rootList = rootList;
+    this.reveal = reveal;
+    this.unseen = new Set(); // post ids that arrived off-screen and were not seen yet
+    this.marker = h("button", { type: "button", class: "new-marker", hidden: true });
+    this.announceTimer = null;
+    this.announceQueue = [];
+    this.observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        const id = Number(entry.target.dataset.postId);
+        this.observer.unobserve(entry.target);
+        this.markSeen(id);
+      }
+    }, { threshold: 0.4 });
+    ctx.cleanup(() => this.observer.disconnect());
+    this.marker.addEventListener("click", () => this.showFirstUnseen());
+    const onScroll = () => {
+      if (!this.marker.hidden) this.drawMarker();
+    };
+    window.addEventListener("scroll", onScroll, { passive: true });
+    ctx.cleanup(() => window.removeEventListener("scroll", onScroll));
+    ctx.cleanup(() => clearTimeout(this.announceTimer));
+  }
+
+  /** The first post whose top is on screen: what the reader is reading. */
+  readingAnchor() {
+    for (const node of this.nodes.values()) {
+      if (node.li.closest("[hidden]")) continue;
+      const r = node.article.getBoundingClientRect();
+      if (r.bottom > 0 && r.height > 0) return { el: node.article, top: r.top };
+    }
+    return null;
+  }
+
+  /** Applies a change without moving what is on screen. */
+  keepPlace(change) {
+    const anchor = this.readingAnchor();
+    const result = change();
+    if (anchor) {
+      const delta = anchor.el.getBoundingClientRect().top - anchor.top;
+      if (Math.abs(delta) >= 1) window.scrollBy(0, delta);
+    }
+    return result;
+  }
+
+  /** A post just placed: highlighted for a while; someone else's is counted
+   * while off screen, watched until seen, and announced. */
+  arrived(node, { mine }) {
+    node.article.classList.add("is-new");
+    node.article.dataset.postId = String(node.id);
+    if (mine) {
+      setTimeout(() => node.article.classList.remove("is-new"), SEEN_AFTER_MS);
+      return;
+    }
+    if (hiddenByCollapse(node) || !onScreen(node.article)) {
+      this.unseen.add(node.id);
+      this.drawMarker();
+    }
+    this.observer.observe(node.article);
+    this.announceNew(node.post);
+  }
+
+  markSeen(id) {
+    const node = this.nodes.get(id);
+    this.unseen.delete(id);
+    this.drawMarker();
+    if (!node) return;
+    node.article.classList.add("seen");
+    setTimeout(() => node.article.classList.remove("is-new", "seen"), SEEN_AFTER_MS);
+  }
+
+  drawMarker() {
+    const ids = [...this.unseen].filter((id) => this.nodes.has(id));
+    if (ids.length === 0) {
+      this.marker.hidden = true;
+      return;
+    }
+    const first = this.firstUnseen();
+    const above = first && first.article.getBoundingClientRect().bottom < 0;
+    this.marker.textContent = `${ids.length} new ${ids.length === 1 ? "reply" : "replies"} ${above ? "↑" : "↓"}`;
+    this.marker.hidden = false;
+  }
+
+  firstUnseen() {
+    for (const li of this.rootList.querySelectorAll("li.post-node")) {
+      const id = Number(li.id.slice(5));
+      if (this.unseen.has(id)) return this.nodes.get(id);
+    }
+    return null;
+  }
+
+  showFirstUnseen() {
+    const node = this.firstUnseen();
+    if (!node) return;
+    this.reveal(node);
+    node.article.scrollIntoView({ block: "center", behavior: "smooth" });
+    node.article.focus({ preventScroll: true });
+    this.markSeen(node.id);
+  }
+
+  announceNew(p) {
+    this.announceQueue.push(p);
+    clearTimeout(this.announceTimer);
+    this.announceTimer = setTimeout(() => {
+      const batch = this.announceQueue;
+      this.announceQueue = [];
+      if (batch.length === 1) {
+        const q = batch[0];
+        const parent = q.parent_id && this.nodes.get(q.parent_id);
+        this.ctx.announce(parent
+          ? `New reply from ${q.author.display_name} to ${parent.post.author.display_name}.`
+          : `New post from ${q.author.display_name}.`);
+      } else if (batch.length > 1) {
+        this.ctx.announce(`${batch.length} new posts in this topic.`);
+      }
+    }, ANNOUNCE_AFTER_MS);
+  }
+}

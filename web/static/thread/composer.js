@@ -1,0 +1,61 @@
+// Writing in the thread: the composer under it (or why there is none), and
+// the reply form a post's panel opens. Typing tells the others (at most once
+// every 3 s); each post carries a client id, so a retried submit is not
+// posted twice; our own post is placed and focused as soon as the server
+// answers (or updated, when the socket brought it first).
+
+import { post as send } from "../api.js";
+import { clear, clientId, field, formError, h, onSubmit } from "../dom.js";
+import { live } from "../live.js";
+import { takesPosts } from "./state.js";
+
+/** A new post at the root (node null), or a reply to node's post. */
+export function replyForm(view, node, { label }) {
+  let cid = clientId();
+  const closeAndFocus = () => {
+    view.closePanel(node);
+    node.article.focus();
+  };
+  const textarea = field({ label, name: "body", type: "textarea", required: true, maxlength: 20000,
+    rows: node ? 3 : 5, hint: node ? null : "Markdown works: **bold**, _italic_, [links](https://example.org), lists." });
+  const form = h("form", { class: node ? "inline-form" : "card form" }, formError(), textarea,
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, node ? "Post reply" : "Post"),
+      node ? h("button", { type: "button", onclick: closeAndFocus }, "Cancel") : null));
+  const area = form.querySelector("textarea");
+  area.addEventListener("input", () => live.typing(view.channel));
+  if (node) {
+    area.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") closeAndFocus();
+    });
+  }
+  onSubmit(form, async (data) => {
+    const body = { body: data.body, client_id: cid };
+    if (node) body.parent_id = node.id;
+    const { post: created } = await send(`/topics/${view.thread.topic.id}/posts`, body);
+    cid = clientId();
+    form.reset();
+    if (node) view.closePanel(node);
+    const mine = view.addPost(created, { mine: true });
+    view.ctx.announce("Your post was published.");
+    if (mine) mine.article.focus({ preventScroll: false });
+  });
+  return form;
+}
+
+/** The composer at the foot of the thread, in `slot`. */
+export function drawComposer(view, slot) {
+  clear(slot);
+  slot.append(h("h2", { id: "compose-h" }, "Add to the discussion"));
+  if (!view.thread.me) {
+    const next = encodeURIComponent(location.pathname);
+    slot.append(h("p", {}, h("a", { href: `/login?next=${next}` }, "Sign in"), " or ",
+      h("a", { href: `/signup?next=${next}` }, "create an account"), " to reply."));
+    return;
+  }
+  if (!takesPosts(view.thread)) {
+    slot.append(h("p", { class: "muted" }, "No new posts can be added to this topic."));
+    return;
+  }
+  slot.append(replyForm(view, null, { label: "Your post" }));
+}

@@ -1,0 +1,52 @@
+// The head of a topic page: the breadcrumb (home, organization, space, topic),
+// the title, the Pinned/Locked/Archived/Private badges, who started it, the
+// moderators' toolbar (topic-tools.js), and why a topic takes no new posts.
+
+import { badge, clear, h, timeEl } from "../dom.js";
+import { breadcrumb, orgCrumb } from "../widgets.js";
+import { drawTopicTools } from "./topic-tools.js";
+
+export class TopicHead {
+  /** tools: what drawTopicTools needs ({ctx, thread, changed, moved}). */
+  constructor(tools) {
+    const { topic } = tools.thread;
+    this.tools = tools;
+    this.crumbs = h("div", {});
+    this.title = h("h1", {}, topic.title);
+    this.badges = h("p", { class: "badges" });
+    this.modTools = h("div", { class: "mod-tools" });
+    this.notice = h("div", {});
+    this.el = h("header", { class: "page-head topic-head" },
+      this.title, this.badges,
+      h("p", { class: "muted small" }, `Started by ${topic.author.display_name} · `, timeEl(topic.created_at)),
+      this.modTools, this.notice);
+    this.drawCrumbs();
+  }
+
+  drawCrumbs() {
+    const { topic, space, org } = this.tools.thread;
+    clear(this.crumbs, breadcrumb([
+      ["/", "Home"],
+      org ? orgCrumb(org) : null,
+      [`/spaces/${space.id}`, space.name],
+      [null, topic.title],
+    ].filter(Boolean)));
+  }
+
+  draw() {
+    const { ctx, thread: { topic, space } } = this.tools;
+    this.drawCrumbs();
+    this.title.textContent = topic.title;
+    ctx.title(topic.title);
+    clear(this.badges,
+      topic.pinned ? badge("Pinned", "pinned") : "",
+      topic.locked ? badge("Locked", "locked") : "",
+      topic.archived ? badge("Archived", "archived") : "",
+      space.visibility === "private" ? badge("Private space", "private") : "",
+    );
+    clear(this.notice);
+    if (topic.archived) this.notice.append(h("p", { class: "notice" }, "This topic is archived: it can be read but takes no new posts."));
+    else if (topic.locked) this.notice.append(h("p", { class: "notice" }, "This topic is locked: it can be read but takes no new posts."));
+    drawTopicTools(this.modTools, this.tools);
+  }
+}

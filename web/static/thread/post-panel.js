@@ -1,0 +1,100 @@
+// The panel under a post: one thing at a time (reply, edit, delete, history,
+// flag, appeal, hide), opened by the post's action bar and closed by its
+// Cancel, by Escape in a reply, or by pressing the same action again. The
+// author's own edit and delete, and the history of a post, are here; replies
+// are composer.js's, flags, appeals and hiding post-moderation.js's.
+
+import { del, get, patch } from "../api.js";
+import { clear, field, formError, h, onSubmit, timeEl, trustedHtml } from "../dom.js";
+import { replyForm } from "./composer.js";
+import { appealForm, flagForm, hideForm } from "./post-moderation.js";
+import { updatePost } from "./state.js";
+
+export function closePanel(node) {
+  clear(node.panel);
+  node.panelKind = null;
+}
+
+export function showPanelMessage(node, text, isError = false) {
+  clear(node.panel, h("p", { class: isError ? "form-error" : "notice", role: isError ? "alert" : "status" }, text));
+  node.panelKind = "message";
+}
+
+function editForm(view, node) {
+  const form = h("form", { class: "inline-form" }, formError(),
+    field({ label: "Edit your post", name: "body", type: "textarea", value: node.post.body, required: true, maxlength: 20000, rows: 5 }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, "Save"),
+      h("button", { type: "button", onclick: () => closePanel(node) }, "Cancel")));
+  onSubmit(form, async (data) => {
+    const { post: updated } = await patch(`/posts/${node.id}`, { body: data.body });
+    updatePost(view.thread, node.id, updated);
+    closePanel(node);
+    view.draw(node);
+    view.ctx.announce("Your post was updated.");
+    node.article.focus();
+  });
+  return form;
+}
+
+function deleteForm(view, node) {
+  const form = h("form", { class: "inline-form" }, formError(),
+    h("p", {}, "Delete this post? Replies to it stay in the thread."),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "danger" }, "Delete post"),
+      h("button", { type: "button", onclick: () => closePanel(node) }, "Cancel")));
+  onSubmit(form, async () => {
+    await del(`/posts/${node.id}`);
+    updatePost(view.thread, node.id, { deleted: true, body: "", html: "" });
+    closePanel(node);
+    view.draw(node);
+    view.ctx.announce("Your post was deleted.");
+    node.article.focus();
+  });
+  return form;
+}
+
+/** The earlier versions of an edited post, read when opened. */
+function showHistory(view, node) {
+  const box = h("div", { class: "history", role: "region", "aria-label": "Earlier versions" }, h("p", { class: "muted" }, "Loading…"));
+  node.panel.append(box);
+  get(`/posts/${node.id}/revisions`, { signal: view.ctx.signal }).then(({ revisions }) => {
+    clear(box, h("h3", {}, "Earlier versions"));
+    if (revisions.length === 0) box.append(h("p", { class: "muted" }, "No earlier version."));
+    const list = h("ol", { class: "revisions" });
+    for (const r of [...revisions].reverse()) {
+      list.append(h("li", {}, h("p", { class: "muted small" }, timeEl(r.created_at)),
+        trustedHtml(h("div", { class: "prose" }), r.html)));
+    }
+    box.append(list, h("button", { type: "button", onclick: () => { closePanel(node); node.article.focus(); } }, "Close history"));
+  }, (err) => {
+    if (err.name !== "AbortError") clear(box, h("p", { class: "form-error", role: "alert" }, err.message));
+  });
+}
+
+const FORMS = {
+  reply: (view, node) => replyForm(view, node, { label: `Reply to ${node.post.author.display_name}` }),
+  edit: editForm,
+  delete: deleteForm,
+  flag: flagForm,
+  hide: hideForm,
+  appeal: appealForm,
+};
+
+/** Opens `kind` under the post, or closes it when it is already open. */
+export function openPanel(view, node, kind) {
+  if (node.panelKind === kind) {
+    closePanel(node);
+    return;
+  }
+  clear(node.panel);
+  node.panelKind = kind;
+  if (kind === "history") {
+    showHistory(view, node);
+    return;
+  }
+  const form = FORMS[kind](view, node);
+  node.panel.append(form);
+  const first = form.querySelector("textarea, input, button[type=submit]");
+  if (first) first.focus();
+}

@@ -1,0 +1,100 @@
+// The moderators' toolbar on a topic page: pin, lock, archive (and undo),
+// rename, and move the topic to another space of the organization they
+// moderate. Each act answers the topic as it is now; the page redraws from it.
+
+import { get, patch, post as send } from "../api.js";
+import { clear, field, formError, h, onSubmit, select } from "../dom.js";
+import { moderates } from "./state.js";
+
+/**
+ * Draws the toolbar in `el` (nothing for a reader who does not moderate).
+ * tools: {ctx, thread, changed() after the topic changed, moved() after it
+ * moved (resolves once the page follows it)}.
+ */
+export function drawTopicTools(el, tools) {
+  clear(el);
+  if (!moderates(tools.thread)) return;
+  const err = h("p", { class: "form-error", role: "alert", hidden: true });
+  el.append(
+    h("div", { class: "toolbar", role: "group", "aria-label": "Moderate this topic" },
+      toggle(tools, err, "pinned", "Pin", "Unpin"),
+      toggle(tools, err, "locked", "Lock", "Unlock"),
+      toggle(tools, err, "archived", "Archive", "Unarchive"),
+      renameButton(el, tools), moveButton(el, tools)),
+    err);
+}
+
+function toggle({ ctx, thread, changed }, err, key, on, off) {
+  return h("button", {
+    type: "button",
+    "aria-pressed": String(Boolean(thread.topic[key])),
+    onclick: async (event) => {
+      const btn = event.currentTarget;
+      btn.disabled = true;
+      err.hidden = true;
+      try {
+        thread.topic = (await patch(`/topics/${thread.topic.id}`, { [key]: !thread.topic[key] })).topic;
+        changed();
+        ctx.announce(`Topic ${thread.topic[key] ? on.toLowerCase() : off.toLowerCase()}.`);
+      } catch (e) {
+        err.textContent = e.message;
+        err.hidden = false;
+        btn.disabled = false;
+      }
+    },
+  }, thread.topic[key] ? off : on);
+}
+
+function cancelButton(el, tools, text = "Cancel") {
+  return h("button", { type: "button", onclick: () => drawTopicTools(el, tools) }, text);
+}
+
+function renameButton(el, tools) {
+  const { ctx, thread, changed } = tools;
+  return h("button", { type: "button", onclick: () => {
+    const form = h("form", { class: "inline-form" },
+      formError(),
+      field({ label: "New title", name: "title", value: thread.topic.title, required: true, maxlength: 200 }),
+      h("div", { class: "actions" },
+        h("button", { type: "submit", class: "primary" }, "Rename"),
+        cancelButton(el, tools)));
+    onSubmit(form, async (data) => {
+      thread.topic = (await patch(`/topics/${thread.topic.id}`, { title: data.title })).topic;
+      changed();
+      ctx.announce("Topic renamed.");
+    });
+    el.append(form);
+    form.querySelector("input").focus();
+  } }, "Rename");
+}
+
+function moveButton(el, tools) {
+  const { ctx, thread, moved } = tools;
+  return h("button", { type: "button", onclick: async () => {
+    const form = h("form", { class: "inline-form" }, formError(), h("p", { class: "muted" }, "Loading spaces…"));
+    el.append(form);
+    let spaces = [];
+    try {
+      spaces = (await get(`/orgs/${thread.space.org_id}/spaces`, { signal: ctx.signal })).spaces
+        .filter((s) => s.can_moderate && s.id !== thread.space.id);
+    } catch (e) {
+      if (e.name === "AbortError") return;
+    }
+    if (spaces.length === 0) {
+      clear(form, h("p", { class: "notice" }, "There is no other space of this organization you moderate."),
+        cancelButton(el, tools, "Close"));
+      return;
+    }
+    clear(form, formError(),
+      select({ label: "Move this topic to", name: "space_id", options: spaces.map((s) => [String(s.id), s.name]), value: String(spaces[0].id) }),
+      h("div", { class: "actions" },
+        h("button", { type: "submit", class: "primary" }, "Move topic"),
+        cancelButton(el, tools)));
+    onSubmit(form, async (data) => {
+      thread.topic = (await send(`/topics/${thread.topic.id}/move`, { space_id: Number(data.space_id) })).topic;
+      await moved();
+      ctx.announce(`Topic moved to ${thread.space.name}.`);
+    });
+    form.querySelector("select").focus();
+  } }, "Move");
+}
