@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -11,16 +10,21 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from cps.bundled import folder
 from cps.storage.database import make_engine
 
 log = logging.getLogger("cps.storage.migrations")
 
-ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = folder("migrations")
 
 
 def alembic_config() -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    """The settings the runner needs, made here: an installed CPS has no `alembic.ini`.
+
+    `alembic.ini` at the top of the repository is for developers' `alembic` command line.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
