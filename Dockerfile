@@ -24,16 +24,15 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
         > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt
 
-COPY README.md alembic.ini ./
+COPY README.md setup.py ./
 COPY cps ./cps
 COPY migrations ./migrations
 COPY web ./web
-# Editable on purpose: the package finds `migrations/`, `alembic.ini` and `web/`
-# beside itself in /app, and the runtime stage keeps /app at the same path.
-RUN pip install --no-deps --editable . \
-    && python -m compileall -q /app/cps /app/migrations
+# A regular install, as from a wheel: `migrations/` and `web/` travel inside the
+# package (cps/migrations, cps/web), so the runtime stage needs the virtualenv alone.
+RUN pip install --no-deps .
 
-# --- runtime: the slim image, the virtualenv, the code, an unprivileged user ----
+# --- runtime: the slim image, the virtualenv with the code, an unprivileged user -
 FROM python:3.11-slim
 
 ENV PATH=/opt/venv/bin:$PATH \
@@ -47,7 +46,6 @@ RUN groupadd --system --gid 10001 cps \
     && install -d -o cps -g cps -m 0750 /data
 
 COPY --from=builder /opt/venv /opt/venv
-COPY --from=builder /app /app
 
 WORKDIR /data
 VOLUME ["/data"]
