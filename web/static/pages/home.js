@@ -47,20 +47,7 @@ export default async function homePage(ctx) {
     return;
   }
 
-  // Group by region, then country; regions, countries and organizations in
-  // alphabetical order (organizations without a region come last).
-  const OTHER_REGION = "Other members";
-  const byRegion = new Map();
-  for (const org of [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))) {
-    const region = org.region || OTHER_REGION;
-    const country = org.country || "Elsewhere";
-    if (!byRegion.has(region)) byRegion.set(region, new Map());
-    const byCountry = byRegion.get(region);
-    if (!byCountry.has(country)) byCountry.set(country, []);
-    byCountry.get(country).push(org);
-  }
-  const regions = [...byRegion.keys()].sort((a, b) =>
-    (a === OTHER_REGION) - (b === OTHER_REGION) || a.localeCompare(b));
+  const { byRegion, regions } = groupByRegion(orgs);
   const countries = new Set(orgs.map((org) => org.country || "Elsewhere"));
   const orgCards = new Map();
   const sections = [];
@@ -144,6 +131,30 @@ export default async function homePage(ctx) {
   });
   applyFilter();
 
+  await latestActivity(ctx, allSpaces, activityList);
+}
+
+const OTHER_REGION = "Other members";
+
+/** By region, then country; regions, countries and organizations in
+ * alphabetical order (organizations without a region come last). */
+function groupByRegion(orgs) {
+  const byRegion = new Map();
+  for (const org of [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))) {
+    const region = org.region || OTHER_REGION;
+    const country = org.country || "Elsewhere";
+    if (!byRegion.has(region)) byRegion.set(region, new Map());
+    const byCountry = byRegion.get(region);
+    if (!byCountry.has(country)) byCountry.set(country, []);
+    byCountry.get(country).push(org);
+  }
+  const regions = [...byRegion.keys()].sort((a, b) =>
+    (a === OTHER_REGION) - (b === OTHER_REGION) || a.localeCompare(b));
+  return { byRegion, regions };
+}
+
+/** The latest topics of those spaces, newest activity first. */
+async function latestActivity(ctx, allSpaces, activityList) {
   const latest = [];
   await pool(allSpaces, 6, async ({ space, org }) => {
     const { topics } = await get(`/spaces/${space.id}/topics?limit=3`, { signal: ctx.signal });

@@ -16,6 +16,76 @@ const READ_ONLY = {
   tier: "Voting is paused: this organization's tier no longer includes polls. The results are kept.",
 };
 
+/** One option of a poll: its share as a bar, and a vote button when `vote`
+ * (vote(option, isMyVote, button)) is given. */
+function optionItem(poll, o, vote) {
+  const total = poll.total_votes;
+  const share = total ? Math.round((o.votes / total) * 100) : 0;
+  const mine = poll.my_vote === o.id;
+  const labelId = `poll-${poll.id}-opt-${o.id}`;
+  return h("li", { class: ["poll-option", mine && "is-mine"], dataset: { optionId: String(o.id) } },
+    h("div", { class: "poll-option-head" },
+      h("span", { class: "poll-label", id: labelId }, o.label),
+      h("span", { class: "poll-count" }, `${o.votes} ${o.votes === 1 ? "vote" : "votes"} · ${share}%`)),
+    h("progress", { class: "poll-bar", max: String(Math.max(total, 1)), value: String(o.votes), "aria-labelledby": labelId }),
+    vote ? h("button", {
+      type: "button",
+      class: "poll-vote",
+      "aria-pressed": String(mine),
+      "aria-describedby": labelId,
+      onclick: (event) => vote(o, mine, event.currentTarget),
+    }, mine ? "Your vote" : "Vote") : (mine ? h("span", { class: "badge" }, "Your vote") : null));
+}
+
+/** Who asked, when, how many votes, when it closes. */
+function pollMeta(poll) {
+  const total = poll.total_votes;
+  const meta = h("p", { class: "muted small" }, `Asked by ${poll.created_by.display_name} · `, timeEl(poll.created_at),
+    ` · ${total} ${total === 1 ? "vote" : "votes"}`);
+  if (poll.closed && poll.closed_at) meta.append(" · closed ", timeEl(poll.closed_at));
+  else if (poll.closes_at) meta.append(poll.closed ? " · closed " : " · closes ", timeEl(poll.closes_at));
+  return meta;
+}
+
+/** The form that opens a poll in the topic: opened(poll) once the server
+ * answered, cancel() to close it. */
+function pollForm(topicId, { opened, cancel }) {
+  const optionList = h("div", { class: "poll-option-fields" });
+  const addOption = (required) => {
+    const n = optionList.childNodes.length + 1;
+    optionList.append(field({ label: `Option ${n}`, name: "options", maxlength: 120, required }));
+    addButton.hidden = optionList.childNodes.length >= MAX_OPTIONS;
+  };
+  const addButton = h("button", { type: "button", class: "linklike", onclick: () => {
+    addOption(false);
+    optionList.lastChild.querySelector("input").focus();
+  } }, "Add an option");
+  const form = h("form", { class: "card form poll-form", "aria-label": "Create a poll" }, formError(),
+    field({ label: "Question", name: "question", required: true, maxlength: 300 }),
+    optionList, addButton,
+    field({ label: "Closes at (optional)", name: "closes_at", type: "datetime-local",
+      hint: "Leave empty to close it by hand." }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, "Open poll"),
+      h("button", { type: "button", onclick: cancel }, "Cancel")));
+  addOption(true);
+  addOption(true);
+  onSubmit(form, async (data) => {
+    const options = [...form.querySelectorAll("input[name=options]")].map((i) => i.value.trim()).filter(Boolean);
+    const body = { question: data.question, options };
+    if (data.closes_at) body.closes_at = new Date(data.closes_at).toISOString();
+    let poll;
+    try {
+      ({ poll } = await post(`/topics/${topicId}/polls`, body));
+    } catch (err) {
+      if (err instanceof ApiError && err.requiredTier) err.message = tierMessage(err);
+      throw err;
+    }
+    opened(poll);
+  });
+  return form;
+}
+
 /**
  * The polls section of a topic page.
  * `state()` answers {topic, org, me, isMod} as the page knows them now.
@@ -35,10 +105,6 @@ export function pollsSection({ topicId, signal, announce, state }) {
     const { topic, me, isMod } = state();
     return Boolean(me) && (isMod || topic.author.id === me.id);
   };
-  const hasPolls = () => {
-    const { org } = state();
-    return Boolean(org && org.entitlements && org.entitlements.capabilities.polls);
-  };
 
   function put(poll, { fromEvent = false } = {}) {
     const known = polls.get(poll.id);
@@ -54,28 +120,11 @@ export function pollsSection({ topicId, signal, announce, state }) {
   }
 
   function drawPoll(poll) {
-    const total = poll.total_votes;
     const { me } = state();
     const voting = Boolean(me) && poll.accepting_votes;
-    const options = h("ul", { class: "poll-options" });
-    for (const o of poll.options) {
-      const share = total ? Math.round((o.votes / total) * 100) : 0;
-      const mine = poll.my_vote === o.id;
-      const labelId = `poll-${poll.id}-opt-${o.id}`;
-      options.append(h("li", { class: ["poll-option", mine && "is-mine"], dataset: { optionId: String(o.id) } },
-        h("div", { class: "poll-option-head" },
-          h("span", { class: "poll-label", id: labelId }, o.label),
-          h("span", { class: "poll-count" }, `${o.votes} ${o.votes === 1 ? "vote" : "votes"} · ${share}%`)),
-        h("progress", { class: "poll-bar", max: String(Math.max(total, 1)), value: String(o.votes), "aria-labelledby": labelId }),
-        voting ? h("button", {
-          type: "button",
-          class: "poll-vote",
-          "aria-pressed": String(mine),
-          "aria-describedby": labelId,
-          onclick: (event) => act(poll, event.currentTarget, () => api("PUT", `/polls/${poll.id}/vote`, { option_id: o.id }),
-            mine ? null : `You voted for “${o.label}”.`),
-        }, mine ? "Your vote" : "Vote") : (mine ? h("span", { class: "badge" }, "Your vote") : null)));
-    }
+    const vote = (o, mine, button) => act(poll, button, () => api("PUT", `/polls/${poll.id}/vote`, { option_id: o.id }),
+      mine ? null : `You voted for “${o.label}”.`);
+    const options = h("ul", { class: "poll-options" }, poll.options.map((o) => optionItem(poll, o, voting && vote)));
     const actions = h("div", { class: "poll-actions" });
     if (voting && poll.my_vote !== null && poll.my_vote !== undefined) {
       actions.append(h("button", { type: "button", class: "linklike", onclick: (event) => act(poll, event.currentTarget,
@@ -85,14 +134,10 @@ export function pollsSection({ topicId, signal, announce, state }) {
       actions.append(h("button", { type: "button", class: "linklike", onclick: (event) => act(poll, event.currentTarget,
         () => post(`/polls/${poll.id}/close`), "The poll is closed.") }, "Close poll"));
     }
-    const meta = h("p", { class: "muted small" }, `Asked by ${poll.created_by.display_name} · `, timeEl(poll.created_at),
-      ` · ${total} ${total === 1 ? "vote" : "votes"}`);
-    if (poll.closed && poll.closed_at) meta.append(" · closed ", timeEl(poll.closed_at));
-    else if (poll.closes_at) meta.append(poll.closed ? " · closed " : " · closes ", timeEl(poll.closes_at));
     const msg = messages.get(poll.id);
     return h("article", { class: ["poll", poll.accepting_votes ? "" : "is-read-only"], id: `poll-${poll.id}`, dataset: { pollId: String(poll.id) } },
       h("h3", { class: "poll-question" }, poll.question),
-      meta,
+      pollMeta(poll),
       poll.read_only_reason ? h("p", { class: "notice poll-note" }, READ_ONLY[poll.read_only_reason] || "This poll takes no votes.") : null,
       !me && poll.accepting_votes ? h("p", { class: "muted small" }, "Sign in to vote.") : null,
       options,
@@ -126,7 +171,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
     clear(formSlot);
     const { topic, org, isMod } = state();
     if (!canOpen() || topic.locked || topic.archived) return;
-    if (!hasPolls()) {
+    if (!(org && org.entitlements && org.entitlements.capabilities.polls)) {
       // Told to the moderators and admins, who can ask for a higher tier.
       if (isMod && org && org.entitlements) {
         formSlot.append(h("p", { class: "muted small poll-gate" },
@@ -142,42 +187,18 @@ export function pollsSection({ topicId, signal, announce, state }) {
       } }, "Create a poll"));
       return;
     }
-    const optionList = h("div", { class: "poll-option-fields" });
-    const addOption = (required) => {
-      const n = optionList.childNodes.length + 1;
-      optionList.append(field({ label: `Option ${n}`, name: "options", maxlength: 120, required }));
-      addButton.hidden = optionList.childNodes.length >= MAX_OPTIONS;
-    };
-    const addButton = h("button", { type: "button", class: "linklike", onclick: () => {
-      addOption(false);
-      optionList.lastChild.querySelector("input").focus();
-    } }, "Add an option");
-    const form = h("form", { class: "card form poll-form", "aria-label": "Create a poll" }, formError(),
-      field({ label: "Question", name: "question", required: true, maxlength: 300 }),
-      optionList, addButton,
-      field({ label: "Closes at (optional)", name: "closes_at", type: "datetime-local",
-        hint: "Leave empty to close it by hand." }),
-      h("div", { class: "actions" },
-        h("button", { type: "submit", class: "primary" }, "Open poll"),
-        h("button", { type: "button", onclick: () => { formOpen = false; drawForm(); } }, "Cancel")));
-    addOption(true);
-    addOption(true);
-    onSubmit(form, async (data) => {
-      const options = [...form.querySelectorAll("input[name=options]")].map((i) => i.value.trim()).filter(Boolean);
-      const body = { question: data.question, options };
-      if (data.closes_at) body.closes_at = new Date(data.closes_at).toISOString();
-      try {
-        const { poll } = await post(`/topics/${topicId}/polls`, body);
+    formSlot.append(pollForm(topicId, {
+      opened: (poll) => {
         put(poll);
-      } catch (err) {
-        if (err instanceof ApiError && err.requiredTier) err.message = tierMessage(err);
-        throw err;
-      }
-      formOpen = false;
-      redraw();
-      announce("Your poll is open.");
-    });
-    formSlot.append(form);
+        formOpen = false;
+        redraw();
+        announce("Your poll is open.");
+      },
+      cancel: () => {
+        formOpen = false;
+        drawForm();
+      },
+    }));
   }
 
   function redraw() {
