@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from cps.edge import credentials
 from cps.http import auth
 from cps.http.errors import (
     MalformedJSON,
@@ -124,7 +125,7 @@ class Endpoint:
     async def _run(self, request: Request) -> Response:
         ctx: Context = request.state.ctx
         actor = None
-        if self.changes_state and auth.bearer(request.headers) is None:
+        if self.changes_state and credentials.bearer(request.headers) is None:
             # A bearer token cannot ride along with a browser's cross-site request;
             # anything else (cookies, or nothing: sign-in, sign-up) can.
             auth.refuse_cross_site(ctx, request.url.scheme, request.headers)

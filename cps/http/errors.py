@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from cps.edge.envelope import error_body
 from cps.services.errors import (
     Conflict,
     DomainError,
@@ -65,10 +66,6 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
-
-
-def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, **extra}}
 
 
 def error_response(

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cps.http.auth import bearer
+from cps.edge.credentials import bearer
 from cps.http.errors import error_response
 
 log = logging.getLogger("cps.health")

@@ -15,13 +15,12 @@ from pydantic_core import core_schema
 from cps import __version__
 from cps.http.api import Endpoint
 from cps.http.schemas import NO_NUL
-from cps.services.accounts.sessions import SessionView
-from cps.services.accounts.views import Author, UserView
+from cps.services.accounts.views import Author, SessionView, UserView
 from cps.services.discussion.views import FlagView, PostView, TopicView
 from cps.services.moderation.views import AppealView, QueueAppeal
 from cps.services.orgs.views import OrgView, SpaceView
-from cps.services.polls.polls import PollView
-from cps.services.tiers.upgrades import UpgradeRequestView
+from cps.services.polls.views import PollView
+from cps.services.upgrades.views import UpgradeRequestView
 from cps.storage.types import ID_MAX
 
 PREFIX = "/api/v1"

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from cps.services.accounts.sessions import SessionView
-from cps.services.accounts.views import StakeholderType, UserView
+from cps.services.accounts.views import SessionView, StakeholderType, UserView
 from cps.services.discussion.views import (
     FlagReason,
     FlagView,

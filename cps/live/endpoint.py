@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
-from cps.http import auth
-from cps.http.errors import error_body
+from cps.edge import credentials
+from cps.edge.envelope import error_body
 from cps.live.connection import (
     CLOSE_POLICY,
     CLOSE_SIGNED_OUT,
@@ -79,13 +79,13 @@ async def _credentials(ctx: Context, websocket: WebSocket) -> Actor | None:
     """Bearer header, ?token= or the session cookie. As over HTTP, an invalid bearer
     token is refused (the client must sign in again, not follow as a guest without
     knowing it), and an invalid cookie is anonymous."""
-    token = auth.bearer(websocket.headers, websocket.query_params)
+    token = credentials.bearer(websocket.headers, websocket.query_params)
     if token is not None:
         actor = await identity.authenticate(ctx, token)
         if actor is None:
             raise _InvalidToken()
         return actor
-    cookie = websocket.cookies.get(auth.SESSION_COOKIE)
+    cookie = websocket.cookies.get(credentials.SESSION_COOKIE)
     if not cookie:
         return None
     return await identity.authenticate(ctx, cookie)
@@ -102,7 +102,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     ctx: Context = websocket.state.ctx
     live: LiveService = websocket.state.live
     origin = websocket.headers.get("origin")
-    if origin is not None and not auth.origin_allowed(
+    if origin is not None and not credentials.origin_allowed(
         ctx, origin, websocket.url.scheme, websocket.headers
     ):
         log.info("websocket refused: foreign origin", extra={"origin": origin})

@@ -1,1 +1,18 @@
-"""Services: the rules. They know nothing of HTTP."""
+"""The rules: who may do what, tiers, moderation, sequencing. No HTTP here.
+
+One package per domain, each with its own response models in `views.py`:
+
+- `accounts`: sign-up, sign-in, sessions, passwords, display names
+- `orgs`: organizations, spaces, roles and access, standing (bans and mutes)
+- `tiers`: plans and their entitlements, upgrade requests and tier changes
+- `discussion`: topics, posts, reactions, markdown, what may be posted (admission)
+- `moderation`: flags, hiding, review, appeals, sanctions, settings, the audit log, the queue
+- `polls`: polls in topics
+- `reports`: analytics and exports
+- `events`: the event journal, channel names, notifying a person
+- `subscriptions`: who may follow a live channel, replay and resume
+
+Shared by all: `context` (what every call needs), `errors` (the domain errors the
+edge maps to the contract's envelope) and `views.View` (the base of every model).
+Arrows point down only: edge -> services -> storage/broker (tests/architecture).
+"""

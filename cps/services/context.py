@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from cps.broker.event import EventSink
 from cps.config import Settings
-from cps.services.accounts.passwords import Passwords
 from cps.storage.database import Database
 from cps.storage.throttle import Throttle
+
+
+class PasswordHasher(Protocol):
+    """Hashes and checks passwords (argon2id: cps.services.accounts.passwords)."""
+
+    async def hash(self, password: str, *, signup: bool = False) -> str: ...
+
+    async def verify(self, stored: str | None, password: str) -> bool: ...
+
+    def needs_rehash(self, stored: str) -> bool: ...
 
 
 @dataclass
 class Context:
     settings: Settings
     db: Database
-    passwords: Passwords
+    passwords: PasswordHasher
     throttle: Throttle
     events: EventSink
 

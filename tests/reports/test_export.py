@@ -11,7 +11,7 @@ import pytest
 from cps.services.context import Actor
 from cps.services.discussion import posts
 from cps.services.reports import exports
-from cps.services.reports.exports import ExportDocument
+from cps.services.reports.views import ExportDocument
 from cps.storage.models import Topic
 from tests.reports.conftest import place
 from tests.support.direct import set_tier

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from cps.services.events import journal
 from cps.broker.event import EventRecord
+from cps.services.events import journal
 from cps.storage.models import Channel, Event
 
 pytestmark = pytest.mark.anyio

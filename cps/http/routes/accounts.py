@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
+from cps.edge.credentials import CSRF_COOKIE, SESSION_COOKIE
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
-from cps.http.auth import CSRF_COOKIE, SESSION_COOKIE
 from cps.services.accounts import identity, sessions
 
 

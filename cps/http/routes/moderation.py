@@ -17,14 +17,14 @@ from cps.http.api import (
     query_text,
     query_time,
 )
+from cps.services.audit import trail
+from cps.services.audit.views import AuditPage, PublicLogPage
 from cps.services.discussion.views import FlagReason
-from cps.services.moderation import appeals, audit, curation, flags, queue, review, sanctions
+from cps.services.moderation import appeals, curation, flags, queue, review, sanctions
 from cps.services.moderation.views import (
     AppealView,
-    AuditPage,
     FlagResolution,
     ModerationSettings,
-    PublicLogPage,
     QueueView,
     SanctionView,
     WordFilterMode,
@@ -237,11 +237,11 @@ ACTOR = QueryParam.id("actor", "Only acts by this user id")
 SINCE = QueryParam.time("since", "Only acts at or after this time")
 BEFORE = QueryParam.id("before", "Only entries older than this id (the previous page's "
                        "next_before)")
-LIMIT = QueryParam.number("limit", "How many entries", 1, audit.PAGE_MAX)
+LIMIT = QueryParam.number("limit", "How many entries", 1, trail.PAGE_MAX)
 
 
 async def audit_log(call: Call) -> AuditPage:
-    return await audit.entries(
+    return await trail.entries(
         call.ctx, call.user, call.path_int("space_id"),
         action=query_text(call, ACTION),
         actor_id=query_id(call, ACTOR),
@@ -252,7 +252,7 @@ async def audit_log(call: Call) -> AuditPage:
 
 
 async def public_log(call: Call) -> PublicLogPage:
-    return await audit.public_log(
+    return await trail.public_log(
         call.ctx, call.actor, call.path_int("space_id"),
         before=query_id(call, BEFORE),
         limit=query_number(call, LIMIT, 50),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
 from cps.services.polls import polls
-from cps.services.polls.polls import PollView
+from cps.services.polls.views import PollView
 
 # --- requests -------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ from starlette.responses import StreamingResponse
 
 from cps.http.api import Call, Endpoint, QueryParam, query_choice, query_number
 from cps.services.reports import analytics, exports
-from cps.services.reports.analytics import AnalyticsView
-from cps.services.reports.exports import ExportDocument
+from cps.services.reports.views import AnalyticsView, ExportDocument
 
 
 async def export_space(call: Call) -> StreamingResponse:

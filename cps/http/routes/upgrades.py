@@ -11,9 +11,9 @@ from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_choice
 from cps.http.errors import MalformedJSON, validation_fields
 from cps.services.errors import Invalid
-from cps.services.tiers import upgrades
-from cps.services.tiers.upgrades import TierChangeView, UpgradeRequestView
 from cps.services.tiers.views import Tier
+from cps.services.upgrades import requests
+from cps.services.upgrades.views import TierChangeView, UpgradeRequestView
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 RequiredReason = Annotated[
@@ -64,12 +64,12 @@ async def _optional_body(call: Call) -> UpgradeApproval:
 
 
 STATUS = QueryParam("status", "pending, approved or rejected; all when absent",
-                    choices=upgrades.STATUSES)
+                    choices=requests.STATUSES)
 
 
 async def request_upgrade(call: Call) -> UpgradeRequestEnvelope:
     body: s.UpgradeRequestCreate = call.body
-    request = await upgrades.request_upgrade(
+    request = await requests.request_upgrade(
         call.ctx, call.user, call.path_int("org_id"), tier=body.tier, note=body.note
     )
     return UpgradeRequestEnvelope(upgrade_request=request)
@@ -77,7 +77,7 @@ async def request_upgrade(call: Call) -> UpgradeRequestEnvelope:
 
 async def list_org_upgrade_requests(call: Call) -> UpgradeRequestList:
     return UpgradeRequestList(
-        upgrade_requests=await upgrades.list_org_requests(
+        upgrade_requests=await requests.list_org_requests(
             call.ctx, call.user, call.path_int("org_id")
         )
     )
@@ -85,7 +85,7 @@ async def list_org_upgrade_requests(call: Call) -> UpgradeRequestList:
 
 async def list_upgrade_requests(call: Call) -> UpgradeRequestList:
     return UpgradeRequestList(
-        upgrade_requests=await upgrades.list_requests(
+        upgrade_requests=await requests.list_requests(
             call.ctx, call.user, query_choice(call, STATUS)
         )
     )
@@ -93,19 +93,19 @@ async def list_upgrade_requests(call: Call) -> UpgradeRequestList:
 
 async def approve_upgrade_request(call: Call) -> UpgradeRequestEnvelope:
     body = await _optional_body(call)
-    request = await upgrades.approve(call.ctx, call.user, call.path_int("request_id"), body.reason)
+    request = await requests.approve(call.ctx, call.user, call.path_int("request_id"), body.reason)
     return UpgradeRequestEnvelope(upgrade_request=request)
 
 
 async def reject_upgrade_request(call: Call) -> UpgradeRequestEnvelope:
     body: UpgradeRejection = call.body
-    request = await upgrades.reject(call.ctx, call.user, call.path_int("request_id"), body.reason)
+    request = await requests.reject(call.ctx, call.user, call.path_int("request_id"), body.reason)
     return UpgradeRequestEnvelope(upgrade_request=request)
 
 
 async def set_org_tier(call: Call) -> s.OrgEnvelope:
     body: TierSet = call.body
-    org = await upgrades.set_tier(
+    org = await requests.set_tier(
         call.ctx, call.user, call.path_int("org_id"), tier=body.tier, reason=body.reason
     )
     return s.OrgEnvelope(org=org)
@@ -113,7 +113,7 @@ async def set_org_tier(call: Call) -> s.OrgEnvelope:
 
 async def get_tier_history(call: Call) -> TierHistory:
     return TierHistory(
-        tier_changes=await upgrades.tier_history(call.ctx, call.user, call.path_int("org_id"))
+        tier_changes=await requests.tier_history(call.ctx, call.user, call.path_int("org_id"))
     )
 
 

@@ -12,27 +12,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import BindParameter, ColumnElement, select, update
 
+from cps.services.accounts.views import SessionView
 from cps.services.context import Actor, Context
 from cps.services.errors import NotFound
 from cps.services.events import notify
-from cps.services.views import View
 from cps.storage.database import Transaction
 from cps.storage.models import AuthToken
 from cps.storage.types import utcnow
 
 log = logging.getLogger("cps.sessions")
-
-
-class SessionView(View):
-    id: int
-    created_at: datetime
-    last_used_at: datetime
-    # When it ends if it stays unused: the earlier of its absolute end and the
-    # idle lifetime counted from its last use.
-    expires_at: datetime
-    user_agent: str
-    address: str
-    current: bool
 
 
 Moment = datetime | BindParameter[datetime]

@@ -27,3 +27,15 @@ class UserView(Author):
     email: str
     is_platform_admin: bool
     created_at: datetime
+
+
+class SessionView(View):
+    id: int
+    created_at: datetime
+    last_used_at: datetime
+    # When it ends if it stays unused: the earlier of its absolute end and the
+    # idle lifetime counted from its last use.
+    expires_at: datetime
+    user_agent: str
+    address: str
+    current: bool

@@ -1,1 +1,1 @@
-
+"""Discussion: topics, threaded posts, reactions, markdown, and what may be posted."""

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 
 from cps.services.accounts.views import Author
+from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission
 from cps.services.discussion.posts import insert_post, post_view
 from cps.services.discussion.views import TopicPage, TopicView
 from cps.services.errors import Forbidden, Invalid
 from cps.services.events import channels, journal
-from cps.services.moderation import audit
 from cps.services.orgs.access import space_access, topic_access
 from cps.storage.models import Topic, User
 from cps.storage.types import ID_MAX
@@ -165,7 +165,7 @@ async def update_topic(
         for name in changed:
             await journal.record(tx, ctx.events, channels.space(topic.space_id), name, data)
             await journal.record(tx, ctx.events, channels.topic(topic.id), name, data)
-            await audit.record(tx, ctx, access, space_id=topic.space_id, action=name,
+            await trail.record(tx, ctx, access, space_id=topic.space_id, action=name,
                                target_type="topic", target_id=topic.id)
     if changed:
         log.info("topic changed", extra={"topic_id": topic_id, "changes": changed})

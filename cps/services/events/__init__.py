@@ -1,1 +1,1 @@
-
+"""Events: the journal of live changes, the names of channels, notifying a person."""

@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts.views import Author
+from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, NotFound
 from cps.services.events import notify
-from cps.services.moderation import audit, decisions
+from cps.services.moderation import decisions
 from cps.services.moderation.views import AppealView
 from cps.services.orgs import standing
 from cps.services.orgs.access import SpaceAccess, post_access, space_access
@@ -144,7 +145,7 @@ async def answer(
         if decision == "overturn":
             await _overturn(tx, ctx, actor, appeal, reason)
         await tx.session.flush()
-        await audit.record(
+        await trail.record(
             tx, ctx, access, space_id=appeal.space_id, action=f"appeal.{decision}",
             target_type="appeal", target_id=appeal.id, reason=reason,
             detail=f"{appeal.kind} {appeal.subject_id}",

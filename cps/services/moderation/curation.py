@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import word_filter
 from cps.services.discussion.topics import topic_view
 from cps.services.discussion.views import TopicView
 from cps.services.errors import Conflict, Invalid
 from cps.services.events import channels, journal
-from cps.services.moderation import audit
 from cps.services.moderation.views import ModerationSettings, WordFilterSettings
 from cps.services.orgs.access import SpaceAccess, space_access, topic_access
 from cps.services.orgs.views import SpaceView
@@ -92,7 +92,7 @@ async def update_settings(
                 else f"{k}={v}"
                 for k, v in changed.items()
             )
-            await audit.record(tx, ctx, access, space_id=space_id, action="space.settings",
+            await trail.record(tx, ctx, access, space_id=space_id, action="space.settings",
                                target_type="space", target_id=space_id, detail=shown)
             await journal.record(
                 tx, ctx.events, channels.space(space_id), "space.settings_changed", {
@@ -135,7 +135,7 @@ async def move_topic(ctx: Context, actor: Actor, topic_id: int, *, space_id: int
         for channel in (channels.space(old), channels.space(space_id), channels.topic(topic.id)):
             await journal.record(tx, ctx.events, channel, "topic.moved", data)
         for access, where, other in ((source, old, space_id), (target, space_id, old)):
-            await audit.record(
+            await trail.record(
                 tx, ctx, access, space_id=where, action="topic.move", target_type="topic",
                 target_id=topic.id, detail=f"{'to' if where == old else 'from'} space {other}",
             )

@@ -8,7 +8,7 @@ never a post of the space's staff (`staff_of`): that one tops the queue instead.
 
 Check, do, notify: each act loads the space with the actor's roles and requires
 a moderator of *that* space, changes the rows, writes one audit row per act
-(cps/services/moderation/audit.py) and records its events in the same
+(cps/services/audit/trail.py) and records its events in the same
 transaction: post.hidden / post.restored / post.created on `topic:{id}` for
 open pages, a notice on the author's `user:{id}`, `flag.resolved` on each
 flagger's `user:{id}`.

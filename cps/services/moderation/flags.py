@@ -10,11 +10,12 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission, posts
 from cps.services.discussion.views import FlagView
 from cps.services.errors import Conflict, Invalid, NotFound
-from cps.services.moderation import audit, decisions
+from cps.services.moderation import decisions
 from cps.services.moderation.views import FlagOutcome, FlagResolution
 from cps.services.orgs.access import SpaceAccess, is_staff, post_access, space_access
 from cps.storage.database import Transaction
@@ -70,7 +71,7 @@ async def _hide_when_flagged(
         return
     reason = f"Hidden automatically after {count} flags; a moderator will review it."
     await decisions.set_visibility(tx, ctx, post, topic, hidden=True, reason=reason, by=None)
-    await audit.record(
+    await trail.record(
         tx, ctx, None, space_id=topic.space_id, action="post.hide", target_type="post",
         target_id=post.id, reason=reason, rule="flag_threshold", detail=f"{count} flags",
     )
@@ -102,7 +103,7 @@ async def _settle(
         outcome, audit_action, rule = "dismissed", "flags.dismiss", None
     resolved = await decisions.resolve_flags(tx, ctx, flags, outcome, reason or None)
     if changed or resolved:
-        await audit.record(
+        await trail.record(
             tx, ctx, access, space_id=topic.space_id, action=audit_action, target_type="post",
             target_id=post.id, reason=reason, rule=rule,
             detail=f"{resolved} flag{'' if resolved == 1 else 's'}"

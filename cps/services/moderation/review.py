@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import posts
 from cps.services.discussion.views import PostView
 from cps.services.errors import Conflict
-from cps.services.moderation import audit, decisions
+from cps.services.moderation import decisions
 from cps.services.orgs.access import SpaceAccess, post_access
 from cps.storage.database import Transaction
 from cps.storage.models import Post, Topic
@@ -32,7 +33,7 @@ async def approve(ctx: Context, actor: Actor, post_id: int) -> PostView:
         post, topic, access = await _held(tx, actor, post_id)
         rule = post.review_rule
         await decisions.publish(tx, ctx, post, topic)
-        await audit.record(tx, ctx, access, space_id=topic.space_id, action="post.approve",
+        await trail.record(tx, ctx, access, space_id=topic.space_id, action="post.approve",
                            target_type="post", target_id=post.id, rule=rule)
         await decisions.notice_author(tx, ctx, post, topic, "post.approved", None)
         view = posts.post_view(post, await decisions.author(tx, post), viewer=actor, moderator=True)
@@ -47,7 +48,7 @@ async def reject(ctx: Context, actor: Actor, post_id: int, *, reason: str) -> Po
         post.hidden_reason = reason or REJECTED_REASON
         post.hidden_by = actor.id
         await tx.session.flush()
-        await audit.record(tx, ctx, access, space_id=topic.space_id, action="post.reject",
+        await trail.record(tx, ctx, access, space_id=topic.space_id, action="post.reject",
                            target_type="post", target_id=post.id, reason=reason,
                            rule=post.review_rule)
         await decisions.notice_author(tx, ctx, post, topic, "post.rejected", post.hidden_reason)

@@ -17,10 +17,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts.views import Author
+from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, Invalid, NotFound
 from cps.services.events import notify
-from cps.services.moderation import audit, decisions
+from cps.services.moderation import decisions
 from cps.services.moderation.views import SanctionView
 from cps.services.orgs import standing
 from cps.services.orgs.access import SpaceAccess, space_access
@@ -96,7 +97,7 @@ async def _hide_all_posts(
         await decisions.set_visibility(
             tx, ctx, post, topic, hidden=True, reason=reason, by=actor, notice=False
         )
-        await audit.record(
+        await trail.record(
             tx, ctx, access, space_id=access.space.id, action="post.hide", target_type="post",
             target_id=post.id, reason=reason, rule=rule, detail=f"with ban {ban_id}",
         )
@@ -134,7 +135,7 @@ async def impose(
         tx.session.add(sanction)
         await tx.session.flush()
         until = sanction.expires_at.isoformat() if sanction.expires_at else "forever"
-        await audit.record(
+        await trail.record(
             tx, ctx, access, space_id=space_id, action=f"user.{kind}", target_type="user",
             target_id=user_id, reason=reason, rule=rule,
             detail=f"until {until}" + (f"; replaces {replaced.id}" if replaced else ""),
@@ -165,7 +166,7 @@ async def lift(ctx: Context, actor: Actor, space_id: int, user_id: int, *, kind:
         if sanction is None:
             raise NotFound(f"This user has no {kind} in force here.")
         await _lift(tx, actor, sanction)
-        await audit.record(
+        await trail.record(
             tx, ctx, access, space_id=space_id, action=f"user.un{kind}", target_type="user",
             target_id=user_id, detail=f"lifts {sanction.id}",
         )

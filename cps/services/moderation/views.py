@@ -10,7 +10,6 @@ from cps.services.discussion.views import FlagReason, PostView
 from cps.services.orgs.views import TopicPolicy
 from cps.services.views import View
 
-ActorRole = Literal["moderator", "org_admin", "platform_admin", "system"]
 WordFilterMode = Literal["off", "block", "review"]
 SanctionKind = Literal["mute", "ban"]
 AppealKind = Literal["post", "ban"]
@@ -32,41 +31,6 @@ class ModerationSettings(View):
     slow_mode_seconds: int
     # Whether the organization's tier has the word filter, pre-moderation and slow mode.
     tools_available: bool
-
-
-class AuditEntry(View):
-    id: int
-    space_id: int
-    actor: Author | None
-    role: ActorRole
-    action: str
-    target_type: str
-    target_id: int
-    rule: str | None
-    reason: str
-    detail: str
-    created_at: datetime
-
-
-class AuditPage(View):
-    entries: list[AuditEntry]
-    next_before: int | None
-
-
-class PublicLogEntry(View):
-    """What anyone who can see the space may know of a moderation act: its kind,
-    the rule it applied, the role of who did it, when. Never whom or what."""
-
-    id: int
-    action: str
-    rule: str | None
-    role: ActorRole
-    created_at: datetime
-
-
-class PublicLogPage(View):
-    entries: list[PublicLogEntry]
-    next_before: int | None
 
 
 class SanctionView(View):

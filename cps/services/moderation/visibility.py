@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 
+from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import posts
 from cps.services.discussion.views import PostView
-from cps.services.moderation import audit, decisions
+from cps.services.moderation import decisions
 from cps.services.orgs.access import is_staff
 
 log = logging.getLogger("cps.moderation")
@@ -29,7 +30,7 @@ async def set_hidden(
                                            reason=reason, by=actor, notice=False,
                                            author_staff=staff)
             flags = await decisions.open_flags(tx, post.id)
-            await audit.record(
+            await trail.record(
                 tx, ctx, access, space_id=topic.space_id,
                 action="post.hide" if hidden else "post.restore", target_type="post",
                 target_id=post.id, reason=reason or "",

@@ -1,1 +1,2 @@
-
+"""Organizations and their spaces: who holds which role where (access), who is
+banned or muted (standing)."""

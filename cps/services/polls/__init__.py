@@ -1,1 +1,1 @@
-
+"""Polls inside topics: create, vote, withdraw, close."""

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,8 +36,8 @@ from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.events import channels, journal
 from cps.services.orgs import standing
 from cps.services.orgs.access import SpaceAccess, topic_access
+from cps.services.polls.views import PollOptionView, PollView, ReadOnlyReason
 from cps.services.tiers import plans
-from cps.services.views import View
 from cps.storage.database import Transaction
 from cps.storage.models import Poll, PollOption, PollVote, Topic, User
 from cps.storage.types import utcnow
@@ -51,40 +50,8 @@ QUESTION_MAX = 300
 LABEL_MAX = 120
 MAX_PER_TOPIC = 20
 
-# Why a poll takes no votes right now (None while it does):
-# "closed": closed by a person or past its closes_at; "topic_locked" /
-# "topic_archived": its topic takes nothing new; "tier": the organization's
-# tier no longer has polls (a downgrade): results stay, votes are refused (402).
-ReadOnlyReason = Literal["closed", "topic_locked", "topic_archived", "tier"]
-
 
 # --- views ------------------------------------------------------------------------
-
-
-class PollOptionView(View):
-    id: int
-    position: int
-    label: str
-    votes: int
-
-
-class PollView(View):
-    id: int
-    topic_id: int
-    question: str
-    created_by: Author
-    created_at: datetime
-    closes_at: datetime | None
-    closed_at: datetime | None
-    closed: bool
-    options: list[PollOptionView]
-    total_votes: int
-    # The option the viewer voted for (None: not voted, or anonymous).
-    my_vote: int | None = None
-    accepting_votes: bool
-    read_only_reason: ReadOnlyReason | None = None
-    # Whether the viewer may close it (its creator, the space's moderators).
-    can_close: bool = False
 
 
 # --- rules ------------------------------------------------------------------------

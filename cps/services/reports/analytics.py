@@ -39,8 +39,15 @@ from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, NotFound
 from cps.services.orgs import orgs
 from cps.services.orgs.access import space_access
+from cps.services.reports.views import (
+    AnalyticsView,
+    DayActivity,
+    FlagHandling,
+    ResponseTimes,
+    StakeholderShare,
+    Totals,
+)
 from cps.services.tiers import plans
-from cps.services.views import View
 from cps.storage.models import Flag, Organization, Post, Space, Topic, User
 from cps.storage.types import utcnow
 
@@ -49,58 +56,6 @@ DAYS_MAX: Final = 365
 STAKEHOLDER_TYPES: Final[tuple[str, ...]] = get_args(StakeholderType)
 
 # --- what the dashboard shows (also the API's response schema) ----------------------
-
-
-class DayActivity(View):
-    day: date
-    posts: int
-    topics: int
-    participants: int
-
-
-class StakeholderShare(View):
-    stakeholder_type: StakeholderType
-    participants: int
-    posts: int
-
-
-class Durations(View):
-    """Seconds; None when nothing was measured."""
-
-    median_seconds: float | None
-    p90_seconds: float | None
-
-
-class ResponseTimes(Durations):
-    answered: int
-    unanswered: int
-
-
-class FlagHandling(Durations):
-    resolved: int
-    open: int
-
-
-class Totals(View):
-    topics: int
-    posts: int
-    participants: int
-    flags: int
-    hidden_posts: int
-
-
-class AnalyticsView(View):
-    scope: str  # "org" or "space"
-    org_id: int
-    space_id: int | None
-    days: int
-    since: datetime
-    until: datetime
-    totals: Totals
-    participation: list[DayActivity]
-    stakeholders: list[StakeholderShare]
-    response_times: ResponseTimes
-    flag_handling: FlagHandling
 
 
 # --- who may look ---------------------------------------------------------------------

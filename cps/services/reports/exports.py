@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, get_args
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import aliased
@@ -44,16 +44,19 @@ from cps.services.context import Actor, Context
 from cps.services.discussion.views import ReactionKind
 from cps.services.errors import Invalid, NotFound
 from cps.services.orgs.access import space_access
-from cps.services.orgs.views import Visibility
+from cps.services.reports.views import (
+    ExportFormat,
+    ExportPost,
+    ExportSpace,
+    ExportTopic,
+    PostStatus,
+)
 from cps.services.tiers import plans
-from cps.services.views import View
 from cps.storage.database import Database
 from cps.storage.models import Organization, Post, Reaction, Space, Topic, User
 from cps.storage.types import utcnow
 
-ExportFormat = Literal["json", "csv"]
 FORMATS: Final[tuple[str, ...]] = get_args(ExportFormat)
-PostStatus = Literal["visible", "hidden", "pending", "rejected", "deleted"]
 REACTION_KINDS: Final[tuple[str, ...]] = get_args(ReactionKind)
 PAGE: Final = 500
 MEDIA_TYPES: Final[dict[str, str]] = {
@@ -62,48 +65,6 @@ MEDIA_TYPES: Final[dict[str, str]] = {
 }
 
 # --- what an export holds (the JSON format; also the API's response schema) ---------
-
-
-class ExportSpace(View):
-    id: int
-    org_id: int
-    org_name: str
-    name: str
-    description: str
-    visibility: Visibility
-    created_at: datetime
-
-
-class ExportPost(View):
-    id: int
-    parent_id: int | None
-    depth: int
-    author: Author
-    created_at: datetime
-    edited_at: datetime | None
-    status: PostStatus
-    hidden_reason: str | None
-    # None for a deleted post: its text is gone.
-    body: str | None
-    reactions: dict[str, int]
-
-
-class ExportTopic(View):
-    id: int
-    title: str
-    author: Author
-    created_at: datetime
-    last_activity_at: datetime
-    pinned: bool
-    locked: bool
-    archived: bool
-    posts: list[ExportPost]
-
-
-class ExportDocument(View):
-    space: ExportSpace
-    exported_at: datetime
-    topics: list[ExportTopic]
 
 
 CSV_COLUMNS: Final[tuple[str, ...]] = (

@@ -17,3 +17,5 @@ class Quota(View):
 class Entitlements(View):
     capabilities: dict[str, bool]
     quotas: dict[str, Quota]
+
+

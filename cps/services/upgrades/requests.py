@@ -12,8 +12,7 @@ request on one organization never interleave. What a tier allows is asked of
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
@@ -27,41 +26,14 @@ from cps.services.events import notify
 from cps.services.orgs.orgs import is_org_admin, usage
 from cps.services.orgs.views import OrgView
 from cps.services.tiers import plans
-from cps.services.tiers.views import Tier
-from cps.services.views import View
+from cps.services.upgrades.views import RequestStatus, TierChangeView, UpgradeRequestView
 from cps.storage.database import Transaction
 from cps.storage.models import OrgAdmin, Organization, TierChange, UpgradeRequest, User
 from cps.storage.types import utcnow
 
 log = logging.getLogger("cps.upgrades")
 
-RequestStatus = Literal["pending", "approved", "rejected"]
 STATUSES: tuple[RequestStatus, ...] = ("pending", "approved", "rejected")
-
-
-class UpgradeRequestView(View):
-    id: int
-    org_id: int
-    org_name: str
-    tier: Tier
-    note: str
-    status: RequestStatus
-    requested_by: Author
-    created_at: datetime
-    decided_by: Author | None
-    decided_at: datetime | None
-    reason: str | None
-
-
-class TierChangeView(View):
-    id: int
-    org_id: int
-    from_tier: Tier
-    to_tier: Tier
-    changed_by: Author
-    reason: str
-    request_id: int | None
-    created_at: datetime
 
 
 # --- reading -----------------------------------------------------------------

@@ -16,15 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from cps.services.accounts.views import Author
+from cps.services.audit.views import ActorRole, AuditEntry, AuditPage, PublicLogEntry, PublicLogPage
 from cps.services.context import Actor, Context
 from cps.services.events import channels, journal
-from cps.services.moderation.views import (
-    ActorRole,
-    AuditEntry,
-    AuditPage,
-    PublicLogEntry,
-    PublicLogPage,
-)
 from cps.services.orgs.access import SpaceAccess, space_access
 from cps.storage.database import Transaction
 from cps.storage.models import ModerationAction, User
