@@ -220,7 +220,7 @@ def private_redis(workdir: Path) -> Iterator[tuple[str, int]]:
 
 @contextlib.contextmanager
 def fresh_postgres(admin_dsn: str) -> Iterator[str]:
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     name = f"cps_bench_{secrets.token_hex(4)}"
 
