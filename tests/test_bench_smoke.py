@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_the_fanout_benchmark_smoke_runs_and_loses_nothing():
+def test_the_fanout_benchmark_smoke_runs_and_loses_nothing() -> None:
     result = subprocess.run(
         [sys.executable, "bench/fanout.py", "--smoke"], cwd=ROOT,
         capture_output=True, text=True, timeout=180, check=False,

@@ -52,7 +52,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_db_upgrade_migrates_a_new_sqlite_file_to_the_latest_revision(tmp_path):
+def test_db_upgrade_migrates_a_new_sqlite_file_to_the_latest_revision(tmp_path: Path) -> None:
     result = cps(tmp_path, "db", "upgrade")
 
     assert result.returncode == 0, result.stderr
@@ -61,7 +61,7 @@ def test_db_upgrade_migrates_a_new_sqlite_file_to_the_latest_revision(tmp_path):
     assert cps(tmp_path, "db", "upgrade").returncode == 0  # twice is harmless
 
 
-def test_without_a_database_url_the_sqlite_file_is_made_in_the_working_directory(tmp_path):
+def test_without_a_database_url_the_sqlite_file_is_made_in_the_working_directory(tmp_path: Path) -> None:
     env = environment(tmp_path)
     del env["CPS_DATABASE_URL"]
     result = subprocess.run([sys.executable, "-m", "cps", "db", "upgrade"], cwd=tmp_path, env=env,
@@ -73,7 +73,7 @@ def test_without_a_database_url_the_sqlite_file_is_made_in_the_working_directory
 
 
 @pytest.mark.anyio
-async def test_create_admin_creates_then_promotes_a_platform_admin_who_can_sign_in(tmp_path):
+async def test_create_admin_creates_then_promotes_a_platform_admin_who_can_sign_in(tmp_path: Path) -> None:
     created = cps(tmp_path, "create-admin", "--email", "Chief@Example.org",
                   "--password", "a long passphrase")
     assert created.returncode == 0, created.stderr
@@ -95,7 +95,7 @@ async def test_create_admin_creates_then_promotes_a_platform_admin_who_can_sign_
     assert new.json()["user"]["is_platform_admin"] is True
 
 
-def test_create_admin_refuses_a_short_password(tmp_path):
+def test_create_admin_refuses_a_short_password(tmp_path: Path) -> None:
     result = cps(tmp_path, "create-admin", "--email", "a@example.org", "--password", "short")
 
     assert result.returncode == 2
@@ -113,7 +113,7 @@ def test_create_admin_refuses_a_short_password(tmp_path):
     ("CPS_EVENT_RETENTION_DAYS", "-1"),
     ("CPS_PRESENCE_HEARTBEAT_SECONDS", "0.1"),
 ])
-def test_invalid_configuration_stops_with_one_line_naming_the_variable(tmp_path, variable, value):
+def test_invalid_configuration_stops_with_one_line_naming_the_variable(tmp_path: Path, variable, value) -> None:
     result = cps(tmp_path, "serve", "--port", str(free_port()), timeout=20, **{variable: value})
 
     assert result.returncode == 2
@@ -124,7 +124,7 @@ def test_invalid_configuration_stops_with_one_line_naming_the_variable(tmp_path,
     assert not (tmp_path / "cps.db").exists()
 
 
-def test_serve_with_workers_needs_redis_and_a_server_database(tmp_path):
+def test_serve_with_workers_needs_redis_and_a_server_database(tmp_path: Path) -> None:
     result = cps(tmp_path, "serve", "--workers", "2", "--port", str(free_port()))
 
     assert result.returncode == 2
@@ -133,7 +133,7 @@ def test_serve_with_workers_needs_redis_and_a_server_database(tmp_path):
     assert not (tmp_path / "cps.db").exists()
 
 
-def test_serve_migrates_answers_and_stops_on_sigterm(tmp_path):
+def test_serve_migrates_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "cps", "serve", "--port", str(port), "--grace", "2"],
@@ -169,7 +169,7 @@ def test_serve_migrates_answers_and_stops_on_sigterm(tmp_path):
     assert '"cps stopped"' in logs
 
 
-def test_demo_fills_the_database_once_with_the_production_password_cost(tmp_path):
+def test_demo_fills_the_database_once_with_the_production_password_cost(tmp_path: Path) -> None:
     started = time.monotonic()
     first = cps(tmp_path, "demo", "--cities", "1", CPS_PASSWORD_PROFILE="production")
     elapsed = time.monotonic() - started
@@ -183,7 +183,7 @@ def test_demo_fills_the_database_once_with_the_production_password_cost(tmp_path
     assert "--force" in second.stderr
 
 
-def test_the_thread_read_benchmark_smoke_runs(tmp_path):
+def test_the_thread_read_benchmark_smoke_runs(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bench.thread_read", "--smoke"], cwd=ROOT,
         env=environment(tmp_path), capture_output=True, text=True, timeout=120, check=False,
@@ -197,7 +197,7 @@ def test_the_thread_read_benchmark_smoke_runs(tmp_path):
 
 
 @pytest.mark.anyio
-async def test_export_writes_a_space_to_a_file_with_progress_on_stderr(tmp_path):
+async def test_export_writes_a_space_to_a_file_with_progress_on_stderr(tmp_path: Path) -> None:
     import csv
     import json
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cps.config import Settings
 from cps.demo import city_order, run_demo
 from cps.seeds import MEMBERS, OFFICES, SEED_FILE, THEMES, Member, parse, read_seed_file
 from tests.conftest import make_settings
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -38,8 +41,8 @@ async def thread(api: Any, topic_id: int) -> list[dict[str, Any]]:
 
 
 async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads(
-    database_url, api, capsys
-):
+    database_url: str, api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
     settings = make_settings(database_url, CPS_PASSWORD_PROFILE="production")
 
     code, out, _ = await demo(settings, capsys, cities=2, partners=2)
@@ -76,7 +79,7 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
     assert reacted > 10
 
 
-async def test_the_printed_demo_accounts_sign_in(settings, api, capsys):
+async def test_the_printed_demo_accounts_sign_in(settings: Settings, api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = await demo(settings, capsys, cities=1, partners=0)
     assert code == 0
 
@@ -93,7 +96,7 @@ async def test_the_printed_demo_accounts_sign_in(settings, api, capsys):
     assert admin.json()["user"]["is_platform_admin"] is True
 
 
-async def test_a_second_run_refuses_and_force_adds_more_cities(settings, api, capsys):
+async def test_a_second_run_refuses_and_force_adds_more_cities(settings: Settings, api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     assert (await demo(settings, capsys, cities=1, partners=0))[0] == 0
 
     code, out, err = await demo(settings, capsys, cities=1, partners=0)
@@ -112,7 +115,7 @@ async def test_a_second_run_refuses_and_force_adds_more_cities(settings, api, ca
     assert names == {"Seoul", "Chengdu", "WeavAir"}
 
 
-async def test_a_database_with_only_accounts_counts_as_empty(settings, api, capsys):
+async def test_a_database_with_only_accounts_counts_as_empty(settings: Settings, api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     await api.user("Someone who signed up first")
 
     code, out, _ = await demo(settings, capsys, cities=1, partners=0)
@@ -121,7 +124,7 @@ async def test_a_database_with_only_accounts_counts_as_empty(settings, api, caps
     assert "[1/1] Seoul, Korea" in out
 
 
-async def test_an_impossible_number_of_cities_is_refused(tmp_path, capsys):
+async def test_an_impossible_number_of_cities_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'never.db'}")
     for cities in (0, len(city_order()) + 1):
         code, _, err = await demo(settings, capsys, cities=cities)
@@ -159,7 +162,7 @@ Corporations
 """
 
 
-def test_parse_reads_members_by_region_and_the_office_cities():
+def test_parse_reads_members_by_region_and_the_office_cities() -> None:
     seeds = parse(REPORT_EXCERPT)
 
     assert seeds.members == (
@@ -181,7 +184,7 @@ def _report_text() -> str:
     return SEED_FILE.read_text(encoding="utf-8")
 
 
-def test_the_shipped_member_list_is_what_the_report_says():
+def test_the_shipped_member_list_is_what_the_report_says() -> None:
     _report_text()
     seeds = read_seed_file()
 
@@ -190,14 +193,14 @@ def test_the_shipped_member_list_is_what_the_report_says():
     assert seeds.offices == OFFICES
 
 
-def test_every_theme_is_quoted_from_the_report():
+def test_every_theme_is_quoted_from_the_report() -> None:
     text = " ".join(_report_text().split())
     for theme in THEMES:
         for phrase in theme.evidence:
             assert phrase in text, (theme.key, phrase)
 
 
-def test_the_member_list_has_every_region_and_kind():
+def test_the_member_list_has_every_region_and_kind() -> None:
     assert Counter(m.kind for m in MEMBERS) == {
         "local_government": 144, "corporation": 14, "institution": 8,
     }
@@ -206,7 +209,7 @@ def test_the_member_list_has_every_region_and_kind():
     }
 
 
-def test_cities_come_offices_first_then_one_region_after_another():
+def test_cities_come_offices_first_then_one_region_after_another() -> None:
     order = city_order()
 
     assert [m.name for m in order[:5]] == [

@@ -5,7 +5,7 @@ import logging
 from cps import logs
 
 
-def test_a_token_in_a_logged_url_is_redacted():
+def test_a_token_in_a_logged_url_is_redacted() -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logs.JsonFormatter())

@@ -1,9 +1,11 @@
 import pytest
 
+from tests.support.api import Api
+
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_user_changes_their_stakeholder_type_and_name(api):
+async def test_a_user_changes_their_stakeholder_type_and_name(api: Api) -> None:
     user = await api.user("Ana")
     body = await api.ok("PATCH", "/me", user,
                         {"display_name": "Ana from the NGO", "stakeholder_type": "civil_society"})
@@ -13,7 +15,7 @@ async def test_a_user_changes_their_stakeholder_type_and_name(api):
     assert me["user"]["stakeholder_type"] == "civil_society"
 
 
-async def test_profile_changes_need_sign_in_and_valid_fields(api):
+async def test_profile_changes_need_sign_in_and_valid_fields(api: Api) -> None:
     user = await api.user()
     r = await api.call("PATCH", "/me", None, {"stakeholder_type": "business"})
     assert r.status_code == 401
@@ -25,7 +27,7 @@ async def test_profile_changes_need_sign_in_and_valid_fields(api):
     assert "display_name" in r.json()["error"]["fields"]
 
 
-async def test_an_organization_keeps_its_region_for_browsing(api):
+async def test_an_organization_keeps_its_region_for_browsing(api: Api) -> None:
     admin = await api.user()
     body = await api.ok("POST", "/orgs", admin, {"name": "Chengdu", "kind": "local_government",
                                                  "country": "China", "region": "East Asia"},

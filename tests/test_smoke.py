@@ -1,9 +1,11 @@
 import pytest
 
+from tests.support.api import Api
+
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_three_level_thread_reads_back_in_tree_order(api):
+async def test_a_three_level_thread_reads_back_in_tree_order(api: Api) -> None:
     w = await api.world()
     t = w["topic"]
     first = (await api.ok("GET", f"/topics/{t['id']}/posts"))["posts"][0]

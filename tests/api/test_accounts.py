@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 from sqlalchemy import select, update
 
 from cps.config import PRODUCTION_PASSWORDS, TEST_PASSWORDS, load_settings
+from cps.services.context import Context
 from cps.storage.models import AuthToken, User
 from cps.storage.throttle import LocalThrottle
+from tests.api.conftest import ClientFactory
 from tests.api.helpers import assert_error
 
 pytestmark = pytest.mark.anyio
@@ -20,15 +23,15 @@ def creds(email: str, password: str = PASSWORD, **extra: str) -> dict[str, str]:
     return {"email": email, "password": password, "display_name": "Ana", **extra}
 
 
-async def register(http, email: str, **extra: str):
+async def register(http: httpx.AsyncClient, email: str, **extra: str):
     return await http.post("/api/v1/auth/register", json=creds(email, **extra))
 
 
-async def login(http, email: str, password: str = PASSWORD):
+async def login(http: httpx.AsyncClient, email: str, password: str = PASSWORD):
     return await http.post("/api/v1/auth/login", json={"email": email, "password": password})
 
 
-async def test_register_answers_201_with_the_user_and_no_secret(http):
+async def test_register_answers_201_with_the_user_and_no_secret(http: httpx.AsyncClient) -> None:
     r = await register(http, "Ana@Example.org")
     assert r.status_code == 201, r.text
     user = r.json()["user"]
@@ -42,18 +45,18 @@ async def test_register_answers_201_with_the_user_and_no_secret(http):
 @pytest.mark.parametrize(
     "kind", ["citizen", "business", "civil_society", "academia", "government"]
 )
-async def test_register_accepts_every_stakeholder_type(http, kind):
+async def test_register_accepts_every_stakeholder_type(http: httpx.AsyncClient, kind) -> None:
     r = await register(http, f"{kind}@example.org", stakeholder_type=kind)
     assert r.status_code == 201, r.text
     assert r.json()["user"]["stakeholder_type"] == kind
 
 
-async def test_register_refuses_an_unknown_stakeholder_type(http):
+async def test_register_refuses_an_unknown_stakeholder_type(http: httpx.AsyncClient) -> None:
     error = assert_error(await register(http, "x@example.org", stakeholder_type="alien"), 422)
     assert "stakeholder_type" in error["fields"]
 
 
-async def test_register_with_a_taken_email_is_409_whatever_its_case(http):
+async def test_register_with_a_taken_email_is_409_whatever_its_case(http: httpx.AsyncClient) -> None:
     assert (await register(http, "taken@example.org")).status_code == 201
     assert_error(await register(http, "TAKEN@example.org "), 409, "email_taken")
 
@@ -72,12 +75,12 @@ async def test_register_with_a_taken_email_is_409_whatever_its_case(http):
          "email"),
     ],
 )
-async def test_register_bad_fields_are_422_naming_the_field(http, payload, field):
+async def test_register_bad_fields_are_422_naming_the_field(http: httpx.AsyncClient, payload, field) -> None:
     error = assert_error(await http.post("/api/v1/auth/register", json=payload), 422)
     assert field in error["fields"]
 
 
-async def test_an_email_longer_than_the_column_once_lowercased_is_422(http):
+async def test_an_email_longer_than_the_column_once_lowercased_is_422(http: httpx.AsyncClient) -> None:
     # "İ" lowercases to two characters: 254 before, 255 after.
     email = "İ" + "a" * 241 + "@example.org"
     assert len(email) == 254
@@ -85,7 +88,7 @@ async def test_an_email_longer_than_the_column_once_lowercased_is_422(http):
     assert "email" in error["fields"]
 
 
-async def test_login_answers_the_user_a_token_and_session_cookies(http):
+async def test_login_answers_the_user_a_token_and_session_cookies(http: httpx.AsyncClient) -> None:
     await register(http, "ana@example.org")
     r = await login(http, "ana@example.org")
     assert r.status_code == 200, r.text
@@ -103,7 +106,7 @@ async def test_login_answers_the_user_a_token_and_session_cookies(http):
     assert "HttpOnly" not in csrf  # the page's script reads it
 
 
-async def test_session_cookie_is_secure_over_https(client_for):
+async def test_session_cookie_is_secure_over_https(client_for: ClientFactory) -> None:
     async with client_for(base_url="https://testserver") as https:
         await register(https, "ana@example.org")
         r = await login(https, "ana@example.org")
@@ -113,7 +116,7 @@ async def test_session_cookie_is_secure_over_https(client_for):
         assert "SameSite=lax" in cookie.replace("Lax", "lax")
 
 
-async def test_the_token_is_stored_only_as_a_hash(http, ctx):
+async def test_the_token_is_stored_only_as_a_hash(http: httpx.AsyncClient, ctx: Context) -> None:
     await register(http, "ana@example.org")
     token = (await login(http, "ana@example.org")).json()["token"]
     async with ctx.db.read() as session:
@@ -122,7 +125,7 @@ async def test_the_token_is_stored_only_as_a_hash(http, ctx):
     assert stored[0] != token and token not in stored[0]
 
 
-async def test_me_answers_the_signed_in_user_with_bearer_or_cookie(http):
+async def test_me_answers_the_signed_in_user_with_bearer_or_cookie(http: httpx.AsyncClient) -> None:
     await register(http, "ana@example.org")
     body = (await login(http, "ana@example.org")).json()
     # The client kept the cookie: /me works with it alone.
@@ -133,14 +136,14 @@ async def test_me_answers_the_signed_in_user_with_bearer_or_cookie(http):
     assert r.status_code == 200 and r.json()["user"]["id"] == body["user"]["id"]
 
 
-async def test_me_anonymous_is_401_and_a_bad_token_is_401(http):
+async def test_me_anonymous_is_401_and_a_bad_token_is_401(http: httpx.AsyncClient) -> None:
     assert_error(await http.get("/api/v1/me"), 401)
     assert_error(
         await http.get("/api/v1/me", headers={"Authorization": "Bearer nope"}), 401, "invalid_token"
     )
 
 
-async def test_logout_revokes_the_token(http):
+async def test_logout_revokes_the_token(http: httpx.AsyncClient) -> None:
     await register(http, "ana@example.org")
     token = (await login(http, "ana@example.org")).json()["token"]
     http.cookies.clear()
@@ -151,7 +154,7 @@ async def test_logout_revokes_the_token(http):
     assert_error(await http.post("/api/v1/auth/logout", headers=auth), 401)
 
 
-async def test_logout_with_the_cookie_clears_it_and_revokes_it(http):
+async def test_logout_with_the_cookie_clears_it_and_revokes_it(http: httpx.AsyncClient) -> None:
     await register(http, "ana@example.org")
     body = (await login(http, "ana@example.org")).json()
     old_cookie = http.cookies["cps_session"]
@@ -169,11 +172,11 @@ async def test_logout_with_the_cookie_clears_it_and_revokes_it(http):
     )
 
 
-async def test_logout_anonymous_is_401(http):
+async def test_logout_anonymous_is_401(http: httpx.AsyncClient) -> None:
     assert_error(await http.post("/api/v1/auth/logout"), 401)
 
 
-async def test_logout_revokes_only_that_session(http):
+async def test_logout_revokes_only_that_session(http: httpx.AsyncClient) -> None:
     await register(http, "ana@example.org")
     first = (await login(http, "ana@example.org")).json()["token"]
     second = (await login(http, "ana@example.org")).json()["token"]
@@ -183,7 +186,7 @@ async def test_logout_revokes_only_that_session(http):
     assert r.status_code == 200
 
 
-async def test_unknown_email_and_wrong_password_answer_the_same(http):
+async def test_unknown_email_and_wrong_password_answer_the_same(http: httpx.AsyncClient) -> None:
     await register(http, "ana@example.org")
     wrong = await login(http, "ana@example.org", "not the password")
     unknown = await login(http, "nobody@example.org", "not the password")
@@ -196,11 +199,11 @@ async def test_unknown_email_and_wrong_password_answer_the_same(http):
 @pytest.mark.parametrize(
     "payload", [{}, {"email": "a@example.org"}, {"email": 5, "password": "x"}, {"password": []}]
 )
-async def test_login_bad_fields_are_422(http, payload):
+async def test_login_bad_fields_are_422(http: httpx.AsyncClient, payload) -> None:
     assert_error(await http.post("/api/v1/auth/login", json=payload), 422)
 
 
-async def test_failures_lock_only_the_attacking_address_never_the_owner(http, client_for, ctx):
+async def test_failures_lock_only_the_attacking_address_never_the_owner(http: httpx.AsyncClient, client_for: ClientFactory, ctx: Context) -> None:
     """Failures count per (account, address): five wrong passwords from anywhere
     used to lock the real owner out; now they lock only the addresses that failed."""
     await register(http, "ana@example.org")
@@ -220,7 +223,7 @@ async def test_failures_lock_only_the_attacking_address_never_the_owner(http, cl
         assert (await login(owner, "ana@example.org")).status_code == 200
 
 
-async def test_failures_spread_over_many_addresses_do_not_lock_the_owner(http, client_for, ctx):
+async def test_failures_spread_over_many_addresses_do_not_lock_the_owner(http: httpx.AsyncClient, client_for: ClientFactory, ctx: Context) -> None:
     await register(http, "ana@example.org")
     for i in range(3 * ctx.settings.login_attempts_per_window):
         async with client_for(client=(f"10.9.0.{i + 1}", 1000)) as c:
@@ -229,7 +232,7 @@ async def test_failures_spread_over_many_addresses_do_not_lock_the_owner(http, c
         assert (await login(owner, "ana@example.org")).status_code == 200
 
 
-async def test_the_lock_grows_with_repeated_failures(http, client_for, ctx):
+async def test_the_lock_grows_with_repeated_failures(http: httpx.AsyncClient, client_for: ClientFactory, ctx: Context) -> None:
     """Past the first stage (5 in 5 minutes) the next failures lock for an hour."""
     now = [1000.0]
     ctx.throttle = LocalThrottle(clock=lambda: now[0])
@@ -252,7 +255,7 @@ async def test_the_lock_grows_with_repeated_failures(http, client_for, ctx):
         assert (await login(owner, "ana@example.org")).status_code == 200
 
 
-async def test_login_is_throttled_per_client_address(http, client_for, ctx):
+async def test_login_is_throttled_per_client_address(http: httpx.AsyncClient, client_for: ClientFactory, ctx: Context) -> None:
     limit = ctx.settings.login_attempts_per_address
     await register(http, "ana@example.org")
     async with client_for(client=("10.2.0.1", 1000)) as c:
@@ -265,7 +268,7 @@ async def test_login_is_throttled_per_client_address(http, client_for, ctx):
         assert (await login(other, "ana@example.org")).status_code == 200
 
 
-async def test_a_successful_login_resets_the_account_counter(http, client_for, ctx):
+async def test_a_successful_login_resets_the_account_counter(http: httpx.AsyncClient, client_for: ClientFactory, ctx: Context) -> None:
     limit = ctx.settings.login_attempts_per_window
     await register(http, "ana@example.org")
     async with client_for(client=("10.3.0.1", 1)) as c:
@@ -275,7 +278,7 @@ async def test_a_successful_login_resets_the_account_counter(http, client_for, c
             assert (await login(c, "ana@example.org")).status_code == 200
 
 
-async def test_stored_password_hashes_are_argon2id(http, ctx):
+async def test_stored_password_hashes_are_argon2id(http: httpx.AsyncClient, ctx: Context) -> None:
     await register(http, "ana@example.org")
     async with ctx.db.read() as session:
         stored = await session.scalar(select(User.password_hash))
@@ -283,7 +286,7 @@ async def test_stored_password_hashes_are_argon2id(http, ctx):
     assert PASSWORD not in stored
 
 
-async def test_a_hash_with_weaker_parameters_is_upgraded_on_login(http, ctx):
+async def test_a_hash_with_weaker_parameters_is_upgraded_on_login(http: httpx.AsyncClient, ctx: Context) -> None:
     await register(http, "ana@example.org")
     weak = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1, type=Type.ID).hash(PASSWORD)
     async with ctx.db.write() as tx:
@@ -302,7 +305,7 @@ async def test_a_hash_with_weaker_parameters_is_upgraded_on_login(http, ctx):
     assert (await login(http, "ana@example.org")).status_code == 200
 
 
-def test_the_production_password_profile_meets_owasp():
+def test_the_production_password_profile_meets_owasp() -> None:
     assert PRODUCTION_PASSWORDS.memory_cost_kib >= 19 * 1024
     assert PRODUCTION_PASSWORDS.time_cost >= 2
     assert PRODUCTION_PASSWORDS.parallelism >= 1
@@ -312,7 +315,7 @@ def test_the_production_password_profile_meets_owasp():
     assert settings.passwords == PRODUCTION_PASSWORDS
 
 
-async def test_an_unknown_email_costs_one_full_verification_too(http, ctx, monkeypatch):
+async def test_an_unknown_email_costs_one_full_verification_too(http: httpx.AsyncClient, ctx: Context, monkeypatch: pytest.MonkeyPatch):
     """Same cost whether or not the email exists: an unknown one is verified against
     a dummy hash of the same parameters (counted, not timed, to stay reliable)."""
     await register(http, "ana@example.org")

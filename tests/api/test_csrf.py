@@ -26,32 +26,32 @@ async def signed_in_with_cookie(http: httpx.AsyncClient) -> dict[str, Any]:
     return body
 
 
-async def test_cookie_request_without_the_csrf_header_is_403(http):
+async def test_cookie_request_without_the_csrf_header_is_403(http: httpx.AsyncClient) -> None:
     await signed_in_with_cookie(http)
     assert_error(await http.post("/api/v1/orgs", json=ORG), 403, "csrf_failed")
 
 
-async def test_cookie_request_with_a_wrong_csrf_header_is_403(http):
+async def test_cookie_request_with_a_wrong_csrf_header_is_403(http: httpx.AsyncClient) -> None:
     await signed_in_with_cookie(http)
     r = await http.post("/api/v1/orgs", json=ORG, headers={"X-CSRF-Token": "0" * 64})
     assert_error(r, 403, "csrf_failed")
 
 
-async def test_cookie_request_with_the_token_from_the_login_response_passes(http):
+async def test_cookie_request_with_the_token_from_the_login_response_passes(http: httpx.AsyncClient) -> None:
     body = await signed_in_with_cookie(http)
     r = await http.post("/api/v1/orgs", json=ORG, headers={"X-CSRF-Token": body["csrf_token"]})
     assert r.status_code == 201, r.text
     assert r.json()["org"]["is_admin"] is True
 
 
-async def test_cookie_request_with_the_token_from_the_csrf_cookie_passes(http):
+async def test_cookie_request_with_the_token_from_the_csrf_cookie_passes(http: httpx.AsyncClient) -> None:
     await signed_in_with_cookie(http)
     r = await http.post("/api/v1/orgs", json=ORG,
                         headers={"X-CSRF-Token": http.cookies["cps_csrf"]})
     assert r.status_code == 201, r.text
 
 
-async def test_the_csrf_token_of_another_session_does_not_pass(http):
+async def test_the_csrf_token_of_another_session_does_not_pass(http: httpx.AsyncClient) -> None:
     other = await signed_in_with_cookie(http)
     r = await http.post("/api/v1/auth/login",
                         json={"email": "ana@example.org", "password": "correct horse battery"})
@@ -61,28 +61,28 @@ async def test_the_csrf_token_of_another_session_does_not_pass(http):
     assert_error(r, 403, "csrf_failed")
 
 
-async def test_a_foreign_origin_is_refused_even_with_the_token(http):
+async def test_a_foreign_origin_is_refused_even_with_the_token(http: httpx.AsyncClient) -> None:
     body = await signed_in_with_cookie(http)
     r = await http.post("/api/v1/orgs", json=ORG, headers={
         "X-CSRF-Token": body["csrf_token"], "Origin": "https://evil.example"})
     assert_error(r, 403, "csrf_failed")
 
 
-async def test_the_served_origin_passes(http):
+async def test_the_served_origin_passes(http: httpx.AsyncClient) -> None:
     body = await signed_in_with_cookie(http)
     r = await http.post("/api/v1/orgs", json=ORG, headers={
         "X-CSRF-Token": body["csrf_token"], "Origin": "http://testserver"})
     assert r.status_code == 201, r.text
 
 
-async def test_a_cross_site_fetch_is_refused_even_with_the_token(http):
+async def test_a_cross_site_fetch_is_refused_even_with_the_token(http: httpx.AsyncClient) -> None:
     body = await signed_in_with_cookie(http)
     r = await http.post("/api/v1/orgs", json=ORG, headers={
         "X-CSRF-Token": body["csrf_token"], "Sec-Fetch-Site": "cross-site"})
     assert_error(r, 403, "csrf_failed")
 
 
-async def test_every_unsafe_method_is_checked(http):
+async def test_every_unsafe_method_is_checked(http: httpx.AsyncClient) -> None:
     body = await signed_in_with_cookie(http)
     csrf = {"X-CSRF-Token": body["csrf_token"]}
     org = (await http.post("/api/v1/orgs", json=ORG, headers=csrf)).json()["org"]
@@ -102,12 +102,12 @@ async def test_every_unsafe_method_is_checked(http):
     assert (await http.get("/api/v1/me")).status_code == 200
 
 
-async def test_safe_requests_with_the_cookie_need_no_token(http):
+async def test_safe_requests_with_the_cookie_need_no_token(http: httpx.AsyncClient) -> None:
     await signed_in_with_cookie(http)
     assert (await http.get("/api/v1/me")).status_code == 200
 
 
-async def test_bearer_requests_are_not_subject_to_csrf(http):
+async def test_bearer_requests_are_not_subject_to_csrf(http: httpx.AsyncClient) -> None:
     body = await signed_in_with_cookie(http)
     http.cookies.clear()
     r = await http.post("/api/v1/orgs", json=ORG, headers={
@@ -116,7 +116,7 @@ async def test_bearer_requests_are_not_subject_to_csrf(http):
     assert r.status_code == 201, r.text
 
 
-async def test_allowed_origins_from_the_settings_are_honoured(database_url):
+async def test_allowed_origins_from_the_settings_are_honoured(database_url: str) -> None:
     from cps.app import create_app
     from tests.conftest import make_settings
     from tests.support import asgi

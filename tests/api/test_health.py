@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import httpx
 import pytest
 
 from cps.app import create_app
@@ -13,12 +14,12 @@ from tests.support import asgi
 pytestmark = pytest.mark.anyio
 
 
-async def test_healthz_is_200(http):
+async def test_healthz_is_200(http: httpx.AsyncClient) -> None:
     r = await http.get("/healthz")
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
-async def test_readyz_is_200_with_the_database_up(http):
+async def test_readyz_is_200_with_the_database_up(http: httpx.AsyncClient) -> None:
     r = await http.get("/readyz")
     assert r.status_code == 200, r.text
     assert r.json()["checks"]["database"] == "ok"
@@ -32,7 +33,7 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize("port", [1, None])
-async def test_readyz_is_503_naming_the_database_when_it_is_unreachable(port):
+async def test_readyz_is_503_naming_the_database_when_it_is_unreachable(port) -> None:
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{port or closed_port()}/cps"
     app = create_app(make_settings(url))
     async with asgi.running(app) as state, asgi.client(app, state) as http:

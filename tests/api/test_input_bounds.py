@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
+from cps.services.context import Context
 from cps.storage.types import ID_MAX
 from tests.api.helpers import assert_error
 from tests.support.api import Api
 from tests.support.clients import live_client
 from tests.support.direct import set_tier
+from tests.support.servers import InProcessServer
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +36,7 @@ def field_error(r: Any, name: str) -> None:
 
 
 @pytest.mark.parametrize("closes_at", OUT_OF_RANGE_TIMES)
-async def test_a_poll_closing_time_out_of_range_is_422(api: Api, ctx, closes_at: str):
+async def test_a_poll_closing_time_out_of_range_is_422(api: Api, ctx: Context, closes_at: str) -> None:
     w = await api.world()
     await set_tier(ctx, w["org"]["id"], "plus")
     r = await api.call("POST", f"/topics/{w['topic']['id']}/polls", w["admin"],
@@ -42,7 +44,7 @@ async def test_a_poll_closing_time_out_of_range_is_422(api: Api, ctx, closes_at:
     field_error(r, "closes_at")
 
 
-async def test_a_poll_may_close_at_the_edge_of_the_range_with_any_offset(api: Api, ctx):
+async def test_a_poll_may_close_at_the_edge_of_the_range_with_any_offset(api: Api, ctx: Context) -> None:
     w = await api.world()
     await set_tier(ctx, w["org"]["id"], "plus")
     poll = await api.ok("POST", f"/topics/{w['topic']['id']}/polls", w["admin"],
@@ -52,14 +54,14 @@ async def test_a_poll_may_close_at_the_edge_of_the_range_with_any_offset(api: Ap
 
 
 @pytest.mark.parametrize("since", OUT_OF_RANGE_TIMES)
-async def test_an_audit_since_out_of_range_is_422(api: Api, since: str):
+async def test_an_audit_since_out_of_range_is_422(api: Api, since: str) -> None:
     w = await api.world()
     r = await api.call("GET", f"/spaces/{w['space']['id']}/moderation/audit", w["admin"],
                        params={"since": since})
     field_error(r, "since")
 
 
-async def test_an_audit_since_with_any_offset_inside_the_range_is_read(api: Api):
+async def test_an_audit_since_with_any_offset_inside_the_range_is_read(api: Api) -> None:
     w = await api.world()
     await api.ok("PATCH", f"/topics/{w['topic']['id']}", w["admin"], {"pinned": True})
     path = f"/spaces/{w['space']['id']}/moderation/audit"
@@ -72,7 +74,7 @@ async def test_an_audit_since_with_any_offset_inside_the_range_is_read(api: Api)
 @pytest.mark.parametrize("name", ["actor", "before"])
 @pytest.mark.parametrize("value", [str(PAST_ID), str(HUGE), str(2**63), "0", "-1", "", "1e3",
                                    " 5", "1_0"])
-async def test_an_audit_id_filter_out_of_range_is_422(api: Api, name: str, value: str):
+async def test_an_audit_id_filter_out_of_range_is_422(api: Api, name: str, value: str) -> None:
     w = await api.world()
     r = await api.call("GET", f"/spaces/{w['space']['id']}/moderation/audit", w["admin"],
                        params={name: value})
@@ -83,13 +85,13 @@ async def test_an_audit_id_filter_out_of_range_is_422(api: Api, name: str, value
                                   "/spaces/{space}/moderation/log"])
 @pytest.mark.parametrize("query", [{"before": str(PAST_ID)}, {"limit": "201"},
                                    {"limit": "0"}, {"before": str(HUGE), "limit": "5"}])
-async def test_log_pages_past_their_bounds_are_422(api: Api, path: str, query: dict[str, str]):
+async def test_log_pages_past_their_bounds_are_422(api: Api, path: str, query: dict[str, str]) -> None:
     w = await api.world()
     r = await api.call("GET", path.format(space=w["space"]["id"]), w["admin"], params=query)
     field_error(r, next(iter(query)))
 
 
-async def test_the_largest_ids_are_read_as_ids_that_name_nothing(api: Api):
+async def test_the_largest_ids_are_read_as_ids_that_name_nothing(api: Api) -> None:
     w = await api.world()
     page = await api.ok("GET", f"/spaces/{w['space']['id']}/moderation/audit", w["admin"],
                         params={"actor": str(ID_MAX), "before": str(ID_MAX)})
@@ -109,7 +111,7 @@ async def test_the_largest_ids_are_read_as_ids_that_name_nothing(api: Api):
     ("GET", "/orgs/{big}/analytics"),
 ])
 @pytest.mark.parametrize("big", [PAST_ID, HUGE, 2**64])
-async def test_a_path_id_past_the_database_is_404(api: Api, method: str, path: str, big: int):
+async def test_a_path_id_past_the_database_is_404(api: Api, method: str, path: str, big: int) -> None:
     w = await api.world()
     body = {"body": "x"} if method == "PATCH" else None
     r = await api.call(method, path.format(big=big, space=w["space"]["id"]), w["admin"], body)
@@ -120,7 +122,7 @@ async def test_a_path_id_past_the_database_is_404(api: Api, method: str, path: s
     {"body": "A reply", "parent_id": PAST_ID},
     {"body": "A reply", "parent_id": HUGE},
 ])
-async def test_a_body_id_past_the_database_is_422(api: Api, payload: dict[str, Any]):
+async def test_a_body_id_past_the_database_is_422(api: Api, payload: dict[str, Any]) -> None:
     w = await api.world()
     r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"], payload)
     field_error(r, "parent_id")
@@ -136,7 +138,7 @@ def topic_cursor(raw: str) -> str:
     f"0|2026-01-01T00:00:00+00:00|{PAST_ID}",
     f"0|2026-01-01T00:00:00+00:00|{HUGE}",
 ])
-async def test_a_forged_topic_cursor_out_of_range_is_422(api: Api, raw: str):
+async def test_a_forged_topic_cursor_out_of_range_is_422(api: Api, raw: str) -> None:
     w = await api.world()
     r = await api.call("GET", f"/spaces/{w['space']['id']}/topics",
                        params={"cursor": topic_cursor(raw)})
@@ -145,14 +147,14 @@ async def test_a_forged_topic_cursor_out_of_range_is_422(api: Api, raw: str):
 
 @pytest.mark.parametrize("query", [{"limit": "101"}, {"limit": str(HUGE)},
                                    {"cursor": "12345"}, {"cursor": "x" * 10}])
-async def test_thread_pages_past_their_bounds_are_422(api: Api, query: dict[str, str]):
+async def test_thread_pages_past_their_bounds_are_422(api: Api, query: dict[str, str]) -> None:
     w = await api.world()
     r = await api.call("GET", f"/topics/{w['topic']['id']}/posts", params=query)
     field_error(r, next(iter(query)))
 
 
 @pytest.mark.parametrize("days", ["0", "366", str(HUGE), "-1", ""])
-async def test_an_analytics_window_out_of_range_is_422(api: Api, ctx, days: str):
+async def test_an_analytics_window_out_of_range_is_422(api: Api, ctx: Context, days: str) -> None:
     w = await api.world()
     await set_tier(ctx, w["org"]["id"], "premium")
     r = await api.call("GET", f"/orgs/{w['org']['id']}/analytics", w["admin"],
@@ -161,7 +163,7 @@ async def test_an_analytics_window_out_of_range_is_422(api: Api, ctx, days: str)
 
 
 async def test_a_websocket_channel_past_the_database_is_an_error_frame(live_api: Api,
-                                                                      served_app) -> None:
+                                                                      served_app: InProcessServer) -> None:
     w = await live_api.world()
     t = w["topic"]["id"]
     async with live_client(served_app.ws_url) as client:
@@ -181,14 +183,14 @@ async def test_a_websocket_channel_past_the_database_is_an_error_frame(live_api:
 
 
 @pytest.mark.parametrize("action", ["post.hide\x00", "\x00"])
-async def test_a_nul_in_a_text_parameter_is_422(api: Api, action: str):
+async def test_a_nul_in_a_text_parameter_is_422(api: Api, action: str) -> None:
     w = await api.world()
     r = await api.call("GET", f"/spaces/{w['space']['id']}/moderation/audit", w["admin"],
                        params={"action": action})
     field_error(r, "action")
 
 
-async def test_fields_a_body_does_not_declare_are_ignored_whatever_they_hold(api: Api):
+async def test_fields_a_body_does_not_declare_are_ignored_whatever_they_hold(api: Api) -> None:
     """The document lets a body carry other properties; the server ignores them, even
     those no column could store."""
     w = await api.world()
@@ -203,7 +205,7 @@ async def test_fields_a_body_does_not_declare_are_ignored_whatever_they_hold(api
                  {"flag_threshold": 4, "word_filter": {"extra": 2.5e35, "x": {"y": HUGE}}})
 
 
-async def test_a_ban_may_last_as_long_as_the_document_says_and_no_longer(api: Api):
+async def test_a_ban_may_last_as_long_as_the_document_says_and_no_longer(api: Api) -> None:
     w = await api.world()
     path = f"/spaces/{w['space']['id']}/bans"
     ban = {"user_id": w["citizen"].id, "reason": "Spam"}
@@ -213,7 +215,7 @@ async def test_a_ban_may_last_as_long_as_the_document_says_and_no_longer(api: Ap
 
 
 @pytest.mark.parametrize("user_id", ["{id}.0", "{id}e0", "{id}.000"])
-async def test_a_whole_number_written_with_a_fraction_is_that_integer(api: Api, user_id: str):
+async def test_a_whole_number_written_with_a_fraction_is_that_integer(api: Api, user_id: str) -> None:
     """JSON Schema counts 7.0 as an integer; so does the server."""
     w = await api.world()
     raw = '{"user_id": ' + user_id.format(id=w["citizen"].id) + "}"
@@ -224,7 +226,7 @@ async def test_a_whole_number_written_with_a_fraction_is_that_integer(api: Api, 
 
 
 @pytest.mark.parametrize("user_id", ["1.5", "2147483648.0", "1e400"])
-async def test_a_number_that_is_no_id_is_422(api: Api, user_id: str):
+async def test_a_number_that_is_no_id_is_422(api: Api, user_id: str) -> None:
     w = await api.world()
     r = await api.call("POST", f"/spaces/{w['space']['id']}/moderators", w["admin"],
                        content='{"user_id": ' + user_id + "}",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from tests.api.helpers import assert_error
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
 MIB = 1024 * 1024
 
 
-async def test_a_body_over_1_mib_with_content_length_is_413(api):
+async def test_a_body_over_1_mib_with_content_length_is_413(api: Api) -> None:
     w = await api.world()
     body = json.dumps({"body": "x" * (MIB + 10)}).encode()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=body,
@@ -21,12 +23,12 @@ async def test_a_body_over_1_mib_with_content_length_is_413(api):
     assert_error(r, 413, "body_too_large")
 
 
-async def test_a_content_length_over_1_mib_is_refused_even_anonymous(http):
+async def test_a_content_length_over_1_mib_is_refused_even_anonymous(http: httpx.AsyncClient) -> None:
     r = await http.post("/api/v1/auth/register", content=b"{" + b" " * MIB + b"}")
     assert_error(r, 413, "body_too_large")
 
 
-async def test_a_chunked_body_over_1_mib_is_413(api):
+async def test_a_chunked_body_over_1_mib_is_413(api: Api):
     w = await api.world()
     sent = 0
 
@@ -47,7 +49,7 @@ async def test_a_chunked_body_over_1_mib_is_413(api):
     assert len(posts) == 1
 
 
-async def test_a_chunked_body_under_1_mib_passes(api):
+async def test_a_chunked_body_under_1_mib_passes(api: Api):
     w = await api.world()
 
     async def chunks():
@@ -66,7 +68,7 @@ async def test_a_chunked_body_under_1_mib_passes(api):
                                  b'{"body": "x"} trailing', b"\xff\xfe\x00garbage",
                                  b'{"body": "\xc3\x28"}', b"[" * 100_000 + b"]" * 100_000,
                                  b'{"a":' * 50_000 + b"1" + b"}" * 50_000])
-async def test_malformed_json_is_400(api, raw):
+async def test_malformed_json_is_400(api: Api, raw) -> None:
     w = await api.world()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=raw,
                             headers={**w["citizen"].auth, "Content-Type": "application/json"})
@@ -74,7 +76,7 @@ async def test_malformed_json_is_400(api, raw):
 
 
 @pytest.mark.parametrize("raw", [b"", b"[]", b'"body"', b"42", b"null", b"[{\"body\": \"x\"}]"])
-async def test_a_body_that_is_not_an_object_is_422(api, raw):
+async def test_a_body_that_is_not_an_object_is_422(api: Api, raw) -> None:
     w = await api.world()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=raw,
                             headers={**w["citizen"].auth, "Content-Type": "application/json"})
@@ -82,7 +84,7 @@ async def test_a_body_that_is_not_an_object_is_422(api, raw):
 
 
 @pytest.mark.parametrize("text", ["nul \u0000 inside", "\ud800 lone surrogate", "\udfff"])
-async def test_strings_no_database_can_store_are_422(api, text):
+async def test_strings_no_database_can_store_are_422(api: Api, text) -> None:
     w = await api.world()
     # json.dumps escapes them: the JSON is valid, the string is not storable text.
     raw = json.dumps({"body": text}).encode()
@@ -99,7 +101,7 @@ async def test_strings_no_database_can_store_are_422(api, text):
     assert_error(r, 422)
 
 
-async def test_unknown_fields_are_ignored(api):
+async def test_unknown_fields_are_ignored(api: Api) -> None:
     w = await api.world()
     r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"],
                        {"body": "x", "html": "<script>alert(1)</script>", "author_id": 1})
@@ -111,11 +113,11 @@ async def test_unknown_fields_are_ignored(api):
                                   "/spaces/99999999999999999999", "/topics/2147483648/posts",
                                   "/posts/99999999999999999999/revisions", "/orgs/0",
                                   "/topics/0"])
-async def test_ids_beyond_the_database_range_are_404(api, path):
+async def test_ids_beyond_the_database_range_are_404(api: Api, path) -> None:
     assert_error(await api.call("GET", path), 404)
 
 
-async def test_ids_beyond_the_database_range_in_writes_are_404(api):
+async def test_ids_beyond_the_database_range_in_writes_are_404(api: Api) -> None:
     w = await api.world()
     u = w["admin"]
     big = 2**31
@@ -135,14 +137,14 @@ async def test_ids_beyond_the_database_range_in_writes_are_404(api):
     assert "user_id" in assert_error(r, 422)["fields"]
 
 
-async def test_unknown_routes_and_methods_answer_in_the_envelope(http):
+async def test_unknown_routes_and_methods_answer_in_the_envelope(http: httpx.AsyncClient) -> None:
     assert_error(await http.get("/api/v1/nothing-here"), 404)
     assert_error(await http.get("/api/v1/orgs/abc"), 404)
     r = await http.put("/api/v1/orgs")
     assert_error(r, 405)
 
 
-async def test_no_stack_trace_ever_reaches_a_body(api):
+async def test_no_stack_trace_ever_reaches_a_body(api: Api) -> None:
     w = await api.world()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts",
                             content=b'{"body": ' + b"9" * 5000 + b"}",
@@ -151,7 +153,7 @@ async def test_no_stack_trace_ever_reaches_a_body(api):
     assert "Traceback" not in r.text and "File \"" not in r.text
 
 
-async def test_every_route_with_a_body_answers_400_and_422_in_the_envelope(api):
+async def test_every_route_with_a_body_answers_400_and_422_in_the_envelope(api: Api) -> None:
     import re
 
     from cps.http.routes import all_endpoints
@@ -173,7 +175,7 @@ async def test_every_route_with_a_body_answers_400_and_422_in_the_envelope(api):
 
 
 @pytest.mark.parametrize("number", [2**31, -(2**31) - 1, 2**63, 10**40])
-async def test_numbers_past_32_bits_are_422_in_any_body(api, number):
+async def test_numbers_past_32_bits_are_422_in_any_body(api: Api, number) -> None:
     w = await api.world()
     r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"],
                        {"body": "x", "parent_id": number})

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import httpx
 import pytest
 from openapi_spec_validator import validate
 from starlette.routing import Mount, Route
 
 from cps.http.routes import all_endpoints
+from cps.services.context import Context
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -31,19 +35,19 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-async def document(http):
+async def document(http: httpx.AsyncClient):
     r = await http.get(f"{PREFIX}/openapi.json")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     return r.json()
 
 
-async def test_the_document_is_a_valid_openapi_31_document(document):
+async def test_the_document_is_a_valid_openapi_31_document(document: dict[str, Any]) -> None:
     assert document["openapi"].startswith("3.1")
     validate(document)
 
 
-async def test_every_api_route_is_in_the_document(running_app, document):
+async def test_every_api_route_is_in_the_document(running_app: tuple[Any, dict[str, Any]], document: dict[str, Any]) -> None:
     app, _ = running_app
     routes = api_routes(app)
     assert len(routes) >= 25
@@ -51,14 +55,14 @@ async def test_every_api_route_is_in_the_document(running_app, document):
     assert missing == []
 
 
-async def test_the_document_names_no_route_the_app_lacks(running_app, document):
+async def test_the_document_names_no_route_the_app_lacks(running_app: tuple[Any, dict[str, Any]], document: dict[str, Any]) -> None:
     app, _ = running_app
     routes = set(api_routes(app))
     extra = [(m, p) for p, ops in document["paths"].items() for m in ops if (m, p) not in routes]
     assert extra == []
 
 
-async def test_the_contract_routes_are_all_there(document):
+async def test_the_contract_routes_are_all_there(document: dict[str, Any]) -> None:
     contract = [
         ("post", "/auth/register"), ("post", "/auth/login"), ("post", "/auth/logout"),
         ("get", "/me"), ("post", "/orgs"), ("get", "/orgs/{org_id}"),
@@ -76,7 +80,7 @@ async def test_the_contract_routes_are_all_there(document):
     assert missing == []
 
 
-def resolve(document, schema):
+def resolve(document: dict[str, Any], schema):
     ref = schema.get("$ref")
     if ref is None:
         return schema
@@ -84,7 +88,7 @@ def resolve(document, schema):
     return document["components"]["schemas"][name]
 
 
-async def test_each_operation_has_its_request_and_response_schemas(document):
+async def test_each_operation_has_its_request_and_response_schemas(document: dict[str, Any]) -> None:
     by_id = {}
     for path, ops in document["paths"].items():
         for method, op in ops.items():
@@ -117,14 +121,14 @@ async def test_each_operation_has_its_request_and_response_schemas(document):
             assert "401" in op["responses"], (ep.method, path)
 
 
-async def test_the_post_schema_has_the_contract_fields(document):
+async def test_the_post_schema_has_the_contract_fields(document: dict[str, Any]) -> None:
     post = document["components"]["schemas"]["PostView"]["properties"]
     for field in ("id", "topic_id", "parent_id", "depth", "author", "body", "html",
                   "created_at", "edited_at", "hidden"):
         assert field in post
 
 
-async def test_the_schemas_say_the_limits(document):
+async def test_the_schemas_say_the_limits(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     assert schemas["TopicCreate"]["properties"]["title"]["maxLength"] == 200
     assert schemas["PostCreate"]["properties"]["body"]["maxLength"] == 20_000
@@ -135,13 +139,13 @@ async def test_the_schemas_say_the_limits(document):
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def operations(document):
+def operations(document: dict[str, Any]):
     for path, ops in document["paths"].items():
         for method, op in ops.items():
             yield method, path, op
 
 
-async def test_every_endpoint_that_needs_a_capability_declares_402(document):
+async def test_every_endpoint_that_needs_a_capability_declares_402(document: dict[str, Any]) -> None:
     gated = [ep for ep in all_endpoints() if ep.entitlement != "none"]
     assert len(gated) >= 6
     for ep in gated:
@@ -150,13 +154,13 @@ async def test_every_endpoint_that_needs_a_capability_declares_402(document):
         assert op["x-entitlement"] == ep.entitlement
 
 
-async def test_posting_declares_429_with_retry_after(document):
+async def test_posting_declares_429_with_retry_after(document: dict[str, Any]) -> None:
     for path in ("/topics/{topic_id}/posts", "/spaces/{space_id}/topics"):
         answer = document["paths"][PREFIX + path]["post"]["responses"]["429"]
         assert answer["headers"]["Retry-After"]["required"] is True
 
 
-async def test_a_method_a_path_lacks_is_405_naming_every_method_it_has(http, document):
+async def test_a_method_a_path_lacks_is_405_naming_every_method_it_has(http: httpx.AsyncClient, document: dict[str, Any]) -> None:
     checked = 0
     for path, ops in document["paths"].items():
         declared = {m.upper() for m in ops}
@@ -171,7 +175,7 @@ async def test_a_method_a_path_lacks_is_405_naming_every_method_it_has(http, doc
     assert checked > 150
 
 
-async def test_every_integer_parameter_declares_its_bounds(document):
+async def test_every_integer_parameter_declares_its_bounds(document: dict[str, Any]) -> None:
     for method, path, op in operations(document):
         for param in op["parameters"]:
             schema = param["schema"]
@@ -181,14 +185,14 @@ async def test_every_integer_parameter_declares_its_bounds(document):
                 assert schema.get("enum"), (method, path, param["name"])
 
 
-async def test_path_ids_are_declared_up_to_what_the_database_holds(document):
+async def test_path_ids_are_declared_up_to_what_the_database_holds(document: dict[str, Any]) -> None:
     ids = [p["schema"] for _, _, op in operations(document) for p in op["parameters"]
            if p["in"] == "path" and p["schema"]["type"] == "integer"]
     assert len(ids) > 40
     assert all((s["minimum"], s["maximum"]) == (1, 2**31 - 1) for s in ids)
 
 
-async def world_ids(api, ctx) -> dict[str, int]:
+async def world_ids(api: Api, ctx: Context) -> dict[str, int]:
     """Real ids for every kind of path parameter, on a premium organization."""
     from tests.support.direct import set_tier
 
@@ -205,7 +209,7 @@ def fill(path: str, ids: dict, kind: str = "like") -> str:
     return re.sub(r"{(\w+)}", lambda m: str(ids.get(m.group(1), 1)), url)
 
 
-async def test_declared_query_bounds_are_the_ones_the_server_enforces(api, ctx, document):
+async def test_declared_query_bounds_are_the_ones_the_server_enforces(api: Api, ctx: Context, document: dict[str, Any]) -> None:
     """For each declared integer query parameter: min-1 and max+1 are 422 naming it,
     min and max are not; for each declared choice, another value is 422."""
     ids = await world_ids(api, ctx)
@@ -235,7 +239,7 @@ async def test_declared_query_bounds_are_the_ones_the_server_enforces(api, ctx, 
     assert checked >= 10
 
 
-async def test_path_ids_past_the_declared_maximum_are_404(api, ctx, document):
+async def test_path_ids_past_the_declared_maximum_are_404(api: Api, ctx: Context, document: dict[str, Any]) -> None:
     ids = await world_ids(api, ctx)
     admin = ids["_admin"]
     for method, path, op in operations(document):
@@ -247,7 +251,7 @@ async def test_path_ids_past_the_declared_maximum_are_404(api, ctx, document):
                 assert r.status_code == 404, (method, path, param["name"], r.text)
 
 
-async def test_links_lead_to_real_operations_with_their_path_parameters(document):
+async def test_links_lead_to_real_operations_with_their_path_parameters(document: dict[str, Any]) -> None:
     by_id = {op["operationId"]: (path, op) for _, path, op in operations(document)}
     count = 0
     for method, path, op in operations(document):
@@ -265,7 +269,7 @@ async def test_links_lead_to_real_operations_with_their_path_parameters(document
     assert count > 100
 
 
-async def test_a_created_organization_links_to_its_spaces_and_a_space_to_its_topics(document):
+async def test_a_created_organization_links_to_its_spaces_and_a_space_to_its_topics(document: dict[str, Any]) -> None:
     created = document["paths"][PREFIX + "/orgs"]["post"]["responses"]["201"]["links"]
     assert created["create_space"]["parameters"] == {"org_id": "$response.body#/org/id"}
     space = document["paths"][PREFIX + "/orgs/{org_id}/spaces"]["post"]["responses"]["201"]
@@ -275,7 +279,7 @@ async def test_a_created_organization_links_to_its_spaces_and_a_space_to_its_top
     assert post["links"]["flag_post"]["parameters"] == {"post_id": "$response.body#/post/id"}
 
 
-def request_schemas(document):
+def request_schemas(document: dict[str, Any]):
     """Every request body schema, with the schemas it refers to."""
     found = []
     for _, _, op in operations(document):
@@ -285,7 +289,7 @@ def request_schemas(document):
     return found
 
 
-def leaves(document, schema, seen=None):
+def leaves(document: dict[str, Any], schema, seen=None):
     """Every string and integer schema inside `schema`."""
     seen = set() if seen is None else seen
     if "$ref" in schema:
@@ -304,7 +308,7 @@ def leaves(document, schema, seen=None):
         yield from leaves(document, schema["items"], seen)
 
 
-async def test_request_bodies_declare_what_the_server_refuses_in_any_field(document):
+async def test_request_bodies_declare_what_the_server_refuses_in_any_field(document: dict[str, Any]) -> None:
     """Text without NUL and integers within 32 bits, as `_parse_body` checks."""
     strings = integers = 0
     for body in request_schemas(document):

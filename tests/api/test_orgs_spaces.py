@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cps.services.context import Context
 from tests.api.helpers import assert_error
+from tests.support.api import Api
 from tests.support.direct import set_tier
 
 pytestmark = pytest.mark.anyio
@@ -15,7 +17,7 @@ ORG = {"name": "City of Lyon", "kind": "local_government", "country": "France"}
 # --- organizations ----------------------------------------------------------
 
 
-async def test_create_org_makes_the_creator_its_admin_on_the_free_tier(api):
+async def test_create_org_makes_the_creator_its_admin_on_the_free_tier(api: Api) -> None:
     admin = await api.user("Mayor")
     body = await api.ok("POST", "/orgs", admin, ORG, status=201)
     org = body["org"]
@@ -36,13 +38,13 @@ async def test_create_org_makes_the_creator_its_admin_on_the_free_tier(api):
 
 
 @pytest.mark.parametrize("kind", ["local_government", "corporation", "institution"])
-async def test_every_org_kind_is_accepted(api, kind):
+async def test_every_org_kind_is_accepted(api: Api, kind) -> None:
     admin = await api.user()
     org = (await api.ok("POST", "/orgs", admin, {**ORG, "kind": kind}, status=201))["org"]
     assert org["kind"] == kind
 
 
-async def test_create_org_anonymous_is_401(api):
+async def test_create_org_anonymous_is_401(api: Api) -> None:
     assert_error(await api.call("POST", "/orgs", None, ORG), 401)
 
 
@@ -57,13 +59,13 @@ async def test_create_org_anonymous_is_401(api):
         ({**ORG, "country": "F"}, "country"),
     ],
 )
-async def test_create_org_bad_fields_are_422(api, payload, field):
+async def test_create_org_bad_fields_are_422(api: Api, payload, field) -> None:
     admin = await api.user()
     error = assert_error(await api.call("POST", "/orgs", admin, payload), 422)
     assert field in error["fields"]
 
 
-async def test_unknown_org_is_404(api):
+async def test_unknown_org_is_404(api: Api) -> None:
     assert_error(await api.call("GET", "/orgs/999999"), 404)
     assert_error(await api.call("GET", "/orgs/999999/spaces"), 404)
     admin = await api.user()
@@ -74,7 +76,7 @@ async def test_unknown_org_is_404(api):
 # --- spaces -------------------------------------------------------------------
 
 
-async def test_create_public_space_and_read_it(api):
+async def test_create_public_space_and_read_it(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     space = await api.space(admin, org["id"])
@@ -86,7 +88,7 @@ async def test_create_public_space_and_read_it(api):
     assert [s["id"] for s in listed] == [space["id"]]
 
 
-async def test_only_org_admins_create_spaces(api):
+async def test_only_org_admins_create_spaces(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     other = await api.user()
@@ -104,14 +106,14 @@ async def test_only_org_admins_create_spaces(api):
         ({"name": "x" * 201}, "name"),
     ],
 )
-async def test_create_space_bad_fields_are_422(api, payload, field):
+async def test_create_space_bad_fields_are_422(api: Api, payload, field) -> None:
     admin = await api.user()
     org = await api.org(admin)
     error = assert_error(await api.call("POST", f"/orgs/{org['id']}/spaces", admin, payload), 422)
     assert field in error["fields"]
 
 
-async def test_a_private_space_needs_the_plus_tier(api, ctx):
+async def test_a_private_space_needs_the_plus_tier(api: Api, ctx: Context) -> None:
     admin = await api.user()
     org = await api.org(admin)
     r = await api.call("POST", f"/orgs/{org['id']}/spaces", admin,
@@ -123,7 +125,7 @@ async def test_a_private_space_needs_the_plus_tier(api, ctx):
     assert space["visibility"] == "private"
 
 
-async def test_the_free_tier_allows_three_public_spaces(api):
+async def test_the_free_tier_allows_three_public_spaces(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     for i in range(3):
@@ -134,7 +136,7 @@ async def test_the_free_tier_allows_three_public_spaces(api):
     assert error["required_tier"] == "plus"
 
 
-async def test_unknown_space_is_404_everywhere(api):
+async def test_unknown_space_is_404_everywhere(api: Api) -> None:
     user = await api.user()
     for method, path, body in [
         ("GET", "/spaces/999999", None),
@@ -154,7 +156,7 @@ async def test_unknown_space_is_404_everywhere(api):
 
 
 @pytest.fixture
-async def private(api, ctx):
+async def private(api: Api, ctx: Context):
     admin = await api.user("Org Admin")
     org = await api.org(admin)
     await set_tier(ctx, org["id"], "plus")
@@ -197,7 +199,7 @@ def every_space_topic_post_call(p):
     ]
 
 
-async def test_a_private_space_is_404_to_a_signed_in_outsider_on_every_endpoint(api, private):
+async def test_a_private_space_is_404_to_a_signed_in_outsider_on_every_endpoint(api: Api, private) -> None:
     for method, path, body in every_space_topic_post_call(private):
         r = await api.call(method, path, private["outsider"], body)
         assert_error(r, 404)
@@ -211,7 +213,7 @@ async def test_a_private_space_is_404_to_a_signed_in_outsider_on_every_endpoint(
     assert len(posts) == 1 and posts[0]["body"] == "Where should they go?"
 
 
-async def test_a_private_space_is_404_or_401_to_anonymous(api, private):
+async def test_a_private_space_is_404_or_401_to_anonymous(api: Api, private) -> None:
     for method, path, body in every_space_topic_post_call(private):
         r = await api.call(method, path, None, body)
         if method == "GET" and not path.endswith("/members"):
@@ -220,7 +222,7 @@ async def test_a_private_space_is_404_or_401_to_anonymous(api, private):
             assert_error(r, 401)
 
 
-async def test_members_see_and_take_part_in_a_private_space(api, private):
+async def test_members_see_and_take_part_in_a_private_space(api: Api, private) -> None:
     m = private["member"]
     s, t = private["space"]["id"], private["topic"]["id"]
     assert (await api.ok("GET", f"/spaces/{s}", m))["space"]["visibility"] == "private"
@@ -234,7 +236,7 @@ async def test_members_see_and_take_part_in_a_private_space(api, private):
     assert_error(await api.call("PATCH", f"/topics/{t}", m, {"locked": True}), 403)
 
 
-async def test_removing_a_member_makes_the_space_invisible_again(api, private):
+async def test_removing_a_member_makes_the_space_invisible_again(api: Api, private) -> None:
     s, m = private["space"]["id"], private["member"]
     r = await api.call("DELETE", f"/spaces/{s}/members/{m.id}", private["admin"])
     assert r.status_code == 204
@@ -243,13 +245,13 @@ async def test_removing_a_member_makes_the_space_invisible_again(api, private):
     assert_error(r, 404)
 
 
-async def test_members_list_for_moderators(api, private):
+async def test_members_list_for_moderators(api: Api, private) -> None:
     members = (await api.ok("GET", f"/spaces/{private['space']['id']}/members",
                             private["admin"]))["members"]
     assert [x["user"]["id"] for x in members] == [private["member"].id]
 
 
-async def test_adding_a_member_twice_keeps_one(api, private):
+async def test_adding_a_member_twice_keeps_one(api: Api, private) -> None:
     s, m = private["space"]["id"], private["member"]
     await api.ok("POST", f"/spaces/{s}/members", private["admin"], {"user_id": m.id}, status=201)
     members = (await api.ok("GET", f"/spaces/{s}/members", private["admin"]))["members"]
@@ -259,7 +261,7 @@ async def test_adding_a_member_twice_keeps_one(api, private):
 # --- moderators and members ------------------------------------------------------
 
 
-async def test_org_admin_adds_and_removes_moderators(api):
+async def test_org_admin_adds_and_removes_moderators(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     space = await api.space(admin, org["id"])
@@ -277,7 +279,7 @@ async def test_org_admin_adds_and_removes_moderators(api):
     assert_error(r, 404)
 
 
-async def test_moderator_changes_are_for_org_admins_only(api):
+async def test_moderator_changes_are_for_org_admins_only(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     space = await api.space(admin, org["id"])
@@ -294,7 +296,7 @@ async def test_moderator_changes_are_for_org_admins_only(api):
     assert_error(await api.call("POST", f"/spaces/{s}/moderators", None, {"user_id": 1}), 401)
 
 
-async def test_moderators_quota_on_the_free_tier(api):
+async def test_moderators_quota_on_the_free_tier(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     space = await api.space(admin, org["id"])
@@ -309,7 +311,7 @@ async def test_moderators_quota_on_the_free_tier(api):
 
 @pytest.mark.parametrize("payload", [{}, {"user_id": "1"}, {"user_id": 0}, {"user_id": 1.5},
                                      {"user_id": True}, {"user_id": 999999}])
-async def test_moderator_and_member_bad_user_ids_are_422(api, ctx, payload):
+async def test_moderator_and_member_bad_user_ids_are_422(api: Api, ctx: Context, payload) -> None:
     admin = await api.user()
     org = await api.org(admin)
     await set_tier(ctx, org["id"], "plus")
@@ -320,7 +322,7 @@ async def test_moderator_and_member_bad_user_ids_are_422(api, ctx, payload):
         assert "user_id" in error["fields"]
 
 
-async def test_members_are_for_private_spaces(api):
+async def test_members_are_for_private_spaces(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     space = await api.space(admin, org["id"])
@@ -329,13 +331,13 @@ async def test_members_are_for_private_spaces(api):
     assert_error(r, 409, "space_is_public")
 
 
-async def test_only_moderators_add_members(api, private):
+async def test_only_moderators_add_members(api: Api, private) -> None:
     r = await api.call("POST", f"/spaces/{private['space']['id']}/members", private["member"],
                        {"user_id": private["outsider"].id})
     assert_error(r, 403)
 
 
-async def test_the_same_moderator_added_at_once_lands_once(api):
+async def test_the_same_moderator_added_at_once_lands_once(api: Api) -> None:
     import asyncio
 
     admin = await api.user()
@@ -350,7 +352,7 @@ async def test_the_same_moderator_added_at_once_lands_once(api):
     assert [m["user"]["id"] for m in mods] == [mod.id]
 
 
-async def test_the_same_member_added_at_once_lands_once(api, ctx):
+async def test_the_same_member_added_at_once_lands_once(api: Api, ctx: Context) -> None:
     import asyncio
 
     admin = await api.user()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import assert_error
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
 
-async def thread(api, w):
+async def thread(api: Api, w):
     return (await api.ok("GET", f"/topics/{w['topic']['id']}/posts", w["admin"]))["posts"]
 
 
-async def test_an_edit_keeps_the_history(api):
+async def test_an_edit_keeps_the_history(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "first *draft*")
     edited = (await api.ok("PATCH", f"/posts/{post['id']}", w["citizen"],
@@ -29,14 +30,14 @@ async def test_an_edit_keeps_the_history(api):
     assert listed["body"] == "final" and listed["edited_at"] is not None
 
 
-async def test_an_edit_with_the_same_body_adds_no_revision(api):
+async def test_an_edit_with_the_same_body_adds_no_revision(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "same")
     await api.ok("PATCH", f"/posts/{post['id']}", w["citizen"], {"body": "same"})
     assert (await api.ok("GET", f"/posts/{post['id']}/revisions"))["revisions"] == []
 
 
-async def test_only_the_author_edits(api):
+async def test_only_the_author_edits(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "mine")
     # Not even an admin of the space edits someone else's words.
@@ -48,14 +49,14 @@ async def test_only_the_author_edits(api):
 
 @pytest.mark.parametrize("payload", [{}, {"body": ""}, {"body": "x" * 20_001}, {"body": None},
                                      {"text": "x"}])
-async def test_edit_bad_fields_are_422(api, payload):
+async def test_edit_bad_fields_are_422(api: Api, payload) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "mine")
     r = await api.call("PATCH", f"/posts/{post['id']}", w["citizen"], payload)
     assert "body" in assert_error(r, 422)["fields"]
 
 
-async def test_a_soft_deleted_post_keeps_its_place_and_loses_its_content(api):
+async def test_a_soft_deleted_post_keeps_its_place_and_loses_its_content(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     parent = await api.post(w["citizen"], t, "secret words")
@@ -82,7 +83,7 @@ async def test_a_soft_deleted_post_keeps_its_place_and_loses_its_content(api):
     await api.post(w["admin"], t, "still here", parent_id=parent["id"])
 
 
-async def test_only_the_author_deletes(api):
+async def test_only_the_author_deletes(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "mine")
     assert_error(await api.call("DELETE", f"/posts/{post['id']}", w["admin"]), 403)
@@ -90,7 +91,7 @@ async def test_only_the_author_deletes(api):
     assert_error(await api.call("DELETE", "/posts/999999", w["citizen"]), 404)
 
 
-async def test_reactions_add_and_remove_with_counts(api):
+async def test_reactions_add_and_remove_with_counts(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "react to me")
     p = post["id"]
@@ -115,7 +116,7 @@ async def test_reactions_add_and_remove_with_counts(api):
     assert listed["reactions"] == {"agree": 1, "thanks": 1}
 
 
-async def test_reaction_bad_input_and_permissions(api):
+async def test_reaction_bad_input_and_permissions(api: Api) -> None:
     w = await api.world()
     p = (await api.post(w["citizen"], w["topic"]["id"], "x"))["id"]
     assert "kind" in assert_error(await api.call("POST", f"/posts/{p}/reactions", w["admin"],
@@ -129,7 +130,7 @@ async def test_reaction_bad_input_and_permissions(api):
     assert_error(await api.call("DELETE", "/posts/999999/reactions/like", w["admin"]), 404)
 
 
-async def test_a_person_flags_a_post_once(api):
+async def test_a_person_flags_a_post_once(api: Api) -> None:
     w = await api.world()
     p = (await api.post(w["citizen"], w["topic"]["id"], "spammy"))["id"]
     flag = (await api.ok("POST", f"/posts/{p}/flags", w["admin"], {"reason": "spam"},
@@ -141,7 +142,7 @@ async def test_a_person_flags_a_post_once(api):
     await api.ok("POST", f"/posts/{p}/flags", other, {"reason": "off_topic"}, status=201)
 
 
-async def test_flag_bad_input_and_permissions(api):
+async def test_flag_bad_input_and_permissions(api: Api) -> None:
     w = await api.world()
     p = (await api.post(w["citizen"], w["topic"]["id"], "x"))["id"]
     assert "reason" in assert_error(await api.call("POST", f"/posts/{p}/flags", w["admin"],
@@ -157,7 +158,7 @@ async def test_flag_bad_input_and_permissions(api):
                  404)
 
 
-async def test_hide_and_restore_by_moderators(api):
+async def test_hide_and_restore_by_moderators(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     mod = await api.user("Mod")
@@ -190,7 +191,7 @@ async def test_hide_and_restore_by_moderators(api):
     assert [p for p in posts if p["id"] == post["id"]][0]["body"] == "rude words"
 
 
-async def test_revisions_of_a_hidden_post_are_not_shown_to_others(api):
+async def test_revisions_of_a_hidden_post_are_not_shown_to_others(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "v1")
     await api.ok("PATCH", f"/posts/{post['id']}", w["citizen"], {"body": "v2"})
@@ -200,7 +201,7 @@ async def test_revisions_of_a_hidden_post_are_not_shown_to_others(api):
     assert [r["body"] for r in revs] == ["v1"]
 
 
-async def test_hide_and_restore_are_for_moderators_only(api):
+async def test_hide_and_restore_are_for_moderators_only(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["admin"], w["topic"]["id"], "x")
     p = post["id"]
@@ -215,7 +216,7 @@ async def test_hide_and_restore_are_for_moderators_only(api):
     assert all(not x["hidden"] for x in posts)
 
 
-async def test_the_same_reaction_sent_at_once_counts_once(api):
+async def test_the_same_reaction_sent_at_once_counts_once(api: Api) -> None:
     import asyncio
 
     w = await api.world()

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from tests.api.helpers import assert_error
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +29,7 @@ def tree_order(posts: list[dict]) -> list[int]:
     return out
 
 
-async def read_all(api, topic_id: int, limit: int, user=None) -> list[dict]:
+async def read_all(api: Api, topic_id: int, limit: int, user=None) -> list[dict]:
     posts, cursor, pages = [], None, 0
     while True:
         q = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
@@ -42,7 +43,7 @@ async def read_all(api, topic_id: int, limit: int, user=None) -> list[dict]:
         assert pages < 1000
 
 
-async def test_replies_of_any_depth_read_back_in_tree_order_over_several_pages(api):
+async def test_replies_of_any_depth_read_back_in_tree_order_over_several_pages(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     root = (await api.ok("GET", f"/topics/{t}/posts"))["posts"][0]
@@ -66,7 +67,7 @@ async def test_replies_of_any_depth_read_back_in_tree_order_over_several_pages(a
         assert await read_all(api, t, limit) == whole
 
 
-async def test_a_reply_lands_inside_its_parents_subtree_not_at_the_end(api):
+async def test_a_reply_lands_inside_its_parents_subtree_not_at_the_end(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     root = (await api.ok("GET", f"/topics/{t}/posts"))["posts"][0]
@@ -82,20 +83,20 @@ async def test_a_reply_lands_inside_its_parents_subtree_not_at_the_end(api):
 
 
 @pytest.mark.parametrize("cursor", ["abc", "123", "-0000000001", "0000000001x", "１２３４５６７８９０"])
-async def test_a_bad_cursor_is_422(api, cursor):
+async def test_a_bad_cursor_is_422(api: Api, cursor) -> None:
     w = await api.world()
     r = await api.call("GET", f"/topics/{w['topic']['id']}/posts", params={"cursor": cursor})
     assert "cursor" in assert_error(r, 422)["fields"]
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5"])
-async def test_a_bad_limit_is_422(api, limit):
+async def test_a_bad_limit_is_422(api: Api, limit) -> None:
     w = await api.world()
     r = await api.call("GET", f"/topics/{w['topic']['id']}/posts", params={"limit": limit})
     assert "limit" in assert_error(r, 422)["fields"]
 
 
-async def test_a_parent_in_another_topic_is_422(api):
+async def test_a_parent_in_another_topic_is_422(api: Api) -> None:
     w = await api.world()
     other = await api.topic(w["admin"], w["space"]["id"], title="Other")
     foreign = (await api.ok("GET", f"/topics/{other['id']}/posts"))["posts"][0]
@@ -112,7 +113,7 @@ async def test_a_parent_in_another_topic_is_422(api):
 
 @pytest.mark.parametrize(("change", "code"), [({"locked": True}, "topic_locked"),
                                                ({"archived": True}, "topic_archived")])
-async def test_a_locked_or_archived_topic_refuses_new_posts(api, change, code):
+async def test_a_locked_or_archived_topic_refuses_new_posts(api: Api, change, code) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     first = (await api.ok("GET", f"/topics/{t}/posts"))["posts"][0]
@@ -148,25 +149,25 @@ async def test_a_locked_or_archived_topic_refuses_new_posts(api, change, code):
         ({"body": "x", "client_id": "c" * 65}, "client_id"),
     ],
 )
-async def test_post_bad_fields_are_422(api, payload, field):
+async def test_post_bad_fields_are_422(api: Api, payload, field) -> None:
     w = await api.world()
     r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"], payload)
     assert field in assert_error(r, 422)["fields"]
 
 
-async def test_a_body_of_exactly_20000_characters_is_accepted(api):
+async def test_a_body_of_exactly_20000_characters_is_accepted(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "é" * 20_000)
     assert len(post["body"]) == 20_000
 
 
-async def test_posting_anonymous_is_401(api):
+async def test_posting_anonymous_is_401(api: Api) -> None:
     w = await api.world()
     assert_error(await api.call("POST", f"/topics/{w['topic']['id']}/posts", None,
                                 {"body": "x"}), 401)
 
 
-async def test_a_post_has_the_contract_fields(api):
+async def test_a_post_has_the_contract_fields(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "Hello **there**")
     assert {"id", "topic_id", "parent_id", "depth", "author", "body", "html", "created_at",
@@ -178,7 +179,7 @@ async def test_a_post_has_the_contract_fields(api):
     assert post["edited_at"] is None and post["hidden"] is False
 
 
-async def test_a_retry_with_the_same_client_id_lands_once(api):
+async def test_a_retry_with_the_same_client_id_lands_once(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     payload = {"body": "Only once", "client_id": "c-123"}
@@ -193,7 +194,7 @@ async def test_a_retry_with_the_same_client_id_lands_once(api):
     assert r3.status_code == 201 and r3.json()["post"]["id"] != r1.json()["post"]["id"]
 
 
-async def test_concurrent_retries_with_one_client_id_land_once(api):
+async def test_concurrent_retries_with_one_client_id_land_once(api: Api) -> None:
     import asyncio
 
     w = await api.world()
@@ -207,7 +208,7 @@ async def test_concurrent_retries_with_one_client_id_land_once(api):
     assert [p["body"] for p in posts].count("Racing") == 1
 
 
-async def test_a_client_id_used_in_another_topic_is_409(api):
+async def test_a_client_id_used_in_another_topic_is_409(api: Api) -> None:
     w = await api.world()
     other = await api.topic(w["admin"], w["space"]["id"], title="Other")
     payload = {"body": "x", "client_id": "c-1"}

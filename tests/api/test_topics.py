@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import assert_error
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_open_a_topic_with_its_first_post(api):
+async def test_open_a_topic_with_its_first_post(api: Api) -> None:
     w = await api.world()
     topic = await api.topic(w["citizen"], w["space"]["id"], title="  Night buses  ",
                             body="We need *more*")
@@ -25,7 +26,7 @@ async def test_open_a_topic_with_its_first_post(api):
     assert posts[0]["depth"] == 0 and posts[0]["parent_id"] is None
 
 
-async def test_open_a_topic_anonymous_is_401(api):
+async def test_open_a_topic_anonymous_is_401(api: Api) -> None:
     w = await api.world()
     r = await api.call("POST", f"/spaces/{w['space']['id']}/topics", None,
                        {"title": "t", "body": "b"})
@@ -45,19 +46,19 @@ async def test_open_a_topic_anonymous_is_401(api):
         ({"title": "t", "body": ["b"]}, "body"),
     ],
 )
-async def test_open_a_topic_bad_fields_are_422(api, payload, field):
+async def test_open_a_topic_bad_fields_are_422(api: Api, payload, field) -> None:
     w = await api.world()
     r = await api.call("POST", f"/spaces/{w['space']['id']}/topics", w["citizen"], payload)
     assert field in assert_error(r, 422)["fields"]
 
 
-async def test_a_title_of_200_and_a_body_of_20000_are_accepted(api):
+async def test_a_title_of_200_and_a_body_of_20000_are_accepted(api: Api) -> None:
     w = await api.world()
     topic = await api.topic(w["citizen"], w["space"]["id"], title="t" * 200, body="b" * 20_000)
     assert len(topic["title"]) == 200
 
 
-async def test_unknown_topic_is_404(api):
+async def test_unknown_topic_is_404(api: Api) -> None:
     w = await api.world()
     u = w["admin"]
     assert_error(await api.call("GET", "/topics/999999"), 404)
@@ -66,7 +67,7 @@ async def test_unknown_topic_is_404(api):
     assert_error(await api.call("POST", "/topics/999999/posts", u, {"body": "x"}), 404)
 
 
-async def test_topics_list_pinned_first_then_latest_activity(api):
+async def test_topics_list_pinned_first_then_latest_activity(api: Api) -> None:
     w = await api.world()
     s = w["space"]["id"]
     first = w["topic"]
@@ -80,7 +81,7 @@ async def test_topics_list_pinned_first_then_latest_activity(api):
     assert listed[0]["pinned"] is True
 
 
-async def test_topics_list_paginates_with_a_cursor(api):
+async def test_topics_list_paginates_with_a_cursor(api: Api) -> None:
     w = await api.world()
     s = w["space"]["id"]
     for i in range(6):
@@ -103,12 +104,12 @@ async def test_topics_list_paginates_with_a_cursor(api):
 
 @pytest.mark.parametrize("query", ["?limit=0", "?limit=101", "?limit=abc", "?cursor=%%%",
                                    "?cursor=bm90IGEgY3Vyc29y"])
-async def test_topics_list_bad_query_is_422(api, query):
+async def test_topics_list_bad_query_is_422(api: Api, query) -> None:
     w = await api.world()
     assert_error(await api.call("GET", f"/spaces/{w['space']['id']}/topics{query}"), 422)
 
 
-async def test_moderators_rename_pin_lock_and_archive(api):
+async def test_moderators_rename_pin_lock_and_archive(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     body = await api.ok("PATCH", f"/topics/{t}", w["admin"],
@@ -121,7 +122,7 @@ async def test_moderators_rename_pin_lock_and_archive(api):
     assert topic["archived"]
 
 
-async def test_a_space_moderator_may_change_topics(api):
+async def test_a_space_moderator_may_change_topics(api: Api) -> None:
     w = await api.world()
     mod = await api.user("Mod")
     await api.ok("POST", f"/spaces/{w['space']['id']}/moderators", w["admin"],
@@ -130,7 +131,7 @@ async def test_a_space_moderator_may_change_topics(api):
     assert topic["topic"]["locked"] is True
 
 
-async def test_topic_changes_are_for_moderators_only(api):
+async def test_topic_changes_are_for_moderators_only(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     mine = await api.topic(w["citizen"], w["space"]["id"])
@@ -151,7 +152,7 @@ async def test_topic_changes_are_for_moderators_only(api):
         ({"archived": None, "title": 3}, "title"),
     ],
 )
-async def test_topic_update_bad_fields_are_422(api, payload, field):
+async def test_topic_update_bad_fields_are_422(api: Api, payload, field) -> None:
     w = await api.world()
     r = await api.call("PATCH", f"/topics/{w['topic']['id']}", w["admin"], payload)
     assert field in assert_error(r, 422)["fields"]
@@ -167,7 +168,7 @@ def _cursor(raw: str) -> str:
                                  "0|2020-01-01T00:00:00+00:00|99999999999999999999",
                                  "0|2020-01-01T00:00:00+00:00|-1", "0|not a date|1", "0|1",
                                  "9|2020-01-01T00:00:00+00:00|1"])
-async def test_topics_list_forged_cursors_are_422(api, raw):
+async def test_topics_list_forged_cursors_are_422(api: Api, raw) -> None:
     w = await api.world()
     r = await api.call("GET", f"/spaces/{w['space']['id']}/topics",
                        params={"cursor": _cursor(raw)})

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from cps.services.discussion.markdown import render
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -154,17 +155,17 @@ def assert_safe(html: str) -> None:
         assert link.get("rel") == "nofollow ugc noopener", html
 
 
-def test_there_are_at_least_fifty_payloads():
+def test_there_are_at_least_fifty_payloads() -> None:
     assert len(PAYLOADS) >= 50
     assert len(set(PAYLOADS)) == len(PAYLOADS)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_render_makes_every_payload_harmless(payload):
+def test_render_makes_every_payload_harmless(payload) -> None:
     assert_safe(render(payload))
 
 
-def test_the_checker_catches_what_it_should():
+def test_the_checker_catches_what_it_should() -> None:
     for bad in ['<script>x</script>', '<img src=x onerror=y>', '<img alt="a" onerror="y">', '<a href="java\tscript:x">a</a>',
                 '<a href=" JAVASCRIPT:x">a</a>', '<img src="data:image/png,x">',
                 '<iframe></iframe>', '<p style="x">a</p>',
@@ -173,7 +174,7 @@ def test_the_checker_catches_what_it_should():
             assert_safe(bad)
 
 
-def test_safe_markdown_still_renders():
+def test_safe_markdown_still_renders() -> None:
     html = render("**bold** _it_ `code` [link](https://ok.example/a?b=1) "
                   "![alt](https://ok.example/a.png) <https://auto.example>\n\n- item\n\n"
                   "[ref][r]\n\n[r]: https://ref.example")
@@ -188,13 +189,13 @@ def test_safe_markdown_still_renders():
     assert_safe(html)
 
 
-def test_mailto_links_survive():
+def test_mailto_links_survive() -> None:
     html = render("[write](mailto:council@ok.example)")
     assert 'href="mailto:council@ok.example"' in html
     assert_safe(html)
 
 
-async def test_every_payload_is_harmless_through_the_api(api):
+async def test_every_payload_is_harmless_through_the_api(api: Api) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     # Several authors, so that no one meets the posting rate limit.

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from cps.services.context import Context
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import moderated_world, post_in
 from tests.support.api import Api, User
@@ -14,7 +15,7 @@ from tests.support.direct import events_on
 pytestmark = pytest.mark.anyio
 
 
-async def test_the_author_of_a_hidden_post_appeals_once_and_is_answered(api: Api, ctx):
+async def test_the_author_of_a_hidden_post_appeals_once_and_is_answered(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, author = w["space"]["id"], w["topic"]["id"], w["citizen"]
     post = await api.post(author, t, "Sharp criticism of the mayor")
@@ -43,7 +44,7 @@ async def test_the_author_of_a_hidden_post_appeals_once_and_is_answered(api: Api
     assert (await api.ok("GET", f"/spaces/{s}/moderation/queue", w["mod"]))["appeals"] == []
 
 
-async def test_only_the_author_of_a_hidden_post_may_appeal(api: Api, ctx):
+async def test_only_the_author_of_a_hidden_post_may_appeal(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t = w["topic"]["id"]
     post = await api.post(w["citizen"], t, "visible")
@@ -56,7 +57,7 @@ async def test_only_the_author_of_a_hidden_post_may_appeal(api: Api, ctx):
         "POST", f"/posts/{post['id']}/appeal", w["citizen"], {"text": " "}), 422)["fields"]
 
 
-async def test_a_banned_participant_appeals_and_an_upheld_ban_stays(api: Api, ctx):
+async def test_a_banned_participant_appeals_and_an_upheld_ban_stays(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, citizen = w["space"]["id"], w["topic"]["id"], w["citizen"]
     assert_error(await api.call("POST", f"/spaces/{s}/bans/appeal", citizen, {"text": "?"}), 409,
@@ -95,7 +96,7 @@ async def _queue_appeal(api: Api, space_id: int, viewer: User, appeal_id: int) -
     return next(a for a in queue["appeals"] if a["id"] == appeal_id)
 
 
-async def test_nobody_answers_their_own_appeal(api: Api, ctx):
+async def test_nobody_answers_their_own_appeal(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, mod = w["space"]["id"], w["topic"]["id"], w["mod"]
     colleague = await api.user("Second moderator")
@@ -119,8 +120,8 @@ async def test_nobody_answers_their_own_appeal(api: Api, ctx):
 
 
 async def test_the_maker_of_a_decision_answers_its_appeal_only_when_nobody_else_can(
-    api: Api, ctx
-):
+    api: Api, ctx: Context
+) -> None:
     w = await api.world()  # the organization's admin is the space's only moderator
     s, t, admin, citizen = w["space"]["id"], w["topic"]["id"], w["admin"], w["citizen"]
     first = await api.post(citizen, t, "First remark")
@@ -163,7 +164,7 @@ async def test_the_maker_of_a_decision_answers_its_appeal_only_when_nobody_else_
     await api.ok("POST", f"/appeals/{admin_appeal['id']}/answer", mod, _answer("uphold"))
 
 
-async def test_the_queue_shows_the_post_under_appeal_to_whoever_answers(api: Api, ctx):
+async def test_the_queue_shows_the_post_under_appeal_to_whoever_answers(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, author = w["space"]["id"], w["topic"]["id"], w["citizen"]
     post = await api.post(author, t, "The bus lane plan ignores the market street")

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 
 from cps.http.routes import moderation as moderation_routes
+from cps.services.context import Context
 from cps.storage.models import ModerationAction
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import audit_rows, moderated_world
@@ -75,7 +76,7 @@ def _steps(w: dict[str, Any]) -> list[tuple[str, str, str, Any, list[str]]]:
     ]
 
 
-async def test_every_moderation_endpoint_writes_its_audit_rows(api: Api, ctx):
+async def test_every_moderation_endpoint_writes_its_audit_rows(api: Api, ctx: Context) -> None:
     w = await two_spaces(api, ctx)
     a = w["a"]
     w["a_other"] = w["b"].id
@@ -122,7 +123,7 @@ async def test_every_moderation_endpoint_writes_its_audit_rows(api: Api, ctx):
     assert {k for k in covered if k in NOT_ACTS} == NOT_ACTS
 
 
-async def test_the_audit_log_is_append_only(api: Api, ctx):
+async def test_the_audit_log_is_append_only(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     post = await api.post(w["citizen"], w["topic"]["id"], "x")
     await api.ok("POST", f"/posts/{post['id']}/hide", w["mod"], {"reason": "x"})
@@ -135,7 +136,7 @@ async def test_the_audit_log_is_append_only(api: Api, ctx):
     assert row.reason == "x"
 
 
-async def test_the_audit_log_filters_by_action_actor_and_time(api: Api, ctx):
+async def test_the_audit_log_filters_by_action_actor_and_time(api: Api, ctx: Context):
     w = await moderated_world(api)
     s, t = w["space"]["id"], w["topic"]["id"]
     posts = [await api.post(w["citizen"], t, f"p{i}") for i in range(3)]
@@ -165,8 +166,8 @@ async def test_the_audit_log_filters_by_action_actor_and_time(api: Api, ctx):
 
 
 async def test_the_audit_log_is_for_admins_and_moderators_the_public_log_for_everyone(
-    api: Api, ctx
-):
+    api: Api, ctx: Context
+) -> None:
     w = await moderated_world(api)
     s = w["space"]["id"]
     post = await api.post(w["citizen"], w["topic"]["id"], "Buy cheap watches at example.com")
@@ -187,7 +188,7 @@ async def test_the_audit_log_is_for_admins_and_moderators_the_public_log_for_eve
         assert "watches" not in text and "Advert" not in text and "Citizen" not in text
 
 
-async def test_a_private_spaces_logs_are_invisible_to_outsiders(api: Api, ctx):
+async def test_a_private_spaces_logs_are_invisible_to_outsiders(api: Api, ctx: Context) -> None:
     w = await moderated_world(api, ctx, tier="plus")
     private = await api.space(w["admin"], w["org"]["id"], visibility="private", name="Council")
     outsider = await api.user("Outsider")

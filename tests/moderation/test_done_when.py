@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_abuse_is_flagged_hidden_live_queued_banned_and_audited(
     live_api: Api, served_app: InProcessServer
-):
+) -> None:
     api = live_api
     ctx: Context = served_app.state["ctx"]
     w = await moderated_world(api)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from cps.services.context import Context
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import make_platform_admin, moderated_world, names_on, post_in
 from tests.support.api import Api, User
@@ -14,7 +15,7 @@ from tests.support.direct import events_on
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_hidden_post_keeps_its_place_and_its_author_is_told_why(api: Api, ctx):
+async def test_a_hidden_post_keeps_its_place_and_its_author_is_told_why(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t = w["topic"]["id"]
     post = await api.post(w["citizen"], t, "rude words")
@@ -33,7 +34,7 @@ async def test_a_hidden_post_keeps_its_place_and_its_author_is_told_why(api: Api
         "post.created", "post.created", "post.created", "post.hidden", "post.restored"]
 
 
-async def test_the_queue_groups_flags_per_post_most_flagged_then_oldest_first(api: Api, ctx):
+async def test_the_queue_groups_flags_per_post_most_flagged_then_oldest_first(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t, s = w["topic"]["id"], w["space"]["id"]
     people = [await api.user(f"P{i}") for i in range(3)]
@@ -57,7 +58,7 @@ async def test_the_queue_groups_flags_per_post_most_flagged_then_oldest_first(ap
     assert queue["pending"] == [] and queue["appeals"] == []
 
 
-async def test_resolving_a_flag_hides_or_dismisses_and_tells_every_flagger(api: Api, ctx):
+async def test_resolving_a_flag_hides_or_dismisses_and_tells_every_flagger(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t, s = w["topic"]["id"], w["space"]["id"]
     people = [await api.user(f"P{i}") for i in range(2)]
@@ -94,8 +95,8 @@ async def test_resolving_a_flag_hides_or_dismisses_and_tells_every_flagger(api: 
 
 
 async def test_n_distinct_flaggers_hide_a_post_pending_review_and_dismissal_restores_it(
-    api: Api, ctx
-):
+    api: Api, ctx: Context
+) -> None:
     w = await moderated_world(api)
     t, s = w["topic"]["id"], w["space"]["id"]
     await api.ok("PATCH", f"/spaces/{s}", w["mod"], {"flag_threshold": 2})
@@ -116,7 +117,7 @@ async def test_n_distinct_flaggers_hide_a_post_pending_review_and_dismissal_rest
     assert (await names_on(ctx, f"topic:{t}"))[-2:] == ["post.hidden", "post.restored"]
 
 
-async def test_bulk_hide_many_posts(api: Api, ctx):
+async def test_bulk_hide_many_posts(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t, s = w["topic"]["id"], w["space"]["id"]
     spam = [await api.post(w["citizen"], t, f"spam {i}") for i in range(3)]
@@ -144,7 +145,7 @@ async def _hidden(api: Api, topic_id: int, post_id: int) -> bool:
                         post_id)["hidden"])
 
 
-async def test_accounts_made_after_a_post_cannot_hide_it_but_reach_the_queue(api: Api, ctx):
+async def test_accounts_made_after_a_post_cannot_hide_it_but_reach_the_queue(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t, s = w["topic"]["id"], w["space"]["id"]
     neighbours = [await api.user(f"Neighbour {i}") for i in range(3)]
@@ -172,7 +173,7 @@ async def test_accounts_made_after_a_post_cannot_hide_it_but_reach_the_queue(api
     assert [f["established"] for f in queue[1]["flags"]] == [True] * 3
 
 
-async def test_flags_never_hide_a_staff_post_but_put_it_first_in_the_queue(api: Api, ctx):
+async def test_flags_never_hide_a_staff_post_but_put_it_first_in_the_queue(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t, s = w["topic"]["id"], w["space"]["id"]
     people = [await api.user(f"Resident {i}") for i in range(4)]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_a_ban_in_one_space_ends_only_that_spaces_subscriptions(
     live_api: Api, served_app: InProcessServer
-):
+) -> None:
     api = live_api
     w = await moderated_world(api)
     s, t, citizen = w["space"]["id"], w["topic"]["id"], w["citizen"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from cps.services.context import Context
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import moderated_world, post_in
 from tests.support.api import Api
@@ -12,7 +13,7 @@ from tests.support.api import Api
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_moderator_cannot_restore_their_own_hidden_post(api: Api, ctx):
+async def test_a_moderator_cannot_restore_their_own_hidden_post(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t, mod, admin = w["topic"]["id"], w["mod"], w["admin"]
     post = await api.post(mod, t, "Moderators know best")
@@ -24,7 +25,7 @@ async def test_a_moderator_cannot_restore_their_own_hidden_post(api: Api, ctx):
     assert not post_in((await api.ok("GET", f"/topics/{t}/posts"))["posts"], post["id"])["hidden"]
 
 
-async def test_a_moderator_cannot_settle_the_flags_on_their_own_post(api: Api, ctx):
+async def test_a_moderator_cannot_settle_the_flags_on_their_own_post(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, mod, admin = w["space"]["id"], w["topic"]["id"], w["mod"], w["admin"]
     post = await api.post(mod, t, "A disputed announcement")

@@ -21,7 +21,7 @@ def settings(database_url: str) -> Settings:
                          CPS_TOPICS_PER_HOUR="2")
 
 
-async def test_posts_per_minute_and_topics_per_hour(api: Api):
+async def test_posts_per_minute_and_topics_per_hour(api: Api) -> None:
     w = await api.world()
     s, t, citizen = w["space"]["id"], w["topic"]["id"], w["citizen"]
     for i in range(3):
@@ -38,7 +38,7 @@ async def test_posts_per_minute_and_topics_per_hour(api: Api):
     assert 3000 < int(r.headers["Retry-After"]) <= 3600
 
 
-async def test_rate_limits_off_lifts_them(database_url: str):
+async def test_rate_limits_off_lifts_them(database_url: str) -> None:
     settings = make_settings(database_url, CPS_POSTS_PER_MINUTE="1", CPS_RATE_LIMITS="off")
     app = create_app(settings)
     async with asgi.running(app) as state, asgi.client(app, state) as http:
@@ -48,7 +48,7 @@ async def test_rate_limits_off_lifts_them(database_url: str):
             await api.post(w["citizen"], w["topic"]["id"], f"post {i}")
 
 
-def test_the_limits_are_configured_from_the_environment():
+def test_the_limits_are_configured_from_the_environment() -> None:
     base = {"CPS_SECRET_KEY": "k" * 20, "CPS_DATABASE_URL": "sqlite:////tmp/x.db"}
     settings = load_settings({**base, "CPS_POSTS_PER_MINUTE": "7", "CPS_TOPICS_PER_HOUR": "9"})
     assert (settings.posts_per_minute, settings.topics_per_hour) == (7, 9)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cps.services.context import Context
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import audit_rows
 from tests.moderation.scene import Space, two_spaces
@@ -42,7 +43,7 @@ def every_moderation_call(b: Space, a: Space, appeal_id: int) -> list[tuple[str,
     ]
 
 
-async def test_a_moderator_of_one_space_has_no_power_in_another(api: Api, ctx):
+async def test_a_moderator_of_one_space_has_no_power_in_another(api: Api, ctx: Context) -> None:
     w = await two_spaces(api, ctx)
     a, b = w["a"], w["b"]
     appeal = (await api.ok("POST", f"/posts/{b.hidden}/appeal", b.author, {"text": "Why?"},
@@ -70,7 +71,7 @@ async def test_a_moderator_of_one_space_has_no_power_in_another(api: Api, ctx):
     assert_error(await api.call("GET", f"/appeals/{appeal['id']}", a.mod), 404)
 
 
-async def test_a_bulk_action_in_ones_own_space_cannot_reach_another(api: Api, ctx):
+async def test_a_bulk_action_in_ones_own_space_cannot_reach_another(api: Api, ctx: Context) -> None:
     w = await two_spaces(api, ctx)
     a, b = w["a"], w["b"]
     r = await api.call("POST", f"/spaces/{a.id}/moderation/bulk", a.mod,
@@ -83,7 +84,7 @@ async def test_a_bulk_action_in_ones_own_space_cannot_reach_another(api: Api, ct
     assert all(not p["hidden"] for p in posts if p["id"] == a.post)
 
 
-async def test_participants_and_strangers_have_no_moderation_power(api: Api, ctx):
+async def test_participants_and_strangers_have_no_moderation_power(api: Api, ctx: Context) -> None:
     w = await two_spaces(api, ctx)
     a, b = w["a"], w["b"]
     appeal = (await api.ok("POST", f"/posts/{b.hidden}/appeal", b.author, {"text": "Why?"},
@@ -93,7 +94,7 @@ async def test_participants_and_strangers_have_no_moderation_power(api: Api, ctx
         assert_error(await api.call(method, path, None, body), 401)
 
 
-async def test_the_organization_admin_acts_in_every_space(api: Api, ctx):
+async def test_the_organization_admin_acts_in_every_space(api: Api, ctx: Context) -> None:
     w = await two_spaces(api, ctx)
     for space in (w["a"], w["b"]):
         await api.ok("POST", f"/posts/{space.post}/hide", w["admin"], {"reason": "x"})

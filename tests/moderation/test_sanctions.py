@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from cps.services.context import Context
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import moderated_world, post_in
 from tests.support.api import Api
@@ -14,7 +15,7 @@ from tests.support.direct import events_on
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_muted_participant_reads_and_reacts_but_does_not_post(api: Api, ctx):
+async def test_a_muted_participant_reads_and_reacts_but_does_not_post(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, citizen = w["space"]["id"], w["topic"]["id"], w["citizen"]
     post = await api.post(citizen, t, "before")
@@ -49,7 +50,7 @@ async def test_a_muted_participant_reads_and_reacts_but_does_not_post(api: Api, 
     assert_error(await api.call("DELETE", f"/spaces/{s}/mutes/{citizen.id}", w["mod"]), 404)
 
 
-async def test_a_banned_participant_reads_but_does_not_post_react_or_flag(api: Api, ctx):
+async def test_a_banned_participant_reads_but_does_not_post_react_or_flag(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, citizen = w["space"]["id"], w["topic"]["id"], w["citizen"]
     mine = await api.post(citizen, t, "one")
@@ -75,7 +76,7 @@ async def test_a_banned_participant_reads_but_does_not_post_react_or_flag(api: A
         (citizen.id, "ban", None)]
 
 
-async def test_ban_and_hide_all_their_posts_in_the_space(api: Api, ctx):
+async def test_ban_and_hide_all_their_posts_in_the_space(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t = w["space"]["id"], w["topic"]["id"]
     spammer = await api.user("Spammer")
@@ -96,7 +97,7 @@ async def test_ban_and_hide_all_their_posts_in_the_space(api: Api, ctx):
     assert len(spam) == 3
 
 
-async def test_a_sanction_for_a_time_lifts_itself(api: Api, ctx):
+async def test_a_sanction_for_a_time_lifts_itself(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, citizen = w["space"]["id"], w["topic"]["id"], w["citizen"]
     await api.ok("POST", f"/spaces/{s}/bans", w["mod"],
@@ -108,7 +109,7 @@ async def test_a_sanction_for_a_time_lifts_itself(api: Api, ctx):
     assert (await api.ok("GET", f"/spaces/{s}/sanctions", w["mod"]))["sanctions"] == []
 
 
-async def test_a_new_sanction_replaces_the_one_in_force(api: Api, ctx):
+async def test_a_new_sanction_replaces_the_one_in_force(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, citizen = w["space"]["id"], w["citizen"]
     for duration in (60, None):
@@ -120,7 +121,7 @@ async def test_a_new_sanction_replaces_the_one_in_force(api: Api, ctx):
     assert mute["expires_at"] is None
 
 
-async def test_moderators_admins_and_oneself_cannot_be_sanctioned(api: Api, ctx):
+async def test_moderators_admins_and_oneself_cannot_be_sanctioned(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s = w["space"]["id"]
     for target, code in ((w["admin"], "cannot_sanction_moderator"),
@@ -144,7 +145,7 @@ async def test_moderators_admins_and_oneself_cannot_be_sanctioned(api: Api, ctx)
     ({"user_id": 1, "reason": "x", "rule": "ugly"}, "rule"),
     ({"user_id": 999_999, "reason": "x"}, "user_id"),
 ])
-async def test_bad_sanction_requests_are_422(api: Api, ctx, body, field):
+async def test_bad_sanction_requests_are_422(api: Api, ctx: Context, body, field) -> None:
     w = await moderated_world(api)
     r = await api.call("POST", f"/spaces/{w['space']['id']}/bans", w["mod"], body)
     assert field in assert_error(r, 422)["fields"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cps.services.context import Context
 from cps.services.tiers import plans
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import moderated_world, names_on, post_in
@@ -22,7 +23,7 @@ PLUS_SETTINGS = [
 
 @pytest.mark.parametrize("tier", plans.TIERS)
 @pytest.mark.parametrize("change", PLUS_SETTINGS, ids=["filter", "words", "premod", "slow"])
-async def test_the_plus_tools_follow_the_entitlement_table(api: Api, ctx, tier, change):
+async def test_the_plus_tools_follow_the_entitlement_table(api: Api, ctx: Context, tier, change) -> None:
     w = await moderated_world(api, ctx, tier=tier)
     s = w["space"]["id"]
     r = await api.call("PATCH", f"/spaces/{s}", w["mod"], change)
@@ -37,7 +38,7 @@ async def test_the_plus_tools_follow_the_entitlement_table(api: Api, ctx, tier, 
         assert settings["premoderation_posts"] == settings["slow_mode_seconds"] == 0
 
 
-async def test_settings_every_tier_has_and_turning_tools_off(api: Api, ctx):
+async def test_settings_every_tier_has_and_turning_tools_off(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s = w["space"]["id"]
     out = await api.ok("PATCH", f"/spaces/{s}", w["mod"],
@@ -56,7 +57,7 @@ async def test_settings_every_tier_has_and_turning_tools_off(api: Api, ctx):
             await api.call("PATCH", f"/spaces/{s}", w["mod"], body), 422)["fields"]
 
 
-async def test_topic_policy_moderators_only(api: Api, ctx):
+async def test_topic_policy_moderators_only(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s = w["space"]["id"]
     await api.ok("PATCH", f"/spaces/{s}", w["mod"], {"topic_policy": "moderators"})
@@ -67,7 +68,7 @@ async def test_topic_policy_moderators_only(api: Api, ctx):
     await api.topic(w["citizen"], s, title="Mine")
 
 
-async def test_the_word_filter_blocks_with_a_clear_code(api: Api, ctx):
+async def test_the_word_filter_blocks_with_a_clear_code(api: Api, ctx: Context) -> None:
     w = await moderated_world(api, ctx, tier="plus")
     s, t = w["space"]["id"], w["topic"]["id"]
     await api.ok("PATCH", f"/spaces/{s}", w["mod"],
@@ -90,7 +91,7 @@ async def test_the_word_filter_blocks_with_a_clear_code(api: Api, ctx):
     await api.post(w["mod"], t, "Do not call anyone an idiot.")
 
 
-async def test_the_word_filter_can_send_posts_to_review(api: Api, ctx):
+async def test_the_word_filter_can_send_posts_to_review(api: Api, ctx: Context) -> None:
     w = await moderated_world(api, ctx, tier="plus")
     s, t = w["space"]["id"], w["topic"]["id"]
     await api.ok("PATCH", f"/spaces/{s}", w["mod"],
@@ -108,7 +109,7 @@ async def test_the_word_filter_can_send_posts_to_review(api: Api, ctx):
     assert_error(r, 422, "blocked_words")
 
 
-async def test_pre_moderation_holds_a_newcomers_first_posts(api: Api, ctx):
+async def test_pre_moderation_holds_a_newcomers_first_posts(api: Api, ctx: Context) -> None:
     w = await moderated_world(api, ctx, tier="plus")
     s, t = w["space"]["id"], w["topic"]["id"]
     await api.ok("PATCH", f"/spaces/{s}", w["mod"], {"premoderation_posts": 2})
@@ -154,7 +155,7 @@ async def test_pre_moderation_holds_a_newcomers_first_posts(api: Api, ctx):
     assert (await api.ok("GET", f"/topics/{topic['id']}/posts"))["posts"] == []
 
 
-async def test_slow_mode_one_post_per_participant_per_n_seconds_in_a_topic(api: Api, ctx):
+async def test_slow_mode_one_post_per_participant_per_n_seconds_in_a_topic(api: Api, ctx: Context) -> None:
     w = await moderated_world(api, ctx, tier="plus")
     s, t = w["space"]["id"], w["topic"]["id"]
     await api.ok("PATCH", f"/spaces/{s}", w["mod"], {"slow_mode_seconds": 60})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cps.services.context import Context
 from tests.api.helpers import assert_error
 from tests.moderation.conftest import moderated_world, names_on
 from tests.support.api import Api
@@ -12,7 +13,7 @@ from tests.support.direct import events_on
 pytestmark = pytest.mark.anyio
 
 
-async def test_rename_pin_lock_archive_each_emit_their_event(api: Api, ctx):
+async def test_rename_pin_lock_archive_each_emit_their_event(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t, mod = w["space"]["id"], w["topic"]["id"], w["mod"]
     for change in ({"title": "Cycle lanes"}, {"pinned": True}, {"pinned": False},
@@ -27,7 +28,7 @@ async def test_rename_pin_lock_archive_each_emit_their_event(api: Api, ctx):
     assert_error(r, 409, "topic_archived")
 
 
-async def test_a_locked_topic_takes_no_posts(api: Api, ctx):
+async def test_a_locked_topic_takes_no_posts(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t = w["topic"]["id"]
     await api.ok("PATCH", f"/topics/{t}", w["mod"], {"locked": True})
@@ -35,7 +36,7 @@ async def test_a_locked_topic_takes_no_posts(api: Api, ctx):
                  "topic_locked")
 
 
-async def test_move_a_topic_to_another_space_of_the_organization(api: Api, ctx):
+async def test_move_a_topic_to_another_space_of_the_organization(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     s, t = w["space"]["id"], w["topic"]["id"]
     target = await api.space(w["admin"], w["org"]["id"], name="Parks")
@@ -58,7 +59,7 @@ async def test_move_a_topic_to_another_space_of_the_organization(api: Api, ctx):
                                 {"space_id": target["id"]}), 409, "same_space")
 
 
-async def test_a_topic_does_not_move_to_another_organization(api: Api, ctx):
+async def test_a_topic_does_not_move_to_another_organization(api: Api, ctx: Context) -> None:
     w = await moderated_world(api)
     t = w["topic"]["id"]
     other_org = await api.org(w["admin"], name="Other city")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from cps.services.context import Context
 from cps.storage.models import PollVote
 from tests.polls.conftest import events_on, open_poll
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_ten_simultaneous_votes_of_one_person_leave_one_vote(api, world, ctx):
+async def test_ten_simultaneous_votes_of_one_person_leave_one_vote(api: Api, world: dict[str, Any], ctx: Context) -> None:
     poll = await open_poll(api, world["mod"], world["topic"]["id"])
     options = [o["id"] for o in poll["options"]]
     results = await asyncio.gather(*[
@@ -32,7 +35,7 @@ async def test_ten_simultaneous_votes_of_one_person_leave_one_vote(api, world, c
     assert shown["total_votes"] == 1 and shown["my_vote"] in options
 
 
-async def test_simultaneous_voters_are_all_counted_and_events_count_up(api, world, ctx):
+async def test_simultaneous_voters_are_all_counted_and_events_count_up(api: Api, world: dict[str, Any], ctx: Context) -> None:
     poll = await open_poll(api, world["mod"], world["topic"]["id"], options=("Yes", "No"))
     yes = poll["options"][0]["id"]
     voters = [await api.user(f"Voter {i}") for i in range(10)]

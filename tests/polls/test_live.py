@@ -14,7 +14,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_a_follower_of_the_topic_sees_a_poll_open_fill_up_and_close(
     live_api: Api, served_app: InProcessServer, database_url: str
-):
+) -> None:
     api = live_api
     w = await api.world()
     await set_tier(database_url, w["org"]["id"], "plus")

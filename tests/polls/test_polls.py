@@ -4,12 +4,15 @@ reader sees; every refusal (401/403/404/409/422) with its code."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 
+from cps.services.context import Context
 from cps.storage.models import Poll
 from tests.polls.conftest import events_on, open_poll
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +21,7 @@ def _counts(poll):
     return [o["votes"] for o in poll["options"]]
 
 
-async def test_a_moderator_opens_a_poll_and_citizens_vote_change_and_withdraw(api, world, ctx):
+async def test_a_moderator_opens_a_poll_and_citizens_vote_change_and_withdraw(api: Api, world: dict[str, Any], ctx: Context) -> None:
     t = world["topic"]["id"]
     poll = await open_poll(api, world["mod"], t, "  Which route first?  ",
                            ("Line 1", " Line 2 ", "Line 3"))
@@ -63,7 +66,7 @@ async def test_a_moderator_opens_a_poll_and_citizens_vote_change_and_withdraw(ap
     assert names.count("poll.voted") == 4  # the repeated vote and empty withdrawal say nothing
 
 
-async def test_the_topic_author_may_open_a_poll_and_close_it(api, world):
+async def test_the_topic_author_may_open_a_poll_and_close_it(api: Api, world: dict[str, Any]) -> None:
     t = world["topic"]["id"]
     poll = await open_poll(api, world["author"], t, options=("Yes", "No"))
     await api.ok("PUT", f"/polls/{poll['id']}/vote", world["citizen"],
@@ -82,7 +85,7 @@ async def test_the_topic_author_may_open_a_poll_and_close_it(api, world):
     assert r.status_code == 409 and r.json()["error"]["code"] == "poll_closed"
 
 
-async def test_moderators_and_org_admins_close_anyones_poll(api, world):
+async def test_moderators_and_org_admins_close_anyones_poll(api: Api, world: dict[str, Any]) -> None:
     t = world["topic"]["id"]
     first = await open_poll(api, world["author"], t)
     second = await open_poll(api, world["author"], t)
@@ -91,7 +94,7 @@ async def test_moderators_and_org_admins_close_anyones_poll(api, world):
                          world["admin"]))["poll"]["closed"]
 
 
-async def test_a_poll_past_its_closing_time_takes_no_votes(api, world, ctx):
+async def test_a_poll_past_its_closing_time_takes_no_votes(api: Api, world: dict[str, Any], ctx: Context) -> None:
     t = world["topic"]["id"]
     closes = datetime.now(UTC) + timedelta(hours=2)
     poll = await open_poll(api, world["mod"], t, closes_at=closes.isoformat())
@@ -110,7 +113,7 @@ async def test_a_poll_past_its_closing_time_takes_no_votes(api, world, ctx):
     assert r.status_code == 409 and r.json()["error"]["code"] == "poll_closed"
 
 
-async def test_locked_and_archived_topics_take_no_new_polls_or_votes(api, world):
+async def test_locked_and_archived_topics_take_no_new_polls_or_votes(api: Api, world: dict[str, Any]) -> None:
     t = world["topic"]["id"]
     poll = await open_poll(api, world["mod"], t)
     option = poll["options"][0]["id"]
@@ -128,7 +131,7 @@ async def test_locked_and_archived_topics_take_no_new_polls_or_votes(api, world)
     await api.ok("PUT", f"/polls/{poll['id']}/vote", world["citizen"], {"option_id": option})
 
 
-async def test_signed_out_callers_get_401(api, world):
+async def test_signed_out_callers_get_401(api: Api, world: dict[str, Any]) -> None:
     t = world["topic"]["id"]
     poll = await open_poll(api, world["mod"], t)
     for method, path, body in (
@@ -144,7 +147,7 @@ async def test_signed_out_callers_get_401(api, world):
     assert (await api.ok("GET", f"/topics/{t}/polls"))["polls"][0]["id"] == poll["id"]
 
 
-async def test_citizens_who_did_not_open_the_topic_cannot_open_or_close_polls(api, world):
+async def test_citizens_who_did_not_open_the_topic_cannot_open_or_close_polls(api: Api, world: dict[str, Any]) -> None:
     t = world["topic"]["id"]
     r = await api.call("POST", f"/topics/{t}/polls", world["citizen"],
                        {"question": "Spam?", "options": ["a", "b"]})
@@ -156,7 +159,7 @@ async def test_citizens_who_did_not_open_the_topic_cannot_open_or_close_polls(ap
     assert (await api.ok("GET", f"/polls/{poll['id']}"))["poll"]["closed"] is False
 
 
-async def test_banned_and_muted_users_cannot_vote_or_open_polls(api, world):
+async def test_banned_and_muted_users_cannot_vote_or_open_polls(api: Api, world: dict[str, Any]) -> None:
     s, t = world["space"]["id"], world["topic"]["id"]
     poll = await open_poll(api, world["mod"], t)
     option = poll["options"][0]["id"]
@@ -178,7 +181,7 @@ async def test_banned_and_muted_users_cannot_vote_or_open_polls(api, world):
     assert _counts(shown)[0] == 1 and shown["my_vote"] == option
 
 
-async def test_unknown_ids_get_404(api, world):
+async def test_unknown_ids_get_404(api: Api, world: dict[str, Any]) -> None:
     poll = await open_poll(api, world["mod"], world["topic"]["id"])
     u = world["citizen"]
     for method, path, body in (
@@ -211,7 +214,7 @@ async def test_unknown_ids_get_404(api, world):
      "closes_at"),
     ({"question": "Q?", "options": ["a", "b"], "closes_at": "next week"}, "closes_at"),
 ])
-async def test_invalid_polls_get_422_naming_the_field(api, world, body, field):
+async def test_invalid_polls_get_422_naming_the_field(api: Api, world: dict[str, Any], body, field) -> None:
     r = await api.call("POST", f"/topics/{world['topic']['id']}/polls", world["mod"], body)
     assert r.status_code == 422, r.text
     error = r.json()["error"]
@@ -220,13 +223,13 @@ async def test_invalid_polls_get_422_naming_the_field(api, world, body, field):
     assert (await api.ok("GET", f"/topics/{world['topic']['id']}/polls"))["polls"] == []
 
 
-async def test_the_longest_question_and_labels_and_ten_options_are_accepted(api, world):
+async def test_the_longest_question_and_labels_and_ten_options_are_accepted(api: Api, world: dict[str, Any]) -> None:
     poll = await open_poll(api, world["mod"], world["topic"]["id"], "q" * 300,
                            tuple(f"{i}" + "l" * 119 for i in range(10)))
     assert len(poll["options"]) == 10 and len(poll["question"]) == 300
 
 
-async def test_a_vote_for_another_polls_option_or_a_bad_body_gets_422(api, world):
+async def test_a_vote_for_another_polls_option_or_a_bad_body_gets_422(api: Api, world: dict[str, Any]) -> None:
     t = world["topic"]["id"]
     first, second = await open_poll(api, world["mod"], t), await open_poll(api, world["mod"], t)
     for body in ({"option_id": second["options"][0]["id"]}, {"option_id": 999999},
@@ -237,7 +240,7 @@ async def test_a_vote_for_another_polls_option_or_a_bad_body_gets_422(api, world
     assert (await api.ok("GET", f"/polls/{first['id']}"))["poll"]["total_votes"] == 0
 
 
-async def test_a_topic_holds_at_most_twenty_polls(api, world):
+async def test_a_topic_holds_at_most_twenty_polls(api: Api, world: dict[str, Any]) -> None:
     t = world["topic"]["id"]
     for i in range(20):
         await open_poll(api, world["author"], t, f"Question {i}?", ("a", "b"))
@@ -247,7 +250,7 @@ async def test_a_topic_holds_at_most_twenty_polls(api, world):
     assert len((await api.ok("GET", f"/topics/{t}/polls"))["polls"]) == 20
 
 
-async def test_private_space_polls_are_404_to_outsiders(api, world):
+async def test_private_space_polls_are_404_to_outsiders(api: Api, world: dict[str, Any]) -> None:
     admin = world["admin"]
     space = await api.space(admin, world["org"]["id"], "private", name="Council")
     member = await api.user("Member")

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
-from cps.services.context import Actor
+from cps.services.context import Actor, Context
 from cps.services.discussion import posts
 from cps.services.reports import analytics
 from cps.storage.models import Flag, Post
 from tests.reports.conftest import place, set_post_time, set_topic_time
+from tests.support.api import Api, User
 from tests.support.direct import set_tier
 
 pytestmark = pytest.mark.anyio
@@ -33,13 +34,13 @@ def day(days_ago: int) -> str:
     return (_midnight() - timedelta(days=days_ago)).date().isoformat()
 
 
-async def _reply(api, ctx, user, topic_id, when, body="A reply", parent_id=None):
+async def _reply(api: Api, ctx: Context, user, topic_id, when, body="A reply", parent_id=None):
     post = await api.post(user, topic_id, body, parent_id=parent_id)
     await set_post_time(ctx, post["id"], when)
     return post
 
 
-async def _dataset(api, ctx):
+async def _dataset(api: Api, ctx: Context):
     """Two spaces of a premium organization, posts spread over the last 10 days.
 
     Space A: T1 (citizen admin, 5 days ago; replies: the admin herself after 1 min,
@@ -103,7 +104,7 @@ def _by_day(body):
             for d in body["participation"]}
 
 
-async def test_the_organization_dashboard_on_a_known_dataset(api, ctx):
+async def test_the_organization_dashboard_on_a_known_dataset(api: Api, ctx: Context) -> None:
     w = await _dataset(api, ctx)
     body = await api.ok("GET", f"/orgs/{w['org']['id']}/analytics?days=7", w["admin"])
     assert (body["scope"], body["org_id"], body["space_id"], body["days"]) == (
@@ -131,7 +132,7 @@ async def test_the_organization_dashboard_on_a_known_dataset(api, ctx):
                                      "resolved": 1, "open": 1}
 
 
-async def test_a_space_dashboard_and_a_shorter_window(api, ctx):
+async def test_a_space_dashboard_and_a_shorter_window(api: Api, ctx: Context) -> None:
     w = await _dataset(api, ctx)
     space = await api.ok("GET", f"/spaces/{w['a']}/analytics?days=7", w["admin"])
     assert (space["scope"], space["space_id"]) == ("space", w["a"])
@@ -159,7 +160,7 @@ async def test_a_space_dashboard_and_a_shorter_window(api, ctx):
         == (4, 1)
 
 
-async def test_an_empty_organization_has_a_dashboard_of_zeros(api, ctx):
+async def test_an_empty_organization_has_a_dashboard_of_zeros(api: Api, ctx: Context) -> None:
     admin, org, _ = await place(api, ctx, "premium")
     body = await api.ok("GET", f"/orgs/{org['id']}/analytics?days=1", admin)
     assert body["participation"] == [{"day": day(0), "posts": 0, "topics": 0,
@@ -170,7 +171,7 @@ async def test_an_empty_organization_has_a_dashboard_of_zeros(api, ctx):
                                       "answered": 0, "unanswered": 0}
 
 
-def test_percentiles():
+def test_percentiles() -> None:
     assert analytics.percentile([], 0.9) is None
     assert analytics.percentile([5.0], 0.9) == 5.0
     assert analytics.percentile([float(n) for n in range(1, 11)], 0.9) == 9.0
@@ -181,7 +182,7 @@ def test_percentiles():
 # --- who may see it -------------------------------------------------------------------
 
 
-async def test_who_may_see_the_dashboards(api, ctx, platform_admin):
+async def test_who_may_see_the_dashboards(api: Api, ctx: Context, platform_admin: User) -> None:
     admin, org, space = await place(api, ctx, "premium")
     oid, sid = org["id"], space["id"]
     moderator, citizen = await api.user("Space moderator"), await api.user("Citizen")
@@ -202,7 +203,7 @@ async def test_who_may_see_the_dashboards(api, ctx, platform_admin):
         assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
 
-async def test_a_private_space_dashboard_is_invisible_to_non_members(api, ctx):
+async def test_a_private_space_dashboard_is_invisible_to_non_members(api: Api, ctx: Context) -> None:
     admin, _, space = await place(api, ctx, "premium", "private")
     stranger = await api.user("Stranger")
     r = await api.call("GET", f"/spaces/{space['id']}/analytics", stranger)
@@ -211,7 +212,7 @@ async def test_a_private_space_dashboard_is_invisible_to_non_members(api, ctx):
 
 
 @pytest.mark.parametrize("tier", ["free", "plus"])
-async def test_below_premium_the_dashboards_answer_402(api, ctx, tier):
+async def test_below_premium_the_dashboards_answer_402(api: Api, ctx: Context, tier) -> None:
     admin, org, space = await place(api, ctx, tier)
     for path in (f"/orgs/{org['id']}/analytics", f"/spaces/{space['id']}/analytics"):
         r = await api.call("GET", path, admin)
@@ -223,7 +224,7 @@ async def test_below_premium_the_dashboards_answer_402(api, ctx, tier):
 
 
 @pytest.mark.parametrize("days", ["0", "366", "-1", "abc", "7.5", ""])
-async def test_a_bad_window_is_refused_in_the_error_envelope(api, ctx, days):
+async def test_a_bad_window_is_refused_in_the_error_envelope(api: Api, ctx: Context, days) -> None:
     admin, org, space = await place(api, ctx, "premium")
     for path in (f"/orgs/{org['id']}/analytics", f"/spaces/{space['id']}/analytics"):
         r = await api.call("GET", path, admin, params={"days": days})
@@ -235,7 +236,7 @@ async def test_a_bad_window_is_refused_in_the_error_envelope(api, ctx, days):
 # --- cost -----------------------------------------------------------------------------
 
 
-async def test_ten_thousand_posts_are_summed_up_quickly(api, ctx):
+async def test_ten_thousand_posts_are_summed_up_quickly(api: Api, ctx: Context) -> None:
     admin, org, space = await place(api, ctx, "premium")
     topics = [await api.topic(admin, space["id"], f"Topic {i}") for i in range(10)]
     people = [await api.user(f"Voice {i}", stakeholder_type=kind)

@@ -8,18 +8,19 @@ import re
 
 import pytest
 
-from cps.services.context import Actor
+from cps.services.context import Actor, Context
 from cps.services.discussion import posts
 from cps.services.reports import exports
 from cps.services.reports.views import ExportDocument
 from cps.storage.models import Topic
 from tests.reports.conftest import place
+from tests.support.api import Api, User
 from tests.support.direct import set_tier
 
 pytestmark = pytest.mark.anyio
 
 
-async def _discussion(api, ctx):
+async def _discussion(api: Api, ctx: Context):
     """A plus space with a thread holding every kind of post."""
     admin, org, space = await place(api, ctx, "plus")
     sid = space["id"]
@@ -50,7 +51,7 @@ async def _discussion(api, ctx):
     }
 
 
-async def test_json_export_holds_every_topic_and_post_with_status_and_reactions(api, ctx):
+async def test_json_export_holds_every_topic_and_post_with_status_and_reactions(api: Api, ctx: Context) -> None:
     w = await _discussion(api, ctx)
     ids = w["ids"]
     r = await api.call("GET", f"/spaces/{w['space']['id']}/export", w["admin"])
@@ -94,7 +95,7 @@ async def test_json_export_holds_every_topic_and_post_with_status_and_reactions(
     assert [p["body"] for p in doc["topics"][1]["posts"]] == ["Line 7 at 2am"]
 
 
-async def test_an_empty_space_exports_as_an_empty_list(api, ctx):
+async def test_an_empty_space_exports_as_an_empty_list(api: Api, ctx: Context) -> None:
     admin, _, space = await place(api, ctx, "premium")
     doc = await api.ok("GET", f"/spaces/{space['id']}/export?format=json", admin)
     assert doc["topics"] == []
@@ -106,7 +107,7 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-async def test_csv_export_round_trips_awkward_text(api, ctx):
+async def test_csv_export_round_trips_awkward_text(api: Api, ctx: Context) -> None:
     admin, _, space = await place(api, ctx, "plus")
     citizen = await api.user('Kim "the cyclist", Seoul')
     awkward = [
@@ -132,7 +133,7 @@ async def test_csv_export_round_trips_awkward_text(api, ctx):
     assert [int(row["post_id"]) for row in rows] == sorted(int(row["post_id"]) for row in rows)
 
 
-async def test_csv_cells_that_a_spreadsheet_would_run_get_an_apostrophe(api, ctx):
+async def test_csv_cells_that_a_spreadsheet_would_run_get_an_apostrophe(api: Api, ctx: Context) -> None:
     admin, _, space = await place(api, ctx, "plus")
     attacker = await api.user("=HYPERLINK(\"http://evil\")")
     topic = await api.topic(admin, space["id"], "=1+1", "Opening")
@@ -152,7 +153,7 @@ async def test_csv_cells_that_a_spreadsheet_would_run_get_an_apostrophe(api, ctx
     assert doc["topics"][0]["posts"][1]["body"] == "=SUM(A1:A9)"
 
 
-async def test_csv_export_shows_status_and_drops_deleted_text(api, ctx):
+async def test_csv_export_shows_status_and_drops_deleted_text(api: Api, ctx: Context) -> None:
     w = await _discussion(api, ctx)
     r = await api.call("GET", f"/spaces/{w['space']['id']}/export?format=csv", w["admin"])
     rows = {int(row["post_id"]): row for row in _rows(r.text)}
@@ -171,7 +172,7 @@ async def test_csv_export_shows_status_and_drops_deleted_text(api, ctx):
 # --- who may export ------------------------------------------------------------------
 
 
-async def test_who_may_export(api, ctx):
+async def test_who_may_export(api: Api, ctx: Context) -> None:
     admin, org, space = await place(api, ctx, "plus")
     sid = space["id"]
     moderator, citizen = await api.user("Space moderator"), await api.user("Citizen")
@@ -192,7 +193,7 @@ async def test_who_may_export(api, ctx):
     assert r.status_code == 403
 
 
-async def test_a_private_space_is_invisible_to_non_members(api, ctx):
+async def test_a_private_space_is_invisible_to_non_members(api: Api, ctx: Context) -> None:
     admin, _, space = await place(api, ctx, "plus", "private")
     member, stranger = await api.user("Member"), await api.user("Stranger")
     await api.ok("POST", f"/spaces/{space['id']}/members", admin, {"user_id": member.id},
@@ -204,14 +205,14 @@ async def test_a_private_space_is_invisible_to_non_members(api, ctx):
     assert (await api.call("GET", f"/spaces/{space['id']}/export", admin)).status_code == 200
 
 
-async def test_a_platform_admin_may_export_any_space(api, ctx, platform_admin):
+async def test_a_platform_admin_may_export_any_space(api: Api, ctx: Context, platform_admin: User) -> None:
     _, _, space = await place(api, ctx, "plus", "private")
     r = await api.call("GET", f"/spaces/{space['id']}/export?format=csv", platform_admin)
     assert r.status_code == 200, r.text
 
 
 @pytest.mark.parametrize("fmt", ["xml", "CSV", "", "json,csv"])
-async def test_an_unknown_format_is_refused_in_the_error_envelope(api, ctx, fmt):
+async def test_an_unknown_format_is_refused_in_the_error_envelope(api: Api, ctx: Context, fmt) -> None:
     admin, _, space = await place(api, ctx, "plus")
     r = await api.call("GET", f"/spaces/{space['id']}/export", admin, params={"format": fmt})
     # An empty value is not one of the declared choices either (absent is the default).
@@ -220,7 +221,7 @@ async def test_an_unknown_format_is_refused_in_the_error_envelope(api, ctx, fmt)
     assert error["code"] == "invalid" and "format" in error["fields"]
 
 
-async def test_below_plus_the_export_answers_402(api, ctx):
+async def test_below_plus_the_export_answers_402(api: Api, ctx: Context) -> None:
     admin, _, space = await place(api, ctx, "free")
     await api.topic(admin, space["id"])
     for fmt in ("json", "csv"):
@@ -241,7 +242,7 @@ async def test_below_plus_the_export_answers_402(api, ctx):
 # --- a large space, streamed -----------------------------------------------------------
 
 
-async def _fill(ctx, actor_id: int, topic_ids: list[int], per_topic: int) -> None:
+async def _fill(ctx: Context, actor_id: int, topic_ids: list[int], per_topic: int) -> None:
     """Write posts through the posts service, in one transaction per topic."""
     actor = Actor(id=actor_id, display_name="Admin", stakeholder_type="citizen",
                   is_platform_admin=False)
@@ -253,7 +254,7 @@ async def _fill(ctx, actor_id: int, topic_ids: list[int], per_topic: int) -> Non
                                         parent=None, client_id=None)
 
 
-async def test_a_large_space_is_streamed_a_page_at_a_time_with_every_post(api, ctx):
+async def test_a_large_space_is_streamed_a_page_at_a_time_with_every_post(api: Api, ctx: Context) -> None:
     admin, _, space = await place(api, ctx, "plus")
     topics = [await api.topic(admin, space["id"], f"Topic {i}") for i in range(3)]
     await _fill(ctx, admin.id, [t["id"] for t in topics], 833)  # 3 topics of 834 = 2,502 posts

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from tests.api.helpers import assert_error
-from tests.support.api import PREFIX
+from tests.support.api import PREFIX, Api
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +19,7 @@ PASSWORD = "correct horse battery"
 ATTACKER = {"email": "attacker@example.org", "password": PASSWORD}
 
 
-async def test_a_text_plain_form_cannot_sign_a_browser_in(http, api):
+async def test_a_text_plain_form_cannot_sign_a_browser_in(http: httpx.AsyncClient, api: Api) -> None:
     await api.user()
     await http.post(f"{PREFIX}/auth/register", json={**ATTACKER, "display_name": "Mallory"})
     r = await http.post(f"{PREFIX}/auth/login", content=json.dumps(ATTACKER),
@@ -31,7 +32,7 @@ async def test_a_text_plain_form_cannot_sign_a_browser_in(http, api):
     None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
     "application/jsonx", "text/json",
 ])
-async def test_every_json_endpoint_requires_application_json(http, api, content_type):
+async def test_every_json_endpoint_requires_application_json(http: httpx.AsyncClient, api: Api, content_type) -> None:
     me = await api.user()
     headers = {**me.auth}
     if content_type is not None:
@@ -43,7 +44,7 @@ async def test_every_json_endpoint_requires_application_json(http, api, content_
     assert orgs == []  # nothing was written
 
 
-async def test_application_json_with_a_charset_is_json(http, api):
+async def test_application_json_with_a_charset_is_json(http: httpx.AsyncClient, api: Api) -> None:
     me = await api.user()
     body = json.dumps({"name": "City of Lyon", "kind": "local_government", "country": "France"})
     r = await http.post(f"{PREFIX}/orgs", content=body,
@@ -57,7 +58,7 @@ async def test_application_json_with_a_charset_is_json(http, api):
     {"Sec-Fetch-Site": "cross-site"},
     {"Origin": "null"},
 ])
-async def test_sign_in_and_sign_up_refuse_foreign_pages(http, path, headers):
+async def test_sign_in_and_sign_up_refuse_foreign_pages(http: httpx.AsyncClient, path, headers) -> None:
     body = {**ATTACKER, "display_name": "Mallory"}
     await http.post(f"{PREFIX}/auth/register", json=body)
     r = await http.post(PREFIX + path, json=body, headers=headers)
@@ -65,7 +66,7 @@ async def test_sign_in_and_sign_up_refuse_foreign_pages(http, path, headers):
     assert "set-cookie" not in r.headers
 
 
-async def test_sign_in_from_the_site_itself_still_works(http):
+async def test_sign_in_from_the_site_itself_still_works(http: httpx.AsyncClient) -> None:
     body = {**ATTACKER, "display_name": "Mallory"}
     r = await http.post(f"{PREFIX}/auth/register", json=body,
                         headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"})

@@ -8,7 +8,9 @@ from __future__ import annotations
 import gzip
 import sqlite3
 from importlib import resources
+from pathlib import Path
 
+import httpx
 import pytest
 
 from cps.services.accounts import password_rules
@@ -173,7 +175,7 @@ def test_the_list_is_read_once() -> None:
 
 
 @pytest.mark.anyio
-async def test_registration_refuses_weak_passwords_with_a_message_by_the_field(http) -> None:
+async def test_registration_refuses_weak_passwords_with_a_message_by_the_field(http: httpx.AsyncClient) -> None:
     """Expected once accounts.register calls check_password: 422 `invalid` with the
     reason in `fields.password`, no account made, and a good password then works."""
     email = "ana.lopez@example.org"
@@ -190,7 +192,7 @@ async def test_registration_refuses_weak_passwords_with_a_message_by_the_field(h
     assert r.status_code == 201, r.text  # not 409: no refusal made an account
 
 
-def test_create_admin_refuses_a_common_password(tmp_path) -> None:
+def test_create_admin_refuses_a_common_password(tmp_path: Path) -> None:
     """Expected once `cps create-admin` checks the password: it says why and makes
     no account."""
     result = cps(tmp_path, "create-admin", "--email", "root@example.org",

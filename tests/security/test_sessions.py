@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import update
 
+from cps.services.context import Context
 from cps.storage.models import AuthToken
 from cps.storage.types import utcnow
 from tests.api.helpers import assert_error
-from tests.support.api import PREFIX
+from tests.support.api import PREFIX, Api
 from tests.support.clients import live_client
+from tests.support.servers import InProcessServer
 
 pytestmark = pytest.mark.anyio
 
 PASSWORD = "correct horse battery"
 
 
-async def sign_in(http, email: str, agent: str) -> dict:
+async def sign_in(http: httpx.AsyncClient, email: str, agent: str) -> dict:
     r = await http.post(f"{PREFIX}/auth/login", json={"email": email, "password": PASSWORD},
                         headers={"User-Agent": agent})
     assert r.status_code == 200, r.text
@@ -31,7 +34,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_a_person_sees_their_sessions_with_device_address_and_last_use(api, http):
+async def test_a_person_sees_their_sessions_with_device_address_and_last_use(api: Api, http: httpx.AsyncClient) -> None:
     me = await api.user()
     await sign_in(http, me.email, "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
     phone = await sign_in(http, me.email, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0) Safari")
@@ -51,7 +54,7 @@ async def test_a_person_sees_their_sessions_with_device_address_and_last_use(api
     assert "token" not in r.text and phone["token"] not in r.text
 
 
-async def test_ending_one_session_signs_it_out_and_leaves_the_others(api, http):
+async def test_ending_one_session_signs_it_out_and_leaves_the_others(api: Api, http: httpx.AsyncClient) -> None:
     me = await api.user()
     laptop = await sign_in(http, me.email, "laptop")
     sessions = (await api.ok("GET", "/me/sessions", me))["sessions"]
@@ -67,7 +70,7 @@ async def test_ending_one_session_signs_it_out_and_leaves_the_others(api, http):
     assert (await http.get(f"{PREFIX}/me", headers=other.auth)).status_code == 200
 
 
-async def test_sign_out_everywhere_else_keeps_only_this_session(api, http):
+async def test_sign_out_everywhere_else_keeps_only_this_session(api: Api, http: httpx.AsyncClient) -> None:
     me = await api.user()
     others = [await sign_in(http, me.email, f"device {i}") for i in range(3)]
     await api.ok("POST", "/me/sessions/revoke-others", me, status=204)
@@ -77,7 +80,7 @@ async def test_sign_out_everywhere_else_keeps_only_this_session(api, http):
     assert [s["current"] for s in sessions] == [True]
 
 
-async def test_ending_a_session_closes_its_live_sockets(api, served_app, live_api):
+async def test_ending_a_session_closes_its_live_sockets(api: Api, served_app: InProcessServer, live_api: Api) -> None:
     me = await live_api.user()
     laptop = await sign_in(live_api.http, me.email, "laptop")
     async with live_client(served_app.ws_url, token=laptop["token"]) as ws:
@@ -85,7 +88,7 @@ async def test_ending_a_session_closes_its_live_sockets(api, served_app, live_ap
         assert await ws.closed_with(timeout=5) == 4001
 
 
-async def test_a_session_unused_for_the_idle_lifetime_ends(api, http, ctx):
+async def test_a_session_unused_for_the_idle_lifetime_ends(api: Api, http: httpx.AsyncClient, ctx: Context) -> None:
     me = await api.user()
     idle = timedelta(seconds=ctx.settings.session_idle_seconds)
     async with ctx.db.write() as tx:
@@ -94,7 +97,7 @@ async def test_a_session_unused_for_the_idle_lifetime_ends(api, http, ctx):
     assert_error(await http.get(f"{PREFIX}/me", headers=me.auth), 401, "invalid_token")
 
 
-async def test_a_session_past_its_absolute_lifetime_ends_even_if_used(api, http, ctx):
+async def test_a_session_past_its_absolute_lifetime_ends_even_if_used(api: Api, http: httpx.AsyncClient, ctx: Context) -> None:
     me = await api.user()
     async with ctx.db.write() as tx:
         await tx.session.execute(update(AuthToken).values(
@@ -102,7 +105,7 @@ async def test_a_session_past_its_absolute_lifetime_ends_even_if_used(api, http,
     assert_error(await http.get(f"{PREFIX}/me", headers=me.auth), 401, "invalid_token")
 
 
-async def test_use_pushes_the_idle_end_back(api, http, ctx):
+async def test_use_pushes_the_idle_end_back(api: Api, http: httpx.AsyncClient, ctx: Context) -> None:
     me = await api.user()
     long_ago = utcnow() - timedelta(days=3)
     async with ctx.db.write() as tx:
@@ -112,7 +115,7 @@ async def test_use_pushes_the_idle_end_back(api, http, ctx):
     assert sessions[0]["last_used_at"] > long_ago.isoformat()
 
 
-async def test_the_session_cookie_lives_as_long_as_the_session(http, api, ctx):
+async def test_the_session_cookie_lives_as_long_as_the_session(http: httpx.AsyncClient, api: Api, ctx: Context) -> None:
     me = await api.user()
     r = await http.post(f"{PREFIX}/auth/login", json={"email": me.email, "password": PASSWORD})
     cookie = next(v for k, v in r.headers.multi_items()
@@ -120,7 +123,7 @@ async def test_the_session_cookie_lives_as_long_as_the_session(http, api, ctx):
     assert f"Max-Age={ctx.settings.session_max_seconds}" in cookie
 
 
-async def test_sessions_need_a_signed_in_caller(http):
+async def test_sessions_need_a_signed_in_caller(http: httpx.AsyncClient) -> None:
     assert_error(await http.get(f"{PREFIX}/me/sessions"), 401)
     assert_error(await http.post(f"{PREFIX}/me/sessions/revoke-others"), 401)
     assert_error(await http.delete(f"{PREFIX}/me/sessions/1"), 401)

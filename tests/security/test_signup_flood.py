@@ -41,7 +41,7 @@ def account(n: int | str) -> dict[str, str]:
     return {"email": f"person{n}@example.org", "password": PASSWORD, "display_name": "Person"}
 
 
-async def test_sign_ups_are_throttled_per_address_with_retry_after(database_url):
+async def test_sign_ups_are_throttled_per_address_with_retry_after(database_url: str) -> None:
     async with site(database_url, CPS_RATE_LIMITS="on", CPS_SIGNUPS_PER_ADDRESS="3") as (_, c):
         async with c("10.20.0.1") as flood, c("10.20.0.2") as neighbour:
             for i in range(3):
@@ -58,7 +58,7 @@ async def test_sign_ups_are_throttled_per_address_with_retry_after(database_url)
             assert r.status_code == 201, r.text
 
 
-async def test_sign_ups_are_throttled_for_the_whole_server(database_url):
+async def test_sign_ups_are_throttled_for_the_whole_server(database_url: str) -> None:
     async with site(database_url, CPS_RATE_LIMITS="on", CPS_SIGNUPS_PER_MINUTE="4") as (_, c):
         for i in range(4):
             async with c(f"10.21.0.{i + 1}") as http:
@@ -72,7 +72,7 @@ async def test_sign_ups_are_throttled_for_the_whole_server(database_url):
             assert r.status_code == 200, r.text
 
 
-async def test_a_taken_email_is_answered_without_hashing(database_url):
+async def test_a_taken_email_is_answered_without_hashing(database_url: str):
     async with site(database_url) as (state, c):
         passwords = state["ctx"].passwords
         async with c("10.22.0.1") as http:
@@ -94,7 +94,7 @@ async def test_a_taken_email_is_answered_without_hashing(database_url):
         assert hashed == 0
 
 
-async def test_a_sign_in_is_not_starved_by_a_flood_of_sign_ups(database_url):
+async def test_a_sign_in_is_not_starved_by_a_flood_of_sign_ups(database_url: str) -> None:
     """With the production argon2id cost: a sign-in started during a flood of
     sign-ups finishes while most of the flood still waits (it used to queue
     behind every one of them: 12.9 s instead of 0.15 s)."""
@@ -115,7 +115,7 @@ async def test_a_sign_in_is_not_starved_by_a_flood_of_sign_ups(database_url):
         assert still_waiting >= 6, still_waiting
 
 
-async def test_refused_sign_ups_do_not_use_up_the_addresss_budget(database_url):
+async def test_refused_sign_ups_do_not_use_up_the_addresss_budget(database_url: str) -> None:
     """A person trying a few refused passwords (or a household behind one address)
     is not locked out of signing up: only sign-ups that pass the field checks count."""
     async with site(database_url, CPS_RATE_LIMITS="on", CPS_SIGNUPS_PER_ADDRESS="2") as (_, c):

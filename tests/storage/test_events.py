@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from cps.broker.event import EventRecord
+from cps.services.context import Context
 from cps.services.events import journal
 from cps.storage.models import Channel, Event
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +36,7 @@ def assert_gapless(rows: list[tuple[int, str, dict[str, Any]]]) -> None:
 
 
 
-async def test_each_post_change_writes_its_event_on_the_topic_channel(api, ctx):
+async def test_each_post_change_writes_its_event_on_the_topic_channel(api: Api, ctx: Context) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     channel = f"topic:{t}"
@@ -64,7 +66,7 @@ async def test_each_post_change_writes_its_event_on_the_topic_channel(api, ctx):
     assert rows[7][2]["body"] == ""
 
 
-async def test_changes_that_change_nothing_write_no_event(api, ctx):
+async def test_changes_that_change_nothing_write_no_event(api: Api, ctx: Context) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     post = await api.post(w["citizen"], t, "same")
@@ -76,7 +78,7 @@ async def test_changes_that_change_nothing_write_no_event(api, ctx):
     assert [name for _, name, _ in rows] == ["post.created"] * 2
 
 
-async def test_topic_changes_write_events_on_the_space_channel(api, ctx):
+async def test_topic_changes_write_events_on_the_space_channel(api: Api, ctx: Context) -> None:
     w = await api.world()
     s, t = w["space"]["id"], w["topic"]["id"]
     await api.ok("PATCH", f"/topics/{t}", w["admin"], {"title": "Renamed"})
@@ -97,7 +99,7 @@ async def test_topic_changes_write_events_on_the_space_channel(api, ctx):
     assert_gapless(await stored(ctx, f"topic:{second['id']}"))
 
 
-async def test_channels_count_separately(api, ctx):
+async def test_channels_count_separately(api: Api, ctx: Context) -> None:
     w = await api.world()
     other = await api.topic(w["admin"], w["space"]["id"], title="Other")
     for i in range(3):
@@ -109,7 +111,7 @@ async def test_channels_count_separately(api, ctx):
         assert len(rows) == 4
 
 
-async def test_thirty_concurrent_writers_get_seqs_1_to_n(api, ctx):
+async def test_thirty_concurrent_writers_get_seqs_1_to_n(api: Api, ctx: Context) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     users = [w["citizen"], w["admin"], *[await api.user() for _ in range(4)]]
@@ -136,7 +138,7 @@ class Recorder:
         self.published.append(event)
 
 
-async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(ctx):
+async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(ctx: Context) -> None:
     sink = Recorder()
     async with ctx.db.write() as tx:
         first = await journal.record(tx, sink, "topic:777", "post.created", {"n": 1})
@@ -159,7 +161,7 @@ async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(ctx):
     assert [(e.seq, e.data["n"]) for e in sink.published] == [(1, 1), (2, 3)]
 
 
-async def test_an_event_is_published_only_after_its_commit(ctx):
+async def test_an_event_is_published_only_after_its_commit(ctx: Context) -> None:
     sink = Recorder()
     async with ctx.db.write() as tx:
         await journal.record(tx, sink, "space:1", "topic.created", {"id": 1})
@@ -167,7 +169,7 @@ async def test_an_event_is_published_only_after_its_commit(ctx):
     assert len(sink.published) == 1 and sink.published[0].frame()["seq"] == 1
 
 
-async def test_a_refused_post_writes_no_event(api, ctx):
+async def test_a_refused_post_writes_no_event(api: Api, ctx: Context) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     r = await api.call("POST", f"/topics/{t}/posts", w["citizen"],

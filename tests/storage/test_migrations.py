@@ -52,7 +52,7 @@ async def _run(url: str, fn: Any) -> Any:
         await engine.dispose()
 
 
-async def test_upgrade_downgrade_upgrade_and_the_models_match(fresh_url):
+async def test_upgrade_downgrade_upgrade_and_the_models_match(fresh_url: str) -> None:
     model_tables = set(Base.metadata.tables)
     assert await current_revision(fresh_url) is None
 
@@ -70,14 +70,14 @@ async def test_upgrade_downgrade_upgrade_and_the_models_match(fresh_url):
     assert await _run(fresh_url, _diff) == []
 
 
-async def test_upgrading_an_up_to_date_database_changes_nothing(fresh_url):
+async def test_upgrading_an_up_to_date_database_changes_nothing(fresh_url: str) -> None:
     await upgrade(fresh_url)
     await upgrade(fresh_url)
     assert await current_revision(fresh_url) == head_revision()
     assert await _run(fresh_url, _diff) == []
 
 
-async def test_every_revision_steps_down_and_up_one_at_a_time(fresh_url):
+async def test_every_revision_steps_down_and_up_one_at_a_time(fresh_url: str) -> None:
     """Each migration is reversible on its own, not only all of them at once."""
     await upgrade(fresh_url)
     steps = 0

@@ -13,6 +13,7 @@ from sqlalchemy import event, insert, select, text, update
 from cps.services.discussion.posts import PATH_WIDTH
 from cps.storage.models import Post, Topic
 from cps.storage.types import utcnow
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -70,7 +71,7 @@ async def add_posts(ctx: Any, topic_id: int, author_id: int, n: int, seed: int =
                                  "(SELECT max(id) FROM posts))"))
 
 
-async def test_every_page_of_a_big_thread_costs_the_same_few_statements(api, running_app):
+async def test_every_page_of_a_big_thread_costs_the_same_few_statements(api: Api, running_app: tuple[Any, dict[str, Any]]) -> None:
     _, state = running_app
     ctx = state["ctx"]
     engine = ctx.db.engine.sync_engine
@@ -118,7 +119,7 @@ async def test_every_page_of_a_big_thread_costs_the_same_few_statements(api, run
     assert max(p["depth"] for p in seen) > 10
 
 
-async def test_a_signed_in_reader_and_an_anonymous_one_pay_the_same(api, running_app):
+async def test_a_signed_in_reader_and_an_anonymous_one_pay_the_same(api: Api, running_app: tuple[Any, dict[str, Any]]) -> None:
     _, state = running_app
     ctx = state["ctx"]
     engine = ctx.db.engine.sync_engine

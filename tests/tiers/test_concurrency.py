@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 
+from tests.support.api import Api
+
 pytestmark = pytest.mark.anyio
 
 
-async def test_twenty_simultaneous_space_creations_on_a_free_org_create_exactly_three(api):
+async def test_twenty_simultaneous_space_creations_on_a_free_org_create_exactly_three(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     results = await asyncio.gather(*[
@@ -30,7 +32,7 @@ async def test_twenty_simultaneous_space_creations_on_a_free_org_create_exactly_
     assert quota["public_spaces"] == {"limit": 3, "usage": 3}
 
 
-async def test_twenty_simultaneous_moderator_additions_on_a_free_org_add_exactly_two(api):
+async def test_twenty_simultaneous_moderator_additions_on_a_free_org_add_exactly_two(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     space = await api.space(admin, org["id"])

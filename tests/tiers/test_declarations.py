@@ -30,16 +30,16 @@ def undeclared(endpoints: list[Endpoint]) -> list[str]:
     return problems
 
 
-def test_every_state_changing_endpoint_declares_its_entitlement():
+def test_every_state_changing_endpoint_declares_its_entitlement() -> None:
     assert undeclared(all_endpoints()) == []
 
 
-def test_every_capability_named_by_an_endpoint_is_in_the_table():
+def test_every_capability_named_by_an_endpoint_is_in_the_table() -> None:
     named = {ep.entitlement for ep in all_endpoints()} - {"none"}
     assert named <= set(plans.CAPABILITIES)
 
 
-def test_every_reviewed_none_is_a_declared_endpoint():
+def test_every_reviewed_none_is_a_declared_endpoint() -> None:
     declared = {(ep.method, ep.path) for ep in all_endpoints()}
     assert set(plans.EXPLICIT_NONE) - declared == set()
 
@@ -48,7 +48,7 @@ async def _handler(call: Call) -> None:
     return None
 
 
-def test_the_check_catches_an_endpoint_left_at_the_default():
+def test_the_check_catches_an_endpoint_left_at_the_default() -> None:
     forgotten = Endpoint("POST", "/orgs/{org_id:int}/polls", _handler, "Open a poll")
     misspelled = Endpoint("DELETE", "/x", _handler, "x", entitlement="pols")
     reading = Endpoint("GET", "/orgs/{org_id:int}/polls", _handler, "Polls")
@@ -58,7 +58,7 @@ def test_the_check_catches_an_endpoint_left_at_the_default():
     ]
 
 
-def test_the_table_is_complete_and_ordered():
+def test_the_table_is_complete_and_ordered() -> None:
     for capability, by_tier in plans.CAPABILITIES.items():
         assert set(by_tier) == set(plans.TIERS), capability
         # A higher tier never loses a capability.
@@ -70,7 +70,7 @@ def test_the_table_is_complete_and_ordered():
         assert limits == sorted(limits), quota
 
 
-def test_the_price_list_numbers():
+def test_the_price_list_numbers() -> None:
     assert plans.QUOTAS["public_spaces"] == {"free": 3, "plus": 20, "premium": None}
     assert plans.QUOTAS["moderators_per_space"] == {"free": 2, "plus": 10, "premium": None}
     assert plans.lowest_tier_with("private_spaces") == "plus"
@@ -90,7 +90,7 @@ def websocket_frame_types() -> set[str]:
     return found
 
 
-def test_every_websocket_frame_type_declares_its_entitlement():
+def test_every_websocket_frame_type_declares_its_entitlement() -> None:
     found = websocket_frame_types()
     assert "subscribe" in found  # the scan still sees the dispatcher
     assert found == set(plans.WEBSOCKET_FRAMES)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from cps.services.context import Context
+from tests.support.api import Api, User
 from tests.support.direct import events_on
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_a_free_org_hits_its_quota_requests_plus_and_the_same_call_then_succeeds(
-    api, ctx, platform_admin
-):
+    api: Api, ctx: Context, platform_admin: User
+) -> None:
     admin = await api.user("New city clerk")
     org = await api.org(admin, "Town of Gangneung")
     oid = org["id"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.api import Api, User
 from tests.tiers.conftest import set_tier
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_premium_to_free_keeps_every_space_usable_but_creates_nothing_new(
-    api, platform_admin
-):
+    api: Api, platform_admin: User
+) -> None:
     admin = await api.user("Mayor")
     org = await api.org(admin)
     oid = org["id"]
@@ -90,7 +91,7 @@ async def test_premium_to_free_keeps_every_space_usable_but_creates_nothing_new(
     assert len((await api.ok("GET", f"/orgs/{oid}/spaces", admin))["spaces"]) == 8
 
 
-async def test_plus_to_free_turns_the_export_off_and_keeps_the_discussion(api, platform_admin):
+async def test_plus_to_free_turns_the_export_off_and_keeps_the_discussion(api: Api, platform_admin: User) -> None:
     admin = await api.user("Mayor")
     oid = (await api.org(admin))["id"]
     await set_tier(api, platform_admin, oid, "plus")
@@ -115,7 +116,7 @@ async def test_plus_to_free_turns_the_export_off_and_keeps_the_discussion(api, p
     assert [t["title"] for t in doc["topics"]] == ["Night buses"]
 
 
-async def test_premium_to_plus_turns_analytics_off_but_keeps_the_export(api, platform_admin):
+async def test_premium_to_plus_turns_analytics_off_but_keeps_the_export(api: Api, platform_admin: User) -> None:
     admin = await api.user("Mayor")
     oid = (await api.org(admin))["id"]
     await set_tier(api, platform_admin, oid, "premium")
@@ -137,8 +138,8 @@ async def test_premium_to_plus_turns_analytics_off_but_keeps_the_export(api, pla
 
 
 async def test_plus_to_free_keeps_polls_and_their_results_but_takes_no_votes(
-    api, platform_admin
-):
+    api: Api, platform_admin: User
+) -> None:
     admin = await api.user("Mayor")
     org = await api.org(admin)
     await set_tier(api, platform_admin, org["id"], "plus")

@@ -101,7 +101,7 @@ QUOTA_PROBES: dict[str, QuotaProbe] = {
 }
 
 
-def test_every_capability_and_quota_with_an_endpoint_is_in_the_matrix():
+def test_every_capability_and_quota_with_an_endpoint_is_in_the_matrix() -> None:
     assert set(CAPABILITY_PROBES) | NOT_BUILT_YET == set(plans.CAPABILITIES)
     assert not set(CAPABILITY_PROBES) & NOT_BUILT_YET
     named = {ep.entitlement for ep in all_endpoints()} - {"none"}
@@ -128,7 +128,7 @@ CAPABILITY_CASES = [
 
 
 @pytest.mark.parametrize(("tier", "capability"), CAPABILITY_CASES)
-async def test_capability(api, platform_admin, tier, capability):
+async def test_capability(api: Api, platform_admin: User, tier, capability) -> None:
     admin, org_id = await _org_on(api, platform_admin, tier)
     shown = (await api.ok("GET", f"/orgs/{org_id}"))["org"]["entitlements"]
     assert shown["capabilities"][capability] is plans.allows(tier, capability)
@@ -155,7 +155,7 @@ QUOTA_CASES = [
 
 
 @pytest.mark.parametrize(("tier", "quota"), QUOTA_CASES)
-async def test_quota(api, platform_admin, tier, quota):
+async def test_quota(api: Api, platform_admin: User, tier, quota) -> None:
     """Up to the limit is allowed, one more is refused (unlimited: past every finite limit)."""
     admin, org_id = await _org_on(api, platform_admin, tier)
     probe = QUOTA_PROBES[quota]

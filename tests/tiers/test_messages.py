@@ -7,6 +7,7 @@ import pytest
 
 from cps.services.errors import TierRequired
 from cps.services.tiers import plans
+from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +29,7 @@ EXPECTED = {
 }
 
 
-def test_every_capability_the_free_tier_lacks_is_named_in_a_grammatical_sentence():
+def test_every_capability_the_free_tier_lacks_is_named_in_a_grammatical_sentence() -> None:
     lacking = {c for c in plans.CAPABILITIES if not plans.allows("free", c)}
     assert lacking == set(EXPECTED)
     for capability, sentence in EXPECTED.items():
@@ -37,7 +38,7 @@ def test_every_capability_the_free_tier_lacks_is_named_in_a_grammatical_sentence
         assert caught.value.message == sentence
 
 
-async def test_the_analytics_dashboard_answers_402_with_that_sentence(api):
+async def test_the_analytics_dashboard_answers_402_with_that_sentence(api: Api) -> None:
     admin = await api.user("Mayor Kim")
     org = await api.org(admin)
     r = await api.call("GET", f"/orgs/{org['id']}/analytics", admin)
@@ -47,7 +48,7 @@ async def test_the_analytics_dashboard_answers_402_with_that_sentence(api):
     )
 
 
-async def test_asking_for_the_tier_one_has_says_so_in_a_sentence(api):
+async def test_asking_for_the_tier_one_has_says_so_in_a_sentence(api: Api) -> None:
     admin = await api.user("Mayor Kim")
     org = await api.org(admin)
     r = await api.call("POST", f"/orgs/{org['id']}/upgrade-requests", admin, {"tier": "free"})

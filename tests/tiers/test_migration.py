@@ -37,7 +37,7 @@ async def _tables(url: str) -> set[str]:
         await engine.dispose()
 
 
-async def test_the_tiers_migration_goes_down_and_up_again(database_url):
+async def test_the_tiers_migration_goes_down_and_up_again(database_url: str) -> None:
     previous = _down_revision()
     assert TABLES <= await _tables(database_url)
     await downgrade(database_url, previous)

@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
+from cps.services.context import Context
 from cps.storage.models import OrgAdmin
+from tests.support.api import Api, User
 from tests.support.direct import events_on
 from tests.tiers.conftest import set_tier
 
@@ -14,8 +16,8 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_an_approved_request_changes_the_tier_and_tells_every_org_admin(
-    api, ctx, platform_admin
-):
+    api: Api, ctx: Context, platform_admin: User
+) -> None:
     admin = await api.user("Mayor")
     org = await api.org(admin)
     second = await api.user("Deputy")
@@ -59,7 +61,7 @@ async def test_an_approved_request_changes_the_tier_and_tells_every_org_admin(
                          platform_admin))["upgrade_requests"] == []
 
 
-async def test_approving_needs_no_body_as_the_contract_says(api, platform_admin):
+async def test_approving_needs_no_body_as_the_contract_says(api: Api, platform_admin: User) -> None:
     admin = await api.user()
     org = await api.org(admin)
     req = (await api.ok("POST", f"/orgs/{org['id']}/upgrade-requests", admin,
@@ -70,7 +72,7 @@ async def test_approving_needs_no_body_as_the_contract_says(api, platform_admin)
     assert (await api.ok("GET", f"/orgs/{org['id']}"))["org"]["tier"] == "plus"
 
 
-async def test_a_malformed_approval_body_is_refused_without_deciding(api, platform_admin):
+async def test_a_malformed_approval_body_is_refused_without_deciding(api: Api, platform_admin: User) -> None:
     admin = await api.user()
     org = await api.org(admin)
     req = (await api.ok("POST", f"/orgs/{org['id']}/upgrade-requests", admin,
@@ -86,7 +88,7 @@ async def test_a_malformed_approval_body_is_refused_without_deciding(api, platfo
     assert (await api.ok("GET", f"/orgs/{org['id']}"))["org"]["tier"] == "free"
 
 
-async def test_a_request_must_ask_for_a_higher_tier(api, platform_admin):
+async def test_a_request_must_ask_for_a_higher_tier(api: Api, platform_admin: User) -> None:
     admin = await api.user()
     org = await api.org(admin)
     path = f"/orgs/{org['id']}/upgrade-requests"
@@ -102,7 +104,7 @@ async def test_a_request_must_ask_for_a_higher_tier(api, platform_admin):
     await api.ok("POST", path, admin, {"tier": "premium"}, status=201)
 
 
-async def test_one_pending_request_per_organization(api, ctx, platform_admin):
+async def test_one_pending_request_per_organization(api: Api, ctx: Context, platform_admin: User) -> None:
     admin = await api.user()
     org = await api.org(admin)
     path = f"/orgs/{org['id']}/upgrade-requests"
@@ -127,7 +129,7 @@ async def test_one_pending_request_per_organization(api, ctx, platform_admin):
     ]
 
 
-async def test_simultaneous_requests_leave_exactly_one_pending(api):
+async def test_simultaneous_requests_leave_exactly_one_pending(api: Api) -> None:
     admin = await api.user()
     org = await api.org(admin)
     path = f"/orgs/{org['id']}/upgrade-requests"
@@ -138,7 +140,7 @@ async def test_simultaneous_requests_leave_exactly_one_pending(api):
     assert len((await api.ok("GET", path, admin))["upgrade_requests"]) == 1
 
 
-async def test_deciding_twice_is_a_conflict(api, platform_admin):
+async def test_deciding_twice_is_a_conflict(api: Api, platform_admin: User) -> None:
     admin = await api.user()
     org = await api.org(admin)
     req = (await api.ok("POST", f"/orgs/{org['id']}/upgrade-requests", admin,
@@ -158,7 +160,7 @@ async def test_deciding_twice_is_a_conflict(api, platform_admin):
     assert len(history) == (1 if winner["status"] == "approved" else 0)
 
 
-async def test_rejecting_needs_a_reason(api, platform_admin):
+async def test_rejecting_needs_a_reason(api: Api, platform_admin: User) -> None:
     admin = await api.user()
     org = await api.org(admin)
     req = (await api.ok("POST", f"/orgs/{org['id']}/upgrade-requests", admin,
@@ -171,7 +173,7 @@ async def test_rejecting_needs_a_reason(api, platform_admin):
     assert listed["upgrade_requests"][0]["status"] == "pending"
 
 
-async def test_a_request_overtaken_by_a_direct_change_cannot_be_approved(api, platform_admin):
+async def test_a_request_overtaken_by_a_direct_change_cannot_be_approved(api: Api, platform_admin: User) -> None:
     admin = await api.user()
     org = await api.org(admin)
     req = (await api.ok("POST", f"/orgs/{org['id']}/upgrade-requests", admin,
@@ -185,8 +187,8 @@ async def test_a_request_overtaken_by_a_direct_change_cannot_be_approved(api, pl
 
 
 async def test_a_platform_admin_sets_any_tier_directly_and_history_keeps_every_change(
-    api, ctx, platform_admin
-):
+    api: Api, ctx: Context, platform_admin: User
+) -> None:
     admin = await api.user()
     org = await api.org(admin)
     up = await set_tier(api, platform_admin, org["id"], "premium", "Paid by bank transfer")
@@ -214,7 +216,7 @@ async def test_a_platform_admin_sets_any_tier_directly_and_history_keeps_every_c
     ]
 
 
-async def test_only_admins_see_and_only_the_platform_decides(api, platform_admin):
+async def test_only_admins_see_and_only_the_platform_decides(api: Api, platform_admin: User) -> None:
     admin = await api.user("Org admin")
     org = await api.org(admin)
     stranger = await api.user("Stranger")
