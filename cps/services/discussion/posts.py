@@ -19,7 +19,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
@@ -38,6 +37,7 @@ from cps.services.orgs.access import (
     topic_access,
     with_staff,
 )
+from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import (
     Post,
@@ -418,10 +418,8 @@ async def set_reaction(
         # One statement that does nothing when there is nothing to do, so two
         # identical requests at once cannot collide on the primary key.
         if on:
-            dialect = tx.session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             result = await tx.session.execute(
-                insert(Reaction)
+                portable.insert(tx.session, Reaction)
                 .values(post_id=post_id, user_id=actor.id, kind=kind, created_at=utcnow())
                 .on_conflict_do_nothing()
             )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import QueryableAttribute, aliased
 
 from cps.services.context import Actor
 from cps.services.errors import Forbidden, NotFound, NotSignedIn
+from cps.storage import portable
 from cps.storage.models import (
     OrgAdmin,
     Organization,
@@ -133,8 +134,7 @@ async def space_access(session: AsyncSession, actor: Actor | None, space_id: int
 async def topic_access(
     session: AsyncSession, actor: Actor | None, topic_id: int, *, for_update: bool = False
 ) -> tuple[Topic, SpaceAccess]:
-    locks = for_update and session.get_bind().dialect.name == "postgresql"
-    stmt = _TOPIC_FOR_UPDATE if locks else _TOPIC
+    stmt = _TOPIC_FOR_UPDATE if for_update and portable.locks_rows(session) else _TOPIC
     row = (await session.execute(stmt, {"uid": _uid(actor), "topic_id": topic_id})).first()
     if row is None:
         raise NotFound("No such topic.")

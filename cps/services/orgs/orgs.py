@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts import names
@@ -14,6 +14,7 @@ from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.orgs.views import OrgView
 from cps.services.tiers import plans
+from cps.storage import portable
 from cps.storage.models import OrgAdmin, Organization, Space, SpaceModerator
 
 log = logging.getLogger("cps.orgs")
@@ -73,8 +74,7 @@ async def _view(session: AsyncSession, actor: Actor | None, org: Organization) -
 async def _refuse_look_alike(session: AsyncSession, name: str) -> None:
     """409 name_taken when an organization's name is confusable with `name`
     (names.org_name_keys); the answer says the rule, not which organization."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NAMING_LOCK})
+    await portable.advisory_lock(session, _NAMING_LOCK)
     wanted = names.org_name_keys(name)
     for existing in (await session.scalars(select(Organization.name))).all():
         if wanted & names.org_name_keys(existing):

@@ -17,6 +17,7 @@ from cps.services.orgs.access import SpaceAccess, space_access
 from cps.services.orgs.orgs import is_org_admin
 from cps.services.orgs.views import MemberView, SpaceView
 from cps.services.tiers import plans
+from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import (
     OrgAdmin,
@@ -41,9 +42,7 @@ async def _lock_org(session: AsyncSession, org_id: int) -> Organization:
     """Load the organization, locking its row until commit on PostgreSQL so quota
     checks cannot race (SQLite writers are already serialized)."""
     stmt = select(Organization).where(Organization.id == org_id)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    org = await session.scalar(stmt)
+    org = await session.scalar(portable.for_update(session, stmt))
     if org is None:
         raise NotFound("No such organization.")
     return org

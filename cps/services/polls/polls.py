@@ -27,7 +27,6 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts.views import Author
@@ -38,6 +37,7 @@ from cps.services.orgs import standing
 from cps.services.orgs.access import SpaceAccess, topic_access
 from cps.services.polls.views import PollOptionView, PollView, ReadOnlyReason
 from cps.services.tiers import plans
+from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import Poll, PollOption, PollVote, Topic, User
 from cps.storage.types import utcnow
@@ -200,9 +200,7 @@ async def _poll_access(
     `for_update` locks the poll row on PostgreSQL, so votes on one poll queue and
     each event carries counts that include every vote before it."""
     stmt = select(Poll).where(Poll.id == poll_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    poll = await session.scalar(stmt)
+    poll = await session.scalar(portable.for_update(session, stmt) if for_update else stmt)
     if poll is None:
         raise NotFound("No such poll.")
     try:
@@ -303,9 +301,7 @@ async def vote(ctx: Context, actor: Actor, poll_id: int, *, option_id: int) -> P
             )
         )
         if before != option_id:
-            dialect = tx.session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = insert(PollVote).values(
+            stmt = portable.insert(tx.session, PollVote).values(
                 poll_id=poll_id, option_id=option_id, user_id=actor.id, created_at=utcnow()
             )
             await tx.session.execute(

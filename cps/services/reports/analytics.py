@@ -28,11 +28,11 @@ import math
 import statistics
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final, get_args
+from typing import Final, get_args
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute, aliased
+from sqlalchemy.orm import aliased
 
 from cps.services.accounts.views import StakeholderType
 from cps.services.context import Actor, Context
@@ -48,6 +48,7 @@ from cps.services.reports.views import (
     Totals,
 )
 from cps.services.tiers import plans
+from cps.storage import portable
 from cps.storage.models import Flag, Organization, Post, Space, Topic, User
 from cps.storage.types import utcnow
 
@@ -99,14 +100,6 @@ def _durations(values: list[float]) -> tuple[float | None, float | None]:
     return statistics.median(values), percentile(values, 0.9)
 
 
-def _utc_day(column: QueryableAttribute[datetime], dialect: str) -> ColumnElement[Any]:
-    """The UTC calendar day of a timestamp column, in SQL."""
-    if dialect == "postgresql":
-        # timestamptz -> the wall-clock time in UTC, whatever the session's time zone.
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)  # SQLite keeps UTC text: 'YYYY-MM-DD HH:MM:SS...'
-
-
 def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
@@ -124,7 +117,6 @@ async def _compute(
     now = utcnow()
     first_day = now.date() - timedelta(days=days - 1)
     since = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
-    dialect = session.get_bind().dialect.name
     in_window = (
         select()
         .select_from(Post)
@@ -132,7 +124,7 @@ async def _compute(
         .join(Space, Space.id == Topic.space_id)
         .where(scope, Post.created_at >= since, COUNTED)
     )
-    post_day = _utc_day(Post.created_at, dialect)
+    post_day = portable.utc_day(session, Post.created_at)
     per_day = (
         await session.execute(
             in_window.add_columns(

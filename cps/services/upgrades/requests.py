@@ -27,6 +27,7 @@ from cps.services.orgs.orgs import is_org_admin, usage
 from cps.services.orgs.views import OrgView
 from cps.services.tiers import plans
 from cps.services.upgrades.views import RequestStatus, TierChangeView, UpgradeRequestView
+from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import OrgAdmin, Organization, TierChange, UpgradeRequest, User
 from cps.storage.types import utcnow
@@ -96,9 +97,7 @@ async def _org_or_404(session: AsyncSession, org_id: int, *, lock: bool = False)
     """The organization; with `lock`, its row stays locked until commit on
     PostgreSQL (SQLite runs one writer at a time already)."""
     stmt = select(Organization).where(Organization.id == org_id)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    org = await session.scalar(stmt)
+    org = await session.scalar(portable.for_update(session, stmt) if lock else stmt)
     if org is None:
         raise NotFound("No such organization.")
     return org
@@ -254,9 +253,7 @@ async def _decide(
     _require_platform_admin(actor)
     async with ctx.db.write() as tx:
         stmt = select(UpgradeRequest).where(UpgradeRequest.id == request_id)
-        if tx.session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        request = await tx.session.scalar(stmt)
+        request = await tx.session.scalar(portable.for_update(tx.session, stmt))
         if request is None:
             raise NotFound("No such upgrade request.")
         org = await _org_or_404(tx.session, request.org_id, lock=True)
