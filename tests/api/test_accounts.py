@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import httpx
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
@@ -23,11 +25,11 @@ def creds(email: str, password: str = PASSWORD, **extra: str) -> dict[str, str]:
     return {"email": email, "password": password, "display_name": "Ana", **extra}
 
 
-async def register(http: httpx.AsyncClient, email: str, **extra: str):
+async def register(http: httpx.AsyncClient, email: str, **extra: str) -> httpx.Response:
     return await http.post("/api/v1/auth/register", json=creds(email, **extra))
 
 
-async def login(http: httpx.AsyncClient, email: str, password: str = PASSWORD):
+async def login(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
     return await http.post("/api/v1/auth/login", json={"email": email, "password": password})
 
 
@@ -45,7 +47,7 @@ async def test_register_answers_201_with_the_user_and_no_secret(http: httpx.Asyn
 @pytest.mark.parametrize(
     "kind", ["citizen", "business", "civil_society", "academia", "government"]
 )
-async def test_register_accepts_every_stakeholder_type(http: httpx.AsyncClient, kind) -> None:
+async def test_register_accepts_every_stakeholder_type(http: httpx.AsyncClient, kind: str) -> None:
     r = await register(http, f"{kind}@example.org", stakeholder_type=kind)
     assert r.status_code == 201, r.text
     assert r.json()["user"]["stakeholder_type"] == kind
@@ -75,7 +77,7 @@ async def test_register_with_a_taken_email_is_409_whatever_its_case(http: httpx.
          "email"),
     ],
 )
-async def test_register_bad_fields_are_422_naming_the_field(http: httpx.AsyncClient, payload, field) -> None:
+async def test_register_bad_fields_are_422_naming_the_field(http: httpx.AsyncClient, payload: dict[str, object], field: str) -> None:
     error = assert_error(await http.post("/api/v1/auth/register", json=payload), 422)
     assert field in error["fields"]
 
@@ -199,7 +201,7 @@ async def test_unknown_email_and_wrong_password_answer_the_same(http: httpx.Asyn
 @pytest.mark.parametrize(
     "payload", [{}, {"email": "a@example.org"}, {"email": 5, "password": "x"}, {"password": []}]
 )
-async def test_login_bad_fields_are_422(http: httpx.AsyncClient, payload) -> None:
+async def test_login_bad_fields_are_422(http: httpx.AsyncClient, payload: dict[str, object]) -> None:
     assert_error(await http.post("/api/v1/auth/login", json=payload), 422)
 
 
@@ -315,14 +317,14 @@ def test_the_production_password_profile_meets_owasp() -> None:
     assert settings.passwords == PRODUCTION_PASSWORDS
 
 
-async def test_an_unknown_email_costs_one_full_verification_too(http: httpx.AsyncClient, ctx: Context, monkeypatch: pytest.MonkeyPatch):
+async def test_an_unknown_email_costs_one_full_verification_too(http: httpx.AsyncClient, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     """Same cost whether or not the email exists: an unknown one is verified against
     a dummy hash of the same parameters (counted, not timed, to stay reliable)."""
     await register(http, "ana@example.org")
     verified: list[str] = []
 
     class Counting(PasswordHasher):
-        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
             verified.append(str(hash))
             return super().verify(hash, password)
 

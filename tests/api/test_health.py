@@ -33,7 +33,7 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize("port", [1, None])
-async def test_readyz_is_503_naming_the_database_when_it_is_unreachable(port) -> None:
+async def test_readyz_is_503_naming_the_database_when_it_is_unreachable(port: int | None) -> None:
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{port or closed_port()}/cps"
     app = create_app(make_settings(url))
     async with asgi.running(app) as state, asgi.client(app, state) as http:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -28,11 +29,11 @@ async def test_a_content_length_over_1_mib_is_refused_even_anonymous(http: httpx
     assert_error(r, 413, "body_too_large")
 
 
-async def test_a_chunked_body_over_1_mib_is_413(api: Api):
+async def test_a_chunked_body_over_1_mib_is_413(api: Api) -> None:
     w = await api.world()
     sent = 0
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         nonlocal sent
         yield b'{"body": "'
         for _ in range(40):  # 40 x 64 KiB = 2.5 MiB, more than is needed
@@ -49,10 +50,10 @@ async def test_a_chunked_body_over_1_mib_is_413(api: Api):
     assert len(posts) == 1
 
 
-async def test_a_chunked_body_under_1_mib_passes(api: Api):
+async def test_a_chunked_body_under_1_mib_passes(api: Api) -> None:
     w = await api.world()
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         yield b'{"body": "'
         for _ in range(4):
             yield b"y" * 1000
@@ -68,7 +69,7 @@ async def test_a_chunked_body_under_1_mib_passes(api: Api):
                                  b'{"body": "x"} trailing', b"\xff\xfe\x00garbage",
                                  b'{"body": "\xc3\x28"}', b"[" * 100_000 + b"]" * 100_000,
                                  b'{"a":' * 50_000 + b"1" + b"}" * 50_000])
-async def test_malformed_json_is_400(api: Api, raw) -> None:
+async def test_malformed_json_is_400(api: Api, raw: bytes) -> None:
     w = await api.world()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=raw,
                             headers={**w["citizen"].auth, "Content-Type": "application/json"})
@@ -76,7 +77,7 @@ async def test_malformed_json_is_400(api: Api, raw) -> None:
 
 
 @pytest.mark.parametrize("raw", [b"", b"[]", b'"body"', b"42", b"null", b"[{\"body\": \"x\"}]"])
-async def test_a_body_that_is_not_an_object_is_422(api: Api, raw) -> None:
+async def test_a_body_that_is_not_an_object_is_422(api: Api, raw: bytes) -> None:
     w = await api.world()
     r = await api.http.post(f"/api/v1/topics/{w['topic']['id']}/posts", content=raw,
                             headers={**w["citizen"].auth, "Content-Type": "application/json"})
@@ -84,7 +85,7 @@ async def test_a_body_that_is_not_an_object_is_422(api: Api, raw) -> None:
 
 
 @pytest.mark.parametrize("text", ["nul \u0000 inside", "\ud800 lone surrogate", "\udfff"])
-async def test_strings_no_database_can_store_are_422(api: Api, text) -> None:
+async def test_strings_no_database_can_store_are_422(api: Api, text: str) -> None:
     w = await api.world()
     # json.dumps escapes them: the JSON is valid, the string is not storable text.
     raw = json.dumps({"body": text}).encode()
@@ -113,7 +114,7 @@ async def test_unknown_fields_are_ignored(api: Api) -> None:
                                   "/spaces/99999999999999999999", "/topics/2147483648/posts",
                                   "/posts/99999999999999999999/revisions", "/orgs/0",
                                   "/topics/0"])
-async def test_ids_beyond_the_database_range_are_404(api: Api, path) -> None:
+async def test_ids_beyond_the_database_range_are_404(api: Api, path: str) -> None:
     assert_error(await api.call("GET", path), 404)
 
 
@@ -175,7 +176,7 @@ async def test_every_route_with_a_body_answers_400_and_422_in_the_envelope(api: 
 
 
 @pytest.mark.parametrize("number", [2**31, -(2**31) - 1, 2**63, 10**40])
-async def test_numbers_past_32_bits_are_422_in_any_body(api: Api, number) -> None:
+async def test_numbers_past_32_bits_are_422_in_any_body(api: Api, number: int) -> None:
     w = await api.world()
     r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"],
                        {"body": "x", "parent_id": number})

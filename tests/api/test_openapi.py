@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from openapi_spec_validator import validate
+from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from cps.http.routes import all_endpoints
 from cps.services.context import Context
-from tests.support.api import Api
+from tests.support.api import Api, User
 
 pytestmark = pytest.mark.anyio
 
@@ -20,7 +22,7 @@ PREFIX = "/api/v1"
 _CONVERTER = re.compile(r"{(\w+):\w+}")
 
 
-def api_routes(app) -> list[tuple[str, str]]:
+def api_routes(app: Starlette) -> list[tuple[str, str]]:
     """(method, OpenAPI path) of every route the app serves under /api/v1."""
     found = []
     for route in app.routes:
@@ -35,11 +37,12 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-async def document(http: httpx.AsyncClient):
+async def document(http: httpx.AsyncClient) -> dict[str, Any]:
     r = await http.get(f"{PREFIX}/openapi.json")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
-    return r.json()
+    doc: dict[str, Any] = r.json()
+    return doc
 
 
 async def test_the_document_is_a_valid_openapi_31_document(document: dict[str, Any]) -> None:
@@ -80,12 +83,13 @@ async def test_the_contract_routes_are_all_there(document: dict[str, Any]) -> No
     assert missing == []
 
 
-def resolve(document: dict[str, Any], schema):
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
     if ref is None:
         return schema
     name = ref.rsplit("/", 1)[1]
-    return document["components"]["schemas"][name]
+    named: dict[str, Any] = document["components"]["schemas"][name]
+    return named
 
 
 async def test_each_operation_has_its_request_and_response_schemas(document: dict[str, Any]) -> None:
@@ -139,7 +143,7 @@ async def test_the_schemas_say_the_limits(document: dict[str, Any]) -> None:
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def operations(document: dict[str, Any]):
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, ops in document["paths"].items():
         for method, op in ops.items():
             yield method, path, op
@@ -192,8 +196,8 @@ async def test_path_ids_are_declared_up_to_what_the_database_holds(document: dic
     assert all((s["minimum"], s["maximum"]) == (1, 2**31 - 1) for s in ids)
 
 
-async def world_ids(api: Api, ctx: Context) -> dict[str, int]:
-    """Real ids for every kind of path parameter, on a premium organization."""
+async def world_ids(api: Api, ctx: Context) -> tuple[dict[str, int], User]:
+    """Real ids for every kind of path parameter, on a premium organization, and its admin."""
     from tests.support.direct import set_tier
 
     w = await api.world()
@@ -201,10 +205,10 @@ async def world_ids(api: Api, ctx: Context) -> dict[str, int]:
     post = await api.post(w["citizen"], w["topic"]["id"])
     return {"org_id": w["org"]["id"], "space_id": w["space"]["id"],
             "topic_id": w["topic"]["id"], "post_id": post["id"],
-            "user_id": w["citizen"].id, "_admin": w["admin"]}
+            "user_id": w["citizen"].id}, w["admin"]
 
 
-def fill(path: str, ids: dict, kind: str = "like") -> str:
+def fill(path: str, ids: dict[str, int], kind: str = "like") -> str:
     url = path.removeprefix(PREFIX).replace("{kind}", kind)
     return re.sub(r"{(\w+)}", lambda m: str(ids.get(m.group(1), 1)), url)
 
@@ -212,8 +216,7 @@ def fill(path: str, ids: dict, kind: str = "like") -> str:
 async def test_declared_query_bounds_are_the_ones_the_server_enforces(api: Api, ctx: Context, document: dict[str, Any]) -> None:
     """For each declared integer query parameter: min-1 and max+1 are 422 naming it,
     min and max are not; for each declared choice, another value is 422."""
-    ids = await world_ids(api, ctx)
-    admin = ids["_admin"]
+    ids, admin = await world_ids(api, ctx)
     checked = 0
     for method, path, op in operations(document):
         if method != "get":
@@ -240,13 +243,12 @@ async def test_declared_query_bounds_are_the_ones_the_server_enforces(api: Api, 
 
 
 async def test_path_ids_past_the_declared_maximum_are_404(api: Api, ctx: Context, document: dict[str, Any]) -> None:
-    ids = await world_ids(api, ctx)
-    admin = ids["_admin"]
+    ids, admin = await world_ids(api, ctx)
     for method, path, op in operations(document):
         for param in op["parameters"]:
             if param["in"] == "path" and param["schema"]["type"] == "integer":
                 big = {**ids, param["name"]: param["schema"]["maximum"] + 1}
-                body = {} if method in {"post", "put", "patch"} else None
+                body: dict[str, Any] | None = {} if method in {"post", "put", "patch"} else None
                 r = await api.call(method.upper(), fill(path, big), admin, body)
                 assert r.status_code == 404, (method, path, param["name"], r.text)
 
@@ -279,9 +281,9 @@ async def test_a_created_organization_links_to_its_spaces_and_a_space_to_its_top
     assert post["links"]["flag_post"]["parameters"] == {"post_id": "$response.body#/post/id"}
 
 
-def request_schemas(document: dict[str, Any]):
+def request_schemas(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Every request body schema, with the schemas it refers to."""
-    found = []
+    found: list[dict[str, Any]] = []
     for _, _, op in operations(document):
         if "requestBody" in op:
             found.append(resolve(document, op["requestBody"]["content"]["application/json"]
@@ -289,7 +291,8 @@ def request_schemas(document: dict[str, Any]):
     return found
 
 
-def leaves(document: dict[str, Any], schema, seen=None):
+def leaves(document: dict[str, Any], schema: dict[str, Any],
+           seen: set[str] | None = None) -> Iterator[dict[str, Any]]:
     """Every string and integer schema inside `schema`."""
     seen = set() if seen is None else seen
     if "$ref" in schema:

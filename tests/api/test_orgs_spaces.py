@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cps.services.context import Context
@@ -38,7 +40,7 @@ async def test_create_org_makes_the_creator_its_admin_on_the_free_tier(api: Api)
 
 
 @pytest.mark.parametrize("kind", ["local_government", "corporation", "institution"])
-async def test_every_org_kind_is_accepted(api: Api, kind) -> None:
+async def test_every_org_kind_is_accepted(api: Api, kind: str) -> None:
     admin = await api.user()
     org = (await api.ok("POST", "/orgs", admin, {**ORG, "kind": kind}, status=201))["org"]
     assert org["kind"] == kind
@@ -59,7 +61,7 @@ async def test_create_org_anonymous_is_401(api: Api) -> None:
         ({**ORG, "country": "F"}, "country"),
     ],
 )
-async def test_create_org_bad_fields_are_422(api: Api, payload, field) -> None:
+async def test_create_org_bad_fields_are_422(api: Api, payload: dict[str, object], field: str) -> None:
     admin = await api.user()
     error = assert_error(await api.call("POST", "/orgs", admin, payload), 422)
     assert field in error["fields"]
@@ -106,7 +108,7 @@ async def test_only_org_admins_create_spaces(api: Api) -> None:
         ({"name": "x" * 201}, "name"),
     ],
 )
-async def test_create_space_bad_fields_are_422(api: Api, payload, field) -> None:
+async def test_create_space_bad_fields_are_422(api: Api, payload: dict[str, object], field: str) -> None:
     admin = await api.user()
     org = await api.org(admin)
     error = assert_error(await api.call("POST", f"/orgs/{org['id']}/spaces", admin, payload), 422)
@@ -156,7 +158,7 @@ async def test_unknown_space_is_404_everywhere(api: Api) -> None:
 
 
 @pytest.fixture
-async def private(api: Api, ctx: Context):
+async def private(api: Api, ctx: Context) -> dict[str, Any]:
     admin = await api.user("Org Admin")
     org = await api.org(admin)
     await set_tier(ctx, org["id"], "plus")
@@ -171,7 +173,7 @@ async def private(api: Api, ctx: Context):
             "member": member, "outsider": outsider}
 
 
-def every_space_topic_post_call(p):
+def every_space_topic_post_call(p: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
     s, t, post = p["space"]["id"], p["topic"]["id"], p["post"]["id"]
     uid = p["member"].id
     return [
@@ -199,7 +201,7 @@ def every_space_topic_post_call(p):
     ]
 
 
-async def test_a_private_space_is_404_to_a_signed_in_outsider_on_every_endpoint(api: Api, private) -> None:
+async def test_a_private_space_is_404_to_a_signed_in_outsider_on_every_endpoint(api: Api, private: dict[str, Any]) -> None:
     for method, path, body in every_space_topic_post_call(private):
         r = await api.call(method, path, private["outsider"], body)
         assert_error(r, 404)
@@ -213,7 +215,7 @@ async def test_a_private_space_is_404_to_a_signed_in_outsider_on_every_endpoint(
     assert len(posts) == 1 and posts[0]["body"] == "Where should they go?"
 
 
-async def test_a_private_space_is_404_or_401_to_anonymous(api: Api, private) -> None:
+async def test_a_private_space_is_404_or_401_to_anonymous(api: Api, private: dict[str, Any]) -> None:
     for method, path, body in every_space_topic_post_call(private):
         r = await api.call(method, path, None, body)
         if method == "GET" and not path.endswith("/members"):
@@ -222,7 +224,7 @@ async def test_a_private_space_is_404_or_401_to_anonymous(api: Api, private) -> 
             assert_error(r, 401)
 
 
-async def test_members_see_and_take_part_in_a_private_space(api: Api, private) -> None:
+async def test_members_see_and_take_part_in_a_private_space(api: Api, private: dict[str, Any]) -> None:
     m = private["member"]
     s, t = private["space"]["id"], private["topic"]["id"]
     assert (await api.ok("GET", f"/spaces/{s}", m))["space"]["visibility"] == "private"
@@ -236,7 +238,7 @@ async def test_members_see_and_take_part_in_a_private_space(api: Api, private) -
     assert_error(await api.call("PATCH", f"/topics/{t}", m, {"locked": True}), 403)
 
 
-async def test_removing_a_member_makes_the_space_invisible_again(api: Api, private) -> None:
+async def test_removing_a_member_makes_the_space_invisible_again(api: Api, private: dict[str, Any]) -> None:
     s, m = private["space"]["id"], private["member"]
     r = await api.call("DELETE", f"/spaces/{s}/members/{m.id}", private["admin"])
     assert r.status_code == 204
@@ -245,13 +247,13 @@ async def test_removing_a_member_makes_the_space_invisible_again(api: Api, priva
     assert_error(r, 404)
 
 
-async def test_members_list_for_moderators(api: Api, private) -> None:
+async def test_members_list_for_moderators(api: Api, private: dict[str, Any]) -> None:
     members = (await api.ok("GET", f"/spaces/{private['space']['id']}/members",
                             private["admin"]))["members"]
     assert [x["user"]["id"] for x in members] == [private["member"].id]
 
 
-async def test_adding_a_member_twice_keeps_one(api: Api, private) -> None:
+async def test_adding_a_member_twice_keeps_one(api: Api, private: dict[str, Any]) -> None:
     s, m = private["space"]["id"], private["member"]
     await api.ok("POST", f"/spaces/{s}/members", private["admin"], {"user_id": m.id}, status=201)
     members = (await api.ok("GET", f"/spaces/{s}/members", private["admin"]))["members"]
@@ -311,7 +313,7 @@ async def test_moderators_quota_on_the_free_tier(api: Api) -> None:
 
 @pytest.mark.parametrize("payload", [{}, {"user_id": "1"}, {"user_id": 0}, {"user_id": 1.5},
                                      {"user_id": True}, {"user_id": 999999}])
-async def test_moderator_and_member_bad_user_ids_are_422(api: Api, ctx: Context, payload) -> None:
+async def test_moderator_and_member_bad_user_ids_are_422(api: Api, ctx: Context, payload: dict[str, object]) -> None:
     admin = await api.user()
     org = await api.org(admin)
     await set_tier(ctx, org["id"], "plus")
@@ -331,7 +333,7 @@ async def test_members_are_for_private_spaces(api: Api) -> None:
     assert_error(r, 409, "space_is_public")
 
 
-async def test_only_moderators_add_members(api: Api, private) -> None:
+async def test_only_moderators_add_members(api: Api, private: dict[str, Any]) -> None:
     r = await api.call("POST", f"/spaces/{private['space']['id']}/members", private["member"],
                        {"user_id": private["outsider"].id})
     assert_error(r, 403)
