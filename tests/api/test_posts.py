@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.api.helpers import assert_error
@@ -10,8 +12,10 @@ from tests.support.api import Api
 pytestmark = pytest.mark.anyio
 
 
-async def thread(api: Api, w):
-    return (await api.ok("GET", f"/topics/{w['topic']['id']}/posts", w["admin"]))["posts"]
+async def thread(api: Api, w: dict[str, Any]) -> list[dict[str, Any]]:
+    posts: list[dict[str, Any]] = (
+        await api.ok("GET", f"/topics/{w['topic']['id']}/posts", w["admin"]))["posts"]
+    return posts
 
 
 async def test_an_edit_keeps_the_history(api: Api) -> None:
@@ -49,7 +53,7 @@ async def test_only_the_author_edits(api: Api) -> None:
 
 @pytest.mark.parametrize("payload", [{}, {"body": ""}, {"body": "x" * 20_001}, {"body": None},
                                      {"text": "x"}])
-async def test_edit_bad_fields_are_422(api: Api, payload) -> None:
+async def test_edit_bad_fields_are_422(api: Api, payload: dict[str, object]) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"], "mine")
     r = await api.call("PATCH", f"/posts/{post['id']}", w["citizen"], payload)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
 from tests.api.helpers import assert_error
-from tests.support.api import Api
+from tests.support.api import Api, User
 
 pytestmark = pytest.mark.anyio
 
 
-def tree_order(posts: list[dict]) -> list[int]:
+def tree_order(posts: list[dict[str, Any]]) -> list[int]:
     """The contract's order computed independently: depth-first, each post right
     after its parent's earlier subtrees, siblings oldest first (by id)."""
     children: dict[int | None, list[int]] = {}
@@ -29,7 +30,8 @@ def tree_order(posts: list[dict]) -> list[int]:
     return out
 
 
-async def read_all(api: Api, topic_id: int, limit: int, user=None) -> list[dict]:
+async def read_all(api: Api, topic_id: int, limit: int,
+                   user: User | None = None) -> list[dict[str, Any]]:
     posts, cursor, pages = [], None, 0
     while True:
         q = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
@@ -83,14 +85,14 @@ async def test_a_reply_lands_inside_its_parents_subtree_not_at_the_end(api: Api)
 
 
 @pytest.mark.parametrize("cursor", ["abc", "123", "-0000000001", "0000000001x", "１２３４５６７８９０"])
-async def test_a_bad_cursor_is_422(api: Api, cursor) -> None:
+async def test_a_bad_cursor_is_422(api: Api, cursor: str) -> None:
     w = await api.world()
     r = await api.call("GET", f"/topics/{w['topic']['id']}/posts", params={"cursor": cursor})
     assert "cursor" in assert_error(r, 422)["fields"]
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5"])
-async def test_a_bad_limit_is_422(api: Api, limit) -> None:
+async def test_a_bad_limit_is_422(api: Api, limit: str) -> None:
     w = await api.world()
     r = await api.call("GET", f"/topics/{w['topic']['id']}/posts", params={"limit": limit})
     assert "limit" in assert_error(r, 422)["fields"]
@@ -113,7 +115,9 @@ async def test_a_parent_in_another_topic_is_422(api: Api) -> None:
 
 @pytest.mark.parametrize(("change", "code"), [({"locked": True}, "topic_locked"),
                                                ({"archived": True}, "topic_archived")])
-async def test_a_locked_or_archived_topic_refuses_new_posts(api: Api, change, code) -> None:
+async def test_a_locked_or_archived_topic_refuses_new_posts(
+    api: Api, change: dict[str, bool], code: str
+) -> None:
     w = await api.world()
     t = w["topic"]["id"]
     first = (await api.ok("GET", f"/topics/{t}/posts"))["posts"][0]
@@ -149,7 +153,7 @@ async def test_a_locked_or_archived_topic_refuses_new_posts(api: Api, change, co
         ({"body": "x", "client_id": "c" * 65}, "client_id"),
     ],
 )
-async def test_post_bad_fields_are_422(api: Api, payload, field) -> None:
+async def test_post_bad_fields_are_422(api: Api, payload: dict[str, object], field: str) -> None:
     w = await api.world()
     r = await api.call("POST", f"/topics/{w['topic']['id']}/posts", w["citizen"], payload)
     assert field in assert_error(r, 422)["fields"]
