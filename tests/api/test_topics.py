@@ -46,7 +46,7 @@ async def test_open_a_topic_anonymous_is_401(api: Api) -> None:
         ({"title": "t", "body": ["b"]}, "body"),
     ],
 )
-async def test_open_a_topic_bad_fields_are_422(api: Api, payload, field) -> None:
+async def test_open_a_topic_bad_fields_are_422(api: Api, payload: dict[str, object], field: str) -> None:
     w = await api.world()
     r = await api.call("POST", f"/spaces/{w['space']['id']}/topics", w["citizen"], payload)
     assert field in assert_error(r, 422)["fields"]
@@ -104,7 +104,7 @@ async def test_topics_list_paginates_with_a_cursor(api: Api) -> None:
 
 @pytest.mark.parametrize("query", ["?limit=0", "?limit=101", "?limit=abc", "?cursor=%%%",
                                    "?cursor=bm90IGEgY3Vyc29y"])
-async def test_topics_list_bad_query_is_422(api: Api, query) -> None:
+async def test_topics_list_bad_query_is_422(api: Api, query: str) -> None:
     w = await api.world()
     assert_error(await api.call("GET", f"/spaces/{w['space']['id']}/topics{query}"), 422)
 
@@ -152,7 +152,7 @@ async def test_topic_changes_are_for_moderators_only(api: Api) -> None:
         ({"archived": None, "title": 3}, "title"),
     ],
 )
-async def test_topic_update_bad_fields_are_422(api: Api, payload, field) -> None:
+async def test_topic_update_bad_fields_are_422(api: Api, payload: dict[str, object], field: str) -> None:
     w = await api.world()
     r = await api.call("PATCH", f"/topics/{w['topic']['id']}", w["admin"], payload)
     assert field in assert_error(r, 422)["fields"]
@@ -168,7 +168,7 @@ def _cursor(raw: str) -> str:
                                  "0|2020-01-01T00:00:00+00:00|99999999999999999999",
                                  "0|2020-01-01T00:00:00+00:00|-1", "0|not a date|1", "0|1",
                                  "9|2020-01-01T00:00:00+00:00|1"])
-async def test_topics_list_forged_cursors_are_422(api: Api, raw) -> None:
+async def test_topics_list_forged_cursors_are_422(api: Api, raw: str) -> None:
     w = await api.world()
     r = await api.call("GET", f"/spaces/{w['space']['id']}/topics",
                        params={"cursor": _cursor(raw)})

@@ -161,7 +161,7 @@ def test_there_are_at_least_fifty_payloads() -> None:
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_render_makes_every_payload_harmless(payload) -> None:
+def test_render_makes_every_payload_harmless(payload: str) -> None:
     assert_safe(render(payload))
 
 

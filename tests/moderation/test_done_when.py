@@ -81,7 +81,7 @@ async def test_abuse_is_flagged_hidden_live_queued_banned_and_audited(
                             "hide_posts": True}, status=201)
         assert ban["sanction"]["kind"] == "ban" and ban["sanction"]["active"] is True
         # The author's live subscriptions to the space end within 5 seconds.
-        ended = set()
+        ended: set[str] = set()
         while len(ended) < 2:
             frame = await author_page.recv(timeout=5)
             if frame["type"] == "error":

@@ -37,7 +37,7 @@ async def test_a_ban_in_one_space_ends_only_that_spaces_subscriptions(
         start = time.monotonic()
         await api.ok("POST", f"/spaces/{s}/bans", w["mod"],
                      {"user_id": citizen.id, "reason": "Harassment"}, status=201)
-        ended = set()
+        ended: set[str] = set()
         while len(ended) < 2:
             frame = await client.recv(timeout=5)
             if frame["type"] == "error":

@@ -145,7 +145,9 @@ async def test_moderators_admins_and_oneself_cannot_be_sanctioned(api: Api, ctx:
     ({"user_id": 1, "reason": "x", "rule": "ugly"}, "rule"),
     ({"user_id": 999_999, "reason": "x"}, "user_id"),
 ])
-async def test_bad_sanction_requests_are_422(api: Api, ctx: Context, body, field) -> None:
+async def test_bad_sanction_requests_are_422(
+    api: Api, ctx: Context, body: dict[str, object], field: str
+) -> None:
     w = await moderated_world(api)
     r = await api.call("POST", f"/spaces/{w['space']['id']}/bans", w["mod"], body)
     assert field in assert_error(r, 422)["fields"]

@@ -23,7 +23,9 @@ PLUS_SETTINGS = [
 
 @pytest.mark.parametrize("tier", plans.TIERS)
 @pytest.mark.parametrize("change", PLUS_SETTINGS, ids=["filter", "words", "premod", "slow"])
-async def test_the_plus_tools_follow_the_entitlement_table(api: Api, ctx: Context, tier, change) -> None:
+async def test_the_plus_tools_follow_the_entitlement_table(
+    api: Api, ctx: Context, tier: str, change: dict[str, object]
+) -> None:
     w = await moderated_world(api, ctx, tier=tier)
     s = w["space"]["id"]
     r = await api.call("PATCH", f"/spaces/{s}", w["mod"], change)
