@@ -17,7 +17,7 @@ from tests.support.api import Api
 pytestmark = pytest.mark.anyio
 
 
-def _counts(poll):
+def _counts(poll: dict[str, Any]) -> list[int]:
     return [o["votes"] for o in poll["options"]]
 
 
@@ -214,7 +214,9 @@ async def test_unknown_ids_get_404(api: Api, world: dict[str, Any]) -> None:
      "closes_at"),
     ({"question": "Q?", "options": ["a", "b"], "closes_at": "next week"}, "closes_at"),
 ])
-async def test_invalid_polls_get_422_naming_the_field(api: Api, world: dict[str, Any], body, field) -> None:
+async def test_invalid_polls_get_422_naming_the_field(
+    api: Api, world: dict[str, Any], body: dict[str, object], field: str
+) -> None:
     r = await api.call("POST", f"/topics/{world['topic']['id']}/polls", world["mod"], body)
     assert r.status_code == 422, r.text
     error = r.json()["error"]

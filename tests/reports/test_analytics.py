@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -34,13 +35,14 @@ def day(days_ago: int) -> str:
     return (_midnight() - timedelta(days=days_ago)).date().isoformat()
 
 
-async def _reply(api: Api, ctx: Context, user, topic_id, when, body="A reply", parent_id=None):
+async def _reply(api: Api, ctx: Context, user: User, topic_id: int, when: datetime,
+                 body: str = "A reply", parent_id: int | None = None) -> dict[str, Any]:
     post = await api.post(user, topic_id, body, parent_id=parent_id)
     await set_post_time(ctx, post["id"], when)
     return post
 
 
-async def _dataset(api: Api, ctx: Context):
+async def _dataset(api: Api, ctx: Context) -> dict[str, Any]:
     """Two spaces of a premium organization, posts spread over the last 10 days.
 
     Space A: T1 (citizen admin, 5 days ago; replies: the admin herself after 1 min,
@@ -99,7 +101,7 @@ async def _dataset(api: Api, ctx: Context):
     return {"admin": admin, "org": org, "a": a, "b": b, "gov": gov}
 
 
-def _by_day(body):
+def _by_day(body: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
     return {d["day"]: (d["posts"], d["topics"], d["participants"])
             for d in body["participation"]}
 
@@ -212,7 +214,7 @@ async def test_a_private_space_dashboard_is_invisible_to_non_members(api: Api, c
 
 
 @pytest.mark.parametrize("tier", ["free", "plus"])
-async def test_below_premium_the_dashboards_answer_402(api: Api, ctx: Context, tier) -> None:
+async def test_below_premium_the_dashboards_answer_402(api: Api, ctx: Context, tier: str) -> None:
     admin, org, space = await place(api, ctx, tier)
     for path in (f"/orgs/{org['id']}/analytics", f"/spaces/{space['id']}/analytics"):
         r = await api.call("GET", path, admin)
@@ -224,7 +226,7 @@ async def test_below_premium_the_dashboards_answer_402(api: Api, ctx: Context, t
 
 
 @pytest.mark.parametrize("days", ["0", "366", "-1", "abc", "7.5", ""])
-async def test_a_bad_window_is_refused_in_the_error_envelope(api: Api, ctx: Context, days) -> None:
+async def test_a_bad_window_is_refused_in_the_error_envelope(api: Api, ctx: Context, days: str) -> None:
     admin, org, space = await place(api, ctx, "premium")
     for path in (f"/orgs/{org['id']}/analytics", f"/spaces/{space['id']}/analytics"):
         r = await api.call("GET", path, admin, params={"days": days})

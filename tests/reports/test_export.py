@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from tests.support.direct import set_tier
 pytestmark = pytest.mark.anyio
 
 
-async def _discussion(api: Api, ctx: Context):
+async def _discussion(api: Api, ctx: Context) -> dict[str, Any]:
     """A plus space with a thread holding every kind of post."""
     admin, org, space = await place(api, ctx, "plus")
     sid = space["id"]
@@ -212,7 +213,7 @@ async def test_a_platform_admin_may_export_any_space(api: Api, ctx: Context, pla
 
 
 @pytest.mark.parametrize("fmt", ["xml", "CSV", "", "json,csv"])
-async def test_an_unknown_format_is_refused_in_the_error_envelope(api: Api, ctx: Context, fmt) -> None:
+async def test_an_unknown_format_is_refused_in_the_error_envelope(api: Api, ctx: Context, fmt: str) -> None:
     admin, _, space = await place(api, ctx, "plus")
     r = await api.call("GET", f"/spaces/{space['id']}/export", admin, params={"format": fmt})
     # An empty value is not one of the declared choices either (absent is the default).
@@ -249,6 +250,7 @@ async def _fill(ctx: Context, actor_id: int, topic_ids: list[int], per_topic: in
     for tid in topic_ids:
         async with ctx.db.write() as tx:
             topic = await tx.session.get(Topic, tid)
+            assert topic is not None
             for i in range(per_topic):
                 await posts.insert_post(tx, topic, actor, body=f"Reply {i}, topic {tid}",
                                         parent=None, client_id=None)
