@@ -33,7 +33,8 @@ def environment(tmp_path: Path, **variables: str) -> dict[str, str]:
     return env
 
 
-def cps(tmp_path: Path, *args: str, timeout: float = 60, **variables: str):
+def cps(tmp_path: Path, *args: str, timeout: float = 60,
+        **variables: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cps", *args], cwd=tmp_path, env=environment(tmp_path, **variables),
         capture_output=True, text=True, timeout=timeout, check=False,
@@ -113,7 +114,9 @@ def test_create_admin_refuses_a_short_password(tmp_path: Path) -> None:
     ("CPS_EVENT_RETENTION_DAYS", "-1"),
     ("CPS_PRESENCE_HEARTBEAT_SECONDS", "0.1"),
 ])
-def test_invalid_configuration_stops_with_one_line_naming_the_variable(tmp_path: Path, variable, value) -> None:
+def test_invalid_configuration_stops_with_one_line_naming_the_variable(
+    tmp_path: Path, variable: str, value: str
+) -> None:
     result = cps(tmp_path, "serve", "--port", str(free_port()), timeout=20, **{variable: value})
 
     assert result.returncode == 2

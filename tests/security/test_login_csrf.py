@@ -32,7 +32,9 @@ async def test_a_text_plain_form_cannot_sign_a_browser_in(http: httpx.AsyncClien
     None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
     "application/jsonx", "text/json",
 ])
-async def test_every_json_endpoint_requires_application_json(http: httpx.AsyncClient, api: Api, content_type) -> None:
+async def test_every_json_endpoint_requires_application_json(
+    http: httpx.AsyncClient, api: Api, content_type: str | None
+) -> None:
     me = await api.user()
     headers = {**me.auth}
     if content_type is not None:
@@ -58,7 +60,9 @@ async def test_application_json_with_a_charset_is_json(http: httpx.AsyncClient, 
     {"Sec-Fetch-Site": "cross-site"},
     {"Origin": "null"},
 ])
-async def test_sign_in_and_sign_up_refuse_foreign_pages(http: httpx.AsyncClient, path, headers) -> None:
+async def test_sign_in_and_sign_up_refuse_foreign_pages(
+    http: httpx.AsyncClient, path: str, headers: dict[str, str]
+) -> None:
     body = {**ATTACKER, "display_name": "Mallory"}
     await http.post(f"{PREFIX}/auth/register", json=body)
     r = await http.post(PREFIX + path, json=body, headers=headers)

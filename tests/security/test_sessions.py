@@ -4,6 +4,7 @@ sessions, ending one or all the others (issue 12, item 6)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -22,12 +23,13 @@ pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
 
 
-async def sign_in(http: httpx.AsyncClient, email: str, agent: str) -> dict:
+async def sign_in(http: httpx.AsyncClient, email: str, agent: str) -> dict[str, Any]:
     r = await http.post(f"{PREFIX}/auth/login", json={"email": email, "password": PASSWORD},
                         headers={"User-Agent": agent})
     assert r.status_code == 200, r.text
     http.cookies.clear()
-    return r.json()
+    body: dict[str, Any] = r.json()
+    return body
 
 
 def bearer(token: str) -> dict[str, str]:

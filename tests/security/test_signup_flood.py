@@ -25,7 +25,9 @@ PASSWORD = "correct horse battery"
 
 
 @asynccontextmanager
-async def site(database_url: str, **env: str) -> AsyncIterator[tuple[dict[str, Any], Callable]]:
+async def site(
+    database_url: str, **env: str
+) -> AsyncIterator[tuple[dict[str, Any], Callable[[str], httpx.AsyncClient]]]:
     app = create_app(make_settings(database_url, **env))
     async with running(app) as state:
 
@@ -72,7 +74,7 @@ async def test_sign_ups_are_throttled_for_the_whole_server(database_url: str) ->
             assert r.status_code == 200, r.text
 
 
-async def test_a_taken_email_is_answered_without_hashing(database_url: str):
+async def test_a_taken_email_is_answered_without_hashing(database_url: str) -> None:
     async with site(database_url) as (state, c):
         passwords = state["ctx"].passwords
         async with c("10.22.0.1") as http:

@@ -64,9 +64,10 @@ def test_the_table_is_complete_and_ordered() -> None:
         # A higher tier never loses a capability.
         allowed = [by_tier[t] for t in plans.TIERS]
         assert allowed == sorted(allowed), capability
-    for quota, by_tier in plans.QUOTAS.items():
-        assert set(by_tier) == set(plans.TIERS), quota
-        limits = [by_tier[t] if by_tier[t] is not None else float("inf") for t in plans.TIERS]
+    for quota, limit_by_tier in plans.QUOTAS.items():
+        assert set(limit_by_tier) == set(plans.TIERS), quota
+        limits = [float("inf") if n is None else n
+                  for n in (limit_by_tier[t] for t in plans.TIERS)]
         assert limits == sorted(limits), quota
 
 

@@ -128,7 +128,7 @@ CAPABILITY_CASES = [
 
 
 @pytest.mark.parametrize(("tier", "capability"), CAPABILITY_CASES)
-async def test_capability(api: Api, platform_admin: User, tier, capability) -> None:
+async def test_capability(api: Api, platform_admin: User, tier: str, capability: str) -> None:
     admin, org_id = await _org_on(api, platform_admin, tier)
     shown = (await api.ok("GET", f"/orgs/{org_id}"))["org"]["entitlements"]
     assert shown["capabilities"][capability] is plans.allows(tier, capability)
@@ -155,7 +155,7 @@ QUOTA_CASES = [
 
 
 @pytest.mark.parametrize(("tier", "quota"), QUOTA_CASES)
-async def test_quota(api: Api, platform_admin: User, tier, quota) -> None:
+async def test_quota(api: Api, platform_admin: User, tier: str, quota: str) -> None:
     """Up to the limit is allowed, one more is refused (unlimited: past every finite limit)."""
     admin, org_id = await _org_on(api, platform_admin, tier)
     probe = QUOTA_PROBES[quota]
