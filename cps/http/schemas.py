@@ -1,4 +1,6 @@
-"""Request bodies and response envelopes of the public API."""
+"""What every route module shares: field types (ids, times, names, bodies), the base of
+request bodies, and the envelopes more than one module answers with. Each route module
+keeps its own request bodies and envelopes; what services answer lives in their views.py."""
 
 from __future__ import annotations
 
@@ -9,17 +11,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from cps.services.accounts.views import SessionView, StakeholderType, UserView
 from cps.services.discussion.views import (
-    FlagReason,
-    FlagView,
     PostView,
-    ReactionKind,
-    RevisionView,
     TopicView,
 )
-from cps.services.orgs.views import MemberView, OrgKind, OrgView, SpaceView, Visibility
-from cps.services.tiers.views import Tier
+from cps.services.orgs.views import OrgView
 from cps.storage.types import ID_MAX
 
 # A bigger id than the database holds is refused here, not by the driver.
@@ -77,154 +73,19 @@ class RequestModel(BaseModel):
 # --- requests -------------------------------------------------------------
 
 
-class RegisterRequest(RequestModel):
-    email: Email
-    # The rest of the password rules (docs/security.md) are checked by the service.
-    password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
-    display_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
-    ]
-    stakeholder_type: StakeholderType = "citizen"
-
-
-class ProfileUpdate(RequestModel):
-    display_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-        | None
-    ) = None
-    stakeholder_type: StakeholderType | None = None
-
-
-class LoginRequest(RequestModel):
-    email: Annotated[str, StringConstraints(max_length=254)]
-    password: Annotated[str, StringConstraints(max_length=256)]
-
-
-class OrgCreate(RequestModel):
-    name: Name
-    kind: OrgKind
-    country: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
-
-
-class UpgradeRequestCreate(RequestModel):
-    tier: Tier
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
-
-
-class SpaceCreate(RequestModel):
-    name: Name
-    description: Annotated[str, StringConstraints(max_length=2000)] = ""
-    visibility: Visibility = "public"
-
-
-class UserRef(RequestModel):
-    user_id: Id
-
-
-class TopicCreate(RequestModel):
-    title: Title
-    body: Body
-
-
-class TopicUpdate(RequestModel):
-    title: Title | None = None
-    pinned: bool | None = None
-    locked: bool | None = None
-    archived: bool | None = None
-
-
-class PostCreate(RequestModel):
-    body: Body
-    parent_id: Id | None = None
-    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-
-
-class PostUpdate(RequestModel):
-    body: Body
-
-
-class ReactionCreate(RequestModel):
-    kind: ReactionKind
-
-
-class FlagCreate(RequestModel):
-    reason: FlagReason
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
-
-
-class HideRequest(RequestModel):
-    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
-
-
 # --- responses ------------------------------------------------------------
-
-
-class UserEnvelope(BaseModel):
-    user: UserView
-
-
-class LoginResponse(BaseModel):
-    user: UserView
-    token: str
-    csrf_token: str
 
 
 class OrgEnvelope(BaseModel):
     org: OrgView
 
 
-class OrgList(BaseModel):
-    orgs: list[OrgView]
-
-
-class SpaceEnvelope(BaseModel):
-    space: SpaceView
-
-
-class SpaceList(BaseModel):
-    spaces: list[SpaceView]
-
-
-class MemberEnvelope(BaseModel):
-    member: MemberView
-
-
-class MemberList(BaseModel):
-    members: list[MemberView]
-
-
 class TopicEnvelope(BaseModel):
     topic: TopicView
 
 
-class TopicList(BaseModel):
-    topics: list[TopicView]
-    next_cursor: str | None
-
-
 class PostEnvelope(BaseModel):
     post: PostView
-
-
-class PostList(BaseModel):
-    posts: list[PostView]
-    next_cursor: str | None
-
-
-class RevisionList(BaseModel):
-    revisions: list[RevisionView]
-
-
-class ReactionState(BaseModel):
-    post_id: int
-    kind: ReactionKind
-    count: int
-    mine: bool
-
-
-class FlagEnvelope(BaseModel):
-    flag: FlagView
 
 
 class HealthStatus(BaseModel):
@@ -232,5 +93,3 @@ class HealthStatus(BaseModel):
     checks: dict[str, str] = {}
 
 
-class SessionList(BaseModel):
-    sessions: list[SessionView]

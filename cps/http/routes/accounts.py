@@ -2,16 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
 from starlette.responses import JSONResponse, Response
 
 from cps.edge.credentials import CSRF_COOKIE, SESSION_COOKIE
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
 from cps.services.accounts import identity, sessions
+from cps.services.accounts.views import SessionView, StakeholderType, UserView
 
 
-async def register(call: Call) -> s.UserEnvelope:
-    body: s.RegisterRequest = call.body
+class RegisterRequest(s.RequestModel):
+    email: s.Email
+    # The rest of the password rules (docs/security.md) are checked by the service.
+    password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
+    display_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
+    ]
+    stakeholder_type: StakeholderType = "citizen"
+
+
+class ProfileUpdate(s.RequestModel):
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+        | None
+    ) = None
+    stakeholder_type: StakeholderType | None = None
+
+
+class LoginRequest(s.RequestModel):
+    email: Annotated[str, StringConstraints(max_length=254)]
+    password: Annotated[str, StringConstraints(max_length=256)]
+
+
+class UserEnvelope(BaseModel):
+    user: UserView
+
+
+class LoginResponse(BaseModel):
+    user: UserView
+    token: str
+    csrf_token: str
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionView]
+
+
+async def register(call: Call) -> UserEnvelope:
+    body: RegisterRequest = call.body
     user = await identity.register(
         call.ctx,
         email=body.email,
@@ -20,16 +61,16 @@ async def register(call: Call) -> s.UserEnvelope:
         stakeholder_type=body.stakeholder_type,
         client=call.client_address(),
     )
-    return s.UserEnvelope(user=user)
+    return UserEnvelope(user=user)
 
 
 async def login(call: Call) -> Response:
-    body: s.LoginRequest = call.body
+    body: LoginRequest = call.body
     session = await identity.login(
         call.ctx, email=body.email, password=body.password, client=call.client_address(),
         user_agent=call.request.headers.get("user-agent", ""),
     )
-    payload = s.LoginResponse(user=session.user, token=session.token, csrf_token=session.csrf)
+    payload = LoginResponse(user=session.user, token=session.token, csrf_token=session.csrf)
     response = JSONResponse(payload.model_dump(mode="json"))
     secure = call.request.url.scheme == "https"
     age = call.ctx.settings.session_max_seconds
@@ -52,21 +93,21 @@ async def logout(call: Call) -> Response:
     return response
 
 
-async def me(call: Call) -> s.UserEnvelope:
-    return s.UserEnvelope(user=await identity.me(call.ctx, call.user))
+async def me(call: Call) -> UserEnvelope:
+    return UserEnvelope(user=await identity.me(call.ctx, call.user))
 
 
-async def update_me(call: Call) -> s.UserEnvelope:
-    body: s.ProfileUpdate = call.body
+async def update_me(call: Call) -> UserEnvelope:
+    body: ProfileUpdate = call.body
     user = await identity.update_profile(
         call.ctx, call.user, display_name=body.display_name,
         stakeholder_type=body.stakeholder_type,
     )
-    return s.UserEnvelope(user=user)
+    return UserEnvelope(user=user)
 
 
-async def list_sessions(call: Call) -> s.SessionList:
-    return s.SessionList(sessions=await sessions.list_sessions(call.ctx, call.user))
+async def list_sessions(call: Call) -> SessionList:
+    return SessionList(sessions=await sessions.list_sessions(call.ctx, call.user))
 
 
 async def end_session(call: Call) -> Response:
@@ -86,21 +127,21 @@ async def end_other_sessions(call: Call) -> None:
 def endpoints() -> list[Endpoint]:
     return [
         Endpoint("POST", "/auth/register", register, "Create an account",
-                 request=s.RegisterRequest, response=s.UserEnvelope, status=201, auth="none",
+                 request=RegisterRequest, response=UserEnvelope, status=201, auth="none",
                  errors=(400, 403, 409, 413, 422, 429)),
         Endpoint("POST", "/auth/login", login, "Sign in: a bearer token and a session cookie",
-                 request=s.LoginRequest, response=s.LoginResponse, auth="none",
+                 request=LoginRequest, response=LoginResponse, auth="none",
                  errors=(400, 401, 403, 413, 422, 429)),
         Endpoint("POST", "/auth/logout", logout, "Sign out: revoke this token or cookie",
                  auth="required", status=204, errors=(401, 403)),
-        Endpoint("GET", "/me", me, "The signed-in user", response=s.UserEnvelope,
+        Endpoint("GET", "/me", me, "The signed-in user", response=UserEnvelope,
                  auth="required", errors=(401,)),
         Endpoint("PATCH", "/me", update_me, "Change your display name or stakeholder type",
-                 request=s.ProfileUpdate, response=s.UserEnvelope, auth="required",
+                 request=ProfileUpdate, response=UserEnvelope, auth="required",
                  entitlement="none", errors=(400, 401, 403, 413, 422)),
         Endpoint("GET", "/me/sessions", list_sessions,
                  "Your sessions: device, address, last use, when each ends",
-                 response=s.SessionList, auth="required", errors=(401,)),
+                 response=SessionList, auth="required", errors=(401,)),
         Endpoint("DELETE", "/me/sessions/{session_id:int}", end_session,
                  "End one of your sessions (the current one signs you out)",
                  auth="required", status=204, errors=(401, 403, 404)),

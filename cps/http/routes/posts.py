@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Annotated, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 from starlette.responses import JSONResponse, Response
 
 from cps.http import schemas as s
@@ -12,7 +12,14 @@ from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
 from cps.http.errors import validation_fields
 from cps.http.routes.topics import LIMIT
 from cps.services.discussion import posts
-from cps.services.discussion.views import ReactionKind
+from cps.services.discussion.views import (
+    FlagReason,
+    FlagView,
+    PostView,
+    ReactionKind,
+    ReactionState,
+    RevisionView,
+)
 from cps.services.errors import Invalid
 from cps.services.moderation import flags, visibility
 
@@ -22,8 +29,44 @@ CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
 KIND = QueryParam("kind", "The reaction to take back", choices=get_args(ReactionKind))
 
 
+class PostCreate(s.RequestModel):
+    body: s.Body
+    parent_id: s.Id | None = None
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class PostUpdate(s.RequestModel):
+    body: s.Body
+
+
+class ReactionCreate(s.RequestModel):
+    kind: ReactionKind
+
+
+class FlagCreate(s.RequestModel):
+    reason: FlagReason
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class HideRequest(s.RequestModel):
+    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class PostList(BaseModel):
+    posts: list[PostView]
+    next_cursor: str | None
+
+
+class RevisionList(BaseModel):
+    revisions: list[RevisionView]
+
+
+class FlagEnvelope(BaseModel):
+    flag: FlagView
+
+
 async def create_post(call: Call) -> Response:
-    body: s.PostCreate = call.body
+    body: PostCreate = call.body
     post, created = await posts.create_post(
         call.ctx, call.user, call.path_int("topic_id"),
         body=body.body, parent_id=body.parent_id, client_id=body.client_id,
@@ -33,17 +76,17 @@ async def create_post(call: Call) -> Response:
     )
 
 
-async def list_posts(call: Call) -> s.PostList:
+async def list_posts(call: Call) -> PostList:
     page = await posts.list_posts(
         call.ctx, call.actor, call.path_int("topic_id"),
         cursor=query_text(call, CURSOR),
         limit=query_number(call, LIMIT, 100),
     )
-    return s.PostList(posts=page.items, next_cursor=page.next_cursor)
+    return PostList(posts=page.items, next_cursor=page.next_cursor)
 
 
 async def edit_post(call: Call) -> s.PostEnvelope:
-    body: s.PostUpdate = call.body
+    body: PostUpdate = call.body
     return s.PostEnvelope(
         post=await posts.edit_post(call.ctx, call.user, call.path_int("post_id"), body=body.body)
     )
@@ -53,41 +96,41 @@ async def delete_post(call: Call) -> None:
     await posts.delete_post(call.ctx, call.user, call.path_int("post_id"))
 
 
-async def list_revisions(call: Call) -> s.RevisionList:
-    return s.RevisionList(
+async def list_revisions(call: Call) -> RevisionList:
+    return RevisionList(
         revisions=await posts.revisions(call.ctx, call.actor, call.path_int("post_id"))
     )
 
 
-async def add_reaction(call: Call) -> s.ReactionState:
-    body: s.ReactionCreate = call.body
+async def add_reaction(call: Call) -> ReactionState:
+    body: ReactionCreate = call.body
     state = await posts.set_reaction(
         call.ctx, call.user, call.path_int("post_id"), kind=body.kind, on=True
     )
-    return s.ReactionState.model_validate(state)
+    return state
 
 
-async def remove_reaction(call: Call) -> s.ReactionState:
+async def remove_reaction(call: Call) -> ReactionState:
     try:
-        kind = s.ReactionCreate.model_validate({"kind": call.params["kind"]}).kind
+        kind = ReactionCreate.model_validate({"kind": call.params["kind"]}).kind
     except ValidationError as exc:
         raise Invalid(validation_fields(exc)) from None
     state = await posts.set_reaction(
         call.ctx, call.user, call.path_int("post_id"), kind=kind, on=False
     )
-    return s.ReactionState.model_validate(state)
+    return state
 
 
-async def flag_post(call: Call) -> s.FlagEnvelope:
-    body: s.FlagCreate = call.body
+async def flag_post(call: Call) -> FlagEnvelope:
+    body: FlagCreate = call.body
     flag = await flags.flag_post(
         call.ctx, call.user, call.path_int("post_id"), reason=body.reason, note=body.note
     )
-    return s.FlagEnvelope(flag=flag)
+    return FlagEnvelope(flag=flag)
 
 
 async def hide_post(call: Call) -> s.PostEnvelope:
-    body: s.HideRequest = call.body
+    body: HideRequest = call.body
     post = await visibility.set_hidden(
         call.ctx, call.user, call.path_int("post_id"), hidden=True, reason=body.reason or None
     )
@@ -107,32 +150,32 @@ def endpoints() -> list[Endpoint]:
         Endpoint("POST", "/topics/{topic_id:int}/posts", create_post,
                  "Post in a topic, or reply to a post of it (parent_id). A retry with the "
                  "same client_id answers 200 with the post that already landed.",
-                 request=s.PostCreate, response=s.PostEnvelope, status=201, also_status=200,
+                 request=PostCreate, response=s.PostEnvelope, status=201, also_status=200,
                  auth="required",
                  errors=(*with_conflict, 429)),  # posting rate limit and slow mode
         Endpoint("GET", "/topics/{topic_id:int}/posts", list_posts,
-                 "The thread in tree order, paginated with a cursor", response=s.PostList,
+                 "The thread in tree order, paginated with a cursor", response=PostList,
                  query=(CURSOR, LIMIT)),
         Endpoint("PATCH", "/posts/{post_id:int}", edit_post, "Edit your post (history kept)",
-                 request=s.PostUpdate, response=s.PostEnvelope, auth="required",
+                 request=PostUpdate, response=s.PostEnvelope, auth="required",
                  errors=with_conflict),
         Endpoint("DELETE", "/posts/{post_id:int}", delete_post, "Delete your post (soft)",
                  status=204, auth="required"),
         Endpoint("GET", "/posts/{post_id:int}/revisions", list_revisions,
-                 "Earlier versions of a post, oldest first", response=s.RevisionList),
+                 "Earlier versions of a post, oldest first", response=RevisionList),
         Endpoint("POST", "/posts/{post_id:int}/reactions", add_reaction, "React to a post",
-                 request=s.ReactionCreate, response=s.ReactionState, auth="required",
+                 request=ReactionCreate, response=ReactionState, auth="required",
                  errors=with_conflict),
         Endpoint("DELETE", "/posts/{post_id:int}/reactions/{kind:str}", remove_reaction,
-                 "Take your reaction back", response=s.ReactionState, auth="required",
+                 "Take your reaction back", response=ReactionState, auth="required",
                  path_params=(KIND,), errors=with_conflict),
         Endpoint("POST", "/posts/{post_id:int}/flags", flag_post,
                  "Flag a post for the moderators (once per person)",
-                 request=s.FlagCreate, response=s.FlagEnvelope, status=201, auth="required",
+                 request=FlagCreate, response=FlagEnvelope, status=201, auth="required",
                  errors=with_conflict),
         Endpoint("POST", "/posts/{post_id:int}/hide", hide_post,
                  "Hide a post, with a reason shown to its author (moderators)",
-                 request=s.HideRequest, response=s.PostEnvelope, auth="required"),
+                 request=HideRequest, response=s.PostEnvelope, auth="required"),
         Endpoint("POST", "/posts/{post_id:int}/restore", restore_post,
                  "Restore a hidden post (moderators)", response=s.PostEnvelope,
                  auth="required"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
 from cps.services.discussion import topics
+from cps.services.discussion.views import TopicView
 
 CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
                     pattern=r"^[A-Za-z0-9_-]*$")  # base64url, unpadded
@@ -12,21 +15,38 @@ LIMIT = QueryParam.number("limit", "How many items", 1, 100)
 PAGE = (CURSOR, LIMIT)
 
 
+class TopicCreate(s.RequestModel):
+    title: s.Title
+    body: s.Body
+
+
+class TopicUpdate(s.RequestModel):
+    title: s.Title | None = None
+    pinned: bool | None = None
+    locked: bool | None = None
+    archived: bool | None = None
+
+
+class TopicList(BaseModel):
+    topics: list[TopicView]
+    next_cursor: str | None
+
+
 async def create_topic(call: Call) -> s.TopicEnvelope:
-    body: s.TopicCreate = call.body
+    body: TopicCreate = call.body
     topic = await topics.create_topic(
         call.ctx, call.user, call.path_int("space_id"), title=body.title, body=body.body
     )
     return s.TopicEnvelope(topic=topic)
 
 
-async def list_topics(call: Call) -> s.TopicList:
+async def list_topics(call: Call) -> TopicList:
     page = await topics.list_topics(
         call.ctx, call.actor, call.path_int("space_id"),
         cursor=query_text(call, CURSOR),
         limit=query_number(call, LIMIT, 30),
     )
-    return s.TopicList(topics=page.items, next_cursor=page.next_cursor)
+    return TopicList(topics=page.items, next_cursor=page.next_cursor)
 
 
 async def get_topic(call: Call) -> s.TopicEnvelope:
@@ -36,7 +56,7 @@ async def get_topic(call: Call) -> s.TopicEnvelope:
 
 
 async def update_topic(call: Call) -> s.TopicEnvelope:
-    body: s.TopicUpdate = call.body
+    body: TopicUpdate = call.body
     topic = await topics.update_topic(
         call.ctx, call.user, call.path_int("topic_id"),
         title=body.title, pinned=body.pinned, locked=body.locked, archived=body.archived,
@@ -48,13 +68,13 @@ def endpoints() -> list[Endpoint]:
     return [
         Endpoint("POST", "/spaces/{space_id:int}/topics", create_topic,
                  "Open a topic; its body is the thread's first post",
-                 request=s.TopicCreate, response=s.TopicEnvelope, status=201, auth="required",
+                 request=TopicCreate, response=s.TopicEnvelope, status=201, auth="required",
                  errors=(400, 401, 403, 404, 422, 429)),  # the topics rate limit
         Endpoint("GET", "/spaces/{space_id:int}/topics", list_topics,
-                 "Topics, pinned first, then latest activity", response=s.TopicList,
+                 "Topics, pinned first, then latest activity", response=TopicList,
                  query=PAGE),
         Endpoint("GET", "/topics/{topic_id:int}", get_topic, "A topic", response=s.TopicEnvelope),
         Endpoint("PATCH", "/topics/{topic_id:int}", update_topic,
                  "Rename, pin, lock or archive a topic (moderators)",
-                 request=s.TopicUpdate, response=s.TopicEnvelope, auth="required"),
+                 request=TopicUpdate, response=s.TopicEnvelope, auth="required"),
     ]

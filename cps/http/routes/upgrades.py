@@ -21,6 +21,11 @@ RequiredReason = Annotated[
 ]
 
 
+class UpgradeRequestCreate(s.RequestModel):
+    tier: Tier
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
 class UpgradeApproval(s.RequestModel):
     reason: Reason = ""
 
@@ -68,7 +73,7 @@ STATUS = QueryParam("status", "pending, approved or rejected; all when absent",
 
 
 async def request_upgrade(call: Call) -> UpgradeRequestEnvelope:
-    body: s.UpgradeRequestCreate = call.body
+    body: UpgradeRequestCreate = call.body
     request = await requests.request_upgrade(
         call.ctx, call.user, call.path_int("org_id"), tier=body.tier, note=body.note
     )
@@ -122,7 +127,7 @@ def endpoints() -> list[Endpoint]:
     return [
         Endpoint("POST", "/orgs/{org_id:int}/upgrade-requests", request_upgrade,
                  "Ask the platform for a higher tier (org admins; one pending request at a time)",
-                 request=s.UpgradeRequestCreate, response=UpgradeRequestEnvelope, status=201,
+                 request=UpgradeRequestCreate, response=UpgradeRequestEnvelope, status=201,
                  auth="required", entitlement="none", errors=errors),
         Endpoint("GET", "/orgs/{org_id:int}/upgrade-requests", list_org_upgrade_requests,
                  "The organization's upgrade requests, oldest first (org admins, platform admins)",

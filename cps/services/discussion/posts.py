@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from cps.services.accounts.views import PostAuthor
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission, markdown
-from cps.services.discussion.views import PostPage, PostView, RevisionView
+from cps.services.discussion.views import PostPage, PostView, ReactionState, RevisionView
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal
 from cps.services.orgs.access import (
@@ -409,7 +409,7 @@ async def _reaction_count(tx: Transaction, post_id: int, kind: str) -> int:
 
 async def set_reaction(
     ctx: Context, actor: Actor, post_id: int, *, kind: str, on: bool
-) -> dict[str, object]:
+) -> ReactionState:
     async with ctx.db.write() as tx:
         post, topic, access, _ = await load_for_change(tx, actor, post_id)
         if post.deleted_at is not None:
@@ -439,4 +439,4 @@ async def set_reaction(
         }
         if changed and post.review is None:  # readers never heard of a held post
             await journal.record(tx, ctx.events, channels.topic(topic.id), "reaction.changed", data)
-    return {**data, "mine": on}
+    return ReactionState.model_validate({**data, "mine": on})

@@ -72,3 +72,10 @@ class TopicPage(View):
 class PostPage(View):
     items: list[PostView]
     next_cursor: str | None
+
+
+class ReactionState(View):
+    post_id: int
+    kind: ReactionKind
+    count: int
+    mine: bool
