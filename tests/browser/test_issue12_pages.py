@@ -32,7 +32,9 @@ def assert_axe_clean(page: Page) -> None:
 
 
 def assert_no_sideways_scroll(page: Page) -> None:
-    width = page.viewport_size["width"]  # type: ignore[index]
+    viewport = page.viewport_size
+    assert viewport is not None  # the harness opens every context with a viewport
+    width = viewport["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 

@@ -331,8 +331,10 @@ def test_every_page_is_accessible_without_errors_at_phone_and_desktop_widths(
             page.goto(urls[name])
             settle(page)
             expect(page.locator("h1")).to_be_visible()
+            viewport = page.viewport_size
+            assert viewport is not None  # the harness opens every context with a viewport
             assert page.evaluate("document.documentElement.scrollWidth") <= \
-                page.viewport_size["width"] + 1, f"{name} scrolls sideways at {width}"  # type: ignore[index]
+                viewport["width"] + 1, f"{name} scrolls sideways at {width}"
             # Every rule in light; in dark, what the scheme changes: contrast.
             assert_accessible(page, None if scheme == "light" else ["color-contrast"])
             screenshot(page, f"{name}-{width}-{scheme}")
