@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import CursorResult, func, select, text
 
 from cps.services.context import Context
 from cps.storage import portable
@@ -23,7 +23,8 @@ async def test_an_insert_that_exists_already_does_nothing(ctx: Context) -> None:
                 portable.insert(tx.session, Channel).values(name="portable:1", last_seq=7)
                 .on_conflict_do_nothing()
             )
-    assert result.rowcount == 0  # type: ignore[attr-defined]  # CursorResult after an INSERT
+    assert isinstance(result, CursorResult)  # an INSERT's result counts the rows it wrote
+    assert result.rowcount == 0
     async with ctx.db.read() as session:
         assert (await session.scalar(
             select(Channel.last_seq).where(Channel.name == "portable:1"))) == 7
