@@ -1,0 +1,103 @@
+"""Run one benchmark on this checkout and on an earlier commit, alternately, in one run.
+
+Machines are noisy: absolute figures from two runs on different hours say little,
+a ratio measured in one run says more. This builds a worktree of `--ref`, then
+runs the benchmark `--rounds` times on each side, alternating (ref, this, ref,
+this, ...) so both sides meet the same load, and prints each round's figure, the
+median per side and the ratio this / ref.
+
+    .venv/bin/python -m bench.side_by_side --ref 90e056f thread_read --posts 10000 --reps 100
+    .venv/bin/python -m bench.side_by_side --ref 90e056f fanout --clients 1000 --rate 30
+
+The figure compared is the server's CPU per unit of work (CPU p50 of a page read
+for `thread_read`, CPU per delivery for `fanout`): CPU time is less disturbed by
+other load than wall time. Each side runs its own copy of the benchmark with its
+own code (`PYTHONPATH` set to its tree), against the same virtualenv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.machine import describe
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _thread_read(output: str) -> float:
+    """The mean over page positions of the CPU p50 of one read, in ms."""
+    rows = re.findall(r"^(?:start|middle|end)\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+([\d.]+)",
+                      output, re.M)
+    if not rows:
+        raise ValueError("no page rows in thread_read's output")
+    return statistics.fmean(float(r) for r in rows)
+
+
+def _fanout(output: str) -> float:
+    """CPS's server CPU per delivery, in µs (the first such line: CPS's side)."""
+    match = re.search(r"server CPU per delivery\s+([\d.]+) µs", output)
+    if match is None:
+        raise ValueError("no 'server CPU per delivery' in fanout's output")
+    return float(match.group(1))
+
+
+BENCHES: dict[str, tuple[list[str], Callable[[str], float], str]] = {
+    "thread_read": (["-m", "bench.thread_read"], _thread_read, "ms CPU per page read (p50)"),
+    "fanout": (["bench/fanout.py"], _fanout, "µs server CPU per delivery"),
+}
+
+
+def _worktree(ref: str, folder: Path) -> Path:
+    tree = folder / "ref"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), ref],
+                   check=True)
+    return tree
+
+
+def _run(tree: Path, command: list[str], extra: list[str]) -> str:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run([sys.executable, *command, *extra], cwd=tree, env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):  # 1: a target failed, the figures still count
+        sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
+        raise SystemExit(f"the benchmark failed in {tree} (exit {done.returncode})")
+    return done.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--ref", required=True, help="the earlier commit to compare with")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("bench", choices=sorted(BENCHES))
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the benchmark's own options")
+    args = parser.parse_args(argv)
+    command, figure, unit = BENCHES[args.bench]
+    print(f"side by side: {args.bench} {' '.join(args.args)}; ref {args.ref} against this checkout")
+    print(f"machine: {describe()}")
+    with tempfile.TemporaryDirectory(prefix="cps-side-") as tmp:
+        ref_tree = _worktree(args.ref, Path(tmp))
+        try:
+            sides: dict[str, list[float]] = {"ref": [], "this": []}
+            for round_ in range(1, args.rounds + 1):
+                for name, tree in (("ref", ref_tree), ("this", ROOT)):
+                    value = figure(_run(tree, command, args.args))
+                    sides[name].append(value)
+                    print(f"round {round_} {name:>4}: {value:.2f} {unit}", flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(ref_tree)], check=False)
+    ref, this = (statistics.median(sides[n]) for n in ("ref", "this"))
+    print(f"median ref {ref:.2f}, this {this:.2f} {unit}; this / ref = {this / ref:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
