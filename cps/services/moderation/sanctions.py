@@ -3,7 +3,7 @@
 A mute lets the user read but not post; a ban also stops them reacting and
 flagging, and ends their live subscriptions to the space (an `access.changed`
 event on their user channel makes their open sockets re-check, and
-`channels.authorize` refuses a banned user). Moderators and admins of the
+`subscriptions.permission.authorize` refuses a banned user). Moderators and admins of the
 space cannot be sanctioned in it. Imposing a sanction of a kind the user
 already has replaces it. Expiry is checked at use time (cps/services/orgs/standing.py).
 """

@@ -6,7 +6,7 @@ text of a post its author deleted, a moderator hid, or a moderator held and
 rejected; what a post said before an edit; the title of a topic since renamed,
 or moved to a space the channel's readers may not see. An event read back from
 the table (a subscribe with `since`, the hub's gap fill: both go through
-`channels.stored`) is therefore brought up to date first: each quote is
+`history.stored`) is therefore brought up to date first: each quote is
 replaced by what an anonymous reader of the channel sees now. Live delivery is
 untouched: a live event says what was true when it was published.
 
