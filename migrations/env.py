@@ -11,11 +11,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from cps.storage import schema
 from cps.storage.database import make_engine
-from cps.storage.models import Base
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = schema.metadata()
 
 
 def _configure(connection: Connection) -> None:

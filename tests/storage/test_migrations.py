@@ -13,9 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+from cps.storage import schema
 from cps.storage.database import make_engine
 from cps.storage.migrations import current_revision, downgrade, head_revision, upgrade
-from cps.storage.models import Base
 from tests.support.databases import create_pg_database, drop_pg_database
 
 pytestmark = pytest.mark.anyio
@@ -40,7 +40,7 @@ def _tables(conn: Connection) -> set[str]:
 def _diff(conn: Connection) -> list[Any]:
     context = MigrationContext.configure(conn, opts={"compare_type": True,
                                                      "compare_server_default": False})
-    return list(compare_metadata(context, Base.metadata))
+    return list(compare_metadata(context, schema.metadata()))
 
 
 async def _run(url: str, fn: Any) -> Any:
@@ -53,7 +53,7 @@ async def _run(url: str, fn: Any) -> Any:
 
 
 async def test_upgrade_downgrade_upgrade_and_the_models_match(fresh_url: str) -> None:
-    model_tables = set(Base.metadata.tables)
+    model_tables = set(schema.metadata().tables)
     assert await current_revision(fresh_url) is None
 
     await upgrade(fresh_url)
