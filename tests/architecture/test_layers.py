@@ -50,6 +50,16 @@ def test_the_code_keeps_every_contract(graph: grimp.ImportGraph) -> None:
     assert [c.name for c in _contracts()] and _broken(graph) == []
 
 
+def test_a_new_services_package_must_take_its_place_in_the_layers(
+    graph: grimp.ImportGraph,
+) -> None:
+    graph.add_module("cps.services.bookmarks")
+    try:
+        assert any(name.startswith("Services") for name in _broken(graph))
+    finally:
+        graph.remove_module("cps.services.bookmarks")
+
+
 @pytest.mark.parametrize(("importer", "imported", "contract"), [
     # Storage reaching up into the rules, the rules into the edge.
     ("cps.storage.models", "cps.services.context", "Arrows point down"),
