@@ -31,7 +31,8 @@ def _contracts() -> list[Contract]:
     session = {"root_packages": [settings["root_package"]]}
     return [
         KINDS[options["type"]](name=options["name"], session_options=session,
-                               contract_options={k: v for k, v in options.items()
+                               contract_options={k: str(v) if isinstance(v, bool) else v
+                                                 for k, v in options.items()
                                                  if k not in ("name", "type")})
         for options in settings["contracts"]
     ]
