@@ -4,9 +4,11 @@ One package per domain, each with its own response models in `views.py`:
 
 - `accounts`: sign-up, sign-in, sessions, passwords, display names
 - `orgs`: organizations, spaces, roles and access, standing (bans and mutes)
-- `tiers`: plans and their entitlements, upgrade requests and tier changes
+- `tiers`: what each plan allows (entitlements and quotas)
+- `upgrades`: upgrade requests, the platform's decisions, the history of tier changes
 - `discussion`: topics, posts, reactions, markdown, what may be posted (admission)
-- `moderation`: flags, hiding, review, appeals, sanctions, settings, the audit log, the queue
+- `audit`: the audit trail of moderation acts, and the public moderation log
+- `moderation`: flags, hiding, review, appeals, sanctions, settings, the queue
 - `polls`: polls in topics
 - `reports`: analytics and exports
 - `events`: the event journal, channel names, notifying a person
