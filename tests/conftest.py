@@ -11,13 +11,17 @@ import httpx
 import pytest
 
 from cps.app import create_app
-from cps.config import Settings, load_settings
+from cps.config import Settings
 from cps.services.context import Context
 from tests.support import asgi, databases
 from tests.support.api import Api
 from tests.support.servers import InProcessServer, in_process, shared_redis_answers
+from tests.support.settings import make_settings
 
 os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
+
+# The `postgresql` and `redis` marks, and `--lane` (README, Testing).
+pytest_plugins = ("tests.lanes",)
 
 
 @pytest.fixture
@@ -38,12 +42,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_session_url() -> Iterator[str]:
-    url = databases.run_sync(databases.create_pg_database())
-    from cps.storage.migrations import upgrade
-
-    databases.run_sync(upgrade(url))
-    yield url
-    databases.run_sync(databases.drop_pg_database(url))
+    with databases.migrated_pg_database("cps_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -55,18 +55,6 @@ def database_url(
     url: str = request.getfixturevalue("pg_session_url")
     databases.run_sync(databases.truncate_pg(url))
     return url
-
-
-def make_settings(database_url: str, **overrides: str) -> Settings:
-    env = {
-        "CPS_DATABASE_URL": database_url,
-        "CPS_SECRET_KEY": "test-secret-key-0123456789",
-        "CPS_PASSWORD_PROFILE": "test",
-        # Tests write many posts quickly; the rate-limit tests turn limits on.
-        "CPS_RATE_LIMITS": "off",
-        **overrides,
-    }
-    return load_settings(env)
 
 
 @pytest.fixture

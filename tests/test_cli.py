@@ -17,8 +17,8 @@ import pytest
 
 from cps.app import create_app
 from cps.storage.migrations import head_revision
-from tests.conftest import make_settings
 from tests.support import asgi
+from tests.support.settings import make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,8 +12,8 @@ import pytest
 from cps.config import Settings
 from cps.demo import city_order, run_demo
 from cps.seeds import MEMBERS, OFFICES, SEED_FILE, THEMES, Member, parse, read_seed_file
-from tests.conftest import make_settings
 from tests.support.api import Api
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.anyio
 

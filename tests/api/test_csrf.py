@@ -118,8 +118,8 @@ async def test_bearer_requests_are_not_subject_to_csrf(http: httpx.AsyncClient) 
 
 async def test_allowed_origins_from_the_settings_are_honoured(database_url: str) -> None:
     from cps.app import create_app
-    from tests.conftest import make_settings
     from tests.support import asgi
+    from tests.support.settings import make_settings
 
     settings = make_settings(database_url, CPS_ALLOWED_ORIGINS="https://civic.example")
     app = create_app(settings)

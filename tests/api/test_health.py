@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from cps.app import create_app
-from tests.conftest import make_settings
 from tests.support import asgi
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.anyio
 

@@ -8,9 +8,9 @@ import pytest
 from cps.app import create_app
 from cps.config import ConfigError, Settings, load_settings
 from tests.api.helpers import assert_error
-from tests.conftest import make_settings
 from tests.support import asgi
 from tests.support.api import Api
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.anyio
 

@@ -26,10 +26,10 @@ from cps.app import create_app
 from cps.live.endpoint import CLOSE_TRY_LATER
 from cps.live.service import LiveService
 from cps.storage.models import Post
-from tests.conftest import make_settings
 from tests.support import asgi, databases
 from tests.support.api import PREFIX, Api
 from tests.support.servers import InProcessServer, in_process
+from tests.support.settings import make_settings
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio

@@ -25,7 +25,6 @@ from cps.app import create_app
 from cps.services.accounts.password_rules import check_password
 from cps.services.errors import Invalid
 from tests.api.helpers import assert_error
-from tests.conftest import make_settings
 from tests.moderation.conftest import moderated_world
 from tests.support import asgi, databases
 from tests.support.api import PREFIX, Api
@@ -33,6 +32,7 @@ from tests.support.asgi import WithState
 from tests.support.clients import live_client
 from tests.support.direct import set_tier
 from tests.support.servers import InProcessServer, in_process
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.anyio
 

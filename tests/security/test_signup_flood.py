@@ -15,9 +15,9 @@ import pytest
 
 from cps.app import create_app
 from tests.api.helpers import assert_error
-from tests.conftest import make_settings
 from tests.support.api import PREFIX
 from tests.support.asgi import WithState, running
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.anyio
 
