@@ -1,12 +1,23 @@
-"""A small client for the public API, so tests read like what a user does."""
+"""A small client for the public API, so tests read like what a user does.
+
+`Api.ok` makes a call that must succeed, and succeed with the status the endpoint
+declares (`cps/http/routes`: a create answers 201, a DELETE 204, the rest 200): a
+route answering another success status fails the test that calls it."""
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.routing import compile_path
+
+from cps.http.api import Endpoint
+from cps.http.routes import all_endpoints
 
 _counter = itertools.count(1)
 PREFIX = "/api/v1"
@@ -32,9 +43,44 @@ class Place:
     topic_ids: list[int]
 
 
+# --- what each call must answer ------------------------------------------------------
+
+# The API's own description: served beside the declared endpoints, not one of them.
+_UNDECLARED = {("GET", "/openapi.json"): 200}
+
+
+@functools.cache
+def _declared(endpoints: tuple[Endpoint, ...]) -> list[tuple[re.Pattern[str], dict[str, int]]]:
+    """Each declared path's pattern and the success status of each of its methods, in
+    the order the app routes them (cps/http/api.py `routes`)."""
+    by_path: dict[str, dict[str, int]] = {}
+    for ep in endpoints:
+        by_path.setdefault(ep.path, {})[ep.method] = ep.status
+    return [(compile_path(path)[0], methods) for path, methods in by_path.items()]
+
+
+def declared_status(method: str, path: str,
+                    endpoints: Sequence[Endpoint] | None = None) -> int:
+    """The success status the endpoint serving `method path` (under PREFIX, a query
+    string allowed) declares; an AssertionError when no endpoint serves it."""
+    method = "GET" if method.upper() == "HEAD" else method.upper()
+    path = path.split("?", 1)[0]
+    if (method, path) in _UNDECLARED:
+        return _UNDECLARED[(method, path)]
+    for pattern, methods in _declared(tuple(endpoints or all_endpoints())):
+        if method in methods and pattern.match(path):
+            return methods[method]
+    raise AssertionError(f"no declared endpoint serves {method} {PREFIX}{path}")
+
+
 class Api:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    """Calls the API under PREFIX; `endpoints` are the declarations `ok` holds the
+    answers to (the app's own unless a test gives others)."""
+
+    def __init__(self, http: httpx.AsyncClient,
+                 endpoints: Sequence[Endpoint] | None = None) -> None:
         self.http = http
+        self.endpoints = tuple(endpoints) if endpoints is not None else None
 
     async def call(
         self, method: str, path: str, user: User | None = None, json: Any = None, **kw: Any
@@ -46,9 +92,12 @@ class Api:
 
     async def ok(self, method: str, path: str, user: User | None = None, json: Any = None,
                  status: int | None = None, **kw: Any) -> Any:
+        """The answer's JSON (None when it has no body); the call must answer `status`,
+        by default the success status its endpoint declares."""
+        expected = status if status is not None else declared_status(method, path,
+                                                                      self.endpoints)
         r = await self.call(method, path, user, json, **kw)
-        expected = status or (201 if method == "POST" and r.status_code == 201 else 200)
-        assert r.status_code in (expected, 204), (r.status_code, r.text)
+        assert r.status_code == expected, (method, path, r.status_code, expected, r.text)
         return r.json() if r.content else None
 
     async def user(self, name: str | None = None, stakeholder_type: str = "citizen") -> User:
