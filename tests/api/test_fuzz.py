@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 from cps.app import create_app
 from cps.http.api import Endpoint
 from cps.http.routes import all_endpoints
-from cps.services.accounts import identity
-from tests.conftest import make_settings
+from cps.services.context import Context
 from tests.support import asgi
 from tests.support.api import Api, User
-from tests.support.direct import set_tier
+from tests.support.direct import platform_admin, tiers_in
+from tests.support.settings import make_settings
+from tests.support.world import Builder
 
 WRITES = [ep for ep in all_endpoints() if ep.method in {"POST", "PATCH", "PUT"}]
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -122,33 +123,22 @@ class Fuzzer:
         return self.portal.call(go)
 
 
-async def _world(api: Api, ctx: Any) -> tuple[User, dict[str, int]]:
+async def _world(api: Api, ctx: Context) -> tuple[User, dict[str, int]]:
     """A platform admin who administers an org on the plus tier with a public and a
     private space, a topic, a post and a flag by someone else, and an upgrade request."""
-    await identity.create_admin(ctx, email="root@example.org", password="correct horse battery")
-    r = await api.http.post("/api/v1/auth/login", json={"email": "root@example.org",
-                                                         "password": "correct horse battery"})
-    api.http.cookies.clear()
-    body = r.json()
-    root = User(body["user"]["id"], "root@example.org", body["token"], "root")
-    org = await api.org(root)
-    await set_tier(ctx, org["id"], "plus")
-    space = await api.space(root, org["id"])
-    await api.space(root, org["id"], visibility="private", name="Private")
-    topic = await api.topic(root, space["id"])
+    root = await platform_admin(ctx, api, "root@example.org")
+    build = Builder(api, tiers=tiers_in(ctx))
+    org = await build.org(root, tier="plus")
+    space = await build.space(root, org["id"])
+    await build.space(root, org["id"], "private", name="Private")
+    topic = await build.topic(root, space["id"])
     citizen = await api.user("Citizen")
     post = await api.post(citizen, topic["id"], "fuzz me")
-    await api.call("POST", f"/posts/{post['id']}/flags", root, {"reason": "spam"})
-    flags = await api.call("GET", f"/spaces/{space['id']}/flags", root)
-    flag_id = 1
-    if flags.status_code == 200:
-        items = next((v for v in flags.json().values() if isinstance(v, list)), [])
-        flag_id = items[0]["id"] if items else 1
-    up = await api.call("POST", f"/orgs/{org['id']}/upgrade-requests", root, {"tier": "premium"})
-    request_id = up.json().get("upgrade_request", {}).get("id", 1) if up.status_code == 201 else 1
+    flag = await api.ok("POST", f"/posts/{post['id']}/flags", root, {"reason": "spam"})
+    up = await api.ok("POST", f"/orgs/{org['id']}/upgrade-requests", root, {"tier": "premium"})
     return root, {"org_id": org["id"], "space_id": space["id"], "topic_id": topic["id"],
-                  "post_id": post["id"], "user_id": citizen.id, "flag_id": flag_id,
-                  "request_id": request_id, "appeal_id": 1}
+                  "post_id": post["id"], "user_id": citizen.id, "flag_id": flag["flag"]["id"],
+                  "request_id": up["upgrade_request"]["id"], "appeal_id": 1}
 
 
 @pytest.fixture

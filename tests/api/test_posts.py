@@ -8,11 +8,12 @@ import pytest
 
 from tests.api.helpers import assert_error
 from tests.support.api import Api
+from tests.support.world import World
 
 pytestmark = pytest.mark.anyio
 
 
-async def thread(api: Api, w: dict[str, Any]) -> list[dict[str, Any]]:
+async def thread(api: Api, w: World) -> list[dict[str, Any]]:
     posts: list[dict[str, Any]] = (
         await api.ok("GET", f"/topics/{w['topic']['id']}/posts", w["admin"]))["posts"]
     return posts

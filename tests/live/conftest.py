@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from cps.app import create_app
-from cps.config import load_settings
 from cps.live.transport import PROTOCOL_PATH
 from tests.support import databases
 from tests.support.api import Api
@@ -29,8 +28,8 @@ from tests.support.servers import (
     RedisServer,
     in_process,
     private_redis,
-    server_env,
 )
+from tests.support.settings import BEHIND_PROXY, make_settings
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,9 @@ def in_process_server(backend: Backend) -> InProcessFactory:
     @asynccontextmanager
     async def start(send_buffer: int | None = None, ws: str = PROTOCOL_PATH,
                     **overrides: Any) -> AsyncIterator[InProcessServer]:
-        env = server_env(backend.database_url, backend.redis_url)
-        settings = dataclasses.replace(load_settings(env), **overrides)
+        settings = dataclasses.replace(
+            make_settings(backend.database_url, backend.redis_url, **BEHIND_PROXY),
+            **overrides)
         async with in_process(create_app(settings), settings=settings,
                               send_buffer=send_buffer, ws=ws) as srv:
             yield srv

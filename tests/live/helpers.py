@@ -4,6 +4,7 @@ built over its API."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
@@ -11,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import update
 
-from cps.config import load_settings
 from cps.services.accounts.passwords import Passwords
 from cps.services.context import Context
 from cps.storage.database import Database
@@ -21,6 +21,9 @@ from cps.storage.types import utcnow
 from tests.support.api import Api, User
 from tests.support.clients import LiveClient, live_client
 from tests.support.direct import set_tier as direct_set_tier
+from tests.support.direct import tiers_in
+from tests.support.settings import make_settings
+from tests.support.world import Builder, World
 
 
 class NoSink:
@@ -33,8 +36,7 @@ class NoSink:
 @asynccontextmanager
 async def direct(database_url: str, **env: str) -> AsyncIterator[Context]:
     """A service context on the database a server uses (not the server's own)."""
-    settings = load_settings({"CPS_DATABASE_URL": database_url, "CPS_SECRET_KEY": "x" * 32,
-                              "CPS_PASSWORD_PROFILE": "test", **env})
+    settings = make_settings(database_url, **env)
     db = Database(settings.database_url)
     try:
         yield Context(settings, db, Passwords(settings.passwords, 1), LocalThrottle(), NoSink())
@@ -60,14 +62,13 @@ async def age_events(database_url: str, channel: str, days: int) -> None:
 async def private_world(api: Api, database_url: str) -> dict[str, Any]:
     """An org on the plus tier with a private space, a topic in it, a member and an
     outsider."""
+    build = Builder(api, tiers=functools.partial(set_tier, database_url))
     admin = await api.user("Org Admin")
-    org = await api.org(admin, f"City of Incheon {admin.id}")  # one per world
-    await set_tier(database_url, org["id"], "plus")
-    space = await api.space(admin, org["id"], visibility="private", name="Council")
+    org = await build.org(admin, f"City of Incheon {admin.id}", tier="plus")  # one per world
+    space = await build.space(admin, org["id"], "private", name="Council")
     topic = await api.topic(admin, space["id"], title="Budget")
     member = await api.user("Member")
-    await api.ok("POST", f"/spaces/{space['id']}/members", admin, {"user_id": member.id},
-                 status=201)
+    await build.member(admin, space["id"], member)
     outsider = await api.user("Outsider")
     return {"admin": admin, "org": org, "space": space, "topic": topic, "member": member,
             "outsider": outsider}
@@ -89,7 +90,7 @@ async def post_many(api: Api, user: User, topic_id: int, count: int, *,
     return done
 
 
-async def topic_world(api: Api) -> tuple[dict[str, Any], int, str]:
+async def topic_world(api: Api) -> tuple[World, int, str]:
     """`api.world()` (an admin, an org, a public space with a topic, a citizen), its
     topic's id and that topic's live channel."""
     w = await api.world()
@@ -110,16 +111,15 @@ async def subscribed_clients(ws_url: str, channel: str,
         yield clients
 
 
-async def public_and_private(api: Api, ctx: Any) -> dict[str, Any]:
+async def public_and_private(api: Api, ctx: Context) -> dict[str, Any]:
     """An org on plus with a public space ("Open forum") and a private one
     ("Cabinet"), a member of the private one and a stranger: where a topic moves."""
+    build = Builder(api, tiers=tiers_in(ctx))
     admin = await api.user("Org Admin")
-    org = await api.org(admin)
-    await direct_set_tier(ctx, org["id"], "plus")
-    public = await api.space(admin, org["id"], name="Open forum")
-    private = await api.space(admin, org["id"], visibility="private", name="Cabinet")
+    org = await build.org(admin, tier="plus")
+    public = await build.space(admin, org["id"], name="Open forum")
+    private = await build.space(admin, org["id"], "private", name="Cabinet")
     member, stranger = await api.user("Member"), await api.user("Stranger")
-    await api.ok("POST", f"/spaces/{private['id']}/members", admin, {"user_id": member.id},
-                 status=201)
+    await build.member(admin, private["id"], member)
     return {"admin": admin, "org": org, "public": public, "private": private,
             "member": member, "stranger": stranger}

@@ -65,7 +65,7 @@ async def assert_never_replayed(srv: InProcessServer, channel: str,
 
 async def world(api: Api) -> dict[str, Any]:
     """A public space with a moderator, a topic, an author and a stranger."""
-    w = await moderated_world(api)
+    w: dict[str, Any] = {**await moderated_world(api)}
     w["author"] = await api.user("Author")
     w["stranger"] = await api.user("Stranger")
     w["readers"] = [None, w["stranger"], w["author"], w["mod"]]

@@ -10,7 +10,8 @@ from cps.services.context import Context
 from cps.storage.models import ModerationAction
 from cps.storage.models import User as UserRow
 from tests.support.api import Api, User
-from tests.support.direct import events_on, set_tier
+from tests.support.direct import events_on, tiers_in
+from tests.support.world import Builder, ModeratedWorld
 
 
 async def names_on(ctx: Context, channel: str) -> list[str]:
@@ -30,17 +31,10 @@ async def audit_rows(ctx: Context, after: int = 0) -> list[ModerationAction]:
 
 
 async def moderated_world(api: Api, ctx: Context | None = None, *,
-                          tier: str = "free") -> dict[str, Any]:
-    """api.world() plus a moderator of the space (and the org on `tier`)."""
-    w = await api.world()
-    mod = await api.user("Mona Keeper")
-    await api.ok("POST", f"/spaces/{w['space']['id']}/moderators", w["admin"],
-                 {"user_id": mod.id}, status=201)
-    if tier != "free":
-        assert ctx is not None
-        await set_tier(ctx, w["org"]["id"], tier)
-    w["mod"] = mod
-    return w
+                          tier: str = "free") -> ModeratedWorld:
+    """api.world() plus a moderator of the space, "Mona Keeper" (and the org on `tier`)."""
+    build = Builder(api, tiers=tiers_in(ctx) if ctx is not None else None)
+    return await build.moderated(tier=tier)
 
 
 async def make_platform_admin(ctx: Context, user: User) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from cps.services.context import Context
 from tests.support.api import Api, User
-from tests.support.direct import set_tier
+from tests.support.direct import tiers_in
+from tests.support.world import Builder
 
 
 @dataclass
@@ -27,13 +28,11 @@ class Space:
     newcomer: User
 
 
-async def build_space(api: Api, admin: User, org_id: int, name: str) -> Space:
+async def build_space(build: Builder, admin: User, org_id: int, name: str) -> Space:
     """A public space with its own moderator, topics, posts, a flag and held posts."""
-    space = (await api.ok("POST", f"/orgs/{org_id}/spaces", admin,
-                          {"name": name, "visibility": "public"}, status=201))["space"]
-    s = space["id"]
+    api = build.api
     mod = await api.user(f"Keeper of {name}")
-    await api.ok("POST", f"/spaces/{s}/moderators", admin, {"user_id": mod.id}, status=201)
+    s = (await build.space(admin, org_id, name=name, description="", moderators=[mod]))["id"]
     topic = await api.topic(mod, s, title=f"{name} topic")
     spare = await api.topic(mod, s, title=f"{name} spare topic")
     author, citizen, newcomer, flagger = [await api.user(n) for n in
@@ -54,9 +53,9 @@ async def build_space(api: Api, admin: User, org_id: int, name: str) -> Space:
 
 async def two_spaces(api: Api, ctx: Context) -> dict[str, Any]:
     """An organization on plus with spaces A and B, each with its own moderator."""
+    build = Builder(api, tiers=tiers_in(ctx))
     admin = await api.user("Org admin")
-    org = await api.org(admin)
-    await set_tier(ctx, org["id"], "plus")
-    a = await build_space(api, admin, org["id"], "A")
-    b = await build_space(api, admin, org["id"], "B")
+    org = await build.org(admin, tier="plus")
+    a = await build_space(build, admin, org["id"], "A")
+    b = await build_space(build, admin, org["id"], "B")
     return {"admin": admin, "org": org, "a": a, "b": b}

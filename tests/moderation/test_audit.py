@@ -175,8 +175,8 @@ async def test_the_audit_log_is_for_admins_and_moderators_the_public_log_for_eve
                  {"user_id": w["citizen"].id, "reason": "Selling watches", "rule": "spam"},
                  status=201)
     await api.ok("POST", f"/posts/{post['id']}/hide", w["mod"], {"reason": "Advert"})
-    for reader in (w["admin"], w["mod"]):
-        assert len((await api.ok("GET", f"/spaces/{s}/moderation/audit", reader))["entries"]) == 2
+    for staff in (w["admin"], w["mod"]):
+        assert len((await api.ok("GET", f"/spaces/{s}/moderation/audit", staff))["entries"]) == 2
     assert_error(await api.call("GET", f"/spaces/{s}/moderation/audit", w["citizen"]), 403)
     assert_error(await api.call("GET", f"/spaces/{s}/moderation/audit"), 401)
     for reader in (None, w["citizen"]):

@@ -11,21 +11,20 @@ from sqlalchemy import func, select, update
 from cps.services.context import Context
 from cps.storage.models import Post, Topic
 from tests.support.api import Api, User
-from tests.support.direct import set_tier
+from tests.support.direct import tiers_in
+from tests.support.world import Builder
 from tests.tiers.conftest import platform_admin
 
 __all__ = ["platform_admin"]
 
 
-
-
 async def place(api: Api, ctx: Context, tier: str, visibility: str = "public"
                 ) -> tuple[User, dict[str, Any], dict[str, Any]]:
     """An org admin, an organization on `tier` and a space of it."""
+    build = Builder(api, tiers=tiers_in(ctx))
     admin = await api.user("Org Admin")
-    org = await api.org(admin)
-    await set_tier(ctx, org["id"], tier)
-    space = await api.space(admin, org["id"], visibility)
+    org = await build.org(admin, tier=tier)
+    space = await build.space(admin, org["id"], visibility)
     return admin, org, space
 
 

@@ -4,7 +4,6 @@ built once and shared by the module's many parametrized cases."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,16 +12,14 @@ import httpx
 import pytest
 
 from cps.app import create_app
-from cps.config import Settings, load_settings
-from cps.services.accounts import identity
 from cps.services.context import Context
-from tests.support import databases
-from tests.support.api import PREFIX, Api, User
+from tests.support import databases, direct
+from tests.support.api import PASSWORD, Api, User
 from tests.support.asgi import WithState
-from tests.support.servers import InProcessServer, in_process, server_env
+from tests.support.servers import InProcessServer, in_process
+from tests.support.settings import BEHIND_PROXY, make_settings
 
-PASSWORD = "correct horse battery"
-_admins = itertools.count(1)
+__all__ = ["PASSWORD", "Site"]
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +31,6 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 def module_database(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     return databases.sqlite_copy(sqlite_template, tmp_path_factory.mktemp("security"))
-
-
-def security_settings(database_url: str, **env: str) -> Settings:
-    return load_settings({**server_env(database_url), **env})
 
 
 @dataclass
@@ -61,19 +54,12 @@ class Site:
         return self.server.ws_url
 
     async def platform_admin(self) -> User:
-        email = f"secretariat{next(_admins)}@example.org"
-        await identity.create_admin(self.ctx, email=email, password=PASSWORD)
-        r = await self.http.post(f"{PREFIX}/auth/login",
-                                 json={"email": email, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        self.http.cookies.clear()
-        body = r.json()
-        return User(body["user"]["id"], email, body["token"], body["user"]["display_name"])
+        return await direct.platform_admin(self.ctx, self.api)
 
 
 @pytest.fixture(scope="module")
 async def site(module_database: str) -> AsyncIterator[Site]:
-    settings = security_settings(module_database)
+    settings = make_settings(module_database, **BEHIND_PROXY)  # as a server's
     app = create_app(settings)
     async with in_process(app, ws_max_size=settings.ws_max_frame_bytes) as server:
         transport = httpx.ASGITransport(app=WithState(app, server.state))

@@ -32,6 +32,7 @@ from websockets.asyncio.client import connect
 
 from tests.security.conftest import Site
 from tests.support.api import User
+from tests.support.world import Builder, tiers_over_api
 
 pytestmark = pytest.mark.anyio
 
@@ -261,48 +262,47 @@ class World:
                    body: Any = None) -> httpx.Response:
         return await self.site.api.call(method, path, user, body)
 
+    @property
+    def build(self) -> Builder:
+        """The world builder, with tiers set by the platform admin."""
+        return Builder(self.site.api,
+                       tiers=tiers_over_api(self.site.api, self.platform, "authorization matrix"))
+
     async def ok(self, method: str, path: str, user: User | None, body: Any = None) -> Any:
-        r = await self.call(method, path, user, body)
-        assert r.is_success, (method, path, r.status_code, r.text)
-        return r.json() if r.content else None
-
-
-async def _set_tier(site: Site, platform: User, org_id: int, tier: str) -> None:
-    r = await site.api.call("POST", f"/admin/orgs/{org_id}/tier", platform,
-                            {"tier": tier, "reason": "authorization matrix"})
-    assert r.status_code == 200 or r.json()["error"]["code"] == "tier_unchanged", r.text
+        """A call that must answer its declared success status (tests/support/api.py)."""
+        return await self.site.api.ok(method, path, user, body)
 
 
 async def _build_place(site: Site, platform: User, tier: str) -> Place:
     api = site.api
+    tiers = tiers_over_api(api, platform, "authorization matrix")
+    build = Builder(api, tiers=tiers)
     place = Place(tier)
     people = {name: await api.user(f"{tier} {name}")
               for name in ("org_admin", "foreign_admin", "moderator", "member", "victim")}
     place.people = people
-    a = await api.org(people["org_admin"], f"City A ({tier})")
-    b = await api.org(people["foreign_admin"], f"City B ({tier})")
-    for org in (a, b):
-        await _set_tier(site, platform, org["id"], "plus")
+    # Private spaces are opened on plus; the orgs then go to the place's tier (a
+    # downgrade deletes nothing).
+    a = await build.org(people["org_admin"], f"City A ({tier})", tier="plus")
+    b = await build.org(people["foreign_admin"], f"City B ({tier})", tier="plus")
     place.org = {"own space": a["id"], "other space": a["id"], "other org": b["id"]}
     for scope, org_id, admin in (("own space", a["id"], people["org_admin"]),
                                  ("other space", a["id"], people["org_admin"]),
                                  ("other org", b["id"], people["foreign_admin"])):
-        public = await api.space(admin, org_id, "public", name=f"Public {scope}")
-        private = await api.space(admin, org_id, "private", name=f"Private {scope}")
+        own = scope == "own space"
+        moderators = [people["moderator"]] if own else []
+        members = [people["victim"], *([people["member"]] if own else [])]
+        public = await build.space(admin, org_id, "public", name=f"Public {scope}",
+                                   moderators=moderators)
+        private = await build.space(admin, org_id, "private", name=f"Private {scope}",
+                                    moderators=moderators, members=members)
         place.public[scope] = public["id"]
         place.private[scope] = private["id"]
-        await api.ok("POST", f"/spaces/{private['id']}/members", admin,
-                     {"user_id": people["victim"].id}, status=201)
-        if scope == "own space":
-            for space_id in (public["id"], private["id"]):
-                await api.ok("POST", f"/spaces/{space_id}/moderators", admin,
-                             {"user_id": people["moderator"].id}, status=201)
-            await api.ok("POST", f"/spaces/{private['id']}/members", admin,
-                         {"user_id": people["member"].id}, status=201)
         place.public_topic[scope] = (await api.topic(admin, public["id"], "Open"))["id"]
         place.private_topic[scope] = (await api.topic(admin, private["id"], "Closed"))["id"]
-    for org in (a, b):
-        await _set_tier(site, platform, org["id"], tier)
+    if tier != "plus":
+        for org in (a, b):
+            await tiers(org["id"], tier)
     return place
 
 
@@ -459,9 +459,7 @@ async def approve_upgrade(w: World, actor: User | None, place: Place,
                           scope: str) -> httpx.Response:
     # A fresh organization each time: an approval changes its tier for good.
     owner = place.people["org_admin" if scope == "own space" else "foreign_admin"]
-    org = await w.site.api.org(owner, f"Upgrading {uuid.uuid4().hex[:6]}")
-    if place.tier != "free":
-        await _set_tier(w.site, w.platform, org["id"], place.tier)
+    org = await w.build.org(owner, f"Upgrading {uuid.uuid4().hex[:6]}", tier=place.tier)
     request = (await w.ok("POST", f"/orgs/{org['id']}/upgrade-requests", owner,
                           {"tier": NEXT_TIER[place.tier]}))["upgrade_request"]
     r = await w.call("POST", f"/admin/upgrade-requests/{request['id']}/approve", actor)

@@ -23,6 +23,7 @@ from cps.app import PAGES
 from cps.live.endpoint import FRAME_BURST
 from tests.security.conftest import Site
 from tests.support.api import PREFIX, User
+from tests.support.world import Builder, tiers_over_api
 
 pytestmark = pytest.mark.anyio
 
@@ -36,16 +37,12 @@ async def tcp(site: Site) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(scope="module")
 async def places(site: Site) -> dict[str, Any]:
-    api = site.api
-    admin = await api.user("Org Admin")
-    org = await api.org(admin)
-    space = await api.space(admin, org["id"])
-    topic = await api.topic(admin, space["id"])
-    platform = await site.platform_admin()
-    await api.ok("POST", f"/admin/orgs/{org['id']}/tier", platform,
-                 {"tier": "plus", "reason": "private spaces"})
-    private = await api.space(admin, org["id"], "private", name="Council")
-    return {"admin": admin, "org": org, "space": space, "topic": topic, "private": private}
+    """A world on plus (tests/support/world.py), and a private space of its org."""
+    tiers = tiers_over_api(site.api, await site.platform_admin(), "private spaces")
+    build = Builder(site.api, tiers=tiers)
+    w = await build.world(tier="plus")
+    private = await build.space(w["admin"], w["org"]["id"], "private", name="Council")
+    return {**w, "private": private}
 
 
 # --- headers on every page -----------------------------------------------------------

@@ -11,7 +11,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.routing import compile_path
@@ -19,8 +19,12 @@ from starlette.routing import compile_path
 from cps.http.api import Endpoint
 from cps.http.routes import all_endpoints
 
+if TYPE_CHECKING:
+    from tests.support.world import Place, World
+
 _counter = itertools.count(1)
 PREFIX = "/api/v1"
+PASSWORD = "correct horse battery"
 
 
 @dataclass
@@ -29,18 +33,11 @@ class User:
     email: str
     token: str
     display_name: str
+    platform_admin: bool = False
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
-
-
-@dataclass
-class Place:
-    admin: User
-    org_id: int
-    space_id: int
-    topic_ids: list[int]
 
 
 # --- what each call must answer ------------------------------------------------------
@@ -85,6 +82,7 @@ class Api:
     async def call(
         self, method: str, path: str, user: User | None = None, json: Any = None, **kw: Any
     ) -> httpx.Response:
+        """The answer, whatever it is."""
         headers = dict(kw.pop("headers", {}))
         if user is not None:
             headers.update(user.auth)
@@ -100,78 +98,86 @@ class Api:
         assert r.status_code == expected, (method, path, r.status_code, expected, r.text)
         return r.json() if r.content else None
 
+    # --- accounts -----------------------------------------------------------------------
+
+    async def login(self, email: str, password: str = PASSWORD) -> User:
+        """Sign in with a bearer token (the session cookie the answer sets is dropped)."""
+        body = await self.ok("POST", "/auth/login", json={"email": email, "password": password})
+        self.http.cookies.clear()
+        account = body["user"]
+        return User(account["id"], email, body["token"], account["display_name"],
+                    account["is_platform_admin"])
+
     async def user(self, name: str | None = None, stakeholder_type: str = "citizen") -> User:
+        """A new account, signed in."""
         n = next(_counter)
         name = name or f"User {n}"
         email = f"user{n}-{id(self)}@example.org"
-        r = await self.http.post(f"{PREFIX}/auth/register", json={
-            "email": email, "password": "correct horse battery", "display_name": name,
+        await self.ok("POST", "/auth/register", json={
+            "email": email, "password": PASSWORD, "display_name": name,
             "stakeholder_type": stakeholder_type})
-        assert r.status_code == 201, r.text
-        r = await self.http.post(f"{PREFIX}/auth/login",
-                                 json={"email": email, "password": "correct horse battery"})
-        assert r.status_code == 200, r.text
         self.http.cookies.clear()
-        body = r.json()
-        return User(body["user"]["id"], email, body["token"], name)
+        return await self.login(email)
 
-    async def org(self, admin: User, name: str | None = None) -> dict[str, Any]:
+    # --- one thing each -----------------------------------------------------------------
+
+    async def org(self, admin: User, name: str | None = None, country: str = "Korea",
+                  region: str = "") -> dict[str, Any]:
         """An organization; by default "City of Seoul N", a name of its own (a second
         organization named like a member is refused)."""
         name = name or f"City of Seoul {next(_counter)}"
-        body = await self.ok("POST", "/orgs", admin,
-                             {"name": name, "kind": "local_government", "country": "Korea"},
-                             status=201)
-        return body["org"]
+        body = await self.ok("POST", "/orgs", admin, {"name": name, "kind": "local_government",
+                                                     "country": country, "region": region})
+        return dict(body["org"])
 
     async def space(self, admin: User, org_id: int, visibility: str = "public",
                     name: str = "Mobility", description: str = "Buses and bikes",
                     ) -> dict[str, Any]:
         body = await self.ok("POST", f"/orgs/{org_id}/spaces", admin,
                              {"name": name, "description": description,
-                              "visibility": visibility}, status=201)
-        return body["space"]
+                              "visibility": visibility})
+        return dict(body["space"])
 
     async def topic(self, user: User, space_id: int, title: str = "Bike lanes",
                     body: str = "Where should they go?") -> dict[str, Any]:
         r = await self.ok("POST", f"/spaces/{space_id}/topics", user,
-                          {"title": title, "body": body}, status=201)
-        return r["topic"]
+                          {"title": title, "body": body})
+        return dict(r["topic"])
 
     async def post(self, user: User, topic_id: int, body: str = "A reply",
                    parent_id: int | None = None) -> dict[str, Any]:
         payload: dict[str, Any] = {"body": body}
         if parent_id is not None:
             payload["parent_id"] = parent_id
-        r = await self.ok("POST", f"/topics/{topic_id}/posts", user, payload, status=201)
-        return r["post"]
+        r = await self.ok("POST", f"/topics/{topic_id}/posts", user, payload)
+        return dict(r["post"])
 
-    async def world(self) -> dict[str, Any]:
-        """An org admin, an org, a public space with a topic, and a participant."""
-        admin = await self.user("Org Admin")
-        org = await self.org(admin)
-        space = await self.space(admin, org["id"])
-        topic = await self.topic(admin, space["id"])
-        citizen = await self.user("Citizen")
-        return {"admin": admin, "org": org, "space": space, "topic": topic, "citizen": citizen}
-
-    async def place(self, topics: int = 1) -> Place:
-        """An org admin, an org, a public space and `topics` topics in it."""
-        admin = await self.user("Org Admin")
-        org = await self.org(admin, "City of Faults")
-        space = await self.space(admin, org["id"], name="Resilience", description="")
-        topic_ids = [(await self.topic(admin, space["id"], f"Topic {n}", "First post"))["id"]
-                     for n in range(topics)]
-        return Place(admin, org["id"], space["id"], topic_ids)
-
-    async def post_ids(self, topic_id: int) -> list[int]:
-        """The post ids of a thread, as anyone reads it (all pages)."""
-        ids: list[int] = []
+    async def posts(self, topic_id: int, user: User | None = None) -> list[dict[str, Any]]:
+        """The posts of a thread as `user` (or anyone) reads it, all pages."""
+        found: list[dict[str, Any]] = []
         cursor = None
         while True:
             path = f"/topics/{topic_id}/posts?limit=100" + (f"&cursor={cursor}" if cursor else "")
-            body = await self.ok("GET", path)
-            ids += [p["id"] for p in body["posts"]]
+            body = await self.ok("GET", path, user)
+            found += body["posts"]
             cursor = body["next_cursor"]
             if not cursor:
-                return ids
+                return found
+
+    async def post_ids(self, topic_id: int) -> list[int]:
+        """The post ids of a thread, as anyone reads it (all pages)."""
+        return [p["id"] for p in await self.posts(topic_id)]
+
+    # --- worlds (tests/support/world.py builds them) ------------------------------------
+
+    async def world(self) -> World:
+        """An org admin, an org, a public space with a topic, and a participant."""
+        from tests.support.world import Builder  # world.py builds over this client
+
+        return await Builder(self).world()
+
+    async def place(self, topics: int = 1) -> Place:
+        """An org admin, an org, a public space and `topics` topics in it."""
+        from tests.support.world import Builder
+
+        return await Builder(self).place(topics)

@@ -24,8 +24,8 @@ async def running(app: ASGIApp) -> AsyncIterator[dict[str, Any]]:
     async def send(message: Message) -> None:
         await from_app.put(message)
 
-    task = asyncio.create_task(app({"type": "lifespan", "state": state,
-                                    "asgi": {"version": "3.0"}}, receive, send))
+    task: asyncio.Future[None] = asyncio.ensure_future(
+        app({"type": "lifespan", "state": state, "asgi": {"version": "3.0"}}, receive, send))
     await to_app.put({"type": "lifespan.startup"})
     started = await from_app.get()
     if started["type"] != "lifespan.startup.complete":

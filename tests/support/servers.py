@@ -29,8 +29,8 @@ from starlette.applications import Starlette
 
 from cps.config import Settings
 from cps.live.transport import PROTOCOL_PATH, uvicorn_options
-
-SECRET_KEY = "live-tests-secret-key-0123456789"
+from tests.support.api import PASSWORD
+from tests.support.settings import BEHIND_PROXY, PRODUCTION_PASSWORDS, settings_env
 
 
 def free_port() -> int:
@@ -50,22 +50,6 @@ def socket_owners(port: int) -> dict[int, int]:
         if match:
             owners[int(match.group(1))] = int(match.group(2))
     return owners
-
-
-def server_env(database_url: str, redis_url: str | None = None, *,
-               production_passwords: bool = False) -> dict[str, str]:
-    """The settings every test server runs with: the fast password profile (unless
-    `production_passwords`) and no rate limits. The test itself is their trusted
-    proxy: an `X-Forwarded-For` from loopback gives a request a client address of
-    its own (sign-in failures and sockets are counted per address)."""
-    return {
-        "CPS_DATABASE_URL": database_url,
-        "CPS_SECRET_KEY": SECRET_KEY,
-        "CPS_RATE_LIMITS": "off",
-        "CPS_TRUSTED_PROXIES": "127.0.0.1",
-        **({"CPS_REDIS_URL": redis_url} if redis_url else {}),
-        **({} if production_passwords else {"CPS_PASSWORD_PROFILE": "test"}),
-    }
 
 
 # --- cps serve --------------------------------------------------------------------------
@@ -93,12 +77,11 @@ class AppServer:
         self.workers = workers
         self.grace = grace
         base = {k: v for k, v in os.environ.items() if not k.startswith("CPS_")}
-        self.env = {
-            **base,
-            "PYTHONUNBUFFERED": "1",
-            **server_env(database_url, redis_url, production_passwords=production_passwords),
-            **(env or {}),
-        }
+        # Its clients reach it through the test, its trusted proxy.
+        overrides = {**BEHIND_PROXY, **(PRODUCTION_PASSWORDS if production_passwords else {}),
+                     **(env or {})}
+        self.env = {**base, "PYTHONUNBUFFERED": "1",
+                    **settings_env(database_url, redis_url, **overrides)}
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / f"cps-{self.port}.log"
         self._log_start = 0
@@ -115,6 +98,15 @@ class AppServer:
     def pid(self) -> int:
         assert self.process is not None
         return self.process.pid
+
+    def create_admin(self, email: str, password: str = PASSWORD) -> None:
+        """A platform admin, made as an operator makes one: `cps create-admin` on the
+        server's database (which it migrates first, if need be)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "cps", "create-admin", "--email", email,
+                        "--password", password],
+                       cwd=self.workdir, env=self.env, check=True, capture_output=True,
+                       timeout=60)
 
     async def start(self, timeout: float = 30.0) -> None:
         self.launch()

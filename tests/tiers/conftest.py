@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
 
-from cps.services.accounts import identity
 from cps.services.context import Context
-from tests.support.api import PREFIX, Api, User
-
-PASSWORD = "correct horse battery"
-_admins = itertools.count(1)
-
-
+from tests.support import direct
+from tests.support.api import Api, User
 
 
 @pytest.fixture
 async def platform_admin(api: Api, ctx: Context) -> User:
     """A platform admin, created as `cps create-admin` does, signed in over the API."""
-    email = f"secretariat{next(_admins)}-{id(api)}@example.org"
-    await identity.create_admin(ctx, email=email, password=PASSWORD)
-    r = await api.http.post(f"{PREFIX}/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    api.http.cookies.clear()
-    body = r.json()
-    assert body["user"]["is_platform_admin"] is True
-    return User(body["user"]["id"], email, body["token"], body["user"]["display_name"])
+    return await direct.platform_admin(ctx, api)
 
 
 async def set_tier(api: Api, admin: User, org_id: int, tier: str,
@@ -35,6 +22,4 @@ async def set_tier(api: Api, admin: User, org_id: int, tier: str,
     body = await api.ok("POST", f"/admin/orgs/{org_id}/tier", admin,
                         {"tier": tier, "reason": reason})
     assert body["org"]["tier"] == tier
-    return body["org"]  # type: ignore[no-any-return]
-
-
+    return dict(body["org"])
