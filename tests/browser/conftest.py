@@ -1,4 +1,4 @@
-"""Browser tests: a real `cps serve` process on a temporary SQLite database,
+"""Browser tests: a real `cps serve` process (tests/support) on a temporary SQLite database,
 driven through Debian's Chromium by Playwright (never `playwright install`).
 
 Every page a test opens is watched: a console error, an uncaught exception or
@@ -8,20 +8,14 @@ expects that exact console message."""
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -32,6 +26,15 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.support import databases
+from tests.support.api import PASSWORD, User
+from tests.support.blocking import BlockingApi
+from tests.support.servers import AppServer
+from tests.support.world import Names
+
+__all__ = ["AXE", "PASSWORD", "Api", "Browsing", "User", "assert_accessible", "screenshot",
+           "settle"]
+
 CHROMIUM = os.environ.get("CPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -40,166 +43,58 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-PASSWORD = "correct horse battery"
 ADMIN_EMAIL = "secretariat@example.org"
 WIDTHS: dict[str, ViewportSize] = {
     "phone": {"width": 375, "height": 812},
     "desktop": {"width": 1280, "height": 900},
 }
 
-_n = itertools.count(1)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
 
 @pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """`cps serve` (tests/support/servers.py) on a SQLite file, with a platform admin
+    made by `cps create-admin` before it starts."""
     if not Path(CHROMIUM).exists():
         # CI installs it (.ci/run); there a missing browser is a failure, not a skip.
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     workdir = tmp_path_factory.mktemp("browser-server")
-    env = {
-        **os.environ,
-        "CPS_DATABASE_URL": f"sqlite:///{workdir / 'cps.db'}",
-        "CPS_PASSWORD_PROFILE": "test",
-        "CPS_SECRET_KEY": "browser-test-secret-key-0123456789",
-        "CPS_RATE_LIMITS": "off",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "cps", "create-admin", "--email", ADMIN_EMAIL,
-         "--password", PASSWORD],
-        cwd=workdir, env=env, check=True, capture_output=True, timeout=60,
-    )
-    port = _free_port()
-    log = workdir / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cps", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"cps serve did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    yield Server(base_url, process, log)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    app = AppServer(workdir, database_url=f"sqlite:///{workdir / 'cps.db'}")
+    app.create_admin(ADMIN_EMAIL)
+    databases.run_sync(app.start())
+    yield app
+    app.stop()
 
 
 # ---- the API, for setting up what a test is not about -----------------------
 
-
-@dataclass
-class User:
-    id: int
-    email: str
-    display_name: str
-    token: str
+# What the worlds' people and things are called on the pages (and in the screenshots).
+NAMES = Names(admin="Mina Park", admin_type="government",
+              description="Buses, bikes and walking", title="Where should bike lanes go?",
+              body="Tell us which streets need them first.")
 
 
-class Api:
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=f"{base_url}/api/v1", timeout=10)
-
-    def call(self, method: str, path: str, user: User | None = None, json: Any = None,
-             status: int | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {user.token}"} if user else {}
-        r = self.http.request(method, path, json=json, headers=headers)
-        expected = status or (201 if method == "POST" and r.status_code == 201 else 200)
-        assert r.status_code in (expected, 204), (method, path, r.status_code, r.text)
-        return r.json() if r.content else None
-
-    def login(self, email: str, password: str = PASSWORD) -> User:
-        r = self.http.post("/auth/login", json={"email": email, "password": password})
-        assert r.status_code == 200, r.text
-        self.http.cookies.clear()
-        body = r.json()
-        return User(body["user"]["id"], email, body["user"]["display_name"], body["token"])
-
-    def user(self, name: str | None = None, stakeholder_type: str = "citizen") -> User:
-        n = next(_n)
-        name = name or f"Person {n}"
-        email = f"person{n}-{time.monotonic_ns()}@example.org"
-        r = self.http.post("/auth/register", json={
-            "email": email, "password": PASSWORD, "display_name": name,
-            "stakeholder_type": stakeholder_type})
-        assert r.status_code == 201, r.text
-        return self.login(email)
+class Api(BlockingApi):
+    """The API client of tests/support, answering synchronously, and the browser
+    server's platform admin."""
 
     def admin(self) -> User:
         return self.login(ADMIN_EMAIL)
 
-    def org(self, admin: User, name: str = "City of Seoul", country: str = "Korea",
-            region: str = "") -> Any:
-        return self.call("POST", "/orgs", admin,
-                         {"name": name, "kind": "local_government", "country": country,
-                          "region": region})["org"]
-
-    def space(self, admin: User, org_id: int, name: str = "Mobility",
-              visibility: str = "public") -> Any:
-        return self.call("POST", f"/orgs/{org_id}/spaces", admin,
-                         {"name": name, "description": "Buses, bikes and walking",
-                          "visibility": visibility})["space"]
-
-    def topic(self, user: User, space_id: int, title: str = "Where should bike lanes go?",
-              body: str = "Tell us which streets need them first.") -> Any:
-        return self.call("POST", f"/spaces/{space_id}/topics", user,
-                         {"title": title, "body": body})["topic"]
-
-    def post(self, user: User, topic_id: int, body: str, parent_id: int | None = None) -> Any:
-        payload: dict[str, Any] = {"body": body}
-        if parent_id is not None:
-            payload["parent_id"] = parent_id
-        return self.call("POST", f"/topics/{topic_id}/posts", user, payload)["post"]
-
-    def posts(self, topic_id: int, user: User | None = None) -> list[Any]:
-        return list(self.call("GET", f"/topics/{topic_id}/posts", user)["posts"])
-
-    def world(self) -> dict[str, Any]:
-        admin = self.user("Mina Park", "government")
-        org = self.org(admin, f"City of Seoul {next(_n)}")
-        space = self.space(admin, org["id"])
-        topic = self.topic(admin, space["id"])
-        return {"admin": admin, "org": org, "space": space, "topic": topic,
-                "first_post": self.posts(topic["id"])[0]}
-
 
 @pytest.fixture(scope="package")
-def api(server: Server) -> Iterator[Api]:
-    client = Api(server.base_url)
+def api(server: AppServer) -> Iterator[Api]:
+    client = Api(server.base_url, names=NAMES)
     yield client
-    client.http.close()
+    client.close()
 
 
 # ---- the browser -------------------------------------------------------------
 
 
 @pytest.fixture(scope="package")
-def browser(server: Server) -> Iterator[Browser]:
+def browser(server: AppServer) -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -239,7 +134,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 class Browsing:
     """Opens watched browser contexts and pages, signed in or not."""
 
-    def __init__(self, browser: Browser, server: Server, api: Api) -> None:
+    def __init__(self, browser: Browser, server: AppServer, api: Api) -> None:
         self.browser = browser
         self.server = server
         self.api = api
@@ -292,7 +187,7 @@ class Browsing:
 
 
 @pytest.fixture
-def browsing(browser: Browser, server: Server, api: Api) -> Iterator[Browsing]:
+def browsing(browser: Browser, server: AppServer, api: Api) -> Iterator[Browsing]:
     b = Browsing(browser, server, api)
     yield b
     problems = b.close()
@@ -348,7 +243,6 @@ def settle(page: Page) -> None:
 def _clean_screenshots() -> None:
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-
 
 
 def pytest_configure(config: pytest.Config) -> None:

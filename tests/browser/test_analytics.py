@@ -19,7 +19,7 @@ def test_a_premium_admin_downloads_an_export_and_reads_the_dashboard(
 ) -> None:
     w = api.world()
     org_id, space_id = w["org"]["id"], w["space"]["id"]
-    api.call("POST", f"/admin/orgs/{org_id}/tier", api.admin(),
+    api.ok("POST", f"/admin/orgs/{org_id}/tier", api.admin(),
              {"tier": "premium", "reason": "Annual plan"})
     shop = api.user("Shop owner", "business")
     api.post(shop, w["topic"]["id"], "Main Street, please, with \"protected\" lanes")
@@ -81,10 +81,10 @@ def test_a_space_moderator_finds_the_space_reports_on_the_space_page(
 ) -> None:
     w = api.world()
     org_id, space_id = w["org"]["id"], w["space"]["id"]
-    api.call("POST", f"/admin/orgs/{org_id}/tier", api.admin(),
+    api.ok("POST", f"/admin/orgs/{org_id}/tier", api.admin(),
              {"tier": "premium", "reason": "Annual plan"})
     volunteer = api.user("Volunteer moderator")
-    api.call("POST", f"/spaces/{space_id}/moderators", w["admin"], {"user_id": volunteer.id})
+    api.ok("POST", f"/spaces/{space_id}/moderators", w["admin"], {"user_id": volunteer.id})
 
     page, _ = browsing.page(user=volunteer)
     page.goto(f"/spaces/{space_id}")

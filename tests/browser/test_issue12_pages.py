@@ -129,11 +129,11 @@ def test_the_secretariat_verifies_from_a_phone(browsing: Browsing, api: Api) -> 
     page.keyboard.press("Enter")
     withdraw = table.get_by_role("button", name=f"Withdraw the verification of {org['name']}")
     expect(withdraw).to_be_focused()
-    assert api.call("GET", f"/orgs/{org['id']}")["org"]["verified"] is True
+    assert api.ok("GET", f"/orgs/{org['id']}")["org"]["verified"] is True
     screenshot(page, "issue12-admin-verified-phone")
     page.keyboard.press("Enter")
     expect(table.get_by_role("button", name=f"Verify {org['name']}")).to_be_focused()
-    assert api.call("GET", f"/orgs/{org['id']}")["org"]["verified"] is False
+    assert api.ok("GET", f"/orgs/{org['id']}")["org"]["verified"] is False
 
 
 @pytest.mark.parametrize("width", ["phone", "desktop"])
@@ -159,12 +159,12 @@ def test_the_queue_names_no_raw_ids_and_says_which_flags_do_not_count(
     world = api.world()
     topic, space, admin = world["topic"], world["space"], world["admin"]
     mod = api.user("Kofi Mensah")
-    api.call("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id})
+    api.ok("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id})
     post = api.post(api.user("Old Timer"), topic["id"], "The bus lane plan ignores the market")
-    api.call("POST", f"/posts/{post['id']}/flags", api.user("Just Joined"), {"reason": "off_topic"})
+    api.ok("POST", f"/posts/{post['id']}/flags", api.user("Just Joined"), {"reason": "off_topic"})
     own = api.post(mod, topic["id"], "Speaking for myself: the lane is too narrow")
-    api.call("POST", f"/posts/{own['id']}/hide", admin, {"reason": "Moderators stay neutral."})
-    api.call("POST", f"/posts/{own['id']}/appeal", mod, {"text": "I spoke as a resident"})
+    api.ok("POST", f"/posts/{own['id']}/hide", admin, {"reason": "Moderators stay neutral."})
+    api.ok("POST", f"/posts/{own['id']}/appeal", mod, {"text": "I spoke as a resident"})
 
     for width in ("phone", "desktop"):
         page, _ = browsing.page(width=width, user=mod)

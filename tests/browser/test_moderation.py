@@ -22,7 +22,7 @@ def test_the_console_hides_a_flagged_post_that_then_disappears_from_other_window
     troll = api.user("Spam Seller")
     spam = api.post(troll, topic["id"], "Cheap watches at example.com")
     flagger = api.user("Alert Citizen")
-    api.call("POST", f"/posts/{spam['id']}/flags", flagger, {"reason": "spam", "note": "advert"})
+    api.ok("POST", f"/posts/{spam['id']}/flags", flagger, {"reason": "spam", "note": "advert"})
 
     reader, _ = browsing.page(width="phone")
     reader.goto(f"/topics/{topic['id']}")
@@ -109,7 +109,7 @@ def test_the_author_of_a_hidden_post_appeals_and_the_moderator_answers(
     topic, space = world["topic"], world["space"]
     author = api.user("Misunderstood")
     post = api.post(author, topic["id"], "A sharp but fair remark")
-    api.call("POST", f"/posts/{post['id']}/hide", world["admin"], {"reason": "Too harsh"})
+    api.ok("POST", f"/posts/{post['id']}/hide", world["admin"], {"reason": "Too harsh"})
 
     page, _ = browsing.page(width="phone", user=author)
     page.goto(f"/topics/{topic['id']}")
@@ -142,18 +142,18 @@ def test_the_console_lists_staff_posts_first_and_offers_no_answer_to_ones_own_ap
     world = api.world()
     topic, space, admin = world["topic"], world["space"], world["admin"]
     mod = api.user("Jun Lee")
-    api.call("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id})
+    api.ok("POST", f"/spaces/{space['id']}/moderators", admin, {"user_id": mod.id})
     residents = [api.user(f"Resident {i}") for i in range(3)]
     notice = api.post(admin, topic["id"], "Road works on Main Street from Monday")
     spam = api.post(api.user("Watch Seller"), topic["id"], "Cheap watches at example.com")
     newcomer = api.user("Brand New")
     for person in [*residents, newcomer]:
-        api.call("POST", f"/posts/{spam['id']}/flags", person, {"reason": "spam"})
+        api.ok("POST", f"/posts/{spam['id']}/flags", person, {"reason": "spam"})
     for person in residents:
-        api.call("POST", f"/posts/{notice['id']}/flags", person, {"reason": "abuse"})
+        api.ok("POST", f"/posts/{notice['id']}/flags", person, {"reason": "abuse"})
     own = api.post(mod, topic["id"], "Speaking as a resident: the plan is rushed")
-    api.call("POST", f"/posts/{own['id']}/hide", admin, {"reason": "Moderators stay neutral"})
-    api.call("POST", f"/posts/{own['id']}/appeal", mod, {"text": "I wrote it off duty"})
+    api.ok("POST", f"/posts/{own['id']}/hide", admin, {"reason": "Moderators stay neutral"})
+    api.ok("POST", f"/posts/{own['id']}/appeal", mod, {"text": "I wrote it off duty"})
 
     for width in ("phone", "desktop"):
         page, _ = browsing.page(width=width, user=mod)
@@ -254,5 +254,5 @@ def test_an_upgrade_is_requested_approved_and_unlocks_private_spaces(
     org_page.get_by_label("Private: members only").check()
     org_page.get_by_role("button", name="Open space").click()
     expect(org_page.locator(".space-list").get_by_role("link", name="Council room")).to_be_visible()
-    private = api.call("GET", f"/orgs/{org['id']}/spaces", admin)["spaces"]
+    private = api.ok("GET", f"/orgs/{org['id']}/spaces", admin)["spaces"]
     assert [s["visibility"] for s in private if s["name"] == "Council room"] == ["private"]

@@ -17,11 +17,11 @@ def test_a_moderator_sees_why_they_do_not_decide_on_their_own_flagged_post(
     world = api.world()
     space, topic = world["space"], world["topic"]
     mod = api.user("Noor Haddad")
-    api.call("POST", f"/spaces/{space['id']}/moderators", world["admin"], {"user_id": mod.id},
+    api.ok("POST", f"/spaces/{space['id']}/moderators", world["admin"], {"user_id": mod.id},
              status=201)
     own = api.post(mod, topic["id"], "The square closes on Sunday")
     flagger = api.user("Worried Reader")
-    api.call("POST", f"/posts/{own['id']}/flags", flagger, {"reason": "abuse"}, status=201)
+    api.ok("POST", f"/posts/{own['id']}/flags", flagger, {"reason": "abuse"}, status=201)
     page, _ = browsing.page(width=width, user=mod)
     page.goto(f"/moderation?space={space['id']}")
     settle(page)

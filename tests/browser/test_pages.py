@@ -113,7 +113,7 @@ def test_the_private_space_gate_of_a_free_organization_is_explained(
     expect(error).to_contain_text("Plus")
     # What the admin typed is still there, and nothing was created.
     expect(page.get_by_label("Name", exact=True)).to_have_value("Residents only")
-    assert api.call("GET", f"/orgs/{org['id']}/spaces", admin)["spaces"] == []
+    assert api.ok("GET", f"/orgs/{org['id']}/spaces", admin)["spaces"] == []
     screenshot(page, "org-private-space-gate-desktop")
     assert_accessible(page)
 
@@ -122,7 +122,7 @@ def test_the_public_space_quota_shows_as_usage_bars(browsing: Browsing, api: Api
     admin = api.user("Quota Admin")
     org = api.org(admin, "Busy City")
     for name in ("One", "Two"):
-        api.space(admin, org["id"], name)
+        api.space(admin, org["id"], name=name)
     page, _ = browsing.page(width="phone", user=admin)
     page.goto(f"/orgs/{org['id']}")
     settle(page)
@@ -283,7 +283,7 @@ def test_the_home_page_lists_members_by_region_and_country_with_their_spaces(
     admin = api.user("Mayor's Office")
     lisbon = api.org(admin, "Lisbon", "Portugal", region="Europe")
     api.org(admin, "Porto", "Portugal", region="Europe")
-    api.space(admin, lisbon["id"], "Tram lines")
+    api.space(admin, lisbon["id"], name="Tram lines")
     page, _ = browsing.page(width="phone")
     page.goto("/")
     settle(page)

@@ -17,7 +17,7 @@ def test_a_poll_opened_in_one_window_is_voted_in_another_and_both_bars_move(
     world = api.world()
     org, topic = world["org"], world["topic"]
     platform = api.admin()
-    api.call("POST", f"/admin/orgs/{org['id']}/tier", platform,
+    api.ok("POST", f"/admin/orgs/{org['id']}/tier", platform,
              {"tier": "plus", "reason": "Consultation season"})
     voter = api.user("Jun Lee")
     author_page, _ = browsing.page(user=world["admin"])
@@ -49,7 +49,7 @@ def test_a_poll_opened_in_one_window_is_voted_in_another_and_both_bars_move(
     assert_accessible(voter_page)
 
     # A downgrade keeps the poll and its results, read-only.
-    api.call("POST", f"/admin/orgs/{org['id']}/tier", platform,
+    api.ok("POST", f"/admin/orgs/{org['id']}/tier", platform,
              {"tier": "free", "reason": "Subscription lapsed"})
     voter_page.reload()
     settle(voter_page)

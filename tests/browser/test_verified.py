@@ -24,9 +24,9 @@ def test_a_verified_organization_is_marked_on_every_page_that_names_it(
     admin = api.user("Giulia Rossi", "government")
     verona = api.org(admin, "Comune di Verona", "Italy", region="Europe")
     padova = api.org(admin, "Comune di Padova", "Italy", region="Europe")
-    space = api.space(admin, verona["id"], "Piazzas")
+    space = api.space(admin, verona["id"], name="Piazzas")
     topic = api.topic(admin, space["id"], "Benches in Piazza Bra", "Where should they go?")
-    api.call("PUT", f"/admin/orgs/{verona['id']}/verified", api.admin(), {"verified": True})
+    api.ok("PUT", f"/admin/orgs/{verona['id']}/verified", api.admin(), {"verified": True})
 
     for width in WIDTHS:
         page, _ = browsing.page(width=width)
@@ -94,14 +94,14 @@ def test_the_secretariat_verifies_and_withdraws_from_the_admin_page(
         row.get_by_role("button", name="Verify Comune di Vicenza").click()
         expect(row).to_contain_text("Verified organization")
         expect(row.locator(".verified")).to_be_visible()
-        assert api.call("GET", f"/orgs/{org['id']}")["org"]["verified"] is True
+        assert api.ok("GET", f"/orgs/{org['id']}")["org"]["verified"] is True
         screenshot(page, f"verified-admin-{width}")
         assert_accessible(page)
 
         row.get_by_role("button", name="Withdraw the verification of Comune di Vicenza").click()
         expect(row).to_contain_text("Not verified")
         expect(row.locator(".verified")).to_have_count(0)
-        assert api.call("GET", f"/orgs/{org['id']}")["org"]["verified"] is False
+        assert api.ok("GET", f"/orgs/{org['id']}")["org"]["verified"] is False
 
     # The organization's own admin has no such control.
     page, _ = browsing.page(user=admin)
