@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from cps.http.api import Endpoint
 from cps.http.routes import all_endpoints
-from tests.support.api import PREFIX, Api, declared_status
+from tests.support.api import PREFIX, Api, as_declared, declared_status
 
 pytestmark = pytest.mark.anyio
 
@@ -79,6 +79,13 @@ async def test_an_explicit_status_is_the_one_expected(wrong: Api) -> None:
     assert await wrong.ok("POST", "/orgs", json={}, status=200) == ORG
     with pytest.raises(AssertionError, match=r"'GET', '/orgs/7', 200, 201"):
         await wrong.ok("GET", "/orgs/7", status=201)
+
+
+async def test_as_declared_says_the_same_of_a_raw_answer(wrong: Api) -> None:
+    assert not as_declared(await wrong.call("POST", "/orgs", json={}))
+    assert not as_declared(await wrong.call("DELETE", "/posts/3"))
+    assert as_declared(await wrong.call("GET", "/orgs/7"))
+    assert as_declared(await wrong.call("DELETE", "/spaces/1/moderators/2"))
 
 
 async def test_a_call_no_endpoint_declares_fails(wrong: Api) -> None:

@@ -20,7 +20,8 @@ import pytest
 
 from cps.http.routes import all_endpoints
 from tests.security.conftest import PASSWORD, Site
-from tests.support.api import User
+from tests.support.api import User, as_declared
+from tests.support.world import Builder, tiers_over_api
 
 pytestmark = pytest.mark.anyio
 
@@ -47,9 +48,8 @@ class Env:
         return await self.site.api.call(method, path, user, body)
 
     async def ok(self, method: str, path: str, user: User | None, body: Any = None) -> Any:
-        r = await self.call(method, path, user, body)
-        assert r.is_success, (method, path, r.status_code, r.text)
-        return r.json() if r.content else None
+        """A call that must answer its declared success status (tests/support/api.py)."""
+        return await self.site.api.ok(method, path, user, body)
 
     async def post(self, topic: int | None = None, by: User | None = None) -> int:
         body = await self.ok("POST", f"/topics/{topic or self.topic}/posts", by or self.author,
@@ -73,19 +73,13 @@ async def env(site: Site) -> Env:
     platform = await site.platform_admin()
     victim, author, moderator, attacker = [await api.user(n) for n in
                                            ("Victim", "Author", "Space moderator", "Attacker")]
-    org = await api.org(victim, "Victim City")
-    other = await api.org(attacker, "Attacker City")
-    for o in (org, other):
-        await api.ok("POST", f"/admin/orgs/{o['id']}/tier", platform,
-                     {"tier": "plus", "reason": "ownership probes"})
-    public = await api.space(victim, org["id"], name="Square")
-    public_2 = await api.space(victim, org["id"], name="Market")
-    private = await api.space(victim, org["id"], "private", name="Council")
-    await api.space(attacker, other["id"], name="Attacker's own")
-    await api.ok("POST", f"/spaces/{private['id']}/members", victim, {"user_id": author.id},
-                 status=201)
-    await api.ok("POST", f"/spaces/{public['id']}/moderators", victim,
-                 {"user_id": moderator.id}, status=201)
+    build = Builder(api, tiers=tiers_over_api(api, platform, "ownership probes"))
+    org = await build.org(victim, "Victim City", tier="plus")
+    other = await build.org(attacker, "Attacker City", tier="plus")
+    public = await build.space(victim, org["id"], name="Square", moderators=[moderator])
+    public_2 = await build.space(victim, org["id"], name="Market")
+    private = await build.space(victim, org["id"], "private", name="Council", members=[author])
+    await build.space(attacker, other["id"], name="Attacker's own")
     topic = await api.topic(victim, public["id"], "Benches")
     private_topic = await api.topic(victim, private["id"], "Budget")
     return Env(site, platform, victim, author, moderator, attacker, org["id"], public["id"],
@@ -628,5 +622,5 @@ async def test_another_users_object_is_refused(env: Env, endpoint: tuple[str, st
                                                    result.attacker.text)
     assert "Traceback" not in result.attacker.text
     assert result.unchanged, "the attacker's call changed the victim's object"
-    assert result.owner.is_success, ("the owner's call must pass: the probe is wrong",
+    assert as_declared(result.owner), ("the owner's call must pass: the probe is wrong",
                                      result.owner.status_code, result.owner.text)

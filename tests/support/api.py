@@ -70,6 +70,14 @@ def declared_status(method: str, path: str,
     raise AssertionError(f"no declared endpoint serves {method} {PREFIX}{path}")
 
 
+def as_declared(response: httpx.Response) -> bool:
+    """Whether `response` (to a call under PREFIX) has the success status its endpoint
+    declares: for a test that holds a call made with `Api.call` to what `Api.ok` checks."""
+    request = response.request
+    path = request.url.path.removeprefix(PREFIX)
+    return response.status_code == declared_status(request.method, path)
+
+
 class Api:
     """Calls the API under PREFIX; `endpoints` are the declarations `ok` holds the
     answers to (the app's own unless a test gives others)."""
