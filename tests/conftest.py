@@ -20,6 +20,9 @@ from tests.support.settings import make_settings
 
 os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
 
+# The `postgresql` and `redis` marks, and `--lane` (README, Testing).
+pytest_plugins = ("tests.lanes",)
+
 
 @pytest.fixture
 def anyio_backend() -> str:

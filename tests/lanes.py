@@ -1,0 +1,74 @@
+"""The test lanes (README, Testing): which servers each test needs, and `--lane`.
+
+Every test is marked `postgresql` and/or `redis` when it reaches one: through the
+backend a parametrized fixture chose for it (`database_url[postgresql]`,
+`backend[postgresql-redis]`, `redis_url[redis]`...), or through a fixture that always
+starts or reaches one. So `-m "not postgresql and not redis"` picks by what a test
+runs on, where `-k` would match words in its name.
+
+`--lane` picks a part of the suite, on top of any `-m` or `-k`:
+  fast      on SQLite with the in-process broker, and neither slow nor browser
+  parallel  every test that may run beside another (scripts/test.sh: `-n 2`)
+  serial    the tests that run alone: the slow ones (multi-process and fault
+            tests) time what they check, and the browser tests share one
+            Chromium, their server and the screenshots folder
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+# The fixtures that always start or reach a server of their own.
+NEEDS = {
+    "pg_session_url": ("postgresql",),
+    "pg_database": ("postgresql",),
+    "pg_url": ("postgresql",),
+    "private_postgres": ("postgresql",),
+    "redis_server": ("redis",),
+}
+# The backends a parametrized fixture names in its parameter.
+BACKENDS = {"postgresql", "redis"}
+
+
+def marked(item: pytest.Item, *names: str) -> bool:
+    return any(item.get_closest_marker(name) for name in names)
+
+
+LANES: dict[str, Callable[[pytest.Item], bool]] = {
+    "fast": lambda item: not marked(item, "slow", "browser", "postgresql", "redis"),
+    "parallel": lambda item: not marked(item, "slow", "browser"),
+    "serial": lambda item: marked(item, "slow", "browser"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--lane", choices=sorted(LANES),
+                     help="run one lane of the suite (tests/lanes.py, scripts/test.sh)")
+
+
+def servers(item: pytest.Item) -> set[str]:
+    """The servers `item` needs: `postgresql`, `redis`, both or neither."""
+    needed = {name for fixture in getattr(item, "fixturenames", ())
+              for name in NEEDS.get(fixture, ())}
+    callspec = getattr(item, "callspec", None)
+    for value in callspec.params.values() if callspec else ():
+        if isinstance(value, str):
+            needed |= BACKENDS & set(value.split("-"))
+    return needed
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` reads the marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in sorted(servers(item)):
+            item.add_marker(name)
+    lane = config.getoption("--lane")
+    if lane is None:
+        return
+    keep = LANES[lane]
+    dropped = [item for item in items if not keep(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if keep(item)]
