@@ -26,7 +26,7 @@ $PY -m ruff check cps tests bench migrations
 if [ "$lane" = fast ]; then
     exec $PY -m pytest "${TWO_AT_A_TIME[@]}" --lane fast "$@"
 fi
-$PY -m mypy cps
+$PY -m mypy  # cps, tests and bench ([tool.mypy] files)
 bash scripts/audit.sh
 
 # Both parts run, so that one run shows every failure. Pytest's 5 (no test selected)
