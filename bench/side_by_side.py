@@ -3,8 +3,11 @@
 Machines are noisy: absolute figures from two runs on different hours say little,
 a ratio measured in one run says more. This builds a worktree of `--ref`, then
 runs the benchmark `--rounds` times on each side, alternating (ref, this, ref,
-this, ...) so both sides meet the same load, and prints each round's figure, the
-median per side and the ratio this / ref.
+this, ...) so both sides meet the same load, and prints each round's figures and
+their ratio this / ref, and the median of those ratios: two runs side by side met
+the same moment of the machine, so their ratio is steadier than either figure.
+"This" is a worktree of `--this` (default HEAD), so editing the checkout while
+the benchmark runs changes nothing it measures.
 
     .venv/bin/python -m bench.side_by_side --ref 90e056f thread_read --posts 10000 --reps 100
     .venv/bin/python -m bench.side_by_side --ref 90e056f fanout --clients 1000 --rate 30
@@ -55,8 +58,8 @@ BENCHES: dict[str, tuple[list[str], Callable[[str], float], str]] = {
 }
 
 
-def _worktree(ref: str, folder: Path) -> Path:
-    tree = folder / "ref"
+def _worktree(ref: str, folder: Path, name: str) -> Path:
+    tree = folder / name
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), ref],
                    check=True)
     return tree
@@ -75,27 +78,29 @@ def _run(tree: Path, command: list[str], extra: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--ref", required=True, help="the earlier commit to compare with")
+    parser.add_argument("--this", default="HEAD", help="the commit measured against it")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("bench", choices=sorted(BENCHES))
     parser.add_argument("args", nargs=argparse.REMAINDER, help="the benchmark's own options")
     args = parser.parse_args(argv)
     command, figure, unit = BENCHES[args.bench]
-    print(f"side by side: {args.bench} {' '.join(args.args)}; ref {args.ref} against this checkout")
+    print(f"side by side: {args.bench} {' '.join(args.args)}; ref {args.ref} against {args.this}")
     print(f"machine: {describe()}")
     with tempfile.TemporaryDirectory(prefix="cps-side-") as tmp:
-        ref_tree = _worktree(args.ref, Path(tmp))
+        trees = {"ref": _worktree(args.ref, Path(tmp), "ref"),
+                 "this": _worktree(args.this, Path(tmp), "this")}
         try:
-            sides: dict[str, list[float]] = {"ref": [], "this": []}
+            ratios: list[float] = []
             for round_ in range(1, args.rounds + 1):
-                for name, tree in (("ref", ref_tree), ("this", ROOT)):
-                    value = figure(_run(tree, command, args.args))
-                    sides[name].append(value)
-                    print(f"round {round_} {name:>4}: {value:.2f} {unit}", flush=True)
+                ref, this = (figure(_run(trees[n], command, args.args)) for n in ("ref", "this"))
+                ratios.append(this / ref)
+                print(f"round {round_}: ref {ref:.2f}, this {this:.2f} {unit}; "
+                      f"this / ref = {this / ref:.2f}", flush=True)
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(ref_tree)], check=False)
-    ref, this = (statistics.median(sides[n]) for n in ("ref", "this"))
-    print(f"median ref {ref:.2f}, this {this:.2f} {unit}; this / ref = {this / ref:.2f}")
+            for tree in trees.values():
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                                str(tree)], check=False)
+    print(f"median of the rounds' ratios, this / ref = {statistics.median(ratios):.2f}")
     return 0
 
 
