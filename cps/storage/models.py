@@ -114,6 +114,10 @@ class Space(Base):
     word_filter_words: Mapped[str] = mapped_column(Text, default="", server_default="")
     premoderation_posts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     slow_mode_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Days the organization gives itself to answer a question asked here (1-365).
+    response_target_days: Mapped[int] = mapped_column(
+        Integer, default=14, server_default="14"
+    )
 
 
 class SpaceModerator(Base):
@@ -154,6 +158,11 @@ class Topic(Base):
     post_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "discussion" or "question" (a question's life is in cps/storage/accountability.py).
+    kind: Mapped[str] = mapped_column(String(10), default="discussion",
+                                      server_default="discussion")
+    # How many of the five stakeholder types took part (topic_participants).
+    stakeholder_kinds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Post(Base):
