@@ -518,6 +518,43 @@ async def set_verified(e: Env) -> Result:
                   verified is False)
 
 
+# Officials (issue 14): the organization's admins name and remove them; anyone reads them.
+
+async def _official_ids(e: Env) -> set[int]:
+    officials = (await e.ok("GET", f"/orgs/{e.org}/officials", e.victim))["officials"]
+    return {o["user"]["id"] for o in officials}
+
+
+@probe("POST", "/orgs/{org_id:int}/officials")
+async def name_official(e: Env) -> Result:
+    attacker = await e.call("POST", f"/orgs/{e.org}/officials", e.attacker,
+                            {"user_id": e.attacker.id})
+    unchanged = e.attacker.id not in await _official_ids(e)
+    owner = await e.call("POST", f"/orgs/{e.org}/officials", e.victim, {"user_id": e.author.id})
+    await e.ok("DELETE", f"/orgs/{e.org}/officials/{e.author.id}", e.victim)
+    return Result(attacker, owner, unchanged)
+
+
+@probe("DELETE", "/orgs/{org_id:int}/officials/{user_id:int}")
+async def remove_official(e: Env) -> Result:
+    await e.ok("POST", f"/orgs/{e.org}/officials", e.victim, {"user_id": e.moderator.id})
+    path = f"/orgs/{e.org}/officials/{e.moderator.id}"
+    attacker = await e.call("DELETE", path, e.attacker)
+    unchanged = e.moderator.id in await _official_ids(e)
+    return Result(attacker, await e.call("DELETE", path, e.victim), unchanged)
+
+
+@probe("GET", "/orgs/{org_id:int}/officials")
+async def list_officials(e: Env) -> Result:
+    """Public: officials are public figures; the attacker sees what anyone sees."""
+    await e.ok("POST", f"/orgs/{e.org}/officials", e.victim, {"user_id": e.moderator.id})
+    attacker = await e.call("GET", f"/orgs/{e.org}/officials", e.attacker)
+    owner = await e.call("GET", f"/orgs/{e.org}/officials", e.victim)
+    assert attacker.json() == owner.json()
+    await e.ok("DELETE", f"/orgs/{e.org}/officials/{e.moderator.id}", e.victim)
+    return Result(_as_refused(attacker), owner, True)
+
+
 # Polls.
 
 refused_read("GET", "/topics/{topic_id:int}/polls",

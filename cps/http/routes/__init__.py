@@ -6,10 +6,12 @@ from cps.http.api import Endpoint
 from cps.http.routes import (
     accounts,
     moderation,
+    officials,
     orgs,
     polls,
     posts,
     reports,
+    responsiveness,
     spaces,
     topics,
     upgrades,
@@ -20,6 +22,7 @@ def all_endpoints() -> list[Endpoint]:
     return [
         *accounts.endpoints(),
         *orgs.endpoints(),
+        *officials.endpoints(),
         *spaces.endpoints(),
         *topics.endpoints(),
         *posts.endpoints(),
@@ -27,4 +30,5 @@ def all_endpoints() -> list[Endpoint]:
         *upgrades.endpoints(),
         *moderation.endpoints(),
         *reports.endpoints(),
+        *responsiveness.endpoints(),
     ]

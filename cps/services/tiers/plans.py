@@ -76,6 +76,9 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/admin/upgrade-requests/{request_id:int}/reject"),
         ("POST", "/admin/orgs/{org_id:int}/tier"),
         ("PUT", "/admin/orgs/{org_id:int}/verified"),
+        # officials: accountability is free for every organization (issue 14)
+        ("POST", "/orgs/{org_id:int}/officials"),
+        ("DELETE", "/orgs/{org_id:int}/officials/{user_id:int}"),
         # spaces (moderators count against the moderators_per_space quota)
         ("POST", "/spaces/{space_id:int}/moderators"),
         ("DELETE", "/spaces/{space_id:int}/moderators/{user_id:int}"),
