@@ -12,9 +12,9 @@ from sqlalchemy import and_, or_, select
 from cps.services.accounts.views import Author
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
-from cps.services.discussion import admission
+from cps.services.discussion import admission, questions
 from cps.services.discussion.posts import insert_post, post_view
-from cps.services.discussion.views import TopicPage, TopicView
+from cps.services.discussion.views import QuestionView, TopicPage, TopicView
 from cps.services.errors import Forbidden, Invalid
 from cps.services.events import channels, journal
 from cps.services.orgs.access import space_access, topic_access
@@ -24,7 +24,9 @@ from cps.storage.types import ID_MAX
 log = logging.getLogger("cps.topics")
 
 
-def topic_view(topic: Topic, author: User) -> TopicView:
+def topic_view(topic: Topic, author: User, question: QuestionView | None = None) -> TopicView:
+    """The topic; `question`: its question's state, for a question topic
+    (`questions.view_of`, or `questions.views_of` for a page of topics)."""
     return TopicView(
         id=topic.id,
         space_id=topic.space_id,
@@ -36,12 +38,17 @@ def topic_view(topic: Topic, author: User) -> TopicView:
         post_count=topic.post_count,
         created_at=topic.created_at,
         last_activity_at=topic.last_activity_at,
+        kind=topic.kind,
+        question=question,
     )
 
 
 async def create_topic(
-    ctx: Context, actor: Actor, space_id: int, *, title: str, body: str
+    ctx: Context, actor: Actor, space_id: int, *, title: str, body: str,
+    kind: str = "discussion",
 ) -> TopicView:
+    """Open a topic with its first post; `kind` "question" asks the space's
+    organization (discussion/questions.py), where the space lets the actor open topics."""
     async with ctx.db.write() as tx:
         access = await space_access(tx.session, actor, space_id)
         if access.space.topic_policy == "moderators" and not access.can_moderate:
@@ -49,13 +56,19 @@ async def create_topic(
         held = await admission.check_topic(tx, ctx, actor, access, title=title, body=body)
         author = await tx.session.get(User, actor.id)
         assert author is not None
-        topic = Topic(space_id=space_id, author_id=actor.id, title=title.strip(), post_count=0)
+        topic = Topic(space_id=space_id, author_id=actor.id, title=title.strip(), post_count=0,
+                      kind=kind)
         tx.session.add(topic)
         await tx.session.flush()
         post = await insert_post(
             tx, topic, actor, body=body, parent=None, client_id=None, held=held
         )
-        view = topic_view(topic, author)
+        question = None
+        if kind == "question":
+            asked = await questions.ask(tx, topic, access.space, asker_id=actor.id,
+                                        by_user=actor.id)
+            question = questions.question_view(asked, author)
+        view = topic_view(topic, author, question)
         await journal.record(
             tx, ctx.events, channels.space(space_id), "topic.created", view.model_dump(mode="json")
         )
@@ -76,7 +89,7 @@ async def get_topic(ctx: Context, actor: Actor | None, topic_id: int) -> TopicVi
         topic, _ = await topic_access(session, actor, topic_id)
         author = await session.get(User, topic.author_id)
         assert author is not None
-        return topic_view(topic, author)
+        return topic_view(topic, author, await questions.view_of(session, topic))
 
 
 def _encode_cursor(topic: Topic) -> str:
@@ -123,7 +136,10 @@ async def list_topics(
                 else and_(Topic.pinned.is_(False), after_in_group)
             )
         rows = (await session.execute(stmt)).all()
-    items = [topic_view(t, u) for t, u in rows[:limit]]
+        asked = await questions.views_of(
+            session, [t.id for t, _ in rows[:limit] if t.kind == "question"]
+        )
+    items = [topic_view(t, u, asked.get(t.id)) for t, u in rows[:limit]]
     next_cursor = _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
     return TopicPage(items=items, next_cursor=next_cursor)
 
@@ -160,7 +176,7 @@ async def update_topic(
         await tx.session.flush()
         author = await tx.session.get(User, topic.author_id)
         assert author is not None
-        view = topic_view(topic, author)
+        view = topic_view(topic, author, await questions.view_of(tx.session, topic))
         data = view.model_dump(mode="json")
         for name in changed:
             await journal.record(tx, ctx.events, channels.space(topic.space_id), name, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ConfigDict, Field
 
 from cps.services.accounts.views import Author, PostAuthor
 from cps.services.discussion.markdown import without_images
@@ -16,6 +16,40 @@ FlagReason = Literal["spam", "abuse", "off_topic", "other"]
 # A post's stored HTML as it is shown: HTML stored while images were still
 # embedded shows them as links, as posts are rendered now (markdown.py).
 PostHtml = Annotated[str, AfterValidator(without_images)]
+
+
+TopicKind = Literal["discussion", "question"]
+QuestionStatus = Literal["open", "acknowledged", "answered", "in_progress", "done", "declined"]
+
+
+class QuestionView(View):
+    """Where a question to the organization is in its life (discussion/questions.py).
+    `overdue`: still open or acknowledged past `due_at`, as of when it was read."""
+
+    status: QuestionStatus
+    asked_by: Author
+    asked_at: datetime
+    due_at: datetime
+    overdue: bool
+    acknowledged_at: datetime | None
+    answered_at: datetime | None
+    answer_post_id: int | None
+    closed_at: datetime | None
+    reason: str | None
+
+
+class QuestionChangeView(View):
+    """One step of a question's life; `by` is null if that account is gone."""
+
+    # `from` is a Python keyword: the field is `from_`, written and read as "from".
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    from_: QuestionStatus | None = Field(alias="from")
+    to: QuestionStatus
+    by: Author | None
+    note: str
+    answer_post_id: int | None
+    at: datetime
 
 
 class TopicView(View):
@@ -29,6 +63,9 @@ class TopicView(View):
     post_count: int
     created_at: datetime
     last_activity_at: datetime
+    kind: TopicKind = "discussion"
+    # A question topic's state; null for a discussion.
+    question: QuestionView | None = None
 
 
 class PostView(View):
