@@ -175,6 +175,21 @@ async def space_analytics(e: Env) -> Result:
     return await attacker_then_owner(e, "GET", f"/spaces/{space}/analytics", e.victim)
 
 
+# Responsiveness (issue 14): a private space's report is its readers'; an
+# organization's counts its public spaces only, the same for everyone.
+refused_read("GET", "/spaces/{space_id:int}/responsiveness",
+             _in("/spaces/{space_id:int}/responsiveness", "{space_id:int}", "private"))
+
+
+@probe("GET", "/orgs/{org_id:int}/responsiveness")
+async def org_responsiveness(e: Env) -> Result:
+    """Public: the attacker reads what anyone reads."""
+    attacker = await e.call("GET", f"/orgs/{e.org}/responsiveness", e.attacker)
+    owner = await e.call("GET", f"/orgs/{e.org}/responsiveness", e.victim)
+    assert attacker.json() == owner.json()
+    return Result(_as_refused(attacker), owner, True)
+
+
 @probe("GET", "/orgs/{org_id:int}")
 async def read_org(e: Env) -> Result:
     """Public, but the attacker is not told they administer it."""
