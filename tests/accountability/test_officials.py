@@ -5,13 +5,15 @@ speak for the organization, computed when read (docs/accountability.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 
 from cps.services.context import Context
+from cps.services.subscriptions import history
 from tests.support.api import Api, User
-from tests.support.direct import platform_admin
+from tests.support.direct import events_on, platform_admin
 
 pytestmark = pytest.mark.anyio
 
@@ -123,3 +125,129 @@ async def test_naming_the_same_person_at_once_makes_one_official(api: Api, ctx: 
     ))
     assert sorted(r.status_code for r in answers) == [201, 409, 409]
     assert await _officials(api, org) == [clerk.id]
+
+
+# --- author.official -------------------------------------------------------------------
+
+
+async def _two_cities(api: Api) -> dict[str, Any]:
+    """Seoul (the world) with an official, and Busan with a space and an official."""
+    w = await api.world()
+    clerk = await api.user("Seoul Clerk", "government")
+    await _name(api, w["org"]["id"], w["admin"], clerk)
+    busan_admin = await api.user("Busan Admin")
+    busan = await api.org(busan_admin, "City of Busan")
+    busan_space = await api.space(busan_admin, busan["id"], name="Harbour")
+    busan_clerk = await api.user("Busan Clerk", "government")
+    await _name(api, busan["id"], busan_admin, busan_clerk)
+    return {**w, "clerk": clerk, "busan": busan, "busan_admin": busan_admin,
+            "busan_space": busan_space, "busan_clerk": busan_clerk}
+
+
+def _by_id(posts: list[dict[str, Any]], post_id: int) -> dict[str, Any]:
+    return next(p for p in posts if p["id"] == post_id)
+
+
+async def test_an_officials_posts_carry_their_organization_in_its_spaces_only(api: Api, ctx: Context) -> None:
+    c = await _two_cities(api)
+    seoul = {"org_id": c["org"]["id"], "org_name": c["org"]["name"]}
+    t = c["topic"]["id"]
+    answer = await api.post(c["clerk"], t, "The city will add lanes in May.")
+    assert answer["author"]["official"] == seoul and answer["author"]["staff"] is False
+    # Busan's official in Seoul's space is a plain participant.
+    visitor = await api.post(c["busan_clerk"], t, "In Busan we did it this way.")
+    assert visitor["author"]["official"] is None
+    citizen = await api.post(c["citizen"], t, "Thanks!")
+    assert citizen["author"]["official"] is None
+
+    posts = await api.posts(t)
+    assert _by_id(posts, answer["id"])["author"]["official"] == seoul
+    assert _by_id(posts, visitor["id"])["author"]["official"] is None
+    assert _by_id(posts, citizen["id"])["author"]["official"] is None
+    assert _by_id(posts, c["first_post"]["id"])["author"]["official"] is None
+    # The events say the same as the thread.
+    created = {e["data"]["id"]: e["data"]["author"]["official"]
+               for e in await events_on(ctx, f"topic:{t}") if e["name"] == "post.created"}
+    assert created == {c["first_post"]["id"]: None, answer["id"]: seoul, visitor["id"]: None,
+                       citizen["id"]: None}
+    edited = (await api.ok("PATCH", f"/posts/{answer['id']}", c["clerk"],
+                           {"body": "The city will add lanes in June."}))["post"]
+    assert edited["author"]["official"] == seoul
+    [edit_event] = [e for e in await events_on(ctx, f"topic:{t}") if e["name"] == "post.edited"]
+    assert edit_event["data"]["author"]["official"] == seoul
+
+    # In Busan's own space, Busan's official is marked, Seoul's is not.
+    busan_topic = await api.topic(c["busan_admin"], c["busan_space"]["id"], "Ferries")
+    here = await api.post(c["busan_clerk"], busan_topic["id"], "Timetables next week.")
+    there = await api.post(c["clerk"], busan_topic["id"], "Seoul would like a copy.")
+    assert here["author"]["official"] == {"org_id": c["busan"]["id"], "org_name": "City of Busan"}
+    assert there["author"]["official"] is None
+
+
+async def test_a_topic_opened_by_an_official_announces_its_first_post_as_theirs(api: Api, ctx: Context) -> None:
+    c = await _two_cities(api)
+    topic = await api.topic(c["clerk"], c["space"]["id"], "Road works on Line 2")
+    [event] = [e for e in await events_on(ctx, f"topic:{topic['id']}")
+               if e["name"] == "post.created"]
+    assert event["data"]["author"]["official"] == {"org_id": c["org"]["id"],
+                                                   "org_name": c["org"]["name"]}
+
+
+async def test_removing_an_official_takes_the_mark_off_their_earlier_posts(api: Api, ctx: Context) -> None:
+    c = await _two_cities(api)
+    t = c["topic"]["id"]
+    before = await api.post(c["clerk"], t, "Said as an official.")
+    assert before["author"]["official"] is not None
+    await api.ok("DELETE", f"/orgs/{c['org']['id']}/officials/{c['clerk'].id}", c["admin"])
+    assert _by_id(await api.posts(t), before["id"])["author"]["official"] is None
+    after = await api.post(c["clerk"], t, "Said as a citizen.")
+    assert after["author"]["official"] is None
+
+    # Named again: every post of theirs in the city's spaces says so, old ones too.
+    await _name(api, c["org"]["id"], c["admin"], c["clerk"])
+    marks = {p["id"]: p["author"]["official"] for p in await api.posts(t)}
+    assert marks[before["id"]] == marks[after["id"]] == {"org_id": c["org"]["id"],
+                                                          "org_name": c["org"]["name"]}
+
+
+async def test_a_replayed_post_event_says_who_is_an_official_now(api: Api, ctx: Context) -> None:
+    c = await _two_cities(api)
+    t = c["topic"]["id"]
+    seoul = {"org_id": c["org"]["id"], "org_name": c["org"]["name"]}
+    first = c["first_post"]["id"]
+    official_post = await api.post(c["clerk"], t, "Official words.")
+    plain_post = await api.post(c["citizen"], t, "Citizen words.")
+
+    async def replayed() -> dict[int, Any]:
+        frames = await history.stored(ctx, f"topic:{t}", 0, None)
+        return {frame["data"]["id"]: frame["data"]["author"]["official"]
+                for frame in (json.loads(text) for _, text in frames)
+                if frame["name"] == "post.created" and frame["data"]["id"] != first}
+
+    assert await replayed() == {official_post["id"]: seoul, plain_post["id"]: None}
+    # The clerk is removed and the citizen named: a replay says what is true now,
+    # while the stored events keep what was true when they were published.
+    await api.ok("DELETE", f"/orgs/{c['org']['id']}/officials/{c['clerk'].id}", c["admin"])
+    await _name(api, c["org"]["id"], c["admin"], c["citizen"])
+    assert await replayed() == {official_post["id"]: None, plain_post["id"]: seoul}
+    stored = {e["data"]["id"]: e["data"]["author"]["official"]
+              for e in await events_on(ctx, f"topic:{t}")
+              if e["name"] == "post.created" and e["data"]["id"] != first}
+    assert stored == {official_post["id"]: seoul, plain_post["id"]: None}
+
+
+async def test_the_moderation_queue_marks_officials(api: Api, ctx: Context) -> None:
+    c = await _two_cities(api)
+    t = c["topic"]["id"]
+    space = c["space"]["id"]
+    seoul = {"org_id": c["org"]["id"], "org_name": c["org"]["name"]}
+    flagged = await api.post(c["clerk"], t, "An official's contested words.")
+    await api.ok("POST", f"/posts/{flagged['id']}/flags", c["citizen"], {"reason": "off_topic"})
+    queue = await api.ok("GET", f"/spaces/{space}/moderation/queue", c["admin"])
+    [group] = queue["flagged"]
+    assert group["post"]["author"]["official"] == seoul
+    hidden = (await api.ok("POST", f"/posts/{flagged['id']}/hide", c["admin"],
+                           {"reason": "Off topic"}))["post"]
+    assert hidden["author"]["official"] == seoul
+    restored = (await api.ok("POST", f"/posts/{flagged['id']}/restore", c["admin"]))["post"]
+    assert restored["author"]["official"] == seoul

@@ -16,11 +16,22 @@ class Author(View):
     stakeholder_type: StakeholderType
 
 
+class OfficialBadge(View):
+    """The organization a post's author answers for: they are one of its officials
+    and the post is in one of its spaces."""
+
+    org_id: int
+    org_name: str
+
+
 class PostAuthor(Author):
     # The author is staff of the post's space (a moderator of it, an admin of its
     # organization, a platform admin): names are not unique, so a namesake cannot
     # pass for them.
     staff: bool = False
+    # The author is an official of the organization whose space the post is in
+    # (cps/services/officials): as of when the post is read, never stored with it.
+    official: OfficialBadge | None = None
 
 
 class UserView(Author):

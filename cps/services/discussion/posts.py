@@ -24,22 +24,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
-from cps.services.accounts.views import PostAuthor
+from cps.services.accounts.views import OfficialBadge, PostAuthor
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission, markdown
 from cps.services.discussion.views import PostPage, PostView, ReactionState, RevisionView
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal
+from cps.services.officials import roster
 from cps.services.orgs.access import (
     SpaceAccess,
-    is_staff,
     post_access,
+    staff_of,
     topic_access,
     with_staff,
 )
 from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import (
+    Organization,
     Post,
     PostRevision,
     Reaction,
@@ -68,10 +70,13 @@ def post_view(
     reactions: dict[str, int] | None = None,
     mine: list[str] | None = None,
     staff: bool = False,
+    official: OfficialBadge | None = None,
 ) -> PostView:
     """A post as `viewer` may see it: hidden posts keep their place but lose their
     content for everyone except their author and the space's moderators. `staff`:
-    the author is staff of the post's space (`access.staff_of`)."""
+    the author is staff of the post's space (`access.staff_of`); `official`: the
+    organization of the post's space, when the author is one of its officials
+    (`officials.roster`)."""
     deleted = post.deleted_at is not None
     privileged = moderator or (viewer is not None and viewer.id == post.author_id)
     show = not deleted and (not post.hidden or privileged)
@@ -82,7 +87,7 @@ def post_view(
         depth=post.depth,
         author=PostAuthor(id=author.id, display_name=author.display_name,
                           stakeholder_type=author.stakeholder_type,
-                          staff=staff),
+                          staff=staff, official=official),
         body=post.body if show else "",
         html=post.html if show else "",
         created_at=post.created_at,
@@ -96,25 +101,37 @@ def post_view(
     )
 
 
-def _public(post: Post, author: User | Actor, *, staff: bool) -> dict[str, object]:
+def _public(post: Post, author: User | Actor, *, staff: bool,
+            official: OfficialBadge | None) -> dict[str, object]:
     """What an event may say about a post: what an anonymous reader would see."""
-    return post_view(post, author, viewer=None, moderator=False, staff=staff).model_dump(
-        mode="json"
-    )
+    return post_view(post, author, viewer=None, moderator=False, staff=staff,
+                     official=official).model_dump(mode="json")
+
+
+async def official_badge(session: AsyncSession, access: SpaceAccess,
+                         author_id: int) -> OfficialBadge | None:
+    """`author.official` for a post of `author_id` in the space of `access`."""
+    return roster.badge(access.org, await roster.is_official(session, author_id, access.org.id))
 
 
 async def public_post(
     tx: Transaction, post: Post, topic: Topic, *, staff: bool | None = None
 ) -> dict[str, Any]:
     """What an event may say about a post: what an anonymous reader would see.
-    `staff`: whether the author is staff of the space, when the caller knows."""
+    `staff`: whether the author is staff of the space, when the caller knows. The
+    author's marks in the space (staff, official) are read in one statement."""
     author = await tx.session.get(User, post.author_id)
     assert author is not None
-    if staff is None:
-        space = await tx.session.get(Space, topic.space_id)
-        assert space is not None
-        staff = await is_staff(tx.session, space, post.author_id)
-    return _public(post, author, staff=staff)
+    org, is_staff_author, is_official = (
+        await tx.session.execute(
+            select(Organization, staff_of(Space.id, Space.org_id, post.author_id),
+                   roster.official_of(Space.org_id, post.author_id))
+            .join(Space, Space.org_id == Organization.id)
+            .where(Space.id == topic.space_id)
+        )
+    ).one()
+    return _public(post, author, staff=bool(is_staff_author) if staff is None else staff,
+                   official=roster.badge(org, is_official))
 
 
 def _require_open(topic: Topic) -> None:
@@ -193,13 +210,14 @@ _BY_CLIENT_ID = (
 )
 
 
-async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str) -> PostView | None:
+async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str,
+                        official: OfficialBadge | None = None) -> PostView | None:
     row = (
         await session.execute(_BY_CLIENT_ID, {"author_id": actor.id, "client_id": client_id})
     ).first()
     if row is None:
         return None
-    return post_view(row[0], row[1], viewer=actor, moderator=False)
+    return post_view(row[0], row[1], viewer=actor, moderator=False, official=official)
 
 
 def _retried(existing: PostView, topic_id: int) -> PostView:
@@ -223,11 +241,12 @@ async def create_post(
     try:
         async with ctx.db.write() as tx:
             topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
+            official = await official_badge(tx.session, access, actor.id)
             if client_id is not None:
                 # A retry of a post that landed: answer it, whatever changed since. Read
                 # with the topic locked, so a first attempt still committing on
                 # PostgreSQL has committed by now (and is seen here).
-                existing = await _by_client_id(tx.session, actor, client_id)
+                existing = await _by_client_id(tx.session, actor, client_id, official)
                 if existing is not None:
                     return _retried(existing, topic_id), False
             _require_open(topic)
@@ -245,10 +264,10 @@ async def create_post(
             if post.review is None:  # a held post is announced when approved
                 await journal.record(
                     tx, ctx.events, channels.topic(topic_id), "post.created",
-                    _public(post, actor, staff=access.can_moderate)
+                    _public(post, actor, staff=access.can_moderate, official=official)
                 )
             view = post_view(post, actor, viewer=actor, moderator=access.can_moderate,
-                             staff=access.can_moderate)
+                             staff=access.can_moderate, official=official)
     except IntegrityError:
         if client_id is None:
             raise
@@ -272,7 +291,8 @@ async def list_posts(
     ctx: Context, actor: Actor | None, topic_id: int, *, cursor: str | None, limit: int
 ) -> PostPage:
     """The thread in tree order: each post right after its parent's earlier
-    subtrees, siblings oldest first. Three statements whatever the page."""
+    subtrees, siblings oldest first. Three statements whatever the page (each
+    author's staff and official marks are read with the posts)."""
     limit = max(1, min(limit, PAGE_MAX))
     async with ctx.db.read() as session:
         _, access = await topic_access(session, actor, topic_id)
@@ -287,9 +307,10 @@ async def list_posts(
         )
         if cursor:
             stmt = stmt.where(Post.path > _decode_cursor(cursor))
-        rows = (await session.execute(with_staff(stmt, access.space, User))).all()
+        marked = roster.with_official(with_staff(stmt, access.space, User), access.org.id, User)
+        rows = (await session.execute(marked)).all()
         page = rows[:limit]
-        ids = [p.id for p, _, _ in page]
+        ids = [p.id for p, _, _, _ in page]
         counts: dict[int, dict[str, int]] = defaultdict(dict)
         mine: dict[int, list[str]] = defaultdict(list)
         if ids:
@@ -319,8 +340,9 @@ async def list_posts(
             reactions=counts[p.id],
             mine=mine[p.id],
             staff=bool(is_staff_author),
+            official=roster.badge(access.org, is_official),
         )
-        for p, u, is_staff_author in page
+        for p, u, is_staff_author, is_official in page
     ]
     next_cursor = page[-1][0].path if len(rows) > limit else None
     return PostPage(items=items, next_cursor=next_cursor)
@@ -344,6 +366,7 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
             raise Conflict("This post was deleted.", code="post_deleted")
         _require_open(topic)
         await admission.check_edit(tx, actor, access, body=body)
+        official = await official_badge(tx.session, access, author.id)
         if body != post.body:
             tx.session.add(
                 PostRevision(post_id=post.id, body=post.body, html=post.html,
@@ -356,10 +379,10 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
             if post.review is None:  # a held post is announced when it is published
                 await journal.record(
                     tx, ctx.events, channels.topic(topic.id), "post.edited",
-                    _public(post, author, staff=access.can_moderate)
+                    _public(post, author, staff=access.can_moderate, official=official)
                 )
         view = post_view(post, author, viewer=actor, moderator=access.can_moderate,
-                         staff=access.can_moderate)
+                         staff=access.can_moderate, official=official)
     log.info("post edited", extra={"post_id": post_id})
     return view
 
@@ -393,7 +416,8 @@ async def delete_post(ctx: Context, actor: Actor, post_id: int) -> None:
         if post.review is None:  # readers never heard of a held post
             await journal.record(
                 tx, ctx.events, channels.topic(topic.id), "post.deleted",
-                _public(post, author, staff=access.can_moderate)
+                _public(post, author, staff=access.can_moderate,
+                        official=await official_badge(tx.session, access, author.id))
             )
     log.info("post deleted", extra={"post_id": post_id})
 

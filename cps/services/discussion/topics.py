@@ -13,7 +13,7 @@ from cps.services.accounts.views import Author
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission, questions
-from cps.services.discussion.posts import insert_post, post_view
+from cps.services.discussion.posts import insert_post, official_badge, post_view
 from cps.services.discussion.views import QuestionView, TopicPage, TopicView
 from cps.services.errors import Forbidden, Invalid
 from cps.services.events import channels, journal
@@ -78,7 +78,9 @@ async def create_topic(
                 ctx.events,
                 channels.topic(topic.id),
                 "post.created",
-                post_view(post, author, viewer=None, moderator=False).model_dump(mode="json"),
+                post_view(post, author, viewer=None, moderator=False,
+                          official=await official_badge(tx.session, access, actor.id),
+                          ).model_dump(mode="json"),
             )
     log.info("topic opened", extra={"topic_id": topic.id, "space_id": space_id})
     return view

@@ -14,6 +14,7 @@ from cps.services.discussion.views import PostView
 from cps.services.errors import Forbidden
 from cps.services.moderation import appeals, decisions
 from cps.services.moderation.views import FlaggedPost, QueueAppeal, QueueFlag, QueueView
+from cps.services.officials.roster import badge, official_of
 from cps.services.orgs.access import space_access, staff_of
 from cps.storage.models import Appeal, Flag, Post, Topic, User
 
@@ -31,7 +32,9 @@ def _queue_appeal(
 
 async def of_space(ctx: Context, actor: Actor, space_id: int) -> QueueView:
     """Flagged posts grouped per post (staff posts first, then most flags, then oldest
-    first), held posts (oldest first) and open appeals (oldest first)."""
+    first), held posts (oldest first) and open appeals (oldest first). Each post's
+    author says whether they are an official of the space's organization, read in
+    the statement that reads the posts."""
     async with ctx.db.read() as session:
         access = await space_access(session, actor, space_id)
         access.require_moderator()
@@ -51,11 +54,13 @@ async def of_space(ctx: Context, actor: Actor, space_id: int) -> QueueView:
         ).all()
         ids = [g.post_id for g in groups]
         author = aliased(User)
+        org = access.org
         flagged_posts = {
-            p.id: (p, u)
-            for p, u in (
+            p.id: (p, u, badge(org, official))
+            for p, u, official in (
                 await session.execute(
-                    select(Post, author).join(author, author.id == Post.author_id)
+                    select(Post, author, official_of(org.id, author.id))
+                    .join(author, author.id == Post.author_id)
                     .where(Post.id.in_(ids))
                 )
             ).all()
@@ -74,7 +79,8 @@ async def of_space(ctx: Context, actor: Actor, space_id: int) -> QueueView:
             ))
         pending = (
             await session.execute(
-                select(Post, User).join(User, User.id == Post.author_id)
+                select(Post, User, official_of(org.id, User.id))
+                .join(User, User.id == Post.author_id)
                 .join(Topic, Topic.id == Post.topic_id)
                 .where(Topic.space_id == space_id, Post.review == "pending")
                 .order_by(Post.id).limit(QUEUE_MAX)
@@ -90,27 +96,31 @@ async def of_space(ctx: Context, actor: Actor, space_id: int) -> QueueView:
         refusals = await appeals.answer_refusals(session, access, [a for a, _ in waiting])
         appealed = [a.subject_id for a, _ in waiting if a.kind == "post"]
         appealed_posts = {
-            p.id: posts.post_view(p, u, viewer=actor, moderator=True)
-            for p, u in (
+            p.id: posts.post_view(p, u, viewer=actor, moderator=True,
+                                  official=badge(org, official))
+            for p, u, official in (
                 await session.execute(
-                    select(Post, author).join(author, author.id == Post.author_id)
+                    select(Post, author, official_of(org.id, author.id))
+                    .join(author, author.id == Post.author_id)
                     .where(Post.id.in_(appealed))
                 )
             ).all()
         } if appealed else {}
     flagged = []
     for g in groups:
-        post, user = flagged_posts[g.post_id]
+        post, user, post_official = flagged_posts[g.post_id]
         group = flags[g.post_id]
         flagged.append(FlaggedPost(
-            post=posts.post_view(post, user, viewer=actor, moderator=True),
+            post=posts.post_view(post, user, viewer=actor, moderator=True,
+                                 official=post_official),
             flag_count=int(g.n), first_flagged_at=g.first,
             reasons=dict(Counter(f.reason for f in group)), flags=group,
             auto_hidden=decisions.auto_hidden(post), escalated=bool(g.escalated),
         ))
     return QueueView(
         flagged=flagged,
-        pending=[posts.post_view(p, u, viewer=actor, moderator=True) for p, u in pending],
+        pending=[posts.post_view(p, u, viewer=actor, moderator=True, official=badge(org, off))
+                 for p, u, off in pending],
         appeals=[
             _queue_appeal(a, u, refusals[a.id],
                           appealed_posts.get(a.subject_id) if a.kind == "post" else None)

@@ -36,7 +36,9 @@ async def approve(ctx: Context, actor: Actor, post_id: int) -> PostView:
         await trail.record(tx, ctx, access, space_id=topic.space_id, action="post.approve",
                            target_type="post", target_id=post.id, rule=rule)
         await decisions.notice_author(tx, ctx, post, topic, "post.approved", None)
-        view = posts.post_view(post, await decisions.author(tx, post), viewer=actor, moderator=True)
+        view = posts.post_view(post, await decisions.author(tx, post), viewer=actor, moderator=True,
+                               official=await posts.official_badge(tx.session, access,
+                                                                   post.author_id))
     log.info("held post approved", extra={"post_id": post_id})
     return view
 
@@ -52,6 +54,8 @@ async def reject(ctx: Context, actor: Actor, post_id: int, *, reason: str) -> Po
                            target_type="post", target_id=post.id, reason=reason,
                            rule=post.review_rule)
         await decisions.notice_author(tx, ctx, post, topic, "post.rejected", post.hidden_reason)
-        view = posts.post_view(post, await decisions.author(tx, post), viewer=actor, moderator=True)
+        view = posts.post_view(post, await decisions.author(tx, post), viewer=actor, moderator=True,
+                               official=await posts.official_badge(tx.session, access,
+                                                                   post.author_id))
     log.info("held post rejected", extra={"post_id": post_id})
     return view

@@ -41,6 +41,8 @@ async def set_hidden(
             )
             await decisions.resolve_flags(tx, ctx, flags, "hidden" if hidden else "dismissed",
                                           reason)
-        view = posts.post_view(post, author, viewer=actor, moderator=True, staff=staff)
+        view = posts.post_view(post, author, viewer=actor, moderator=True, staff=staff,
+                               official=await posts.official_badge(tx.session, access,
+                                                                   post.author_id))
     log.info("post visibility changed", extra={"post_id": post_id, "hidden": hidden})
     return view

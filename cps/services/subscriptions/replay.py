@@ -14,7 +14,9 @@ What quotes what, and the rule:
 - `post.*`: the post, as an anonymous reader of the topic sees it now
   (`posts.post_view`: its `body` and `html` empty when it is deleted, hidden,
   held or rejected, its current text otherwise; its flags, `edited_at` and
-  author as they are now). The event's name still says what happened.
+  author as they are now, `staff` and `official` included: a post by someone
+  since removed as an official no longer says they speak for the organization).
+  The event's name still says what happened.
 - `topic.*`: the topic's `title`: its current title when the channel's readers
   may read the topic (the channel is that topic, or the space the topic is in
   now, or the topic's space is public), empty otherwise.
@@ -40,8 +42,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from cps.services.discussion.posts import post_view
+from cps.services.officials.roster import badge, official_of
 from cps.services.orgs.access import staff_of
-from cps.storage.models import Post, Space, Topic, User
+from cps.storage.models import Organization, Post, Space, Topic, User
 
 Data = dict[str, Any]
 
@@ -57,16 +60,20 @@ def _quoted(events: Iterable[tuple[str, Data]], prefix: str, field: str) -> list
 async def _posts_now(session: AsyncSession, quotes: list[Data]) -> None:
     ids = {data["id"] for data in quotes}
     rows = await session.execute(
-        select(Post, User, staff_of(Topic.space_id, Space.org_id, Post.author_id))
+        select(Post, User, Organization, staff_of(Topic.space_id, Space.org_id, Post.author_id),
+               official_of(Space.org_id, Post.author_id))
         .join(User, User.id == Post.author_id)
         .join(Topic, Topic.id == Post.topic_id)
         .join(Space, Space.id == Topic.space_id)
-        .options(load_only(User.id, User.display_name, User.stakeholder_type))
+        .join(Organization, Organization.id == Space.org_id)
+        .options(load_only(User.id, User.display_name, User.stakeholder_type),
+                 load_only(Organization.id, Organization.name))
         .where(Post.id.in_(ids))
     )
     now: dict[int, Data] = {}
-    for post, author, staff in rows.all():
-        view = post_view(post, author, viewer=None, moderator=False, staff=bool(staff))
+    for post, author, org, staff, official in rows.all():
+        view = post_view(post, author, viewer=None, moderator=False, staff=bool(staff),
+                         official=badge(org, official))
         if post.review is not None:  # held or rejected: no reader is shown it at all
             view.body = view.html = ""
         # The post as it is now; an event's reactions are always empty.
