@@ -290,6 +290,24 @@ async def move_topic(e: Env) -> Result:
     return Result(attacker, owner, space == e.public)
 
 
+@probe("POST", "/topics/{topic_id:int}/status")
+async def move_question(e: Env) -> Result:
+    """Only the organization's officials, the space's moderators and its admins move a
+    question of its space."""
+    topic = (await e.ok("POST", f"/spaces/{e.public}/topics", e.author,
+                        {"title": "When?", "body": "When is the bench fixed?",
+                         "kind": "question"}))["topic"]["id"]
+    attacker = await e.call("POST", f"/topics/{topic}/status", e.attacker,
+                            {"status": "acknowledged"})
+    status = (await e.ok("GET", f"/topics/{topic}", e.victim))["topic"]["question"]["status"]
+    owner = await e.call("POST", f"/topics/{topic}/status", e.victim, {"status": "acknowledged"})
+    return Result(attacker, owner, status == "open")
+
+
+refused_read("GET", "/topics/{topic_id:int}/status-history",
+             _in("/topics/{topic_id:int}/status-history", "{topic_id:int}", "private_topic"))
+
+
 @probe("POST", "/topics/{topic_id:int}/posts")
 async def post_in_private(e: Env) -> Result:
     return await attacker_then_owner(e, "POST", f"/topics/{e.private_topic}/posts", e.author,

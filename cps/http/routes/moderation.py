@@ -54,6 +54,8 @@ class SpaceSettingsUpdate(s.RequestModel):
     word_filter: WordFilterUpdate | None = None
     premoderation_posts: Annotated[int, Field(ge=0, le=100)] | None = None
     slow_mode_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
+    # Days to answer a question asked from now on (docs/accountability.md).
+    response_target_days: Annotated[int, Field(ge=1, le=365)] | None = None
 
 
 class TopicMove(s.RequestModel):
@@ -295,8 +297,9 @@ def endpoints() -> list[Endpoint]:
     conflict = (400, 401, 403, 404, 409, 422)
     return [
         Endpoint("PATCH", "/spaces/{space_id:int}", update_space_settings,
-                 "Change the space's moderation settings (moderators). Turning on the word "
-                 "filter, pre-moderation or slow mode needs the plus tier (402 otherwise).",
+                 "Change the space's moderation settings and its response target for "
+                 "questions (moderators). Turning on the word filter, pre-moderation or "
+                 "slow mode needs the plus tier (402 otherwise).",
                  request=SpaceSettingsUpdate, response=SpaceSettingsEnvelope, auth="required",
                  entitlement="none", errors=(400, 401, 402, 403, 404, 422)),
         Endpoint("GET", "/spaces/{space_id:int}/moderation/settings", get_space_settings,

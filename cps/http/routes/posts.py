@@ -33,6 +33,9 @@ class PostCreate(s.RequestModel):
     body: s.Body
     parent_id: s.Id | None = None
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    # An official's post in a question waiting for an answer answers it, unless false
+    # (docs/accountability.md).
+    answers_question: bool = True
 
 
 class PostUpdate(s.RequestModel):
@@ -70,6 +73,7 @@ async def create_post(call: Call) -> Response:
     post, created = await posts.create_post(
         call.ctx, call.user, call.path_int("topic_id"),
         body=body.body, parent_id=body.parent_id, client_id=body.client_id,
+        answers_question=body.answers_question,
     )
     return JSONResponse(
         s.PostEnvelope(post=post).model_dump(mode="json"), status_code=201 if created else 200

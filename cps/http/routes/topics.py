@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
 from cps.services.discussion import topics
-from cps.services.discussion.views import TopicView
+from cps.services.discussion.views import TopicKind, TopicView
 
 CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
                     pattern=r"^[A-Za-z0-9_-]*$")  # base64url, unpadded
@@ -18,6 +18,8 @@ PAGE = (CURSOR, LIMIT)
 class TopicCreate(s.RequestModel):
     title: s.Title
     body: s.Body
+    # "question": a question to the space's organization (docs/accountability.md).
+    kind: TopicKind = "discussion"
 
 
 class TopicUpdate(s.RequestModel):
@@ -35,7 +37,8 @@ class TopicList(BaseModel):
 async def create_topic(call: Call) -> s.TopicEnvelope:
     body: TopicCreate = call.body
     topic = await topics.create_topic(
-        call.ctx, call.user, call.path_int("space_id"), title=body.title, body=body.body
+        call.ctx, call.user, call.path_int("space_id"), title=body.title, body=body.body,
+        kind=body.kind,
     )
     return s.TopicEnvelope(topic=topic)
 
@@ -67,7 +70,8 @@ async def update_topic(call: Call) -> s.TopicEnvelope:
 def endpoints() -> list[Endpoint]:
     return [
         Endpoint("POST", "/spaces/{space_id:int}/topics", create_topic,
-                 "Open a topic; its body is the thread's first post",
+                 "Open a topic, or a question to the organization (kind); its body is the "
+                 "thread's first post",
                  request=TopicCreate, response=s.TopicEnvelope, status=201, auth="required",
                  errors=(400, 401, 403, 404, 422, 429)),  # the topics rate limit
         Endpoint("GET", "/spaces/{space_id:int}/topics", list_topics,

@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cps.services.accounts.views import OfficialBadge, PostAuthor
 from cps.services.context import Actor, Context
-from cps.services.discussion import admission, markdown
+from cps.services.discussion import admission, markdown, questions
 from cps.services.discussion.views import PostPage, PostView, ReactionState, RevisionView
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal
@@ -235,9 +235,12 @@ async def create_post(
     body: str,
     parent_id: int | None,
     client_id: str | None = None,
+    answers_question: bool = True,
 ) -> tuple[PostView, bool]:
     """Write a post or a reply. Answers the post and whether it was created now
-    (False when `client_id` shows this is a retry of a post that already landed)."""
+    (False when `client_id` shows this is a retry of a post that already landed).
+    In a question waiting for an answer, a published post by an official of the
+    space's organization answers it, unless `answers_question` is False."""
     try:
         async with ctx.db.write() as tx:
             topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
@@ -266,6 +269,9 @@ async def create_post(
                     tx, ctx.events, channels.topic(topic_id), "post.created",
                     _public(post, actor, staff=access.can_moderate, official=official)
                 )
+            if answers_question:
+                await questions.answer_with(tx, ctx, topic, access.org.id, post,
+                                            official=official is not None)
             view = post_view(post, actor, viewer=actor, moderator=access.can_moderate,
                              staff=access.can_moderate, official=official)
     except IntegrityError:

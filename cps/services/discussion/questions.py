@@ -127,7 +127,8 @@ async def ask(tx: Transaction, topic: Topic, space: Space, *, asker_id: int,
                         answered_at=None, answer_post_id=None, closed_at=None, reason=None)
     tx.session.add(question)
     await tx.session.flush()
-    await _keep(tx, question, frm=None, by_user=by_user, note=note, answer_post_id=None)
+    await _keep(tx, question, frm=None, by_user=by_user, note=note, answer_post_id=None,
+                at=now)
     return question
 
 
@@ -150,11 +151,11 @@ def _stamp(question: Question, to: str, now: datetime) -> None:
 
 
 async def _keep(tx: Transaction, question: Question, *, frm: str | None, by_user: int,
-                note: str, answer_post_id: int | None) -> None:
-    """Keep the step that brought `question` to its status."""
+                note: str, answer_post_id: int | None, at: datetime) -> None:
+    """Keep the step that brought `question` to its status, taken `at`."""
     tx.session.add(QuestionChange(topic_id=question.topic_id, from_status=frm,
                                   to_status=question.status, by_user=by_user, note=note,
-                                  answer_post_id=answer_post_id, created_at=utcnow()))
+                                  answer_post_id=answer_post_id, created_at=at))
     await tx.session.flush()
 
 
@@ -178,29 +179,32 @@ async def _move(tx: Transaction, ctx: Context, question: Question, to: str, *, b
                 reason: str | None = None) -> QuestionView:
     """Move `question` to `to` (a step TRANSITIONS allows), stamp when, keep the
     step and announce it."""
-    frm = question.status
+    frm, now = question.status, utcnow()
     question.status = to
-    _stamp(question, to, utcnow())
+    _stamp(question, to, now)
     if answer_post_id is not None:
         question.answer_post_id = answer_post_id
     if reason is not None:
         question.reason = reason
     await _keep(tx, question, frm=frm, by_user=by_user, note=note,
-                answer_post_id=answer_post_id)
+                answer_post_id=answer_post_id, at=now)
     return await _announce(tx, ctx, question, by_user=by_user)
 
 
-async def answer_with(tx: Transaction, ctx: Context, topic: Topic, org_id: int,
-                      post: Post) -> QuestionView | None:
+async def answer_with(tx: Transaction, ctx: Context, topic: Topic, org_id: int, post: Post,
+                      *, official: bool | None = None) -> QuestionView | None:
     """A just published `post` in `topic` (of organization `org_id`'s space): if the
     topic is a question waiting for an answer and the post's author is an official
-    of that organization, the post answers it. No statement for a discussion."""
+    of that organization (`official`, when the caller knows), the post answers it.
+    No statement for a discussion."""
     if topic.kind != "question" or post.review is not None or post.deleted_at is not None:
+        return None
+    if official is False:
         return None
     question = await _locked(tx, topic.id)
     if question is None or question.status not in WAITING:
         return None
-    if not await is_official(tx.session, post.author_id, org_id):
+    if official is None and not await is_official(tx.session, post.author_id, org_id):
         return None
     view = await _move(tx, ctx, question, "answered", by_user=post.author_id, note="",
                        answer_post_id=post.id)
@@ -224,7 +228,7 @@ async def _answer_post(tx: Transaction, topic: Topic, post_id: int) -> int:
 def _check_fields(to: str, *, reason: str | None, answer_post_id: int | None) -> None:
     if to == "declined" and not (reason and reason.strip()):
         raise Invalid({"reason": "Say why the question is declined."})
-    if to != "declined" and reason is not None:
+    if to != "declined" and reason:
         raise Invalid({"reason": "Only a declined question has a reason."})
     if to != "answered" and answer_post_id is not None:
         raise Invalid({"answer_post_id": "Only an answered question names its answer."})

@@ -1,7 +1,10 @@
 """Curating a space: its moderation settings, and moving topics between spaces.
 
 Settings anyone's moderators may change on every tier: who opens topics
-(`topic_policy`) and how many flags hide a post (`flag_threshold`). Turning on
+(`topic_policy`), how many flags hide a post (`flag_threshold`) and how many
+days the organization gives itself to answer a question asked here
+(`response_target_days`: it sets the due date of questions asked after the
+change; a question keeps the due date it was asked with). Turning on
 the word filter, pre-moderation or slow mode needs the "moderation_tools"
 capability (plus); turning them off never does, so a downgraded organization
 can always switch them off. They stop applying while the tier lacks them.
@@ -12,11 +15,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
-from cps.services.discussion import word_filter
+from cps.services.discussion import questions, word_filter
 from cps.services.discussion.topics import topic_view
 from cps.services.discussion.views import TopicView
 from cps.services.errors import Conflict, Invalid
@@ -25,6 +29,7 @@ from cps.services.moderation.views import ModerationSettings, WordFilterSettings
 from cps.services.orgs.access import SpaceAccess, space_access, topic_access
 from cps.services.orgs.views import SpaceView
 from cps.services.tiers import plans
+from cps.storage.accountability import Question
 from cps.storage.models import User
 
 log = logging.getLogger("cps.curation")
@@ -42,6 +47,7 @@ def settings_view(access: SpaceAccess) -> ModerationSettings:
         ),
         premoderation_posts=space.premoderation_posts,
         slow_mode_seconds=space.slow_mode_seconds,
+        response_target_days=space.response_target_days,
         tools_available=plans.allows(access.org.tier, "moderation_tools"),
     )
 
@@ -98,6 +104,7 @@ async def update_settings(
                 tx, ctx.events, channels.space(space_id), "space.settings_changed", {
                     "space_id": space_id, "topic_policy": space.topic_policy,
                     "slow_mode_seconds": space.slow_mode_seconds,
+                    "response_target_days": space.response_target_days,
                 })
         view = SpaceView.model_validate(space)
         view.can_moderate = True
@@ -116,7 +123,9 @@ async def _destination(session: AsyncSession, actor: Actor, space_id: int) -> Sp
 
 async def move_topic(ctx: Context, actor: Actor, topic_id: int, *, space_id: int) -> TopicView:
     """Move a topic to another space of the same organization (moderators of both).
-    Emits topic.moved on both spaces and on the topic; audited in both spaces."""
+    Emits topic.moved on both spaces and on the topic; audited in both spaces. A
+    question moves with its topic (the reports count it in its new space); it keeps
+    the due date it was asked with."""
     async with ctx.db.write() as tx:
         topic, source = await topic_access(tx.session, actor, topic_id, for_update=True)
         source.require_moderator()
@@ -127,10 +136,14 @@ async def move_topic(ctx: Context, actor: Actor, topic_id: int, *, space_id: int
             raise Invalid({"space_id": "Topics move only between spaces of one organization."})
         old = topic.space_id
         topic.space_id = space_id
+        if topic.kind == "question":
+            await tx.session.execute(
+                update(Question).where(Question.topic_id == topic.id).values(space_id=space_id)
+            )
         await tx.session.flush()
         author = await tx.session.get(User, topic.author_id)
         assert author is not None
-        view = topic_view(topic, author)
+        view = topic_view(topic, author, await questions.view_of(tx.session, topic))
         data = {**view.model_dump(mode="json"), "from_space_id": old, "to_space_id": space_id}
         for channel in (channels.space(old), channels.space(space_id), channels.topic(topic.id)):
             await journal.record(tx, ctx.events, channel, "topic.moved", data)

@@ -22,13 +22,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from cps.services.context import Actor, Context
-from cps.services.discussion import posts
+from cps.services.discussion import posts, questions
 from cps.services.errors import Forbidden
 from cps.services.events import channels, journal, notify
 from cps.services.moderation.views import FlagOutcome
 from cps.services.orgs.access import SpaceAccess
 from cps.storage.database import Transaction
-from cps.storage.models import Flag, Post, Topic, User
+from cps.storage.models import Flag, Post, Space, Topic, User
 from cps.storage.types import utcnow
 
 
@@ -36,6 +36,15 @@ async def author(tx: Transaction, post: Post) -> User:
     author = await tx.session.get(User, post.author_id)
     assert author is not None
     return author
+
+
+async def _answers(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> None:
+    """A held post is published now: an official's post answers the question it is
+    in, as it would have had it not waited (discussion/questions.py `answer_with`)."""
+    if topic.kind == "question":
+        space = await tx.session.get(Space, topic.space_id)  # loaded with the post's access
+        assert space is not None
+        await questions.answer_with(tx, ctx, topic, space.org_id, post)
 
 
 async def notice_author(tx: Transaction, ctx: Context, post: Post, topic: Topic,
@@ -79,13 +88,16 @@ async def set_visibility(
             tx, ctx.events, channels.topic(topic.id), name if announced else "post.created",
             await posts.public_post(tx, post, topic, staff=author_staff),
         )
+    if not announced and not hidden:
+        await _answers(tx, ctx, post, topic)
     if notice:
         await notice_author(tx, ctx, post, topic, name, reason)
     return True
 
 
 async def publish(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> None:
-    """Make a held or rejected post visible to everyone and announce it (post.created)."""
+    """Make a held or rejected post visible to everyone and announce it (post.created);
+    an official's post answers the question it is in (`_answers`)."""
     post.review = None
     post.hidden = False
     post.hidden_reason = None
@@ -95,6 +107,7 @@ async def publish(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> No
         tx, ctx.events, channels.topic(topic.id), "post.created",
         await posts.public_post(tx, post, topic),
     )
+    await _answers(tx, ctx, post, topic)
 
 
 async def open_flags(tx: Transaction, post_id: int) -> Sequence[Flag]:

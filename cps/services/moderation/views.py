@@ -29,6 +29,8 @@ class ModerationSettings(View):
     word_filter: WordFilterSettings
     premoderation_posts: int
     slow_mode_seconds: int
+    # Days to answer a question asked in the space (every tier; docs/accountability.md).
+    response_target_days: int
     # Whether the organization's tier has the word filter, pre-moderation and slow mode.
     tools_available: bool
 

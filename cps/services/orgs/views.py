@@ -36,6 +36,8 @@ class SpaceView(View):
     visibility: Visibility
     topic_policy: TopicPolicy
     created_at: datetime
+    # Days the organization gives itself to answer a question asked here.
+    response_target_days: int = 14
     can_moderate: bool = False
     # The organization's admins and platform admins: they may also decide on their
     # own posts, which a moderator may not (docs/moderation.md).

@@ -95,6 +95,8 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/posts/{post_id:int}/flags"),
         ("POST", "/posts/{post_id:int}/hide"),
         ("POST", "/posts/{post_id:int}/restore"),
+        # questions to the city: accountability is free for every organization (issue 14)
+        ("POST", "/topics/{topic_id:int}/status"),
         # moderation (docs/moderation.md): basic moderation is on every tier. PATCH
         # /spaces/{id} checks "moderation_tools" in the service, for the fields that
         # turn on the word filter, pre-moderation or slow mode (402), as quotas are.
