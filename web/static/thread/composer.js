@@ -2,10 +2,11 @@
 // the reply form a post's panel opens. Typing tells the others (at most once
 // every 3 s); each post carries a client id, so a retried submit is not
 // posted twice; our own post is placed and focused as soon as the server
-// answers (or updated, when the socket brought it first).
+// answers (or updated, when the socket brought it first). An official's post
+// in a question waiting for an answer answers it, unless they say it does not.
 
 import { post as send } from "../api.js";
-import { clear, clientId, field, formError, h, onSubmit } from "../dom.js";
+import { clear, clientId, field, formError, h, onSubmit, uid } from "../dom.js";
 import { live } from "../live.js";
 import { takesPosts } from "./state.js";
 
@@ -18,7 +19,8 @@ export function replyForm(view, node, { label }) {
   };
   const textarea = field({ label, name: "body", type: "textarea", required: true, maxlength: 20000,
     rows: node ? 3 : 5, hint: node ? null : "Markdown works: **bold**, _italic_, [links](https://example.org), lists." });
-  const form = h("form", { class: node ? "inline-form" : "card form" }, formError(), textarea,
+  const answers = answersChoice(view.thread);
+  const form = h("form", { class: node ? "inline-form" : "card form" }, formError(), textarea, answers,
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, node ? "Post reply" : "Post"),
       node ? h("button", { type: "button", onclick: closeAndFocus }, "Cancel") : null));
@@ -32,6 +34,7 @@ export function replyForm(view, node, { label }) {
   onSubmit(form, async (data) => {
     const body = { body: data.body, client_id: cid };
     if (node) body.parent_id = node.id;
+    if (answers && !answers.hidden && !data.answers_question) body.answers_question = false;
     const { post: created } = await send(`/topics/${view.thread.topic.id}/posts`, body);
     cid = clientId();
     form.reset();
@@ -41,6 +44,26 @@ export function replyForm(view, node, { label }) {
     if (mine) mine.article.focus({ preventScroll: false });
   });
   return form;
+}
+
+const waiting = (thread) => {
+  const q = thread.topic.kind === "question" ? thread.topic.question : null;
+  return Boolean(q) && (q.status === "open" || q.status === "acknowledged");
+};
+
+/** For an official, in a question: whether this post is the answer (shown
+ * only while the question waits for one; see fitAnswersChoice). */
+function answersChoice(thread) {
+  if (!thread.official || thread.topic.kind !== "question") return null;
+  const id = uid("answers");
+  return h("div", { class: "radio answers-choice", hidden: !waiting(thread) },
+    h("input", { type: "checkbox", name: "answers_question", value: "1", id, checked: true }),
+    h("label", { for: id }, "This post answers the question (it will show as answered)"));
+}
+
+/** After the question moved: the choice is offered only while it waits for an answer. */
+export function fitAnswersChoice(view, root) {
+  for (const el of root.querySelectorAll(".answers-choice")) el.hidden = !waiting(view.thread);
 }
 
 /** The composer at the foot of the thread, in `slot`. */

@@ -1,7 +1,8 @@
 // The head of a topic page: the breadcrumb (home, organization, space, topic),
-// the title, the Pinned/Locked/Archived/Private badges, who started it, the
-// moderators' toolbar (topic-tools.js), and why a topic takes no new posts.
+// the title, the Question (status, Overdue) and Pinned/Locked/Archived/Private
+// badges, who started it, the moderators' toolbar (topic-tools.js), and why a topic takes no new posts.
 
+import { questionBadges } from "../accountability.js";
 import { badge, clear, h, timeEl } from "../dom.js";
 import { breadcrumb, orgCrumb } from "../widgets.js";
 import { drawTopicTools } from "./topic-tools.js";
@@ -39,6 +40,7 @@ export class TopicHead {
     this.title.textContent = topic.title;
     ctx.title(topic.title);
     clear(this.badges,
+      ...questionBadges(topic),
       topic.pinned ? badge("Pinned", "pinned") : "",
       topic.locked ? badge("Locked", "locked") : "",
       topic.archived ? badge("Archived", "archived") : "",

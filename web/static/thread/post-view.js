@@ -1,11 +1,13 @@
-// One post of the thread as the reader sees it: its head (author, Staff and
-// stakeholder badges, permalink, edited, in reply to), its body or the
+// One post of the thread as the reader sees it: the mark of an official's
+// post and of the answer to the question, its head (author, Official, Staff
+// and stakeholder badges, permalink, edited, in reply to), its body or the
 // placeholder that stands for it, its reactions, and the bar of what this
 // reader may do with it. The acts themselves are the view's (view.js).
 
+import { officialBadge } from "../accountability.js";
 import { del, post as send } from "../api.js";
 import { clear, h, stakeholderLabel, timeEl, trustedHtml } from "../dom.js";
-import { decides, isMine, moderates, takesPosts, updatePost } from "./state.js";
+import { answerPostId, decides, isMine, moderates, takesPosts, updatePost } from "./state.js";
 
 const REACTIONS = [
   ["like", "Like"],
@@ -28,12 +30,13 @@ export function makeNode(view, id) {
     actionsEl: h("div", { class: "post-actions" }),
     panel: h("div", { class: "post-panel" }),
     headEl: h("header", { class: "post-head" }),
+    markEl: h("p", { class: "post-mark", id: `post-${id}-mark` }),
     /** The post as the thread holds it now. */
     get post() {
       return view.thread.posts.get(id);
     },
   };
-  article.append(node.headEl, node.bodyEl, node.reactionsEl, node.actionsEl, node.panel);
+  article.append(node.markEl, node.headEl, node.bodyEl, node.reactionsEl, node.actionsEl, node.panel);
   if (node.post.depth >= 4) li.classList.add("deep");
   drawPost(view, node);
   return node;
@@ -44,6 +47,7 @@ function drawHead(view, node) {
   const parent = p.parent_id ? view.nodes.get(p.parent_id) : null;
   clear(node.headEl,
     h("span", { class: "author", id: `post-${p.id}-by` }, p.author.display_name),
+    p.author.official ? [" ", officialBadge(p.author.official)] : null,
     p.author.staff ? [" ", h("span", { class: "badge badge-staff", title: "A moderator of this space or an admin of its organization" }, "Staff")] : null,
     " ", h("span", { class: `badge stakeholder stakeholder-${p.author.stakeholder_type}` },
       stakeholderLabel(p.author.stakeholder_type)),
@@ -78,9 +82,27 @@ function drawBody(view, node) {
   node.bodyEl.append(trustedHtml(h("div", { class: "prose" }), p.html));
 }
 
+/** Above an official's post, "Official answer"; above the post that answers
+ * the topic's question, "The answer to this question". The article is named
+ * by this mark and its author, so screen readers hear both. */
+function drawMark(view, node) {
+  const p = node.post;
+  const official = Boolean(p.author.official) && !p.deleted;
+  const answer = answerPostId(view.thread) === p.id && !p.deleted;
+  node.article.classList.toggle("is-official", official);
+  node.article.classList.toggle("is-answer", answer);
+  const icon = (text) => h("span", { class: "mark-icon", "aria-hidden": "true" }, text);
+  clear(node.markEl,
+    answer ? [icon("✓"), " The answer to this question"] : null,
+    official ? (answer ? " · Official answer" : [icon("◆"), " Official answer"]) : null);
+  node.markEl.hidden = !official && !answer;
+  node.article.setAttribute("aria-labelledby", official || answer ? `post-${p.id}-mark post-${p.id}-by` : `post-${p.id}-by`);
+}
+
 /** Everything of the post. */
 export function drawPost(view, node) {
   const p = node.post;
+  drawMark(view, node);
   node.article.classList.toggle("is-hidden", p.hidden);
   node.article.classList.toggle("is-deleted", p.deleted);
   node.article.classList.toggle("is-mine", isMine(view.thread, p));

@@ -4,12 +4,23 @@
 // redraws that. Applying the same event twice, or an event that repeats what
 // an HTTP read already brought, changes nothing the second time.
 
-/** The thread of `topic` (in `space`, of `org` or null), read by `me` (or null). */
-export function createThread({ topic, space, org, me }) {
-  return { topic, space, org, me, posts: new Map() };
+/** The thread of `topic` (in `space`, of `org` or null), read by `me` (or null).
+ * `questions`: the server has questions to the organization; `official`: the
+ * reader is an official of the space's organization (the page reads both). */
+export function createThread({ topic, space, org, me, questions = false, official = false }) {
+  return { topic, space, org, me, questions, official, posts: new Map() };
 }
 
 export const moderates = (thread) => Boolean(thread.space.can_moderate);
+
+/** Moves a question through its life: the organization's officials, the
+ * space's moderators and the organization's admins (the server decides). */
+export const movesQuestion = (thread) =>
+  Boolean(thread.me) && (moderates(thread) || Boolean(thread.space.can_administer) || thread.official);
+
+/** The id of the post that answers the topic's question, or null. */
+export const answerPostId = (thread) =>
+  (thread.topic.kind === "question" && thread.topic.question && thread.topic.question.answer_post_id) || null;
 
 export const isMine = (thread, post) => Boolean(thread.me && post.author.id === thread.me.id);
 
@@ -73,6 +84,7 @@ const TOPIC_EVENTS = new Set([
  *   {kind: "closePanel", id}   hidden from this reader: close what is open under it
  *   {kind: "topic"}            the topic's title or state changed
  *   {kind: "moved"}            the topic moved to another space (thread.topic.space_id)
+ *   {kind: "question"}         the question moved in its life (thread.topic.question)
  */
 export function applyEvent(thread, msg) {
   const data = msg.data || {};
@@ -97,6 +109,8 @@ export function applyEvent(thread, msg) {
       updatePost(thread, data.post_id, { reactions: { ...known.reactions, [data.kind]: data.count } });
       return [{ kind: "reactions", id: data.post_id }];
     }
+    case "question.status_changed":
+      return questionChange(thread, data);
     default:
       if (!TOPIC_EVENTS.has(msg.name) || data.id !== thread.topic.id) return [];
       {
@@ -111,4 +125,20 @@ function putChange(thread, incoming) {
   const { isNew, changed } = putPost(thread, incoming, { fromEvent: true });
   if (isNew) return [{ kind: "added", id: incoming.id }];
   return changed ? [{ kind: "changed", id: incoming.id }] : [];
+}
+
+/** `question.status_changed` {topic_id, question}: the topic is (now) a
+ * question in this state; the posts that stop or start being its answer change. */
+function questionChange(thread, data) {
+  if (data.topic_id !== thread.topic.id || !data.question) return [];
+  const before = answerPostId(thread);
+  if (thread.topic.kind === "question"
+    && JSON.stringify(thread.topic.question) === JSON.stringify(data.question)) return [];
+  thread.topic = { ...thread.topic, kind: "question", question: data.question };
+  const after = answerPostId(thread);
+  const changes = [{ kind: "question" }];
+  for (const id of new Set([before, after])) {
+    if (id !== null && before !== after && thread.posts.has(id)) changes.push({ kind: "changed", id });
+  }
+  return changes;
 }

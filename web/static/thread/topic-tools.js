@@ -1,6 +1,6 @@
 // The moderators' toolbar on a topic page: pin, lock, archive (and undo),
-// rename, and move the topic to another space of the organization they
-// moderate. Each act answers the topic as it is now; the page redraws from it.
+// rename, move the topic to another space of the organization they
+// moderate, and turn a discussion into a question to the organization. Each act answers the topic as it is now; the page redraws from it.
 
 import { get, patch, post as send } from "../api.js";
 import { clear, field, formError, h, onSubmit, select } from "../dom.js";
@@ -20,8 +20,27 @@ export function drawTopicTools(el, tools) {
       toggle(tools, err, "pinned", "Pin", "Unpin"),
       toggle(tools, err, "locked", "Lock", "Unlock"),
       toggle(tools, err, "archived", "Archive", "Unarchive"),
-      renameButton(el, tools), moveButton(el, tools)),
+      renameButton(el, tools), moveButton(el, tools), questionButton(tools, err)),
     err);
+}
+
+/** A discussion becomes a question to the organization (its status: open). */
+function questionButton({ ctx, thread, changed }, err) {
+  if (!thread.questions || thread.topic.kind === "question") return null;
+  return h("button", { type: "button", onclick: async (event) => {
+    const btn = event.currentTarget;
+    btn.disabled = true;
+    err.hidden = true;
+    try {
+      thread.topic = { ...thread.topic, ...(await send(`/topics/${thread.topic.id}/status`, { status: "open" })).topic };
+      changed();
+      ctx.announce("The topic is now a question to the organization.");
+    } catch (e) {
+      err.textContent = e.message;
+      err.hidden = false;
+      btn.disabled = false;
+    }
+  } }, "Make it a question");
 }
 
 function toggle({ ctx, thread, changed }, err, key, on, off) {
