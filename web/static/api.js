@@ -122,8 +122,9 @@ export async function pool(items, limit, fn) {
 let openapiPaths = null;
 
 /** Which API paths this server has (from its OpenAPI document), so the pages
- * never offer a feature the server doesn't have. */
-export async function serverHas(method, path) {
+ * never offer a feature the server doesn't have; with `query`, whether the
+ * endpoint also takes that query parameter (a sort, a filter). */
+export async function serverHas(method, path, { query = null } = {}) {
   if (!openapiPaths) {
     openapiPaths = get("/openapi.json").then(
       (doc) => doc.paths || {},
@@ -131,6 +132,7 @@ export async function serverHas(method, path) {
     );
   }
   const paths = await openapiPaths;
-  const op = paths[PREFIX + path];
-  return Boolean(op && op[method.toLowerCase()]);
+  const op = paths[PREFIX + path] && paths[PREFIX + path][method.toLowerCase()];
+  if (!op) return false;
+  return !query || (op.parameters || []).some((p) => p.in === "query" && p.name === query);
 }

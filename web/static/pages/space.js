@@ -1,14 +1,30 @@
-// A space: its topics (pinned first, then latest activity), live, and the
-// form to open a topic.
+// A space: its topics (pinned first, then latest activity; or the most
+// horizontal first: most kinds of stakeholder), live, questions to the
+// organization with their status and Overdue mark, the form to open a topic
+// or ask a question, and a link to how fast the organization answers here.
 
+import {
+  askedWho, dateWords, kindsOf, PARTICIPANT_KINDS, questionBadges,
+} from "../accountability.js";
 import { get, post, serverHas } from "../api.js";
-import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
+import { badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, uid } from "../dom.js";
 import { follow } from "../live.js";
 import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
-function sortTopics(topics) {
+const SORTS = [["latest", "Latest activity"], ["horizontal", "Most horizontal first (most kinds of stakeholder)"]];
+
+/** `order`: where each topic came in the server's answer (for the
+ * horizontal order, which the server decides). */
+function sortTopics(topics, sort, order) {
+  const at = (t) => order.get(t.id) ?? Number.MAX_SAFE_INTEGER;
   return topics.sort((a, b) => {
-    if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+    if (sort === "horizontal") {
+      const [ka, kb] = [kindsOf(a), kindsOf(b)];
+      if (ka !== null && kb !== null && ka !== kb) return kb - ka;
+      if (at(a) !== at(b)) return at(a) - at(b);
+    } else if (a.pinned !== b.pinned) {
+      return a.pinned ? -1 : 1;
+    }
     return b.last_activity_at.localeCompare(a.last_activity_at) || b.id - a.id;
   });
 }
@@ -32,17 +48,194 @@ async function reportsCard(space, org) {
   return parts.length ? h("div", { class: "card" }, ...parts) : null;
 }
 
+/** Everyone: how fast the organization answers the questions asked here. */
+async function responsivenessCard(space, org) {
+  if (!await serverHas("GET", "/spaces/{space_id}/responsiveness")) return null;
+  return h("p", { class: "card" }, h("a", { href: `/spaces/${space.id}?view=responsiveness` },
+    `How fast ${org ? org.name : "the organization"} answers questions here`),
+  `: questions asked, answered, within the ${space.response_target_days ?? 14}-day target, overdue.`);
+}
+
+/** A question's due date in words, beside its badges. */
+function dueWords(topic) {
+  const q = topic.kind === "question" ? topic.question : null;
+  if (!q) return "";
+  if (q.overdue) return ` · an answer was due on ${dateWords(q.due_at)}`;
+  if (q.status === "open" || q.status === "acknowledged") return ` · answer due by ${dateWords(q.due_at)}`;
+  return "";
+}
+
 function topicItem(topic) {
-  return h("li", { class: ["topic-item", topic.pinned && "is-pinned"], id: `topic-${topic.id}` },
+  const kinds = kindsOf(topic);
+  const overdue = topic.kind === "question" && topic.question && topic.question.overdue;
+  return h("li", { class: ["topic-item", topic.pinned && "is-pinned", overdue && "is-overdue"], id: `topic-${topic.id}` },
     h("h3", {}, h("a", { href: `/topics/${topic.id}` }, topic.title)),
     h("p", { class: "badges" },
+      ...questionBadges(topic),
       topic.pinned ? badge("Pinned", "pinned") : null,
       topic.locked ? badge("Locked", "locked") : null,
       topic.archived ? badge("Archived", "archived") : null),
     h("p", { class: "muted small" },
       `Started by ${topic.author.display_name} · ${topic.post_count} ${topic.post_count === 1 ? "post" : "posts"} · last activity `,
-      timeEl(topic.last_activity_at)),
+      timeEl(topic.last_activity_at),
+      dueWords(topic),
+      kinds !== null ? ` · ${kinds} of ${PARTICIPANT_KINDS.length} kinds of stakeholder took part` : ""),
   );
+}
+
+/** The form to open a topic: a discussion, or (where the server has questions)
+ * a question to the organization, which it is asked to answer within the
+ * space's target. */
+function topicForm(ctx, space, org, questions) {
+  const who = askedWho(org);
+  const days = space.response_target_days ?? 14;
+  const labels = {
+    discussion: ["Title", "What do you want to discuss?", "Start topic"],
+    question: ["Your question, in one line", "Details: what you want to know, and why", "Ask the question"],
+  };
+  const radio = (value, text, hint) => {
+    const id = uid("kind");
+    const hintEl = hint ? h("p", { class: "hint radio-hint", id: `${id}-hint` }, hint) : null;
+    return [h("div", { class: "radio" },
+      h("input", { type: "radio", name: "kind", value, id, checked: value === "discussion", "aria-describedby": hintEl ? hintEl.id : null }),
+      h("label", { for: id }, text)), hintEl];
+  };
+  const title = field({ label: labels.discussion[0], name: "title", required: true, maxlength: 200 });
+  const body = field({ label: labels.discussion[1], name: "body", type: "textarea", required: true,
+    maxlength: 20000, rows: 5, hint: "Markdown works: **bold**, _italic_, [links](https://example.org), lists." });
+  const submit = h("button", { type: "submit", class: "primary" }, labels.discussion[2]);
+  const form = h("form", { class: "card form", "aria-labelledby": "new-topic-h" },
+    h("h2", { id: "new-topic-h" }, questions ? "Start a topic or ask a question" : "Start a topic"),
+    formError(),
+    questions ? h("fieldset", {}, h("legend", {}, "What do you want to open?"),
+      radio("discussion", "Start a discussion"),
+      radio("question", `Ask ${who} a question`,
+        `${org ? org.name : "The organization"} is asked to answer within ${days} days; everyone can see whether it does.`)) : null,
+    title, body,
+    h("div", { class: "actions" }, submit));
+  form.addEventListener("change", (event) => {
+    if (event.target.name !== "kind") return;
+    const [t, b, s] = labels[event.target.value];
+    title.querySelector("label").textContent = t;
+    body.querySelector("label").textContent = b;
+    submit.textContent = s;
+  });
+  onSubmit(form, async (data) => {
+    const request = { title: data.title, body: data.body };
+    if (data.kind === "question") request.kind = "question";
+    const { topic } = await post(`/spaces/${space.id}/topics`, request);
+    ctx.navigate(`/topics/${topic.id}`);
+  });
+  return form;
+}
+
+/** Where a topic is opened: the form, or why there is none. */
+function composer(ctx, org, questions) {
+  const slot = h("div", {});
+  const draw = (space) => {
+    const canOpen = ctx.user && (space.topic_policy === "participants" || space.can_moderate);
+    if (!ctx.user) {
+      const next = encodeURIComponent(location.pathname);
+      clear(slot, h("p", { class: "card" }, h("a", { href: `/login?next=${next}` }, "Sign in"), " or ",
+        h("a", { href: `/signup?next=${next}` }, "create an account"),
+        questions ? ` to start a topic or ask ${askedWho(org)} a question.` : " to start a topic."));
+      return;
+    }
+    if (!canOpen) {
+      clear(slot, h("p", { class: "card muted" }, "Only the moderators of this space open topics here."));
+      return;
+    }
+    if (slot.querySelector("form")) return; // keep what is being typed
+    clear(slot, topicForm(ctx, space, org, questions));
+  };
+  return { slot, draw };
+}
+
+/** The order of the list, kept in the address (?sort=horizontal). */
+function sortControl(ctx, sort, changed) {
+  const control = select({ label: "Order", name: "sort", options: SORTS, value: sort });
+  control.classList.add("sort-control");
+  control.querySelector("select").addEventListener("change", (event) => {
+    const url = new URL(location.href);
+    if (event.target.value === "latest") url.searchParams.delete("sort");
+    else url.searchParams.set("sort", event.target.value);
+    history.replaceState(null, "", url);
+    changed(event.target.value);
+  });
+  return control;
+}
+
+/** The topics of the space as the list shows them, and the reads that fill it. */
+function topicList(ctx, spaceId, sortable) {
+  const T = { topics: new Map(), order: new Map(), cursor: null };
+  T.sort = sortable && ctx.query.get("sort") === "horizontal" ? "horizontal" : "latest";
+  T.list = h("ol", { class: "topic-list" });
+  T.empty = h("p", { class: "muted" }, "No topic yet. Start the first one.");
+  T.more = h("button", { type: "button", hidden: true }, "Show more topics");
+  T.redraw = () => {
+    clear(T.list, ...sortTopics([...T.topics.values()], T.sort, T.order).map(topicItem));
+    T.empty.hidden = T.topics.size > 0;
+  };
+  T.read = async (cursor) => {
+    const params = new URLSearchParams({ limit: "50" });
+    if (T.sort !== "latest") params.set("sort", T.sort);
+    if (cursor) params.set("cursor", cursor);
+    const page = await get(`/spaces/${spaceId}/topics?${params}`, { signal: ctx.signal });
+    if (!cursor) {
+      T.topics.clear();
+      T.order.clear();
+    }
+    for (const t of page.topics) {
+      T.topics.set(t.id, t);
+      if (!T.order.has(t.id)) T.order.set(t.id, T.order.size);
+    }
+    T.cursor = page.next_cursor;
+    T.more.hidden = !T.cursor;
+    T.redraw();
+  };
+  T.more.addEventListener("click", async () => {
+    T.more.disabled = true;
+    try {
+      await T.read(T.cursor);
+    } catch (err) {
+      if (err.name !== "AbortError") ctx.announce(`Could not load more topics: ${err.message}`);
+    } finally {
+      T.more.disabled = false;
+    }
+  });
+  T.control = sortable ? sortControl(ctx, T.sort, (sort) => {
+    T.sort = sort;
+    T.read(null).catch((err) => {
+      if (err.name !== "AbortError") ctx.announce(`Could not sort the topics: ${err.message}`);
+    });
+  }) : null;
+  return T;
+}
+
+/** One event of the space's channel, applied to the list (idempotent). */
+function applySpaceEvent(ctx, T, msg, spaceId) {
+  const data = msg.data || {};
+  if (msg.name === "question.status_changed") {
+    const known = T.topics.get(data.topic_id);
+    if (!known || !data.question) return;
+    T.topics.set(known.id, { ...known, kind: "question", question: data.question });
+    T.redraw();
+    return;
+  }
+  const topic = data.topic || data;
+  if (!topic || typeof topic.id !== "number") return;
+  if (msg.name === "topic.moved" && topic.space_id !== spaceId) {
+    if (T.topics.delete(topic.id)) T.redraw();
+    return;
+  }
+  const isNew = !T.topics.has(topic.id);
+  T.topics.set(topic.id, { ...T.topics.get(topic.id), ...topic });
+  T.redraw();
+  if (isNew && (msg.name === "topic.created" || msg.name === "topic.moved")) {
+    const el = document.getElementById(`topic-${topic.id}`);
+    if (el) el.classList.add("is-new");
+    ctx.announce(topic.kind === "question" ? `New question: ${topic.title}` : `New topic: ${topic.title}`);
+  }
 }
 
 export default async function spacePage(ctx) {
@@ -56,46 +249,10 @@ export default async function spacePage(ctx) {
   }
   ctx.title(space.name);
 
-  const topics = new Map();
-  let nextCursor = null;
-  const list = h("ol", { class: "topic-list" });
-  const empty = h("p", { class: "muted" }, "No topic yet. Start the first one.");
-  const more = h("button", { type: "button", hidden: true }, "Show more topics");
-
-  const redraw = () => {
-    clear(list, ...sortTopics([...topics.values()]).map(topicItem));
-    empty.hidden = topics.size > 0;
-  };
-
-  const composerSlot = h("div", {});
-  function drawComposer() {
-    const canOpen = ctx.user && (space.topic_policy === "participants" || space.can_moderate);
-    if (!ctx.user) {
-      const next = encodeURIComponent(location.pathname);
-      clear(composerSlot, h("p", { class: "card" }, h("a", { href: `/login?next=${next}` }, "Sign in"), " or ",
-        h("a", { href: `/signup?next=${next}` }, "create an account"), " to start a topic."));
-      return;
-    }
-    if (!canOpen) {
-      clear(composerSlot, h("p", { class: "card muted" }, "Only the moderators of this space open topics here."));
-      return;
-    }
-    if (composerSlot.querySelector("form")) return; // keep what is being typed
-    const form = h("form", { class: "card form", "aria-labelledby": "new-topic-h" },
-      h("h2", { id: "new-topic-h" }, "Start a topic"),
-      formError(),
-      field({ label: "Title", name: "title", required: true, maxlength: 200 }),
-      field({ label: "What do you want to discuss?", name: "body", type: "textarea", required: true,
-        maxlength: 20000, rows: 5, hint: "Markdown works: **bold**, _italic_, [links](https://example.org), lists." }),
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Start topic")),
-    );
-    onSubmit(form, async (data) => {
-      const { topic } = await post(`/spaces/${spaceId}/topics`, { title: data.title, body: data.body });
-      ctx.navigate(`/topics/${topic.id}`);
-    });
-    clear(composerSlot, form);
-  }
-  drawComposer();
+  const questions = await serverHas("POST", "/topics/{topic_id}/status");
+  const T = topicList(ctx, spaceId, await serverHas("GET", "/spaces/{space_id}/topics", { query: "sort" }));
+  const open = composer(ctx, org, questions);
+  open.draw(space);
 
   const modLog = h("details", { class: "card mod-log" }, h("summary", {}, "Moderation log"));
   modLog.addEventListener("toggle", () => {
@@ -107,6 +264,7 @@ export default async function spacePage(ctx) {
   const hasLog = await serverHas("GET", "/spaces/{space_id}/moderation/log");
   const hasConsole = space.can_moderate && await serverHas("GET", "/spaces/{space_id}/moderation/queue");
   const reports = space.can_moderate ? await reportsCard(space, org) : null;
+  const answers = await responsivenessCard(space, org);
 
   ctx.main.append(
     breadcrumb([["/", "Home"], org ? orgCrumb(org) : null, [null, space.name]].filter(Boolean)),
@@ -119,8 +277,10 @@ export default async function spacePage(ctx) {
     ),
     h("div", { class: "space-grid" },
       h("section", { "aria-labelledby": "topics-h" },
-        h("h2", { id: "topics-h" }, "Topics"), empty, list, more),
-      h("aside", {}, composerSlot,
+        h("div", { class: "section-head" }, h("h2", { id: "topics-h" }, "Topics"), T.control),
+        T.empty, T.list, T.more),
+      h("aside", { "aria-label": "About this space" }, open.slot,
+        answers,
         hasConsole ? h("p", { class: "card" }, h("a", { href: `/moderation?space=${space.id}` }, "Open the moderator console"), " for this space: flags, held posts, appeals, bans and the audit log.") : null,
         reports,
         hasLog ? modLog : null),
@@ -129,54 +289,17 @@ export default async function spacePage(ctx) {
 
   const apply = (msg) => {
     if (msg.name === "space.settings_changed") {
-      space = { ...space, topic_policy: msg.data.topic_policy ?? space.topic_policy };
-      drawComposer();
+      space = { ...space, topic_policy: msg.data.topic_policy ?? space.topic_policy,
+        response_target_days: msg.data.response_target_days ?? space.response_target_days };
+      open.draw(space);
       return;
     }
-    const topic = msg.data && (msg.data.topic || msg.data);
-    if (!topic || typeof topic.id !== "number") return;
-    if (msg.name === "topic.moved" && topic.space_id !== spaceId) {
-      if (topics.delete(topic.id)) redraw();
-      return;
-    }
-    const isNew = !topics.has(topic.id);
-    topics.set(topic.id, { ...topics.get(topic.id), ...topic });
-    redraw();
-    if (isNew && (msg.name === "topic.created" || msg.name === "topic.moved")) {
-      const el = document.getElementById(`topic-${topic.id}`);
-      if (el) el.classList.add("is-new");
-      ctx.announce(`New topic: ${topic.title}`);
-    }
+    applySpaceEvent(ctx, T, msg, spaceId);
   };
-
-  const load = async () => {
-    const page = await get(`/spaces/${spaceId}/topics?limit=50`, { signal: ctx.signal });
-    topics.clear();
-    for (const t of page.topics) topics.set(t.id, t);
-    nextCursor = page.next_cursor;
-    more.hidden = !nextCursor;
-    redraw();
-  };
-
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    try {
-      const page = await get(`/spaces/${spaceId}/topics?limit=50&cursor=${encodeURIComponent(nextCursor)}`,
-        { signal: ctx.signal });
-      for (const t of page.topics) topics.set(t.id, t);
-      nextCursor = page.next_cursor;
-      more.hidden = !nextCursor;
-      redraw();
-    } catch (err) {
-      if (err.name !== "AbortError") ctx.announce(`Could not load more topics: ${err.message}`);
-    } finally {
-      more.disabled = false;
-    }
-  });
 
   const feed = follow(`space:${spaceId}`);
   ctx.cleanup(feed.stop);
-  await feed.start({ load, apply });
+  await feed.start({ load: () => T.read(null), apply });
 }
 
 const ROLE_WORDS = {
