@@ -35,7 +35,7 @@ log = logging.getLogger("cps.app")
 WEB_DIR = folder("web")
 PAGES = [
     "/", "/orgs/{id:int}", "/spaces/{id:int}", "/topics/{id:int}", "/login", "/signup",
-    "/moderation", "/admin", "/profile",
+    "/moderation", "/admin", "/profile", "/responsiveness",
 ]
 
 

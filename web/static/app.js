@@ -2,6 +2,7 @@
 // real hrefs), the header (who is signed in, the live connection state) and
 // the live region that announces what changes.
 
+import { statusWords } from "./accountability.js";
 import { clear, h, humanize } from "./dom.js";
 import { live } from "./live.js";
 import { loadSession, onSessionChange, session, signOut } from "./session.js";
@@ -12,14 +13,22 @@ import homePage from "./pages/home.js";
 import moderationPage from "./pages/moderation.js";
 import orgPage from "./pages/org.js";
 import profilePage from "./pages/profile.js";
+import responsivenessPage from "./pages/responsiveness.js";
 import spacePage from "./pages/space.js";
 import topicPage from "./pages/topic.js";
 
+// A page's other views: ?view=analytics (an organization's dashboard) and
+// ?view=responsiveness (how fast an organization, or a space, answers).
+const views = (pages, otherwise) => (ctx) => {
+  const view = ctx.query.get("view");
+  return (view && Object.hasOwn(pages, view) ? pages[view] : otherwise)(ctx);
+};
+
 const ROUTES = [
   [/^\/$/, homePage],
-  // /orgs/{id}?view=analytics: the organization's analytics dashboard.
-  [/^\/orgs\/(\d+)$/, (ctx) => (ctx.query.get("view") === "analytics" ? analyticsPage(ctx) : orgPage(ctx))],
-  [/^\/spaces\/(\d+)$/, spacePage],
+  [/^\/orgs\/(\d+)$/, views({ analytics: analyticsPage, responsiveness: responsivenessPage }, orgPage)],
+  [/^\/spaces\/(\d+)$/, views({ responsiveness: responsivenessPage }, spacePage)],
+  [/^\/responsiveness$/, responsivenessPage],
   [/^\/topics\/(\d+)$/, topicPage],
   [/^\/login$/, loginPage],
   [/^\/signup$/, signupPage],
@@ -284,6 +293,13 @@ function describeUserEvent(msg) {
     case "upgrade_request.decided": {
       const r = d.upgrade_request || {};
       return { text: `${r.org_name}: the request for the ${humanize(r.tier)} tier was ${r.status}.${r.reason ? ` “${r.reason}”` : ""}`, href: `/orgs/${r.org_id}` };
+    }
+    case "question.status_changed": {
+      // On the question's own page, the page says it already.
+      if (location.pathname === `/topics/${d.topic_id}`) return null;
+      const q = d.question || {};
+      return { text: `Your question is now ${statusWords(q.status).toLowerCase()}${q.status === "declined" && q.reason ? `: “${q.reason}”` : "."}`,
+        href: `/topics/${d.topic_id}` };
     }
     case "org.tier_changed": {
       const c = d.tier_change || {};

@@ -1,12 +1,14 @@
-// Home: member organizations by region and country, their public spaces, latest activity.
+// Home: member organizations by region and country, their public spaces,
+// latest activity, and the way to how fast each answers its people.
 
-import { get, pool } from "../api.js";
+import { get, pool, serverHas } from "../api.js";
 import { clear, h, orgKindLabel, timeEl } from "../dom.js";
 import { verifiedBadge } from "../widgets.js";
 
 export default async function homePage(ctx) {
   ctx.title("");
   const { orgs } = await get("/orgs", { signal: ctx.signal });
+  const hasReport = await serverHas("GET", "/responsiveness");
 
   const intro = h("section", { class: "hero" },
     h("h1", {}, "Civic discussions, in the open"),
@@ -15,6 +17,8 @@ export default async function homePage(ctx) {
       + "discuss urban problems side by side, in public and in real time."),
     ctx.user ? null : h("p", {}, h("a", { href: "/signup", class: "button primary" }, "Join the discussion"),
       " ", h("a", { href: "/login", class: "button" }, "Sign in")),
+    hasReport ? h("p", {}, "When you ask a city a question, everyone sees whether it answers, and how fast: ",
+      h("a", { href: "/responsiveness" }, "how fast member cities answer"), ".") : null,
   );
 
   const activityList = h("ol", { class: "activity" });

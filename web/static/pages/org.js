@@ -1,7 +1,9 @@
-// An organization: its spaces for everyone; for its admins, the tier with
+// An organization: its spaces, its officials and how fast it answers, for
+// everyone; for its admins, naming and removing officials, the tier with
 // entitlements and usage, opening spaces (with the tier gates explained from
 // the entitlements the API returns), moderators and members, upgrade requests.
 
+import { dateWords } from "../accountability.js";
 import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
   badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, select, timeEl, uid,
@@ -67,16 +69,81 @@ export default async function orgPage(ctx) {
   A.drawTierBadge = () => clear(tierBadge, badge(`${tierName(A.org.tier)} tier`, `tier-${A.org.tier}`));
   A.drawTierBadge();
 
+  const hasReport = await serverHas("GET", "/orgs/{org_id}/responsiveness");
   ctx.main.append(
     breadcrumb([["/", "Home"], [null, org.name]]),
     h("header", { class: "page-head" },
       h("h1", {}, org.name, verifiedBadge(org)),
       h("p", { class: "muted" }, `${orgKindLabel(org.kind)} · ${org.country} · `, tierBadge),
+      hasReport ? h("p", {}, h("a", { href: `/orgs/${org.id}?view=responsiveness` }, `How fast ${org.name} answers questions`),
+        ": asked, answered, within target, overdue.") : null,
     ),
     h("section", { "aria-labelledby": "spaces-h" }, h("h2", { id: "spaces-h" }, "Spaces"), spaceList),
   );
+  if (await serverHas("GET", "/orgs/{org_id}/officials")) ctx.main.append(officialsSection(A));
 
   if (org.is_admin) await administration(A);
+}
+
+// ---- officials ----------------------------------------------------------------
+
+/** Who answers in the organization's name (public); its admins name and remove
+ * them. There is no endpoint to find people by name, so an official is named
+ * by user id, as moderators are (people find theirs on their profile page). */
+function officialsSection(A) {
+  const { ctx, orgId, org } = A;
+  const list = h("ul", { class: "people officials" });
+  const err = h("p", { class: "form-error", role: "alert", hidden: true });
+  const draw = async () => {
+    let officials;
+    try {
+      ({ officials } = await get(`/orgs/${orgId}/officials`, { signal: ctx.signal }));
+    } catch (e) {
+      if (e.name !== "AbortError") clear(list, h("li", { class: "form-error" }, e.message));
+      return;
+    }
+    clear(list);
+    if (officials.length === 0) list.append(h("li", { class: "muted" }, "No official named yet."));
+    for (const o of officials) {
+      list.append(h("li", {},
+        h("span", {}, h("span", { class: "official-name" }, o.user.display_name), " ",
+          h("span", { class: "muted small" }, `since ${dateWords(o.created_at)}`)),
+        org.is_admin ? h("button", { type: "button", class: "linklike", "aria-label": `Remove ${o.user.display_name} from the officials`,
+          onclick: async (event) => {
+            const button = event.currentTarget;
+            button.disabled = true;
+            err.hidden = true;
+            try {
+              await del(`/orgs/${orgId}/officials/${o.user.id}`);
+              ctx.announce(`${o.user.display_name} is no longer an official.`);
+              await draw();
+              list.querySelector("button")?.focus();
+            } catch (e) {
+              err.textContent = e.message;
+              err.hidden = false;
+              button.disabled = false;
+            }
+          } }, "Remove") : null));
+    }
+  };
+  let form = null;
+  if (org.is_admin) {
+    form = h("form", { class: "form inline" }, formError(),
+      field({ label: "Name an official by user id", name: "user_id", type: "number", min: 1, required: true, inputmode: "numeric",
+        hint: "People find their user id on their profile page. Their posts in this organization's spaces will say “Official”." }),
+      h("div", { class: "actions" }, h("button", { type: "submit" }, "Name official")));
+    onSubmit(form, async (data) => {
+      const { official } = await post(`/orgs/${orgId}/officials`, { user_id: Number(data.user_id) });
+      form.reset();
+      ctx.announce(`${official.user.display_name} is now an official of ${org.name}.`);
+      await draw();
+    });
+  }
+  draw();
+  return h("section", { "aria-labelledby": "officials-h", class: "officials-section" },
+    h("h2", { id: "officials-h" }, "Officials"),
+    h("p", { class: "muted" }, `They answer in the name of ${org.name}: their posts in its spaces are marked “Official”.`),
+    list, err, form);
 }
 
 // ---- administration ----------------------------------------------------------
