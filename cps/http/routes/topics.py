@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint, QueryParam, query_number, query_text
+from cps.http.api import Call, Endpoint, QueryParam, query_choice, query_number, query_text
 from cps.services.discussion import topics
 from cps.services.discussion.views import TopicKind, TopicView
 
@@ -13,6 +13,9 @@ CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
                     pattern=r"^[A-Za-z0-9_-]*$")  # base64url, unpadded
 LIMIT = QueryParam.number("limit", "How many items", 1, 100)
 PAGE = (CURSOR, LIMIT)
+SORT = QueryParam("sort", "The order: activity (pinned first, then latest activity; the "
+                  "default) or horizontal (most kinds of stakeholder took part first, then "
+                  "latest activity)", choices=topics.SORTS)
 
 
 class TopicCreate(s.RequestModel):
@@ -48,6 +51,7 @@ async def list_topics(call: Call) -> TopicList:
         call.ctx, call.actor, call.path_int("space_id"),
         cursor=query_text(call, CURSOR),
         limit=query_number(call, LIMIT, 30),
+        sort=query_choice(call, SORT) or "activity",
     )
     return TopicList(topics=page.items, next_cursor=page.next_cursor)
 
@@ -75,8 +79,8 @@ def endpoints() -> list[Endpoint]:
                  request=TopicCreate, response=s.TopicEnvelope, status=201, auth="required",
                  errors=(400, 401, 403, 404, 422, 429)),  # the topics rate limit
         Endpoint("GET", "/spaces/{space_id:int}/topics", list_topics,
-                 "Topics, pinned first, then latest activity", response=TopicList,
-                 query=PAGE),
+                 "Topics, pinned first, then latest activity; or sort=horizontal: most kinds "
+                 "of stakeholder first", response=TopicList, query=(*PAGE, SORT)),
         Endpoint("GET", "/topics/{topic_id:int}", get_topic, "A topic", response=s.TopicEnvelope),
         Endpoint("PATCH", "/topics/{topic_id:int}", update_topic,
                  "Rename, pin, lock or archive a topic (moderators)",

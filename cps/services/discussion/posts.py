@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cps.services.accounts.views import OfficialBadge, PostAuthor
 from cps.services.context import Actor, Context
-from cps.services.discussion import admission, markdown, questions
+from cps.services.discussion import admission, markdown, participation, questions
 from cps.services.discussion.views import PostPage, PostView, ReactionState, RevisionView
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal
@@ -265,6 +265,9 @@ async def create_post(
             )
             # The actor was read with its name and stakeholder type: the author.
             if post.review is None:  # a held post is announced when approved
+                # The topic's row is locked: who took part is counted one post at a time.
+                await participation.took_part(tx, topic_id, actor.id, actor.stakeholder_type,
+                                              post.created_at)
                 await journal.record(
                     tx, ctx.events, channels.topic(topic_id), "post.created",
                     _public(post, actor, staff=access.can_moderate, official=official)

@@ -6,15 +6,16 @@ import base64
 import binascii
 import logging
 from datetime import UTC, datetime
+from typing import get_args
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
-from cps.services.accounts.views import Author
+from cps.services.accounts.views import Author, StakeholderType
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
-from cps.services.discussion import admission, questions
+from cps.services.discussion import admission, participation, questions
 from cps.services.discussion.posts import insert_post, official_badge, post_view
-from cps.services.discussion.views import QuestionView, TopicPage, TopicView
+from cps.services.discussion.views import Participation, QuestionView, TopicPage, TopicView
 from cps.services.errors import Forbidden, Invalid
 from cps.services.events import channels, journal
 from cps.services.orgs.access import space_access, topic_access
@@ -23,10 +24,17 @@ from cps.storage.types import ID_MAX
 
 log = logging.getLogger("cps.topics")
 
+# The orders of a space's topic list: "activity" (pinned first, then latest
+# activity) and "horizontal" (most kinds of stakeholder first, then latest activity).
+SORTS = ("activity", "horizontal")
+STAKEHOLDER_TYPES = get_args(StakeholderType)
 
-def topic_view(topic: Topic, author: User, question: QuestionView | None = None) -> TopicView:
+
+def topic_view(topic: Topic, author: User, question: QuestionView | None = None,
+               took_part: Participation | None = None) -> TopicView:
     """The topic; `question`: its question's state, for a question topic
-    (`questions.view_of`, or `questions.views_of` for a page of topics)."""
+    (`questions.view_of`, or `questions.views_of` for a page of topics);
+    `took_part`: who took part in it (`participation.of_topic`, `of_topics`)."""
     return TopicView(
         id=topic.id,
         space_id=topic.space_id,
@@ -40,6 +48,7 @@ def topic_view(topic: Topic, author: User, question: QuestionView | None = None)
         last_activity_at=topic.last_activity_at,
         kind=topic.kind,
         question=question,
+        participation=took_part or Participation(),
     )
 
 
@@ -63,12 +72,17 @@ async def create_topic(
         post = await insert_post(
             tx, topic, actor, body=body, parent=None, client_id=None, held=held
         )
+        took_part = Participation()
+        if post.review is None:  # a held opening post takes part when it is approved
+            await participation.took_part(tx, topic.id, actor.id, actor.stakeholder_type,
+                                          post.created_at)
+            took_part = participation.first(actor.stakeholder_type)
         question = None
         if kind == "question":
             asked = await questions.ask(tx, topic, access.space, asker_id=actor.id,
                                         by_user=actor.id)
             question = questions.question_view(asked, author)
-        view = topic_view(topic, author, question)
+        view = topic_view(topic, author, question, took_part)
         await journal.record(
             tx, ctx.events, channels.space(space_id), "topic.created", view.model_dump(mode="json")
         )
@@ -91,58 +105,91 @@ async def get_topic(ctx: Context, actor: Actor | None, topic_id: int) -> TopicVi
         topic, _ = await topic_access(session, actor, topic_id)
         author = await session.get(User, topic.author_id)
         assert author is not None
-        return topic_view(topic, author, await questions.view_of(session, topic))
+        return topic_view(topic, author, await questions.view_of(session, topic),
+                          await participation.of_topic(session, topic.id))
 
 
-def _encode_cursor(topic: Topic) -> str:
-    raw = f"{int(topic.pinned)}|{topic.last_activity_at.isoformat()}|{topic.id}"
+# A cursor is where a page ended, in the list's order: "pinned|at|id" for
+# "activity", "h|kinds|at|id" for "horizontal" (base64url, unpadded), so a cursor
+# of one order is refused in the other.
+def _encode_cursor(topic: Topic, sort: str) -> str:
+    at = topic.last_activity_at.isoformat()
+    raw = (f"h|{topic.stakeholder_kinds}|{at}|{topic.id}" if sort == "horizontal"
+           else f"{int(topic.pinned)}|{at}|{topic.id}")
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[bool, datetime, int]:
-    """What `_encode_cursor` wrote, checked: a forged cursor is invalid input."""
+def _decode_cursor(cursor: str, sort: str) -> tuple[int, datetime, int]:
+    """What `_encode_cursor` wrote for `sort`, checked: a forged cursor is invalid
+    input. Answers the page's last (pinned or kinds, last activity, id)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        pinned, at, topic_id = raw.split("|")
+        parts = raw.split("|")
+        if sort == "horizontal":
+            mark, group, at, topic_id = parts
+            valid = mark == "h" and group in {str(n) for n in range(len(STAKEHOLDER_TYPES) + 1)}
+        else:
+            group, at, topic_id = parts
+            valid = group in {"0", "1"}
         when, last_id = datetime.fromisoformat(at), int(topic_id)
-        if pinned not in {"0", "1"} or when.tzinfo is None or not 0 < last_id <= ID_MAX:
+        if not valid or when.tzinfo is None or not 0 < last_id <= ID_MAX:
             raise ValueError(raw)
         # OverflowError: a forged time with no UTC instant (9999-12-31T23:00-14:00).
-        return pinned == "1", when.astimezone(UTC), last_id
+        return int(group), when.astimezone(UTC), last_id
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid({"cursor": "Not a cursor this server gave out."}) from None
 
 
+def _ordered(stmt: Select[Topic, User], sort: str,
+             cursor: str | None) -> Select[Topic, User]:
+    """The space's topics in `sort`'s order, after `cursor` (keyset: the order's
+    columns, then the id, so no topic is skipped or repeated between pages)."""
+    after = None
+    if cursor:
+        group, at, last_id = _decode_cursor(cursor, sort)
+        after = or_(Topic.last_activity_at < at,
+                    and_(Topic.last_activity_at == at, Topic.id < last_id))
+    if sort == "horizontal":
+        stmt = stmt.order_by(Topic.stakeholder_kinds.desc(), Topic.last_activity_at.desc(),
+                             Topic.id.desc())
+        if after is not None:
+            stmt = stmt.where(or_(Topic.stakeholder_kinds < group,
+                                  and_(Topic.stakeholder_kinds == group, after)))
+        return stmt
+    stmt = stmt.order_by(Topic.pinned.desc(), Topic.last_activity_at.desc(), Topic.id.desc())
+    if after is not None:
+        stmt = stmt.where(
+            and_(Topic.pinned.is_(True), after) | Topic.pinned.is_(False)
+            if group
+            else and_(Topic.pinned.is_(False), after)
+        )
+    return stmt
+
+
 async def list_topics(
-    ctx: Context, actor: Actor | None, space_id: int, *, cursor: str | None, limit: int
+    ctx: Context, actor: Actor | None, space_id: int, *, cursor: str | None, limit: int,
+    sort: str = "activity",
 ) -> TopicPage:
-    """Pinned first, then by latest activity (newest first), then newest id."""
+    """`sort` "activity": pinned first, then by latest activity (newest first), then
+    newest id; "horizontal": the topics where most kinds of stakeholder took part
+    first, then by latest activity, then newest id. Each topic with its question
+    and who took part: one statement each for the whole page."""
+    if sort not in SORTS:
+        raise Invalid({"sort": f"Expected one of: {', '.join(SORTS)}."})
     async with ctx.db.read() as session:
         await space_access(session, actor, space_id)
         stmt = (
             select(Topic, User)
             .join(User, User.id == Topic.author_id)
             .where(Topic.space_id == space_id)
-            .order_by(Topic.pinned.desc(), Topic.last_activity_at.desc(), Topic.id.desc())
             .limit(limit + 1)
         )
-        if cursor:
-            pinned, at, last_id = _decode_cursor(cursor)
-            after_in_group = or_(
-                Topic.last_activity_at < at,
-                and_(Topic.last_activity_at == at, Topic.id < last_id),
-            )
-            stmt = stmt.where(
-                and_(Topic.pinned == pinned, after_in_group) | (Topic.pinned.is_(False))
-                if pinned
-                else and_(Topic.pinned.is_(False), after_in_group)
-            )
-        rows = (await session.execute(stmt)).all()
-        asked = await questions.views_of(
-            session, [t.id for t, _ in rows[:limit] if t.kind == "question"]
-        )
-    items = [topic_view(t, u, asked.get(t.id)) for t, u in rows[:limit]]
-    next_cursor = _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
+        rows = (await session.execute(_ordered(stmt, sort, cursor))).all()
+        page = [t for t, _ in rows[:limit]]
+        asked = await questions.views_of(session, [t.id for t in page if t.kind == "question"])
+        took_part = await participation.of_topics(session, [t.id for t in page])
+    items = [topic_view(t, u, asked.get(t.id), took_part[t.id]) for t, u in rows[:limit]]
+    next_cursor = _encode_cursor(rows[limit - 1][0], sort) if len(rows) > limit else None
     return TopicPage(items=items, next_cursor=next_cursor)
 
 
@@ -178,7 +225,8 @@ async def update_topic(
         await tx.session.flush()
         author = await tx.session.get(User, topic.author_id)
         assert author is not None
-        view = topic_view(topic, author, await questions.view_of(tx.session, topic))
+        view = topic_view(topic, author, await questions.view_of(tx.session, topic),
+                          await participation.of_topic(tx.session, topic.id))
         data = view.model_dump(mode="json")
         for name in changed:
             await journal.record(tx, ctx.events, channels.space(topic.space_id), name, data)

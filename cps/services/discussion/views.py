@@ -52,6 +52,17 @@ class QuestionChangeView(View):
     at: datetime
 
 
+class Participation(View):
+    """Who took part in a topic: how many distinct people posted in it (a published
+    post), by the stakeholder type each had when they first did."""
+
+    citizen: int = 0
+    business: int = 0
+    civil_society: int = 0
+    academia: int = 0
+    government: int = 0
+
+
 class TopicView(View):
     id: int
     space_id: int
@@ -66,6 +77,7 @@ class TopicView(View):
     kind: TopicKind = "discussion"
     # A question topic's state; null for a discussion.
     question: QuestionView | None = None
+    participation: Participation = Field(default_factory=Participation)
 
 
 class PostView(View):

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
-from cps.services.discussion import questions, word_filter
+from cps.services.discussion import participation, questions, word_filter
 from cps.services.discussion.topics import topic_view
 from cps.services.discussion.views import TopicView
 from cps.services.errors import Conflict, Invalid
@@ -143,7 +143,8 @@ async def move_topic(ctx: Context, actor: Actor, topic_id: int, *, space_id: int
         await tx.session.flush()
         author = await tx.session.get(User, topic.author_id)
         assert author is not None
-        view = topic_view(topic, author, await questions.view_of(tx.session, topic))
+        view = topic_view(topic, author, await questions.view_of(tx.session, topic),
+                          await participation.of_topic(tx.session, topic.id))
         data = {**view.model_dump(mode="json"), "from_space_id": old, "to_space_id": space_id}
         for channel in (channels.space(old), channels.space(space_id), channels.topic(topic.id)):
             await journal.record(tx, ctx.events, channel, "topic.moved", data)

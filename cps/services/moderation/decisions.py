@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from cps.services.context import Actor, Context
-from cps.services.discussion import posts, questions
+from cps.services.discussion import participation, posts, questions
 from cps.services.errors import Forbidden
 from cps.services.events import channels, journal, notify
 from cps.services.moderation.views import FlagOutcome
@@ -36,6 +36,14 @@ async def author(tx: Transaction, post: Post) -> User:
     author = await tx.session.get(User, post.author_id)
     assert author is not None
     return author
+
+
+async def _took_part(tx: Transaction, post: Post, topic: Topic) -> None:
+    """A held post is published now: its author takes part in the topic (counted
+    under the topic's lock, as a post written unheld is)."""
+    await participation.lock_topic(tx, topic.id)
+    await participation.took_part(tx, topic.id, post.author_id,
+                                  (await author(tx, post)).stakeholder_type, post.created_at)
 
 
 async def _answers(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> None:
@@ -82,6 +90,8 @@ async def set_visibility(
     if not hidden:
         post.review = None
     await tx.session.flush()
+    if not announced and not hidden:
+        await _took_part(tx, post, topic)
     name = "post.hidden" if hidden else "post.restored"
     if announced or not hidden:
         await journal.record(
@@ -103,6 +113,7 @@ async def publish(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> No
     post.hidden_reason = None
     post.hidden_by = None
     await tx.session.flush()
+    await _took_part(tx, post, topic)
     await journal.record(
         tx, ctx.events, channels.topic(topic.id), "post.created",
         await posts.public_post(tx, post, topic),
