@@ -300,7 +300,8 @@ async def test_bad_dates_are_refused(api: Api, query: str) -> None:
 
 async def test_percentiles_in_the_database_are_linear_interpolation(ctx: Context) -> None:
     """Groups of 1 to 12 durations (whole seconds, in any order) on either database:
-    the median and p90 of each are those of the reference, to the millisecond."""
+    the median and p90 of each, and of all together, are those of the reference,
+    to the millisecond."""
     rng = random.Random(14)
     now = utcnow()
     async with ctx.db.write() as tx:
@@ -330,8 +331,9 @@ async def test_percentiles_in_the_database_are_linear_interpolation(ctx: Context
         found = await responsiveness.figures(
             session, Space.org_id == org, since=now - timedelta(days=30), until=now, now=now,
             by=Question.space_id)
-    assert set(found) == set(groups)
-    for space, values in groups.items():
+    assert set(found) == {*groups, None}  # each group, and all of them together
+    everything = [v for values in groups.values() for v in values]
+    for space, values in [*groups.items(), (None, everything)]:
         got = found[space]
         assert got.asked == got.answered == got.answered_within_target == len(values)
         assert got.median_seconds_to_answer == pytest.approx(

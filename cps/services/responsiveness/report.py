@@ -107,7 +107,7 @@ async def for_space(ctx: Context, actor: Actor | None, space_id: int,
         await space_access(session, actor, space_id)
         found = await responsiveness.figures(session, Question.space_id == space_id,
                                              since=since, until=until, now=utcnow())
-    return _report(covered, found.get(0, Figures()))
+    return _report(covered, found[None])
 
 
 async def for_org(ctx: Context, org_id: int, covered: Period) -> ResponsivenessReport:
@@ -119,7 +119,7 @@ async def for_org(ctx: Context, org_id: int, covered: Period) -> ResponsivenessR
         scope: ColumnElement[bool] = and_(Space.org_id == org_id, PUBLIC)
         found = await responsiveness.figures(session, scope, since=since, until=until,
                                              now=utcnow())
-    return _report(covered, found.get(0, Figures()))
+    return _report(covered, found[None])
 
 
 async def for_network(ctx: Context, covered: Period) -> NetworkReport:
@@ -128,10 +128,9 @@ async def for_network(ctx: Context, covered: Period) -> NetworkReport:
     since, until = _bounds(covered)
     now = utcnow()
     async with ctx.db.read() as session:
-        totals = await responsiveness.figures(session, PUBLIC, since=since, until=until,
-                                              now=now)
-        by_org = await responsiveness.figures(session, PUBLIC, since=since, until=until,
-                                              now=now, by=Space.org_id)
+        found = await responsiveness.figures(session, PUBLIC, since=since, until=until,
+                                             now=now, by=Space.org_id)
+        by_org = {org_id: figures for org_id, figures in found.items() if org_id is not None}
         orgs = (
             await session.execute(
                 select(Organization.id, Organization.name, Organization.country)
@@ -141,7 +140,7 @@ async def for_network(ctx: Context, covered: Period) -> NetworkReport:
     lines = [(ReportOrg(id=org_id, name=name, country=country),
               _responsiveness(by_org[org_id])) for org_id, name, country in orgs]
     return NetworkReport(period=covered, orgs=ranked(lines),
-                         **_responsiveness(totals.get(0, Figures())).model_dump())
+                         **_responsiveness(found[None]).model_dump())
 
 
 def _order(line: tuple[ReportOrg, Responsiveness]) -> tuple[Fraction, float, str, int]:
