@@ -387,3 +387,34 @@ def test_the_period_defaults_and_bounds() -> None:
     assert report.period(date(2027, 3, 1), None, today).to == today
     with pytest.raises(Invalid):
         report.period(date(2027, 3, 2), None, today)
+
+
+async def test_a_question_asked_and_answered_over_the_api_is_in_every_report(api: Api) -> None:
+    w = await api.world()
+    org, space = w["org"]["id"], w["space"]["id"]
+    clerk = await api.user("Min-ji Clerk", "government")
+    await api.ok("POST", f"/orgs/{org}/officials", w["admin"], {"user_id": clerk.id})
+    paths = (f"/spaces/{space}/responsiveness", f"/orgs/{org}/responsiveness",
+             "/responsiveness")
+
+    topic = (await api.ok("POST", f"/spaces/{space}/topics", w["citizen"], {
+        "title": "When is the bus stop fixed?", "body": "It has been broken for weeks.",
+        "kind": "question"}))["topic"]
+    for path in paths:
+        body = await api.ok("GET", path)
+        assert (body["asked"], body["acknowledged"], body["answered"], body["overdue"],
+                body["median_hours_to_answer"]) == (1, 0, 0, 0, None), path
+
+    await api.post(clerk, topic["id"], "Next Tuesday: the part has arrived.")
+    question = (await api.ok("GET", f"/topics/{topic['id']}"))["topic"]["question"]
+    assert question["status"] == "answered"
+    for path in paths:
+        body = await api.ok("GET", path)
+        assert (body["asked"], body["acknowledged"], body["answered"],
+                body["answered_within_target"], body["overdue"]) == (1, 1, 1, 1, 0), path
+        # Answered within seconds: 0 hours to the thousandth (3.6 s).
+        assert body["median_hours_to_answer"] == body["p90_hours_to_answer"] == 0.0, path
+        assert body["median_hours_to_acknowledge"] == 0.0, path
+    network = await api.ok("GET", "/responsiveness")
+    assert [(o["org"]["id"], o["rank"], o["answered"]) for o in network["orgs"]] == [
+        (org, None, 1)]
