@@ -332,3 +332,38 @@ def test_a_space_and_an_organization_link_to_their_reports(
     settle(page)
     assert "days=365" in page.url
     check(page, f"accountability-org-report-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_most_horizontal_topics_first_and_who_took_part(
+    browsing: Browsing, api: Api, cities: Cities, width: str
+) -> None:
+    busan = cities.busan
+    parks = api.space(busan.admin, busan.org["id"], "public", name=f"Parks {width}",
+                      description="Green spaces")
+    wide = api.topic(cities.citizen, parks["id"], "A park on the old rail yard", "Who wants it?")
+    api.post(api.user("Bora Yoon", "business"), wide["id"], "Our cafe would open there.")
+    api.post(api.user("Prof. Kwon", "academia"), wide["id"], "Soil tests first.")
+    middle = api.topic(cities.citizen, parks["id"], "Benches at the beach", "More, please.")
+    api.post(busan.official, middle["id"], "We are ordering forty.")
+    narrow = api.topic(cities.citizen, parks["id"], "Dogs in parks", "Where may they run?")
+    page, _ = browsing.page(width)
+    page.goto(f"/spaces/{parks['id']}")
+    settle(page)
+    titles = page.get_by_role("region", name="Topics").get_by_role("heading", level=3)
+    expect(titles).to_have_text([narrow["title"], middle["title"], wide["title"]])
+    page.get_by_label("Order").select_option("horizontal")
+    expect(titles).to_have_text([wide["title"], middle["title"], narrow["title"]])
+    assert page.url.endswith("?sort=horizontal")
+    expect(page.locator(f"#topic-{wide['id']}")).to_contain_text("3 of 5 kinds of stakeholder took part")
+    check(page, f"accountability-horizontal-{width}")
+    page.get_by_role("link", name=wide["title"]).click()
+    settle(page)
+    took_part = page.get_by_role("region", name="Who took part")
+    expect(took_part).to_contain_text("3 of 5 kinds of stakeholder: 1 citizen, 1 business and 1 academic.")
+    expect(took_part.get_by_role("listitem")).to_have_text(
+        ["Citizens: 1", "Businesses: 1", "Civil society: 0", "Academia: 1", "Government: 0"])
+    page.go_back()
+    settle(page)
+    expect(page.get_by_label("Order")).to_have_value("horizontal")
+    expect(titles).to_have_text([wide["title"], middle["title"], narrow["title"]])

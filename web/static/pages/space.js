@@ -11,7 +11,7 @@ import { badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, 
 import { follow } from "../live.js";
 import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
-const SORTS = [["latest", "Latest activity"], ["horizontal", "Most horizontal first (most kinds of stakeholder)"]];
+const SORTS = [["latest", "Latest activity"], ["horizontal", "Most horizontal first"]];
 
 /** `order`: where each topic came in the server's answer (for the
  * horizontal order, which the server decides). */
@@ -153,7 +153,8 @@ function composer(ctx, org, questions) {
 
 /** The order of the list, kept in the address (?sort=horizontal). */
 function sortControl(ctx, sort, changed) {
-  const control = select({ label: "Order", name: "sort", options: SORTS, value: sort });
+  const control = select({ label: "Order", name: "sort", options: SORTS, value: sort,
+    hint: "Most horizontal: where the most kinds of stakeholder took part." });
   control.classList.add("sort-control");
   control.querySelector("select").addEventListener("change", (event) => {
     const url = new URL(location.href);
