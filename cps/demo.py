@@ -2,10 +2,16 @@
 
 The cities, corporations and institutions come from WeGO's 2019 annual report
 (`cps.seeds`); the conversations are scripted here from the report's themes.
+Each city also names its officials and is asked questions, which they answer
+fast, late or never as the city's profile says (`PROFILES`), so that the
+network's responsiveness report ranks cities with real differences.
 Everything goes through the service layer, so the rules, the tree paths and
-the live-event rows are exactly those of a real user's writes. Every demo
-account shares one password, printed at the end and hashed once (argon2id
-with the production profile costs a noticeable fraction of a second a hash).
+the live-event rows are exactly those of a real user's writes; the one
+exception is demo-only: the questions' times are then moved back over the last
+four months (`_backdate`), since the services stamp every write with the clock.
+Every demo account shares one password, printed at the end and hashed once
+(argon2id with the production profile costs a noticeable fraction of a second
+a hash).
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.broker.event import EventRecord
 from cps.config import Settings
@@ -33,12 +41,15 @@ from cps.services.accounts import identity, names
 from cps.services.accounts.passwords import Passwords
 from cps.services.accounts.views import StakeholderType, UserView
 from cps.services.context import Actor, Context
-from cps.services.discussion import posts, topics
-from cps.services.discussion.views import PostView, ReactionKind
+from cps.services.discussion import posts, questions, topics
+from cps.services.discussion.views import PostView, QuestionStatus, ReactionKind
+from cps.services.officials import appointments
 from cps.services.orgs import orgs, spaces
+from cps.storage.accountability import Question, QuestionChange, TopicParticipant
 from cps.storage.database import Database
-from cps.storage.models import Organization, Post, User
+from cps.storage.models import Organization, Post, Topic, User
 from cps.storage.throttle import LocalThrottle
+from cps.storage.types import utcnow
 
 DOMAIN = "cps.example"
 MAX_DEPTH = 6
@@ -314,6 +325,250 @@ PARTNER_PEOPLE: dict[str, tuple[tuple[str, StakeholderType], ...]] = {
 }
 
 
+# --- questions to the cities (issue 14) ---------------------------------------
+#
+# Each member city names its officials, and its people ask it questions that the
+# officials answer on a schedule: a profile per city, handed out by the city's
+# place in the run (`PROFILES[i % len(PROFILES)]`), so that the network's
+# responsiveness report (GET /responsiveness) has cities that answer within hours,
+# within days, late, and never, and one with too few questions to be ranked. The
+# questions and their times are invented for the demo, like the threads: they say
+# nothing about how the real city answers.
+
+
+@dataclass(frozen=True)
+class QuestionScript:
+    theme: str  # a THEMES key: asked in the city's space of that theme, if it has one
+    title: str
+    body: str
+    answer: str  # what the official answers (or, for the declined one, why not)
+
+
+QUESTIONS: tuple[QuestionScript, ...] = (
+    QuestionScript(
+        "mobility", "When will bus route 12 run on Sundays again?",
+        "Since the timetable change in spring there is no Sunday service on route 12, and "
+        "the hospital is on that route. Is it coming back?",
+        "Route 12 returns to a Sunday timetable from the first of next month: every 20 "
+        "minutes from 7:00 to 22:00, with the hospital stop served both ways."),
+    QuestionScript(
+        "mobility", "Why was the bus stop on Market Street moved?",
+        "The stop outside the pharmacy disappeared overnight, and the new one is 300 m away "
+        "up a hill. Is it permanent?",
+        "It is temporary: the water main under the old stop is being replaced. The stop goes "
+        "back when the works end, planned in six weeks, and the temporary stop gets a "
+        "shelter this week."),
+    QuestionScript(
+        "mobility", "A pedestrian crossing outside the new health centre?",
+        "Patients cross four lanes of traffic to reach the new health centre from the bus "
+        "stop. Can the city put in a crossing?",
+        "Our traffic engineers counted people crossing there last week: over 900 a day. A "
+        "signalled crossing is in next year's road programme, and a temporary refuge island "
+        "goes in this month."),
+    QuestionScript(
+        "safety", "Street lights out on the riverside path for three weeks",
+        "The lights between the footbridge and the boat club have been off for three weeks, "
+        "and people walk home there in the dark. Who fixes them, and when?",
+        "A damaged underground cable caused it. The contractor replaces the cable on "
+        "Thursday and the lights are back that night; we asked them to check the rest of "
+        "the path too."),
+    QuestionScript(
+        "safety", "Who clears the storm drains before the rainy season?",
+        "Every year the drains in our street are full of leaves when the first storm comes. "
+        "Is there a cleaning schedule?",
+        "The drainage unit cleans every drain in the flood-risk streets twice a year, before "
+        "the rainy season and after leaf fall. Your street is in the next round, which starts "
+        "on Monday, and blocked drains can be reported here at any time."),
+    QuestionScript(
+        "safety", "Our street floods whenever it rains hard: what is the plan?",
+        "Lower Mill Road was under water three times this year, and sandbags are all we "
+        "have. Is anything planned?",
+        "The street lies below the old culvert, which is too small. A larger culvert is "
+        "designed and funded for the dry season; until then the flood team puts out a pump "
+        "and barriers whenever a heavy-rain warning is issued."),
+    QuestionScript(
+        "environment", "Recycling collection skipped twice this month",
+        "The blue bins on our block were not emptied on the last two collection days. Has "
+        "the schedule changed?",
+        "It has not: a new driver missed your block, and the route is corrected. A crew "
+        "empties the bins tomorrow morning; we apologise for the mess."),
+    QuestionScript(
+        "environment", "Can the city plant trees along our school street?",
+        "The street outside the primary school has no shade at all, and the children wait "
+        "outside in the sun. Could trees be planted there?",
+        "Yes: the school street is on this year's planting list. Twelve trees go in during "
+        "the planting season, and the parents' association is invited to choose the species "
+        "with the parks team."),
+    QuestionScript(
+        "public_spaces", "Winter opening hours of the central park",
+        "The gates of the central park were locked at 18:00 last week. What are the hours "
+        "now, and where are they posted?",
+        "From November to February the park is open from 6:00 to 20:00. Closing at 18:00 was "
+        "the gate contractor's mistake, and they have been reminded; the hours are now on "
+        "every gate and on the city's website."),
+    QuestionScript(
+        "public_spaces", "Who repairs the broken swings at the Hill Road playground?",
+        "Two swings have been tied up with tape for a month. Is a repair planned?",
+        "The parks team has ordered new seats and chains, fitted on Wednesday. Until then "
+        "the frame stays closed off for safety."),
+    QuestionScript(
+        "public_spaces", "Can neighbourhood groups use the community hall for free?",
+        "Our residents' group meets once a month, and the hall fee is more than our whole "
+        "budget. Is there a rate for non-profit groups?",
+        "Registered neighbourhood and non-profit groups may book the hall free of charge for "
+        "up to two evenings a month; the form is at the front desk and online."),
+    QuestionScript(
+        "egov", "How long does a permit for a small home extension take?",
+        "I applied for a permit for a small extension in spring and have heard nothing "
+        "since. What is the normal waiting time?",
+        "A complete application takes six weeks on average today. Yours was waiting for a "
+        "drawing the office asked for by post; the request has been sent again by email, and "
+        "the permit office will call you this week."),
+    QuestionScript(
+        "egov", "Can I renew a street trading licence online?",
+        "Renewing my stall licence costs me half a day in the queue at the city office. Is "
+        "there an online form?",
+        "Since this month, yes: sign in on the city portal with your trader number, pay by "
+        "card or mobile money, and the licence arrives by email."),
+    QuestionScript(
+        "egov", "Where can we see how the participatory budget was spent?",
+        "Last year residents voted for projects in the participatory budget. Is there a list "
+        "of what was built and what it cost?",
+        "The list is on the open data portal: each project, its budget, what was spent and "
+        "where it stands. It is updated every quarter."),
+    QuestionScript(
+        "economy", "Is there help for market traders to accept card payments?",
+        "Customers ask to pay by card or phone, but a terminal is expensive for a small "
+        "stall. Does the city help?",
+        "The small business fund pays half the cost of a terminal for registered traders, "
+        "and the market office runs a free two-hour course on digital payments every month."),
+    QuestionScript(
+        "economy", "Which permits does a weekend street market need?",
+        "Our neighbourhood association would like to hold a small market on Saturdays. "
+        "Which permits do we need?",
+        "One permit covers it: a temporary event permit for the street, from the events "
+        "office, at least 30 days ahead. Food stalls also need a hygiene check; the office "
+        "will walk you through both."),
+    QuestionScript(
+        "people", "Will council meetings be streamed online?",
+        "Many of us work while the council meets. Could the meetings be streamed and "
+        "recorded?",
+        "From next month every council meeting is streamed live on the city's website, and "
+        "the recordings stay online beside the minutes."),
+    QuestionScript(
+        "people", "Can city notices be published in the languages spoken here?",
+        "Many residents do not read the official language well, and notices about works "
+        "and closures reach them too late.",
+        "Notices about works, closures and emergencies will be published in the four most "
+        "spoken languages of each district from next month. Tell us here if a district "
+        "needs another."),
+)
+
+# The question a city declines: `answer` is the reason it gives.
+DECLINED = QuestionScript(
+    "mobility", "Can the city ban e-scooters from the pavements?",
+    "Rental scooters ride and park on the pavements, and older people are afraid to walk "
+    "there. Can the city ban them?",
+    "Where e-scooters may ride is set by national traffic law, which the city cannot "
+    "change. We have sent the question to the ministry, and we keep enforcing the parking "
+    "rules that are ours to enforce.",
+)
+
+VOICES: dict[str, tuple[str, ...]] = {  # what others add to a question, by stakeholder type
+    "citizen": (
+        "Same here: it has been like this for weeks.",
+        "My neighbours ask the same thing; please answer here so that we all see it.",
+        "This matters most for the older people on our street.",
+    ),
+    "business": (
+        "Our customers mention this every day; it hurts trade on the street.",
+        "The shops here would gladly help if the city asked us.",
+    ),
+    "civil_society": (
+        "Our association has collected reports about this and will share them with the "
+        "department.",
+        "Please answer in plain words: many of our members will read this.",
+    ),
+    "academia": (
+        "A student project of ours measured this last year; the data is yours if it helps.",
+        "Please publish the figures behind the answer, so that others can check them.",
+    ),
+}
+THANKS = (
+    "Thank you, that is clear.", "Thanks for the quick answer.",
+    "Thank you; we will watch for it.", "Good to know, thank you.",
+)
+NOTES: dict[QuestionStatus, tuple[str, ...]] = {  # what an official says with each step
+    "acknowledged": (
+        "Received: the department is looking into it.",
+        "Passed to the office in charge; we will answer here.",
+        "Thank you; we are checking the details with the team on site.",
+    ),
+    "in_progress": (
+        "The work is scheduled; we will post here when it is finished.",
+        "The team has started; follow the progress in this thread.",
+    ),
+    "done": ("Done. Thank you for raising it.", "Finished and checked on site."),
+}
+
+# A question's life after it is asked: (where it goes, hours after it was asked).
+# "answered" is an official's post, which answers the question by itself; the
+# other steps are the status changes officials make. Steps that would fall after
+# now have not happened yet, and are left out.
+Step = tuple[QuestionStatus, float]
+DAY = 24.0
+FATES: dict[str, tuple[Step, ...]] = {
+    "fast": (("answered", 3),),
+    "fast_done": (("answered", 5), ("in_progress", 30), ("done", 10 * DAY)),
+    "ack_answer": (("acknowledged", 6), ("answered", 4 * DAY)),
+    "in_progress": (("acknowledged", 10), ("answered", 2.5 * DAY), ("in_progress", 4 * DAY)),
+    "late": (("acknowledged", 5 * DAY), ("answered", 20 * DAY)),
+    "very_late": (("answered", 38 * DAY),),
+    "ack_only": (("acknowledged", 3 * DAY),),
+    "never": (),
+    "declined": (("acknowledged", DAY), ("declined", 6 * DAY)),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a city answers: a label for the progress line, and its questions as
+    (days ago asked, fate, how many others join in). The times span about four
+    months, so the monthly chart has shape, and a ranked city has at least five
+    questions in the report's default 90 days."""
+
+    label: str
+    questions: tuple[tuple[float, str, int], ...]
+
+
+PROFILES: tuple[Profile, ...] = (
+    Profile("answers within hours", (
+        (121, "fast_done", 4), (104, "fast", 1), (83, "fast_done", 2), (66, "ack_answer", 3),
+        (50, "fast", 0), (34, "in_progress", 4), (19, "fast_done", 2), (9, "fast", 1),
+        (2, "fast", 0),
+    )),
+    Profile("answers within days", (
+        (115, "ack_answer", 2), (97, "late", 1), (78, "ack_answer", 3), (58, "in_progress", 2),
+        (41, "ack_answer", 4), (26, "late", 1), (12, "ack_answer", 0), (4, "ack_only", 1),
+    )),
+    Profile("answers late", (
+        (119, "very_late", 1), (100, "late", 2), (76, "very_late", 0), (63, "late", 3),
+        (45, "never", 0), (30, "very_late", 2), (22, "ack_only", 1), (10, "never", 1),
+    )),
+    Profile("answers some, declines one", (
+        (110, "fast", 2), (88, "declined", 3), (71, "late", 1), (55, "fast_done", 4),
+        (37, "ack_only", 2), (24, "ack_answer", 1), (14, "fast", 0), (6, "never", 0),
+    )),
+    Profile("leaves questions unanswered", (
+        (117, "never", 0), (92, "very_late", 1), (69, "never", 2), (52, "never", 0),
+        (33, "ack_only", 1), (20, "never", 3), (8, "never", 1),
+    )),
+    Profile("new to questions, not ranked yet", (
+        (40, "fast", 2), (18, "ack_answer", 1), (3, "never", 0),
+    )),
+)
+
+
 # --- running it ---------------------------------------------------------------
 
 
@@ -340,19 +595,25 @@ class _NoLive:
 @dataclass
 class Tally:
     spaces: int = 0
-    topics: int = 0
+    topics: int = 0  # discussions; questions are counted apart
     posts: int = 0
     reactions: int = 0
+    questions: int = 0
+    officials: int = 0
 
     def add(self, other: Tally) -> None:
         self.spaces += other.spaces
         self.topics += other.topics
         self.posts += other.posts
         self.reactions += other.reactions
+        self.questions += other.questions
+        self.officials += other.officials
 
     def line(self) -> str:
+        asked = f", {_n(self.questions, 'question')}" if self.questions else ""
         return (
-            f"{_n(self.spaces, 'space')}, {_n(self.topics, 'topic')}, {_n(self.posts, 'post')}"
+            f"{_n(self.spaces, 'space')}, {_n(self.topics, 'topic')}, "
+            f"{_n(self.posts, 'post')}{asked}"
         )
 
 
@@ -491,7 +752,7 @@ async def _thread(
 async def _space(
     run: Run, rng: random.Random, admin: Person, people: Sequence[Person], org_id: int,
     theme: Theme, city: str, topic_count: int, moderator: Person | None, pin_first: bool,
-) -> Tally:
+) -> tuple[Tally, int]:
     script = SCRIPTS[theme.key]
     tally = Tally(spaces=1)
     space = await spaces.create_space(
@@ -512,13 +773,24 @@ async def _space(
             await topics.update_topic(run.ctx, admin.actor, topic.id, pinned=True)
         tally.topics += 1
         await _thread(run, rng, topic.id, page.items[0], opener, people, script, city, tally)
-    return tally
+    return tally, space.id
+
+
+@dataclass
+class Built:
+    """An organization the demo made: what it holds, and who and where its
+    questions are asked."""
+
+    tally: Tally
+    org_id: int
+    own: list[Person]  # its own people, its admin (and official, for a city) first
+    spaces: dict[str, int]  # space id by theme key
 
 
 async def _member(
     run: Run, member: Member, crew: Sequence[Person], *, spaces_range: tuple[int, int],
     topics_range: tuple[int, int], moderator: Person | None, secretariat: Actor,
-) -> Tally:
+) -> Built:
     """One organization with its people, spaces, topics and threads, verified by the
     platform (the members of the report are the real network)."""
     rng = random.Random(f"{member.name}|{member.country}")
@@ -538,13 +810,220 @@ async def _member(
         region=member.region,
     )
     await orgs.set_verified(run.ctx, secretariat, org.id, verified=True)
-    tally = Tally()
+    built = Built(Tally(), org.id, own, {})
     themes = rng.sample(THEMES, rng.randint(*spaces_range))
     for i, theme in enumerate(themes):
-        tally.add(await _space(
+        tally, space_id = await _space(
             run, rng, admin, people, org.id, theme, member.name,
             rng.randint(*topics_range), moderator, pin_first=i == 0,
-        ))
+        )
+        built.tally.add(tally)
+        built.spaces[theme.key] = space_id
+    return built
+
+
+@dataclass
+class Asked:
+    """A question as its script says it happened: when it was asked, when each
+    step of its life was taken, and who wrote each of its posts when."""
+
+    topic_id: int
+    asked_at: datetime
+    steps: list[tuple[QuestionStatus, datetime]] = field(default_factory=list)
+    posts: dict[int, tuple[int, datetime]] = field(default_factory=dict)  # id: (author, at)
+
+
+async def _officials(run: Run, rng: random.Random, member: Member, built: Built,
+                     count: int) -> list[Person]:
+    """The city's officials: its admin (the `official` account, who already speaks
+    for the administration in the threads) and, with `count` 2, an officer of the
+    public works department."""
+    admin = built.own[0]
+    officials = [admin]
+    if count > 1:
+        name = f"{_person_name(rng)}, {member.name} public works"
+        officials.append(await _person(run, f"{_slug(member.name)}.works", name[:80],
+                                       "government"))
+    for official in officials:
+        await appointments.name_official(run.ctx, admin.actor, built.org_id, official.actor.id)
+    return officials
+
+
+async def _ask_space(run: Run, admin: Person, org_id: int, city: str,
+                     moderator: Person | None) -> int:
+    """The space for the city's questions that none of its themed spaces fits."""
+    space = await spaces.create_space(
+        run.ctx, admin.actor, org_id, name=f"Ask {city}",
+        description=f"Questions to the {city} administration: its officials answer here, "
+        "and the city aims to answer every question within 14 days.",
+        visibility="public",
+    )
+    if moderator is not None:
+        await spaces.add_moderator(run.ctx, admin.actor, space.id, moderator.actor.id)
+    return space.id
+
+
+def _voices(rng: random.Random, asker: Person, people: Sequence[Person],
+            count: int) -> list[Person]:
+    """`count` others who join in, of other stakeholder types than the asker's and
+    each other's while there are such (so four voices and an official's answer
+    make all five types), then anyone."""
+    others = [p for p in people if p is not asker]
+    kinds = [k for k in VOICES if k != asker.actor.stakeholder_type]
+    rng.shuffle(kinds)
+    chosen: list[Person] = []
+    for kind in kinds[:count]:
+        chosen.append(rng.choice([p for p in others if p.actor.stakeholder_type == kind]))
+    while len(chosen) < count:
+        chosen.append(rng.choice([p for p in others if p not in chosen]))
+    return chosen
+
+
+async def _question(
+    run: Run, rng: random.Random, script: QuestionScript, space_id: int, asker: Person,
+    voices: Sequence[Person], official: Person, fate: str, asked_at: datetime, now: datetime,
+) -> Asked:
+    """Ask one question and live its scripted life through the services, as the
+    people would have. The services stamp each write now; `_backdate` moves the
+    times to the script's."""
+    scale = rng.uniform(0.8, 1.25)  # no two cities answer in exactly the same hours
+    planned = [(status, asked_at + timedelta(hours=h * scale)) for status, h in FATES[fate]]
+    happened = list(itertools.takewhile(lambda step: step[1] < now, planned))
+    topic = await topics.create_topic(
+        run.ctx, asker.actor, space_id, title=script.title, body=script.body, kind="question"
+    )
+    page = await posts.list_posts(run.ctx, asker.actor, topic.id, cursor=None, limit=1)
+    opening = page.items[0]
+    asked = Asked(topic.id, asked_at, posts={opening.id: (asker.actor.id, asked_at)})
+    # The others join before the first step (or over two days, if there is none).
+    span = min(planned[0][1] - asked_at if planned else timedelta(days=2), timedelta(days=2))
+    for k, voice in enumerate(voices):
+        at = asked_at + span * (k + 1) / (len(voices) + 1)
+        if at >= now:
+            break
+        post, _ = await posts.create_post(
+            run.ctx, voice.actor, topic.id,
+            body=rng.choice(VOICES[voice.actor.stakeholder_type]), parent_id=opening.id,
+        )
+        asked.posts[post.id] = (voice.actor.id, at)
+    for status, at in happened:
+        asked.steps.append((status, at))
+        if status == "answered":  # the official's post answers the question by itself
+            answer, _ = await posts.create_post(
+                run.ctx, official.actor, topic.id, body=script.answer, parent_id=opening.id
+            )
+            asked.posts[answer.id] = (official.actor.id, at)
+            thanked = at + timedelta(hours=2)
+            if rng.random() < 0.5 and thanked < now:
+                post, _ = await posts.create_post(
+                    run.ctx, asker.actor, topic.id, body=rng.choice(THANKS),
+                    parent_id=answer.id,
+                )
+                asked.posts[post.id] = (asker.actor.id, thanked)
+        elif status == "declined":
+            await questions.change_status(
+                run.ctx, official.actor, topic.id, status="declined", reason=script.answer
+            )
+        else:
+            await questions.change_status(
+                run.ctx, official.actor, topic.id, status=status, note=rng.choice(NOTES[status])
+            )
+    return asked
+
+
+async def _backdate(db: Database, questions_asked: Sequence[Asked]) -> None:
+    """DEMO ONLY: move the questions' times from when the demo wrote them to when
+    their script says they happened, so that the responsiveness reports and their
+    monthly chart have months of history to show. The services stamp every write
+    with the clock, as they must; nothing outside the demo ever rewrites these
+    times. The questions' stamps follow the rules of questions._stamp."""
+    async with db.write() as tx:
+        for asked in questions_asked:
+            await _backdate_one(tx.session, asked)
+
+
+async def _backdate_one(session: AsyncSession, asked: Asked) -> None:
+    question = await session.get(Question, asked.topic_id)
+    assert question is not None
+    target = question.due_at - question.asked_at  # the space's response target
+    question.asked_at, question.due_at = asked.asked_at, asked.asked_at + target
+    question.acknowledged_at = question.answered_at = question.closed_at = None
+    for status, at in asked.steps:
+        if status == "acknowledged":
+            question.acknowledged_at = at
+        elif status == "answered":
+            question.answered_at = at
+            question.acknowledged_at = question.acknowledged_at or at
+        elif status in {"done", "declined"}:
+            question.closed_at = at
+    changes = (
+        await session.scalars(
+            select(QuestionChange)
+            .where(QuestionChange.topic_id == asked.topic_id)
+            .order_by(QuestionChange.id)
+        )
+    ).all()
+    times = [asked.asked_at, *(at for _, at in asked.steps)]  # asking is the first
+    if len(changes) != len(times):
+        raise RuntimeError(
+            f"question {asked.topic_id}: {len(changes)} steps kept, {len(times)} taken "
+            "(did an official's post not answer it?)"
+        )
+    for change, at in zip(changes, times, strict=True):
+        change.created_at = at
+    await session.execute(
+        update(Post), [{"id": pid, "created_at": at} for pid, (_, at) in asked.posts.items()]
+    )
+    topic = await session.get(Topic, asked.topic_id)
+    assert topic is not None
+    topic.created_at = asked.asked_at
+    topic.last_activity_at = max(at for _, at in asked.posts.values())
+    first: dict[int, datetime] = {}
+    for author, at in asked.posts.values():
+        first[author] = min(first.get(author, at), at)
+    for participant in (
+        await session.scalars(
+            select(TopicParticipant).where(TopicParticipant.topic_id == asked.topic_id)
+        )
+    ).all():
+        participant.first_posted_at = first.get(participant.user_id,
+                                                participant.first_posted_at)
+
+
+async def _questions(
+    run: Run, member: Member, built: Built, crew: Sequence[Person], profile: Profile,
+    moderator: Person | None, now: datetime, officials: int,
+) -> Tally:
+    """The city's officials, and the questions its people ask it, answered as the
+    city's profile says."""
+    rng = random.Random(f"questions|{member.name}|{member.country}")
+    tally = Tally()
+    named = await _officials(run, rng, member, built, officials)
+    tally.officials = len(named)
+    named_ids = {p.actor.id for p in named}
+    people = [p for p in [*built.own, *crew]
+              if p.actor.stakeholder_type != "government" and p.actor.id not in named_ids]
+    plain = iter(rng.sample(QUESTIONS, len(profile.questions)))
+    ask_space: int | None = None
+    asked_all: list[Asked] = []
+    for j, (days_ago, fate, voices) in enumerate(profile.questions):
+        script = DECLINED if fate == "declined" else next(plain)
+        space_id = built.spaces.get(script.theme)
+        if space_id is None:
+            if ask_space is None:
+                ask_space = await _ask_space(run, built.own[0], built.org_id, member.name,
+                                             moderator)
+                tally.spaces += 1
+            space_id = ask_space
+        asker = rng.choice(people)
+        asked = await _question(
+            run, rng, script, space_id, asker, _voices(rng, asker, people, voices),
+            named[j % len(named)], fate, now - timedelta(days=days_ago), now,
+        )
+        asked_all.append(asked)
+        tally.questions += 1
+        tally.posts += len(asked.posts)
+    await _backdate(run.ctx.db, asked_all)
     return tally
 
 
@@ -663,18 +1142,25 @@ async def _fill(
     moderator = crew[0]
     secretariat = _actor(admin)
     total = Tally()
+    now = utcnow()  # the questions' times are counted back from here
     for i, member in enumerate(chosen, 1):
-        tally = await _member(
-            run, member, crew, spaces_range=(1, 3), topics_range=(2, 4), moderator=moderator,
+        # Two themed spaces at most: the free tier's third is for the city's questions.
+        built = await _member(
+            run, member, crew, spaces_range=(1, 2), topics_range=(2, 4), moderator=moderator,
             secretariat=secretariat,
         )
-        total.add(tally)
-        _say(f"[{i}/{len(chosen)}] {member.name}, {member.country}: {tally.line()}")
+        profile = PROFILES[(i - 1) % len(PROFILES)]
+        built.tally.add(await _questions(
+            run, member, built, crew, profile, moderator, now, officials=1 + i % 2,
+        ))
+        total.add(built.tally)
+        _say(f"[{i}/{len(chosen)}] {member.name}, {member.country}: {built.tally.line()} "
+             f"({profile.label})")
     for i, member in enumerate(partner_list, 1):
-        tally = await _member(
+        tally = (await _member(
             run, member, crew, spaces_range=(1, 1), topics_range=(2, 2), moderator=None,
             secretariat=secretariat,
-        )
+        )).tally
         total.add(tally)
         kind = member.kind.replace("_", " ")
         _say(
@@ -684,8 +1170,12 @@ async def _fill(
     elapsed = time.perf_counter() - started
     _say(
         f"done in {elapsed:.1f} s: {_n(len(chosen) + len(partner_list), 'organization')}, "
-        f"{total.line()}, {_n(total.reactions, 'reaction')}, {_n(run.people, 'account')}"
+        f"{total.line()}, {_n(total.officials, 'official')}, "
+        f"{_n(total.reactions, 'reaction')}, {_n(run.people, 'account')}"
     )
+    _say("The questions and their answer times are made up for the demo; the network's "
+         "responsiveness report, GET /responsiveness (the /responsiveness page), ranks "
+         "the cities by them.")
     _say()
     _say(f"Sign in with these accounts; every demo account's password is: {run.password}")
     width = len(f"demo-moderator{run.suffix}@{DOMAIN}") + 2
@@ -698,7 +1188,8 @@ async def _fill(
 
 def _example(chosen: Iterable[Member], run: Run) -> str:
     first = next(iter(chosen))
-    return f"{_slug(first.name)}.official{run.suffix}@{DOMAIN} (its organization's admin)"
+    return (f"{_slug(first.name)}.official{run.suffix}@{DOMAIN} (its organization's admin "
+            "and one of its officials)")
 
 
 def _partners(taken: frozenset[str], count: int) -> list[Member]:

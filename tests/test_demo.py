@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,9 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
     code, out, _ = await demo(settings, capsys, cities=2, partners=2)
 
     assert code == 0
-    assert re.search(r"^\[1/2\] Seoul, Korea: \d spaces?, \d+ topics, \d+ posts$", out, re.M)
-    assert re.search(r"^\[2/2\] Chengdu, China: ", out, re.M)
+    assert re.search(r"^\[1/2\] Seoul, Korea: \d spaces?, \d+ topics, \d+ posts, \d+ questions "
+                     r"\(answers within hours\)$", out, re.M)
+    assert re.search(r"^\[2/2\] Chengdu, China: .* \(answers within days\)$", out, re.M)
     orgs = (await api.ok("GET", "/orgs"))["orgs"]
     assert {(o["name"], o["country"], o["kind"]) for o in orgs} == {
         ("Seoul", "Korea", "local_government"),
@@ -63,9 +65,13 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
         org_spaces = (await api.ok("GET", f"/orgs/{org['id']}/spaces"))["spaces"]
         assert 1 <= len(org_spaces) <= 3
         for n, space in enumerate(org_spaces):
-            topics = (await api.ok("GET", f"/spaces/{space['id']}/topics"))["topics"]
-            assert len(topics) >= 2
-            assert topics[0]["pinned"] == (n == 0)  # each organization pins one topic
+            listed = (await api.ok("GET", f"/spaces/{space['id']}/topics"))["topics"]
+            assert listed[0]["pinned"] == (n == 0)  # each organization pins one topic
+            topics = [t for t in listed if t["kind"] == "discussion"]  # questions: below
+            if space["name"].startswith("Ask "):  # a city's questions that no theme fits
+                assert listed and not topics
+            else:
+                assert len(topics) >= 2
             for topic in topics:
                 posts = await thread(api, topic["id"])
                 assert len(posts) == topic["post_count"] >= 7
@@ -77,6 +83,91 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
                 reacted += sum(1 for p in posts if p["reactions"])
     assert set(authors) == STAKEHOLDERS
     assert reacted > 10
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+async def test_the_demo_cities_answer_their_questions_fast_late_or_never(
+    database_url: str, api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = await demo(make_settings(database_url), capsys, cities=6, partners=0)
+    assert code == 0
+    assert re.search(r"^\[6/6\] Ghazni, Afghanistan: .*, 3 questions \(new to questions", out,
+                     re.M)
+    assert "GET /responsiveness" in out
+
+    network = await api.ok("GET", "/responsiveness")
+
+    # Each profile's figures, counted over the default 90 days: a ranking with real
+    # differences, and a city with too few questions listed without a rank.
+    figures = {
+        o["org"]["name"]: (o["rank"], o["asked"], o["answered"], o["answered_within_target"],
+                           o["overdue"], o["declined"])
+        for o in network["orgs"]
+    }
+    assert figures == {
+        "Seoul": (1, 7, 7, 7, 0, 0),
+        "Chengdu": (2, 6, 5, 4, 0, 0),
+        "Beyo\u011flu": (3, 7, 4, 3, 1, 1),
+        "Ulyanovsk Region": (4, 6, 2, 0, 3, 0),
+        "Mexico City": (5, 5, 0, 0, 4, 0),
+        "Ghazni": (None, 3, 2, 2, 0, 0),
+    }
+    ranked = [o for o in network["orgs"] if o["rank"] is not None]
+    assert [o["org"]["name"] for o in network["orgs"]][:5] == [o["org"]["name"] for o in ranked]
+    medians = [o["median_hours_to_answer"] for o in ranked]
+    assert medians[0] < 24 < medians[1] < 14 * 24 < medians[3]  # hours, days, weeks late
+    assert medians[4] is None  # never answered
+    assert network["overdue"] == 8
+
+    questions: list[dict[str, Any]] = []
+    for org in (await api.ok("GET", "/orgs"))["orgs"]:
+        officials = (await api.ok("GET", f"/orgs/{org['id']}/officials"))["officials"]
+        assert 1 <= len(officials) <= 2
+        assert {o["user"]["stakeholder_type"] for o in officials} == {"government"}
+        for space in (await api.ok("GET", f"/orgs/{org['id']}/spaces"))["spaces"]:
+            listed = (await api.ok("GET", f"/spaces/{space['id']}/topics"))["topics"]
+            questions += [dict(t, org=org) for t in listed if t["kind"] == "question"]
+    assert len(questions) == 9 + 8 + 8 + 8 + 7 + 3  # a profile's questions, older ones too
+    asked = [_at(q["question"]["asked_at"]) for q in questions]
+    now = datetime.now(UTC)
+    assert all(at < now for at in asked)
+    assert now - min(asked) > timedelta(days=110)  # four months of history for the chart
+    waits = [_at(q["question"]["answered_at"]) - _at(q["question"]["asked_at"])
+             for q in questions if q["question"]["answered_at"]]
+    assert min(waits) < timedelta(hours=6) and max(waits) > timedelta(days=30)
+    assert any(q["question"]["overdue"] for q in questions)
+    statuses = Counter(q["question"]["status"] for q in questions)
+    assert set(statuses) == {"open", "acknowledged", "answered", "in_progress", "done",
+                             "declined"}
+    declined = next(q for q in questions if q["question"]["status"] == "declined")
+    assert "national traffic law" in declined["question"]["reason"]
+
+    kinds_per_question = []
+    for q in questions:
+        posts = await thread(api, q["id"])
+        kinds = {p["author"]["stakeholder_type"] for p in posts}
+        kinds_per_question.append(kinds)
+        assert {k for k, n in q["participation"].items() if n} == kinds
+        answer_id = q["question"]["answer_post_id"]
+        if answer_id is not None:  # the answer is an official's post, marked as one
+            answer = next(p for p in posts if p["id"] == answer_id)
+            assert answer["author"]["official"] == {"org_id": q["org"]["id"],
+                                                    "org_name": q["org"]["name"]}
+            assert _at(answer["created_at"]) == _at(q["question"]["answered_at"])
+        history = (await api.ok("GET", f"/topics/{q['id']}/status-history"))["changes"]
+        assert history[0]["to"] == "open"
+        assert _at(history[0]["at"]) == _at(q["question"]["asked_at"])
+        assert history[-1]["to"] == q["question"]["status"]
+    # Some questions drew every kind of stakeholder, some only the one who asked.
+    assert STAKEHOLDERS in kinds_per_question
+    assert any(len(kinds) == 1 for kinds in kinds_per_question)
+    horizontal = (await api.ok("GET", f"/spaces/{questions[0]['space_id']}/topics"
+                                      "?sort=horizontal"))["topics"]
+    counts = [sum(1 for n in t["participation"].values() if n) for t in horizontal]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
 
 
 async def test_the_printed_demo_accounts_sign_in(settings: Settings, api: Api, capsys: pytest.CaptureFixture[str]) -> None:
