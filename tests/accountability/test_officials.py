@@ -5,6 +5,8 @@ speak for the organization, computed when read (docs/accountability.md)."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 from cps.services.context import Context
 from cps.services.subscriptions import history
 from tests.support.api import Api, User
-from tests.support.direct import events_on, platform_admin
+from tests.support.direct import events_on, platform_admin, set_tier
 
 pytestmark = pytest.mark.anyio
 
@@ -251,3 +253,19 @@ async def test_the_moderation_queue_marks_officials(api: Api, ctx: Context) -> N
     assert hidden["author"]["official"] == seoul
     restored = (await api.ok("POST", f"/posts/{flagged['id']}/restore", c["admin"]))["post"]
     assert restored["author"]["official"] == seoul
+
+
+async def test_an_export_marks_the_organizations_officials(api: Api, ctx: Context) -> None:
+    c = await _two_cities(api)
+    await set_tier(ctx, c["org"]["id"], "plus")  # exports need plus
+    t, s = c["topic"]["id"], c["space"]["id"]
+    mine = await api.post(c["clerk"], t, "Official words.")
+    visitor = await api.post(c["busan_clerk"], t, "Busan's words.")
+    doc = (await api.call("GET", f"/spaces/{s}/export", c["admin"])).json()
+    marks = {p["id"]: p["author"]["official"] for p in doc["topics"][0]["posts"]}
+    assert marks == {c["first_post"]["id"]: None, visitor["id"]: None,
+                     mine["id"]: {"org_id": c["org"]["id"], "org_name": c["org"]["name"]}}
+    r = await api.call("GET", f"/spaces/{s}/export?format=csv", c["admin"])
+    rows = {int(row["post_id"]): row["author_official"]
+            for row in csv.DictReader(io.StringIO(r.text))}
+    assert rows == {c["first_post"]["id"]: "false", mine["id"]: "true", visitor["id"]: "false"}

@@ -9,7 +9,8 @@ connection while a slow client reads. Each page is consistent; a post written
 during a long export may or may not appear in it.
 
 What an export holds: the space, its topics and their posts with the author's
-public profile (id, display name, stakeholder type; never an email), times,
+public profile (id, display name, stakeholder type; never an email) and whether
+they are an official of the space's organization as of the export, times,
 status (`visible`, `hidden`, `pending`, `rejected`, `deleted`), the body as
 written and the reaction counts. A deleted post keeps its place in the thread
 but not its text (its body is null in JSON, empty in CSV): it is gone for users,
@@ -39,12 +40,14 @@ from typing import Any, Final, get_args
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import aliased
 
-from cps.services.accounts.views import Author
+from cps.services.accounts.views import Author, OfficialBadge
 from cps.services.context import Actor, Context
 from cps.services.discussion.views import ReactionKind
 from cps.services.errors import Invalid, NotFound
+from cps.services.officials.roster import official_of
 from cps.services.orgs.access import space_access
 from cps.services.reports.views import (
+    ExportAuthor,
     ExportFormat,
     ExportPost,
     ExportSpace,
@@ -70,6 +73,7 @@ MEDIA_TYPES: Final[dict[str, str]] = {
 CSV_COLUMNS: Final[tuple[str, ...]] = (
     "space_id", "space_name", "topic_id", "topic_title", "topic_created_at",
     "post_id", "parent_id", "depth", "author_id", "author_name", "author_stakeholder_type",
+    "author_official",
     "created_at", "edited_at", "status", "hidden_reason", "body",
     *(f"reactions_{kind}" for kind in REACTION_KINDS),
 )
@@ -117,7 +121,7 @@ class Export:
 
     def chunks(self, progress: Callable[[int], None] | None = None) -> AsyncIterator[str]:
         """The export's text, a page at a time; `progress` hears the posts written so far."""
-        rows = _pages(self.db, self.space.id)
+        rows = _pages(self.db, self.space.id, self.space.org_id)
         if self.format == "csv":
             return _csv(self, rows, progress)
         return _json(self, rows, progress)
@@ -188,17 +192,20 @@ class _Row:
     post: Post
     author: User
     reactions: dict[str, int]
+    official: bool  # the author is an official of the space's organization
 
 
-async def _pages(db: Database, space_id: int) -> AsyncIterator[list[_Row]]:
-    """The space's posts with their topics, in (topic id, thread) order, PAGE at a time."""
+async def _pages(db: Database, space_id: int, org_id: int) -> AsyncIterator[list[_Row]]:
+    """The space's posts with their topics (and whether each author is an official of
+    `org_id`, the space's organization), in (topic id, thread) order, PAGE at a time."""
     topic_author = aliased(User)
     after: tuple[int, str] = (0, "")
     while True:
         async with db.read() as session:
             rows = (
                 await session.execute(
-                    select(Post, User, Topic, topic_author)
+                    select(Post, User, Topic, topic_author,
+                           official_of(org_id, Post.author_id))
                     .join(Topic, Topic.id == Post.topic_id)
                     .join(User, User.id == Post.author_id)
                     .join(topic_author, topic_author.id == Topic.author_id)
@@ -222,21 +229,26 @@ async def _pages(db: Database, space_id: int) -> AsyncIterator[list[_Row]]:
                 counts[post_id][kind] = int(n)
         page = []
         for row in rows:
-            post, author, topic, topic_user = row
-            page.append(_Row(topic, topic_user, post, author, counts.get(post.id, {})))
+            post, author, topic, topic_user, official = row
+            page.append(_Row(topic, topic_user, post, author, counts.get(post.id, {}),
+                             bool(official)))
         yield page
         last = rows[-1][0]
         after = (last.topic_id, last.path)
 
 
-def _post(row: _Row) -> ExportPost:
+def _post(row: _Row, space: ExportSpace) -> ExportPost:
     post = row.post
     status = status_of(post)
     return ExportPost(
         id=post.id,
         parent_id=post.parent_id,
         depth=post.depth,
-        author=Author.model_validate(row.author),
+        author=ExportAuthor(
+            **Author.model_validate(row.author).model_dump(),
+            official=OfficialBadge(org_id=space.org_id, org_name=space.org_name)
+            if row.official else None,
+        ),
         created_at=post.created_at,
         edited_at=post.edited_at,
         status=status,
@@ -278,7 +290,7 @@ async def _json(
                 topic_id = row.topic.id
             else:
                 parts.append(",")
-            parts.append(_post(row).model_dump_json())
+            parts.append(_post(row, export.space).model_dump_json())
         written += len(page)
         yield "".join(parts)
         if progress is not None:
@@ -306,13 +318,14 @@ async def _csv(
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         for row in page:
-            post = _post(row)
+            post = _post(row, space)
             writer.writerow([
                 space.id, safe_cell(space.name), row.topic.id, safe_cell(row.topic.title),
                 _time(row.topic.created_at), post.id,
                 post.parent_id if post.parent_id is not None else "", post.depth,
                 post.author.id, safe_cell(post.author.display_name),
-                post.author.stakeholder_type, _time(post.created_at), _time(post.edited_at),
+                post.author.stakeholder_type, "true" if post.author.official else "false",
+                _time(post.created_at), _time(post.edited_at),
                 post.status, safe_cell(post.hidden_reason or ""), safe_cell(post.body or ""),
                 *(post.reactions[kind] for kind in REACTION_KINDS),
             ])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from cps.services.accounts.views import Author, StakeholderType
+from cps.services.accounts.views import Author, OfficialBadge, StakeholderType
 from cps.services.orgs.views import Visibility
 from cps.services.views import View
 
@@ -78,11 +78,16 @@ class ExportSpace(View):
     created_at: datetime
 
 
+class ExportAuthor(Author):
+    # The author is an official of the space's organization, as of the export.
+    official: OfficialBadge | None = None
+
+
 class ExportPost(View):
     id: int
     parent_id: int | None
     depth: int
-    author: Author
+    author: ExportAuthor
     created_at: datetime
     edited_at: datetime | None
     status: PostStatus
