@@ -210,6 +210,11 @@ def test_a_moderator_turns_a_discussion_into_a_question_and_declines_it(
     citizen, _ = browsing.page("phone", user=cities.citizen)
     citizen.goto(f"/topics/{topic['id']}")
     settle(citizen)
+    listing, _ = browsing.page("desktop")
+    listing.goto(f"/spaces/{daejeon.space['id']}")
+    settle(listing)
+    item = listing.locator(f"#topic-{topic['id']}")
+    expect(item).to_be_visible()
     page, _ = browsing.page("desktop", user=mod)
     page.goto(f"/topics/{topic['id']}")
     settle(page)
@@ -233,6 +238,7 @@ def test_a_moderator_turns_a_discussion_into_a_question_and_declines_it(
         expect(step).to_contain_text("by Mona Keeper")
     expect(current_step(citizen)).to_contain_text("Declined")
     expect(question_of(citizen)).to_contain_text("“Trams are the national railway's decision")
+    expect(item).to_contain_text("Status: Declined")  # the space's list, live
     check(page, "accountability-declined-desktop")
     check(citizen, "accountability-declined-phone")
 

@@ -87,7 +87,9 @@ export function monthsChart(rows, { targetHours = null, width = 720, id = "answe
   svg("desc", { id: `${id}-desc` }, summary(rows, targetHours)),
   svg("line", { x1: pad.left, x2: width - pad.right, y1: y(0), y2: y(0), class: "chart-axis" }),
   svg("line", { x1: pad.left, x2: width - pad.right, y1: y(most), y2: y(most), class: "chart-grid" }),
+  svg("line", { x1: pad.left, x2: width - pad.right, y1: y(most / 2), y2: y(most / 2), class: "chart-grid" }),
   svg("text", { x: pad.left - 6, y: y(0), "text-anchor": "end", class: "chart-label" }, "0"),
+  svg("text", { x: pad.left - 6, y: y(most / 2) + 4, "text-anchor": "end", class: "chart-label" }, axisWords(most / 2)),
   svg("text", { x: pad.left - 6, y: y(most) + 4, "text-anchor": "end", class: "chart-label" }, axisWords(most)));
   if (targetHours) {
     chart.append(
@@ -113,8 +115,9 @@ export function monthsChart(rows, { targetHours = null, width = 720, id = "answe
   return chart;
 }
 
-/** The axis' top: hours below two days, else days. */
+/** An axis mark: minutes below an hour, hours below two days, else days. */
 function axisWords(hours) {
+  if (hours < 1) return `${Math.round(hours * 60)} min`;
   return hours < 48 ? `${Math.round(hours)} h` : `${Math.round(hours / 24)} days`;
 }
 
