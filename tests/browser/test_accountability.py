@@ -373,3 +373,24 @@ def test_the_most_horizontal_topics_first_and_who_took_part(
     settle(page)
     expect(page.get_by_label("Order")).to_have_value("horizontal")
     expect(titles).to_have_text([wide["title"], middle["title"], narrow["title"]])
+
+
+def test_a_moderator_sets_the_response_target_and_askers_are_told(
+    browsing: Browsing, api: Api, cities: Cities
+) -> None:
+    daejeon = cities.daejeon
+    libraries = api.space(daejeon.admin, daejeon.org["id"], "public", name="Libraries",
+                          description="Books and reading rooms")
+    page, _ = browsing.page("phone", user=daejeon.admin)
+    page.goto(f"/moderation?space={libraries['id']}#settings")
+    settle(page)
+    target = page.get_by_label("Response target: days the organization has to answer a question")
+    expect(target).to_have_value("14")
+    target.fill("7")
+    page.get_by_role("button", name="Save settings").click()
+    expect(target).to_have_value("7")
+    check(page, "accountability-target-phone")
+    page.goto(f"/spaces/{libraries['id']}")
+    settle(page)
+    page.get_by_label("Ask the city a question").check()
+    expect(page.get_by_text("Daejeon Metropolitan City is asked to answer within 7 days")).to_be_visible()

@@ -449,6 +449,10 @@ function settingsSection(ctx, space, org) {
       select({ label: "Who may open topics", name: "topic_policy", value: settings.topic_policy,
         options: [["participants", "Every participant"], ["moderators", "Moderators only"]] }),
       numberField("Hide a post automatically after this many flags", "flag_threshold", settings.flag_threshold, 1, 100),
+      settings.response_target_days === undefined ? null
+        : field({ label: "Response target: days the organization has to answer a question", name: "response_target_days",
+          type: "number", value: String(settings.response_target_days), min: 1, max: 365, inputmode: "numeric",
+          hint: "Every tier. It applies to questions asked after the change; a question keeps the date it was due by." }),
       h("fieldset", {}, h("legend", {}, "Tools of the higher tiers"), gate,
         mode, words,
         numberField("Hold the first posts of new participants for review (how many; 0 = off)", "premoderation_posts", settings.premoderation_posts, 0, 100),
@@ -457,8 +461,8 @@ function settingsSection(ctx, space, org) {
     onSubmit(form, async (data) => {
       const changes = {};
       if (data.topic_policy !== settings.topic_policy) changes.topic_policy = data.topic_policy;
-      for (const key of ["flag_threshold", "premoderation_posts", "slow_mode_seconds"]) {
-        if (Number(data[key]) !== settings[key]) changes[key] = Number(data[key]);
+      for (const key of ["flag_threshold", "premoderation_posts", "slow_mode_seconds", "response_target_days"]) {
+        if (data[key] !== undefined && Number(data[key]) !== settings[key]) changes[key] = Number(data[key]);
       }
       const list = data.words.split("\n").map((w) => w.trim()).filter(Boolean);
       const wf = {};
