@@ -6,7 +6,10 @@ One package per domain, each with its own response models in `views.py`:
 - `orgs`: organizations, spaces, roles and access, standing (bans and mutes)
 - `tiers`: what each plan allows (entitlements and quotas)
 - `upgrades`: upgrade requests, the platform's decisions, the history of tier changes
-- `discussion`: topics, posts, reactions, markdown, what may be posted (admission)
+- `discussion`: topics, posts, questions to the organization, participation, reactions,
+  markdown, what may be posted (admission)
+- `officials`: who speaks for an organization
+- `responsiveness`: the public reports on how organizations answer questions
 - `audit`: the audit trail of moderation acts, and the public moderation log
 - `moderation`: flags, hiding, review, appeals, sanctions, settings, the queue
 - `polls`: polls in topics
