@@ -86,6 +86,8 @@ def _acknowledged_at() -> ColumnElement[Any]:
 
 
 Moment = ColumnElement[Any] | QueryableAttribute[Any]
+# What figures may be grouped by: a column, or an expression (a scalar subquery).
+Key = ColumnElement[Any] | QueryableAttribute[int]
 
 
 def _seconds(session: AsyncSession, later: Moment, earlier: Moment) -> ColumnElement[float]:
@@ -140,12 +142,13 @@ async def figures(
     since: datetime,
     until: datetime,
     now: datetime,
-    by: QueryableAttribute[int] | None = None,
+    by: Key | None = None,
 ) -> dict[int | None, Figures]:
     """The figures of the questions asked from `since` (included) to `until`
     (excluded) that `scope` (an expression on `Question` and its `Space`) keeps,
     as of `now`: all of them together under the key None, and, with `by` (a
-    column of `Question` or `Space`), each value of `by` that has a question."""
+    column of `Question` or `Space`, or an expression on them, never null in
+    scope), each value of `by` that has a question."""
     if session.get_bind().dialect.name == "postgresql":
         rows = (await session.execute(_postgresql(session, scope, by, since, until, now))).all()
         return {row[0]: _row(row[1:]) for row in rows} | (
@@ -159,9 +162,8 @@ async def figures(
     return found
 
 
-def _postgresql(session: AsyncSession, scope: ColumnElement[bool],
-                by: QueryableAttribute[int] | None, since: datetime, until: datetime,
-                now: datetime) -> Select[Any]:
+def _postgresql(session: AsyncSession, scope: ColumnElement[bool], by: Key | None,
+                since: datetime, until: datetime, now: datetime) -> Select[Any]:
     # One pass: the counts and the percentiles (both percentiles of a duration
     # share its sorted values: PostgreSQL keeps one state for aggregates of the same
     # input). Without `by`, one group of everything; with it, the grouping sets
@@ -173,16 +175,15 @@ def _postgresql(session: AsyncSession, scope: ColumnElement[bool],
         for p in PERCENTILES
     ]
     # percentile_cont skips the nulls: the questions that did not reach the step.
-    key: ColumnElement[Any] | QueryableAttribute[int] = by if by is not None else null()
+    key: Key = by if by is not None else null()
     stmt = _questions(key, *_counts(now), *percentiles, scope=scope, since=since, until=until)
     if by is None:
         return stmt
     return stmt.group_by(func.grouping_sets(tuple_(by), tuple_()))
 
 
-def _sqlite(session: AsyncSession, scope: ColumnElement[bool],
-            by: QueryableAttribute[int] | None, since: datetime, until: datetime,
-            now: datetime) -> Select[Any]:
+def _sqlite(session: AsyncSession, scope: ColumnElement[bool], by: Key | None,
+            since: datetime, until: datetime, now: datetime) -> Select[Any]:
     group: ColumnElement[int] = (by if by is not None else literal(0, Integer)).label("g")
     counts = (
         _questions(group, *_counts(now), scope=scope, since=since, until=until)

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from cps.services.context import Context
 from cps.services.errors import Invalid
@@ -418,3 +418,75 @@ async def test_a_question_asked_and_answered_over_the_api_is_in_every_report(api
     network = await api.ok("GET", "/responsiveness")
     assert [(o["org"]["id"], o["rank"], o["answered"]) for o in network["orgs"]] == [
         (org, None, 1)]
+
+
+# --- the premium analytics' splits ------------------------------------------------------
+
+
+async def _ask(api: Api, user: User, space_id: int, title: str) -> int:
+    body = await api.ok("POST", f"/spaces/{space_id}/topics", user,
+                        {"title": title, "body": "When?", "kind": "question"})
+    return int(body["topic"]["id"])
+
+
+async def _times(ctx: Context, topic_id: int, asked: datetime, ack: float | None,
+                 answer: float | None) -> None:
+    """Move a question's steps to known times (hours after `asked`)."""
+    answered = None if answer is None else asked + timedelta(hours=answer)
+    acknowledged = asked + timedelta(hours=ack) if ack is not None else answered
+    async with ctx.db.write() as tx:
+        await tx.session.execute(update(Question).where(Question.topic_id == topic_id).values(
+            asked_at=asked, due_at=asked + TARGET, acknowledged_at=acknowledged,
+            answered_at=answered))
+
+
+async def test_the_premium_analytics_split_the_figures_by_question_and_by_who_answered(
+        api: Api, ctx: Context) -> None:
+    build = Builder(api, tiers=tiers_in(ctx))
+    admin = await api.user("Seoul Admin")
+    org = (await build.org(admin, "Seoul", tier="premium"))["id"]
+    space = (await build.space(admin, org, name="Mobility"))["id"]
+    clerk = await api.user("Min-ji Clerk", "government")
+    citizen = await api.user("Citizen")
+    await api.ok("POST", f"/orgs/{org}/officials", admin, {"user_id": clerk.id})
+
+    # The clerk's posts answer two (after 2 h, and after 400 h: late); the admin
+    # marks a third answered (30 h); the clerk only acknowledges a fourth (1 h); a
+    # fifth, answered by the clerk, was asked before the 30 days of the dashboard.
+    fast, late, marked, waiting, old = [
+        await _ask(api, citizen, space, title)
+        for title in ("Bus stop", "Crossing", "Bins", "Lights", "Old question")]
+    for topic_id in (fast, late, old):
+        await api.post(clerk, topic_id, "Here is the answer.")
+    await api.ok("POST", f"/topics/{marked}/status", admin, {"status": "answered"})
+    await api.ok("POST", f"/topics/{waiting}/status", clerk, {"status": "acknowledged"})
+    asked = midnight(20) + timedelta(hours=9)
+    await _times(ctx, fast, asked, None, 2)
+    await _times(ctx, late, asked, 24, 400)
+    await _times(ctx, marked, asked, None, 30)
+    await _times(ctx, waiting, asked, 1, None)
+    await _times(ctx, old, midnight(40), None, 1)
+
+    for path in (f"/orgs/{org}/analytics", f"/spaces/{space}/analytics"):
+        body = await api.ok("GET", path, admin)
+        topics = [(t["topic_id"], t["title"]) for t in body["responsiveness_by_topic"]]
+        assert topics == [(waiting, "Lights"), (marked, "Bins"), (late, "Crossing"),
+                          (fast, "Bus stop")]  # the newest first; not the old one
+        by_topic = {t["topic_id"]: without(t, "topic_id", "title")
+                    for t in body["responsiveness_by_topic"]}
+        assert by_topic[fast] == figures(1, 1, 1, 1, 0, 0, 0, ack=(2.0, 2.0), answer=(2.0, 2.0))
+        assert by_topic[late] == figures(1, 1, 1, 0, 0, 0, 0, ack=(24.0, 24.0),
+                                         answer=(400.0, 400.0))
+        assert by_topic[waiting] == figures(1, 1, 0, 0, 1, 0, 0, ack=(1.0, 1.0),
+                                            answer=(None, None))
+
+        people = body["responsiveness_by_official"]
+        assert [(p["user"]["id"], p["official"]) for p in people] == [
+            (clerk.id, True), (admin.id, False)]  # the most answers first
+        assert people[0]["user"] == {"id": clerk.id, "display_name": "Min-ji Clerk",
+                                     "stakeholder_type": "government"}
+        # The clerk's two answers: after 2 and 400 hours, one of them in time.
+        assert without(people[0], "user", "official") == figures(
+            2, 2, 2, 1, 0, 0, 0, ack=(13.0, 21.8), answer=(201.0, 360.2))
+        assert without(people[1], "user", "official") == figures(
+            1, 1, 1, 1, 0, 0, 0, ack=(30.0, 30.0), answer=(30.0, 30.0))

@@ -47,6 +47,7 @@ from cps.services.reports.views import (
     StakeholderShare,
     Totals,
 )
+from cps.services.responsiveness import report as responsiveness
 from cps.services.tiers import plans
 from cps.storage import portable
 from cps.storage.models import Flag, Organization, Post, Space, Topic, User
@@ -215,4 +216,8 @@ async def _compute(
             median_seconds=flag_median, p90_seconds=flag_p90,
             resolved=len(handled), open=len(flags) - len(handled),
         ),
+        responsiveness_by_topic=await responsiveness.by_question(
+            session, scope, since=since, until=now),
+        responsiveness_by_official=await responsiveness.by_answerer(
+            session, scope, org_id, since=since, until=now),
     )

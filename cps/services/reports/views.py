@@ -7,6 +7,7 @@ from typing import Literal
 
 from cps.services.accounts.views import Author, OfficialBadge, StakeholderType
 from cps.services.orgs.views import Visibility
+from cps.services.responsiveness.views import AnswererResponsiveness, QuestionResponsiveness
 from cps.services.views import View
 
 
@@ -60,6 +61,10 @@ class AnalyticsView(View):
     stakeholders: list[StakeholderShare]
     response_times: ResponseTimes
     flag_handling: FlagHandling
+    # The public responsiveness figures (docs/accountability.md), of the questions
+    # asked in the window, split by question and by who answered.
+    responsiveness_by_topic: list[QuestionResponsiveness]
+    responsiveness_by_official: list[AnswererResponsiveness]
 
 
 ExportFormat = Literal["json", "csv"]

@@ -29,21 +29,26 @@ from fractions import Fraction
 from typing import Final
 
 from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from cps.services.accounts.views import Author
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid, NotFound
+from cps.services.officials.roster import official_of
 from cps.services.orgs.access import space_access
 from cps.services.responsiveness.views import (
+    AnswererResponsiveness,
     NetworkReport,
     OrgResponsiveness,
     Period,
+    QuestionResponsiveness,
     ReportOrg,
     Responsiveness,
     ResponsivenessReport,
 )
 from cps.storage import responsiveness
-from cps.storage.accountability import Question
-from cps.storage.models import Organization, Space
+from cps.storage.accountability import Question, QuestionChange
+from cps.storage.models import Organization, Space, Topic, User
 from cps.storage.responsiveness import Figures
 from cps.storage.types import utcnow
 
@@ -79,7 +84,7 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, HOURS_DIGITS)
 
 
-def _responsiveness(figures: Figures) -> Responsiveness:
+def figures_view(figures: Figures) -> Responsiveness:
     return Responsiveness(
         asked=figures.asked,
         acknowledged=figures.acknowledged,
@@ -96,7 +101,7 @@ def _responsiveness(figures: Figures) -> Responsiveness:
 
 
 def _report(covered: Period, figures: Figures) -> ResponsivenessReport:
-    return ResponsivenessReport(period=covered, **_responsiveness(figures).model_dump())
+    return ResponsivenessReport(period=covered, **figures_view(figures).model_dump())
 
 
 async def for_space(ctx: Context, actor: Actor | None, space_id: int,
@@ -138,9 +143,56 @@ async def for_network(ctx: Context, covered: Period) -> NetworkReport:
             )
         ).all() if by_org else []
     lines = [(ReportOrg(id=org_id, name=name, country=country),
-              _responsiveness(by_org[org_id])) for org_id, name, country in orgs]
+              figures_view(by_org[org_id])) for org_id, name, country in orgs]
     return NetworkReport(period=covered, orgs=ranked(lines),
-                         **_responsiveness(found[None]).model_dump())
+                         **figures_view(found[None]).model_dump())
+
+
+# --- the premium analytics' splits (cps/services/reports/analytics.py) ---------------
+
+
+async def by_question(session: AsyncSession, scope: ColumnElement[bool], *, since: datetime,
+                      until: datetime) -> list[QuestionResponsiveness]:
+    """Each question asked from `since` to `until` in `scope` (an expression on
+    `Space`), with its figures, the newest first."""
+    found = await responsiveness.figures(session, scope, since=since, until=until,
+                                         now=utcnow(), by=Question.topic_id)
+    ids = sorted((key for key in found if key is not None), reverse=True)
+    rows = (await session.execute(
+        select(Topic.id, Topic.title).where(Topic.id.in_(ids)))).all() if ids else []
+    titles = {topic_id: title for topic_id, title in rows}
+    return [QuestionResponsiveness(topic_id=topic_id, title=titles[topic_id],
+                                   **figures_view(found[topic_id]).model_dump())
+            for topic_id in ids]
+
+
+async def by_answerer(session: AsyncSession, scope: ColumnElement[bool], org_id: int, *,
+                      since: datetime, until: datetime) -> list[AnswererResponsiveness]:
+    """Each person who answered questions asked from `since` to `until` in
+    `scope`, with the figures of those questions (the answered ones: how many of
+    them within target, how fast), the most answers first. Who answered is who
+    took the `answered` step: the official whose post answered, or whoever
+    marked it answered."""
+    answerer = (
+        select(QuestionChange.by_user)
+        .where(QuestionChange.topic_id == Question.topic_id,
+               QuestionChange.to_status == "answered")
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = await responsiveness.figures(
+        session, and_(scope, Question.answered_at.is_not(None), answerer.is_not(None)),
+        since=since, until=until, now=utcnow(), by=answerer)
+    ids = [key for key in found if key is not None]
+    people = (await session.execute(
+        select(User.id, User.display_name, User.stakeholder_type,
+               official_of(org_id, User.id)).where(User.id.in_(ids)))).all() if ids else []
+    lines = [AnswererResponsiveness(
+        user=Author(id=user_id, display_name=name, stakeholder_type=kind),
+        official=bool(official), **figures_view(found[user_id]).model_dump())
+        for user_id, name, kind, official in people]
+    return sorted(lines, key=lambda line: (-line.answered, line.user.display_name.casefold(),
+                                           line.user.id))
 
 
 def _order(line: tuple[ReportOrg, Responsiveness]) -> tuple[Fraction, float, str, int]:

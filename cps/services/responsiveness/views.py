@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import ConfigDict, Field
 
+from cps.services.accounts.views import Author
 from cps.services.views import View
 
 
@@ -62,3 +63,19 @@ class NetworkReport(ResponsivenessReport):
     ranked ones first."""
 
     orgs: list[OrgResponsiveness]
+
+
+class QuestionResponsiveness(Responsiveness):
+    """One question's figures (each count 0 or 1), in the premium analytics."""
+
+    topic_id: int
+    title: str
+
+
+class AnswererResponsiveness(Responsiveness):
+    """The figures of the questions one person answered, in the premium analytics:
+    `official` when they are one of the organization's officials now (a
+    moderator or an admin may answer too)."""
+
+    user: Author
+    official: bool
