@@ -523,3 +523,23 @@ async def test_a_private_spaces_question_steps_never_reach_an_outsider_live(
         assert step["data"]["topic_id"] == t
         await outsider.quiet(0.5)
         await anonymous.quiet(0.2)
+
+
+async def test_a_question_moved_into_a_private_space_leaves_the_public_reports(
+    api: Api, ctx: Context
+) -> None:
+    c = await cities(api, Builder(api, tiers=tiers_in(ctx)))
+    topic = await ask(api, c.citizen, c.space["id"], SECRET)
+    t = topic["id"]
+    assert (await api.ok("GET", f"/orgs/{c.seoul['id']}/responsiveness"))["asked"] == 1
+    await api.ok("POST", f"/topics/{t}/move", c.seoul_admin, {"space_id": c.private["id"]})
+    for path in (f"/orgs/{c.seoul['id']}/responsiveness", "/responsiveness",
+                 f"/spaces/{c.space['id']}/responsiveness"):
+        r = await api.call("GET", path, c.citizen)
+        assert r.status_code == 200 and r.json()["asked"] == 0, (path, r.text)
+        assert SECRET not in r.text
+    # The asker is no member: the question is now out of their sight, as its topic is.
+    assert_error(await api.call("GET", f"/topics/{t}/status-history", c.citizen), 404)
+    assert_error(await api.call("GET", f"/topics/{t}/status-history"), 404)
+    mine = await api.ok("GET", f"/spaces/{c.private['id']}/responsiveness", c.seoul_admin)
+    assert mine["asked"] == 1
