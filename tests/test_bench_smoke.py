@@ -20,3 +20,16 @@ def test_the_fanout_benchmark_smoke_runs_and_loses_nothing() -> None:
     assert result.returncode == 0, out[-4000:]
     assert "machine" in out.lower()
     assert "lost" in out.lower()
+
+
+@pytest.mark.slow
+def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> None:
+    """The benchmark checks every report against the figures its data set was
+    built with; the smoke run keeps that check (only the time is not judged)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.responsiveness", "--smoke"], cwd=ROOT,
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert "machine" in out.lower() and "SMOKE" in out
