@@ -394,6 +394,7 @@ async def test_a_response_target_outside_1_to_365_is_422(api: Api, ctx: Context)
     ("to=9000-01-01", "to"), ("from=%00", "from"), ("from=2024-01-01%00", "from"),
     ("from=-2024-01-01", "from"), ("from=+2024-01-01", "from"),
     ("from=2024-05-02&to=2024-05-01", "from"),
+    ("from=&to=2024-05-01", "from"), ("to=", "to"),
     ("from=" + "9" * 5000, "from"),
 ])
 async def test_malformed_report_periods_are_422_naming_the_parameter(
@@ -416,7 +417,7 @@ async def test_the_widest_periods_answer_and_forged_report_ids_are_404(
     c = await cities(api, Builder(api, tiers=tiers_in(ctx)))
     await ask(api, c.citizen, c.space["id"])
     for query in ("from=1000-01-01&to=8999-12-31", "from=1000-01-01", "to=8999-12-31",
-                  "from=2024-02-29&to=2024-02-29", "to=1000-01-01", "from=&to="):
+                  "from=2024-02-29&to=2024-02-29", "to=1000-01-01"):
         for path in (f"/spaces/{c.space['id']}/responsiveness",
                      f"/orgs/{c.seoul['id']}/responsiveness", "/responsiveness"):
             r = await api.call("GET", f"{path}?{query}")

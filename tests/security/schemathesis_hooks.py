@@ -60,6 +60,12 @@ STATE_CHECKED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/polls/{poll_id}/vote"): frozenset({"option_id"}),
     # in the future; options different ignoring case; a question left after trimming
     ("POST", "/topics/{topic_id}/polls"): frozenset({"closes_at", "options", "question"}),
+    # a reason only with (and always with) declined; an answer that is a post of the topic
+    ("POST", "/topics/{topic_id}/status"): frozenset({"reason", "answer_post_id"}),
+    # a period whose first day comes after its last
+    ("GET", "/spaces/{space_id}/responsiveness"): frozenset({"from"}),
+    ("GET", "/orgs/{org_id}/responsiveness"): frozenset({"from"}),
+    ("GET", "/responsiveness"): frozenset({"from"}),
 }
 
 ACCEPTED = {401, 402, 403, 404, 409, 429}  # who you are, your tier, what exists, how fast

@@ -19,6 +19,8 @@ PERIOD_QUERY = (FROM, TO)
 
 
 def _day(call: Call, param: QueryParam) -> date | None:
+    if call.query.get(param.name) == "":  # given, but no day: the document's pattern refuses it
+        raise Invalid({param.name: "Expected a day as YYYY-MM-DD."})
     raw = query_text(call, param)
     if raw is None:
         return None
