@@ -229,6 +229,17 @@ def assert_accessible(page: Page, only: list[str] | None = None) -> None:
     assert violations == [], json.dumps(violations, indent=1)
 
 
+def assert_axe_clean(page: Page) -> None:
+    """No axe-core violation of any impact, minor and moderate included."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => ({id: v.id, impact: v.impact,
+                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
+    assert violations == [], json.dumps(violations, indent=1)
+
+
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

@@ -10,7 +10,6 @@ impact), no sideways scroll, no raw id or ISO date in what it says."""
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import AXE, Api, Browsing, User, screenshot, settle
+from tests.browser.conftest import Api, Browsing, User, assert_axe_clean, screenshot, settle
 from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.browser
@@ -85,17 +84,6 @@ def backdate(server: AppServer, topic_id: int, days: int) -> None:
                    (shift, shift, topic_id))
         db.execute("UPDATE posts SET created_at = datetime(created_at, ?) WHERE topic_id = ?",
                    (shift, topic_id))
-
-
-def assert_axe_clean(page: Page) -> None:
-    """No axe-core violation of any impact, minor and moderate included."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0;")
-    violations: list[dict[str, Any]] = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .map(v => ({id: v.id, impact: v.impact,
-                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
-    assert violations == [], json.dumps(violations, indent=1)
 
 
 def assert_readable(page: Page) -> None:

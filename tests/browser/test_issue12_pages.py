@@ -7,28 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.browser.conftest import AXE, PASSWORD, Api, Browsing, screenshot, settle
+from tests.browser.conftest import PASSWORD, Api, Browsing, assert_axe_clean, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
           "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
-
-
-def assert_axe_clean(page: Page) -> None:
-    """No axe-core violation of any impact, minor and moderate included."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0;")
-    violations: list[dict[str, Any]] = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .map(v => ({id: v.id, impact: v.impact,
-                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
-    assert violations == [], json.dumps(violations, indent=1)
 
 
 def assert_no_sideways_scroll(page: Page) -> None:
