@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import get_args
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts.views import Author, StakeholderType
 from cps.services.audit import trail
@@ -100,13 +101,18 @@ async def create_topic(
     return view
 
 
+async def view_now(session: AsyncSession, topic: Topic) -> TopicView:
+    """One topic as it stands: its author, its question and who took part, read now."""
+    author = await session.get(User, topic.author_id)
+    assert author is not None
+    return topic_view(topic, author, await questions.view_of(session, topic),
+                      await participation.of_topic(session, topic.id))
+
+
 async def get_topic(ctx: Context, actor: Actor | None, topic_id: int) -> TopicView:
     async with ctx.db.read() as session:
         topic, _ = await topic_access(session, actor, topic_id)
-        author = await session.get(User, topic.author_id)
-        assert author is not None
-        return topic_view(topic, author, await questions.view_of(session, topic),
-                          await participation.of_topic(session, topic.id))
+        return await view_now(session, topic)
 
 
 # A cursor is where a page ended, in the list's order: "pinned|at|id" for
@@ -223,10 +229,7 @@ async def update_topic(
                 setattr(topic, field, value)
                 changed.append(_CHANGES[field][0 if value else 1])
         await tx.session.flush()
-        author = await tx.session.get(User, topic.author_id)
-        assert author is not None
-        view = topic_view(topic, author, await questions.view_of(tx.session, topic),
-                          await participation.of_topic(tx.session, topic.id))
+        view = await view_now(tx.session, topic)
         data = view.model_dump(mode="json")
         for name in changed:
             await journal.record(tx, ctx.events, channels.space(topic.space_id), name, data)

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
-from cps.services.discussion import participation, questions, word_filter
-from cps.services.discussion.topics import topic_view
+from cps.services.discussion import topics, word_filter
 from cps.services.discussion.views import TopicView
 from cps.services.errors import Conflict, Invalid
 from cps.services.events import channels, journal
@@ -30,7 +29,6 @@ from cps.services.orgs.access import SpaceAccess, space_access, topic_access
 from cps.services.orgs.views import SpaceView
 from cps.services.tiers import plans
 from cps.storage.accountability import Question
-from cps.storage.models import User
 
 log = logging.getLogger("cps.curation")
 
@@ -141,10 +139,7 @@ async def move_topic(ctx: Context, actor: Actor, topic_id: int, *, space_id: int
                 update(Question).where(Question.topic_id == topic.id).values(space_id=space_id)
             )
         await tx.session.flush()
-        author = await tx.session.get(User, topic.author_id)
-        assert author is not None
-        view = topic_view(topic, author, await questions.view_of(tx.session, topic),
-                          await participation.of_topic(tx.session, topic.id))
+        view = await topics.view_now(tx.session, topic)
         data = {**view.model_dump(mode="json"), "from_space_id": old, "to_space_id": space_id}
         for channel in (channels.space(old), channels.space(space_id), channels.topic(topic.id)):
             await journal.record(tx, ctx.events, channel, "topic.moved", data)
