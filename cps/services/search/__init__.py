@@ -1,0 +1,1 @@
+"""Search: permission-aware full-text search over topic titles and post bodies (docs/search.md)."""
