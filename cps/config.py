@@ -11,13 +11,27 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 
 DEFAULT_DB_FILE = "cps.db"
 SECRET_FILE = ".cps-secret"  # noqa: S105 - a file name, not a secret
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where email goes (CPS_SMTP_URL). The password is never shown by `repr`, so no
+    log line or traceback that prints the settings carries it."""
+
+    host: str
+    port: int
+    # "plain" (smtp://), "starttls" (smtp+starttls://) or "tls" (smtps://).
+    security: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
 
 class ConfigError(Exception):
@@ -83,6 +97,14 @@ class Settings:
     posts_per_minute: int = 30
     topics_per_hour: int = 20
     hashing_concurrency: int = 2
+    # Email (docs/email.md): none is sent without an SMTP server; links point to
+    # `public_url` (CPS_PUBLIC_URL, else the first allowed origin, else localhost).
+    smtp: SmtpServer | None = None
+    mail_from: str = "CPS <no-reply@localhost>"
+    public_url: str = "http://localhost:8000"
+    # How often the sender looks for due mail, and how many emails a person may get a day.
+    mail_poll_seconds: float = 5.0
+    mail_daily_cap: int = 50
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -175,6 +197,50 @@ def _origins(raw: str | None) -> tuple[str, ...]:
     return tuple(origins)
 
 
+SMTP_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+
+
+def _smtp(raw: str | None) -> SmtpServer | None:
+    """smtp://[user:password@]host[:port], smtp+starttls://... or smtps://...; an error
+    names the variable and never repeats the URL (it may hold a password)."""
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in SMTP_SCHEMES:
+        raise ConfigError("CPS_SMTP_URL", "expected smtp://, smtp+starttls:// or smtps://")
+    security, default_port = SMTP_SCHEMES[parts.scheme]
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise ConfigError("CPS_SMTP_URL", "the port is not a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ConfigError("CPS_SMTP_URL", "names no host")
+    return SmtpServer(
+        host=parts.hostname, port=port, security=security,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def _mail_from(raw: str | None) -> str:
+    if not raw:
+        return "CPS <no-reply@localhost>"
+    _, address = parseaddr(raw)
+    if "@" not in address or any(c in raw for c in "\r\n"):
+        raise ConfigError("CPS_MAIL_FROM", f"{raw!r} is not an address like CPS <cps@example.org>")
+    return raw
+
+
+def _public_url(raw: str | None, origins: tuple[str, ...]) -> str:
+    if not raw:
+        return origins[0] if origins else "http://localhost:8000"
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError("CPS_PUBLIC_URL", f"{raw!r} is not a URL like https://cps.example.org")
+    return url
+
+
 def _secret_key(raw: str | None, database_url: str) -> str:
     if raw:
         if len(raw) < 16:
@@ -214,6 +280,7 @@ def load_settings(
     retention = _positive_int(
         "CPS_EVENT_RETENTION_DAYS", env.get("CPS_EVENT_RETENTION_DAYS", "30")
     )
+    allowed_origins = _origins(env.get("CPS_ALLOWED_ORIGINS"))
     send_queue = _positive_int(
         "CPS_WS_SEND_QUEUE_BYTES", env.get("CPS_WS_SEND_QUEUE_BYTES", str(1024 * 1024))
     )
@@ -221,7 +288,7 @@ def load_settings(
         database_url=database_url,
         redis_url=_redis_url(env.get("CPS_REDIS_URL")),
         secret_key=_secret_key(env.get("CPS_SECRET_KEY"), database_url),
-        allowed_origins=_origins(env.get("CPS_ALLOWED_ORIGINS")),
+        allowed_origins=allowed_origins,
         rate_limits=_bool("CPS_RATE_LIMITS", env.get("CPS_RATE_LIMITS", "on")),
         passwords=TEST_PASSWORDS if profile_name == "test" else PRODUCTION_PASSWORDS,
         event_retention_days=retention,
@@ -250,5 +317,14 @@ def load_settings(
         presence_heartbeat_seconds=_seconds(
             "CPS_PRESENCE_HEARTBEAT_SECONDS", env.get("CPS_PRESENCE_HEARTBEAT_SECONDS", "10"),
             low=0.5,
+        ),
+        smtp=_smtp(env.get("CPS_SMTP_URL")),
+        mail_from=_mail_from(env.get("CPS_MAIL_FROM")),
+        public_url=_public_url(env.get("CPS_PUBLIC_URL"), allowed_origins),
+        mail_poll_seconds=_seconds(
+            "CPS_MAIL_POLL_SECONDS", env.get("CPS_MAIL_POLL_SECONDS", "5"), low=0.05
+        ),
+        mail_daily_cap=_positive_int(
+            "CPS_MAIL_DAILY_CAP", env.get("CPS_MAIL_DAILY_CAP", "50")
         ),
     )
