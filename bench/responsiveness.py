@@ -185,11 +185,15 @@ async def build(db: Database, questions: int, orgs: int, spaces: int, seed: int,
                     "locked": False, "archived": False, "post_count": 1, "created_at": asked,
                     "last_activity_at": answer_at or asked})
                 rows.append({
-                    "topic_id": topic_id, "space_id": space, "status": status,
+                    "topic_id": topic_id, "space_id": space, "org_id": org_id, "status": status,
                     "asked_by": topics[-1]["author_id"], "asked_at": asked, "due_at": due,
                     "acknowledged_at": ack_at, "answered_at": answer_at,
                     "closed_at": answer_at if status == "done" else None,
-                    "reason": "Not ours to decide" if status == "declined" else None})
+                    "reason": "Not ours to decide" if status == "declined" else None,
+                    "seconds_to_acknowledge": None if (ack_at or answer_at) is None
+                    else ((ack_at or answer_at) - asked).total_seconds(),
+                    "seconds_to_answer": None if answer_at is None
+                    else (answer_at - asked).total_seconds()})
             if org_id == 1:
                 biggest_space = max((count, space) for space, count in per_space.items()
                                     if not space_rows[space - 1]["visibility"] == "private")

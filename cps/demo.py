@@ -647,6 +647,7 @@ def _actor(user: UserView) -> Actor:
         display_name=user.display_name,
         stakeholder_type=user.stakeholder_type,
         is_platform_admin=user.is_platform_admin,
+        handle=user.handle,
     )
 
 
@@ -956,6 +957,7 @@ async def _backdate_one(session: AsyncSession, asked: Asked) -> None:
             question.acknowledged_at = question.acknowledged_at or at
         elif status in {"done", "declined"}:
             question.closed_at = at
+    question.keep_durations()
     changes = (
         await session.scalars(
             select(QuestionChange)

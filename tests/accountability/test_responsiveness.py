@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select
 
 from cps.services.context import Context
 from cps.services.errors import Invalid
@@ -155,10 +155,14 @@ async def insert_questions(ctx: Context, asks: list[tuple[int, Ask]], asker: int
                             else answered)
             status = a.status or ("answered" if answered else
                                   "acknowledged" if acknowledged else "open")
-            await tx.session.execute(insert(Question).values(
-                topic_id=topic_id, space_id=space_id, status=status, asked_by=asker,
-                asked_at=a.asked, due_at=a.asked + TARGET, acknowledged_at=acknowledged,
-                answered_at=answered))
+            org_id = await tx.session.scalar(select(Space.org_id).where(Space.id == space_id))
+            assert topic_id is not None and org_id is not None
+            question = Question(
+                topic_id=topic_id, space_id=space_id, org_id=org_id, status=status,
+                asked_by=asker, asked_at=a.asked, due_at=a.asked + TARGET,
+                acknowledged_at=acknowledged, answered_at=answered)
+            question.keep_durations()
+            tx.session.add(question)
 
 
 def figures(asked: int, acknowledged: int, answered: int, within: int, overdue: int, done: int,
@@ -322,11 +326,14 @@ async def test_percentiles_in_the_database_are_linear_interpolation(ctx: Context
                 topic = await tx.session.scalar(insert(Topic).values(
                     space_id=space, author_id=user, title="Q", kind="question",
                     created_at=asked, last_activity_at=asked).returning(Topic.id))
-                await tx.session.execute(insert(Question).values(
-                    topic_id=topic, space_id=space, asked_by=user, asked_at=asked,
+                assert topic is not None
+                question = Question(
+                    topic_id=topic, space_id=space, org_id=org, asked_by=user, asked_at=asked,
                     due_at=asked + TARGET, status="answered",
                     acknowledged_at=asked + timedelta(seconds=seconds / 2),
-                    answered_at=asked + timedelta(seconds=seconds)))
+                    answered_at=asked + timedelta(seconds=seconds))
+                question.keep_durations()
+                tx.session.add(question)
     async with ctx.db.read() as session:
         found = await responsiveness.figures(
             session, Space.org_id == org, since=now - timedelta(days=30), until=now, now=now,
@@ -435,9 +442,11 @@ async def _times(ctx: Context, topic_id: int, asked: datetime, ack: float | None
     answered = None if answer is None else asked + timedelta(hours=answer)
     acknowledged = asked + timedelta(hours=ack) if ack is not None else answered
     async with ctx.db.write() as tx:
-        await tx.session.execute(update(Question).where(Question.topic_id == topic_id).values(
-            asked_at=asked, due_at=asked + TARGET, acknowledged_at=acknowledged,
-            answered_at=answered))
+        question = await tx.session.get(Question, topic_id)
+        assert question is not None
+        question.asked_at, question.due_at = asked, asked + TARGET
+        question.acknowledged_at, question.answered_at = acknowledged, answered
+        question.keep_durations()
 
 
 async def test_the_premium_analytics_split_the_figures_by_question_and_by_who_answered(

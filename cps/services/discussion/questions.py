@@ -85,7 +85,7 @@ def question_view(question: Question, asker: User, now: datetime | None = None) 
     )
 
 
-_ASKER = load_only(User.id, User.display_name, User.stakeholder_type)
+_ASKER = load_only(User.id, User.display_name, User.handle, User.stakeholder_type)
 
 
 async def views_of(session: AsyncSession, topic_ids: Sequence[int]) -> dict[int, QuestionView]:
@@ -122,7 +122,8 @@ async def ask(tx: Transaction, topic: Topic, space: Space, *, asker_id: int,
     and keep its first step (None → open), taken by `by_user`."""
     now = utcnow()
     topic.kind = "question"
-    question = Question(topic_id=topic.id, space_id=space.id, status="open", asked_by=asker_id,
+    question = Question(topic_id=topic.id, space_id=space.id, org_id=space.org_id,
+                        status="open", asked_by=asker_id,
                         asked_at=now, due_at=_due(now, space), acknowledged_at=None,
                         answered_at=None, answer_post_id=None, closed_at=None, reason=None)
     tx.session.add(question)
@@ -148,6 +149,7 @@ def _stamp(question: Question, to: str, now: datetime) -> None:
         question.acknowledged_at = question.acknowledged_at or now
     elif to in {"done", "declined"}:
         question.closed_at = now
+    question.keep_durations()
 
 
 async def _keep(tx: Transaction, question: Question, *, frm: str | None, by_user: int,
