@@ -44,6 +44,8 @@ class User(Base):
     stakeholder_type: Mapped[str] = mapped_column(String(20), default="citizen")
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the person proved they read this address (a link emailed to it).
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AuthToken(Base):
