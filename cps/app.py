@@ -26,6 +26,7 @@ from cps.live.route import LiveRoute
 from cps.live.service import LiveService
 from cps.services.accounts.passwords import Passwords
 from cps.services.context import Context
+from cps.services.mail.sender import Sender
 from cps.storage.counters import RedisThrottle
 from cps.storage.database import Database
 from cps.storage.throttle import LocalThrottle, Throttle
@@ -67,11 +68,15 @@ def create_app(settings: Settings) -> Starlette:
             events=live.sink,
         )
         await live.start(ctx)
+        # Email: the outbox's sender, and the jobs that queue notification mail.
+        mailer = Sender(ctx)
+        await mailer.start()
         log.info("cps started", extra={"database": db.engine.dialect.name,
                                        "broker": "redis" if settings.redis_url else "memory"})
         try:
-            yield {"ctx": ctx, "live": live}
+            yield {"ctx": ctx, "live": live, "mailer": mailer}
         finally:
+            await mailer.stop()
             await live.stop()
             if shared is not None:
                 await shared.close()
