@@ -1,0 +1,89 @@
+"""Notifications and what each person chose to hear (docs/notifications.md).
+
+- `Notification`: one thing a person is told: its kind, who did it, where (topic,
+  post, space), how many times (`count`: consecutive unread notifications of one
+  kind on one topic collapse into one row), a small JSON `data` of the kind's own
+  (a question's new status, a flag's outcome, a tier decision), when it was first
+  made (`created_at`), last collapsed into (`updated_at`) and read (`read_at`).
+  `web` is False for a kind the person turned off in the page but not by email:
+  the email side (cps/services/mail) still sees it, the page and the count do not.
+- `NotificationPreference`: one row per person who changed a default: email
+  mode (off, immediate, digest), the digest's rhythm (daily, weekly), per kind
+  `{"web": bool, "email": bool}` (a kind absent from `kinds` keeps both on), and a
+  locale tag. No row: every default.
+
+The unread count is an exact `COUNT(*)` over the partial index of unread rows
+(`uq_notifications_unread`), never a counter that could drift from the rows.
+That index is also the collapse: at most one unread notification per person,
+kind and topic, so `INSERT ... ON CONFLICT DO UPDATE SET count = count + 1`
+collapses concurrent acts atomically on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cps.storage.models import Base
+from cps.storage.types import utcnow
+
+KINDS = ("reply", "mention", "watched_post", "question_status", "flag_outcome",
+         "appeal_answer", "moderation", "tier_decision")
+EMAIL_MODES = ("off", "immediate", "digest")
+DIGESTS = ("daily", "weekly")
+
+_UNREAD = "read_at IS NULL"
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # A person's list, newest (last collapsed into) first.
+        Index("ix_notifications_user_updated", "user_id", "updated_at", "id"),
+        # A person's unread notifications: counted, and collapsed into (one per kind
+        # and topic; a NULL topic never collapses, NULLs being distinct).
+        Index("uq_notifications_unread", "user_id", "kind", "topic_id", unique=True,
+              sqlite_where=text(_UNREAD), postgresql_where=text(_UNREAD)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), default=None
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), default=None
+    )
+    space_id: Mapped[int | None] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), default=None
+    )
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    web: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NotificationPreference(Base):
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        CheckConstraint("email IN ('off', 'immediate', 'digest')", name="email"),
+        CheckConstraint("digest IN ('daily', 'weekly')", name="digest"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(10), default="digest")
+    digest: Mapped[str] = mapped_column(String(10), default="weekly")
+    kinds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    locale: Mapped[str | None] = mapped_column(String(35), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
