@@ -1,0 +1,159 @@
+"""Recomputing a round's map in the background (docs/consensus.md, "Recompute").
+
+A vote, an accepted statement or a read that finds the map stale calls `poke`. It
+starts one task per round in this process (a poke while it runs asks it to go
+again); the request that poked does not wait. The task:
+
+1. takes the round's lease in a short write transaction: not when the map is up to
+   date (`changed_at <= computed_at`), not within DEBOUNCE of the last recompute
+   (it sleeps the rest and tries again), not while another process holds the lease
+   (`lease_until` in the future: it tries again later). So at most one recompute per
+   round a second, and never two at once in any number of processes;
+2. reads the votes on the accepted statements and the stable state as of that
+   moment (`computed_at` is that moment), computes the map in a worker thread
+   (`analysis.compute`), and stores it with the new state, giving the lease back and
+   recording `consensus.updated {round_id, computed_at}` on the topic's channel;
+3. goes again when something changed meanwhile.
+
+A process that stops mid-way leaves a lease that runs out after LEASE; the next
+poke (a vote, or any read of the round) recomputes then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from datetime import datetime, timedelta
+from typing import Final
+
+import anyio.to_thread
+from sqlalchemy import select
+
+from cps.services.consensus import analysis
+from cps.services.context import Context
+from cps.services.events import channels, journal
+from cps.storage import portable
+from cps.storage.consensus import ConsensusRound, ConsensusStatement, ConsensusVote
+from cps.storage.database import Database
+from cps.storage.types import utcnow
+
+log = logging.getLogger("cps.consensus")
+
+DEBOUNCE: Final = timedelta(seconds=1)
+LEASE: Final = timedelta(seconds=60)
+EVENT: Final = "consensus.updated"
+
+# This process's recompute tasks, per database (one app, one database) and round.
+_tasks: weakref.WeakKeyDictionary[Database, dict[int, asyncio.Task[None]]] = (
+    weakref.WeakKeyDictionary())
+_again: weakref.WeakKeyDictionary[Database, set[int]] = weakref.WeakKeyDictionary()
+
+
+def stamp(moment: datetime) -> str:
+    """A time as the API writes it (ISO 8601, UTC, "Z")."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def is_stale(found: ConsensusRound) -> bool:
+    return found.computed_at is None or found.changed_at > found.computed_at
+
+
+def poke(ctx: Context, round_id: int) -> None:
+    """Have the round's map recomputed soon, in this process, without waiting."""
+    tasks = _tasks.setdefault(ctx.db, {})
+    running = tasks.get(round_id)
+    if running is not None and not running.done():
+        _again.setdefault(ctx.db, set()).add(round_id)
+        return
+    tasks[round_id] = asyncio.get_running_loop().create_task(
+        _run(ctx, round_id), name=f"consensus-recompute-{round_id}")
+
+
+async def settle(ctx: Context) -> None:
+    """Wait until no recompute of this process is pending (tests; a clean stop)."""
+    while pending := [t for t in _tasks.get(ctx.db, {}).values() if not t.done()]:
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _run(ctx: Context, round_id: int) -> None:
+    again = _again.setdefault(ctx.db, set())
+    try:
+        while True:
+            again.discard(round_id)
+            wait = await recompute(ctx, round_id)
+            if wait is None and round_id not in again:
+                return
+            await asyncio.sleep(wait or 0)
+    except Exception:
+        log.exception("consensus recompute failed", extra={"round_id": round_id})
+    finally:
+        tasks = _tasks.get(ctx.db, {})
+        if tasks.get(round_id) is asyncio.current_task():
+            del tasks[round_id]
+
+
+async def _take_lease(ctx: Context, round_id: int) -> tuple[datetime | None, float | None]:
+    """(the snapshot time, None) when this process may compute now; (None, seconds to
+    wait) when it must wait; (None, None) when there is nothing to do."""
+    async with ctx.db.write() as tx:
+        stmt = select(ConsensusRound).where(ConsensusRound.id == round_id)
+        found = await tx.session.scalar(portable.for_update(tx.session, stmt))
+        if found is None or not is_stale(found):
+            return None, None
+        now = utcnow()
+        if found.lease_until is not None and found.lease_until > now:
+            return None, min((found.lease_until - now).total_seconds(), 1.0)
+        if found.computed_at is not None and now - found.computed_at < DEBOUNCE:
+            return None, (found.computed_at + DEBOUNCE - now).total_seconds()
+        found.lease_until = now + LEASE
+        return now, None
+
+
+async def recompute(ctx: Context, round_id: int) -> float | None:
+    """One attempt: None when the map is up to date (computed now, or already), or the
+    seconds to wait before trying again."""
+    snapshot, wait = await _take_lease(ctx, round_id)
+    if snapshot is None:
+        return wait
+    try:
+        async with ctx.db.read() as session:
+            found = await session.get(ConsensusRound, round_id)
+            assert found is not None
+            state = analysis.State.from_json(found.state)
+            statements = list((await session.scalars(
+                select(ConsensusStatement.id)
+                .where(ConsensusStatement.round_id == round_id,
+                       ConsensusStatement.status == "accepted")
+                .order_by(ConsensusStatement.id))).all())
+            votes = (await session.execute(
+                select(ConsensusVote.user_id, ConsensusVote.statement_id, ConsensusVote.vote)
+                .where(ConsensusVote.round_id == round_id))).all()
+        matrix = analysis.Matrix.of(votes, statements)
+        opinion_map = await anyio.to_thread.run_sync(analysis.compute, matrix, state)
+    except BaseException:
+        await _give_back(ctx, round_id)
+        raise
+    async with ctx.db.write() as tx:
+        stmt = select(ConsensusRound).where(ConsensusRound.id == round_id)
+        found = await tx.session.scalar(portable.for_update(tx.session, stmt))
+        if found is None:
+            return None
+        found.result = opinion_map.result_json()
+        found.state = opinion_map.state.to_json()
+        found.computed_at = snapshot
+        found.lease_until = None
+        await journal.record(tx, ctx.events, channels.topic(found.topic_id), EVENT,
+                             {"round_id": round_id, "computed_at": stamp(snapshot)})
+        changed = found.changed_at > snapshot
+    log.info("consensus recomputed", extra={"round_id": round_id,
+                                            "participants": len(matrix.users),
+                                            "statements": len(statements)})
+    return 0.0 if changed else None
+
+
+async def _give_back(ctx: Context, round_id: int) -> None:
+    async with ctx.db.write() as tx:
+        found = await tx.session.get(ConsensusRound, round_id)
+        if found is not None:
+            found.lease_until = None

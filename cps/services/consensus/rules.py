@@ -1,0 +1,113 @@
+"""Who may do what with a round, and the limits (docs/consensus.md, "Rules").
+
+- open a round: the space's moderators (and the organization's admins, platform
+  admins), on a topic that is neither locked nor archived, the organization on
+  premium (`consensus_map`, 402), at most one open round per topic;
+- vote, change one's vote, propose: anyone signed in who can read the topic, while
+  the round is open, unless banned or muted in the space (a vote counts as a post);
+  the organization still on premium (402 after a downgrade);
+- accept or reject a proposal: the space's moderators, while the round takes votes;
+- close: the space's moderators, on every tier (a round can be ended after a
+  downgrade).
+
+A round whose topic the reader cannot see is 404, as is a statement of another
+round. The tier is read from the organization's row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cps.services.consensus.views import ReadOnlyReason, VoteChoice
+from cps.services.context import Actor
+from cps.services.errors import Conflict, NotFound
+from cps.services.orgs import standing
+from cps.services.orgs.access import SpaceAccess, topic_access
+from cps.services.tiers import plans
+from cps.storage import portable
+from cps.storage.consensus import ConsensusRound, ConsensusStatement
+from cps.storage.database import Transaction
+from cps.storage.models import Topic
+
+CAPABILITY: Final = "consensus_map"
+PROMPT_MAX: Final = 500
+STATEMENT_MIN: Final = 140  # a proposal
+STATEMENT_MAX: Final = 280
+SEED_MIN: Final = 1  # the statements the moderator opens the round with
+SEEDS_MAX: Final = 50
+STATEMENTS_MAX: Final = 500  # per round, whatever their status
+PENDING_PER_PERSON: Final = 5
+ROUNDS_PER_TOPIC: Final = 20
+
+VOTES: Final[dict[VoteChoice, int]] = {"agree": 1, "disagree": -1, "pass": 0}
+CHOICES: Final[dict[int, VoteChoice]] = {v: k for k, v in VOTES.items()}
+
+
+async def round_access(
+    session: AsyncSession, actor: Actor | None, round_id: int, *, for_update: bool = False
+) -> tuple[ConsensusRound, Topic, SpaceAccess]:
+    """The round, its topic and the actor's roles; NotFound when the topic is invisible.
+    `for_update` locks the round's row on PostgreSQL, so changes to one round queue."""
+    stmt = select(ConsensusRound).where(ConsensusRound.id == round_id)
+    found = await session.scalar(portable.for_update(session, stmt) if for_update else stmt)
+    if found is None:
+        raise NotFound("No such consensus round.")
+    try:
+        topic, access = await topic_access(session, actor, found.topic_id)
+    except NotFound:
+        raise NotFound("No such consensus round.") from None
+    return found, topic, access
+
+
+async def statement_of(
+    session: AsyncSession, round_id: int, statement_id: int
+) -> ConsensusStatement:
+    """A statement of this round (a statement of another round is 404 too)."""
+    found = await session.get(ConsensusStatement, statement_id)
+    if found is None or found.round_id != round_id:
+        raise NotFound("No such statement in this round.")
+    return found
+
+
+def visible_to(statement: ConsensusStatement, actor: Actor | None, access: SpaceAccess) -> bool:
+    """Accepted statements are seen by every reader; pending and rejected ones by the
+    space's moderators and their author."""
+    return statement.status == "accepted" or access.can_moderate or (
+        actor is not None and statement.author_id == actor.id)
+
+
+def read_only_reason(found: ConsensusRound, topic: Topic,
+                     access: SpaceAccess) -> ReadOnlyReason | None:
+    if found.closed_at is not None:
+        return "closed"
+    if topic.archived:
+        return "topic_archived"
+    if topic.locked:
+        return "topic_locked"
+    if not plans.allows(access.org.tier, CAPABILITY):
+        return "tier"
+    return None
+
+
+def require_open_topic(topic: Topic) -> None:
+    if topic.archived:
+        raise Conflict("This topic is archived; it takes nothing new.", code="topic_archived")
+    if topic.locked:
+        raise Conflict("This topic is locked; it takes nothing new.", code="topic_locked")
+
+
+def require_accepting(found: ConsensusRound, topic: Topic, access: SpaceAccess) -> None:
+    """409 when the round is closed or its topic shut, 402 below premium."""
+    if found.closed_at is not None:
+        raise Conflict("This round is closed; it takes no more votes or statements.",
+                       code="round_closed")
+    require_open_topic(topic)
+    plans.require(access.org.tier, CAPABILITY)
+
+
+async def require_standing(tx: Transaction, actor: Actor, access: SpaceAccess) -> None:
+    if not access.can_moderate:
+        await standing.require(tx.session, actor.id, access.space.id, act="post")

@@ -1,0 +1,102 @@
+"""Votes on a round's statements, and which statement to show a person next.
+
+One vote per person per statement (the primary key); a vote again changes it, in
+one statement that inserts or updates the row, while the round takes votes. Only
+accepted statements take votes. The vote answers at once; the map follows in the
+background (`recompute.poke`, after the commit).
+
+`next_statement` ranks the accepted statements the person has not voted on by Pol.is's
+comment priority (`analysis.priority`: seen by few and divisive first), with the
+extremity of each statement from the last recompute (0 before the first).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+
+from sqlalchemy import func, select
+
+from cps.services.consensus import analysis, recompute, rules
+from cps.services.consensus.views import StatementView, VoteChoice, VoteView
+from cps.services.context import Actor, Context
+from cps.services.errors import Conflict, NotFound
+from cps.storage import portable
+from cps.storage.consensus import ConsensusStatement, ConsensusVote
+from cps.storage.types import utcnow
+
+log = logging.getLogger("cps.consensus")
+
+
+async def vote(ctx: Context, actor: Actor, round_id: int, statement_id: int,
+               choice: VoteChoice) -> VoteView:
+    async with ctx.db.write() as tx:
+        found, topic, access = await rules.round_access(tx.session, actor, round_id,
+                                                        for_update=True)
+        statement = await rules.statement_of(tx.session, round_id, statement_id)
+        if not rules.visible_to(statement, actor, access):
+            raise NotFound("No such statement in this round.")
+        rules.require_accepting(found, topic, access)
+        await rules.require_standing(tx, actor, access)
+        if statement.status != "accepted":
+            raise Conflict("Only accepted statements take votes.", code="statement_not_accepted")
+        value = rules.VOTES[choice]
+        before = await tx.session.scalar(
+            select(ConsensusVote.vote).where(ConsensusVote.statement_id == statement_id,
+                                             ConsensusVote.user_id == actor.id))
+        if before != value:
+            now = utcnow()
+            stmt = portable.insert(tx.session, ConsensusVote).values(
+                statement_id=statement_id, user_id=actor.id, round_id=round_id, vote=value,
+                updated_at=now)
+            await tx.session.execute(stmt.on_conflict_do_update(
+                index_elements=[ConsensusVote.statement_id, ConsensusVote.user_id],
+                set_={"vote": stmt.excluded.vote, "updated_at": stmt.excluded.updated_at}))
+            found.changed_at = now
+
+            async def poke() -> None:
+                recompute.poke(ctx, round_id)
+
+            tx.after_commit(poke)
+    log.info("consensus vote", extra={"round_id": round_id})
+    return VoteView(statement_id=statement_id, vote=choice)
+
+
+async def next_statement(ctx: Context, actor: Actor, round_id: int) -> StatementView | None:
+    """The accepted statement that most helps the map which `actor` has not voted on;
+    None when none is left or the round takes no votes."""
+    async with ctx.db.read() as session:
+        found, topic, access = await rules.round_access(session, actor, round_id)
+        if rules.read_only_reason(found, topic, access) is not None:
+            return None
+        voted = set((await session.scalars(
+            select(ConsensusVote.statement_id)
+            .where(ConsensusVote.round_id == round_id,
+                   ConsensusVote.user_id == actor.id))).all())
+        candidates = [s for s in (await session.scalars(
+            select(ConsensusStatement)
+            .where(ConsensusStatement.round_id == round_id,
+                   ConsensusStatement.status == "accepted")
+            .order_by(ConsensusStatement.id))).all() if s.id not in voted]
+        if not candidates:
+            return None
+        counts: dict[int, dict[int, int]] = defaultdict(dict)
+        for sid, value, n in (await session.execute(
+                select(ConsensusVote.statement_id, ConsensusVote.vote, func.count())
+                .where(ConsensusVote.round_id == round_id)
+                .group_by(ConsensusVote.statement_id, ConsensusVote.vote))).all():
+            counts[sid][value] = int(n)
+        result = json.loads(found.result) if found.result else {}
+        extremity: dict[str, float] = result.get("extremity", {})
+
+    def rank(s: ConsensusStatement) -> tuple[float, int]:
+        c = counts[s.id]
+        return (-analysis.priority(seen=sum(c.values()), agrees=c.get(1, 0),
+                                   passes=c.get(0, 0),
+                                   extremity=float(extremity.get(str(s.id), 0.0))), s.id)
+
+    best = min(candidates, key=rank)
+    c = counts[best.id]
+    return StatementView(id=best.id, text=best.text, status="accepted", agree=c.get(1, 0),
+                         disagree=c.get(-1, 0), pass_=c.get(0, 0))
