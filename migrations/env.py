@@ -13,9 +13,15 @@ from sqlalchemy.engine import Connection
 
 from cps.storage import schema
 from cps.storage.database import make_engine
+from cps.storage.search import is_index_table
 
 config = context.config
 target_metadata = schema.metadata()
+
+
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves the search indexes alone: they are no models (storage/search.py)."""
+    return not (type_ == "table" and name is not None and is_index_table(name))
 
 
 def _configure(connection: Connection) -> None:
@@ -24,6 +30,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
