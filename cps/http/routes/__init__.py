@@ -11,6 +11,7 @@ from cps.http.routes import (
     polls,
     posts,
     questions,
+    recovery,
     reports,
     responsiveness,
     spaces,
@@ -22,6 +23,7 @@ from cps.http.routes import (
 def all_endpoints() -> list[Endpoint]:
     return [
         *accounts.endpoints(),
+        *recovery.endpoints(),
         *orgs.endpoints(),
         *officials.endpoints(),
         *spaces.endpoints(),

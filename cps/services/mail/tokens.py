@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Context
 from cps.services.errors import Invalid
@@ -57,14 +58,14 @@ async def issue(tx: Transaction, ctx: Context, user_id: int, purpose: Purpose,
     return token
 
 
-async def holder(tx: Transaction, ctx: Context, token: str, purpose: Purpose,
+async def holder(session: AsyncSession, ctx: Context, token: str, purpose: Purpose,
                  now: datetime | None = None) -> int:
     """The user a usable token belongs to, without using it; else a clear 422
     (`token_invalid`, `token_used`, `token_expired`)."""
     now = now or utcnow()
     if not token or len(token) > TOKEN_MAX:
         raise refused("token_invalid", "This link is not valid.")
-    row = await tx.session.scalar(
+    row = await session.scalar(
         select(MailToken).where(MailToken.token_hash == _digest(ctx, purpose, token),
                                 MailToken.purpose == purpose)
     )
@@ -81,7 +82,7 @@ async def redeem(tx: Transaction, ctx: Context, token: str, purpose: Purpose,
                  now: datetime | None = None) -> int:
     """Use a token once: the user it belongs to, or the 422 `holder` answers."""
     now = now or utcnow()
-    user_id = await holder(tx, ctx, token, purpose, now)
+    user_id = await holder(tx.session, ctx, token, purpose, now)
     used = await tx.session.execute(
         update(MailToken)
         .where(MailToken.token_hash == _digest(ctx, purpose, token), MailToken.used_at.is_(None))

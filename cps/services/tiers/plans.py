@@ -69,6 +69,12 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("PATCH", "/me"),
         ("DELETE", "/me/sessions/{session_id:int}"),
         ("POST", "/me/sessions/revoke-others"),
+        # accounts over email (docs/email.md)
+        ("POST", "/auth/password-reset"),
+        ("POST", "/auth/password-reset/confirm"),
+        ("POST", "/auth/verify-email"),
+        ("POST", "/auth/verify-email/resend"),
+        ("POST", "/me/password"),
         # organizations and the tier flow itself
         ("POST", "/orgs"),
         ("POST", "/orgs/{org_id:int}/upgrade-requests"),
