@@ -37,6 +37,7 @@ from cps.services.context import Actor, Context
 from cps.services.discussion.views import QuestionChangeView, QuestionView
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal, notify
+from cps.services.notifications import acts
 from cps.services.officials.roster import is_official
 from cps.services.orgs.access import SpaceAccess, topic_access
 from cps.storage import portable
@@ -173,6 +174,9 @@ async def _announce(tx: Transaction, ctx: Context, question: Question, *,
         await journal.record(tx, ctx.events, channel, EVENT, data)
     if question.asked_by != by_user:
         await notify.user(tx, ctx, question.asked_by, EVENT, data)
+    await acts.question_changed(tx, ctx, topic_id=question.topic_id, asked_by=question.asked_by,
+                                status=question.status, by_user=by_user,
+                                answer_post_id=question.answer_post_id)
     return view
 
 
@@ -293,7 +297,7 @@ async def history(ctx: Context, actor: Actor | None, topic_id: int) -> list[Ques
             await session.execute(
                 select(QuestionChange, by)
                 .outerjoin(by, by.id == QuestionChange.by_user)
-                .options(load_only(by.id, by.display_name, by.stakeholder_type))
+                .options(load_only(by.id, by.display_name, by.handle, by.stakeholder_type))
                 .where(QuestionChange.topic_id == topic_id)
                 .order_by(QuestionChange.created_at, QuestionChange.id)
             )

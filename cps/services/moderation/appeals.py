@@ -26,6 +26,7 @@ from cps.services.errors import Conflict, Forbidden, NotFound
 from cps.services.events import notify
 from cps.services.moderation import decisions
 from cps.services.moderation.views import AppealView
+from cps.services.notifications import acts
 from cps.services.orgs import standing
 from cps.services.orgs.access import SpaceAccess, post_access, space_access
 from cps.storage.database import Transaction
@@ -154,6 +155,10 @@ async def answer(
             "appeal_id": appeal.id, "space_id": appeal.space_id, "kind": appeal.kind,
             "subject_id": appeal.subject_id, "decision": decision, "reason": reason,
         })
+        await acts.appeal_answered(
+            tx, ctx, user_id=appeal.user_id, appeal_id=appeal.id, space_id=appeal.space_id,
+            appeal_kind=appeal.kind, subject_id=appeal.subject_id, decision=decision,
+            reason=reason, by=actor.id)
         user = await tx.session.get(User, appeal.user_id)
         assert user is not None
         view = appeal_view(appeal, user)

@@ -26,6 +26,7 @@ from cps.services.discussion import participation, posts, questions
 from cps.services.errors import Forbidden
 from cps.services.events import channels, journal, notify
 from cps.services.moderation.views import FlagOutcome
+from cps.services.notifications import acts
 from cps.services.orgs.access import SpaceAccess
 from cps.storage.database import Transaction
 from cps.storage.models import Flag, Post, Space, Topic, User
@@ -61,6 +62,8 @@ async def notice_author(tx: Transaction, ctx: Context, post: Post, topic: Topic,
         "action": action, "space_id": topic.space_id, "topic_id": topic.id,
         "post_id": post.id, "reason": reason,
     })
+    await acts.post_moderated(tx, ctx, author_id=post.author_id, post_id=post.id,
+                              topic_id=topic.id, action=action, reason=reason)
 
 
 async def set_visibility(
@@ -140,6 +143,8 @@ async def resolve_flags(tx: Transaction, ctx: Context, flags: Sequence[Flag],
         await notify.user(tx, ctx, flag.user_id, "flag.resolved", {
             "flag_id": flag.id, "post_id": flag.post_id, "outcome": outcome, "reason": reason,
         })
+        await acts.flag_resolved(tx, ctx, user_id=flag.user_id, flag_id=flag.id,
+                                 post_id=flag.post_id, outcome=outcome)
     await tx.session.flush()
     return len(flags)
 

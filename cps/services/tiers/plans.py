@@ -75,6 +75,9 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/auth/verify-email"),
         ("POST", "/auth/verify-email/resend"),
         ("POST", "/me/password"),
+        # notifications: every tier has them
+        ("POST", "/notifications/read"),
+        ("PATCH", "/me/preferences"),
         # organizations and the tier flow itself
         ("POST", "/orgs"),
         ("POST", "/orgs/{org_id:int}/upgrade-requests"),
@@ -97,6 +100,9 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("PATCH", "/posts/{post_id:int}"),
         ("DELETE", "/posts/{post_id:int}"),
         ("POST", "/posts/{post_id:int}/reactions"),
+        # following (issue 15): choosing how closely you follow, on every tier
+        ("PUT", "/topics/{topic_id:int}/follow"),
+        ("PUT", "/spaces/{space_id:int}/follow"),
         ("DELETE", "/posts/{post_id:int}/reactions/{kind:str}"),
         ("POST", "/posts/{post_id:int}/flags"),
         ("POST", "/posts/{post_id:int}/hide"),
@@ -122,6 +128,9 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         # polls: closing ends a poll and must work after a downgrade, so moderators
         # can end a consultation; opening, voting and withdrawing declare "polls".
         ("POST", "/polls/{poll_id:int}/close"),
+        # consensus map: closing a round works after a downgrade, as closing a poll does;
+        # opening, proposing, deciding and voting declare "consensus_map".
+        ("POST", "/consensus/{round_id:int}/close"),
     }
 )
 

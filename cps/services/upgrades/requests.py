@@ -23,6 +23,7 @@ from cps.services.accounts.views import Author
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.events import notify
+from cps.services.notifications import acts
 from cps.services.orgs.orgs import is_org_admin, usage
 from cps.services.orgs.views import OrgView
 from cps.services.tiers import plans
@@ -200,6 +201,9 @@ async def _change_tier(
         "org.tier_changed",
         {"org_id": org.id, "org_name": org.name, "tier_change": view.model_dump(mode="json")},
     )
+    if request_id is None:  # a decided request told its admins already
+        await acts.tier_decided(tx, ctx, org, by=actor.id, decision="changed",
+                                from_tier=change.from_tier, to_tier=to_tier, reason=reason)
     log.info(
         "tier changed",
         extra={"org_id": org.id, "from": change.from_tier, "to": to_tier, "by": actor.id,
@@ -274,6 +278,8 @@ async def _decide(
             ctx, tx, org.id, "upgrade_request.decided",
             {"upgrade_request": view.model_dump(mode="json")},
         )
+        await acts.tier_decided(tx, ctx, org, by=actor.id, decision=view.status,
+                                from_tier=org.tier, to_tier=request.tier, reason=reason)
         if approve:
             await _change_tier(
                 ctx, tx, org, actor, to_tier=request.tier, reason=reason, request_id=request.id

@@ -1,0 +1,330 @@
+"""A person's notifications: recorded with the act, listed, counted, read.
+
+`record` runs inside the transaction of the act that causes the notification,
+so a rolled-back act tells nobody. It never tells the actor of their own act;
+it tells nobody of a topic they muted, nor of a space they cannot read at that
+moment, nor of a kind they turned off (in the page and by email). Consecutive
+unread notifications of one kind on one topic collapse into one (`count` + 1,
+the latest actor, post and data), atomically on both databases (the partial
+unique index of cps/storage/notifications.py). Once the act commits, the person
+hears `notification.created {notification, unread_count}` on `user:{id}`.
+
+What a person may see is decided when the list is read, in the query
+(`readable`): a notification whose space they can no longer read, or whose
+post is now deleted, hidden or held (unless it is theirs or they moderate the
+space), is neither listed nor counted. The three kinds about a decision
+(`flag_outcome`, `appeal_answer`, `moderation`) stay listed when their post is
+hidden: the hiding is what they tell.
+
+The unread count is an exact COUNT of what the list would show unread. Writers
+that change one person's notifications take turns on that person (an advisory
+lock on PostgreSQL; SQLite has one writer), so the count each event carries is
+the count after that act, and the last event a page hears is the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVarTuple, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from cps.services.context import Actor, Context
+from cps.services.errors import Invalid
+from cps.services.events import notify
+from cps.services.notifications import preferences
+from cps.services.notifications.views import (
+    Kind,
+    NotificationActor,
+    NotificationPage,
+    NotificationView,
+)
+from cps.storage import portable
+from cps.storage.database import Transaction
+from cps.storage.models import OrgAdmin, Post, Space, SpaceMember, SpaceModerator, Topic, User
+from cps.storage.notifications import KINDS, Notification
+from cps.storage.types import ID_MAX, utcnow
+
+CREATED = "notification.created"
+READ = "notification.read"
+# Kinds that tell of a decision on a post: listed even while the post is hidden.
+DECISIONS = ("flag_outcome", "appeal_answer", "moderation")
+PAGE_MAX = 100
+READ_MAX = 200  # ids marked read in one call
+# pg_advisory_xact_lock keys of "one person's notifications": this base + the user id.
+_LOCK_BASE = 0x4E6F_7469_0000_0000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+_Actor = aliased(User, name="notification_actor")
+Rows = TypeVarTuple("Rows")
+
+
+# --- who may see what, now --------------------------------------------------------
+
+
+def _space_of() -> ColumnElement[int]:
+    """The space a notification is in now: its topic's (topics move), else its own."""
+    return func.coalesce(Topic.space_id, Notification.space_id)
+
+
+def readable(user_id: int, platform_admin: bool) -> ColumnElement[bool]:
+    """Which notifications of `user_id` they may see now, over a statement joined by
+    `_joined` (Topic, Space and Post outer-joined): the space readable to them, the
+    post not deleted, and not hidden or held unless theirs, theirs to moderate, or the
+    notification tells of the decision itself."""
+    admin = true() if platform_admin else false()
+    moderator = or_(
+        admin,
+        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == user_id),
+        exists().where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == user_id),
+    )
+    space_ok = or_(
+        Space.id.is_(None),
+        Space.visibility == "public",
+        moderator,
+        exists().where(SpaceMember.space_id == Space.id, SpaceMember.user_id == user_id),
+    )
+    post_ok = or_(
+        Notification.post_id.is_(None),
+        and_(
+            Post.deleted_at.is_(None),
+            or_(Notification.kind.in_(DECISIONS), Post.hidden.is_(False),
+                Post.author_id == user_id, moderator),
+        ),
+    )
+    return and_(space_ok, post_ok)
+
+
+def _joined(stmt: Select[*Rows]) -> Select[*Rows]:
+    return (
+        stmt.outerjoin(Topic, Topic.id == Notification.topic_id)
+        .outerjoin(Space, Space.id == _space_of())
+        .outerjoin(Post, Post.id == Notification.post_id)
+    )
+
+
+def _mine(user_id: int, platform_admin: bool) -> ColumnElement[bool]:
+    return and_(Notification.user_id == user_id, Notification.web.is_(True),
+                readable(user_id, platform_admin))
+
+
+async def unread_count(session: AsyncSession, user_id: int, platform_admin: bool) -> int:
+    """How many unread notifications the person's list shows: exact, read now."""
+    counted = select(func.count(Notification.id)).select_from(Notification)
+    stmt = _joined(counted).where(
+        _mine(user_id, platform_admin), Notification.read_at.is_(None))
+    return int(await session.scalar(stmt) or 0)
+
+
+def _listing() -> Select[Notification, int, str, str, str, int, str]:
+    stmt = (
+        select(Notification, _Actor.id, _Actor.display_name, _Actor.handle, Topic.title,
+               Space.id, Space.name)
+        .select_from(Notification)
+        .outerjoin(_Actor, _Actor.id == Notification.actor_id)
+    )
+    return _joined(stmt)
+
+
+def _view(row: Any) -> NotificationView:
+    note, actor_id, actor_name, actor_handle, title, space_id, space_name = row
+    assert isinstance(note, Notification)
+    actor = (NotificationActor(id=actor_id, display_name=actor_name, handle=actor_handle)
+             if actor_id is not None else None)
+    return NotificationView(
+        id=note.id, kind=cast(Kind, note.kind), created_at=note.created_at,
+        updated_at=note.updated_at, read_at=note.read_at, actor=actor,
+        topic_id=note.topic_id, post_id=note.post_id, space_id=space_id,
+        count=note.count, data=dict(note.data or {}), topic_title=title,
+        space_name=space_name,
+    )
+
+
+async def visible(session: AsyncSession, user_id: int, platform_admin: bool,
+                  ids: Iterable[int]) -> list[NotificationView]:
+    """The notifications among `ids` that `user_id` may see now (their own, shown in
+    the page), newest first: for whoever tells of them later (email, digests)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = await session.execute(
+        _listing().where(_mine(user_id, platform_admin), Notification.id.in_(wanted))
+        .order_by(Notification.updated_at.desc(), Notification.id.desc()))
+    return [_view(row) for row in rows.all()]
+
+
+async def can_read_space(session: AsyncSession, user_id: int, space_id: int) -> bool:
+    """Whether `user_id` may read the space now (public, or they belong to it)."""
+    admin = select(User.is_platform_admin).where(User.id == user_id).scalar_subquery()
+    stmt = select(or_(
+        Space.visibility == "public",
+        admin.is_(True),
+        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == user_id),
+        exists().where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == user_id),
+        exists().where(SpaceMember.space_id == Space.id, SpaceMember.user_id == user_id),
+    )).where(Space.id == space_id)
+    return bool(await session.scalar(stmt))
+
+
+# --- recording ----------------------------------------------------------------------
+
+
+async def _take_turn(session: AsyncSession, user_id: int) -> None:
+    """Writers of one person's notifications take turns until commit."""
+    await portable.advisory_lock(session, _LOCK_BASE + user_id)
+
+
+async def record(
+    tx: Transaction,
+    ctx: Context,
+    user_id: int,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    topic_id: int | None = None,
+    post_id: int | None = None,
+    space_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    level: str | None = None,
+) -> bool:
+    """Tell `user_id` of `kind` in the act's transaction `tx`. `level`: the person's
+    following level for `topic_id`, when the caller read it (muted: nothing). Answers
+    whether anything was recorded."""
+    assert kind in KINDS, kind
+    if actor_id is not None and actor_id == user_id:
+        return False
+    if level == "muted":
+        return False
+    session = tx.session
+    prefs = await preferences.of(session, user_id)
+    web = preferences.wants(prefs, kind, "web")
+    if not web and not preferences.wants(prefs, kind, "email"):
+        return False
+    if topic_id is not None and space_id is None:
+        space_id = await session.scalar(select(Topic.space_id).where(Topic.id == topic_id))
+    if space_id is not None and not await can_read_space(session, user_id, space_id):
+        return False
+    await _take_turn(session, user_id)
+    now = utcnow()
+    table = Notification.__table__
+    stmt = portable.insert(session, Notification).values(
+        user_id=user_id, kind=kind, actor_id=actor_id, topic_id=topic_id, post_id=post_id,
+        space_id=space_id, count=1, data=data or {}, web=web, created_at=now, updated_at=now,
+        read_at=None,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "kind", "topic_id"],
+        index_where=text("read_at IS NULL"),
+        set_={"count": table.c.count + 1, "actor_id": stmt.excluded.actor_id,
+              "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
+              "data": stmt.excluded.data, "web": stmt.excluded.web, "updated_at": now},
+    ).returning(table.c.id)
+    note_id = (await session.execute(stmt)).scalar_one()
+    if web:
+        await _announce(tx, ctx, user_id, note_id)
+    return True
+
+
+async def record_each(tx: Transaction, ctx: Context, user_ids: Iterable[int], kind: str,
+                      **fields: Any) -> None:
+    """`record` for each of `user_ids`, in id order (writers lock people in one order)."""
+    for user_id in sorted(set(user_ids)):
+        await record(tx, ctx, user_id, kind, **fields)
+
+
+async def _announce(tx: Transaction, ctx: Context, user_id: int, note_id: int) -> None:
+    session = tx.session
+    admin = bool(await session.scalar(select(User.is_platform_admin).where(User.id == user_id)))
+    row = (await session.execute(
+        _listing().where(_mine(user_id, admin), Notification.id == note_id))).first()
+    if row is None:
+        return
+    # Names are read with the list; an event keeps ids (docs/notifications.md).
+    view = _view(row).model_dump(mode="json", exclude={"topic_title", "space_name"})
+    await notify.user(tx, ctx, user_id, CREATED, {
+        "notification": view, "unread_count": await unread_count(session, user_id, admin),
+    })
+
+
+# --- listing ------------------------------------------------------------------------
+
+
+def _cursor(note: NotificationView) -> str:
+    return f"{(note.updated_at - _EPOCH) // _US}.{note.id}"
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    stamp, _, raw_id = cursor.partition(".")
+    if not (stamp.isascii() and stamp.isdigit() and raw_id.isascii() and raw_id.isdigit()
+            and len(stamp) <= 17 and len(raw_id) <= 10 and int(raw_id) <= ID_MAX):
+        raise Invalid({"cursor": "Not a cursor this server gave out."})
+    try:
+        return _EPOCH + int(stamp) * _US, int(raw_id)
+    except OverflowError:
+        raise Invalid({"cursor": "Not a cursor this server gave out."}) from None
+
+
+async def page(ctx: Context, actor: Actor, *, unread_only: bool = False,
+               cursor: str | None = None, limit: int = 20) -> NotificationPage:
+    """The actor's notifications, newest (last collapsed into) first."""
+    limit = max(1, min(limit, PAGE_MAX))
+    stmt = _listing().where(_mine(actor.id, actor.is_platform_admin))
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    if cursor:
+        at, last_id = _decode(cursor)
+        stmt = stmt.where(or_(Notification.updated_at < at,
+                              and_(Notification.updated_at == at, Notification.id < last_id)))
+    stmt = stmt.order_by(Notification.updated_at.desc(), Notification.id.desc()).limit(limit + 1)
+    async with ctx.db.read() as session:
+        rows = (await session.execute(stmt)).all()
+        count = await unread_count(session, actor.id, actor.is_platform_admin)
+    items = [_view(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return NotificationPage(notifications=items, unread_count=count,
+                            next_cursor=_cursor(items[-1]) if more else None)
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+async def mark_read(ctx: Context, actor: Actor, *, ids: Sequence[int] | None = None,
+                    everything: bool = False) -> int:
+    """Mark the actor's own notifications `ids` (or all of them) read; others' ids
+    are ignored. Every open page of theirs hears `notification.read` with the new
+    count. Answers the unread count."""
+    if everything == (ids is not None):
+        raise Invalid({"ids": "Give either ids or all: true."})
+    if ids is not None and len(ids) > READ_MAX:
+        raise Invalid({"ids": f"At most {READ_MAX} ids at a time."})
+    async with ctx.db.write() as tx:
+        await _take_turn(tx.session, actor.id)
+        stmt = (update(Notification)
+                .where(Notification.user_id == actor.id, Notification.web.is_(True),
+                       Notification.read_at.is_(None))
+                .values(read_at=utcnow())
+                .returning(Notification.id))
+        if ids is not None:
+            stmt = stmt.where(Notification.id.in_(list(ids)))
+        marked = sorted((await tx.session.scalars(stmt)).all())
+        count = await unread_count(tx.session, actor.id, actor.is_platform_admin)
+        if marked:
+            said: dict[str, Any] = {"all": True} if everything else {"ids": marked}
+            await notify.user(tx, ctx, actor.id, READ, {**said, "unread_count": count})
+    return count
