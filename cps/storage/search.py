@@ -39,6 +39,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,8 +116,11 @@ def _split(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _containing(cjk: TableClause, text_column: str, part: str) -> Select[int]:
-    """The rows whose text has `part` in it (the trigram table finds a substring of
-    three characters or more by its index; a shorter one by reading its rows)."""
+    """The rows whose text has `part` in it: the trigram table finds a substring of
+    three characters or more by its index; a shorter one, by reading its rows (the
+    texts with CJK characters only)."""
+    if len(part) < 3:
+        return select(cjk.c.rowid).where(func.instr(cjk.c[text_column], part) > 0)
     return select(cjk.c.rowid).where(cjk.c[text_column].like(f"%{part}%"))
 
 
@@ -157,7 +161,7 @@ def _sqlite(kind: Kind, query: TextQuery) -> Select[int, float]:
     else:
         first, *substrings = substrings
         stmt = select(cjk.c.rowid.label("id"), literal(0.0, Float).label("score")).where(
-            cjk.c[text_column].like(f"%{first}%")
+            cjk.c.rowid.in_(_containing(cjk, text_column, first))
         )
         rowid = cjk.c.rowid
     for part in substrings:
@@ -165,13 +169,10 @@ def _sqlite(kind: Kind, query: TextQuery) -> Select[int, float]:
     for part in excluded_substrings:
         stmt = stmt.where(rowid.not_in(_containing(cjk, text_column, part)))
     if excluded_words:  # only CJK words to find: leave out the texts with these words
-        other = table(name, column("rowid", Integer)).alias(f"{name}_excluded")
+        # (the statement reads the trigram table: the word table is free for this)
         stmt = stmt.where(
-            rowid.not_in(
-                select(other.c.rowid).where(
-                    literal_column(other.name).op("MATCH")(" OR ".join(excluded_words))
-                )
-            )
+            rowid.not_in(select(fts.c.rowid).where(
+                table_ref.op("MATCH")(" OR ".join(excluded_words))))
         )
     return stmt
 
@@ -222,11 +223,11 @@ def _pg(kind: Kind, query: TextQuery) -> Select[int, float]:
     docs = table(name, column(key, Integer), column("document"))
     wanted = func.to_tsquery(
         literal_column("'simple'::regconfig"), func.search_fold(literal(tsquery_text(query), Text))
-    ).table_valued("q").alias("search_query")
+    ).table_valued("q").render_derived(name="search_query")
     return (
         select(docs.c[key].label("id"),
                func.ts_rank(docs.c.document, wanted.c.q, type_=Float).label("score"))
         .select_from(docs)
-        .join(wanted, literal(True))
+        .join(wanted, true())
         .where(docs.c.document.op("@@")(wanted.c.q))
     )

@@ -99,10 +99,17 @@ def _pg_upgrade() -> None:
         f"FROM regexp_matches(t, '([{CJK}]+)', 'g') WITH ORDINALITY AS run(m, n), "
         "generate_series(1, greatest(char_length(run.m[1]) - 1, 1)) AS i $$"
     )
+    # Words as the search box splits them (cps/storage/search.py `tokens`): runs of
+    # letters and digits, apart from CJK runs; not the parser's hosts, paths or versions.
+    op.execute(
+        "CREATE FUNCTION search_words(t text) RETURNS text LANGUAGE sql IMMUTABLE "
+        "PARALLEL SAFE AS $$ SELECT regexp_replace(regexp_replace(search_fold(t), "
+        f"'[[:punct:][:space:]]+', ' ', 'g'), '([{CJK}]+)', ' \\1 ', 'g') $$"
+    )
     op.execute(
         "CREATE FUNCTION search_document(t text, w \"char\") RETURNS tsvector LANGUAGE sql "
         "IMMUTABLE PARALLEL SAFE AS $$ SELECT setweight("
-        "to_tsvector('simple'::regconfig, search_fold(t)) || "
+        "to_tsvector('simple'::regconfig, search_words(t)) || "
         "to_tsvector('simple'::regconfig, search_bigrams(t)), w) $$"
     )
     for (index, content, col), key, weight in zip(
@@ -152,6 +159,7 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION {index}_sync()")
             op.execute(f"DROP TABLE {index}")
         op.execute("DROP FUNCTION search_document(text, \"char\")")
+        op.execute("DROP FUNCTION search_words(text)")
         op.execute("DROP FUNCTION search_bigrams(text)")
         op.execute("DROP FUNCTION search_fold(text)")
         return
