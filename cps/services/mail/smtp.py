@@ -49,12 +49,25 @@ def _permanent(error: smtplib.SMTPException) -> bool:
         error, smtplib.SMTPAuthenticationError)
 
 
+def _reason(error: smtplib.SMTPException) -> str:
+    """What the server said (its codes and words, never our credentials)."""
+    replies: list[tuple[int, bytes | str]] = []
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = list(error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        replies = [(error.smtp_code, error.smtp_error)]
+    said = "; ".join(
+        f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+        for code, text in replies)
+    return f"{type(error).__name__}: {said}"[:300] if said else type(error).__name__
+
+
 async def deliver(server: SmtpServer, message: EmailMessage) -> None:
     """Send `message`; `Refused` or `Unreachable` when it was not taken."""
     try:
         await anyio.to_thread.run_sync(_send, server, message)
     except smtplib.SMTPException as error:
-        reason = f"{type(error).__name__}: {getattr(error, 'smtp_code', '')}".strip(": ")
+        reason = _reason(error)
         if _permanent(error):
             raise Refused(reason) from None
         raise Unreachable(reason) from None
