@@ -28,9 +28,10 @@ def proposal(n: int) -> str:
     return f"Proposal {n}: " + LONG
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 async def settled(ctx: Context, caplog: pytest.LogCaptureFixture) -> AsyncIterator[None]:
-    """Every recompute a test started ends before the app stops, and none failed."""
+    """Every recompute a test started ends before the app stops, and none failed (for
+    `pytestmark = pytest.mark.usefixtures("settled")`)."""
     yield
     await recompute.settle(ctx)
     failed = [r for r in caplog.records if r.name == "cps.consensus" and r.levelname == "ERROR"]

@@ -19,7 +19,7 @@ from tests.consensus.conftest import (
 )
 from tests.support.api import Api, User
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("settled")]
 
 
 def _by_text(round_: dict[str, Any]) -> dict[str, dict[str, Any]]:

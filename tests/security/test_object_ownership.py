@@ -652,6 +652,110 @@ async def close_poll(e: Env) -> Result:
                   unchanged)
 
 
+# --- the consensus map (premium): rounds in a premium organization of the victim's ---
+
+_PROPOSAL = ("Night buses should run every fifteen minutes on the four busiest lines, "
+             "paid for by moving the money now spent on the little-used late ferry service.")
+
+
+async def _consensus_round(e: Env, visibility: str = "private") -> tuple[int, int, int]:
+    """(topic, round, its first statement) in a premium organization of the victim's."""
+    org = await e.site.api.org(e.victim, f"Victim Consensus {uuid.uuid4().hex[:4]}")
+    await e.ok("POST", f"/admin/orgs/{org['id']}/tier", e.platform,
+               {"tier": "premium", "reason": "ownership probes"})
+    space = await e.site.api.space(e.victim, org["id"], visibility, name="Consensus square")
+    topic = await e.site.api.topic(e.victim, space["id"], "Night buses")
+    found = (await e.ok("POST", f"/topics/{topic['id']}/consensus", e.victim,
+                        {"prompt": "How?", "statements": ["Buses", "Bikes"]}))["round"]
+    return topic["id"], found["id"], found["statements"][0]["id"]
+
+
+async def _round_of(e: Env, round_id: int) -> dict[str, Any]:
+    return dict((await e.ok("GET", f"/consensus/{round_id}", e.victim))["round"])
+
+
+@probe("POST", "/topics/{topic_id:int}/consensus")
+async def open_consensus_round(e: Env) -> Result:
+    topic, found, _ = await _consensus_round(e, "public")
+    await e.ok("POST", f"/consensus/{found}/close", e.victim)
+    return await attacker_then_owner(e, "POST", f"/topics/{topic}/consensus", e.victim,
+                                     {"prompt": "Where?", "statements": ["Here"]})
+
+
+refused_read("GET", "/topics/{topic_id:int}/consensus",
+             _in("/topics/{topic_id:int}/consensus", "{topic_id:int}", "private_topic"))
+
+
+@probe("GET", "/consensus/{round_id:int}")
+async def read_consensus_round(e: Env) -> Result:
+    _, found, _ = await _consensus_round(e)
+    return await attacker_then_owner(e, "GET", f"/consensus/{found}", e.victim)
+
+
+@probe("GET", "/consensus/{round_id:int}/next")
+async def next_consensus_statement(e: Env) -> Result:
+    _, found, _ = await _consensus_round(e)
+    return await attacker_then_owner(e, "GET", f"/consensus/{found}/next", e.victim)
+
+
+@probe("POST", "/consensus/{round_id:int}/statements")
+async def propose_consensus_statement(e: Env) -> Result:
+    _, found, _ = await _consensus_round(e)
+
+    async def unchanged() -> bool:
+        return len((await _round_of(e, found))["statements"]) == 2
+
+    return await attacker_then_owner(e, "POST", f"/consensus/{found}/statements", e.victim,
+                                     {"text": _PROPOSAL}, unchanged=unchanged)
+
+
+@probe("PUT", "/consensus/{round_id:int}/statements/{statement_id:int}/vote")
+async def vote_on_consensus_statement(e: Env) -> Result:
+    _, found, statement = await _consensus_round(e)
+
+    async def unchanged() -> bool:
+        return (await _round_of(e, found))["statements"][0]["agree"] == 0
+
+    return await attacker_then_owner(
+        e, "PUT", f"/consensus/{found}/statements/{statement}/vote", e.victim,
+        {"vote": "agree"}, unchanged=unchanged)
+
+
+async def _decide_probe(e: Env, decision: str) -> Result:
+    _, found, _ = await _consensus_round(e, "public")
+    pending = (await e.ok("POST", f"/consensus/{found}/statements", e.author,
+                          {"text": _PROPOSAL}))["statement"]["id"]
+
+    async def unchanged() -> bool:
+        statements = (await _round_of(e, found))["statements"]
+        return next(s for s in statements if s["id"] == pending)["status"] == "pending"
+
+    return await attacker_then_owner(
+        e, "POST", f"/consensus/{found}/statements/{pending}/{decision}", e.victim,
+        unchanged=unchanged)
+
+
+@probe("POST", "/consensus/{round_id:int}/statements/{statement_id:int}/accept")
+async def accept_consensus_statement(e: Env) -> Result:
+    return await _decide_probe(e, "accept")
+
+
+@probe("POST", "/consensus/{round_id:int}/statements/{statement_id:int}/reject")
+async def reject_consensus_statement(e: Env) -> Result:
+    return await _decide_probe(e, "reject")
+
+
+@probe("POST", "/consensus/{round_id:int}/close")
+async def close_consensus_round(e: Env) -> Result:
+    _, found, _ = await _consensus_round(e, "public")
+
+    async def unchanged() -> bool:
+        return (await _round_of(e, found))["status"] == "open"
+
+    return await attacker_then_owner(e, "POST", f"/consensus/{found}/close", e.victim,
+                                     unchanged=unchanged)
+
+
 @probe("DELETE", "/me/sessions/{session_id:int}")
 async def end_session(e: Env) -> Result:
     """Ending someone else's session: the id is the victim's, the caller the attacker."""

@@ -54,6 +54,14 @@ async def _create_poll(api: Api, admin: User, org_id: int) -> httpx.Response:
                           {"question": "Which route first?", "options": ["Line 1", "Line 2"]})
 
 
+async def _open_consensus_round(api: Api, admin: User, org_id: int) -> httpx.Response:
+    space = await api.space(admin, org_id)
+    topic = await api.topic(admin, space["id"])
+    return await api.call("POST", f"/topics/{topic['id']}/consensus", admin,
+                          {"prompt": "How should the city move at night?",
+                           "statements": ["Buses", "Bikes"]})
+
+
 CAPABILITY_PROBES: dict[str, Probe] = {
     "discussions": _open_topic,
     "private_spaces": _open_private_space,
@@ -61,10 +69,11 @@ CAPABILITY_PROBES: dict[str, Probe] = {
     "export": _export_a_space,
     "analytics": _open_analytics,
     "polls": _create_poll,
+    "consensus_map": _open_consensus_round,
 }
 # Capabilities of the table with no endpoint yet (the consensus map, ...):
 # when one gets an endpoint, it must get a probe here.
-NOT_BUILT_YET = {"consensus_map", "integrations", "custom_branding"}
+NOT_BUILT_YET = {"integrations", "custom_branding"}
 
 
 # --- quotas: how to use one more of each --------------------------------------

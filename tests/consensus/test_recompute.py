@@ -1,0 +1,138 @@
+"""The background recompute on both databases: debounced (at most one a second per
+round), guarded by a lease (two processes never compute one round at once), announced
+with `consensus.updated`, and a map that says only what a reader may see."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from cps.app import create_app
+from cps.config import Settings
+from cps.services.consensus import recompute
+from cps.services.context import Context
+from cps.storage.consensus import ConsensusRound
+from cps.storage.types import utcnow
+from tests.consensus.conftest import events_on, open_round
+from tests.support import asgi
+from tests.support.api import Api, User
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("settled")]
+
+SEEDS = tuple(f"Statement {n}" for n in range(8))
+
+
+async def _updates(ctx: Context, topic_id: int) -> list[dict[str, Any]]:
+    return [e["data"] for e in await events_on(ctx, f"topic:{topic_id}")
+            if e["name"] == "consensus.updated" and e["data"]["computed_at"] is not None]
+
+
+async def _computed_at(ctx: Context, rid: int) -> datetime | None:
+    async with ctx.db.read() as session:
+        found = await session.get(ConsensusRound, rid)
+        assert found is not None
+        return found.computed_at
+
+
+async def _voters(api: Api, n: int) -> list[User]:
+    return [await api.user(f"Voter {i}") for i in range(n)]
+
+
+async def test_a_burst_of_votes_is_computed_at_most_once_a_second(
+        api: Api, world: dict[str, Any], ctx: Context) -> None:
+    t = world["topic"]["id"]
+    opened = await open_round(api, world["mod"], t, SEEDS)
+    rid = opened["id"]
+    voters = await _voters(api, 4)
+    started = asyncio.get_running_loop().time()
+    for i, voter in enumerate(voters):
+        for j, statement in enumerate(opened["statements"]):
+            await api.ok("PUT", f"/consensus/{rid}/statements/{statement['id']}/vote", voter,
+                         {"vote": ("agree", "disagree", "pass")[(i + j) % 3]})
+    await recompute.settle(ctx)
+    elapsed = asyncio.get_running_loop().time() - started
+    updates = await _updates(ctx, t)
+    assert 1 <= len(updates) <= int(elapsed) + 2, (len(updates), elapsed)
+    assert len({u["computed_at"] for u in updates}) == len(updates)
+    seen = (await api.ok("GET", f"/consensus/{rid}", voters[0]))["round"]
+    # The last recompute saw every vote: four people placed (fewer than 15 voted).
+    assert seen["computed_at"] == updates[-1]["computed_at"]
+    assert len(seen["points"]) == 4 and seen["me"] is not None
+    assert seen["participants"] == 4
+
+
+async def test_a_round_leased_by_another_process_is_left_to_it(
+        api: Api, world: dict[str, Any], ctx: Context) -> None:
+    opened = await open_round(api, world["mod"], world["topic"]["id"])
+    rid = opened["id"]
+    await api.ok("GET", f"/consensus/{rid}")  # a first read asks for the first map
+    await recompute.settle(ctx)
+    first = await _computed_at(ctx, rid)
+    assert first is not None
+    async with ctx.db.write() as tx:
+        await tx.session.execute(update(ConsensusRound).where(ConsensusRound.id == rid).values(
+            lease_until=utcnow() + timedelta(seconds=30), changed_at=utcnow()))
+    wait = await recompute.recompute(ctx, rid)
+    assert wait is not None and 0 < wait <= 1
+    assert await _computed_at(ctx, rid) == first  # (a read here would poke a recompute)
+    # A lease that ran out (its process stopped) is taken over.
+    async with ctx.db.write() as tx:
+        await tx.session.execute(update(ConsensusRound).where(ConsensusRound.id == rid).values(
+            lease_until=utcnow() - timedelta(seconds=1)))
+    await asyncio.sleep(1.0)  # past the debounce of the first recompute
+    assert await recompute.recompute(ctx, rid) is None
+    assert await _computed_at(ctx, rid) != first
+
+
+async def test_two_processes_poked_together_compute_once(
+        api: Api, world: dict[str, Any], ctx: Context, settings: Settings) -> None:
+    t = world["topic"]["id"]
+    opened = await open_round(api, world["mod"], t, SEEDS)
+    rid = opened["id"]
+    await recompute.settle(ctx)
+    await asyncio.sleep(1.0)
+    await api.ok("PUT", f"/consensus/{rid}/statements/{opened['statements'][0]['id']}/vote",
+                 world["citizen"], {"vote": "agree"})
+    await recompute.settle(ctx)
+    before = len(await _updates(ctx, t))
+    await asyncio.sleep(1.0)
+    # Make the map stale without poking, then poke it in two processes at once.
+    async with ctx.db.write() as tx:
+        await tx.session.execute(update(ConsensusRound).where(ConsensusRound.id == rid)
+                                 .values(changed_at=utcnow()))
+    async with asgi.running(create_app(settings)) as state:
+        other: Context = state["ctx"]
+        recompute.poke(ctx, rid)
+        recompute.poke(other, rid)
+        await asyncio.gather(recompute.settle(ctx), recompute.settle(other))
+    assert len(await _updates(ctx, t)) == before + 1
+
+
+async def test_the_map_says_nothing_of_who_voted_what(
+        api: Api, world: dict[str, Any], ctx: Context) -> None:
+    opened = await open_round(api, world["mod"], world["topic"]["id"], SEEDS)
+    rid = opened["id"]
+    voters = await _voters(api, 5)
+    for i, voter in enumerate(voters):
+        for statement in opened["statements"]:
+            await api.ok("PUT", f"/consensus/{rid}/statements/{statement['id']}/vote", voter,
+                         {"vote": "agree" if i % 2 else "disagree"})
+    await recompute.settle(ctx)
+    for reader in (None, world["mod"], world["admin"], world["platform_admin"]):
+        seen = (await api.ok("GET", f"/consensus/{rid}", reader))["round"]
+        assert seen["me"] is None
+        assert all(set(p) == {"x", "y", "group"} for p in seen["points"])
+        assert all(s["my_vote"] is None for s in seen["statements"])
+        text = str(seen)
+        assert not any(f"'{v.id}'" in text or v.display_name in text for v in voters)
+    # Each voter sees their own point among the others.
+    for voter in voters[:2]:
+        seen = (await api.ok("GET", f"/consensus/{rid}", voter))["round"]
+        assert seen["me"] in seen["points"]
+    # The points come sorted by group and place, never in the order people voted.
+    points = seen["points"]
+    assert points == sorted(points, key=lambda p: (p["group"], p["x"], p["y"]))
