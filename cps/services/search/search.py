@@ -174,9 +174,9 @@ async def search(
 ) -> SearchPage:
     """A page of what `actor` may read that matches `q` and the filters, best first."""
     query = parse(q, params)
-    if query.empty:
-        raise Invalid({"q": "Type what to search for."}, "Type what to search for.")
     offset = _offset(cursor)
+    if query.empty:  # an empty search box finds nothing (and says nothing is wrong)
+        return SearchPage(results=[], next_cursor=None)
     limit = max(1, min(limit, PAGE_MAX))
     kind = query.filters.kind
     parts: list[Rows] = []
