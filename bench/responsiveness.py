@@ -135,7 +135,7 @@ async def build(db: Database, questions: int, orgs: int, spaces: int, seed: int,
         s = tx.session
         await s.execute(insert(User), [
             {"id": i, "email": f"asker{i}@bench.example", "password_hash": "not a hash",
-             "display_name": f"Asker {i}", "stakeholder_type": "citizen",
+             "display_name": f"Asker {i}", "handle": f"asker{i}", "stakeholder_type": "citizen",
              "is_platform_admin": False, "created_at": oldest}
             for i in range(1, 101)])
         await s.execute(insert(Organization), [

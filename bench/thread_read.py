@@ -127,7 +127,8 @@ async def build(db: Database, posts: int, other_topics: int, seed: int) -> dict[
         s = tx.session
         users = [
             {"email": f"reader{i}@bench.example", "password_hash": "not a hash",
-             "display_name": f"Reader {i}", "stakeholder_type": STAKEHOLDERS[i % 5],
+             "display_name": f"Reader {i}", "handle": f"reader{i}",
+             "stakeholder_type": STAKEHOLDERS[i % 5],
              "is_platform_admin": False, "created_at": now}
             for i in range(60)
         ]

@@ -40,3 +40,6 @@ class Actor:
     is_platform_admin: bool
     token_hash: str | None = None
     token_id: int | None = None
+    # How others mention them; empty only for an actor built outside a sign-in
+    # (a script, a test) that never said it.
+    handle: str = ""

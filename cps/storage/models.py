@@ -41,6 +41,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(80))
+    # How others mention them (`@handle`): unique, 3-30 of a-z 0-9 . _ -
+    # (cps/services/accounts/handles.py).
+    handle: Mapped[str] = mapped_column(String(30), unique=True, index=True)
     stakeholder_type: Mapped[str] = mapped_column(String(20), default="citizen")
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

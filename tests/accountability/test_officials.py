@@ -36,7 +36,7 @@ async def test_an_org_admin_names_lists_and_removes_officials(api: Api) -> None:
     clerk = await api.user("Min-ji Clerk", "government")
     official = await _name(api, org, w["admin"], clerk)
     assert official["user"] == {"id": clerk.id, "display_name": "Min-ji Clerk",
-                                "stakeholder_type": "government"}
+                                "handle": "min-ji-clerk", "stakeholder_type": "government"}
     assert official["created_at"]
     # Public, to anyone signed in or not; never an email.
     listed = (await api.ok("GET", f"/orgs/{org}/officials"))["officials"]

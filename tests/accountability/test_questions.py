@@ -94,7 +94,7 @@ async def test_a_citizen_asks_the_city_a_question(api: Api) -> None:
     q = topic["question"]
     assert q["status"] == "open" and q["overdue"] is False
     assert q["asked_by"] == {"id": c.citizen.id, "display_name": "Ji-woo Citizen",
-                             "stakeholder_type": "citizen"}
+                             "handle": "ji-woo-citizen", "stakeholder_type": "citizen"}
     assert at(q["due_at"]) - at(q["asked_at"]) == timedelta(days=14)
     assert {k: q[k] for k in ("acknowledged_at", "answered_at", "answer_post_id",
                               "closed_at", "reason")} == dict.fromkeys(

@@ -310,7 +310,7 @@ async def test_percentiles_in_the_database_are_linear_interpolation(ctx: Context
     now = utcnow()
     async with ctx.db.write() as tx:
         user = await tx.session.scalar(insert(Account).values(
-            email="asker@example.org", password_hash="-", display_name="Asker",
+            email="asker@example.org", password_hash="-", display_name="Asker", handle="asker",
             stakeholder_type="citizen", is_platform_admin=False).returning(Account.id))
         org = await tx.session.scalar(insert(Organization).values(
             name="Percentile City", kind="local_government", country="Korea",
@@ -493,7 +493,7 @@ async def test_the_premium_analytics_split_the_figures_by_question_and_by_who_an
         assert [(p["user"]["id"], p["official"]) for p in people] == [
             (clerk.id, True), (admin.id, False)]  # the most answers first
         assert people[0]["user"] == {"id": clerk.id, "display_name": "Min-ji Clerk",
-                                     "stakeholder_type": "government"}
+                                     "handle": "min-ji-clerk", "stakeholder_type": "government"}
         # The clerk's two answers: after 2 and 400 hours, one of them in time.
         assert without(people[0], "user", "official") == figures(
             2, 2, 2, 1, 0, 0, 0, ack=(13.0, 21.8), answer=(201.0, 360.2))

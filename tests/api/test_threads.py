@@ -177,8 +177,8 @@ async def test_a_post_has_the_contract_fields(api: Api) -> None:
     assert {"id", "topic_id", "parent_id", "depth", "author", "body", "html", "created_at",
             "edited_at", "hidden"} <= set(post)
     assert post["author"] == {"id": w["citizen"].id, "display_name": "Citizen",
-                              "stakeholder_type": "citizen", "staff": False,
-                              "official": None}
+                              "handle": "citizen", "stakeholder_type": "citizen",
+                              "staff": False, "official": None}
     assert post["html"] == "<p>Hello <strong>there</strong></p>\n"
     assert post["created_at"].endswith(("Z", "+00:00"))
     assert post["edited_at"] is None and post["hidden"] is False

@@ -78,8 +78,8 @@ async def test_json_export_holds_every_topic_and_post_with_status_and_reactions(
     assert by_id[ids["nested"]]["parent_id"] == ids["reply"]
     assert by_id[ids["nested"]]["depth"] == 2
     assert by_id[ids["reply"]]["author"] == {
-        "id": w["citizen"].id, "display_name": "Citizen", "stakeholder_type": "business",
-        "official": None}
+        "id": w["citizen"].id, "display_name": "Citizen", "handle": "citizen",
+        "stakeholder_type": "business", "official": None}
     assert by_id[ids["reply"]]["reactions"] == {
         "like": 1, "agree": 2, "disagree": 0, "insightful": 0, "thanks": 0}
     # Hidden, held and rejected posts keep their text for moderators; a deleted one loses it.

@@ -13,6 +13,9 @@ from cps.http.api import Call, Endpoint
 from cps.services.accounts import identity, sessions
 from cps.services.accounts.views import SessionView, StakeholderType, UserView
 
+# What may be sent as a handle; the service says what is wrong with it (422 `handle`).
+Handle = Annotated[str, StringConstraints(max_length=64)]
+
 
 class RegisterRequest(s.RequestModel):
     email: s.Email
@@ -22,6 +25,8 @@ class RegisterRequest(s.RequestModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
     ]
     stakeholder_type: StakeholderType = "citizen"
+    # Proposed from the display name when absent; the rules: cps/services/accounts/handles.py.
+    handle: Handle | None = None
 
 
 class ProfileUpdate(s.RequestModel):
@@ -30,6 +35,7 @@ class ProfileUpdate(s.RequestModel):
         | None
     ) = None
     stakeholder_type: StakeholderType | None = None
+    handle: Handle | None = None
 
 
 class LoginRequest(s.RequestModel):
@@ -60,6 +66,7 @@ async def register(call: Call) -> UserEnvelope:
         display_name=body.display_name,
         stakeholder_type=body.stakeholder_type,
         client=call.client_address(),
+        handle=body.handle,
     )
     return UserEnvelope(user=user)
 
@@ -101,7 +108,7 @@ async def update_me(call: Call) -> UserEnvelope:
     body: ProfileUpdate = call.body
     user = await identity.update_profile(
         call.ctx, call.user, display_name=body.display_name,
-        stakeholder_type=body.stakeholder_type,
+        stakeholder_type=body.stakeholder_type, handle=body.handle,
     )
     return UserEnvelope(user=user)
 
@@ -136,9 +143,9 @@ def endpoints() -> list[Endpoint]:
                  auth="required", status=204, errors=(401, 403)),
         Endpoint("GET", "/me", me, "The signed-in user", response=UserEnvelope,
                  auth="required", errors=(401,)),
-        Endpoint("PATCH", "/me", update_me, "Change your display name or stakeholder type",
+        Endpoint("PATCH", "/me", update_me, "Change your display name, stakeholder type or handle",
                  request=ProfileUpdate, response=UserEnvelope, auth="required",
-                 entitlement="none", errors=(400, 401, 403, 413, 422)),
+                 entitlement="none", errors=(400, 401, 403, 409, 413, 422)),
         Endpoint("GET", "/me/sessions", list_sessions,
                  "Your sessions: device, address, last use, when each ends",
                  response=SessionList, auth="required", errors=(401,)),

@@ -25,7 +25,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cps.services.accounts import addresses, names, password_rules, sessions
+from cps.services.accounts import addresses, handles, names, password_rules, sessions
 from cps.services.accounts.views import UserView
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
@@ -68,6 +68,7 @@ def _actor(user: User, token_hash: str | None = None) -> Actor:
         stakeholder_type=user.stakeholder_type,
         is_platform_admin=user.is_platform_admin,
         token_hash=token_hash,
+        handle=user.handle,
     )
 
 
@@ -112,13 +113,17 @@ async def register(
     display_name: str,
     stakeholder_type: str,
     client: str | None = None,
+    handle: str | None = None,
 ) -> UserView:
+    """A new account. `handle`: the one asked for (409 `handle_taken` when someone has
+    it), else one proposed from the display name (cps/services/accounts/handles.py)."""
     email = normalize_email(email)
     if len(email) > EMAIL_MAX:
         # Lowercasing can lengthen an address ("İ" becomes two characters).
         raise Invalid({"email": f"At most {EMAIL_MAX} characters."})
     _refuse_invisible(email)
     display_name = names.display_name(display_name)
+    asked = handles.check(handle) if handle is not None else None
     password_rules.check_password(password, email=email, display_name=display_name)
     # Only what passed those checks counts toward the throttle: a person who tries
     # a few refused passwords (or a household behind one address) is not locked out.
@@ -126,24 +131,42 @@ async def register(
     # Cheap before costly: a taken email is answered without hashing anything.
     async with ctx.db.read() as session:
         taken = await session.scalar(select(User.id).where(User.email == email))
+        handle_taken = asked is not None and await handles.is_taken(session, asked)
     if taken is not None:
         raise Conflict("An account with this email already exists.", code="email_taken")
+    if handle_taken:
+        raise _handle_taken()
     password_hash = await ctx.passwords.hash(password, signup=True)
-    try:
-        async with ctx.db.write() as tx:
-            user = User(
-                email=email,
-                password_hash=password_hash,
-                display_name=display_name,
-                stakeholder_type=stakeholder_type,
-                is_platform_admin=False,
-            )
-            tx.session.add(user)
-            await tx.session.flush()
-    except IntegrityError:
-        raise Conflict("An account with this email already exists.", code="email_taken") from None
+    # A proposed handle taken by a sign-up at the same moment: propose again.
+    for attempt in range(3):
+        try:
+            async with ctx.db.write() as tx:
+                user = User(
+                    email=email,
+                    password_hash=password_hash,
+                    display_name=display_name,
+                    handle=asked or await handles.unique_from(
+                        tx.session, handles.propose(display_name)),
+                    stakeholder_type=stakeholder_type,
+                    is_platform_admin=False,
+                )
+                tx.session.add(user)
+                await tx.session.flush()
+            break
+        except IntegrityError:
+            async with ctx.db.read() as session:
+                email_taken = await session.scalar(select(User.id).where(User.email == email))
+            if email_taken is not None:
+                raise Conflict("An account with this email already exists.",
+                               code="email_taken") from None
+            if asked is not None or attempt == 2:
+                raise _handle_taken() from None
     log.info("account registered", extra={"user_id": user.id})
     return UserView.model_validate(user)
+
+
+def _handle_taken() -> Conflict:
+    return Conflict("Someone already has this handle; choose another.", code="handle_taken")
 
 
 def _lockouts(ctx: Context, email: str, client: str) -> list[tuple[str, int, float]]:
@@ -211,7 +234,7 @@ async def login(
 _TOKEN_ACTOR = (
     select(
         User.id, User.display_name, User.stakeholder_type, User.is_platform_admin, AuthToken.id,
-        AuthToken.last_used_at,
+        AuthToken.last_used_at, User.handle,
     )
     .join(AuthToken, AuthToken.user_id == User.id)
     .where(
@@ -238,7 +261,7 @@ async def authenticate(ctx: Context, token: str) -> Actor | None:
         )).first()
     if row is None:
         return None
-    user_id, display_name, stakeholder_type, is_platform_admin, token_id, last_used = row
+    user_id, display_name, stakeholder_type, is_platform_admin, token_id, last_used, handle = row
     if now - last_used >= TOUCH_EVERY:
         async with ctx.db.write() as tx:
             await tx.session.execute(_TOUCH, {"token_id": token_id, "now": now})
@@ -249,6 +272,7 @@ async def authenticate(ctx: Context, token: str) -> Actor | None:
         is_platform_admin=is_platform_admin,
         token_hash=digest,
         token_id=token_id,
+        handle=handle,
     )
 
 
@@ -284,10 +308,12 @@ async def create_admin(ctx: Context, *, email: str, password: str) -> tuple[User
         user = await tx.session.scalar(select(User).where(User.email == email))
         created = user is None
         if user is None:
+            display_name = email.split("@")[0][:80] or "admin"
             user = User(
                 email=email,
                 password_hash=password_hash,
-                display_name=email.split("@")[0][:80] or "admin",
+                display_name=display_name,
+                handle=await handles.unique_from(tx.session, handles.propose(display_name)),
                 stakeholder_type="government",
                 is_platform_admin=True,
             )
@@ -300,17 +326,28 @@ async def create_admin(ctx: Context, *, email: str, password: str) -> tuple[User
 
 
 async def update_profile(
-    ctx: Context, actor: Actor, *, display_name: str | None, stakeholder_type: str | None
+    ctx: Context, actor: Actor, *, display_name: str | None, stakeholder_type: str | None,
+    handle: str | None = None,
 ) -> UserView:
-    """A user changes their own display name or stakeholder type."""
-    async with ctx.db.write() as tx:
-        user = await tx.session.get(User, actor.id)
-        if user is None:
-            raise NotSignedIn("Sign in to do this.")
-        if display_name is not None:
-            user.display_name = names.display_name(display_name, staff=actor.is_platform_admin)
-        if stakeholder_type is not None:
-            user.stakeholder_type = stakeholder_type
-        await tx.session.flush()
+    """A user changes their own display name, stakeholder type or handle (409
+    `handle_taken` when someone else has it)."""
+    asked = handles.check(handle, staff=actor.is_platform_admin) if handle is not None else None
+    try:
+        async with ctx.db.write() as tx:
+            user = await tx.session.get(User, actor.id)
+            if user is None:
+                raise NotSignedIn("Sign in to do this.")
+            if display_name is not None:
+                user.display_name = names.display_name(display_name,
+                                                       staff=actor.is_platform_admin)
+            if stakeholder_type is not None:
+                user.stakeholder_type = stakeholder_type
+            if asked is not None and asked != user.handle:
+                if await handles.is_taken(tx.session, asked, by_other_than=actor.id):
+                    raise _handle_taken()
+                user.handle = asked
+            await tx.session.flush()
+    except IntegrityError:  # taken by someone else at the same moment
+        raise _handle_taken() from None
     log.info("profile updated", extra={"user_id": actor.id})
     return UserView.model_validate(user)

@@ -13,6 +13,8 @@ StakeholderType = Literal["citizen", "business", "civil_society", "academia", "g
 class Author(View):
     id: int
     display_name: str
+    # Unique, unlike the display name: what `@handle` mentions (accounts/handles.py).
+    handle: str
     stakeholder_type: StakeholderType
 
 

@@ -8,18 +8,24 @@ chooses to follow it. The Content-Security-Policy (`img-src 'self' data:`,
 cps/http/middleware.py) refuses remote images in the browser as well, and
 `without_images` turns the `<img>` of HTML stored before this into the same
 links when a post is shown.
+
+Mentions: `handles_in` reads the `@handle`s of a text as a reader sees them (never
+in a code span, a code block or a link's text, never the middle of an email
+address); `render(source, mentions=...)` marks those of the given handles (the ones
+that exist, cps/services/discussion/mentions.py) as `<span class="mention">`.
 """
 
 from __future__ import annotations
 
 import html as htmlmod
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
@@ -30,7 +36,7 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 _TAGS = {
     "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "span",
 }
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -80,22 +86,115 @@ def _render_image(
 _md.add_render_rule("image", _render_image)
 
 
+# --- mentions --------------------------------------------------------------------
+
+# "@" then what may be a handle, not right after a letter, digit or the characters
+# of an address or a path ("a@b.c", "x/@y"); trailing ".", "_", "-" are trimmed
+# (the full stop that ends a sentence), and what is left must be 3-30 characters
+# starting and ending with a letter or digit (cps/services/accounts/handles.py).
+_MENTION = re.compile(r"(?<![A-Za-z0-9._%+\-/@])@([A-Za-z0-9][A-Za-z0-9._-]*)")
+_HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{1,28})[a-z0-9]")
+
+
+def _mentions_of(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, handle) of each mention in plain text, the handle lowercase."""
+    for match in _MENTION.finditer(text):
+        raw = match[1].rstrip("._-")
+        handle = raw.lower()
+        if _HANDLE.fullmatch(handle):
+            yield match.start(), match.start(1) + len(raw), handle
+
+
+def _prose(tokens: Sequence[Token]) -> Iterator[tuple[int, Token]]:
+    """The text tokens of an inline run that a reader sees as prose: not a link's
+    text (links do not nest), never code (code spans are tokens of their own)."""
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.type == "link_open":
+            depth += 1
+        elif token.type == "link_close":
+            depth -= 1
+        elif token.type == "text" and depth == 0:
+            yield i, token
+
+
+def handles_in(source: str) -> list[str]:
+    """The handles `source` mentions, each once, in the order they first appear."""
+    if "@" not in source:
+        return []
+    found: dict[str, None] = {}
+    for block in _md.parse(source):
+        if block.type == "inline" and block.children:
+            for _, token in _prose(block.children):
+                for _, _, handle in _mentions_of(token.content):
+                    found.setdefault(handle)
+    return list(found)
+
+
+def _mark_mentions(state: StateCore) -> None:
+    """Core rule: the text of each mention of a handle in `env["mentions"]` becomes a
+    `mention` token, rendered as `<span class="mention">` around the text as written."""
+    known: Collection[str] = state.env.get("mentions", ())
+    if not known:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        pending = {i for i, _ in _prose(block.children)}
+        for i, token in enumerate(block.children):
+            if i not in pending or "@" not in token.content:
+                children.append(token)
+                continue
+            text, at = token.content, 0
+            for start, end, handle in _mentions_of(text):
+                if handle not in known:
+                    continue
+                if start > at:
+                    children.append(_text(text[at:start], token))
+                mention = Token("mention", "", 0)
+                mention.content = text[start:end]  # as written: "@Min-ji"
+                children.append(mention)
+                at = end
+            if at < len(text):
+                children.append(_text(text[at:], token))
+        block.children = children
+
+
+def _text(content: str, like: Token) -> Token:
+    token = Token("text", "", 0, level=like.level)
+    token.content = content
+    return token
+
+
+def _render_mention(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return f'<span class="mention">{htmlmod.escape(tokens[idx].content)}</span>'
+
+
+_md.core.ruler.push("mentions", _mark_mentions)
+_md.add_render_rule("mention", _render_mention)
+
+
 def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        tag_attribute_values={"span": {"class": {"mention"}}},
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
         strip_comments=True,
     )
 
 
-def render(source: str) -> str:
+def render(source: str, mentions: Collection[str] = ()) -> str:
     """Render markdown to HTML with no script, no event handlers, no
     `javascript:`/`data:` URLs and no embedded images; every link gets
-    rel="nofollow ugc noopener"."""
-    return _clean(_md.render(source))
+    rel="nofollow ugc noopener". Mentions of the handles in `mentions` are marked
+    (`<span class="mention">@handle</span>`)."""
+    return _clean(_md.render(source, {"mentions": frozenset(mentions)}))
 
 
 # Stored HTML is nh3's output: every attribute value is double-quoted and escaped.

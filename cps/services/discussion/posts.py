@@ -26,10 +26,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cps.services.accounts.views import OfficialBadge, PostAuthor
 from cps.services.context import Actor, Context
-from cps.services.discussion import admission, markdown, participation, questions
+from cps.services.discussion import admission, mentions, participation, questions
 from cps.services.discussion.views import PostPage, PostView, ReactionState, RevisionView
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal
+from cps.services.following import levels
+from cps.services.notifications import acts
 from cps.services.officials import roster
 from cps.services.orgs.access import (
     SpaceAccess,
@@ -86,7 +88,7 @@ def post_view(
         parent_id=post.parent_id,
         depth=post.depth,
         author=PostAuthor(id=author.id, display_name=author.display_name,
-                          stakeholder_type=author.stakeholder_type,
+                          handle=author.handle, stakeholder_type=author.stakeholder_type,
                           staff=staff, official=official),
         body=post.body if show else "",
         html=post.html if show else "",
@@ -179,7 +181,7 @@ async def insert_post(
         depth=parent.depth + 1 if parent else 0,
         path="",
         body=body,
-        html=markdown.render(body),
+        html=await mentions.render(tx.session, body),
         client_id=client_id,
         created_at=now,
         edited_at=None,
@@ -205,7 +207,7 @@ async def insert_post(
 _BY_CLIENT_ID = (
     select(Post, User)
     .join(User, User.id == Post.author_id)
-    .options(load_only(User.id, User.display_name, User.stakeholder_type))
+    .options(load_only(User.id, User.display_name, User.handle, User.stakeholder_type))
     .where(Post.author_id == bindparam("author_id"), Post.client_id == bindparam("client_id"))
 )
 
@@ -263,6 +265,7 @@ async def create_post(
             post = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held
             )
+            await levels.posted(tx, actor.id, topic)  # the author tracks the topic
             # The actor was read with its name and stakeholder type: the author.
             if post.review is None:  # a held post is announced when approved
                 # The topic's row is locked: who took part is counted one post at a time.
@@ -272,6 +275,8 @@ async def create_post(
                     tx, ctx.events, channels.topic(topic_id), "post.created",
                     _public(post, actor, staff=access.can_moderate, official=official)
                 )
+                await acts.post_published(tx, ctx, post, topic,
+                                          mentioned=await mentions.mentioned(tx.session, post))
             if answers_question:
                 await questions.answer_with(tx, ctx, topic, access.org.id, post,
                                             official=official is not None)
@@ -309,7 +314,7 @@ async def list_posts(
             select(Post, User)
             .join(User, User.id == Post.author_id)
             # A page needs each author's name and type, not their email or password hash.
-            .options(load_only(User.id, User.display_name, User.stakeholder_type))
+            .options(load_only(User.id, User.display_name, User.handle, User.stakeholder_type))
             .where(Post.topic_id == topic_id, admission.visible_to(actor, access.can_moderate))
             .order_by(Post.path)
             .limit(limit + 1)
@@ -382,7 +387,7 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
                              created_at=post.edited_at or post.created_at)
             )
             post.body = body
-            post.html = markdown.render(body)
+            post.html = await mentions.render(tx.session, body)
             post.edited_at = utcnow()
             await tx.session.flush()
             if post.review is None:  # a held post is announced when it is published

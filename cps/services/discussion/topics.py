@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cps.services.accounts.views import Author, StakeholderType
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
-from cps.services.discussion import admission, participation, questions
+from cps.services.discussion import admission, mentions, participation, questions
 from cps.services.discussion.posts import insert_post, official_badge, post_view
 from cps.services.discussion.views import Participation, QuestionView, TopicPage, TopicView
 from cps.services.errors import Forbidden, Invalid
 from cps.services.events import channels, journal
+from cps.services.following import levels
+from cps.services.notifications import acts
 from cps.services.orgs.access import space_access, topic_access
 from cps.storage.models import Topic, User
 from cps.storage.types import ID_MAX
@@ -73,6 +75,7 @@ async def create_topic(
         post = await insert_post(
             tx, topic, actor, body=body, parent=None, client_id=None, held=held
         )
+        await levels.opened(tx, actor.id, topic.id)  # who opens (or asks) watches
         took_part = Participation()
         if post.review is None:  # a held opening post takes part when it is approved
             await participation.took_part(tx, topic.id, actor.id, actor.stakeholder_type,
@@ -97,6 +100,8 @@ async def create_topic(
                           official=await official_badge(tx.session, access, actor.id),
                           ).model_dump(mode="json"),
             )
+            await acts.post_published(tx, ctx, post, topic,
+                                      mentioned=await mentions.mentioned(tx.session, post))
     log.info("topic opened", extra={"topic_id": topic.id, "space_id": space_id})
     return view
 

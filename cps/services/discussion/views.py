@@ -128,3 +128,11 @@ class ReactionState(View):
     kind: ReactionKind
     count: int
     mine: bool
+
+
+class ParticipantView(View):
+    """Someone the composer may offer after "@" (discussion/participants.py)."""
+
+    id: int
+    handle: str
+    display_name: str

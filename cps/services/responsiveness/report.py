@@ -185,12 +185,12 @@ async def by_answerer(session: AsyncSession, scope: ColumnElement[bool], org_id:
         since=since, until=until, now=utcnow(), by=answerer)
     ids = [key for key in found if key is not None]
     people = (await session.execute(
-        select(User.id, User.display_name, User.stakeholder_type,
+        select(User.id, User.display_name, User.handle, User.stakeholder_type,
                official_of(org_id, User.id)).where(User.id.in_(ids)))).all() if ids else []
     lines = [AnswererResponsiveness(
-        user=Author(id=user_id, display_name=name, stakeholder_type=kind),
+        user=Author(id=user_id, display_name=name, handle=handle, stakeholder_type=kind),
         official=bool(official), **figures_view(found[user_id]).model_dump())
-        for user_id, name, kind, official in people]
+        for user_id, name, handle, kind, official in people]
     return sorted(lines, key=lambda line: (-line.answered, line.user.display_name.casefold(),
                                            line.user.id))
 

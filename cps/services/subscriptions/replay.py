@@ -66,7 +66,7 @@ async def _posts_now(session: AsyncSession, quotes: list[Data]) -> None:
         .join(Topic, Topic.id == Post.topic_id)
         .join(Space, Space.id == Topic.space_id)
         .join(Organization, Organization.id == Space.org_id)
-        .options(load_only(User.id, User.display_name, User.stakeholder_type),
+        .options(load_only(User.id, User.display_name, User.handle, User.stakeholder_type),
                  load_only(Organization.id, Organization.name))
         .where(Post.id.in_(ids))
     )

@@ -1,0 +1,101 @@
+"""Handles: the name a person is mentioned by (`@handle`), unique on the platform.
+
+A handle is 3 to 30 of `a-z 0-9 . _ -`, starting and ending with a letter or a
+digit, so the full stop that ends a sentence ("thanks @min-ji.") is not part of
+the mention. What a person types is read kindly first: a leading `@` dropped,
+capitals lowered; anything else outside the set (spaces, accents, other scripts)
+is refused with a message saying what is allowed. Like display names, a handle may
+not pass for the platform's staff ("admin", "moderator.kim", "cps-support"),
+except for platform admins.
+
+At sign-up without one, a handle is proposed from the display name: accents
+dropped ("José" is "jose"), every run of other characters one "-", cut to fit;
+a name with no Latin letters or digits at all (Korean, Arabic...) gives "user".
+When the proposal is taken a number is added ("min-ji-park2"); `unique_from`
+finds the first free one in one statement for the common cases.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cps.services.accounts import names
+from cps.services.errors import Invalid
+from cps.storage.models import User
+
+MIN_LENGTH = 3
+MAX_LENGTH = 30
+FALLBACK = "user"
+PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9._-]{1,28})[a-z0-9]")
+# Room left after a proposal for the number that makes it unique (up to 6 digits).
+_PROPOSAL_MAX = MAX_LENGTH - 6
+ALLOWED = "3 to 30 of a-z, 0-9, '.', '_' and '-', starting and ending with a letter or digit."
+
+
+def normalise(raw: str) -> str:
+    """What the person meant: trimmed, without a leading "@", ASCII capitals lowered.
+    Nothing else is changed: a character outside the set stays, to be refused."""
+    text = raw.strip()
+    if text.startswith("@"):
+        text = text[1:]
+    return "".join(c.lower() if c.isascii() else c for c in text)
+
+
+def check(raw: str, *, staff: bool = False) -> str:
+    """The handle `raw` asks for, or Invalid naming `handle`."""
+    handle = normalise(raw)
+    if len(handle) < MIN_LENGTH:
+        raise Invalid({"handle": f"At least {MIN_LENGTH} characters: {ALLOWED}"})
+    if len(handle) > MAX_LENGTH:
+        raise Invalid({"handle": f"At most {MAX_LENGTH} characters: {ALLOWED}"})
+    if not PATTERN.fullmatch(handle):
+        raise Invalid({"handle": f"Use {ALLOWED}"})
+    if not staff and names.mimics_staff(re.sub(r"[._-]+", " ", handle)):
+        raise Invalid(
+            {"handle": "Handles that start with words such as admin, moderator, staff, "
+                       "official, support, system or cps are kept for the platform's "
+                       "staff; choose another."},
+            "This handle would pass for the platform's staff.",
+        )
+    return handle
+
+
+def propose(display_name: str) -> str:
+    """A valid handle made from a display name (see the module's docstring)."""
+    folded = unicodedata.normalize("NFKD", display_name)
+    ascii_only = "".join(c for c in folded if c.isascii()).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")[:_PROPOSAL_MAX].strip("-")
+    if len(slug) < MIN_LENGTH:
+        slug = f"{slug}-{FALLBACK}" if slug else FALLBACK
+    if names.mimics_staff(slug.replace("-", " ")):
+        slug = FALLBACK
+    return slug
+
+
+async def unique_from(session: AsyncSession, base: str) -> str:
+    """`base`, or `base` with the first free number of 2-9 after it, or with a random
+    one; free when read (the unique index decides a race)."""
+    candidates = [base] + [f"{base}{n}" for n in range(2, 10)]
+    taken = set((await session.scalars(select(User.handle).where(
+        User.handle.in_(candidates)))).all())
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    for digits in (3, 4, 5, 6):
+        candidate = f"{base}{secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1)}"
+        if await session.scalar(select(User.id).where(User.handle == candidate)) is None:
+            return candidate
+    return f"{base}{secrets.token_hex(3)}"
+
+
+async def is_taken(session: AsyncSession, handle: str, *, by_other_than: int | None = None
+                   ) -> bool:
+    stmt = select(User.id).where(User.handle == handle)
+    if by_other_than is not None:
+        stmt = stmt.where(User.id != by_other_than)
+    return await session.scalar(stmt) is not None

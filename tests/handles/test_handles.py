@@ -1,0 +1,117 @@
+"""Handles over the API: proposed at sign-up, chosen, changed, refused when taken or
+malformed, and carried by every user object (docs/notifications.md, "Handles,
+mentions and following")."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.api import PASSWORD, Api, User
+
+pytestmark = pytest.mark.anyio
+
+_n = itertools.count(1)
+
+
+async def _register(api: Api, name: str, **extra: Any) -> httpx.Response:
+    r = await api.call("POST", "/auth/register", json={
+        "email": f"handle{next(_n)}-{id(api)}@example.org", "password": PASSWORD,
+        "display_name": name, **extra})
+    api.http.cookies.clear()
+    return r
+
+
+async def _handle_of(api: Api, name: str, **extra: Any) -> str:
+    r = await _register(api, name, **extra)
+    assert r.status_code == 201, r.text
+    return str(r.json()["user"]["handle"])
+
+
+def _refused(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    error: dict[str, Any] = r.json()["error"]
+    assert error["code"] == code, error
+    return error
+
+
+async def test_sign_up_proposes_a_handle_from_the_display_name(api: Api) -> None:
+    assert await _handle_of(api, "Min-ji Park") == "min-ji-park"
+    # Taken: the first free number after it.
+    assert await _handle_of(api, "Min-ji Park") == "min-ji-park2"
+    assert await _handle_of(api, "MIN JI   park!") == "min-ji-park3"
+    # Accents dropped; other scripts give "user" (and a number once taken).
+    assert await _handle_of(api, "José Núñez") == "jose-nunez"
+    first, second = await _handle_of(api, "김민지"), await _handle_of(api, "مريم")
+    assert first == "user" and second == "user2"
+    # Too short alone, and long names cut to leave room for a number.
+    assert await _handle_of(api, "Al") == "al-user"
+    long = await _handle_of(api, "Alexandra Konstantinopoulou-Papadimitriou")
+    assert long == "alexandra-konstantinopou" and len(long) <= 30
+
+
+async def test_sign_up_takes_the_handle_asked_for(api: Api) -> None:
+    assert await _handle_of(api, "Bo Kim", handle="@Bo_Kim.7") == "bo_kim.7"
+    r = await _register(api, "Another Bo", handle="bo_kim.7")
+    _refused(r, 409, "handle_taken")
+    # Case does not make a second handle.
+    _refused(await _register(api, "Third Bo", handle="BO_KIM.7"), 409, "handle_taken")
+
+
+@pytest.mark.parametrize("bad", [
+    "ab", "a" * 31, "bo kim", "bo@kim", "김민지", "bö", "-bo", "bo.", "_bo_", "bo\u200bkim",
+    "admin", "moderator-kim", "cps.support", "",
+])
+async def test_a_malformed_handle_is_refused_naming_the_field(api: Api, bad: str) -> None:
+    error = _refused(await _register(api, "Bo Kim", handle=bad), 422, "invalid")
+    assert "handle" in error["fields"]
+
+
+async def test_a_handle_longer_than_the_request_allows_is_422(api: Api) -> None:
+    error = _refused(await _register(api, "Bo Kim", handle="b" * 5000), 422, "invalid")
+    assert "handle" in error["fields"]
+
+
+async def test_the_profile_changes_the_handle(api: Api) -> None:
+    me, other = await api.user("Ji-ho Lee"), await api.user("Other Person")
+    before = (await api.ok("GET", "/me", me))["user"]
+    assert before["handle"] == "ji-ho-lee" or before["handle"].startswith("ji-ho-lee")
+    changed = (await api.ok("PATCH", "/me", me, {"handle": "@JiHo"}))["user"]
+    assert changed["handle"] == "jiho"
+    assert (await api.ok("GET", "/me", me))["user"]["handle"] == "jiho"
+    # Asking for your own handle again changes nothing.
+    assert (await api.ok("PATCH", "/me", me, {"handle": "jiho"}))["user"]["handle"] == "jiho"
+    # Someone else's is taken; a malformed one is 422; neither changes anything.
+    other_handle = (await api.ok("GET", "/me", other))["user"]["handle"]
+    _refused(await api.call("PATCH", "/me", me, {"handle": other_handle}), 409, "handle_taken")
+    _refused(await api.call("PATCH", "/me", me, {"handle": "j"}), 422, "invalid")
+    _refused(await api.call("PATCH", "/me", me, {"handle": "staff"}), 422, "invalid")
+    assert (await api.ok("GET", "/me", me))["user"]["handle"] == "jiho"
+    # The old handle is free again.
+    assert await _handle_of(api, "New Ji-ho", handle="ji-ho-lee") == "ji-ho-lee"
+    # Signed out: 401.
+    _refused(await api.call("PATCH", "/me", None, {"handle": "nobody"}), 401, "not_signed_in")
+
+
+async def test_every_user_object_carries_the_handle(api: Api) -> None:
+    w = await api.world()
+    citizen: User = w["citizen"]
+    handle = (await api.ok("GET", "/me", citizen))["user"]["handle"]
+    login = await api.ok("POST", "/auth/login",
+                         json={"email": citizen.email, "password": PASSWORD})
+    api.http.cookies.clear()
+    assert login["user"]["handle"] == handle
+    post = await api.post(citizen, w["topic"]["id"], "Hello")
+    assert post["author"]["handle"] == handle
+    listed = [p for p in await api.posts(w["topic"]["id"]) if p["id"] == post["id"]]
+    assert listed[0]["author"]["handle"] == handle
+    await api.ok("POST", f"/orgs/{w['org']['id']}/officials", w["admin"],
+                 {"user_id": citizen.id})
+    officials = (await api.ok("GET", f"/orgs/{w['org']['id']}/officials"))["officials"]
+    assert officials[0]["user"]["handle"] == handle
+    topic = await api.ok("GET", f"/topics/{w['topic']['id']}")
+    admin_handle = (await api.ok("GET", "/me", w["admin"]))["user"]["handle"]
+    assert topic["topic"]["author"]["handle"] == admin_handle
