@@ -149,6 +149,35 @@ for _path in ("/spaces/{space_id:int}/moderation/settings",
     refused_read("GET", _path, _in(_path, "{space_id:int}", "public"))
 for _path in ("/orgs/{org_id:int}/upgrade-requests", "/orgs/{org_id:int}/tier-history"):
     refused_read("GET", _path, _in(_path, "{org_id:int}", "org"))
+# Handles, mentions and following (issue 15): a private space's participants and
+# follow levels are its readers'.
+refused_read("GET", "/spaces/{space_id:int}/participants",
+             _in("/spaces/{space_id:int}/participants", "{space_id:int}", "private"))
+refused_read("GET", "/spaces/{space_id:int}/follow",
+             _in("/spaces/{space_id:int}/follow", "{space_id:int}", "private"))
+refused_read("GET", "/topics/{topic_id:int}/follow",
+             _in("/topics/{topic_id:int}/follow", "{topic_id:int}", "private_topic"))
+
+
+async def _follow_private(e: Env, path: str) -> Result:
+    """The attacker may not follow what they cannot read; the victim's level stays."""
+    before = await e.ok("GET", path, e.victim)
+    attacker = await e.call("PUT", path, e.attacker, {"level": "muted"})
+    unchanged = await e.ok("GET", path, e.victim) == before
+    return Result(attacker, await e.call("PUT", path, e.victim, {"level": "watching"}),
+                  unchanged)
+
+
+@probe("PUT", "/spaces/{space_id:int}/follow")
+async def follow_space(e: Env) -> Result:
+    return await _follow_private(e, f"/spaces/{e.private}/follow")
+
+
+@probe("PUT", "/topics/{topic_id:int}/follow")
+async def follow_topic(e: Env) -> Result:
+    return await _follow_private(e, f"/topics/{e.private_topic}/follow")
+
+
 # Exports: for the space's moderators and the organization's admins.
 refused_read("GET", "/spaces/{space_id:int}/export",
              _in("/spaces/{space_id:int}/export", "{space_id:int}", "public"))
