@@ -17,7 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cps.bundled import folder
 from cps.config import Settings
-from cps.http import api, health
+from cps.http import api, health, unsubscribe
 from cps.http.errors import HANDLERS
 from cps.http.middleware import BodyLimit, SecurityHeaders
 from cps.http.openapi import document
@@ -27,6 +27,7 @@ from cps.live.service import LiveService
 from cps.services.accounts.passwords import Passwords
 from cps.services.context import Context
 from cps.services.mail.sender import Sender
+from cps.services.notifications import digests, emails
 from cps.storage.counters import RedisThrottle
 from cps.storage.database import Database
 from cps.storage.throttle import LocalThrottle, Throttle
@@ -36,7 +37,8 @@ log = logging.getLogger("cps.app")
 WEB_DIR = folder("web")
 PAGES = [
     "/", "/orgs/{id:int}", "/spaces/{id:int}", "/topics/{id:int}", "/login", "/signup",
-    "/moderation", "/admin", "/profile", "/responsiveness",
+    "/moderation", "/admin", "/profile", "/responsiveness", "/search",
+    "/reset-password", "/verify-email", "/unsubscribe",
 ]
 
 
@@ -69,7 +71,7 @@ def create_app(settings: Settings) -> Starlette:
         )
         await live.start(ctx)
         # Email: the outbox's sender, and the jobs that queue notification mail.
-        mailer = Sender(ctx)
+        mailer = Sender(ctx, jobs=(emails.queue_immediate, digests.queue_digests))
         await mailer.start()
         log.info("cps started", extra={"database": db.engine.dialect.name,
                                        "broker": "redis" if settings.redis_url else "memory"})
@@ -89,6 +91,7 @@ def create_app(settings: Settings) -> Starlette:
     routes: list[BaseRoute] = [
         Mount("/api/v1", routes=api_routes),
         *health.routes(),
+        *unsubscribe.routes(),
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
         *[Route(path, _page, methods=["GET"]) for path in PAGES],
     ]

@@ -14,6 +14,7 @@ import moderationPage from "./pages/moderation.js";
 import orgPage from "./pages/org.js";
 import profilePage from "./pages/profile.js";
 import responsivenessPage from "./pages/responsiveness.js";
+import searchPage from "./pages/search.js";
 import spacePage from "./pages/space.js";
 import topicPage from "./pages/topic.js";
 
@@ -29,6 +30,7 @@ const ROUTES = [
   [/^\/orgs\/(\d+)$/, views({ analytics: analyticsPage, responsiveness: responsivenessPage }, orgPage)],
   [/^\/spaces\/(\d+)$/, views({ responsiveness: responsivenessPage }, spacePage)],
   [/^\/responsiveness$/, responsivenessPage],
+  [/^\/search$/, searchPage],
   [/^\/topics\/(\d+)$/, topicPage],
   [/^\/login$/, loginPage],
   [/^\/signup$/, signupPage],

@@ -1,0 +1,137 @@
+// Search (/search?q=…): the query lives in the URL, so a search can be shared.
+// Filters are chips (links that change the URL, the current one marked); each
+// result links to its topic, or to its post in the thread (#post-{id}), with
+// its snippet: escaped text in which the server marked the words found. The
+// snippet is rebuilt here from text and <mark> only, whatever it holds.
+
+import { dateEl } from "../accountability.js";
+import { get } from "../api.js";
+import { clear, h, stakeholderLabel } from "../dom.js";
+
+const KINDS = [["", "Everything"], ["topic", "Topic titles"], ["post", "Posts"]];
+const WORDS = [
+  ["is:question", "Questions"],
+  ["is:official", "Official answers"],
+];
+const TIPS = [
+  ["\"exact words\"", "a phrase"],
+  ["-word", "leave out what has it"],
+  ["@handle or author:handle", "what one person wrote"],
+  ["space:name or org:name", "one space, or one organization's"],
+  ["type:government", "authors of one stakeholder type"],
+  ["is:question, status:answered, is:official", "questions, their status, official answers"],
+  ["before:2026-01-31, after:2026-01-01", "a period"],
+];
+
+/** The snippet's text and marks as nodes: nothing else of it becomes markup. */
+function snippetNodes(snippet) {
+  const doc = new DOMParser().parseFromString(`<p>${snippet}</p>`, "text/html");
+  const nodes = [];
+  for (const node of doc.body.firstChild ? doc.body.firstChild.childNodes : []) {
+    if (node.nodeName === "MARK") nodes.push(h("mark", {}, node.textContent));
+    else nodes.push(node.textContent);
+  }
+  return nodes;
+}
+
+function href(params) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
+  return `/search?${query}`;
+}
+
+/** The words of `q` with `word` added, or taken out when it is there. */
+function toggled(q, word) {
+  const words = q.split(/\s+/).filter(Boolean);
+  const has = words.some((w) => w.toLowerCase() === word);
+  return (has ? words.filter((w) => w.toLowerCase() !== word) : [...words, word]).join(" ");
+}
+
+function chips(q, kind) {
+  const chip = (target, text, current) => h("li", {}, h("a", {
+    href: target, class: ["chip", current && "chip-on"], "aria-current": current ? "true" : null,
+  }, text));
+  const words = q.toLowerCase().split(/\s+/);
+  return h("nav", { "aria-label": "Filters", class: "search-filters" },
+    h("ul", { class: "chips" },
+      KINDS.map(([value, text]) => chip(href({ q, kind: value }), text, kind === value)),
+      WORDS.map(([word, text]) => chip(href({ q: toggled(q, word), kind }), text,
+        words.includes(word)))));
+}
+
+function resultItem(result) {
+  const target = result.kind === "post"
+    ? `/topics/${result.topic_id}#post-${result.post_id}` : `/topics/${result.topic_id}`;
+  const author = result.author;
+  return h("li", { class: "search-result" },
+    h("h2", { class: "search-title" }, h("a", { href: target },
+      result.kind === "post" ? `Post in “${result.title}”` : result.title)),
+    h("p", { class: "search-snippet" }, snippetNodes(result.snippet)),
+    h("p", { class: "muted search-meta" },
+      result.kind === "post" ? "Post" : "Topic", " in ", h("a", { href: `/spaces/${result.space_id}` },
+        result.space_name), " · by ", author.display_name, ` (${stakeholderLabel(author.stakeholder_type)})`,
+      " · ", dateEl(result.created_at), result.hidden ? " · hidden" : ""));
+}
+
+function form(q, kind) {
+  return h("form", { role: "search", "aria-label": "Refine search", action: "/search",
+    method: "get", class: "search-form" },
+    h("label", { for: "search-q" }, "Search topics and posts"),
+    h("div", { class: "search-row" },
+      h("input", { id: "search-q", name: "q", type: "search", value: q, maxlength: "500",
+        autocomplete: "off", "aria-describedby": "search-tips" }),
+      kind ? h("input", { type: "hidden", name: "kind", value: kind }) : null,
+      h("button", { type: "submit" }, "Search")));
+}
+
+function tips() {
+  return h("details", { class: "search-tips", id: "search-tips" },
+    h("summary", {}, "How to search"),
+    h("dl", {}, TIPS.map(([example, meaning]) => [h("dt", {}, h("code", {}, example)),
+      h("dd", {}, meaning)])));
+}
+
+export default async function searchPage(ctx) {
+  const q = (ctx.query.get("q") || "").trim();
+  const kind = KINDS.some(([value]) => value === ctx.query.get("kind")) ? ctx.query.get("kind") : "";
+  ctx.title(q ? `Search: ${q}` : "Search");
+  const headerBox = document.getElementById("site-q");
+  if (headerBox) headerBox.value = q;
+  const list = h("ol", { class: "search-results", "aria-label": "Results" });
+  const status = h("p", { role: "status", class: "muted" });
+  const more = h("p", {});
+  ctx.main.append(h("h1", { tabindex: "-1" }, q ? `Search: ${q}` : "Search"), form(q, kind),
+    tips(), q ? chips(q, kind) : null, status, list, more);
+  if (!q) {
+    status.textContent = "Type words to find topics and posts you may read.";
+    return;
+  }
+  let found = 0;
+  const load = async (cursor) => {
+    const params = new URLSearchParams({ q, limit: "20" });
+    if (kind) params.set("kind", kind);
+    if (cursor) params.set("cursor", cursor);
+    let page;
+    try {
+      page = await get(`/search?${params}`, { signal: ctx.signal });
+    } catch (err) {
+      if (err.status !== 422) throw err;
+      status.textContent = "";
+      clear(more, h("span", { class: "notice notice-error", role: "alert" },
+        (err.fields && err.fields.q) || err.message));
+      return;
+    }
+    found += page.results.length;
+    list.append(...page.results.map(resultItem));
+    status.textContent = found ? `${found} result${found === 1 ? "" : "s"}${page.next_cursor ? " so far" : ""}.`
+      : "Nothing found. Try other words, or fewer filters.";
+    clear(more, page.next_cursor ? h("button", { type: "button", onclick: async (event) => {
+      event.currentTarget.disabled = true;
+      const first = list.children.length;
+      await load(page.next_cursor);
+      const next = list.children[first];
+      if (next) next.querySelector("a").focus();
+    } }, "More results") : null);
+  };
+  await load(null);
+}
