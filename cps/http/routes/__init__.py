@@ -21,6 +21,7 @@ from cps.http.routes import (
     search,
     spaces,
     topics,
+    unsubscribe,
     upgrades,
 )
 
@@ -29,6 +30,7 @@ def all_endpoints() -> list[Endpoint]:
     return [
         *accounts.endpoints(),
         *recovery.endpoints(),
+        *unsubscribe.endpoints(),
         *orgs.endpoints(),
         *officials.endpoints(),
         *spaces.endpoints(),

@@ -75,6 +75,7 @@ EXPLICIT_NONE: Final[frozenset[tuple[str, str]]] = frozenset(
         ("POST", "/auth/verify-email"),
         ("POST", "/auth/verify-email/resend"),
         ("POST", "/me/password"),
+        ("POST", "/email/unsubscribe"),
         # notifications: every tier has them
         ("POST", "/notifications/read"),
         ("PATCH", "/me/preferences"),

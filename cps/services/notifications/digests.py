@@ -1,0 +1,169 @@
+"""Digests: once a day or once a week (the person's choice; weekly by default), one
+email of what they have not read, grouped by space and by topic, newest first.
+
+When: every day at `HOUR`:00 UTC (daily), every Monday at `HOUR`:00 UTC (weekly).
+`slot(now, rhythm)` is the latest such moment; the job (in the mail sender's loop)
+queues each person's digest for the latest slot once (`dedupe_key`
+`digest:{user}:{rhythm}:{date}`), whichever process runs it and however often.
+What: their unread notifications last changed since the previous digest (one period
+before the slot, or back to the last digest sent, up to `CATCH_UP` periods, when a
+server that was away missed slots), by the same rule as the immediate email: the
+kinds they kept email on, and only what they may see when the digest is queued
+(`emails.mailable`): never a post since hidden or deleted, never a space they can
+no longer read. Nothing to tell: no email.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import String, cast, exists, func, literal, select
+
+from cps.services.context import Context
+from cps.services.mail import outbox
+from cps.services.notifications import emails
+from cps.storage.database import Transaction
+from cps.storage.mail import OutboxMessage
+from cps.storage.notifications import Notification, NotificationPreference
+from cps.storage.types import utcnow
+
+log = logging.getLogger("cps.mail")
+
+Rhythm = Literal["daily", "weekly"]
+RHYTHMS: tuple[Rhythm, ...] = ("daily", "weekly")
+HOUR = 7  # UTC
+WEEKDAY = 0  # Monday
+PERIOD: dict[Rhythm, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+CATCH_UP = 4  # periods a late digest reaches back, at most
+ITEMS_MAX = 100  # notifications listed in one digest (the rest are counted)
+
+
+def slot(now: datetime, rhythm: Rhythm) -> datetime:
+    """The latest moment at or before `now` when `rhythm`'s digest is due."""
+    day = now.astimezone(UTC).replace(hour=HOUR, minute=0, second=0, microsecond=0)
+    if rhythm == "daily":
+        return day if day <= now else day - timedelta(days=1)
+    monday = day - timedelta(days=(day.weekday() - WEEKDAY) % 7)
+    return monday if monday <= now else monday - timedelta(days=7)
+
+
+def _key(user_id: int, rhythm: Rhythm, at: datetime) -> str:
+    return f"digest:{user_id}:{rhythm}:{at:%Y-%m-%d}"
+
+
+async def _since(tx: Transaction, user_id: int, rhythm: Rhythm, at: datetime) -> datetime:
+    """Where this digest starts: one period back, or the last digest's slot when the
+    server missed some (at most `CATCH_UP` periods back)."""
+    start = at - PERIOD[rhythm]
+    last = await tx.session.scalar(
+        select(OutboxMessage.dedupe_key)
+        .where(OutboxMessage.user_id == user_id, OutboxMessage.kind == "digest")
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(1))
+    if last is None:
+        return start
+    try:
+        previous = datetime.strptime(last.rsplit(":", 1)[1], "%Y-%m-%d").replace(
+            hour=HOUR, tzinfo=UTC)
+    except ValueError:
+        return start
+    return min(start, max(previous, at - CATCH_UP * PERIOD[rhythm]))
+
+
+def when(moment: datetime) -> str:
+    """A moment in words: "Mon 7 Dec 2026, 14:02 UTC"."""
+    moment = moment.astimezone(UTC)
+    return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
+
+
+def _grouped(notes: list[emails.Mailable]
+             ) -> list[tuple[str, list[tuple[str | None, list[emails.Mailable]]]]]:
+    """By space, then topic, each in the order of its newest notification (`notes`
+    come newest first)."""
+    spaces: dict[int | None, tuple[str, dict[int | None, tuple[str | None, list[
+        emails.Mailable]]]]] = {}
+    for note in notes:
+        name = note.space_name or "Elsewhere"
+        _, topics = spaces.setdefault(note.space_id, (name, {}))
+        topics.setdefault(note.topic_id, (note.topic_title, []))[1].append(note)
+    return [(name, list(topics.values())) for name, topics in spaces.values()]
+
+
+async def _queue_one(tx: Transaction, ctx: Context, person: emails.Recipient,
+                     rhythm: Rhythm, at: datetime, now: datetime) -> bool:
+    since = await _since(tx, person.id, rhythm, at)
+    notes = await emails.mailable(tx, person, since=since, until=at)
+    if not notes:
+        return False
+    shown = notes[:ITEMS_MAX]
+    count = len(notes)
+    noun = "notification" if count == 1 else "notifications"
+    text = [f"Hello {person.display_name}, here is what you have not read yet: "
+            f"{count} unread {noun} since {when(since)}.", ""]
+    markup = [f"<p>Hello {html.escape(person.display_name)}, here is what you have not "
+              f"read yet: {count} unread {noun} since {html.escape(when(since))}.</p>"]
+    for space_name, topics in _grouped(shown):
+        text += [space_name, "=" * len(space_name)]
+        markup.append(f"<h2>{html.escape(space_name)}</h2>")
+        for title, items in topics:
+            if title:
+                text.append(f"  “{title}”")
+                markup.append(f"<h3>{html.escape(title)}</h3>")
+            markup.append("<ul>")
+            for note in items:
+                said = emails.phrase(note)
+                url = emails.link(ctx, note)
+                text += [f"  - {said} ({when(note.updated_at)})", f"    {url}"]
+                markup.append(f'<li><a href="{html.escape(url)}">{html.escape(said)}</a> '
+                              f"({html.escape(when(note.updated_at))})</li>")
+            markup.append("</ul>")
+        text.append("")
+    if count > len(shown):
+        text.append(f"And {count - len(shown)} more in your notifications.")
+        markup.append(f"<p>And {count - len(shown)} more in your notifications.</p>")
+    unsubscribe = await emails.unsubscribe_link(tx, ctx, person.id)
+    tail_text, tail_html = emails.footer(
+        ctx, f"You get this email because you chose a {rhythm} digest of your "
+             "notifications.", unsubscribe)
+    return await outbox.enqueue(
+        tx, ctx, to=person.email, subject=f"Your {rhythm} CPS digest: {count} unread {noun}",
+        text="\n".join(text) + tail_text, html="".join(markup) + tail_html,
+        headers=emails.list_headers(unsubscribe), user_id=person.id, kind="digest",
+        dedupe_key=_key(person.id, rhythm, at), now=now)
+
+
+async def queue_digests(ctx: Context, now: datetime | None = None) -> int:
+    """Queue the digests due at the latest daily and weekly slots that are not queued
+    yet. Answers how many were queued."""
+    if ctx.settings.smtp is None:
+        return 0
+    now = now or utcnow()
+    queued = 0
+    for rhythm in RHYTHMS:
+        at = slot(now, rhythm)
+        pref = NotificationPreference
+        key = (literal("digest:") + cast(Notification.user_id, String)
+               + literal(f":{rhythm}:{at:%Y-%m-%d}"))
+        due = (
+            select(Notification.user_id).distinct()
+            .outerjoin(pref, pref.user_id == Notification.user_id)
+            .where(Notification.read_at.is_(None),
+                   Notification.updated_at > at - PERIOD[rhythm],
+                   Notification.updated_at <= at,
+                   func.coalesce(pref.email, "digest") == "digest",
+                   func.coalesce(pref.digest, "weekly") == rhythm,
+                   ~exists().where(OutboxMessage.dedupe_key == key))
+            .order_by(Notification.user_id)
+        )
+        async with ctx.db.read() as session:
+            people = list((await session.scalars(due)).all())
+        for user_id in people:
+            async with ctx.db.write() as tx:
+                person = await emails.recipient(tx, user_id)
+                if person is not None:
+                    queued += await _queue_one(tx, ctx, person, rhythm, at, now)
+    if queued:
+        log.info("digests queued", extra={"count": queued})
+    return queued
