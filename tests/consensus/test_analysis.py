@@ -119,7 +119,7 @@ def planted(groups: int, *, per_group: int = 60, statements: int = 60, noise: fl
             truth[user] = g
             votes = profiles[g] * np.where(rng.random(statements) < noise, -1, 1)
             for j in np.flatnonzero(rng.random(statements) >= missing):
-                rows.append((user, j + 1, int(votes[j])))
+                rows.append((user, int(j) + 1, int(votes[j])))
     return Matrix.of(rows, list(range(1, statements + 1))), truth
 
 
@@ -201,3 +201,12 @@ def test_small_and_empty_rounds() -> None:
                                       list(range(5))), State())
     assert {(x, y) for x, y, _ in same.positions.values()} == {(0.0, 0.0)}
     assert [c.statement_id for c in same.consensus] == list(range(5))
+
+
+def test_two_camps_voting_alike_are_two_groups() -> None:
+    # Each camp's people vote exactly alike: two distinct points on the map.
+    camps = Matrix.of([(u, s, 1 if u % 2 == s % 2 else -1) for u in range(20) for s in range(4)],
+                      [0, 1, 2, 3])
+    found = analysis.compute(camps, State())
+    assert sorted(g.size for g in found.groups) == [10, 10]
+    assert len({(x, y) for x, y, _ in found.positions.values()}) == 2

@@ -732,7 +732,7 @@ async def propose_consensus_statement(e: Env) -> Result:
     _, found, _ = await _consensus_round(e)
 
     async def unchanged() -> bool:
-        return len((await _round_of(e, found))["statements"]) == 2
+        return bool(len((await _round_of(e, found))["statements"]) == 2)
 
     return await attacker_then_owner(e, "POST", f"/consensus/{found}/statements", e.victim,
                                      {"text": _PROPOSAL}, unchanged=unchanged)
@@ -743,7 +743,7 @@ async def vote_on_consensus_statement(e: Env) -> Result:
     _, found, statement = await _consensus_round(e)
 
     async def unchanged() -> bool:
-        return (await _round_of(e, found))["statements"][0]["agree"] == 0
+        return bool((await _round_of(e, found))["statements"][0]["agree"] == 0)
 
     return await attacker_then_owner(
         e, "PUT", f"/consensus/{found}/statements/{statement}/vote", e.victim,
@@ -757,7 +757,7 @@ async def _decide_probe(e: Env, decision: str) -> Result:
 
     async def unchanged() -> bool:
         statements = (await _round_of(e, found))["statements"]
-        return next(s for s in statements if s["id"] == pending)["status"] == "pending"
+        return bool(next(s for s in statements if s["id"] == pending)["status"] == "pending")
 
     return await attacker_then_owner(
         e, "POST", f"/consensus/{found}/statements/{pending}/{decision}", e.victim,
@@ -779,7 +779,7 @@ async def close_consensus_round(e: Env) -> Result:
     _, found, _ = await _consensus_round(e, "public")
 
     async def unchanged() -> bool:
-        return (await _round_of(e, found))["status"] == "open"
+        return bool((await _round_of(e, found))["status"] == "open")
 
     return await attacker_then_owner(e, "POST", f"/consensus/{found}/close", e.victim,
                                      unchanged=unchanged)

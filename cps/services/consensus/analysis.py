@@ -13,7 +13,7 @@ disagree = -1, pass = 0, unseen = NaN), with numpy and scikit-learn:
    not flip from one recompute to the next.
 3. Groups: the distinct points (with their counts as weights), gathered into at
    most 100 buckets by k-means when there are more; weighted k-means over the
-   buckets for k = 2 .. min(5, 2 + buckets // 12); k by the best weighted
+   buckets for k = 2 .. min(5, 2 + buckets // 12, buckets); k by the best weighted
    silhouette. The chosen k changes only after one new k has won `K_STREAK`
    recomputes in a row. Group ids follow the previous recompute's centres.
 4. Per group, its representative statements: both the proportion test of the
@@ -443,7 +443,7 @@ def group(positions: Floats, state: State) -> tuple[Ints, State]:
                                                   components=state.components)
     centres, weights, bucket_of = buckets(positions)
     m = len(centres)
-    top = min(K_MAX, K_MIN + m // 12, m - 1)
+    top = min(K_MAX, K_MIN + m // 12, m)
     scores: dict[int, float] = {}
     fits: dict[int, Ints] = {}
     for k in range(K_MIN, top + 1):

@@ -7,6 +7,7 @@
 
 import { statusWords } from "../accountability.js";
 import { ApiError, all, get, serverHas } from "../api.js";
+import { consensusSection } from "../consensus.js";
 import { h } from "../dom.js";
 import { follow } from "../live.js";
 import { drawComposer, fitAnswersChoice } from "../thread/composer.js";
@@ -41,6 +42,8 @@ export default async function topicPage(ctx) {
   const view = new ThreadView({ ctx, thread, channel });
   const polls = pollsSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
     state: () => ({ topic: thread.topic, org: thread.org, me: thread.me, isMod: moderates(thread) }) });
+  const consensus = consensusSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
+    state: () => ({ topic: thread.topic, org: thread.org, me: thread.me, isMod: moderates(thread) }) });
   const head = new TopicHead({ ctx, thread, changed: drawAll, moved: followMove });
   const question = new QuestionPanel({ ctx, thread, changed: questionMoved });
   const tookPart = new Participation(thread);
@@ -53,6 +56,7 @@ export default async function topicPage(ctx) {
     tookPart.el,
     here.el,
     polls.el,
+    consensus.el,
     h("section", { "aria-labelledby": "thread-h" },
       h("h2", { id: "thread-h", class: "visually-hidden" }, "Thread"),
       view.rootList),
@@ -68,6 +72,7 @@ export default async function topicPage(ctx) {
     drawComposer(view, composerSlot);
     view.drawAllActions();
     polls.redraw();
+    consensus.redraw();
   }
 
   /** After the question moved (our own act; the event then repeats it):
@@ -112,12 +117,13 @@ export default async function topicPage(ctx) {
   }
 
   function apply(msg) {
-    if (polls.onEvent(msg)) return;
+    if (polls.onEvent(msg) || consensus.onEvent(msg)) return;
     for (const change of applyEvent(thread, msg)) {
       if (change.kind === "topic" || change.kind === "moved") {
         if (change.kind === "moved") followMove();
         else drawAll();
         polls.reload(); // a locked or archived topic takes no votes
+        consensus.reload();
       } else if (change.kind === "question") {
         // Not drawAll: the composer keeps what the reader is typing.
         head.draw();
@@ -142,7 +148,7 @@ export default async function topicPage(ctx) {
     }
     for (const p of posts) view.addPost(p);
     question.draw(); // its form lists the posts that may answer
-    await Promise.all([polls.load(), question.readHistory()]);
+    await Promise.all([polls.load(), consensus.load(), question.readHistory()]);
   }
 
   /** After a reset or a late subscription: what we did not have is new. */
@@ -153,7 +159,7 @@ export default async function topicPage(ctx) {
     head.draw();
     question.draw();
     tookPart.draw();
-    await Promise.all([polls.load(), question.readHistory()]);
+    await Promise.all([polls.load(), consensus.load(), question.readHistory()]);
   }
 
   drawAll();

@@ -1,0 +1,372 @@
+// The consensus map of a topic (premium; docs/consensus.md): the next statement
+// to vote on with three large buttons, a form to propose one, the map of opinion
+// groups drawn as SVG (your own point marked) with a table of the groups and
+// what sets each apart as its text alternative, and the statements every group
+// agrees on. Moderators open and close rounds and accept or reject proposals.
+// It follows `consensus.updated` on the topic channel: the map redraws live.
+
+import { ApiError, api, get, post, serverHas } from "./api.js";
+import { clear, field, formError, h, onSubmit, timeEl } from "./dom.js";
+import { tierMessage, tierName } from "./widgets.js";
+
+const MIN_PROPOSAL = 140;
+const MAX_PROPOSAL = 280;
+const SVG_NS = "http://www.w3.org/2000/svg";
+const VOTE_WORDS = { agree: "Agree", disagree: "Disagree", pass: "Pass / unsure" };
+const READ_ONLY = {
+  closed: "This round is closed: its map is final.",
+  topic_locked: "This topic is locked: the round takes no votes.",
+  topic_archived: "This topic is archived: the round takes no votes.",
+  tier: "Voting is paused: this organization's tier no longer includes the consensus map. The map is kept.",
+};
+
+/** "Group A" for group id 0. */
+export const groupName = (id) => `Group ${String.fromCharCode(65 + (id % 26))}`;
+
+// What keeps the focus across a live redraw, the proposal being typed first.
+const KEEP_FOCUS = [".cmap-propose textarea", ".cmap-choice-agree", ".cmap-choice-disagree",
+  ".cmap-choice-pass", ".cmap-all summary", ".cmap-done"];
+
+const percent = (share) => `${Math.round(share * 100)}%`;
+
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") el.setAttribute("class", Array.isArray(value) ? value.filter(Boolean).join(" ") : value);
+    else el.setAttribute(key, String(value));
+  }
+  for (const child of children) {
+    if (child) el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** The map: each group as a soft region around its people, each person a dot,
+ * the reader's own point ringed. Described in words for screen readers. */
+export function drawMap(round) {
+  const size = 320;
+  const pad = 22;
+  const points = round.points;
+  const extent = Math.max(1e-6, ...points.flatMap((p) => [Math.abs(p.x), Math.abs(p.y)]));
+  const scale = (size / 2 - pad) / extent;
+  const at = (p) => [size / 2 + p.x * scale, size / 2 - p.y * scale];
+  const titleId = `cmap-title-${round.id}`;
+  const descId = `cmap-desc-${round.id}`;
+  const sizes = round.groups.map((g) => `${groupName(g.id)}: ${g.size} ${g.size === 1 ? "person" : "people"}`);
+  const where = round.me ? ` You are in ${groupName(round.me.group)}.` : "";
+  const el = svg("svg", { class: "cmap", viewBox: `0 0 ${size} ${size}`, role: "img",
+    "aria-labelledby": `${titleId} ${descId}` },
+  svg("title", { id: titleId }, "Opinion map"),
+  svg("desc", { id: descId }, points.length
+    ? `${points.length} people placed by how they voted, in ${round.groups.length} ${round.groups.length === 1 ? "group" : "groups"}. ${sizes.join("; ")}.${where} The table below lists each group and what sets it apart.`
+    : "Nobody is on the map yet: people appear once they have voted on a few statements."),
+  svg("rect", { class: "cmap-frame", x: 1, y: 1, width: size - 2, height: size - 2, rx: 10 }),
+  svg("line", { class: "cmap-axis", x1: size / 2, y1: pad / 2, x2: size / 2, y2: size - pad / 2 }),
+  svg("line", { class: "cmap-axis", x1: pad / 2, y1: size / 2, x2: size - pad / 2, y2: size / 2 }));
+  for (const group of round.groups) {
+    const members = points.filter((p) => p.group === group.id).map(at);
+    if (!members.length) continue;
+    const cx = members.reduce((s, [x]) => s + x, 0) / members.length;
+    const cy = members.reduce((s, [, y]) => s + y, 0) / members.length;
+    const spread = (axis, c) => Math.sqrt(members.reduce((s, m) => s + (m[axis] - c) ** 2, 0) / members.length);
+    el.append(svg("ellipse", { class: ["cmap-region", `cmap-g${group.id % 6}`], cx, cy,
+      rx: Math.min(size / 4, Math.max(14, 2 * spread(0, cx))),
+      ry: Math.min(size / 4, Math.max(14, 2 * spread(1, cy))) }));
+    el.append(svg("text", { class: "cmap-label", x: Math.min(size - 34, Math.max(34, cx)),
+      y: Math.max(14, cy - Math.max(14, 2 * spread(1, cy)) - 4),
+      "text-anchor": "middle" }, groupName(group.id)));
+  }
+  for (const p of points) {
+    const [x, y] = at(p);
+    el.append(svg("circle", { class: ["cmap-dot", `cmap-g${p.group % 6}`], cx: x, cy: y, r: 3.2 }));
+  }
+  if (round.me) {
+    const [x, y] = at(round.me);
+    el.append(svg("circle", { class: "cmap-me", cx: x, cy: y, r: 8 }));
+    el.append(svg("text", { class: "cmap-label cmap-me-label", x, y: y + 20, "text-anchor": "middle" }, "You"));
+  }
+  return el;
+}
+
+/** The groups and their defining statements: the map's text alternative. */
+function groupsTable(round, textOf) {
+  if (!round.groups.length) return null;
+  return h("div", { class: "table-wrap" }, h("table", { class: "cmap-groups" },
+    h("caption", {}, "Opinion groups and what sets each apart"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Group"),
+      h("th", { scope: "col" }, "Statements that set it apart"))),
+    h("tbody", {}, round.groups.map((g) => h("tr", { class: round.me && round.me.group === g.id ? "is-mine" : "" },
+      h("th", { scope: "row" }, h("span", { class: ["cmap-swatch", `cmap-g${g.id % 6}`], "aria-hidden": "true" }),
+        groupName(g.id), round.me && round.me.group === g.id ? " (yours)" : "",
+        h("span", { class: "cmap-size" }, `${g.size} ${g.size === 1 ? "person" : "people"}`)),
+      h("td", {}, g.representative.length
+        ? h("ul", { class: "cmap-reps" }, g.representative.map((r) => h("li", {},
+          h("span", { class: ["badge", r.direction === "agree" ? "cmap-agree" : "cmap-disagree"] },
+            `${percent(r.share)} ${r.direction === "agree" ? "agree" : "disagree"}`), " ", textOf(r.statement_id))))
+        : h("span", { class: "muted" }, "Nothing sets it apart yet.")))))));
+}
+
+/** The statements every group agrees (or disagrees) with, the most shared first. */
+function consensusList(round, textOf) {
+  return h("div", { class: "cmap-consensus" },
+    h("h4", {}, "Where the groups agree"),
+    round.consensus.length
+      ? h("ol", {}, round.consensus.map((c) => h("li", {},
+        h("span", { class: ["badge", c.direction === "agree" ? "cmap-agree" : "cmap-disagree"] },
+          c.direction === "agree" ? "Every group agrees" : "Every group disagrees"),
+        " ", textOf(c.statement_id),
+        h("span", { class: "muted small" }, ` · shared by ${percent(c.score)} across groups`))))
+      : h("p", { class: "muted" }, "No statement is shared by every group yet."));
+}
+
+/** The form that opens a round (the space's moderators, premium). */
+function roundForm(topicId, { opened, cancel }) {
+  const form = h("form", { class: "card form cmap-form", "aria-label": "Open a consensus round" }, formError(),
+    field({ label: "Prompt", name: "prompt", required: true, maxlength: 500,
+      hint: "The question people respond to." }),
+    field({ label: "First statements, one per line", name: "statements", type: "textarea", rows: 5,
+      hint: "Short, single-idea statements people can agree or disagree with." }),
+    h("div", { class: "field field-check" },
+      h("label", {}, h("input", { type: "checkbox", name: "open_submissions" }),
+        " Publish proposals without review")),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, "Open round"),
+      h("button", { type: "button", onclick: cancel }, "Cancel")));
+  onSubmit(form, async (data) => {
+    const statements = String(data.statements || "").split("\n").map((s) => s.trim()).filter(Boolean);
+    try {
+      const { round } = await post(`/topics/${topicId}/consensus`,
+        { prompt: data.prompt, statements, open_submissions: Boolean(data.open_submissions) });
+      opened(round);
+    } catch (err) {
+      if (err instanceof ApiError && err.requiredTier) err.message = tierMessage(err);
+      throw err;
+    }
+  });
+  return form;
+}
+
+/** The proposal form, with a live count of characters. */
+function proposalForm(round, proposed) {
+  const counter = h("p", { class: "hint", "aria-live": "polite" }, `${MIN_PROPOSAL}–${MAX_PROPOSAL} characters.`);
+  const area = field({ label: "Propose a statement", name: "text", type: "textarea", rows: 3,
+    maxlength: MAX_PROPOSAL, required: true });
+  const input = area.querySelector("textarea");
+  input.addEventListener("input", () => {
+    const n = input.value.trim().replace(/\s+/g, " ").length;
+    counter.textContent = `${n} of ${MIN_PROPOSAL}–${MAX_PROPOSAL} characters.`;
+  });
+  const form = h("form", { class: "cmap-propose" }, formError(), area, counter,
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Propose")));
+  onSubmit(form, async (data) => {
+    const { statement } = await post(`/consensus/${round.id}/statements`, { text: data.text });
+    proposed(statement);
+  });
+  return form;
+}
+
+/** The next statement and the three buttons (or why there is nothing to vote on). */
+function voteCard({ round, next, me, act }) {
+  if (!round.accepting_votes) return null;
+  if (!me) return h("p", { class: "muted" }, "Sign in to vote on statements and see your place on the map.");
+  if (!next) return h("p", { class: "notice cmap-done", tabindex: "-1" }, "You have voted on every statement. Thank you!");
+  const textId = `cmap-next-${next.id}`;
+  const vote = (choice) => act(() => api("PUT", `/consensus/${round.id}/statements/${next.id}/vote`, { vote: choice }),
+    `Your vote “${VOTE_WORDS[choice]}” is counted.`);
+  return h("div", { class: "cmap-vote card" },
+    h("p", { class: "muted small" }, `${round.my_votes} voted · ${round.remaining} to go`),
+    h("blockquote", { id: textId, class: "cmap-statement" }, next.text),
+    h("div", { class: "cmap-buttons", role: "group", "aria-label": "Your vote on this statement" },
+      ["agree", "disagree", "pass"].map((choice) => h("button", {
+        type: "button", class: ["cmap-choice", `cmap-choice-${choice}`], "aria-describedby": textId,
+        onclick: (event) => {
+          event.currentTarget.disabled = true;
+          vote(choice);
+        },
+      }, VOTE_WORDS[choice]))));
+}
+
+/** Pending proposals to accept or reject, and closing the round (moderators). */
+function moderation({ round, isMod, act }) {
+  if (!isMod) return null;
+  const pending = round.statements.filter((s) => s.status === "pending");
+  const tools = h("div", { class: "cmap-moderation" });
+  if (pending.length && round.accepting_votes) {
+    tools.append(h("h4", {}, `Proposals waiting (${pending.length})`), h("ul", { class: "cmap-pending" },
+      pending.map((s) => h("li", {}, h("p", {}, s.text), h("div", { class: "actions" },
+        h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/accept`), "The statement is published.") }, "Accept"),
+        h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/reject`), "The statement is rejected.") }, "Reject"))))));
+  }
+  if (round.status === "open") {
+    tools.append(h("button", { type: "button", class: "linklike", onclick: () => act(
+      () => post(`/consensus/${round.id}/close`), "The round is closed.") }, "Close round"));
+  }
+  return tools.childNodes.length ? tools : null;
+}
+
+/** A round: its vote card, map, groups, consensus, statements and forms. */
+function drawRound(view) {
+  const { round, message, me, isMod, act, textOf } = view;
+  const accepted = round.statements.filter((s) => s.status === "accepted");
+  const mine = round.statements.filter((s) => s.status !== "accepted");
+  return h("article", { class: ["cmap-round", round.accepting_votes ? "" : "is-read-only"] },
+    h("h3", { class: "cmap-prompt" }, round.prompt),
+    h("p", { class: "muted small" }, round.status === "open" ? "Open" : "Closed",
+      ` · ${round.participants} ${round.participants === 1 ? "participant" : "participants"}`,
+      round.computed_at ? [" · map updated ", timeEl(round.computed_at)] : ""),
+    round.read_only_reason ? h("p", { class: "notice" }, READ_ONLY[round.read_only_reason] || "This round takes no votes.") : null,
+    voteCard(view),
+    message ? h("p", { class: [message.error ? "form-error" : "notice", "cmap-message"], tabindex: "-1",
+      role: message.error ? "alert" : "status" }, message.text) : null,
+    h("div", { class: "cmap-layout" },
+      h("figure", { class: "cmap-figure" }, drawMap(round),
+        h("figcaption", { class: "muted small" }, "Nearby dots voted alike. Colours mark the opinion groups; the table lists them.")),
+      h("div", { class: "cmap-side" }, consensusList(round, textOf), groupsTable(round, textOf))),
+    h("details", { class: "cmap-all" }, h("summary", {}, `All statements (${accepted.length})`),
+      h("ul", {}, accepted.map((s) => h("li", {}, s.text, h("span", { class: "muted small" },
+        ` · ${s.agree} agree, ${s.disagree} disagree, ${s.pass} pass`, s.my_vote ? ` · you: ${VOTE_WORDS[s.my_vote].toLowerCase()}` : ""))))),
+    !isMod && me && mine.length ? h("p", { class: "muted small" },
+      `Your proposals: ${mine.map((s) => `“${s.text.slice(0, 40)}…” (${s.status})`).join(", ")}`) : null,
+    me && round.accepting_votes ? proposalForm(round, (statement) => {
+      const done = statement.status === "accepted" ? "Your statement is published." : "Your statement waits for a moderator.";
+      act(async () => {}, done);
+    }) : null,
+    moderation(view));
+}
+
+/**
+ * The consensus section of a topic page. `state()` answers {topic, org, me,
+ * isMod}. Answers {el, load, reload, onEvent, redraw} like the polls section.
+ */
+export function consensusSection({ topicId, signal, announce, state }) {
+  const heading = h("h2", { id: "consensus-h" }, "Consensus map");
+  const body = h("div", { class: "cmap-body" });
+  const formSlot = h("div", { class: "cmap-form-slot" });
+  const el = h("section", { class: "consensus", "aria-labelledby": "consensus-h", hidden: true },
+    heading, body, formSlot);
+  let available = null;
+  let round = null;
+  let next = null;
+  let message = null; // {text, error}
+  let formOpen = false;
+  let refreshTimer = null;
+
+  const textOf = (id) => {
+    const s = round && round.statements.find((x) => x.id === id);
+    return s ? s.text : "(a statement)";
+  };
+
+  async function fetchRound(id) {
+    round = (await get(`/consensus/${id}`, { signal })).round;
+    const { me } = state();
+    next = me && round.accepting_votes ? (await get(`/consensus/${id}/next`, { signal })).statement : null;
+  }
+
+  async function act(call, done) {
+    // A button disabled while it works drops the focus to the page's body.
+    const active = document.activeElement;
+    const hadFocus = body.contains(active) || active === document.body || active === null;
+    message = null;
+    try {
+      await call();
+      if (done) {
+        message = { text: done, error: false };
+        announce(done);
+      }
+    } catch (err) {
+      message = { text: tierMessage(err), error: true };
+    }
+    try {
+      await fetchRound(round.id);
+    } catch (e) {
+      if (e.name === "AbortError") return;
+    }
+    redraw();
+    // Keyboard and screen reader users go on with the next statement.
+    if (hadFocus) body.querySelector(".cmap-choice, .cmap-done, .cmap-message")?.focus();
+  }
+
+  function drawForm() {
+    clear(formSlot);
+    const { topic, org, isMod } = state();
+    if (!isMod || topic.locked || topic.archived || (round && round.status === "open")) return;
+    if (!(org && org.entitlements && org.entitlements.capabilities.consensus_map)) {
+      if (org && org.entitlements) {
+        formSlot.append(h("p", { class: "muted small" },
+          `The consensus map is not included in the ${tierName(org.tier)} tier of this organization.`));
+      }
+      return;
+    }
+    if (!formOpen) {
+      formSlot.append(h("button", { type: "button", class: "cmap-open", onclick: () => {
+        formOpen = true;
+        drawForm();
+        formSlot.querySelector("input")?.focus();
+      } }, "Open a consensus round"));
+      return;
+    }
+    formSlot.append(roundForm(topicId, {
+      opened: (fresh) => {
+        round = fresh;
+        formOpen = false;
+        announce("The consensus round is open.");
+        act(async () => {}, null);
+      },
+      cancel: () => {
+        formOpen = false;
+        drawForm();
+      },
+    }));
+  }
+
+  function redraw() {
+    if (!available) return;
+    const keepForm = formOpen && formSlot.querySelector("form");
+    const typing = body.querySelector(".cmap-propose textarea");
+    const draft = typing ? typing.value : "";
+    // A live redraw keeps the reader where they were (typing, or on a button).
+    const focused = KEEP_FOCUS.find((sel) => document.activeElement && document.activeElement.matches(sel)
+      && body.contains(document.activeElement));
+    const caret = typing && focused === KEEP_FOCUS[0] ? [typing.selectionStart, typing.selectionEnd] : null;
+    const { me, isMod } = state();
+    clear(body, round ? drawRound({ round, next, message, me, isMod, act, textOf }) : null);
+    const area = body.querySelector(".cmap-propose textarea");
+    if (draft && area) area.value = draft;
+    if (focused) body.querySelector(focused)?.focus();
+    if (caret && area) area.setSelectionRange(...caret);
+    if (!keepForm) drawForm();
+    el.hidden = !round && !formSlot.childNodes.length;
+  }
+
+  async function load() {
+    if (available === null) available = await serverHas("GET", "/topics/{topic_id}/consensus");
+    if (!available) return;
+    try {
+      const { rounds } = await get(`/topics/${topicId}/consensus`, { signal });
+      round = null;
+      if (rounds.length) await fetchRound(rounds[0].id);
+    } catch (err) {
+      if (err.name === "AbortError") throw err;
+      clear(body, h("p", { class: "form-error", role: "alert" }, `Could not load the consensus map: ${err.message}`));
+      el.hidden = false;
+      return;
+    }
+    redraw();
+  }
+
+  /** A consensus.updated event of the topic channel: answers true if it was one. */
+  function onEvent(msg) {
+    if (msg.name !== "consensus.updated") return false;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(async () => {
+      const before = round ? round.groups.length : 0;
+      await load().catch(() => {});
+      if (round && round.groups.length !== before && round.groups.length > 1) {
+        announce(`The map now shows ${round.groups.length} opinion groups.`);
+      }
+    }, 250);
+    return true;
+  }
+
+  return { el, load, reload: () => load().catch(() => {}), onEvent, redraw };
+}
