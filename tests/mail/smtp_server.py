@@ -91,7 +91,7 @@ def text_of(message: EmailMessage) -> str:
     assert part is not None, "no text/plain part"
     content = part.get_content()
     assert isinstance(content, str)
-    return content
+    return content.replace("\r\n", "\n")
 
 
 def html_of(message: EmailMessage) -> str | None:
