@@ -38,6 +38,12 @@ STATE_CHECKED: dict[tuple[str, str], frozenset[str]] = {
     # pass for staff or hold only invisible characters; NFKC lengthening a field
     ("POST", "/auth/register"): frozenset({"password", "display_name", "email"}),
     ("PATCH", "/me"): frozenset({"display_name"}),
+    # an emailed link's token (unknown, used, expired); the password rules; the current
+    # password, and a new one that differs from it
+    ("POST", "/auth/password-reset/confirm"): frozenset({"token", "password"}),
+    ("POST", "/auth/verify-email"): frozenset({"token"}),
+    ("POST", "/email/unsubscribe"): frozenset({"token"}),
+    ("POST", "/me/password"): frozenset({"current_password", "new_password"}),
     ("POST", "/orgs"): frozenset({"name", "region", "country"}),
     ("POST", "/orgs/{org_id}/spaces"): frozenset({"name"}),
     # a tier above the organization's current one
