@@ -33,3 +33,30 @@ def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> 
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
     assert "machine" in out.lower() and "SMOKE" in out
+
+
+@pytest.mark.slow
+def test_the_consensus_benchmark_smoke_runs_and_its_map_checks_out() -> None:
+    """The benchmark checks the recomputed map against the opinion groups and the
+    consensus statements it planted; the smoke run keeps that check."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.consensus", "--smoke"], cwd=ROOT,
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert "machine" in out.lower() and "SMOKE: PASS" in out
+
+
+@pytest.mark.slow
+def test_the_search_benchmark_smoke_runs_on_both_databases() -> None:
+    """Builds a small forum, searches it four ways (a private space's posts never
+    found by an anonymous search) and writes posts with and without the index."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.search", "--smoke"], cwd=ROOT,
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    assert "with the index" in out and "postgresql" in out

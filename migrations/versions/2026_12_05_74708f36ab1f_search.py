@@ -21,7 +21,6 @@ the table) drops these triggers with the old table and must create them again.
 
 # ruff: noqa: S608  (every name in these statements is a constant of this file)
 
-import unicodedata
 from collections.abc import Sequence
 
 from alembic import op
@@ -36,20 +35,6 @@ CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 
 # (index, content table, text column)
 INDEXES = (("search_posts", "posts", "body"), ("search_topics", "topics", "title"))
-
-
-def _folding() -> tuple[str, str]:
-    """Each Latin letter with diacritics (Latin-1, Extended-A and -B, Extended
-    Additional) and the letter without them, for PostgreSQL's translate()."""
-    source, target = [], []
-    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        char = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                       if not unicodedata.combining(c))
-        if len(base) == 1 and base != char and base.isascii() and base.isalpha():
-            source.append(char)
-            target.append(base)
-    return "".join(source), "".join(target)
 
 
 def _sqlite_upgrade() -> None:
@@ -87,10 +72,13 @@ def _sqlite_upgrade() -> None:
 
 
 def _pg_upgrade() -> None:
-    source, target = _folding()
+    # Diacritics off (decomposed, marks dropped, composed again, so Hangul stays
+    # whole); text without a non-ASCII character passes as it is.
     op.execute(
         "CREATE FUNCTION search_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE "
-        f"PARALLEL SAFE AS $$ SELECT translate(t, '{source}', '{target}') $$"
+        "PARALLEL SAFE AS $$ SELECT CASE WHEN t ~ '[^\\x01-\\x7f]' THEN normalize("
+        "regexp_replace(normalize(t, NFD), '[\\u0300-\\u036f]+', '', 'g'), NFC) "
+        "ELSE t END $$"
     )
     op.execute(
         "CREATE FUNCTION search_bigrams(t text) RETURNS text LANGUAGE sql IMMUTABLE "
@@ -103,14 +91,17 @@ def _pg_upgrade() -> None:
     # letters and digits, apart from CJK runs; not the parser's hosts, paths or versions.
     op.execute(
         "CREATE FUNCTION search_words(t text) RETURNS text LANGUAGE sql IMMUTABLE "
-        "PARALLEL SAFE AS $$ SELECT regexp_replace(regexp_replace(search_fold(t), "
-        f"'[[:punct:][:space:]]+', ' ', 'g'), '([{CJK}]+)', ' \\1 ', 'g') $$"
+        "PARALLEL SAFE AS $$ SELECT CASE WHEN w ~ '[" + CJK + "]' "
+        f"THEN regexp_replace(w, '([{CJK}]+)', ' \\1 ', 'g') ELSE w END "
+        "FROM (SELECT regexp_replace(search_fold(t), '[[:punct:][:space:]]+', ' ', 'g') AS w) "
+        "AS words $$"
     )
     op.execute(
         "CREATE FUNCTION search_document(t text, w \"char\") RETURNS tsvector LANGUAGE sql "
-        "IMMUTABLE PARALLEL SAFE AS $$ SELECT setweight("
-        "to_tsvector('simple'::regconfig, search_words(t)) || "
-        "to_tsvector('simple'::regconfig, search_bigrams(t)), w) $$"
+        "IMMUTABLE PARALLEL SAFE AS $$ SELECT setweight(CASE WHEN t ~ '[" + CJK + "]' "
+        "THEN to_tsvector('simple'::regconfig, search_words(t)) || "
+        "to_tsvector('simple'::regconfig, search_bigrams(t)) "
+        "ELSE to_tsvector('simple'::regconfig, search_words(t)) END, w) $$"
     )
     for (index, content, col), key, weight in zip(
         INDEXES, ("post_id", "topic_id"), ("D", "A"), strict=True
