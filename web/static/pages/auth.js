@@ -74,6 +74,10 @@ export async function signupPage(ctx) {
     formError(),
     field({ label: "Display name", name: "display_name", autocomplete: "nickname", required: true,
       maxlength: 80, hint: "Shown next to everything you write." }),
+    field({ label: "Handle (optional)", name: "handle", autocomplete: "username", maxlength: 31,
+      spellcheck: "false", autocapitalize: "none",
+      hint: "How others mention you: @handle. 3 to 30 of a–z, 0–9, dot, underscore and dash. " +
+        "Leave it empty and one is made from your display name; you can change it later." }),
     field({ label: "Email", name: "email", type: "email", autocomplete: "email", required: true,
       maxlength: 254 }),
     field({ label: "Password", name: "password", type: "password", autocomplete: "new-password",
@@ -85,6 +89,7 @@ export async function signupPage(ctx) {
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create account")),
   );
   onSubmit(form, async (data) => {
+    if (!data.handle.trim()) delete data.handle;
     const user = await register(data);
     ctx.announce(`Welcome, ${user.display_name}. Your account is ready.`);
     ctx.navigate(nextPath(ctx), { replace: true });

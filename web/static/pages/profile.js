@@ -1,8 +1,8 @@
 // The signed-in user's profile, their organizations, and registering a new one.
 
-import { del, get, post } from "../api.js";
+import { del, get, patch, post } from "../api.js";
 import { ORG_KINDS, clear, field, formError, h, onSubmit, relative, select, stakeholderLabel, timeEl } from "../dom.js";
-import { signOut } from "../session.js";
+import { setUser, signOut } from "../session.js";
 import { requireUser, verifiedBadge } from "../widgets.js";
 
 export default async function profilePage(ctx) {
@@ -21,18 +21,35 @@ export default async function profilePage(ctx) {
     }
   } }, "Sign out");
 
+  // The handle others mention you by (@handle), changed here.
+  const handleShown = h("dd", {}, `@${user.handle}`);
+  const handleForm = h("form", { class: "form handle-form" }, formError(),
+    field({ label: "Change your handle", name: "handle", required: true, maxlength: 31,
+      value: user.handle, autocomplete: "username", spellcheck: "false", autocapitalize: "none",
+      hint: "3 to 30 of a–z, 0–9, dot, underscore and dash." }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Save handle")));
+  onSubmit(handleForm, async (data) => {
+    const { user: changed } = await patch("/me", { handle: data.handle });
+    handleShown.textContent = `@${changed.handle}`;
+    handleForm.querySelector("input").value = changed.handle;
+    setUser(changed);
+    ctx.announce(`Your handle is now @${changed.handle}.`);
+  });
+
   ctx.main.append(
     h("h1", {}, user.display_name),
     h("section", { class: "card", "aria-labelledby": "about-h" },
       h("h2", { id: "about-h" }, "About you"),
       h("dl", { class: "facts" },
         h("dt", {}, "Display name"), h("dd", {}, user.display_name),
+        h("dt", {}, "Handle"), handleShown,
         h("dt", {}, "Takes part as"), h("dd", {}, stakeholderLabel(user.stakeholder_type)),
         h("dt", {}, "Email"), h("dd", {}, user.email),
         h("dt", {}, "User id"), h("dd", {}, String(user.id), h("span", { class: "muted small" }, " — give it to an organization admin who wants to add you to a space")),
         h("dt", {}, "Member since"), h("dd", {}, timeEl(user.created_at)),
         user.is_platform_admin ? [h("dt", {}, "Role"), h("dd", {}, "Platform admin (secretariat)")] : null,
       ),
+      handleForm,
       h("p", {}, signOutButton),
     ),
   );

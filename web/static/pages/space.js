@@ -8,6 +8,7 @@ import {
 } from "../accountability.js";
 import { get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, uid } from "../dom.js";
+import { followControl } from "../follow.js";
 import { follow } from "../live.js";
 import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
@@ -275,6 +276,8 @@ export default async function spacePage(ctx) {
         space.visibility === "private" ? badge("Private: members only", "private") : badge("Public", "public"),
         space.can_moderate ? badge("You moderate this space", "mod") : null),
       space.description ? h("p", { class: "lede" }, space.description) : null,
+      ctx.user ? followControl({ kind: "space", id: space.id, signal: ctx.signal,
+        announce: (text) => ctx.announce(text) }) : null,
     ),
     h("div", { class: "space-grid" },
       h("section", { "aria-labelledby": "topics-h" },

@@ -9,6 +9,7 @@ import { statusWords } from "../accountability.js";
 import { ApiError, all, get, serverHas } from "../api.js";
 import { consensusSection } from "../consensus.js";
 import { h } from "../dom.js";
+import { followControl } from "../follow.js";
 import { follow } from "../live.js";
 import { drawComposer, fitAnswersChoice } from "../thread/composer.js";
 import { TopicHead } from "../thread/head.js";
@@ -52,6 +53,8 @@ export default async function topicPage(ctx) {
   ctx.main.append(
     head.crumbs,
     head.el,
+    ctx.user ? followControl({ kind: "topic", id: topic.id, signal: ctx.signal,
+      announce: (text) => ctx.announce(text) }) : "",
     question.el,
     tookPart.el,
     here.el,

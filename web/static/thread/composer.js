@@ -4,10 +4,12 @@
 // posted twice; our own post is placed and focused as soon as the server
 // answers (or updated, when the socket brought it first). An official's post
 // in a question waiting for an answer answers it, unless they say it does not.
+// Typing "@" offers the space's participants to mention (../mentions.js).
 
 import { post as send } from "../api.js";
 import { clear, clientId, field, formError, h, onSubmit, uid } from "../dom.js";
 import { live } from "../live.js";
+import { attachMentions } from "../mentions.js";
 import { takesPosts } from "./state.js";
 
 /** A new post at the root (node null), or a reply to node's post. */
@@ -25,6 +27,8 @@ export function replyForm(view, node, { label }) {
       h("button", { type: "submit", class: "primary" }, node ? "Post reply" : "Post"),
       node ? h("button", { type: "button", onclick: closeAndFocus }, "Cancel") : null));
   const area = form.querySelector("textarea");
+  // First: its Escape closes the list of people, not the reply form.
+  attachMentions(area, { spaceId: () => view.thread.space.id, signal: view.ctx.signal });
   area.addEventListener("input", () => live.typing(view.channel));
   if (node) {
     area.addEventListener("keydown", (e) => {
