@@ -86,6 +86,23 @@ class Inbox:
         return self.messages
 
 
+    def matching(self, *, to: str | None = None, subject: str | None = None
+                 ) -> list[EmailMessage]:
+        """What came to `to` with a subject starting `subject` (either may be None)."""
+        return [m for m in self.messages
+                if (to is None or m["To"] == to)
+                and (subject is None or str(m["Subject"]).startswith(subject))]
+
+    async def wait_for_mail(self, *, to: str | None = None, subject: str | None = None,
+                            timeout: float = 10.0) -> EmailMessage:
+        """The first email to `to` whose subject starts with `subject`, once it came."""
+        deadline = time.monotonic() + timeout
+        while not (found := self.matching(to=to, subject=subject)):
+            assert time.monotonic() < deadline, f"no email to {to} about {subject!r}"
+            await asyncio.sleep(0.02)
+        return found[0]
+
+
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None, "no text/plain part"

@@ -152,9 +152,12 @@ async def test_a_person_gets_at_most_the_daily_cap(
     person = await api.user()
     caplog.set_level(logging.WARNING, logger="cps.mail")
     now = utcnow()
+    async with ctx.db.write() as tx:
+        already = await outbox.sent_recently(tx, person.id, now)  # the verification link
     queued = await _queue(ctx, 55, user_id=person.id, now=now)
-    assert queued == [True] * 50 + [False] * 5
-    assert sum("over the daily cap" in r.getMessage() for r in caplog.records) == 5
+    assert queued == [True] * (50 - already) + [False] * (5 + already)
+    assert sum("over the daily cap" in r.getMessage()
+               for r in caplog.records) == 5 + already
     # A day later the count starts again; another person was never limited.
     later = await _queue(ctx, 1, user_id=person.id, now=now + timedelta(hours=24, seconds=1))
     other = await api.user()

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from cps.edge.credentials import CSRF_COOKIE, SESSION_COOKIE
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
-from cps.services.accounts import identity, sessions
+from cps.services.accounts import identity, recovery, sessions
 from cps.services.accounts.views import SessionView, StakeholderType, UserView
 
 # What may be sent as a handle; the service says what is wrong with it (422 `handle`).
@@ -68,6 +68,8 @@ async def register(call: Call) -> UserEnvelope:
         client=call.client_address(),
         handle=body.handle,
     )
+    # The link that verifies the address, queued (sent later, if email is set up).
+    await recovery.send_verification(call.ctx, user.id)
     return UserEnvelope(user=user)
 
 

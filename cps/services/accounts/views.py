@@ -40,6 +40,8 @@ class UserView(Author):
     email: str
     is_platform_admin: bool
     created_at: datetime
+    # When they proved they read `email` (an emailed link); None until then.
+    email_verified_at: datetime | None = None
 
 
 class SessionView(View):

@@ -13,6 +13,7 @@ Every step takes `now`, so the tests drive the clock (`tick(now)`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -35,6 +36,7 @@ LEASE = timedelta(minutes=5)  # far more than one SMTP conversation (smtp.TIMEOU
 BATCH = 20
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
+STOP_WAIT = 10.0  # seconds a stopping app waits for the pass under way
 
 
 def backoff(attempts: int) -> timedelta:
@@ -48,6 +50,7 @@ class Sender:
         self.jobs = tuple(jobs)
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         """Run in the background, if there is an SMTP server to send to."""
@@ -55,20 +58,29 @@ class Sender:
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let the pass under way finish (a database call cut short must not outlive
+        the engine), up to STOP_WAIT seconds; then cancel it."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_WAIT)
+        except TimeoutError:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             sent = 0
             try:
                 sent = await self.tick()
             except Exception:
                 log.exception("mail pass failed")
             if sent < BATCH:
-                await asyncio.sleep(self.ctx.settings.mail_poll_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(),
+                                           self.ctx.settings.mail_poll_seconds)
 
     async def tick(self, now: datetime | None = None) -> int:
         """One pass: the jobs, then the due emails. Answers how many were claimed."""
