@@ -50,6 +50,9 @@ STATE_CHECKED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/orgs/{org_id}/upgrade-requests"): frozenset({"tier"}),
     # a cursor this server gave out
     ("GET", "/spaces/{space_id}/topics"): frozenset({"cursor"}),
+    # the search grammar (known operators, their values, words to find besides the
+    # words to leave out), a cursor this server gave out, a day the calendar has
+    ("GET", "/search"): frozenset({"q", "cursor", "before", "after"}),
     # the space's word filter; a parent of the same topic
     ("POST", "/spaces/{space_id}/topics"): frozenset({"title", "body"}),
     ("POST", "/topics/{topic_id}/posts"): frozenset({"body", "parent_id"}),
