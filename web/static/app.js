@@ -9,6 +9,7 @@ import { loadSession, onSessionChange, session, signOut } from "./session.js";
 import adminPage from "./pages/admin.js";
 import analyticsPage from "./pages/analytics.js";
 import { loginPage, signupPage } from "./pages/auth.js";
+import { resetPasswordPage, unsubscribePage, verifyEmailPage } from "./pages/email.js";
 import homePage from "./pages/home.js";
 import moderationPage from "./pages/moderation.js";
 import orgPage from "./pages/org.js";
@@ -34,6 +35,9 @@ const ROUTES = [
   [/^\/topics\/(\d+)$/, topicPage],
   [/^\/login$/, loginPage],
   [/^\/signup$/, signupPage],
+  [/^\/reset-password$/, resetPasswordPage],
+  [/^\/verify-email$/, verifyEmailPage],
+  [/^\/unsubscribe$/, unsubscribePage],
   [/^\/profile$/, profilePage],
   [/^\/moderation$/, moderationPage],
   [/^\/admin$/, adminPage],

@@ -56,6 +56,7 @@ export async function loginPage(ctx) {
   ctx.main.append(
     h("h1", {}, "Sign in"),
     form,
+    h("p", { class: "narrow" }, h("a", { href: "/reset-password" }, "Forgot your password?")),
     h("p", { class: "narrow" }, "New here? ", h("a", { href: carry(ctx, "/signup") }, "Create an account")),
   );
 }

@@ -4,6 +4,7 @@ import { del, get, patch, post } from "../api.js";
 import { ORG_KINDS, clear, field, formError, h, onSubmit, relative, select, stakeholderLabel, timeEl } from "../dom.js";
 import { setUser, signOut } from "../session.js";
 import { requireUser, verifiedBadge } from "../widgets.js";
+import { passwordCard } from "./email.js";
 
 export default async function profilePage(ctx) {
   if (!requireUser(ctx, "Your profile")) return;
@@ -53,6 +54,8 @@ export default async function profilePage(ctx) {
       h("p", {}, signOutButton),
     ),
   );
+
+  ctx.main.append(passwordCard(ctx, user));
 
   const sessionsCard = h("section", { class: "card", "aria-labelledby": "sessions-h" },
     h("h2", { id: "sessions-h" }, "Where you are signed in"),
