@@ -3,8 +3,9 @@
 One statement per page: the matches of the text index (`storage.search.matches`)
 joined to their posts or topics, spaces and authors, with what the searcher may
 read (`readable`) and the filters as conditions of the same statement; topics and
-posts in one ranked list (a title weighs above a body; at equal rank the newer
-first); the snippets are made from the page's rows.
+posts in one ranked list (the titles found before the bodies found, then by
+relevance, at equal relevance the newer first); the snippets are made from the
+page's rows.
 """
 
 from __future__ import annotations
