@@ -1,6 +1,5 @@
 // Pages reached from an email: reset a forgotten password (ask for the link, then
-// choose a new password with it), verify an address, stop notification emails;
-// and the profile's password card (change it; send the verification link again).
+// choose a new password with it), verify an address, stop notification emails.
 //
 // A link's token arrives in the URL's fragment (#token=...), which browsers never
 // send to a server; the unsubscribe link carries it in the query instead, because
@@ -8,6 +7,7 @@
 
 import { post } from "../api.js";
 import { field, formError, h, notice, onSubmit } from "../dom.js";
+import { PASSWORD_HINT } from "../password.js";
 
 function tokenFrom(ctx, where = "fragment") {
   const raw = where === "fragment" ? location.hash.replace(/^#/, "") : location.search;
@@ -25,9 +25,6 @@ async function withLink(send) {
     throw err;
   }
 }
-
-const PASSWORD_HINT = "8 to 128 characters. A few words you will remember make a good " +
-  "password. Very common passwords, your email address and your name are refused.";
 
 export async function resetPasswordPage(ctx) {
   const token = tokenFrom(ctx);
@@ -124,46 +121,4 @@ export async function unsubscribePage(ctx) {
   });
   ctx.main.append(form,
     h("p", { class: "narrow" }, "Or choose what you hear on ", h("a", { href: "/profile" }, "your profile"), "."));
-}
-
-/** The profile's card: change the password; send the verification link again. */
-export function passwordCard(ctx, user) {
-  const form = h("form", { class: "form" },
-    formError(),
-    field({ label: "Current password", name: "current_password", type: "password",
-      autocomplete: "current-password", required: true, maxlength: 256 }),
-    field({ label: "New password", name: "new_password", type: "password",
-      autocomplete: "new-password", required: true, minlength: 8, maxlength: 128,
-      hint: PASSWORD_HINT }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Change password")));
-  const done = h("div", { role: "status" });
-  onSubmit(form, async (data) => {
-    done.replaceChildren();
-    await post("/me/password", data);
-    form.reset();
-    done.replaceChildren(notice("Password changed. Your other devices are signed out."));
-  });
-
-  let verify = null;
-  if (!user.email_verified_at) {
-    const said = h("div", { role: "status" });
-    const button = h("button", { type: "button", onclick: async () => {
-      button.disabled = true;
-      try {
-        const { message } = await post("/auth/verify-email/resend");
-        said.replaceChildren(notice(message));
-      } catch (err) {
-        said.replaceChildren(notice(err.message, "error"));
-      } finally {
-        button.disabled = false;
-      }
-    } }, "Email me the link again");
-    verify = h("div", {},
-      h("p", {}, "Your email address is not verified yet: open the link we emailed you."),
-      h("p", {}, button), said);
-  }
-  return h("section", { class: "card", "aria-labelledby": "password-h" },
-    h("h2", { id: "password-h" }, "Password and email"),
-    verify,
-    form, done);
 }

@@ -4,7 +4,7 @@ import { del, get, patch, post } from "../api.js";
 import { ORG_KINDS, clear, field, formError, h, onSubmit, relative, select, stakeholderLabel, timeEl } from "../dom.js";
 import { setUser, signOut } from "../session.js";
 import { requireUser, verifiedBadge } from "../widgets.js";
-import { passwordCard } from "./email.js";
+import { passwordCard } from "../password.js";
 
 export default async function profilePage(ctx) {
   if (!requireUser(ctx, "Your profile")) return;
