@@ -15,6 +15,7 @@ has seen; `lease_until` is the one-process-at-a-time guard of the recompute.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
@@ -26,6 +27,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cps.storage.models import Base
@@ -91,3 +94,23 @@ class ConsensusVote(Base):
     vote: Mapped[int] = mapped_column(SmallInteger)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+
+
+async def vote_rows(session: AsyncSession, round_id: int) -> list[Sequence[int]]:
+    """Every vote of the round as (user_id, statement_id, vote), read straight from the
+    driver's cursor: a big round has millions, and making a Row of each costs several
+    times the read itself (1.8 million: about 2 s this way, 8 s through Rows, on
+    SQLite). The same statement on both databases; the id is an int, written in."""
+    where = f"round_id = {int(round_id)}"
+    sql = "SELECT user_id, statement_id, vote FROM consensus_votes WHERE " + where  # noqa: S608
+
+    def fetch(connection: Connection) -> list[Sequence[int]]:
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    connection = await session.connection()
+    return await connection.run_sync(fetch)

@@ -33,6 +33,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -40,6 +41,7 @@ import numpy.typing as npt
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import pairwise_distances
+from threadpoolctl import threadpool_limits
 
 Direction = Literal["agree", "disagree"]
 Floats = npt.NDArray[np.float64]
@@ -74,19 +76,21 @@ class Matrix:
     values: Floats
 
     @classmethod
-    def of(cls, votes: Iterable[tuple[int, int, int]], statements: Sequence[int]) -> Matrix:
-        """From (user_id, statement_id, vote) rows; votes on other statements are left out."""
-        column = {sid: j for j, sid in enumerate(statements)}
-        rows = [(u, column[s], v) for u, s, v in votes if s in column]
-        users = sorted({u for u, _, _ in rows})
-        row = {u: i for i, u in enumerate(users)}
+    def of(cls, votes: Iterable[Sequence[int]], statements: Sequence[int]) -> Matrix:
+        """From (user_id, statement_id, vote) rows; votes on other statements are left
+        out. Vectorised: 1.8 million votes take well under a second."""
+        flat = np.fromiter(chain.from_iterable(votes), dtype=np.int64)
+        triples = flat.reshape(-1, 3)
+        ids = np.asarray(statements, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        known = ids[order]
+        at = np.minimum(np.searchsorted(known, triples[:, 1]), max(len(known) - 1, 0))
+        keep = (known[at] == triples[:, 1]) if len(known) else np.zeros(len(triples), bool)
+        triples, columns = triples[keep], order[at[keep]]
+        users, rows = np.unique(triples[:, 0], return_inverse=True)
         values = np.full((len(users), len(statements)), np.nan)
-        if rows:
-            ii = np.fromiter((row[u] for u, _, _ in rows), dtype=np.int64, count=len(rows))
-            jj = np.fromiter((j for _, j, _ in rows), dtype=np.int64, count=len(rows))
-            vv = np.fromiter((v for _, _, v in rows), dtype=np.float64, count=len(rows))
-            values[ii, jj] = vv
-        return cls(users=users, statements=list(statements), values=values)
+        values[rows.reshape(-1), columns] = triples[:, 2]
+        return cls(users=[int(u) for u in users], statements=list(statements), values=values)
 
 
 @dataclass
@@ -467,7 +471,17 @@ def group(positions: Floats, state: State) -> tuple[Ints, State]:
 
 
 def compute(matrix: Matrix, state: State) -> OpinionMap:
-    """The map of `matrix`, kept in step with `state` (the previous recompute's)."""
+    """The map of `matrix`, kept in step with `state` (the previous recompute's).
+
+    On one BLAS/OpenMP thread: the problems are small (at most 100 buckets, a few
+    hundred statements), and on a busy machine the threads' start-up and spinning
+    cost far more than they save (1,000 x 100: 0.15-0.4 s on one thread against
+    0.8-2.4 s on all, measured on the 2-core machine while other work ran)."""
+    with threadpool_limits(limits=1):
+        return _compute(matrix, state)
+
+
+def _compute(matrix: Matrix, state: State) -> OpinionMap:
     statements = matrix.statements
     if not statements or not matrix.users:
         return OpinionMap(positions={}, groups=[], consensus=[], extremity={},

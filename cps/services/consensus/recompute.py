@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -34,7 +35,7 @@ from cps.services.consensus import analysis
 from cps.services.context import Context
 from cps.services.events import channels, journal
 from cps.storage import portable
-from cps.storage.consensus import ConsensusRound, ConsensusStatement, ConsensusVote
+from cps.storage.consensus import ConsensusRound, ConsensusStatement, vote_rows
 from cps.storage.database import Database
 from cps.storage.types import utcnow
 
@@ -126,11 +127,8 @@ async def recompute(ctx: Context, round_id: int) -> float | None:
                 .where(ConsensusStatement.round_id == round_id,
                        ConsensusStatement.status == "accepted")
                 .order_by(ConsensusStatement.id))).all())
-            votes = (await session.execute(
-                select(ConsensusVote.user_id, ConsensusVote.statement_id, ConsensusVote.vote)
-                .where(ConsensusVote.round_id == round_id))).all()
-        matrix = analysis.Matrix.of(votes, statements)
-        opinion_map = await anyio.to_thread.run_sync(analysis.compute, matrix, state)
+            votes = await vote_rows(session, round_id)
+        opinion_map = await anyio.to_thread.run_sync(_compute, votes, statements, state)
     except BaseException:
         await _give_back(ctx, round_id)
         raise
@@ -146,10 +144,15 @@ async def recompute(ctx: Context, round_id: int) -> float | None:
         await journal.record(tx, ctx.events, channels.topic(found.topic_id), EVENT,
                              {"round_id": round_id, "computed_at": stamp(snapshot)})
         changed = found.changed_at > snapshot
-    log.info("consensus recomputed", extra={"round_id": round_id,
-                                            "participants": len(matrix.users),
+    log.info("consensus recomputed", extra={"round_id": round_id, "votes": len(votes),
                                             "statements": len(statements)})
     return 0.0 if changed else None
+
+
+def _compute(votes: list[Sequence[int]], statements: list[int],
+             state: analysis.State) -> analysis.OpinionMap:
+    """In a worker thread: the matrix, then the map."""
+    return analysis.compute(analysis.Matrix.of(votes, statements), state)
 
 
 async def _give_back(ctx: Context, round_id: int) -> None:
