@@ -19,8 +19,8 @@ const LABELS = {
   moderation_tools: "Word filter, pre-moderation queue, slow mode",
   export: "Export of a space (CSV and JSON)",
   analytics: "Analytics dashboard",
+  consensus_map: "Consensus map of opinion groups in topics",
   // In the premium tier's definition, not built yet: said so, not promised as there.
-  consensus_map: "Consensus map (not available yet)",
   integrations: "API tokens and signed webhooks (not available yet)",
   custom_branding: "Custom branding (not available yet)",
   public_spaces: "Public spaces",
