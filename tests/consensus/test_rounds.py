@@ -3,6 +3,7 @@ decide, close, and what each reader sees; every refusal with its code."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -337,3 +338,20 @@ async def test_a_locked_topic_takes_no_votes(api: Api, world: dict[str, Any]) ->
                        {"vote": "agree"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "topic_locked"
     assert (await _get(api, rid))["read_only_reason"] == "topic_locked"
+
+
+async def test_simultaneous_votes_of_one_person_leave_one(api: Api, world: dict[str, Any],
+                                                          ctx: Context) -> None:
+    opened = await open_round(api, world["mod"], world["topic"]["id"])
+    rid, sid = opened["id"], opened["statements"][0]["id"]
+    choices = ["agree", "disagree", "pass"] * 4
+    answers = await asyncio.gather(*(
+        api.call("PUT", f"/consensus/{rid}/statements/{sid}/vote", world["citizen"],
+                 {"vote": choice}) for choice in choices))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    await asyncio.gather(*(
+        api.call("PUT", f"/consensus/{rid}/statements/{sid}/vote", voter, {"vote": "agree"})
+        for voter in (world["other"], world["author"])))
+    statement = (await _get(api, rid, world["citizen"]))["statements"][0]
+    assert statement["agree"] + statement["disagree"] + statement["pass"] == 3
+    assert statement["my_vote"] in {"agree", "disagree", "pass"}
