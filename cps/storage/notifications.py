@@ -24,7 +24,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Executable,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cps.storage.models import Base
@@ -87,3 +98,12 @@ class NotificationPreference(Base):
     kinds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     locale: Mapped[str | None] = mapped_column(String(35), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+async def take_turns(session: AsyncSession, keys: list[int]) -> None:
+    """Hold each of `keys` (ascending: writers take them in one order) until commit, in
+    one statement (PostgreSQL advisory locks; SQLite's single writer serializes them)."""
+    if keys and session.get_bind().dialect.name == "postgresql":
+        lock: Executable = text(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS t(k)")
+        await session.execute(lock, {"keys": sorted(keys)})

@@ -181,4 +181,5 @@ async def test_a_kind_off_everywhere_is_not_recorded(api: Api, ctx: Context) -> 
                  {"kinds": {"moderation": {"web": False, "email": False}}})
     await hidden_posts(api, w, 1)
     async with ctx.db.read() as session:
-        assert await session.scalar(select(func.count(Notification.id))) == 0
+        assert await session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == w["citizen"].id)) == 0

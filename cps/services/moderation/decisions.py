@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from cps.services.context import Actor, Context
-from cps.services.discussion import participation, posts, questions
+from cps.services.discussion import mentions, participation, posts, questions
 from cps.services.errors import Forbidden
 from cps.services.events import channels, journal, notify
 from cps.services.moderation.views import FlagOutcome
@@ -54,6 +54,13 @@ async def _answers(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> N
         space = await tx.session.get(Space, topic.space_id)  # loaded with the post's access
         assert space is not None
         await questions.answer_with(tx, ctx, topic, space.org_id, post)
+
+
+async def _tell(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> None:
+    """A held post is published now: whom it mentions or replies to, and who watches
+    the topic, hear of it as they would have had it not waited (notifications/acts.py)."""
+    await acts.post_published(tx, ctx, post, topic,
+                              mentioned=await mentions.mentioned(tx.session, post))
 
 
 async def notice_author(tx: Transaction, ctx: Context, post: Post, topic: Topic,
@@ -103,6 +110,7 @@ async def set_visibility(
         )
     if not announced and not hidden:
         await _answers(tx, ctx, post, topic)
+        await _tell(tx, ctx, post, topic)
     if notice:
         await notice_author(tx, ctx, post, topic, name, reason)
     return True
@@ -122,6 +130,7 @@ async def publish(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> No
         await posts.public_post(tx, post, topic),
     )
     await _answers(tx, ctx, post, topic)
+    await _tell(tx, ctx, post, topic)
 
 
 async def open_flags(tx: Transaction, post_id: int) -> Sequence[Flag]:

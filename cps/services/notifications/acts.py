@@ -5,12 +5,21 @@ preferences, their following level, whether they may read the space now)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import BindParameter, Integer, bindparam, literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Context
+from cps.services.following import levels
 from cps.services.notifications import inbox
 from cps.storage.database import Transaction
-from cps.storage.models import OrgAdmin, Organization, Post
+from cps.storage.following import SpaceFollow, TopicFollow
+from cps.storage.models import OrgAdmin, Organization, Post, Topic
+
+# The levels at which a reply to your post reaches you (normal: mentions only).
+REPLY_LEVELS = ("watching", "tracking")
 
 
 async def _topic_of(tx: Transaction, post_id: int) -> int | None:
@@ -57,10 +66,72 @@ async def tier_decided(tx: Transaction, ctx: Context, org: Organization, *, by: 
     })
 
 
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_TOPIC, _SPACE = bindparam("topic_id", type_=Integer), bindparam("space_id", type_=Integer)
+# Everyone with a level for the topic or its space who is one of `ids` or watches: the
+# rule of `following.levels` (`levels_of` and `watchers`), read in one statement for
+# the acts that happen most (a post in a busy topic holds the topic's lock meanwhile).
+_FOLLOWS = union_all(
+    select(TopicFollow.user_id, literal(0).label("own_topic"), TopicFollow.level)
+    .where(TopicFollow.topic_id == _TOPIC,
+           or_(TopicFollow.user_id.in_(_IDS), TopicFollow.level == "watching")),
+    select(SpaceFollow.user_id, literal(1).label("own_topic"), SpaceFollow.level)
+    .where(SpaceFollow.space_id == _SPACE,
+           or_(SpaceFollow.user_id.in_(_IDS), SpaceFollow.level == "watching")),
+)
+
+
+async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int]
+                    ) -> tuple[dict[int, str], list[int]]:
+    """The level of each of `user_ids` for `topic` (the topic's own, else the space's,
+    else normal), and who watches the topic (ids ascending); whether they may read the
+    space is `inbox.record_all`'s to check."""
+    ids = sorted(set(user_ids))
+    rows = (await session.execute(_FOLLOWS, {"ids": ids, "topic_id": topic.id,
+                                             "space_id": topic.space_id})).all()
+    found: dict[int, str] = {}
+    for user_id, _from_space, chosen in sorted(rows, key=lambda r: -r[1]):
+        found[user_id] = chosen  # the topic's own level (0) is written last: it wins
+    watching = sorted(uid for uid, chosen in found.items() if chosen == "watching")
+    return {uid: found.get(uid, levels.DEFAULT) for uid in {*ids, *watching}}, watching
+
+
 async def question_changed(tx: Transaction, ctx: Context, *, topic_id: int, asked_by: int,
                            status: str, by_user: int, answer_post_id: int | None) -> None:
-    """A question's new status (an official's answer among them): who asked it."""
-    await inbox.record(tx, ctx, asked_by, "question_status", actor_id=by_user,
-                       topic_id=topic_id,
-                       post_id=answer_post_id if status == "answered" else None,
-                       data={"status": status})
+    """A question's new status (an official's answer among them): who asked it and
+    who watches it, unless they muted it."""
+    topic = await tx.session.get(Topic, topic_id)
+    assert topic is not None
+    found, _ = await _audience(tx.session, topic, [asked_by])
+    await inbox.record_all(
+        tx, ctx, [inbox.Recipient(uid, "question_status", level)
+                  for uid, level in found.items()],
+        actor_id=by_user, topic_id=topic_id,
+        post_id=answer_post_id if status == "answered" else None, data={"status": status})
+
+
+async def post_published(tx: Transaction, ctx: Context, post: Post, topic: Topic, *,
+                         mentioned: Sequence[int]) -> None:
+    """A post is published (written, or approved after being held): each person is
+    told once, of the first that applies: they are mentioned (`mentioned`: from
+    `discussion.mentions`, only people who may read the space), it replies to their
+    post (or, at the top of the thread, to their topic) and they watch or track the
+    topic, or they watch the topic or its space. A muted topic tells nobody."""
+    session = tx.session
+    tell: dict[int, str] = {}
+    for user_id in mentioned:
+        tell.setdefault(user_id, "mention")
+    replied_to: int | None = topic.author_id
+    if post.parent_id is not None:  # loaded by whoever wrote the post: no statement
+        parent = await session.get(Post, post.parent_id)
+        replied_to = parent.author_id if parent is not None else None
+    if replied_to is not None:
+        tell.setdefault(replied_to, "reply")
+    found, watching = await _audience(session, topic, tell)
+    for user_id in watching:
+        tell.setdefault(user_id, "watched_post")
+    tell.pop(post.author_id, None)
+    await inbox.record_all(
+        tx, ctx, [inbox.Recipient(uid, kind, found[uid]) for uid, kind in tell.items()
+                  if kind != "reply" or found[uid] in REPLY_LEVELS],
+        actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id)

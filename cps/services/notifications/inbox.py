@@ -25,13 +25,19 @@ the count after that act, and the last event a page hears is the truth.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Integer,
     Select,
+    String,
+    Table,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -42,7 +48,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid
@@ -53,11 +59,12 @@ from cps.services.notifications.views import (
     NotificationActor,
     NotificationPage,
     NotificationView,
+    PreferencesView,
 )
 from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import OrgAdmin, Post, Space, SpaceMember, SpaceModerator, Topic, User
-from cps.storage.notifications import KINDS, Notification
+from cps.storage.notifications import KINDS, Notification, NotificationPreference, take_turns
 from cps.storage.types import ID_MAX, utcnow
 
 CREATED = "notification.created"
@@ -83,12 +90,24 @@ def _space_of() -> ColumnElement[int]:
     return func.coalesce(Topic.space_id, Notification.space_id)
 
 
-def readable(user_id: int, platform_admin: bool) -> ColumnElement[bool]:
+Uid = int | ColumnElement[int] | QueryableAttribute[int]
+Flag = bool | ColumnElement[bool]
+# The statements run for every notification written are built once, with the person's id
+# and platform admin flag bound (building a statement costs more than running it).
+_UID = bindparam("uid", type_=Integer)
+_ADMIN = bindparam("admin", type_=Boolean)
+
+
+def readable(user_id: Uid, platform_admin: Flag) -> ColumnElement[bool]:
     """Which notifications of `user_id` they may see now, over a statement joined by
     `_joined` (Topic, Space and Post outer-joined): the space readable to them, the
     post not deleted, and not hidden or held unless theirs, theirs to moderate, or the
     notification tells of the decision itself."""
-    admin = true() if platform_admin else false()
+    admin: ColumnElement[bool]
+    if isinstance(platform_admin, bool):
+        admin = true() if platform_admin else false()
+    else:
+        admin = platform_admin
     moderator = or_(
         admin,
         exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == user_id),
@@ -119,17 +138,29 @@ def _joined(stmt: Select[*Rows]) -> Select[*Rows]:
     )
 
 
-def _mine(user_id: int, platform_admin: bool) -> ColumnElement[bool]:
+def _mine(user_id: Uid, platform_admin: Flag) -> ColumnElement[bool]:
     return and_(Notification.user_id == user_id, Notification.web.is_(True),
                 readable(user_id, platform_admin))
 
 
+# Each person's count at once: their own id and platform admin flag read per row.
+_UNREAD_COUNTS = (
+    _joined(select(Notification.user_id, func.count(Notification.id)).select_from(Notification))
+    .where(Notification.user_id.in_(bindparam("ids", expanding=True)),
+           Notification.web.is_(True), Notification.read_at.is_(None),
+           readable(Notification.user_id,
+                    select(User.is_platform_admin).where(User.id == Notification.user_id)
+                    .scalar_subquery()))
+    .group_by(Notification.user_id)
+)
+_UNREAD_COUNT = _joined(select(func.count(Notification.id)).select_from(Notification)).where(
+    _mine(_UID, _ADMIN), Notification.read_at.is_(None))
+
+
 async def unread_count(session: AsyncSession, user_id: int, platform_admin: bool) -> int:
     """How many unread notifications the person's list shows: exact, read now."""
-    counted = select(func.count(Notification.id)).select_from(Notification)
-    stmt = _joined(counted).where(
-        _mine(user_id, platform_admin), Notification.read_at.is_(None))
-    return int(await session.scalar(stmt) or 0)
+    found = await session.scalar(_UNREAD_COUNT, {"uid": user_id, "admin": platform_admin})
+    return int(found or 0)
 
 
 def _listing() -> Select[Notification, int, str, str, str, int, str]:
@@ -169,20 +200,72 @@ async def visible(session: AsyncSession, user_id: int, platform_admin: bool,
     return [_view(row) for row in rows.all()]
 
 
+def _reads_space(user: type[User] | Any, space_id: Uid) -> ColumnElement[bool]:
+    """Whether the person in `user` (a users row of the statement) may read the space
+    `space_id` now: a condition over a statement that joined the space as `Space`."""
+    return and_(Space.id == space_id, or_(
+        Space.visibility == "public",
+        user.is_platform_admin.is_(True),
+        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == user.id),
+        exists().where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == user.id),
+        exists().where(SpaceMember.space_id == Space.id, SpaceMember.user_id == user.id),
+    ))
+
+
 async def can_read_space(session: AsyncSession, user_id: int, space_id: int) -> bool:
     """Whether `user_id` may read the space now (public, or they belong to it)."""
-    admin = select(User.is_platform_admin).where(User.id == user_id).scalar_subquery()
-    stmt = select(or_(
-        Space.visibility == "public",
-        admin.is_(True),
-        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == user_id),
-        exists().where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == user_id),
-        exists().where(SpaceMember.space_id == Space.id, SpaceMember.user_id == user_id),
-    )).where(Space.id == space_id)
+    stmt = select(_reads_space(User, space_id)).select_from(User).join(Space, true()).where(
+        User.id == user_id, Space.id == space_id)
     return bool(await session.scalar(stmt))
 
 
 # --- recording ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell, of what, and their following level for the act's topic (when
+    the caller read it; muted: nothing)."""
+
+    user_id: int
+    kind: str
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class _Person:
+    platform_admin: bool
+    prefs: PreferencesView
+    reads_space: bool
+    name: NotificationActor
+
+
+def _people_stmt(reads: ColumnElement[bool]
+                 ) -> Select[int, bool, NotificationPreference, bool, str, str]:
+    return (select(User.id, User.is_platform_admin, NotificationPreference, reads,
+                   User.display_name, User.handle)
+            .select_from(User)
+            .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+            .where(User.id.in_(bindparam("ids", expanding=True))))
+
+
+_SPACE_ID = bindparam("space_id", type_=Integer)
+_PEOPLE = _people_stmt(true())
+_PEOPLE_OF_SPACE = _people_stmt(_reads_space(User, _SPACE_ID)).join(Space, Space.id == _SPACE_ID)
+
+
+async def _people(session: AsyncSession, user_ids: list[int], space_id: int | None
+                  ) -> dict[int, _Person]:
+    """Each person's platform admin flag, preferences and whether they may read the
+    space now: one statement for everyone an act tells."""
+    if space_id is None:
+        rows = (await session.execute(_PEOPLE, {"ids": user_ids})).all()
+    else:
+        rows = (await session.execute(_PEOPLE_OF_SPACE,
+                                      {"ids": user_ids, "space_id": space_id})).all()
+    return {uid: _Person(bool(admin), preferences.view_of(row), bool(ok),
+                         NotificationActor(id=uid, display_name=name, handle=handle))
+            for uid, admin, row, ok, name, handle in rows}
 
 
 async def _take_turn(session: AsyncSession, user_id: int) -> None:
@@ -190,76 +273,114 @@ async def _take_turn(session: AsyncSession, user_id: int) -> None:
     await portable.advisory_lock(session, _LOCK_BASE + user_id)
 
 
-async def record(
+async def record(tx: Transaction, ctx: Context, user_id: int, kind: str, *,
+                 level: str | None = None, **fields: Any) -> bool:
+    """Tell `user_id` of `kind` in the act's transaction `tx` (see `record_all`).
+    Answers whether anything was recorded."""
+    return bool(await record_all(tx, ctx, [Recipient(user_id, kind, level)], **fields))
+
+
+async def record_each(tx: Transaction, ctx: Context, user_ids: Iterable[int], kind: str,
+                      **fields: Any) -> list[int]:
+    """Tell each of `user_ids` of `kind` (see `record_all`)."""
+    return await record_all(tx, ctx, [Recipient(uid, kind) for uid in set(user_ids)],
+                            **fields)
+
+
+async def record_all(
     tx: Transaction,
     ctx: Context,
-    user_id: int,
-    kind: str,
+    recipients: Sequence[Recipient],
     *,
     actor_id: int | None = None,
     topic_id: int | None = None,
     post_id: int | None = None,
     space_id: int | None = None,
     data: dict[str, Any] | None = None,
-    level: str | None = None,
-) -> bool:
-    """Tell `user_id` of `kind` in the act's transaction `tx`. `level`: the person's
-    following level for `topic_id`, when the caller read it (muted: nothing). Answers
-    whether anything was recorded."""
-    assert kind in KINDS, kind
-    if actor_id is not None and actor_id == user_id:
-        return False
-    if level == "muted":
-        return False
+) -> list[int]:
+    """Tell each recipient of their kind, in the act's transaction `tx`: never the
+    actor, nobody who muted the topic, turned the kind off in the page and by email,
+    or may not read the space now. People are taken in id order (writers lock people
+    in one order). Answers the ids of the notifications written or collapsed into."""
     session = tx.session
-    prefs = await preferences.of(session, user_id)
-    web = preferences.wants(prefs, kind, "web")
-    if not web and not preferences.wants(prefs, kind, "email"):
-        return False
+    wanted = sorted({r.user_id: r for r in recipients
+                     if r.user_id != actor_id and r.level != "muted"}.values(),
+                    key=lambda r: r.user_id)
+    if not wanted:
+        return []
     if topic_id is not None and space_id is None:
         space_id = await session.scalar(select(Topic.space_id).where(Topic.id == topic_id))
-    if space_id is not None and not await can_read_space(session, user_id, space_id):
-        return False
-    await _take_turn(session, user_id)
-    now = utcnow()
-    table = Notification.__table__
-    stmt = portable.insert(session, Notification).values(
-        user_id=user_id, kind=kind, actor_id=actor_id, topic_id=topic_id, post_id=post_id,
-        space_id=space_id, count=1, data=data or {}, web=web, created_at=now, updated_at=now,
-        read_at=None,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["user_id", "kind", "topic_id"],
-        index_where=text("read_at IS NULL"),
-        set_={"count": table.c.count + 1, "actor_id": stmt.excluded.actor_id,
-              "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
-              "data": stmt.excluded.data, "web": stmt.excluded.web, "updated_at": now},
-    ).returning(table.c.id)
-    note_id = (await session.execute(stmt)).scalar_one()
-    if web:
-        await _announce(tx, ctx, user_id, note_id)
-    return True
+    people = await _people(session, [r.user_id for r in wanted] + (
+        [actor_id] if actor_id is not None else []), space_id)
+    actor = people[actor_id].name if actor_id in people else None
+    told: list[tuple[Recipient, bool]] = []
+    for recipient in wanted:
+        assert recipient.kind in KINDS, recipient.kind
+        person = people.get(recipient.user_id)
+        if person is None or not person.reads_space:
+            continue
+        web = preferences.wants(person.prefs, recipient.kind, "web")
+        if web or preferences.wants(person.prefs, recipient.kind, "email"):
+            told.append((recipient, web))
+    if not told:
+        return []
+    # Everyone's turn, then every row, then every count: one statement each, whatever
+    # the number of people (a post in a busy topic holds the topic's lock meanwhile).
+    await take_turns(session, [_LOCK_BASE + r.user_id for r, _ in told])
+    now, payload = utcnow(), data or {}
+    notes = (await session.execute(_upsert_stmt(session), [
+        {"user_id": r.user_id, "kind": r.kind, "actor_id": actor_id, "topic_id": topic_id,
+         "post_id": post_id, "space_id": space_id, "data": payload, "web": web,
+         "created": now, "updated": now}
+        for r, web in told])).all()
+    shown = [r.user_id for r, web in told if web]
+    counts: dict[int, int] = {}
+    if shown:
+        counts = {uid: n for uid, n in (await session.execute(_UNREAD_COUNTS, {"ids": shown}))}
+    for (recipient, web), note in zip(told, notes, strict=True):
+        if not web:
+            continue
+        view = NotificationView(
+            id=note.id, kind=cast(Kind, recipient.kind), created_at=note.created_at,
+            updated_at=note.updated_at, read_at=None, actor=actor, topic_id=topic_id,
+            post_id=post_id, space_id=space_id, count=note.count, data=payload)
+        # Names are read with the list; an event keeps ids (docs/notifications.md).
+        await notify.user(tx, ctx, recipient.user_id, CREATED, {
+            "notification": view.model_dump(mode="json", exclude={"topic_title", "space_name"}),
+            "unread_count": counts.get(recipient.user_id, 0),
+        })
+    return [note.id for note in notes]
 
 
-async def record_each(tx: Transaction, ctx: Context, user_ids: Iterable[int], kind: str,
-                      **fields: Any) -> None:
-    """`record` for each of `user_ids`, in id order (writers lock people in one order)."""
-    for user_id in sorted(set(user_ids)):
-        await record(tx, ctx, user_id, kind, **fields)
+_UPSERTS: dict[str, Any] = {}
 
 
-async def _announce(tx: Transaction, ctx: Context, user_id: int, note_id: int) -> None:
-    session = tx.session
-    admin = bool(await session.scalar(select(User.is_platform_admin).where(User.id == user_id)))
-    row = (await session.execute(
-        _listing().where(_mine(user_id, admin), Notification.id == note_id))).first()
-    if row is None:
-        return
-    # Names are read with the list; an event keeps ids (docs/notifications.md).
-    view = _view(row).model_dump(mode="json", exclude={"topic_title", "space_name"})
-    await notify.user(tx, ctx, user_id, CREATED, {
-        "notification": view, "unread_count": await unread_count(session, user_id, admin),
-    })
+def _upsert_stmt(session: AsyncSession) -> Any:
+    """The collapsing insert, built once per dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        table = cast(Table, Notification.__table__)
+        stamp = table.c.created_at.type
+        stmt = portable.insert(session, Notification).values(
+            user_id=bindparam("user_id", type_=Integer), kind=bindparam("kind", type_=String),
+            actor_id=bindparam("actor_id", type_=Integer),
+            topic_id=bindparam("topic_id", type_=Integer),
+            post_id=bindparam("post_id", type_=Integer),
+            space_id=bindparam("space_id", type_=Integer), count=1,
+            data=bindparam("data", type_=table.c.data.type),
+            web=bindparam("web", type_=Boolean), created_at=bindparam("created", type_=stamp),
+            updated_at=bindparam("updated", type_=stamp), read_at=None,
+        )
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["user_id", "kind", "topic_id"],
+            index_where=text("read_at IS NULL"),
+            set_={"count": table.c.count + 1, "actor_id": stmt.excluded.actor_id,
+                  "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
+                  "data": stmt.excluded.data, "web": stmt.excluded.web,
+                  "updated_at": stmt.excluded.updated_at},
+        ).returning(table.c.id, table.c.count, table.c.created_at, table.c.updated_at,
+                    sort_by_parameter_order=True)
+    return _UPSERTS[dialect]
 
 
 # --- listing ------------------------------------------------------------------------

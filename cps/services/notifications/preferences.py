@@ -36,7 +36,8 @@ class Unset:
 UNSET = Unset()
 
 
-def _view(row: NotificationPreference | None) -> PreferencesView:
+def view_of(row: NotificationPreference | None) -> PreferencesView:
+    """The preferences a row keeps (None: no row), defaults filled in."""
     chosen: dict[str, Any] = dict(row.kinds) if row is not None else {}
     kinds: dict[Kind, KindChoice] = {}
     for kind in KINDS:
@@ -53,7 +54,7 @@ def _view(row: NotificationPreference | None) -> PreferencesView:
 
 async def of(session: AsyncSession, user_id: int) -> PreferencesView:
     """`user_id`'s preferences, defaults filled in."""
-    return _view(await session.get(NotificationPreference, user_id))
+    return view_of(await session.get(NotificationPreference, user_id))
 
 
 def wants(prefs: PreferencesView, kind: str, channel: str) -> bool:
@@ -122,4 +123,4 @@ async def update(
             row.locale = locale
         row.updated_at = utcnow()
         await tx.session.flush()
-        return _view(row)
+        return view_of(row)
