@@ -228,3 +228,21 @@ async def test_the_unsubscribe_page_confirms_over_the_api(
         assert r.status_code == 422, forged
     r = await api.http.post("/unsubscribe")  # no token at all
     assert r.status_code == 422 and r.json()["error"]["code"] == "token_invalid"
+
+
+async def test_someone_away_who_is_mentioned_gets_the_email_ten_minutes_later(
+        api: Api, ctx: Context, inbox: Inbox, mailer: Sender) -> None:
+    """The issue's "done when": a mention reaches a citizen who is not there, by email,
+    from the real SMTP server, once they have left it unread for ten minutes."""
+    w = await api.world()
+    away = await api.user("Seo-yeon Away")
+    await _prefs(api, away, email="immediate")
+    handle = (await api.ok("GET", "/me", away))["user"]["handle"]
+    await api.post(w["citizen"], w["topic"]["id"], f"@{handle} what do you think?")
+    now = utcnow()
+    await mailer.tick(now + timedelta(minutes=5))
+    assert inbox.matching(to=away.email, subject="Citizen") == []
+    await mailer.tick(now + LATER)
+    mail = await inbox.wait_for_mail(to=away.email, subject="Citizen mentioned you")
+    assert mail["Subject"] == "Citizen mentioned you in “Bike lanes”"
+    assert f"/topics/{w['topic']['id']}#post-" in text_of(mail)
