@@ -4,6 +4,7 @@
 
 import { statusWords } from "./accountability.js";
 import { clear, h, humanize } from "./dom.js";
+import { bellItem, startBell } from "./bell.js";
 import { live } from "./live.js";
 import { loadSession, onSessionChange, session, signOut } from "./session.js";
 import adminPage from "./pages/admin.js";
@@ -12,6 +13,7 @@ import { loginPage, signupPage } from "./pages/auth.js";
 import { resetPasswordPage, unsubscribePage, verifyEmailPage } from "./pages/email.js";
 import homePage from "./pages/home.js";
 import moderationPage from "./pages/moderation.js";
+import notificationsPage from "./pages/notifications.js";
 import orgPage from "./pages/org.js";
 import profilePage from "./pages/profile.js";
 import responsivenessPage from "./pages/responsiveness.js";
@@ -39,6 +41,7 @@ const ROUTES = [
   [/^\/verify-email$/, verifyEmailPage],
   [/^\/unsubscribe$/, unsubscribePage],
   [/^\/profile$/, profilePage],
+  [/^\/notifications$/, notificationsPage],
   [/^\/moderation$/, moderationPage],
   [/^\/admin$/, adminPage],
 ];
@@ -193,6 +196,7 @@ function renderNav() {
   const link = (href, text) => h("li", {}, h("a", { href }, text));
   const items = [link("/", "Home")];
   if (user) {
+    items.push(bellItem());
     items.push(link("/moderation", "Moderation"));
     if (user.is_platform_admin) items.push(link("/admin", "Admin"));
     items.push(link("/profile", user.display_name));
@@ -368,9 +372,11 @@ async function start() {
   onSessionChange(() => {
     renderNav();
     followUser();
+    startBell(session.user);
     live.restart();
   });
   followUser();
+  startBell(session.user);
   live.onState(renderConnection);
   await render();
 }

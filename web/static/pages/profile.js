@@ -5,6 +5,7 @@ import { ORG_KINDS, clear, field, formError, h, onSubmit, relative, select, stak
 import { setUser, signOut } from "../session.js";
 import { requireUser, verifiedBadge } from "../widgets.js";
 import { passwordCard } from "../password.js";
+import { notificationPrefsCard } from "../notification-prefs.js";
 
 export default async function profilePage(ctx) {
   if (!requireUser(ctx, "Your profile")) return;
@@ -56,6 +57,7 @@ export default async function profilePage(ctx) {
   );
 
   ctx.main.append(passwordCard(ctx, user));
+  ctx.main.append(await notificationPrefsCard(ctx));
 
   const sessionsCard = h("section", { class: "card", "aria-labelledby": "sessions-h" },
     h("h2", { id: "sessions-h" }, "Where you are signed in"),

@@ -1,0 +1,202 @@
+// /notifications: what the signed-in person was told, newest first, a page at a
+// time; each names the person, the topic and the space in words; mark one read (or
+// open it), or all. Live: a new notification reads the first page again (names are
+// read with the list, never carried by events); one read in another tab is marked
+// read here too.
+
+import { get, post } from "../api.js";
+import { statusWords } from "../accountability.js";
+import { clear, h, humanize, notice, timeEl } from "../dom.js";
+import { live } from "../live.js";
+import { requireUser } from "../widgets.js";
+
+const PAGE = 20;
+
+const quoted = (title) => (title ? `“${title}”` : "a topic you can no longer see");
+
+/** The notification in words: [sentence, link or null]. */
+export function describe(n) {
+  const who = n.actor ? n.actor.display_name : "Someone";
+  const topic = quoted(n.topic_title);
+  const d = n.data || {};
+  const many = n.count > 1;
+  const postLink = n.topic_id
+    ? (n.post_id ? `/topics/${n.topic_id}#post-${n.post_id}` : `/topics/${n.topic_id}`)
+    : null;
+  switch (n.kind) {
+    case "reply":
+      return [many ? `${n.count} new replies to your post in ${topic}, the last by ${who}`
+        : `${who} replied to your post in ${topic}`, postLink];
+    case "mention":
+      return [many ? `You were mentioned ${n.count} times in ${topic}, last by ${who}`
+        : `${who} mentioned you in ${topic}`, postLink];
+    case "watched_post":
+      return [many ? `${n.count} new posts in ${topic}, which you watch, the last by ${who}`
+        : `${who} posted in ${topic}, which you watch`, postLink];
+    case "question_status":
+      return [`The question ${topic} is now ${statusWords(d.status).toLowerCase()}${n.actor ? ` (${who})` : ""}`,
+        n.topic_id ? `/topics/${n.topic_id}` : null];
+    case "flag_outcome":
+      return [`A post you flagged in ${topic} was reviewed: ${d.outcome === "hidden" ? "it is now hidden" : "it stays up"}${many ? ` (${n.count} flags)` : ""}`, postLink];
+    case "appeal_answer":
+      return [`${who} answered your appeal: ${d.decision === "overturn" ? "the decision was overturned" : "the decision stands"}${d.reason ? `. “${d.reason}”` : ""}`,
+        postLink || (n.space_id ? `/spaces/${n.space_id}` : null)];
+    case "moderation": {
+      const act = {
+        "post.hidden": "hid your post", "post.restored": "restored your post",
+        "post.approved": "approved your post", "post.rejected": "did not approve your post",
+      }[d.action] || `acted on your post (${humanize(String(d.action || "").replace(/\./g, " "))})`;
+      return [`A moderator ${act} in ${topic}${d.reason ? `: “${d.reason}”` : ""}`, postLink];
+    }
+    case "tier_decision": {
+      const org = d.org_name || "Your organization";
+      const tier = humanize(d.to_tier || "");
+      const text = d.decision === "changed" ? `${org} is now on the ${tier} tier`
+        : `${org}: the request for the ${tier} tier was ${d.decision}`;
+      return [`${text}${d.reason ? `. “${d.reason}”` : ""}`, d.org_id ? `/orgs/${d.org_id}` : null];
+    }
+    default:
+      return [humanize(n.kind), postLink];
+  }
+}
+
+export default async function notificationsPage(ctx) {
+  if (!requireUser(ctx, "Notifications")) return;
+  ctx.title("Notifications");
+  const unreadOnly = ctx.query.get("unread") === "true";
+  const list = h("ol", { class: "notification-list", "aria-labelledby": "notifications-h" });
+  const status = h("p", { class: "muted", role: "status" });
+  const more = h("button", { type: "button", hidden: true }, "Show older notifications");
+  const markAll = h("button", { type: "button" }, "Mark all as read");
+  const byId = new Map();
+  let cursor = null;
+
+  async function markRead(ids) {
+    const body = ids ? { ids } : { all: true };
+    const { unread_count: left } = await post("/notifications/read", body);
+    applyRead(ids, left);
+  }
+
+  function applyRead(ids, left) {
+    for (const [id, entry] of byId) {
+      if (ids && !ids.includes(id)) continue;
+      entry.n.read_at = entry.n.read_at || new Date().toISOString();
+      entry.el.replaceWith(entry.el = item(entry.n));
+    }
+    say(left);
+  }
+
+  function say(left) {
+    status.textContent = left === 0 ? "Everything is read."
+      : left === 1 ? "1 unread notification." : `${left} unread notifications.`;
+    markAll.disabled = left === 0;
+  }
+
+  function item(n) {
+    const [text, href] = describe(n);
+    const unread = !n.read_at;
+    const open = href ? h("a", { href, onclick: () => { if (unread) markRead([n.id]).catch(() => {}); } }, text) : text;
+    const where = n.space_name ? ` · in ${n.space_name}` : "";
+    const read = unread ? h("button", { type: "button", class: "linklike", onclick: async (event) => {
+      event.currentTarget.disabled = true;
+      try {
+        await markRead([n.id]);
+        ctx.announce("Marked as read.");
+      } catch (err) {
+        ctx.announce(`Could not mark it read: ${err.message}`);
+      }
+    } }, "Mark as read", h("span", { class: "visually-hidden" }, `: ${text}`)) : null;
+    return h("li", { class: ["notification", unread && "is-unread"], id: `notification-${n.id}` },
+      h("p", {}, open),
+      h("p", { class: "meta" }, timeEl(n.updated_at), where, unread ? " · unread" : ""),
+      read ? h("div", { class: "actions" }, read) : null);
+  }
+
+  function put(n, { first = false } = {}) {
+    const old = byId.get(n.id);
+    const el = item(n);
+    if (old) {
+      old.el.replaceWith(el);
+      if (first) list.prepend(el);
+    } else if (first) {
+      list.prepend(el);
+    } else {
+      list.append(el);
+    }
+    byId.set(n.id, { n, el });
+  }
+
+  async function load({ fresh = false } = {}) {
+    const query = new URLSearchParams({ limit: String(PAGE) });
+    if (unreadOnly) query.set("unread", "true");
+    if (!fresh && cursor) query.set("cursor", cursor);
+    const page = await get(`/notifications?${query}`, { signal: ctx.signal });
+    if (fresh) {
+      for (const n of [...page.notifications].reverse()) put(n, { first: true });
+    } else {
+      for (const n of page.notifications) put(n);
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+    }
+    say(page.unread_count);
+    if (byId.size === 0) {
+      clear(list);
+      list.append(h("li", { class: "muted" }, unreadOnly ? "Nothing unread." : "No notifications yet."));
+    } else {
+      for (const empty of list.querySelectorAll("li.muted")) empty.remove();
+    }
+  }
+
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      await load();
+    } finally {
+      more.disabled = false;
+    }
+  });
+  markAll.addEventListener("click", async () => {
+    markAll.disabled = true;
+    try {
+      await markRead(null);
+      ctx.announce("All notifications are marked read.");
+    } catch (err) {
+      markAll.disabled = false;
+      ctx.announce(`Could not mark them read: ${err.message}`);
+    }
+  });
+
+  const filter = h("nav", { class: "subnav", "aria-label": "Which notifications" }, h("ul", {},
+    h("li", {}, h("a", { href: "/notifications", "aria-current": unreadOnly ? null : "page" }, "All")),
+    h("li", {}, h("a", { href: "/notifications?unread=true", "aria-current": unreadOnly ? "page" : null }, "Unread"))));
+  ctx.main.append(
+    h("h1", { id: "notifications-h" }, "Notifications"),
+    filter,
+    h("div", { class: "actions" }, markAll, h("a", { href: "/profile#notification-prefs-h" }, "What you are told")),
+    status,
+    list,
+    h("p", {}, more),
+  );
+
+  const user = ctx.user;
+  let reading = Promise.resolve();
+  const stop = live.subscribe(`user:${user.id}`, {
+    event: (msg) => {
+      if (msg.name === "notification.created") {
+        reading = reading.then(() => load({ fresh: true })).catch(() => {});
+      } else if (msg.name === "notification.read") {
+        applyRead(msg.data.all ? null : msg.data.ids, msg.data.unread_count);
+      }
+    },
+    reset: () => {
+      reading = reading.then(() => load({ fresh: true })).catch(() => {});
+    },
+  });
+  ctx.cleanup(stop);
+  try {
+    await load();
+  } catch (err) {
+    if (err && err.name === "AbortError") throw err;
+    ctx.main.append(notice(`Could not load your notifications: ${err.message}`, "error"));
+  }
+}
