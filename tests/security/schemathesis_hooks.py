@@ -50,6 +50,9 @@ STATE_CHECKED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/orgs/{org_id}/upgrade-requests"): frozenset({"tier"}),
     # a cursor this server gave out
     ("GET", "/spaces/{space_id}/topics"): frozenset({"cursor"}),
+    ("GET", "/notifications"): frozenset({"cursor"}),
+    # either ids or all: true (docs/notifications.md)
+    ("POST", "/notifications/read"): frozenset({"ids"}),
     # the search grammar (known operators, their values, words to find besides the
     # words to leave out), a cursor this server gave out, a day the calendar has
     ("GET", "/search"): frozenset({"q", "cursor", "before", "after"}),

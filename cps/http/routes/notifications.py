@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_choice, query_number, query_text
@@ -40,12 +41,24 @@ class KindPatch(s.RequestModel):
     email: bool | None = None
 
 
+def _locale(value: str) -> str:
+    if len(value) > preferences.LOCALE_MAX or not preferences.LOCALE.fullmatch(value):
+        raise PydanticCustomError("locale", preferences.LOCALE_HINT)
+    return value
+
+
+# A BCP 47 language tag; the pattern is declared, the message is for a person.
+Locale = Annotated[str, AfterValidator(_locale), WithJsonSchema(
+    {"type": "string", "maxLength": preferences.LOCALE_MAX,
+     "pattern": preferences.LOCALE.pattern})]
+
+
 class PreferencesPatch(s.RequestModel):
     email: EmailMode | None = None
     digest: Digest | None = None
     kinds: dict[Kind, KindPatch] | None = None
     # A BCP 47 language tag (ko, en-GB, zh-Hant-TW), or null for none.
-    locale: Annotated[str, StringConstraints(max_length=preferences.LOCALE_MAX)] | None = None
+    locale: Locale | None = None
 
 
 async def list_notifications(call: Call) -> NotificationPage:

@@ -25,8 +25,9 @@ CHANNELS = ("web", "email")
 
 # A BCP 47-ish language tag: a 2-3 letter language, then subtags of 1-8 letters or digits
 # (ko, en-GB, zh-Hant-TW, es-419). Issue 20 reads it; here it is kept as given.
-LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")
+LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")
 LOCALE_MAX = 35
+LOCALE_HINT = "Expected a language tag such as ko, en-GB or zh-Hant-TW."
 
 
 class Unset:
@@ -84,7 +85,7 @@ def _check(email: str | None, digest: str | None, kinds: dict[str, dict[str, boo
         elif not set(choice) <= set(CHANNELS):
             fields[f"kinds.{kind}"] = "Each kind takes web and email, true or false."
     if isinstance(locale, str) and (len(locale) > LOCALE_MAX or not LOCALE.fullmatch(locale)):
-        fields["locale"] = "Expected a language tag such as ko, en-GB or zh-Hant-TW."
+        fields["locale"] = LOCALE_HINT
     if fields:
         raise Invalid(fields)
 
