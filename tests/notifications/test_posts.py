@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import func, select
 
 from cps.services.context import Context
+from cps.storage.notifications import Notification
 from tests.moderation.conftest import moderated_world
 from tests.notifications.support import heard, kinds, notes, unread
 from tests.support.api import Api, User
@@ -210,3 +212,23 @@ async def test_a_topic_moved_into_a_private_space_leaves_outsiders_lists(
     # The admin may read the council: their notification stays, in its new space.
     [note] = [n for n in await notes(api, w["admin"]) if n["kind"] == "watched_post"]
     assert note["space_id"] == council["id"] and note["space_name"] == "Council"
+
+
+async def test_leaving_a_private_space_takes_its_notifications_away(
+        api: Api, ctx: Context) -> None:
+    w = await Builder(api, tiers=tiers_in(ctx)).world(tier="plus")
+    member = await api.user("Member")
+    council = await Builder(api).space(w["admin"], w["org"]["id"], "private", name="Council",
+                                       members=[member])
+    topic = await api.topic(member, council["id"], "Budget")
+    await api.post(w["admin"], topic["id"], "The figures")
+    assert await kinds(api, member) == ["reply"]
+    await api.ok("DELETE", f"/spaces/{council['id']}/members/{member.id}", w["admin"])
+    assert await notes(api, member) == [] and await unread(api, member) == 0
+    # Nor is anything new told of a space they cannot read.
+    await api.post(w["admin"], topic["id"], f"@{await handle(api, member)} still there?")
+    assert await notes(api, member) == []
+    async with ctx.db.read() as session:
+        rows = await session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == member.id))
+    assert rows == 1  # the old one, kept but not shown
