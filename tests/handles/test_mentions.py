@@ -50,21 +50,24 @@ async def test_a_post_marks_mentions_of_people_who_exist(api: Api) -> None:
     handle = await _handle(api, w["citizen"])
     post = await api.post(w["admin"], w["topic"]["id"],
                           f"Hi @{handle}, @nobody-here, `@{handle}` and me@{handle}.org")
+    link = f'<a class="mention" href="/u/{handle}" rel="nofollow ugc noopener">'
     assert post["html"] == (
-        f'<p>Hi <span class="mention">@{handle}</span>, @nobody-here, '
+        f"<p>Hi {link}@{handle}</a>, @nobody-here, "
         f"<code>@{handle}</code> and me@{handle}.org</p>\n")
     # Edited: marked again from the new text.
     edited = (await api.ok("PATCH", f"/posts/{post['id']}", w["admin"],
                            {"body": f"Only **@{handle.upper()}**"}))["post"]
     assert edited["html"] == (
-        f'<p>Only <strong><span class="mention">@{handle.upper()}</span></strong></p>\n')
+        f"<p>Only <strong>{link}@{handle.upper()}</a></strong></p>\n")
 
 
 async def test_a_body_cannot_forge_a_mention_or_other_markup(api: Api) -> None:
     w = await api.world()
     post = await api.post(w["citizen"], w["topic"]["id"],
-                          '<span class="mention">@admin</span> <span class="x" onclick="y">z</span>')
-    assert "<span" not in post["html"]
+                          '<a class="mention" href="/u/admin">@admin</a> [x](/u/y "t")')
+    assert post["html"] == (
+        '<p>&lt;a class="mention" href="/u/admin"&gt;@admin&lt;/a&gt; '
+        '<a href="/u/y" title="t" rel="nofollow ugc noopener">x</a></p>\n')
 
 
 async def test_mentioned_is_who_may_read_the_post_now(api: Api, ctx: Context) -> None:

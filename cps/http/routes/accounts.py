@@ -9,9 +9,10 @@ from starlette.responses import JSONResponse, Response
 
 from cps.edge.credentials import CSRF_COOKIE, SESSION_COOKIE
 from cps.http import schemas as s
-from cps.http.api import Call, Endpoint
-from cps.services.accounts import identity, recovery, sessions
-from cps.services.accounts.views import SessionView, StakeholderType, UserView
+from cps.http.api import Call, Endpoint, QueryParam, query_text
+from cps.services.accounts import handles, identity, recovery, sessions
+from cps.services.accounts.views import Author, SessionView, StakeholderType, UserView
+from cps.services.errors import Invalid
 
 # What may be sent as a handle; the service says what is wrong with it (422 `handle`).
 Handle = Annotated[str, StringConstraints(max_length=64)]
@@ -36,6 +37,14 @@ class ProfileUpdate(s.RequestModel):
     ) = None
     stakeholder_type: StakeholderType | None = None
     handle: Handle | None = None
+
+
+HANDLE = QueryParam("handle", "The handle of the person (required; a leading @ and capitals "
+                    "are read as the handle)", pattern=r"^@?[A-Za-z0-9._-]{1,40}$")
+
+
+class PersonEnvelope(BaseModel):
+    user: Author
 
 
 class LoginRequest(s.RequestModel):
@@ -115,6 +124,13 @@ async def update_me(call: Call) -> UserEnvelope:
     return UserEnvelope(user=user)
 
 
+async def person(call: Call) -> PersonEnvelope:
+    handle = query_text(call, HANDLE)
+    if handle is None:
+        raise Invalid({"handle": "Say whose handle: ?handle=..."})
+    return PersonEnvelope(user=await handles.person(call.ctx, handle))
+
+
 async def list_sessions(call: Call) -> SessionList:
     return SessionList(sessions=await sessions.list_sessions(call.ctx, call.user))
 
@@ -148,6 +164,9 @@ def endpoints() -> list[Endpoint]:
         Endpoint("PATCH", "/me", update_me, "Change your display name, stakeholder type or handle",
                  request=ProfileUpdate, response=UserEnvelope, auth="required",
                  entitlement="none", errors=(400, 401, 403, 409, 413, 422)),
+        Endpoint("GET", "/users", person,
+                 "Who has a handle (public: what a post shows of its author)",
+                 response=PersonEnvelope, query=(HANDLE,), errors=(404, 422)),
         Endpoint("GET", "/me/sessions", list_sessions,
                  "Your sessions: device, address, last use, when each ends",
                  response=SessionList, auth="required", errors=(401,)),

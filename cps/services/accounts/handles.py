@@ -1,5 +1,7 @@
 """Handles: the name a person is mentioned by (`@handle`), unique on the platform.
 
+`person` is who has a handle, for the page a mention links to (`/u/{handle}`).
+
 A handle is 3 to 30 of `a-z 0-9 . _ -`, starting and ending with a letter or a
 digit, so the full stop that ends a sentence ("thanks @min-ji.") is not part of
 the mention. What a person types is read kindly first: a leading `@` dropped,
@@ -25,7 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts import names
-from cps.services.errors import Invalid
+from cps.services.accounts.views import Author
+from cps.services.context import Context
+from cps.services.errors import Invalid, NotFound
 from cps.storage.models import User
 
 MIN_LENGTH = 3
@@ -99,3 +103,16 @@ async def is_taken(session: AsyncSession, handle: str, *, by_other_than: int | N
     if by_other_than is not None:
         stmt = stmt.where(User.id != by_other_than)
     return await session.scalar(stmt) is not None
+
+
+async def person(ctx: Context, raw: str) -> Author:
+    """Who has the handle (as `normalise` reads it): what any reader may know of
+    them, as a post shows its author. NotFound when nobody has it."""
+    handle = normalise(raw)
+    if not PATTERN.fullmatch(handle):
+        raise NotFound("No one has this handle.")
+    async with ctx.db.read() as session:
+        user = await session.scalar(select(User).where(User.handle == handle))
+    if user is None:
+        raise NotFound("No one has this handle.")
+    return Author.model_validate(user)

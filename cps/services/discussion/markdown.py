@@ -12,7 +12,8 @@ links when a post is shown.
 Mentions: `handles_in` reads the `@handle`s of a text as a reader sees them (never
 in a code span, a code block or a link's text, never the middle of an email
 address); `render(source, mentions=...)` marks those of the given handles (the ones
-that exist, cps/services/discussion/mentions.py) as `<span class="mention">`.
+that exist, cps/services/discussion/mentions.py) as links to the person's page,
+`<a class="mention" href="/u/{handle}">`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import html as htmlmod
 import re
 from collections.abc import Collection, Iterator, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -36,7 +37,7 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 _TAGS = {
     "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td", "span",
+    "table", "thead", "tbody", "tr", "th", "td",
 }
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -133,7 +134,7 @@ def handles_in(source: str) -> list[str]:
 
 def _mark_mentions(state: StateCore) -> None:
     """Core rule: the text of each mention of a handle in `env["mentions"]` becomes a
-    `mention` token, rendered as `<span class="mention">` around the text as written."""
+    `mention` token, rendered as a link to `/u/{handle}` around the text as written."""
     known: Collection[str] = state.env.get("mentions", ())
     if not known:
         return
@@ -154,6 +155,7 @@ def _mark_mentions(state: StateCore) -> None:
                     children.append(_text(text[at:start], token))
                 mention = Token("mention", "", 0)
                 mention.content = text[start:end]  # as written: "@Min-ji"
+                mention.meta = {"handle": handle}
                 children.append(mention)
                 at = end
             if at < len(text):
@@ -170,7 +172,9 @@ def _text(content: str, like: Token) -> Token:
 def _render_mention(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return f'<span class="mention">{htmlmod.escape(tokens[idx].content)}</span>'
+    token = tokens[idx]
+    href = f"/u/{quote(token.meta['handle'], safe='')}"
+    return f'<a class="mention" href="{href}">{htmlmod.escape(token.content)}</a>'
 
 
 _md.core.ruler.push("mentions", _mark_mentions)
@@ -182,7 +186,7 @@ def _clean(html: str) -> str:
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
-        tag_attribute_values={"span": {"class": {"mention"}}},
+        tag_attribute_values={"a": {"class": {"mention"}}},
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
         strip_comments=True,
@@ -192,8 +196,8 @@ def _clean(html: str) -> str:
 def render(source: str, mentions: Collection[str] = ()) -> str:
     """Render markdown to HTML with no script, no event handlers, no
     `javascript:`/`data:` URLs and no embedded images; every link gets
-    rel="nofollow ugc noopener". Mentions of the handles in `mentions` are marked
-    (`<span class="mention">@handle</span>`)."""
+    rel="nofollow ugc noopener". Mentions of the handles in `mentions` link to the
+    person's page (`<a class="mention" href="/u/handle">@Handle</a>`)."""
     return _clean(_md.render(source, {"mentions": frozenset(mentions)}))
 
 

@@ -1,9 +1,9 @@
 """Mentions: `@handle` in a post's body, who it reaches, and how it is shown.
 
 A mention is read as the reader sees the post (`markdown.handles_in`): never in
-code, a link's text or an email address. `render` marks the mentions of handles
-that exist in the post's HTML (`<span class="mention">@handle</span>`), when a
-post is written or edited.
+code, a link's text or an email address. `render` links the mentions of handles
+that exist in the post's HTML to the person's page (`<a class="mention"
+href="/u/handle">@handle</a>`), when a post is written or edited.
 
 `mentioned(session, post)` is who a post mentions and should be told, for
 notifications (cps/services/notifications), as of now: the users whose handles the
