@@ -66,6 +66,7 @@ from bench.thread_read import _WithState, percentile
 from cps.app import create_app
 from cps.config import load_settings
 from cps.seeds import SEED_FILE
+from cps.storage import database as database_module
 from cps.storage.database import Database
 from cps.storage.migrations import upgrade
 from cps.storage.models import Organization, Post, Space, SpaceMember, Topic, User
@@ -349,7 +350,13 @@ async def overhead(client: httpx.AsyncClient, db: Database, data: DataSet, text_
 
 async def run(url: str, label: str, args: argparse.Namespace) -> bool:
     await upgrade(url)
-    db = Database(url)
+    # Building: statements of a thousand rows each, on a machine that may be busy,
+    # under a timeout of 10 minutes (the app the searches ask keeps its 2 s).
+    timeout, database_module.STATEMENT_TIMEOUT = database_module.STATEMENT_TIMEOUT, 600.0
+    try:
+        db = Database(url)
+    finally:
+        database_module.STATEMENT_TIMEOUT = timeout
     rng = random.Random(args.seed)
     words = vocabulary(rng)
     text_of = Text(rng, words)
