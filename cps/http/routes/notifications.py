@@ -21,7 +21,7 @@ from cps.services.notifications.views import (
 UNREAD = QueryParam("unread", "true: only unread notifications; false or absent: all",
                     choices=("true", "false"))
 CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
-                    pattern=r"^[0-9]{1,17}\.[0-9]{1,10}$")
+                    pattern=r"^([0-9]{1,17}\.[0-9]{1,10})?$")
 LIMIT = QueryParam.number("limit", "Notifications per page", 1, inbox.PAGE_MAX)
 
 
