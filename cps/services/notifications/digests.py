@@ -5,9 +5,11 @@ When: every day at `HOUR`:00 UTC (daily), every Monday at `HOUR`:00 UTC (weekly)
 `slot(now, rhythm)` is the latest such moment; the job (in the mail sender's loop)
 queues each person's digest for the latest slot once (`dedupe_key`
 `digest:{user}:{rhythm}:{date}`), whichever process runs it and however often.
-What: their unread notifications last changed since the previous digest (one period
-before the slot, or back to the last digest sent, up to `CATCH_UP` periods, when a
-server that was away missed slots), by the same rule as the immediate email: the
+Who: those whose email mode is `digest` with the rhythm, and an unread notification
+changed in the period before the slot. What: their unread notifications changed
+since the previous digest (one period before the slot; back to the last digest they
+were sent, at most `CATCH_UP` periods, when a server that was away missed slots), by
+the same rule as the immediate email: the
 kinds they kept email on, and only what they may see when the digest is queued
 (`emails.mailable`): never a post since hidden or deleted, never a space they can
 no longer read. Nothing to tell: no email.
