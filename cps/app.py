@@ -39,6 +39,7 @@ PAGES = [
     "/", "/orgs/{id:int}", "/spaces/{id:int}", "/topics/{id:int}", "/login", "/signup",
     "/moderation", "/admin", "/profile", "/responsiveness", "/search",
     "/reset-password", "/verify-email", "/unsubscribe", "/notifications",
+    "/u/{handle}",  # a person, as a mention links to them
 ]
 
 

@@ -122,3 +122,29 @@ def test_the_follow_controls_of_a_topic_and_a_space(
     anonymous.goto(f"/topics/{topic}")
     settle(anonymous)
     expect(anonymous.get_by_label("Notifications for this topic")).to_have_count(0)
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_a_mention_leads_to_the_person(browsing: Browsing, api: Api, width: str) -> None:
+    world = api.world()
+    neighbour = api.user("Da-eun Moon", "academia")
+    handle = api.ok("GET", "/me", neighbour)["user"]["handle"]
+    api.post(world["citizen"], world["topic"]["id"], f"Ask @{handle}, she studied it")
+    page, watch = browsing.page(width=width)
+    page.goto(f"/topics/{world['topic']['id']}")
+    settle(page)
+    link = page.get_by_role("link", name=f"@{handle}")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{browsing.server.base_url}/u/{handle}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Da-eun Moon")
+    expect(page.get_by_text(f"@{handle} · takes part as academia")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Search the posts and topics of @{handle}")
+           ).to_have_attribute("href", f"/search?q=%40{handle}")
+    _no_sideways_scroll(page)
+    assert_axe_clean(page)
+    screenshot(page, f"person-{width}", full_page=False)
+    watch.expect_console("status of 404")  # the page asks; the answer is "nobody"
+    page.goto("/u/nobody-has-this")
+    settle(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")

@@ -15,6 +15,7 @@ import homePage from "./pages/home.js";
 import moderationPage from "./pages/moderation.js";
 import notificationsPage from "./pages/notifications.js";
 import orgPage from "./pages/org.js";
+import personPage from "./pages/person.js";
 import profilePage from "./pages/profile.js";
 import responsivenessPage from "./pages/responsiveness.js";
 import searchPage from "./pages/search.js";
@@ -41,6 +42,7 @@ const ROUTES = [
   [/^\/verify-email$/, verifyEmailPage],
   [/^\/unsubscribe$/, unsubscribePage],
   [/^\/profile$/, profilePage],
+  [/^\/u\/([^/]+)$/, personPage],
   [/^\/notifications$/, notificationsPage],
   [/^\/moderation$/, moderationPage],
   [/^\/admin$/, adminPage],
@@ -73,7 +75,8 @@ export function navigate(url, { replace = false } = {}) {
 function routeFor(pathname) {
   for (const [pattern, page] of ROUTES) {
     const m = pathname.match(pattern);
-    if (m) return { page, params: m.slice(1).map(Number) };
+    // Ids as numbers; other parts (a handle: /u/{handle}) as written.
+    if (m) return { page, params: m.slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p)) };
   }
   return null;
 }

@@ -1,0 +1,24 @@
+// A person, as a mention links to them (/u/{handle}): their name, handle and
+// how they take part (what a post shows of its author, nothing more), and a
+// search for what they wrote. An unknown handle is "not found".
+
+import { get } from "../api.js";
+import { h, stakeholderLabel } from "../dom.js";
+
+export default async function personPage(ctx) {
+  const asked = decodeURIComponent(ctx.params[0]);
+  const { user } = await get(`/users?handle=${encodeURIComponent(asked)}`, { signal: ctx.signal });
+  ctx.title(user.display_name);
+  const mine = ctx.user && ctx.user.id === user.id;
+  ctx.main.append(
+    h("header", { class: "page-head" },
+      h("h1", {}, user.display_name),
+      h("p", { class: "lede" }, `@${user.handle} · takes part as ${stakeholderLabel(user.stakeholder_type).toLowerCase()}`)),
+    h("section", { class: "card", "aria-labelledby": "person-h" },
+      h("h2", { id: "person-h" }, "What they wrote"),
+      h("p", {}, h("a", { href: `/search?q=${encodeURIComponent(`@${user.handle}`)}` },
+        `Search the posts and topics of @${user.handle}`)),
+      h("p", { class: "muted" }, `Write @${user.handle} in a post to mention them: they are told if they can read it.`),
+      mine ? h("p", {}, h("a", { href: "/profile" }, "Change your handle on your profile")) : null),
+  );
+}
