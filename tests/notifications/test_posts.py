@@ -232,3 +232,17 @@ async def test_leaving_a_private_space_takes_its_notifications_away(
         rows = await session.scalar(select(func.count(Notification.id)).where(
             Notification.user_id == member.id))
     assert rows == 1  # the old one, kept but not shown
+
+
+async def test_a_space_watcher_who_muted_or_chose_a_level_for_a_topic_keeps_it(
+        api: Api) -> None:
+    w = await api.world()
+    watcher = await api.user("Watcher")
+    await api.ok("PUT", f"/spaces/{w['space']['id']}/follow", watcher, {"level": "watching"})
+    await api.ok("PUT", f"/topics/{w['topic']['id']}/follow", watcher, {"level": "muted"})
+    other = await api.topic(w["admin"], w["space"]["id"], "Other")
+    await api.ok("PUT", f"/topics/{other['id']}/follow", watcher, {"level": "normal"})
+    await api.post(w["citizen"], w["topic"]["id"], "News")
+    await api.post(w["citizen"], other["id"], "More news")
+    assert [n["topic_id"] for n in await notes(api, watcher)] == [other["id"]] and (
+        await kinds(api, watcher)) == ["watched_post"]

@@ -71,10 +71,15 @@ _TOPIC, _SPACE = bindparam("topic_id", type_=Integer), bindparam("space_id", typ
 # Everyone with a level for the topic or its space who is one of `ids` or watches: the
 # rule of `following.levels` (`levels_of` and `watchers`), read in one statement for
 # the acts that happen most (a post in a busy topic holds the topic's lock meanwhile).
+_SPACE_WATCHERS = select(SpaceFollow.user_id).where(SpaceFollow.space_id == _SPACE,
+                                                    SpaceFollow.level == "watching")
 _FOLLOWS = union_all(
+    # The topic's own levels of those people, of its watchers, and of the space's
+    # watchers (whose own level for the topic, muted say, wins over the space's).
     select(TopicFollow.user_id, literal(0).label("own_topic"), TopicFollow.level)
     .where(TopicFollow.topic_id == _TOPIC,
-           or_(TopicFollow.user_id.in_(_IDS), TopicFollow.level == "watching")),
+           or_(TopicFollow.user_id.in_(_IDS), TopicFollow.level == "watching",
+               TopicFollow.user_id.in_(_SPACE_WATCHERS))),
     select(SpaceFollow.user_id, literal(1).label("own_topic"), SpaceFollow.level)
     .where(SpaceFollow.space_id == _SPACE,
            or_(SpaceFollow.user_id.in_(_IDS), SpaceFollow.level == "watching")),
