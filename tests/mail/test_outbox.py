@@ -240,3 +240,21 @@ def test_links_point_to_the_public_url_or_the_first_allowed_origin() -> None:
             load_settings({**env, "CPS_PUBLIC_URL": bad})
     with pytest.raises(ConfigError):
         load_settings({**env, "CPS_MAIL_FROM": "not an address"})
+
+
+async def test_old_mail_and_long_expired_links_are_forgotten(
+        api: Api, ctx: Context, mailer: Sender, inbox: Inbox) -> None:
+    from cps.services.mail import tokens
+    from cps.storage.mail import MailToken
+    person = await api.user()
+    await _queue(ctx, 2)
+    await _all_sent(ctx)
+    async with ctx.db.write() as tx:
+        await tokens.issue(tx, ctx, person.id, "password_reset")
+    before = len(await _rows(ctx))
+    assert await outbox.prune(ctx, utcnow() + timedelta(days=1)) == 0
+    removed = await outbox.prune(ctx, utcnow() + timedelta(days=61))
+    left = [(r.kind, r.sent_at, r.failed_at) for r in await _rows(ctx)]
+    assert left == [] and removed >= before
+    async with ctx.db.read() as session:
+        assert (await session.scalars(select(MailToken))).all() == []

@@ -14,17 +14,22 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 
 from cps.services.context import Context
 from cps.storage import portable
 from cps.storage.database import Transaction
-from cps.storage.mail import OutboxMessage
+from cps.storage.mail import MailToken, OutboxMessage
 from cps.storage.types import utcnow
 
 log = logging.getLogger("cps.mail")
 
 CAP_WINDOW = timedelta(hours=24)
+# Sent (or refused) emails are kept this long: longer than every dedupe that reads
+# them (a notification's day, a digest's four periods) and the cap's day.
+KEEP = timedelta(days=60)
+# Tokens are kept this long past their expiry, so a late click still hears "expired".
+KEEP_EXPIRED_TOKENS = timedelta(days=7)
 # Taken per person while counting against the cap, so two emails at once count as two.
 _CAP_LOCK = 0x4350_534D_0000_0000  # "CPSM" + the user id
 
@@ -76,3 +81,16 @@ async def enqueue(
     if queued:
         log.info("email queued", extra={"user_id": user_id, "kind": kind})
     return queued
+
+
+async def prune(ctx: Context, now: datetime) -> int:
+    """Forget emails sent or refused more than `KEEP` ago and tokens long expired."""
+    async with ctx.db.write() as tx:
+        emails = await tx.session.execute(delete(OutboxMessage).where(or_(
+            OutboxMessage.sent_at < now - KEEP, OutboxMessage.failed_at < now - KEEP)))
+        links = await tx.session.execute(
+            delete(MailToken).where(MailToken.expires_at < now - KEEP_EXPIRED_TOKENS))
+    removed = int(emails.rowcount or 0) + int(links.rowcount or 0)  # type: ignore[attr-defined]
+    if removed:
+        log.info("old mail pruned", extra={"removed": removed})
+    return removed

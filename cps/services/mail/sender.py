@@ -7,7 +7,8 @@ once), sends each, and marks it sent; a temporary failure sets the next attempt
 30 s, 1 min, 2 min ... up to an hour later (a server that is down delays mail and
 loses none); a permanent refusal (5xx) is kept with its reason and not retried.
 
-Every step takes `now`, so the tests drive the clock (`tick(now)`).
+Once an hour a pass also forgets old mail (`outbox.prune`). Every step takes
+`now`, so the tests drive the clock (`tick(now)`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from cps.services.context import Context
-from cps.services.mail import message, smtp
+from cps.services.mail import message, outbox, smtp
 from cps.storage.mail import OutboxMessage, claim
 from cps.storage.types import utcnow
 
@@ -37,6 +38,7 @@ BATCH = 20
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 STOP_WAIT = 10.0  # seconds a stopping app waits for the pass under way
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -51,6 +53,7 @@ class Sender:
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._pruned_at: datetime | None = None
 
     async def start(self) -> None:
         """Run in the background, if there is an SMTP server to send to."""
@@ -90,6 +93,12 @@ class Sender:
                 await job(self.ctx, now)
             except Exception:
                 log.exception("mail job failed", extra={"job": getattr(job, "__name__", "")})
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            try:
+                await outbox.prune(self.ctx, now)
+            except Exception:
+                log.exception("pruning old mail failed")
         return await self.deliver_due(now)
 
     async def deliver_due(self, now: datetime) -> int:
