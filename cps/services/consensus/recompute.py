@@ -127,7 +127,7 @@ async def recompute(ctx: Context, round_id: int) -> float | None:
                 .where(ConsensusStatement.round_id == round_id,
                        ConsensusStatement.status == "accepted")
                 .order_by(ConsensusStatement.id))).all())
-            votes = await vote_rows(session, round_id)
+            votes = await vote_rows(session, round_id, statements)
         opinion_map = await anyio.to_thread.run_sync(_compute, votes, statements, state)
     except BaseException:
         await _give_back(ctx, round_id)
