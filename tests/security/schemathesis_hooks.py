@@ -72,6 +72,10 @@ STATE_CHECKED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/polls/{poll_id}/vote"): frozenset({"option_id"}),
     # in the future; options different ignoring case; a question left after trimming
     ("POST", "/topics/{topic_id}/polls"): frozenset({"closes_at", "options", "question"}),
+    # statements different ignoring case, 1-280 characters (a proposal 140-280) once
+    # spaces are run together (docs/api.md, Consensus map)
+    ("POST", "/topics/{topic_id}/consensus"): frozenset({"statements"}),
+    ("POST", "/consensus/{round_id}/statements"): frozenset({"text"}),
     # a reason only with (and always with) declined; an answer that is a post of the topic
     ("POST", "/topics/{topic_id}/status"): frozenset({"reason", "answer_post_id"}),
     # a period whose first day comes after its last
