@@ -15,7 +15,7 @@ from cps.app import create_app
 from cps.config import Settings
 from cps.services.consensus import recompute
 from cps.services.context import Context
-from cps.storage.consensus import ConsensusRound
+from cps.storage.consensus import ConsensusRound, vote_rows
 from cps.storage.types import utcnow
 from tests.consensus.conftest import events_on, open_round
 from tests.support import asgi
@@ -136,3 +136,27 @@ async def test_the_map_says_nothing_of_who_voted_what(
     # The points come sorted by group and place, never in the order people voted.
     points = seen["points"]
     assert points == sorted(points, key=lambda p: (p["group"], p["x"], p["y"]))
+
+
+async def test_the_votes_are_read_back_as_they_were_cast(
+        api: Api, world: dict[str, Any], ctx: Context) -> None:
+    """The recompute's bulk read (a binary COPY on PostgreSQL, the DBAPI cursor on
+    SQLite) gives back every vote of the round's statements, signs included."""
+    opened = await open_round(api, world["mod"], world["topic"]["id"], SEEDS[:3])
+    rid = opened["id"]
+    ids = [s["id"] for s in opened["statements"]]
+    cast = {(world["citizen"].id, ids[0], 1), (world["citizen"].id, ids[1], -1),
+            (world["other"].id, ids[1], 0), (world["other"].id, ids[2], -1)}
+    words = {1: "agree", -1: "disagree", 0: "pass"}
+    for user, sid, vote in cast:
+        voter = world["citizen"] if user == world["citizen"].id else world["other"]
+        await api.ok("PUT", f"/consensus/{rid}/statements/{sid}/vote", voter,
+                     {"vote": words[vote]})
+    async with ctx.db.read() as session:
+        rows = await vote_rows(session, rid, ids)
+        only_two = await vote_rows(session, rid, ids[:2])
+        none = await vote_rows(session, rid, [])
+    assert {tuple(int(x) for x in r) for r in rows} == cast
+    assert rows.shape == (4, 3) and none.shape[1] == 3
+    # On PostgreSQL the read keeps to the statements asked for; SQLite reads the round.
+    assert {tuple(int(x) for x in r) for r in only_two} >= {c for c in cast if c[1] != ids[2]}

@@ -76,11 +76,14 @@ class Matrix:
     values: Floats
 
     @classmethod
-    def of(cls, votes: Iterable[Sequence[int]], statements: Sequence[int]) -> Matrix:
-        """From (user_id, statement_id, vote) rows; votes on other statements are left
-        out. Vectorised: 1.8 million votes take well under a second."""
-        flat = np.fromiter(chain.from_iterable(votes), dtype=np.int64)
-        triples = flat.reshape(-1, 3)
+    def of(cls, votes: Iterable[Sequence[int]] | Ints, statements: Sequence[int]) -> Matrix:
+        """From (user_id, statement_id, vote) rows (or an (n, 3) array of them); votes on
+        other statements are left out. Vectorised: 1.8 million votes take well under a
+        second."""
+        if isinstance(votes, np.ndarray):
+            triples = votes.astype(np.int64).reshape(-1, 3)
+        else:
+            triples = np.fromiter(chain.from_iterable(votes), dtype=np.int64).reshape(-1, 3)
         ids = np.asarray(statements, dtype=np.int64)
         order = np.argsort(ids, kind="stable")
         known = ids[order]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -149,7 +148,7 @@ async def recompute(ctx: Context, round_id: int) -> float | None:
     return 0.0 if changed else None
 
 
-def _compute(votes: list[Sequence[int]], statements: list[int],
+def _compute(votes: analysis.Ints, statements: list[int],
              state: analysis.State) -> analysis.OpinionMap:
     """In a worker thread: the matrix, then the map."""
     return analysis.compute(analysis.Matrix.of(votes, statements), state)
