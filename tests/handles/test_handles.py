@@ -4,6 +4,7 @@ mentions and following")."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -133,3 +134,23 @@ async def test_a_handle_names_its_person_for_anyone(api: Api) -> None:
     for bad in ("bad%20handle", "a" * 41, "", "%00"):
         r = await api.call("GET", f"/users?handle={bad}")
         assert r.status_code == 422 and "handle" in r.json()["error"]["fields"], r.text
+
+
+async def test_simultaneous_sign_ups_with_one_name_get_different_handles(api: Api) -> None:
+    results = await asyncio.gather(*[_register(api, "Twin Name") for _ in range(12)])
+    assert all(r.status_code == 201 for r in results), [(r.status_code, r.text) for r in results
+                                                         if r.status_code != 201]
+    handles = sorted(r.json()["user"]["handle"] for r in results)
+    assert len(set(handles)) == 12 and "twin-name" in handles
+
+
+async def test_two_people_asking_for_one_handle_at_once_one_gets_it(api: Api) -> None:
+    first, second = await api.user("First Asker"), await api.user("Second Asker")
+    answers = await asyncio.gather(
+        api.call("PATCH", "/me", first, {"handle": "the-one"}),
+        api.call("PATCH", "/me", second, {"handle": "the-one"}))
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    refused = next(r for r in answers if r.status_code == 409)
+    assert refused.json()["error"]["code"] == "handle_taken"
+    owners = [(await api.ok("GET", "/me", u))["user"]["handle"] for u in (first, second)]
+    assert owners.count("the-one") == 1

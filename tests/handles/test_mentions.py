@@ -108,3 +108,18 @@ async def test_a_mention_in_code_reaches_nobody(api: Api, ctx: Context) -> None:
     post = await api.post(w["citizen"], w["topic"]["id"],
                           f"`@{handle}`\n\n```\n@{handle}\n```\n\nmail {handle}@x.org")
     assert await _mentioned(ctx, post["id"]) == []
+
+
+async def test_a_flood_of_mentions_reaches_ten_and_costs_one_bounded_lookup(
+        api: Api, ctx: Context) -> None:
+    w = await api.world()
+    people = [await api.user(f"Flooded {i}") for i in range(12)]
+    handles = [await _handle(api, p) for p in people]
+    noise = " ".join(f"@ghost-{i:04d}" for i in range(1500))
+    post = await api.post(w["citizen"], w["topic"]["id"],
+                          noise + " " + " ".join(f"@{h}" for h in handles))
+    # Only the first 50 handles named are looked up: the real ones came too late.
+    assert await _mentioned(ctx, post["id"]) == []
+    early = await api.post(w["citizen"], w["topic"]["id"],
+                           " ".join(f"@{h}" for h in handles) + " " + noise)
+    assert await _mentioned(ctx, early["id"]) == [p.id for p in people[:10]]

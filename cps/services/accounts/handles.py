@@ -81,15 +81,17 @@ def propose(display_name: str) -> str:
     return slug
 
 
-async def unique_from(session: AsyncSession, base: str) -> str:
+async def unique_from(session: AsyncSession, base: str, *, crowded: bool = False) -> str:
     """`base`, or `base` with the first free number of 2-9 after it, or with a random
-    one; free when read (the unique index decides a race)."""
-    candidates = [base] + [f"{base}{n}" for n in range(2, 10)]
-    taken = set((await session.scalars(select(User.handle).where(
-        User.handle.in_(candidates)))).all())
-    for candidate in candidates:
-        if candidate not in taken:
-            return candidate
+    one (at once when `crowded`: others are taking the same ones right now); free
+    when read (the unique index decides a race)."""
+    if not crowded:
+        candidates = [base] + [f"{base}{n}" for n in range(2, 10)]
+        taken = set((await session.scalars(select(User.handle).where(
+            User.handle.in_(candidates)))).all())
+        for candidate in candidates:
+            if candidate not in taken:
+                return candidate
     for digits in (3, 4, 5, 6):
         candidate = f"{base}{secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1)}"
         if await session.scalar(select(User.id).where(User.handle == candidate)) is None:

@@ -43,6 +43,7 @@ TOUCH_EVERY = timedelta(minutes=5)
 # hour, for the hour; twenty in a day, for the day.
 LOGIN_STAGES = ((1, 1), (2, 12), (4, 288))
 SIGNUP_WINDOW = 3600.0  # seconds: signups_per_address counts per hour
+SIGNUP_HANDLE_TRIES = 4  # a proposed handle lost to a sign-up at the same moment
 
 
 def hash_token(token: str) -> str:
@@ -137,8 +138,9 @@ async def register(
     if handle_taken:
         raise _handle_taken()
     password_hash = await ctx.passwords.hash(password, signup=True)
-    # A proposed handle taken by a sign-up at the same moment: propose again.
-    for attempt in range(3):
+    # A proposed handle taken by a sign-up at the same moment: propose again, with a
+    # random number (the next free one in order is what the others are taking too).
+    for attempt in range(SIGNUP_HANDLE_TRIES):
         try:
             async with ctx.db.write() as tx:
                 user = User(
@@ -146,7 +148,7 @@ async def register(
                     password_hash=password_hash,
                     display_name=display_name,
                     handle=asked or await handles.unique_from(
-                        tx.session, handles.propose(display_name)),
+                        tx.session, handles.propose(display_name), crowded=attempt > 0),
                     stakeholder_type=stakeholder_type,
                     is_platform_admin=False,
                 )
@@ -159,7 +161,7 @@ async def register(
             if email_taken is not None:
                 raise Conflict("An account with this email already exists.",
                                code="email_taken") from None
-            if asked is not None or attempt == 2:
+            if asked is not None or attempt == SIGNUP_HANDLE_TRIES - 1:
                 raise _handle_taken() from None
     log.info("account registered", extra={"user_id": user.id})
     return UserView.model_validate(user)
