@@ -140,8 +140,9 @@ async def test_refusals(api: Api, path: str) -> None:
     _refused(await api.call("GET", url), 401, "not_signed_in")
     _refused(await api.call("PUT", url, None, {"level": "muted"}), 401, "not_signed_in")
     # Not a level, no level, odd types: 422.
-    for body in ({"level": "loud"}, {}, {"level": None}, {"level": 3}, {"level": "WATCHING"},
-                 {"level": ["muted"]}, []):
+    bodies: list[Any] = [{"level": "loud"}, {}, {"level": None}, {"level": 3},
+                         {"level": "WATCHING"}, {"level": ["muted"]}, []]
+    for body in bodies:
         r = await api.call("PUT", url, citizen, body)
         assert r.status_code == 422, (body, r.text)
         assert r.json()["error"]["code"] in {"invalid", "validation_error"}, r.text
