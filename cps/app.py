@@ -72,7 +72,8 @@ def create_app(settings: Settings) -> Starlette:
         )
         await live.start(ctx)
         # Email: the outbox's sender, and the jobs that queue notification mail.
-        mailer = Sender(ctx, jobs=(emails.queue_immediate, digests.queue_digests))
+        mailer = Sender(ctx, jobs=(emails.queue_immediate, digests.queue_digests),
+                        vets={"notification": emails.vet, "digest": digests.vet})
         await mailer.start()
         log.info("cps started", extra={"database": db.engine.dialect.name,
                                        "broker": "redis" if settings.redis_url else "memory"})

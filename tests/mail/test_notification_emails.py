@@ -246,3 +246,43 @@ async def test_someone_away_who_is_mentioned_gets_the_email_ten_minutes_later(
     mail = await inbox.wait_for_mail(to=away.email, subject="Citizen mentioned you")
     assert mail["Subject"] == "Citizen mentioned you in “Bike lanes”"
     assert f"/topics/{w['topic']['id']}#post-" in text_of(mail)
+
+
+async def test_an_email_held_back_tells_nothing_hidden_since_it_was_queued(
+        api: Api, ctx: Context, inbox: Inbox, mailer: Sender) -> None:
+    """Queued while the mail server was away, sent after a moderator hid the post: the
+    check at send time withdraws it (and a digest is written again without it)."""
+    w = await api.world()
+    await _prefs(api, w["citizen"], email="immediate")
+    _, reply, _ = await _replied(api, dict(w))
+    now = utcnow()
+    assert await emails.queue_immediate(ctx, now + LATER) == 1  # not due before then
+    await api.ok("POST", f"/posts/{reply['id']}/hide", w["admin"], {"reason": "Rude"})
+    await mailer.deliver_due(now + LATER)
+    async with ctx.db.read() as session:
+        [row] = (await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "notification"))).all()
+    assert row.sent_at is None and row.failed_at is not None
+    assert "withdrawn" in (row.last_error or "")
+    assert inbox.matching(subject="Min-ji") == []
+
+
+async def test_a_digest_held_back_is_written_again_without_what_went_away(
+        api: Api, ctx: Context, inbox: Inbox, mailer: Sender) -> None:
+    w = await api.world()
+    citizen = w["citizen"]
+    await _prefs(api, citizen, digest="daily")
+    await _replied(api, dict(w))  # "Bike lanes", stays
+    parks = await api.space(w["admin"], w["org"]["id"], name="Parks")
+    benches = await api.topic(citizen, parks["id"], "Benches", "Where to sit?")
+    neighbour = await api.user("Bench Fan")
+    rude = await api.post(neighbour, benches["id"], "Nobody wants benches, idiots")
+    at = digests.slot(utcnow() + timedelta(days=1), "daily")
+    assert await digests.queue_digests(ctx, at) >= 1
+    await api.ok("POST", f"/posts/{rude['id']}/hide", w["admin"], {"reason": "Rude"})
+    await mailer.deliver_due(at)
+    digest = await inbox.wait_for_mail(to=citizen.email, subject="Your daily")
+    assert digest["Subject"] == "Your daily CPS digest: 1 unread notification"
+    text = text_of(digest)
+    assert "Bike lanes" in text and "Benches" not in text and "Bench Fan" not in text
+    assert digest["_notifications"] is None  # the row's own note is no header

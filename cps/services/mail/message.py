@@ -10,7 +10,8 @@ from email.utils import format_datetime, parseaddr
 
 from cps.storage.mail import OutboxMessage
 
-# Headers a row may not set: the sender writes them.
+# Headers a row may not set: the sender writes them. A name starting with "_" is the
+# row's own note (what a notification email tells of), never a header.
 _OWN = {"from", "to", "subject", "date", "message-id", "content-type",
         "content-transfer-encoding", "mime-version"}
 
@@ -24,7 +25,8 @@ def build(row: OutboxMessage, sender: str) -> EmailMessage:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<cps-mail-{row.id}.{int(row.created_at.timestamp())}@{domain}>"
     for name, value in (row.headers or {}).items():
-        if name.lower() not in _OWN and "\n" not in value and "\r" not in value:
+        if (name.lower() not in _OWN and not name.startswith("_")
+                and "\n" not in value and "\r" not in value):
             message[name] = value
     message.set_content(row.text)
     if row.html:

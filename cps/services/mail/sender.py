@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -32,6 +32,9 @@ from cps.storage.types import utcnow
 log = logging.getLogger("cps.mail")
 
 Job = Callable[[Context, datetime], Awaitable[object]]
+# A check at send time, per kind of email: False withdraws the email (not sent, kept
+# with the reason); it may also rewrite the row (a digest without what went away).
+Vet = Callable[[Context, OutboxMessage], Awaitable[bool]]
 
 LEASE = timedelta(minutes=5)  # far more than one SMTP conversation (smtp.TIMEOUT)
 BATCH = 20
@@ -47,9 +50,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 class Sender:
-    def __init__(self, ctx: Context, jobs: Sequence[Job] = ()) -> None:
+    def __init__(self, ctx: Context, jobs: Sequence[Job] = (),
+                 vets: Mapping[str, Vet] | None = None) -> None:
         self.ctx = ctx
         self.jobs = tuple(jobs)
+        self.vets = dict(vets or {})
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -108,6 +113,19 @@ class Sender:
         async with self.ctx.db.write() as tx:
             rows = await claim(tx.session, self.worker, now, LEASE, BATCH)
         for row in rows:
+            vet = self.vets.get(row.kind)
+            try:
+                still = vet is None or await vet(self.ctx, row)
+            except Exception:
+                log.exception("mail check failed", extra={"outbox_id": row.id})
+                await self._settle(row, next_attempt_at=now + backoff(row.attempts),
+                                   last_error="the check before sending failed")
+                continue
+            if not still:
+                await self._settle(row, failed_at=now,
+                                   last_error="withdrawn: nothing in it the reader may see now")
+                log.info("email withdrawn", extra={"outbox_id": row.id, "kind": row.kind})
+                continue
             try:
                 await smtp.deliver(server, message.build(row, self.ctx.settings.mail_from))
             except smtp.Refused as error:

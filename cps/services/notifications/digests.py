@@ -22,7 +22,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy import String, cast, exists, func, literal, select, update
 
 from cps.services.context import Context
 from cps.services.mail import outbox
@@ -41,6 +41,9 @@ WEEKDAY = 0  # Monday
 PERIOD: dict[Rhythm, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 CATCH_UP = 4  # periods a late digest reaches back, at most
 ITEMS_MAX = 100  # notifications listed in one digest (the rest are counted)
+IDS_MAX = 1000  # notifications a digest re-checks when it is sent
+META_SINCE = "_since"
+META_RHYTHM = "_rhythm"
 
 
 def slot(now: datetime, rhythm: Rhythm) -> datetime:
@@ -93,12 +96,9 @@ def _grouped(notes: list[emails.Mailable]
     return [(name, list(topics.values())) for name, topics in spaces.values()]
 
 
-async def _queue_one(tx: Transaction, ctx: Context, person: emails.Recipient,
-                     rhythm: Rhythm, at: datetime, now: datetime) -> bool:
-    since = await _since(tx, person.id, rhythm, at)
-    notes = await emails.mailable(tx, person, since=since, until=at)
-    if not notes:
-        return False
+def compose(ctx: Context, person: emails.Recipient, rhythm: str, since: datetime,
+            notes: list[emails.Mailable], unsubscribe: str) -> tuple[str, str, str]:
+    """A digest's subject, text and HTML: `notes` (newest first) by space and topic."""
     shown = notes[:ITEMS_MAX]
     count = len(notes)
     noun = "notification" if count == 1 else "notifications"
@@ -125,15 +125,56 @@ async def _queue_one(tx: Transaction, ctx: Context, person: emails.Recipient,
     if count > len(shown):
         text.append(f"And {count - len(shown)} more in your notifications.")
         markup.append(f"<p>And {count - len(shown)} more in your notifications.</p>")
-    unsubscribe = await emails.unsubscribe_link(tx, ctx, person.id)
     tail_text, tail_html = emails.footer(
         ctx, f"You get this email because you chose a {rhythm} digest of your "
              "notifications.", unsubscribe)
+    return (f"Your {rhythm} CPS digest: {count} unread {noun}",
+            "\n".join(text) + tail_text, "".join(markup) + tail_html)
+
+
+async def _queue_one(tx: Transaction, ctx: Context, person: emails.Recipient,
+                     rhythm: Rhythm, at: datetime, now: datetime) -> bool:
+    since = await _since(tx, person.id, rhythm, at)
+    notes = await emails.mailable(tx.session, person, since=since, until=at)
+    if not notes:
+        return False
+    unsubscribe = await emails.unsubscribe_link(tx, ctx, person.id)
+    subject, text, markup = compose(ctx, person, rhythm, since, notes, unsubscribe)
+    headers = {**emails.list_headers(unsubscribe),
+               # For the check at send time (`vet`); never an email header.
+               emails.META_IDS: ",".join(str(n.id) for n in notes[:IDS_MAX]),
+               META_SINCE: since.isoformat(), META_RHYTHM: rhythm}
     return await outbox.enqueue(
-        tx, ctx, to=person.email, subject=f"Your {rhythm} CPS digest: {count} unread {noun}",
-        text="\n".join(text) + tail_text, html="".join(markup) + tail_html,
-        headers=emails.list_headers(unsubscribe), user_id=person.id, kind="digest",
-        dedupe_key=_key(person.id, rhythm, at), now=now)
+        tx, ctx, to=person.email, subject=subject, text=text, html=markup, headers=headers,
+        user_id=person.id, kind="digest", dedupe_key=_key(person.id, rhythm, at), now=now)
+
+
+async def vet(ctx: Context, row: OutboxMessage) -> bool:
+    """At send time: a digest tells only what its reader may still see, unread. If some
+    of what it lists was read, hidden, deleted or moved out of their sight since it
+    was queued, it is written again without it (and not sent if nothing is left)."""
+    listed = emails.listed_ids(row)
+    if row.user_id is None or not listed:
+        return True
+    async with ctx.db.write() as tx:
+        person = await emails.recipient(tx.session, row.user_id)
+        if person is None:
+            return False
+        notes = await emails.mailable(tx.session, person, ids=listed)
+        if [n.id for n in notes] == listed:
+            return True
+        if not notes:
+            return False
+        since = datetime.fromisoformat(row.headers.get(META_SINCE) or row.created_at.isoformat())
+        unsubscribe = row.headers.get("List-Unsubscribe", "").strip("<>")
+        subject, text, markup = compose(ctx, person, row.headers.get(META_RHYTHM, "weekly"),
+                                        since, notes, unsubscribe)
+        headers = {**row.headers, emails.META_IDS: ",".join(str(n.id) for n in notes)}
+        await tx.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                                 .values(subject=subject, text=text, html=markup,
+                                         headers=headers))
+    row.subject, row.text, row.html, row.headers = subject, text, markup, headers
+    return True
 
 
 async def queue_digests(ctx: Context, now: datetime | None = None) -> int:
@@ -163,7 +204,7 @@ async def queue_digests(ctx: Context, now: datetime | None = None) -> int:
             people = list((await session.scalars(due)).all())
         for user_id in people:
             async with ctx.db.write() as tx:
-                person = await emails.recipient(tx, user_id)
+                person = await emails.recipient(tx.session, user_id)
                 if person is not None:
                     queued += await _queue_one(tx, ctx, person, rhythm, at, now)
     if queued:

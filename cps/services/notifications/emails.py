@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from cps.services.context import Context
@@ -44,6 +45,9 @@ DELAY = timedelta(minutes=10)
 # away for days sends the digest, not a flood).
 LOOKBACK = timedelta(days=1)
 PAGE = 200
+# An outbox row's own note of the notifications it tells of (never an email header:
+# cps/services/mail/message.py drops every name starting with "_").
+META_IDS = "_notifications"
 
 _QUESTION_WORDS = {"open": "open again", "acknowledged": "acknowledged",
                    "answered": "answered", "in_progress": "in progress", "done": "done",
@@ -75,14 +79,14 @@ class Recipient:
     is_platform_admin: bool
 
 
-async def recipient(tx: Transaction, user_id: int) -> Recipient | None:
-    row = (await tx.session.execute(
+async def recipient(session: AsyncSession, user_id: int) -> Recipient | None:
+    row = (await session.execute(
         select(User.id, User.email, User.display_name, User.is_platform_admin)
         .where(User.id == user_id))).first()
     return Recipient(*row) if row is not None else None
 
 
-async def mailable(tx: Transaction, person: Recipient, *, ids: Iterable[int] | None = None,
+async def mailable(session: AsyncSession, person: Recipient, *, ids: Iterable[int] | None = None,
                    since: datetime | None = None, until: datetime | None = None,
                    ) -> list[Mailable]:
     """`person`'s unread notifications they may see now (newest first), among `ids` or
@@ -105,9 +109,9 @@ async def mailable(tx: Transaction, person: Recipient, *, ids: Iterable[int] | N
         stmt = stmt.where(Notification.updated_at > since)
     if until is not None:
         stmt = stmt.where(Notification.updated_at <= until)
-    prefs = await preferences.of(tx.session, person.id)
+    prefs = await preferences.of(session, person.id)
     found = []
-    for note, actor_name, title, space_id, space_name in (await tx.session.execute(stmt)).all():
+    for note, actor_name, title, space_id, space_name in (await session.execute(stmt)).all():
         if preferences.wants(prefs, note.kind, "email"):
             found.append(Mailable(
                 id=note.id, kind=note.kind, count=note.count, actor_name=actor_name,
@@ -200,8 +204,25 @@ async def _queue_one(tx: Transaction, ctx: Context, person: Recipient, note: Mai
               f'<p><a href="{html.escape(url)}">Open it</a></p>{tail_html}')
     return await outbox.enqueue(
         tx, ctx, to=person.email, subject=said[:300], text=text, html=markup,
-        headers=list_headers(unsubscribe), user_id=person.id, kind="notification",
-        dedupe_key=f"notification:{note.id}", now=now)
+        headers={**list_headers(unsubscribe), META_IDS: str(note.id)}, user_id=person.id,
+        kind="notification", dedupe_key=f"notification:{note.id}", now=now)
+
+
+def listed_ids(row: OutboxMessage) -> list[int]:
+    raw = (row.headers or {}).get(META_IDS, "")
+    return [int(part) for part in str(raw).split(",") if part.isdigit()]
+
+
+async def vet(ctx: Context, row: OutboxMessage) -> bool:
+    """At send time: the notification is still unread and the reader may still see it
+    (an email held back by a mail server that was away must not tell of a post hidden
+    since, nor of a space they left)."""
+    listed = listed_ids(row)
+    if row.user_id is None or not listed:
+        return True
+    async with ctx.db.read() as session:
+        person = await recipient(session, row.user_id)
+        return person is not None and bool(await mailable(session, person, ids=listed))
 
 
 async def queue_immediate(ctx: Context, now: datetime | None = None) -> int:
@@ -233,10 +254,10 @@ async def queue_immediate(ctx: Context, now: datetime | None = None) -> int:
             by_person[user_id].append(note_id)
         for user_id, ids in by_person.items():
             async with ctx.db.write() as tx:
-                person = await recipient(tx, user_id)
+                person = await recipient(tx.session, user_id)
                 if person is None:
                     continue
-                for note in await mailable(tx, person, ids=ids):
+                for note in await mailable(tx.session, person, ids=ids):
                     queued += await _queue_one(tx, ctx, person, note, now)
 
 
