@@ -22,7 +22,7 @@ collapses concurrent acts atomically on both databases.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -33,11 +33,14 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
+    bindparam,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cps.storage import portable
 from cps.storage.models import Base
 from cps.storage.types import utcnow
 
@@ -107,3 +110,38 @@ async def take_turns(session: AsyncSession, keys: list[int]) -> None:
         lock: Executable = text(
             "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS t(k)")
         await session.execute(lock, {"keys": sorted(keys)})
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def collapsing_insert(session: AsyncSession) -> Any:
+    """The insert of one notification per parameter set (`user_id`, `kind`, `actor_id`,
+    `topic_id`, `post_id`, `space_id`, `data`, `web`, `created`, `updated`) that
+    collapses into the person's unread one of that kind and topic (`count` + 1, the
+    latest actor, post, space, data and time), returning `id, count, created_at,
+    updated_at` in the order given. Built once per database."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        table = cast(Table, Notification.__table__)
+        stamp = table.c.created_at.type
+        stmt = portable.insert(session, Notification).values(
+            user_id=bindparam("user_id", type_=Integer), kind=bindparam("kind", type_=String),
+            actor_id=bindparam("actor_id", type_=Integer),
+            topic_id=bindparam("topic_id", type_=Integer),
+            post_id=bindparam("post_id", type_=Integer),
+            space_id=bindparam("space_id", type_=Integer), count=1,
+            data=bindparam("data", type_=table.c.data.type),
+            web=bindparam("web", type_=Boolean), created_at=bindparam("created", type_=stamp),
+            updated_at=bindparam("updated", type_=stamp), read_at=None,
+        )
+        _INSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["user_id", "kind", "topic_id"],
+            index_where=text(_UNREAD),
+            set_={"count": table.c.count + 1, "actor_id": stmt.excluded.actor_id,
+                  "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
+                  "data": stmt.excluded.data, "web": stmt.excluded.web,
+                  "updated_at": stmt.excluded.updated_at},
+        ).returning(table.c.id, table.c.count, table.c.created_at, table.c.updated_at,
+                    sort_by_parameter_order=True)
+    return _INSERTS[dialect]

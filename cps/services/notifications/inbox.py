@@ -34,8 +34,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    String,
-    Table,
     and_,
     bindparam,
     exists,
@@ -43,7 +41,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     true,
     update,
 )
@@ -64,7 +61,13 @@ from cps.services.notifications.views import (
 from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import OrgAdmin, Post, Space, SpaceMember, SpaceModerator, Topic, User
-from cps.storage.notifications import KINDS, Notification, NotificationPreference, take_turns
+from cps.storage.notifications import (
+    KINDS,
+    Notification,
+    NotificationPreference,
+    collapsing_insert,
+    take_turns,
+)
 from cps.storage.types import ID_MAX, utcnow
 
 CREATED = "notification.created"
@@ -328,7 +331,7 @@ async def record_all(
     # the number of people (a post in a busy topic holds the topic's lock meanwhile).
     await take_turns(session, [_LOCK_BASE + r.user_id for r, _ in told])
     now, payload = utcnow(), data or {}
-    notes = (await session.execute(_upsert_stmt(session), [
+    notes = (await session.execute(collapsing_insert(session), [
         {"user_id": r.user_id, "kind": r.kind, "actor_id": actor_id, "topic_id": topic_id,
          "post_id": post_id, "space_id": space_id, "data": payload, "web": web,
          "created": now, "updated": now}
@@ -350,37 +353,6 @@ async def record_all(
             "unread_count": counts.get(recipient.user_id, 0),
         })
     return [note.id for note in notes]
-
-
-_UPSERTS: dict[str, Any] = {}
-
-
-def _upsert_stmt(session: AsyncSession) -> Any:
-    """The collapsing insert, built once per dialect."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _UPSERTS:
-        table = cast(Table, Notification.__table__)
-        stamp = table.c.created_at.type
-        stmt = portable.insert(session, Notification).values(
-            user_id=bindparam("user_id", type_=Integer), kind=bindparam("kind", type_=String),
-            actor_id=bindparam("actor_id", type_=Integer),
-            topic_id=bindparam("topic_id", type_=Integer),
-            post_id=bindparam("post_id", type_=Integer),
-            space_id=bindparam("space_id", type_=Integer), count=1,
-            data=bindparam("data", type_=table.c.data.type),
-            web=bindparam("web", type_=Boolean), created_at=bindparam("created", type_=stamp),
-            updated_at=bindparam("updated", type_=stamp), read_at=None,
-        )
-        _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=["user_id", "kind", "topic_id"],
-            index_where=text("read_at IS NULL"),
-            set_={"count": table.c.count + 1, "actor_id": stmt.excluded.actor_id,
-                  "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
-                  "data": stmt.excluded.data, "web": stmt.excluded.web,
-                  "updated_at": stmt.excluded.updated_at},
-        ).returning(table.c.id, table.c.count, table.c.created_at, table.c.updated_at,
-                    sort_by_parameter_order=True)
-    return _UPSERTS[dialect]
 
 
 # --- listing ------------------------------------------------------------------------
