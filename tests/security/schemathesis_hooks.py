@@ -35,9 +35,10 @@ PASSWORD = "correct horse battery staple"
 # server's normalising of text; each is tested on its own elsewhere.
 STATE_CHECKED: dict[tuple[str, str], frozenset[str]] = {
     # a common or breached password, or the account's own email or name; names that
-    # pass for staff or hold only invisible characters; NFKC lengthening a field
-    ("POST", "/auth/register"): frozenset({"password", "display_name", "email"}),
-    ("PATCH", "/me"): frozenset({"display_name"}),
+    # (and handles) pass for staff or hold only invisible characters; NFKC lengthening
+    # a field
+    ("POST", "/auth/register"): frozenset({"password", "display_name", "email", "handle"}),
+    ("PATCH", "/me"): frozenset({"display_name", "handle"}),
     # an emailed link's token (unknown, used, expired); the password rules; the current
     # password, and a new one that differs from it
     ("POST", "/auth/password-reset/confirm"): frozenset({"token", "password"}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, StringConstraints, WithJsonSchema
 from starlette.responses import JSONResponse, Response
 
 from cps.edge.credentials import CSRF_COOKIE, SESSION_COOKIE
@@ -12,10 +12,13 @@ from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_text
 from cps.services.accounts import handles, identity, recovery, sessions
 from cps.services.accounts.views import Author, SessionView, StakeholderType, UserView
-from cps.services.errors import Invalid
 
-# What may be sent as a handle; the service says what is wrong with it (422 `handle`).
-Handle = Annotated[str, StringConstraints(max_length=64)]
+# What may be sent as a handle: the document declares the syntax (a leading "@" and
+# capitals are read as the handle); the service checks it and says what is wrong in
+# words (422 `handle`), and refuses handles that pass for staff.
+Handle = Annotated[str, StringConstraints(max_length=64), WithJsonSchema({
+    "type": "string", "pattern": r"^@?[A-Za-z0-9][A-Za-z0-9._-]{1,28}[A-Za-z0-9]$",
+    "maxLength": 31})]
 
 
 class RegisterRequest(s.RequestModel):
@@ -39,8 +42,9 @@ class ProfileUpdate(s.RequestModel):
     handle: Handle | None = None
 
 
-HANDLE = QueryParam("handle", "The handle of the person (required; a leading @ and capitals "
-                    "are read as the handle)", pattern=r"^@?[A-Za-z0-9._-]{1,40}$")
+HANDLE = QueryParam("handle", "The handle of the person (a leading @ and capitals are read "
+                    "as the handle; none, or one nobody has: 404)",
+                    pattern=r"^@?[A-Za-z0-9._-]{1,40}$")
 
 
 class PersonEnvelope(BaseModel):
@@ -125,10 +129,7 @@ async def update_me(call: Call) -> UserEnvelope:
 
 
 async def person(call: Call) -> PersonEnvelope:
-    handle = query_text(call, HANDLE)
-    if handle is None:
-        raise Invalid({"handle": "Say whose handle: ?handle=..."})
-    return PersonEnvelope(user=await handles.person(call.ctx, handle))
+    return PersonEnvelope(user=await handles.person(call.ctx, query_text(call, HANDLE) or ""))
 
 
 async def list_sessions(call: Call) -> SessionList:
