@@ -148,3 +148,20 @@ def test_a_mention_leads_to_the_person(browsing: Browsing, api: Api, width: str)
     page.goto("/u/nobody-has-this")
     settle(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+
+
+def test_a_name_in_another_script_is_found_after_at(browsing: Browsing, api: Api) -> None:
+    world = api.world()
+    topic = world["topic"]["id"]
+    neighbour = api.user("김민지")
+    api.post(neighbour, topic, "안녕하세요")
+    handle = api.ok("GET", "/me", neighbour)["user"]["handle"]
+    page, _ = browsing.page(user=world["citizen"])
+    page.goto(f"/topics/{topic}")
+    settle(page)
+    page.locator("section.composer textarea").focus()
+    page.keyboard.type("고마워요 @김민")
+    option = page.get_by_role("listbox", name="People to mention").get_by_role("option").first
+    expect(option).to_contain_text("김민지")
+    page.keyboard.press("Enter")
+    expect(page.locator("section.composer textarea")).to_have_value(f"고마워요 @{handle} ")

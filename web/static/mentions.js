@@ -10,8 +10,9 @@
 import { get } from "./api.js";
 import { h, uid } from "./dom.js";
 
-// "@" not inside a word or an address, then what may begin a handle, up to the caret.
-const BEFORE_CARET = /(?:^|[^A-Za-z0-9._%+\-/@])@([A-Za-z0-9._-]{0,30})$/;
+// "@" not inside a word or an address, then what may begin a handle or a name (in
+// any script: "@김" finds 김민지 by her name), up to the caret.
+const BEFORE_CARET = /(?:^|[^\p{L}\p{N}._%+\-/@])@([\p{L}\p{N}._-]{0,30})$/u;
 const WAIT_MS = 150;
 
 /** Wraps `area` (a textarea already in its .field) in the combobox; `spaceId()`
@@ -124,7 +125,8 @@ export function attachMentions(area, { spaceId, signal }) {
   area.addEventListener("input", lookUp);
   area.addEventListener("click", lookUp);
   area.addEventListener("keydown", (e) => {
-    if (list.hidden) return;
+    // While an input method composes (Korean, Japanese...), its keys are its own.
+    if (list.hidden || e.isComposing) return;
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
       const step = e.key === "ArrowDown" ? 1 : -1;
