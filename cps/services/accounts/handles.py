@@ -12,7 +12,8 @@ except for platform admins.
 
 At sign-up without one, a handle is proposed from the display name: accents
 dropped ("José" is "jose"), every run of other characters one "-", cut to fit;
-a name with no Latin letters or digits at all (Korean, Arabic...) gives "user".
+a name with no Latin letters or digits at all (Korean, Arabic...) gives "user",
+one with one or two of them gets "-user" after them ("Al" is "al-user").
 When the proposal is taken a number is added ("min-ji-park2"); `unique_from`
 finds the first free one in one statement for the common cases.
 """
