@@ -272,10 +272,16 @@ async def check_answers(client: httpx.AsyncClient, member: dict[str, str],
         {"q": f"space:{data.private_spaces[0]} " + "the"}))).json()
     if body["results"]:
         problems.append("an anonymous search found a private space's posts")
-    body = (await client.get("/api/v1/search?" + urlencode({"q": "the"}),
-                             headers=member)).json()
-    if not body["results"]:
-        problems.append("a search for the most frequent word found nothing")
+    # A word of most posts: every match is ranked (PostgreSQL may pass the app's 2 s
+    # statement timeout here, and answer 503).
+    started = time.perf_counter()
+    r = await client.get("/api/v1/search?" + urlencode({"q": "the"}), headers=member)
+    took = (time.perf_counter() - started) * 1000
+    if r.status_code != 200 or not r.json()["results"]:
+        problems.append(f"a search for the most frequent word answered {r.status_code} "
+                        f"in {took:.0f} ms")
+    else:
+        print(f"a search for the most frequent word (in most posts): {took:.0f} ms")
     return problems
 
 
