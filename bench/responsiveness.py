@@ -185,7 +185,8 @@ async def build(db: Database, questions: int, orgs: int, spaces: int, seed: int,
                     "locked": False, "archived": False, "post_count": 1, "created_at": asked,
                     "last_activity_at": answer_at or asked})
                 rows.append({
-                    "topic_id": topic_id, "space_id": space, "org_id": org_id, "status": status,
+                    "topic_id": topic_id, "space_id": space, "org_id": org_id,
+                    "public": space_rows[space - 1]["visibility"] == "public", "status": status,
                     "asked_by": topics[-1]["author_id"], "asked_at": asked, "due_at": due,
                     "acknowledged_at": ack_at, "answered_at": answer_at,
                     "closed_at": answer_at if status == "done" else None,

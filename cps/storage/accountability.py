@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cps.storage.models import Base
@@ -45,11 +45,12 @@ class Question(Base):
         # The reports: questions of a space (or, through spaces, an org) asked in a period.
         Index("ix_questions_space_asked", "space_id", "asked_at"),
         Index("ix_questions_asked", "asked_at"),
-        # Each duration in order, for all questions and per organization, carrying
-        # what the reports filter on: SQLite takes a percentile by walking one of
-        # these to its rank, with no sort (cps/storage/responsiveness.py).
+        Index("ix_questions_org_asked", "org_id", "asked_at"),
+        # Each duration in order, of public questions and of an organization's: SQLite
+        # takes a percentile by walking one of these to its rank, with no sort
+        # (cps/storage/responsiveness.py).
         *(
-            Index(f"ix_questions_{prefix}{name}", *lead, column, "asked_at", "space_id",
+            Index(f"ix_questions_{prefix}{name}", *lead, "public", column, "asked_at",
                   sqlite_where=text(f"{column} IS NOT NULL"),
                   postgresql_where=text(f"{column} IS NOT NULL"))
             for name, column in (("acknowledge", "seconds_to_acknowledge"),
@@ -67,6 +68,10 @@ class Question(Base):
     # The space's organization (a topic moves only within one), so a report groups
     # and orders questions by organization without joining spaces.
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Whether the space is public (the reports of organizations and of the network
+    # count public questions only). A space's visibility is set when it is created;
+    # a question moved to another space takes that space's.
+    public: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(12), default="open")
     asked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)

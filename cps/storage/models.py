@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -199,6 +200,10 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False when the author, an official, said this post does not answer the
+    # question it is in (kept for a post held for review: approved, it still does not).
+    answers_question: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                   server_default=true())
     hidden_reason: Mapped[str | None] = mapped_column(Text, default=None)
     hidden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     # None: published. "pending": held (hidden) until a moderator approves it;

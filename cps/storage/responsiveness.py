@@ -1,25 +1,27 @@
 """The responsiveness figures of questions, aggregated in the database
 (docs/accountability.md, Responsiveness).
 
-One statement answers the counts and the percentiles of a set of questions,
-grouped by a column (an organization) or not at all. The two databases count
-alike; they differ in how they take a percentile:
+The counts are one grouped statement on both databases; the percentiles of the
+times to acknowledge and to answer (stored on each question, in seconds) are
+taken differently:
 
 - PostgreSQL: `percentile_cont(p) WITHIN GROUP (ORDER BY seconds)`, in the same
-  pass as the counts.
-- SQLite has no percentile function: each duration is numbered in its group
-  (`ROW_NUMBER() OVER (PARTITION BY group ORDER BY seconds)`, with the group's
-  `COUNT(*) OVER`), and the two rows around the percentile's position are
-  weighed by one `SUM`.
+  pass as the counts, with grouping sets for the whole and each group.
+- SQLite has no percentile function. For the whole of a scope and per
+  organization (the reports), each percentile walks an index of that duration
+  in order (cps/storage/accountability.py: all questions, or per organization)
+  to its rank (`ORDER BY seconds LIMIT 2 OFFSET rank`): the rows before it are
+  read from the index and skipped, never sorted; the counts of the first
+  statement give each rank. For any other grouping (the premium splits: by
+  question, by who answered) each duration is numbered in its group
+  (`ROW_NUMBER() OVER (PARTITION BY group ORDER BY seconds)`) and the rows at
+  the two ranks around each percentile are weighed by one `SUM`.
 
 Both take the same percentile, by linear interpolation between the closest
 ranks: of n sorted durations x[0..n-1], the p-th is x[i] + f * (x[i+1] - x[i])
 where i + f = p * (n - 1) (i whole, 0 <= f < 1). The median is p = 0.5 (the
-mean of the two middle values for an even count), p90 is p = 0.9. SQLite finds
-i and f with whole numbers (p as a fraction), so no rounding moves a row.
-
-Durations are in seconds: PostgreSQL's timestamps keep microseconds, SQLite's
-`julianday` milliseconds.
+mean of the two middle values for an even count), p90 is p = 0.9. i and f are
+found with whole numbers (p as a fraction), so no rounding moves a row.
 """
 
 from __future__ import annotations
@@ -32,23 +34,22 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Integer,
     Select,
     and_,
+    bindparam,
     case,
-    cast,
     func,
     literal,
     null,
     select,
     tuple_,
-    type_coerce,
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.selectable import CTE
+from sqlalchemy.sql.util import find_tables
 
 from cps.storage.accountability import Question
 from cps.storage.models import Space
@@ -85,18 +86,15 @@ def _acknowledged_at() -> ColumnElement[Any]:
     return func.coalesce(Question.acknowledged_at, Question.answered_at)
 
 
-Moment = ColumnElement[Any] | QueryableAttribute[Any]
 # What figures may be grouped by: a column, or an expression (a scalar subquery).
 Key = ColumnElement[Any] | QueryableAttribute[int]
 
-
-def _seconds(session: AsyncSession, later: Moment, earlier: Moment) -> ColumnElement[float]:
-    if session.get_bind().dialect.name == "postgresql":
-        # date_part answers a double (extract, a numeric: slower to sort).
-        return cast(func.date_part("epoch", later - earlier), Float)
-    # julianday keeps milliseconds (a day is 86,400,000 of them): the difference of
-    # two is exact to a few microseconds, well within what the reports show.
-    return type_coerce((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
+# The two durations, by name: the stored seconds and the count that says how
+# many questions of a group reached the step (the name of the `_counts` column).
+DURATIONS: Final[dict[str, tuple[QueryableAttribute[float | None], str]]] = {
+    "acknowledge": (Question.seconds_to_acknowledge, "acknowledged"),
+    "answer": (Question.seconds_to_answer, "answered"),
+}
 
 
 def _counts(now: datetime) -> list[ColumnElement[Any]]:
@@ -120,13 +118,14 @@ def _in_period(scope: ColumnElement[bool], since: datetime,
 
 
 def _questions(*columns: ColumnElement[Any] | QueryableAttribute[Any],
-               scope: ColumnElement[bool], since: datetime, until: datetime) -> Select[Any]:
-    return (
-        select(*columns)
-        .select_from(Question)
-        .join(Space, Space.id == Question.space_id)
-        .where(*_in_period(scope, since, until))
-    )
+               scope: ColumnElement[bool], since: datetime, until: datetime,
+               spaces: bool = True) -> Select[Any]:
+    """The questions of `scope` asked in the period, joined to their spaces when
+    `spaces` (the scope may then name `Space`)."""
+    stmt = select(*columns).select_from(Question)
+    if spaces:
+        stmt = stmt.join(Space, Space.id == Question.space_id)
+    return stmt.where(*_in_period(scope, since, until))
 
 
 def _row(row: Sequence[Any]) -> Figures:
@@ -148,21 +147,28 @@ async def figures(
     (excluded) that `scope` (an expression on `Question` and its `Space`) keeps,
     as of `now`: all of them together under the key None, and, with `by` (a
     column of `Question` or `Space`, or an expression on them, never null in
-    scope), each value of `by` that has a question."""
+    scope), each value of `by` that has a question.
+
+    Grouped by `Question.org_id`, the network report, SQLite walks the
+    durations' indexes of all questions and of each organization."""
     if session.get_bind().dialect.name == "postgresql":
-        rows = (await session.execute(_postgresql(session, scope, by, since, until, now))).all()
+        rows = (await session.execute(_postgresql(scope, by, since, until, now))).all()
         return {row[0]: _row(row[1:]) for row in rows} | (
             {} if any(row[0] is None for row in rows) else {None: Figures()})
+    if by is None or by is Question.org_id:
+        if Space.__table__ in find_tables(scope):
+            raise ValueError("A report walked by organization is scoped on Question alone.")
+        return await _sqlite_walk(session, scope, by is not None, since, until, now)
     found: dict[int | None, Figures] = {}
-    for group in ([None] if by is None else [None, by]):
-        stmt = _sqlite(session, scope, group, since, until, now)
+    for group in (None, by):
+        stmt = _sqlite_numbered(scope, group, since, until, now)
         for row in (await session.execute(stmt)).all():
             found[None if group is None else int(row[0])] = _row(row[1:])
     found.setdefault(None, Figures())
     return found
 
 
-def _postgresql(session: AsyncSession, scope: ColumnElement[bool], by: Key | None,
+def _postgresql(scope: ColumnElement[bool], by: Key | None,
                 since: datetime, until: datetime, now: datetime) -> Select[Any]:
     # One pass: the counts and the percentiles (both percentiles of a duration
     # share its sorted values: PostgreSQL keeps one state for aggregates of the same
@@ -170,8 +176,7 @@ def _postgresql(session: AsyncSession, scope: ColumnElement[bool], by: Key | Non
     # (by) and ().
     percentiles = [
         func.percentile_cont(float(p)).within_group(seconds)
-        for seconds in (_seconds(session, _acknowledged_at(), Question.asked_at),
-                        _seconds(session, Question.answered_at, Question.asked_at))
+        for seconds, _ in DURATIONS.values()
         for p in PERCENTILES
     ]
     # percentile_cont skips the nulls: the questions that did not reach the step.
@@ -182,8 +187,72 @@ def _postgresql(session: AsyncSession, scope: ColumnElement[bool], by: Key | Non
     return stmt.group_by(func.grouping_sets(tuple_(by), tuple_()))
 
 
-def _sqlite(session: AsyncSession, scope: ColumnElement[bool], by: Key | None,
-            since: datetime, until: datetime, now: datetime) -> Select[Any]:
+def _below(p: Fraction, n: Any) -> Any:
+    """i of i + f = p * (n - 1), for a number or an SQL expression n: whole numbers,
+    no rounding (p = a / b)."""
+    return (p.numerator * (n - 1)) // p.denominator
+
+
+def _share(p: Fraction, n: Any) -> Any:
+    """f of i + f = p * (n - 1)."""
+    return ((p.numerator * (n - 1)) % p.denominator) * 1.0 / p.denominator
+
+
+async def _sqlite_walk(session: AsyncSession, scope: ColumnElement[bool], per_org: bool,
+                       since: datetime, until: datetime, now: datetime,
+                       ) -> dict[int | None, Figures]:
+    """The counts in one statement (per organization, or of everything), then
+    each percentile as the two durations at its rank, read by walking an ordered
+    index (`ORDER BY LIMIT 2 OFFSET`) and weighed in SQL."""
+    group: ColumnElement[int] = (Question.org_id if per_org else literal(0, Integer)).label("g")
+    counting = _questions(group, *_counts(now), scope=scope, since=since, until=until,
+                          spaces=False)
+    counted = (await session.execute(
+        counting.group_by(group) if per_org else counting)).all()
+    names = [c.name for c in _counts(now)]
+    counts: dict[int | None, dict[str, int]] = {
+        (int(row[0]) if per_org else None): dict(zip(names, map(int, row[1:]), strict=True))
+        for row in counted
+    }
+    if per_org:  # the whole is the sum of the organizations
+        counts[None] = {name: sum(c[name] for c in counts.values()) for name in names}
+    # The period keeps nearly every row: said so with `likely()`, SQLite's planner
+    # walks the duration's index of public questions (or an organization's) in
+    # order rather than searching by date and sorting what it found; a scope
+    # naming one space still leads it to that space's rows, few to sort.
+    period = [func.likely(Question.asked_at >= since), func.likely(Question.asked_at < until)]
+    walks = {
+        (name, whole): (
+            select(seconds)
+            .where(*period, seconds.is_not(None), scope,
+                   *([] if whole else [Question.org_id == bindparam("g")]))
+            .order_by(seconds)
+            .limit(2)
+            .offset(bindparam("k"))
+        )
+        for name, (seconds, _) in DURATIONS.items()
+        for whole in (True, False)
+    }
+    # One statement per percentile, each compiled once: a walk reads a few rows.
+    taken: dict[tuple[int | None, str, int], float] = {}
+    for name, (_, reached) in DURATIONS.items():
+        for g, n in ((g, c[reached]) for g, c in counts.items() if c[reached] > 0):
+            for i, p in enumerate(PERCENTILES):
+                pair = [float(v) for v in (await session.scalars(
+                    walks[(name, g is None)], {"g": g, "k": _below(p, n)})).all()
+                    if v is not None]
+                if pair:  # one read: the counts and the walks agree
+                    taken[(g, name, i)] = pair[0] + _share(p, n) * (pair[-1] - pair[0])
+    return {
+        g: Figures(*(c[name] for name in names),
+                   *(taken.get((g, name, i)) for name in DURATIONS
+                     for i in range(len(PERCENTILES))))
+        for g, c in ({None: {name: 0 for name in names}} | counts).items()
+    }
+
+
+def _sqlite_numbered(scope: ColumnElement[bool], by: Key | None,
+                     since: datetime, until: datetime, now: datetime) -> Select[Any]:
     group: ColumnElement[int] = (by if by is not None else literal(0, Integer)).label("g")
     counts = (
         _questions(group, *_counts(now), scope=scope, since=since, until=until)
@@ -191,16 +260,12 @@ def _sqlite(session: AsyncSession, scope: ColumnElement[bool], by: Key | None,
         .cte("counts")
         .prefix_with("MATERIALIZED")
     )
-    durations: dict[str, Moment] = {
-        "acknowledged": _acknowledged_at(),
-        "answered": Question.answered_at,
-    }
     percentiles = {
-        name: _sqlite_percentiles(name, _seconds(session, moment, Question.asked_at),
-                                  moment.is_not(None), counts, group, scope, since, until)
-        for name, moment in durations.items()
+        name: _sqlite_percentiles(name, seconds, counts.c[reached], counts, group, scope,
+                                  since, until)
+        for name, (seconds, reached) in DURATIONS.items()
     }
-    ack, ans = percentiles["acknowledged"], percentiles["answered"]
+    ack, ans = percentiles["acknowledge"], percentiles["answer"]
     return (
         select(counts.c.g, *(counts.c[c.name] for c in _counts(now)),
                *(ack.c[f"p{i}"] for i in range(len(PERCENTILES))),
@@ -211,34 +276,24 @@ def _sqlite(session: AsyncSession, scope: ColumnElement[bool], by: Key | None,
     )
 
 
-def _sqlite_percentiles(name: str, seconds: ColumnElement[float], reached: ColumnElement[bool],
-                        counts: CTE, group: ColumnElement[int], scope: ColumnElement[bool],
-                        since: datetime, until: datetime) -> Any:
-    """Per group, each percentile of `seconds` over the questions that `reached`
-    step `name` (their number is `counts.c[name]`).
+def _sqlite_percentiles(name: str, seconds: QueryableAttribute[float | None],
+                        n: ColumnElement[int], counts: CTE, group: ColumnElement[int],
+                        scope: ColumnElement[bool], since: datetime, until: datetime) -> Any:
+    """Per group, each percentile of `seconds` over the questions that reached
+    the step (their number in the group is `n`).
 
     The durations are numbered within their group, in order (one sort); of those,
     only the rows at the two ranks around each percentile's position are kept,
     found through an index of the wanted (group, rank) pairs (a few per group),
     and weighed in the final sum. Joining every numbered row to its group's
     count instead would compare each with every group."""
-    n: ColumnElement[int] = counts.c[name]
-
-    def below(p: Fraction) -> ColumnElement[int]:
-        # i = a * (n - 1) // b for p = a / b: whole numbers, no rounding.
-        return (p.numerator * (n - 1)) // p.denominator
-
-    def share(p: Fraction) -> ColumnElement[Any]:
-        return ((p.numerator * (n - 1)) % p.denominator) * 1.0 / p.denominator
-
     wanted = union(*(
-        select(counts.c.g, (below(p) + step).label("k")).where(n > 0)
+        select(counts.c.g, (_below(p, n) + step).label("k")).where(n > 0)
         for p in PERCENTILES for step in (0, 1)
     ))
-    # The durations first, then their numbers: so each is computed once a row.
     durations = (
         _questions(group, seconds.label("s"), scope=scope, since=since, until=until)
-        .where(reached)
+        .where(seconds.is_not(None))
         .subquery(f"durations_{name}")
     )
     numbered = select(
@@ -253,8 +308,8 @@ def _sqlite_percentiles(name: str, seconds: ColumnElement[float], reached: Colum
     )
     weighed = [
         func.sum(case(
-            (kept.c.k == below(p), kept.c.s * (1.0 - share(p))),
-            (kept.c.k == below(p) + 1, kept.c.s * share(p)),
+            (kept.c.k == _below(p, n), kept.c.s * (1.0 - _share(p, n))),
+            (kept.c.k == _below(p, n) + 1, kept.c.s * _share(p, n)),
             else_=0.0,
         )).label(f"p{i}")
         for i, p in enumerate(PERCENTILES)

@@ -377,6 +377,27 @@ async def test_a_held_officials_post_answers_when_approved(api: Api, ctx: Contex
     assert (await question(api, second["id"]))["answer_post_id"] == waiting["id"]
 
 
+async def test_a_held_officials_post_that_does_not_answer_still_does_not_when_approved(
+        api: Api, ctx: Context) -> None:
+    c = await cities(api, ctx, tier="plus")
+    await api.ok("PATCH", f"/spaces/{c.space['id']}", c.mod, {"premoderation_posts": 5})
+    topic = await ask(api, c)
+    held = await api.ok("POST", f"/topics/{topic['id']}/posts", c.official,
+                        {"body": "We are looking into it", "answers_question": False})
+    assert held["post"]["pending"] is True
+    for publish in ("approve", "restore"):
+        post = held["post"] if publish == "approve" else (await api.ok(
+            "POST", f"/topics/{topic['id']}/posts", c.official,
+            {"body": "Still looking", "answers_question": False}))["post"]
+        await api.ok("POST", f"/posts/{post['id']}/{publish}", c.mod)
+        q = await question(api, topic["id"])
+        assert q["status"] == "open" and q["answer_post_id"] is None, publish
+    # The official's next post, held and approved, answers it.
+    answer = await api.post(c.official, topic["id"], "Fixed on Monday")
+    await api.ok("POST", f"/posts/{answer['id']}/approve", c.mod)
+    assert (await question(api, topic["id"]))["answer_post_id"] == answer["id"]
+
+
 # --- the response target and overdue questions ------------------------------------------
 
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, true
 
 from cps.services.context import Context
 from cps.services.errors import Invalid
@@ -155,10 +155,11 @@ async def insert_questions(ctx: Context, asks: list[tuple[int, Ask]], asker: int
                             else answered)
             status = a.status or ("answered" if answered else
                                   "acknowledged" if acknowledged else "open")
-            org_id = await tx.session.scalar(select(Space.org_id).where(Space.id == space_id))
-            assert topic_id is not None and org_id is not None
+            space = await tx.session.get(Space, space_id)
+            assert topic_id is not None and space is not None
             question = Question(
-                topic_id=topic_id, space_id=space_id, org_id=org_id, status=status,
+                topic_id=topic_id, space_id=space_id, org_id=space.org_id,
+                public=space.visibility == "public", status=status,
                 asked_by=asker, asked_at=a.asked, due_at=a.asked + TARGET,
                 acknowledged_at=acknowledged, answered_at=answered)
             question.keep_durations()
@@ -302,46 +303,77 @@ async def test_bad_dates_are_refused(api: Api, query: str) -> None:
         assert set(r.json()["error"]["fields"]) <= {"from", "to"}
 
 
-async def test_percentiles_in_the_database_are_linear_interpolation(ctx: Context) -> None:
+@pytest.mark.parametrize("grouping", ["space", "organization"])
+async def test_percentiles_in_the_database_are_linear_interpolation(
+        ctx: Context, grouping: str) -> None:
     """Groups of 1 to 12 durations (whole seconds, in any order) on either database:
     the median and p90 of each, and of all together, are those of the reference,
-    to the millisecond."""
+    to the millisecond. Grouped by space (SQLite numbers the durations) or by
+    organization (SQLite walks the ordered indexes); questions of a private space
+    and questions asked before the period count in neither."""
     rng = random.Random(14)
     now = utcnow()
+    since = now - timedelta(days=30)
     async with ctx.db.write() as tx:
         user = await tx.session.scalar(insert(Account).values(
             email="asker@example.org", password_hash="-", display_name="Asker", handle="asker",
             stakeholder_type="citizen", is_platform_admin=False).returning(Account.id))
-        org = await tx.session.scalar(insert(Organization).values(
-            name="Percentile City", kind="local_government", country="Korea",
-            created_by=user).returning(Organization.id))
+        assert user is not None
+
+        async def organization(name: str) -> int:
+            org = await tx.session.scalar(insert(Organization).values(
+                name=name, kind="local_government", country="Korea",
+                created_by=user).returning(Organization.id))
+            assert org is not None
+            return org
+
+        async def ask(org: int, space: int, public: bool, seconds: float,
+                      asked: datetime) -> None:
+            topic = await tx.session.scalar(insert(Topic).values(
+                space_id=space, author_id=user, title="Q", kind="question",
+                created_at=asked, last_activity_at=asked).returning(Topic.id))
+            assert topic is not None
+            question = Question(
+                topic_id=topic, space_id=space, org_id=org, public=public, asked_by=user,
+                asked_at=asked, due_at=asked + TARGET, status="answered",
+                acknowledged_at=asked + timedelta(seconds=seconds / 2),
+                answered_at=asked + timedelta(seconds=seconds))
+            question.keep_durations()
+            tx.session.add(question)
+
+        shared = await organization("Percentile City")
         groups: dict[int, list[float]] = {}
         for size in range(1, 13):
-            space = await tx.session.scalar(insert(Space).values(
-                org_id=org, name=f"Space {size}", visibility="public").returning(Space.id))
-            assert space is not None
-            groups[space] = [float(rng.randint(1, 10**6)) for _ in range(size)]
-            for seconds in groups[space]:
-                asked = now - timedelta(days=20, seconds=rng.randint(0, 10**5))
-                topic = await tx.session.scalar(insert(Topic).values(
-                    space_id=space, author_id=user, title="Q", kind="question",
-                    created_at=asked, last_activity_at=asked).returning(Topic.id))
-                assert topic is not None
-                question = Question(
-                    topic_id=topic, space_id=space, org_id=org, asked_by=user, asked_at=asked,
-                    due_at=asked + TARGET, status="answered",
-                    acknowledged_at=asked + timedelta(seconds=seconds / 2),
-                    answered_at=asked + timedelta(seconds=seconds))
-                question.keep_durations()
-                tx.session.add(question)
+            org = shared if grouping == "space" else await organization(f"City {size}")
+            for visibility in ("public", "private"):
+                space = await tx.session.scalar(insert(Space).values(
+                    org_id=org, name=f"Space {size}", visibility=visibility)
+                    .returning(Space.id))
+                assert space is not None
+                values = [float(rng.randint(1, 10**6)) for _ in range(size)]
+                if visibility == "public":
+                    groups[space if grouping == "space" else org] = values
+                for seconds in values:
+                    await ask(org, space, visibility == "public", seconds,
+                              now - timedelta(days=20, seconds=rng.randint(0, 10**5)))
+                # Asked before the period: the shortest and longest of all, so a
+                # walk that counted it would move every percentile.
+                for seconds in (0.5, 2e6):
+                    await ask(org, space, visibility == "public", seconds,
+                              since - timedelta(hours=1))
     async with ctx.db.read() as session:
-        found = await responsiveness.figures(
-            session, Space.org_id == org, since=now - timedelta(days=30), until=now, now=now,
-            by=Question.space_id)
+        if grouping == "space":
+            found = await responsiveness.figures(
+                session, and_(Space.org_id == shared, Space.visibility == "public"),
+                since=since, until=now, now=now, by=Question.space_id)
+        else:
+            found = await responsiveness.figures(
+                session, Question.public == true(), since=since, until=now, now=now,
+                by=Question.org_id)
     assert set(found) == {*groups, None}  # each group, and all of them together
     everything = [v for values in groups.values() for v in values]
-    for space, values in [*groups.items(), (None, everything)]:
-        got = found[space]
+    for key, values in [*groups.items(), (None, everything)]:
+        got = found[key]
         assert got.asked == got.answered == got.answered_within_target == len(values)
         assert got.median_seconds_to_answer == pytest.approx(
             reference_percentile(values, 0.5), abs=1e-3)

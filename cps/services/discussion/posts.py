@@ -169,10 +169,12 @@ async def insert_post(
     parent: Post | None,
     client_id: str | None,
     held: str | None = None,
+    answers_question: bool = True,
 ) -> Post:
     """Insert a post, held for review under the rule `held` (None: published), and
     give it its tree path (its id is part of the path). Answers the post as written,
-    outside the session."""
+    outside the session. `answers_question`: False when its author, an official,
+    said it does not answer the question it is in."""
     now = utcnow()
     post = Post(
         topic_id=topic.id,
@@ -191,6 +193,7 @@ async def insert_post(
         hidden_by=None,
         review=None,
         review_rule=None,
+        answers_question=answers_question,
     )
     admission.hold(post, held)
     columns = {c.key: getattr(post, c.key) for c in _POSTS.columns if c.key != "id"}
@@ -263,7 +266,8 @@ async def create_post(
             held = await admission.check_post(tx, ctx, actor, access, topic, body=body,
                                               parent=parent)
             post = await insert_post(
-                tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held
+                tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held,
+                answers_question=answers_question,
             )
             await levels.posted(tx, actor.id, topic)  # the author tracks the topic
             # The actor was read with its name and stakeholder type: the author.

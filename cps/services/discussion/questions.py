@@ -124,7 +124,7 @@ async def ask(tx: Transaction, topic: Topic, space: Space, *, asker_id: int,
     now = utcnow()
     topic.kind = "question"
     question = Question(topic_id=topic.id, space_id=space.id, org_id=space.org_id,
-                        status="open", asked_by=asker_id,
+                        public=space.visibility == "public", status="open", asked_by=asker_id,
                         asked_at=now, due_at=_due(now, space), acknowledged_at=None,
                         answered_at=None, answer_post_id=None, closed_at=None, reason=None)
     tx.session.add(question)

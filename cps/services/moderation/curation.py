@@ -136,7 +136,8 @@ async def move_topic(ctx: Context, actor: Actor, topic_id: int, *, space_id: int
         topic.space_id = space_id
         if topic.kind == "question":
             await tx.session.execute(
-                update(Question).where(Question.topic_id == topic.id).values(space_id=space_id)
+                update(Question).where(Question.topic_id == topic.id).values(
+                    space_id=space_id, public=target.space.visibility == "public")
             )
         await tx.session.flush()
         view = await topics.view_now(tx.session, topic)

@@ -49,8 +49,9 @@ async def _took_part(tx: Transaction, post: Post, topic: Topic) -> None:
 
 async def _answers(tx: Transaction, ctx: Context, post: Post, topic: Topic) -> None:
     """A held post is published now: an official's post answers the question it is
-    in, as it would have had it not waited (discussion/questions.py `answer_with`)."""
-    if topic.kind == "question":
+    in, as it would have had it not waited (discussion/questions.py `answer_with`),
+    unless its author said it does not."""
+    if topic.kind == "question" and post.answers_question:
         space = await tx.session.get(Space, topic.space_id)  # loaded with the post's access
         assert space is not None
         await questions.answer_with(tx, ctx, topic, space.org_id, post)

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Final
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts.views import Author
@@ -48,7 +48,7 @@ from cps.services.responsiveness.views import (
 )
 from cps.storage import responsiveness
 from cps.storage.accountability import Question, QuestionChange
-from cps.storage.models import Organization, Space, Topic, User
+from cps.storage.models import Organization, Topic, User
 from cps.storage.responsiveness import Figures
 from cps.storage.types import utcnow
 
@@ -57,7 +57,7 @@ RANKED_FROM: Final = 5
 # Hours are given to the thousandth (3.6 seconds): both databases agree there.
 HOURS_DIGITS: Final = 3
 
-PUBLIC: Final = Space.visibility == "public"
+PUBLIC: Final = Question.public == true()
 
 
 def period(first: date | None, last: date | None, today: date) -> Period:
@@ -121,7 +121,7 @@ async def for_org(ctx: Context, org_id: int, covered: Period) -> ResponsivenessR
     async with ctx.db.read() as session:
         if await session.get(Organization, org_id) is None:
             raise NotFound("No such organization.")
-        scope: ColumnElement[bool] = and_(Space.org_id == org_id, PUBLIC)
+        scope: ColumnElement[bool] = and_(Question.org_id == org_id, PUBLIC)
         found = await responsiveness.figures(session, scope, since=since, until=until,
                                              now=utcnow())
     return _report(covered, found[None])
@@ -134,7 +134,7 @@ async def for_network(ctx: Context, covered: Period) -> NetworkReport:
     now = utcnow()
     async with ctx.db.read() as session:
         found = await responsiveness.figures(session, PUBLIC, since=since, until=until,
-                                             now=now, by=Space.org_id)
+                                             now=now, by=Question.org_id)
         by_org = {org_id: figures for org_id, figures in found.items() if org_id is not None}
         orgs = (
             await session.execute(
