@@ -338,6 +338,9 @@ def report(results: dict[str, Result], reps: int, load: tuple[float, float], *,
         print(f"{name:<9}{reps:>6}{percentile(r.wall_ms, 50):>9.1f}{p95:>9.1f}"
               f"{r.wall_ms[-1]:>9.1f}{percentile(r.cpu_ms, 50):>9.1f}"
               f"{percentile(r.cpu_ms, 95):>9.1f}{r.statements:>12}")
+    print("statements: those SQLAlchemy runs; on SQLite each percentile of a report is one "
+          "more, a walk run on the driver (cps/storage/responsiveness.py): 4 for a space or "
+          "an organization, 4 per organization and 4 more for the network")
     problems = [p for r in results.values() for p in r.problems]
     for problem in problems:
         print(f"WRONG: {problem}")

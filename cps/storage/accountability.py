@@ -45,7 +45,10 @@ class Question(Base):
         # The reports: questions of a space (or, through spaces, an org) asked in a period.
         Index("ix_questions_space_asked", "space_id", "asked_at"),
         Index("ix_questions_asked", "asked_at"),
-        Index("ix_questions_org_asked", "org_id", "asked_at"),
+        # An organization's (or each one's) questions in a period, with all that the
+        # reports count: SQLite counts from the index alone.
+        Index("ix_questions_org_counts", "org_id", "public", "asked_at", "status",
+              "seconds_to_acknowledge", "seconds_to_answer", "answered_at", "due_at"),
         # Each duration in order, of public questions and of an organization's: SQLite
         # takes a percentile by walking one of these to its rank, with no sort
         # (cps/storage/responsiveness.py).

@@ -26,7 +26,7 @@ found with whole numbers (p as a fraction), so no rounding moves a row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -80,12 +80,6 @@ class Figures:
     p90_seconds_to_answer: float | None = None
 
 
-def _acknowledged_at() -> ColumnElement[Any]:
-    # Answering acknowledges: a question answered without the acknowledged step
-    # counts as acknowledged when it was answered.
-    return func.coalesce(Question.acknowledged_at, Question.answered_at)
-
-
 # What figures may be grouped by: a column, or an expression (a scalar subquery).
 Key = ColumnElement[Any] | QueryableAttribute[int]
 
@@ -103,8 +97,9 @@ def _counts(now: datetime) -> list[ColumnElement[Any]]:
 
     return [
         func.count().label("asked"),
-        func.count(_acknowledged_at()).label("acknowledged"),
-        func.count(Question.answered_at).label("answered"),
+        # Set from the times at each step: acknowledged (or answered), answered.
+        func.count(Question.seconds_to_acknowledge).label("acknowledged"),
+        func.count(Question.seconds_to_answer).label("answered"),
         number(Question.answered_at <= Question.due_at).label("answered_within_target"),
         number(and_(Question.status.in_(WAITING), Question.due_at < now)).label("overdue"),
         number(Question.status == "done").label("done"),
@@ -233,14 +228,16 @@ async def _sqlite_walk(session: AsyncSession, scope: ColumnElement[bool], per_or
         for name, (seconds, _) in DURATIONS.items()
         for whole in (True, False)
     }
-    # One statement per percentile, each compiled once: a walk reads a few rows.
+    # A walk reads a few index rows: what it costs is the statement around it. Each
+    # shape is compiled once and run on the driver's connection (in this session's
+    # transaction), a few hundred of them for the network.
+    run = {key: await _prepared(session, walk) for key, walk in walks.items()}
     taken: dict[tuple[int | None, str, int], float] = {}
     for name, (_, reached) in DURATIONS.items():
         for g, n in ((g, c[reached]) for g, c in counts.items() if c[reached] > 0):
             for i, p in enumerate(PERCENTILES):
-                pair = [float(v) for v in (await session.scalars(
-                    walks[(name, g is None)], {"g": g, "k": _below(p, n)})).all()
-                    if v is not None]
+                pair = [float(v) for (v,) in await run[(name, g is None)](
+                    {"g": g, "k": _below(p, n)}) if v is not None]
                 if pair:  # one read: the counts and the walks agree
                     taken[(g, name, i)] = pair[0] + _share(p, n) * (pair[-1] - pair[0])
     return {
@@ -249,6 +246,38 @@ async def _sqlite_walk(session: AsyncSession, scope: ColumnElement[bool], per_or
                      for i in range(len(PERCENTILES))))
         for g, c in ({None: {name: 0 for name in names}} | counts).items()
     }
+
+
+Rows = Sequence[Sequence[Any]]
+
+
+async def _prepared(session: AsyncSession, stmt: Select[Any],
+                    ) -> Callable[[dict[str, Any]], Awaitable[Rows]]:
+    """`stmt` compiled once for the session's dialect, as a function of the values
+    of its unvalued bind parameters that runs it on the session's connection
+    through the driver (aiosqlite), with every parameter processed as its type says
+    (a date as SQLite stores it)."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    names = list(compiled.positiontup or ())
+    binds = {name: compiled.binds[name] for name in names}
+    processors = {name: bind.type.bind_processor(dialect) for name, bind in binds.items()}
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+
+    def value(name: str, given: dict[str, Any]) -> Any:
+        raw = given[name] if name in given else binds[name].effective_value
+        processor = processors[name]
+        return raw if processor is None else processor(raw)
+
+    async def run(given: dict[str, Any]) -> Rows:
+        cursor = await driver.execute(compiled.string, [value(n, given) for n in names])
+        rows: Rows = await cursor.fetchall()
+        await cursor.close()
+        return rows
+
+    return run
 
 
 def _sqlite_numbered(scope: ColumnElement[bool], by: Key | None,

@@ -64,7 +64,7 @@ def upgrade() -> None:
         batch_op.alter_column('org_id', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('public', existing_type=sa.Boolean(), nullable=False)
         batch_op.create_foreign_key(batch_op.f('fk_questions_org_id_organizations'), 'organizations', ['org_id'], ['id'], ondelete='CASCADE')
-        batch_op.create_index('ix_questions_org_asked', ['org_id', 'asked_at'], unique=False)
+        batch_op.create_index('ix_questions_org_counts', ['org_id', 'public', 'asked_at', 'status', 'seconds_to_acknowledge', 'seconds_to_answer', 'answered_at', 'due_at'], unique=False)
         for name, lead, column in INDEXES:
             where = sa.text(f'{column} IS NOT NULL')
             batch_op.create_index(name, [*lead, 'public', column, 'asked_at'], unique=False,
@@ -75,7 +75,7 @@ def downgrade() -> None:
     with op.batch_alter_table('questions', schema=None) as batch_op:
         for name, _, _ in reversed(INDEXES):
             batch_op.drop_index(name)
-        batch_op.drop_index('ix_questions_org_asked')
+        batch_op.drop_index('ix_questions_org_counts')
         batch_op.drop_constraint(batch_op.f('fk_questions_org_id_organizations'), type_='foreignkey')
         batch_op.drop_column('seconds_to_answer')
         batch_op.drop_column('seconds_to_acknowledge')
