@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.fanout import SetupError, fresh_postgres
 from bench.machine import describe
 from bench.thread_read import percentile, serving
+from cps.storage import database as database_module
 from cps.storage.accountability import Question
 from cps.storage.database import Database
 from cps.storage.migrations import upgrade
@@ -296,7 +297,13 @@ async def measure(client: httpx.AsyncClient, statements: list[str], url: str,
 
 async def run(url: str, label: str, args: argparse.Namespace) -> tuple[dict[str, Result], bool]:
     await upgrade(url)
-    db = Database(url)
+    # Building: statements of a thousand rows each, on a machine that may be busy,
+    # under a timeout of 10 minutes (the app the reports ask keeps its 2 s).
+    timeout, database_module.STATEMENT_TIMEOUT = database_module.STATEMENT_TIMEOUT, 600.0
+    try:
+        db = Database(url)
+    finally:
+        database_module.STATEMENT_TIMEOUT = timeout
     started = time.perf_counter()
     try:
         data = await build(db, args.questions, args.orgs, args.spaces, args.seed,
