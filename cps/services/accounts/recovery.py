@@ -164,6 +164,7 @@ async def reset_password(ctx: Context, token: str, password: str) -> None:
         await tx.session.execute(
             update(User).where(User.id == user_id, User.email_verified_at.is_(None))
             .values(email_verified_at=now))
+        await tokens.spend_all(tx, user_id, "password_reset", now)  # older links too
         ended = await _signed_out_everywhere(tx, ctx, user_id)
     log.info("password reset", extra={"user_id": user_id, "sessions_ended": ended})
 
@@ -195,5 +196,6 @@ async def change_password(ctx: Context, actor: Actor, current: str, new: str) ->
     async with ctx.db.write() as tx:
         await tx.session.execute(
             update(User).where(User.id == actor.id).values(password_hash=password_hash))
+        await tokens.spend_all(tx, actor.id, "password_reset")  # links sent before
         ended = await _signed_out_everywhere(tx, ctx, actor.id, keep=actor.token_id)
     log.info("password changed", extra={"user_id": actor.id, "sessions_ended": ended})

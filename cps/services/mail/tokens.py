@@ -91,3 +91,15 @@ async def redeem(tx: Transaction, ctx: Context, token: str, purpose: Purpose,
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise refused("token_used", "This link was already used.")
     return user_id
+
+
+async def spend_all(tx: Transaction, user_id: int, purpose: Purpose,
+                    now: datetime | None = None) -> None:
+    """Mark every unused token of `user_id` for `purpose` used: after a password is set
+    (by a reset or a change), no reset link sent earlier may set it again."""
+    await tx.session.execute(
+        update(MailToken)
+        .where(MailToken.user_id == user_id, MailToken.purpose == purpose,
+               MailToken.used_at.is_(None))
+        .values(used_at=now or utcnow())
+    )
