@@ -161,3 +161,72 @@ def test_search_as_people_type_it(browsing: Browsing, api: Api, width: str) -> N
     search(f"colour:blue {word}")
     expect(page.locator("main")).to_contain_text("Unknown operator colour:")
     _readable(page, f"r3-search-error-{width}")
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_a_citizen_votes_a_round_with_the_keyboard_and_is_offered_only_what_they_may(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    w = api.world()
+    org, topic = w["org"], w["topic"]
+    platform = api.admin()
+    api.ok("POST", f"/admin/orgs/{org['id']}/tier", platform,
+           {"tier": "premium", "reason": "Consultation season"})
+    statements = ["Buses should run all night", "Close the river road to cars",
+                  "Parking should cost more", "Bike lanes before bus lanes"]
+    round_ = api.ok("POST", f"/topics/{topic['id']}/consensus", w["admin"],
+                    {"prompt": "How should the city move at night?",
+                     "statements": statements})["round"]
+    citizen = api.user(f"Keyboard Voter {next(_n)}")
+    page, _ = browsing.page(width=width, user=citizen)
+    page.goto(f"/topics/{topic['id']}")
+    settle(page)
+    panel = page.get_by_role("region", name="Consensus map")
+    expect(panel.locator(".cmap-prompt")).to_have_text("How should the city move at night?")
+    # A citizen is not offered what only moderators may do.
+    for name in ("Open a consensus round", "Close round", "Accept", "Reject"):
+        expect(page.get_by_role("button", name=name)).to_have_count(0)
+
+    # Keyboard only: Tab reaches "Agree", Enter votes; the focus stays in the panel.
+    panel.get_by_role("button", name="Agree", exact=True).focus()
+    _focus_visible(page)
+    for _ in statements:
+        panel.get_by_role("button", name="Agree", exact=True).focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+    expect(panel.get_by_text("You have voted on every statement.")).to_be_visible()
+    assert page.evaluate("document.activeElement.closest('.consensus') !== null")
+
+    # Others vote over the API, in two camps; the map and groups follow live.
+    for i in range(12):
+        voter = api.user(f"Camp voter {i} {width}")
+        for j, statement in enumerate(round_["statements"]):
+            vote = "agree" if j == 0 or (i % 2 == 0) == (j % 2 == 0) else "disagree"
+            api.ok("PUT", f"/consensus/{round_['id']}/statements/{statement['id']}/vote",
+                   voter, {"vote": vote})
+    expect(page.locator(".cmap-groups tbody tr")).to_have_count(2, timeout=15_000)
+    expect(page.locator(".cmap-me")).to_have_count(1)
+    expect(page.locator(".cmap-consensus li").first).to_contain_text(statements[0])
+    text = page.locator("main").inner_text()
+    for other in ("Camp voter", "Mina Park voted"):
+        assert other not in text  # never who voted what
+    _readable(page, f"r3-consensus-{width}")
+
+    # After a downgrade the round is read, not voted: no buttons the server would refuse.
+    api.ok("POST", f"/admin/orgs/{org['id']}/tier", platform,
+           {"tier": "free", "reason": "Season over"})
+    page.reload()
+    settle(page)
+    expect(page.locator(".cmap-groups tbody tr")).to_have_count(2)
+    expect(page.locator(".cmap-choice")).to_have_count(0)
+    expect(panel.get_by_role("button", name="Agree", exact=True)).to_have_count(0)
+    expect(page.get_by_label("Propose a statement")).to_have_count(0)
+    _readable(page, f"r3-consensus-downgraded-{width}")
+
+    # The moderator can still close it, from the page.
+    mod, _ = browsing.page(width=width, user=w["admin"])
+    mod.goto(f"/topics/{topic['id']}")
+    settle(mod)
+    mod.get_by_role("button", name="Close round").click()
+    expect(mod.get_by_text("This round is closed: its map is final.")).to_be_visible()
+    _readable(mod, f"r3-consensus-closed-{width}")
