@@ -203,3 +203,29 @@ async def test_me_and_my_vote_are_the_readers_own(
         seen = await _get(api, rid, voter)
         assert [s["my_vote"] for s in seen["statements"]] == [
             ("agree", "disagree", "pass")[(i + j * (i % 2 + 1)) % 3] for j in range(7)]
+
+
+@pytest.mark.parametrize("text", [
+    "\u200b" * 140,  # zero-width spaces: a statement nobody can see
+    "\u00ad" * 200,  # soft hyphens
+    "\u2060" * 140 + "ok",  # word joiners around two letters
+    "\x01" * 140,  # control characters
+    "Short text " + "\u200b" * 140,  # 11 visible characters passed for 151
+])
+async def test_a_statement_of_invisible_characters_is_refused(
+        api: Api, world: dict[str, Any], text: str) -> None:
+    """Found by review: 140 characters that show nothing (zero-width spaces, soft
+    hyphens, controls) made an accepted, blank statement on everyone's panel."""
+    rid = (await open_round(api, world["mod"], world["topic"]["id"],
+                            open_submissions=True))["id"]
+    r = await api.call("POST", f"/consensus/{rid}/statements", world["citizen"],
+                       {"text": text})
+    assert r.status_code == 422, r.text
+    assert set(r.json()["error"]["fields"]) == {"text"}
+    assert len((await _get(api, rid, world["citizen"]))["statements"]) == 3
+    # a statement in another script, with a joiner inside an emoji, is still taken
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    ok = "서울 시내버스 노선을 밤에도 운행해야 합니다 " * 6 + family
+    made = (await api.ok("POST", f"/consensus/{rid}/statements", world["citizen"],
+                         {"text": ok}))["statement"]
+    assert made["text"] == " ".join(ok.split())

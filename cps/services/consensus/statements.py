@@ -11,6 +11,7 @@ twice (ignoring case) is refused.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -26,10 +27,16 @@ log = logging.getLogger("cps.consensus")
 
 
 def clean(text: str) -> str:
+    """The text with spaces run together; its length counts the characters a reader
+    sees (format characters such as zero-width spaces count for nothing), and a
+    control character is refused, so no statement is blank or padded invisibly."""
     text = " ".join(text.split())
-    if not rules.STATEMENT_MIN <= len(text) <= rules.STATEMENT_MAX:
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise Invalid({"text": "A statement may not contain control characters."})
+    seen = sum(1 for c in text if unicodedata.category(c) != "Cf")
+    if not rules.STATEMENT_MIN <= seen <= rules.STATEMENT_MAX:
         raise Invalid({"text": f"A statement has {rules.STATEMENT_MIN} to "
-                               f"{rules.STATEMENT_MAX} characters; this one has {len(text)}."})
+                               f"{rules.STATEMENT_MAX} characters; this one has {seen}."})
     return text
 
 
