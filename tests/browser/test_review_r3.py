@@ -230,3 +230,37 @@ def test_a_citizen_votes_a_round_with_the_keyboard_and_is_offered_only_what_they
     mod.get_by_role("button", name="Close round").click()
     expect(mod.get_by_text("This round is closed: its map is final.")).to_be_visible()
     _readable(mod, f"r3-consensus-closed-{width}")
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_keyboard_keeps_its_place_on_the_notifications_page(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    """Found in review: "Show older notifications" and "Mark as read" disabled the
+    focused button and the focus fell to the page's body (the next Tab started at the
+    top of the page). Fixed in web/static/pages/notifications.js."""
+    w = api.world()
+    n = next(_n)
+    citizen = api.user(f"Paging Reader {n}")
+    handle = api.ok("GET", "/me", citizen)["user"]["handle"]
+    for k in range(22):  # one mention per topic: 22 notifications, not collapsed
+        api.topic(w["admin"], w["space"]["id"], f"Street {k} of {n}", f"@{handle} your view?")
+    assert api.ok("GET", "/notifications", citizen)["unread_count"] == 22
+    page, _ = browsing.page(width=width, user=citizen)
+    page.goto("/notifications")
+    settle(page)
+    items = page.locator("li.notification")
+    expect(items).to_have_count(20)
+    more = page.get_by_role("button", name="Show older notifications")
+    more.focus()
+    _focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(items).to_have_count(22)
+    expect(items.nth(20).get_by_role("link")).to_be_focused()
+
+    third = items.nth(2)
+    third.get_by_role("button", name=re.compile("^Mark as read")).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Notifications 21 unread")).to_be_visible()
+    expect(items.nth(2).get_by_role("link")).to_be_focused()
+    _readable(page, f"r3-notifications-paged-{width}")

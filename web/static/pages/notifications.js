@@ -81,7 +81,9 @@ export default async function notificationsPage(ctx) {
     for (const [id, entry] of byId) {
       if (ids && !ids.includes(id)) continue;
       entry.n.read_at = entry.n.read_at || new Date().toISOString();
+      const had = hadFocus(entry.el);
       entry.el.replaceWith(entry.el = item(entry.n));
+      keepFocus(had, entry.el);
     }
     say(left);
   }
@@ -98,6 +100,7 @@ export default async function notificationsPage(ctx) {
     const open = href ? h("a", { href, onclick: () => { if (unread) markRead([n.id]).catch(() => {}); } }, text) : text;
     const where = n.space_name ? ` · in ${n.space_name}` : "";
     const read = unread ? h("button", { type: "button", class: "linklike", onclick: async (event) => {
+      event.currentTarget.closest("li").dataset.keepFocus = "true";
       event.currentTarget.disabled = true;
       try {
         await markRead([n.id]);
@@ -112,12 +115,25 @@ export default async function notificationsPage(ctx) {
       read ? h("div", { class: "actions" }, read) : null);
   }
 
+  // Marked read with the keyboard: the focus goes on from the same notification
+  // (its button was disabled, which drops the focus to the page's body).
+  function keepFocus(had, el) {
+    if (!had) return;
+    const target = el.querySelector("a");
+    if (target) target.focus();
+    else { el.tabIndex = -1; el.focus(); }
+  }
+
+  const hadFocus = (el) => Boolean(el.dataset.keepFocus) || el.contains(document.activeElement);
+
   function put(n, { first = false } = {}) {
     const old = byId.get(n.id);
     const el = item(n);
     if (old) {
+      const had = hadFocus(old.el);
       old.el.replaceWith(el);
       if (first) list.prepend(el);
+      keepFocus(had, el);
     } else if (first) {
       list.prepend(el);
     } else {
@@ -148,12 +164,18 @@ export default async function notificationsPage(ctx) {
   }
 
   more.addEventListener("click", async () => {
+    const before = list.children.length;
     more.disabled = true;
     try {
       await load();
     } finally {
       more.disabled = false;
     }
+    // The keyboard goes on from the first older notification (a disabled button drops the focus).
+    const older = list.children[before];
+    const target = older && older.querySelector("a, button");
+    if (target) target.focus();
+    else if (!more.hidden) more.focus();
   });
   markAll.addEventListener("click", async () => {
     markAll.disabled = true;
