@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import statistics
 import time
+from datetime import timedelta
 
 import pytest
 
 from cps.services.accounts import recovery
 from cps.services.context import Context
 from cps.services.mail import tokens
+from cps.services.mail.sender import Sender
+from cps.services.notifications import emails
+from cps.storage.types import utcnow
 from tests.mail.smtp_server import Inbox, link_in, token_in
 from tests.support.api import PASSWORD, Api
 
@@ -129,3 +133,27 @@ async def test_a_reset_request_takes_as_long_for_an_unknown_address(api: Api) ->
             times.append(time.monotonic() - started)
     assert min(known + unknown) >= recovery.RESET_FLOOR - 0.01
     assert abs(statistics.median(known) - statistics.median(unknown)) < 0.1
+
+
+async def test_a_topic_title_with_a_line_break_neither_injects_nor_stalls_mail(
+        api: Api, ctx: Context, inbox: Inbox, mailer: Sender) -> None:
+    """A title may hold a line break; the immediate email's subject names the topic. A
+    subject with a line break made every send of the pass raise: the email was never
+    sent and the emails claimed after it (a password reset here) waited behind it,
+    pass after pass."""
+    w = await api.world()
+    victim = await api.user("Victim")
+    await api.ok("PATCH", "/me/preferences", victim, {"email": "immediate"})
+    handle = (await api.ok("GET", "/me", victim))["user"]["handle"]
+    topic = await api.topic(w["citizen"], w["space"]["id"], "Bus\r\nBcc: evil@example.org")
+    await api.post(w["citizen"], topic["id"], f"What do you think, @{handle}?")
+    now = utcnow()
+    assert await emails.queue_immediate(ctx, now + timedelta(minutes=10, seconds=1)) == 1
+    await api.ok("POST", "/auth/password-reset", json={"email": w["admin"].email})
+    for _ in range(3):
+        await mailer.deliver_due(utcnow() + timedelta(minutes=11))
+    mail = await inbox.wait_for_mail(to=victim.email, subject="Citizen mentioned you")
+    assert mail["Subject"] == "Citizen mentioned you in “Bus Bcc: evil@example.org”"
+    assert mail["Bcc"] is None
+    assert all("evil@example.org" not in to for _, to in inbox.envelopes)
+    await inbox.wait_for_mail(to=w["admin"].email, subject="Reset")

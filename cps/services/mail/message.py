@@ -20,7 +20,8 @@ def build(row: OutboxMessage, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    # One line: a topic title or a name may hold a line break, which no header may.
+    message["Subject"] = " ".join(row.subject.split())
     message["Date"] = format_datetime(row.created_at)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<cps-mail-{row.id}.{int(row.created_at.timestamp())}@{domain}>"
