@@ -60,6 +60,16 @@ export function describe(n) {
   }
 }
 
+// A button disabled while it works drops the keyboard's focus to the page's body:
+// the focus goes on from a notification (its link, else the item itself), the one
+// whose "Mark as read" was pressed, redrawn, or the first older one shown.
+const hadFocus = (el) => Boolean(el.dataset.keepFocus) || el.contains(document.activeElement);
+function focusIn(el) {
+  const link = el.querySelector("a");
+  if (link) link.focus();
+  else { el.tabIndex = -1; el.focus(); }
+}
+
 export default async function notificationsPage(ctx) {
   if (!requireUser(ctx, "Notifications")) return;
   ctx.title("Notifications");
@@ -83,7 +93,7 @@ export default async function notificationsPage(ctx) {
       entry.n.read_at = entry.n.read_at || new Date().toISOString();
       const had = hadFocus(entry.el);
       entry.el.replaceWith(entry.el = item(entry.n));
-      keepFocus(had, entry.el);
+      if (had) focusIn(entry.el);
     }
     say(left);
   }
@@ -115,17 +125,6 @@ export default async function notificationsPage(ctx) {
       read ? h("div", { class: "actions" }, read) : null);
   }
 
-  // Marked read with the keyboard: the focus goes on from the same notification
-  // (its button was disabled, which drops the focus to the page's body).
-  function keepFocus(had, el) {
-    if (!had) return;
-    const target = el.querySelector("a");
-    if (target) target.focus();
-    else { el.tabIndex = -1; el.focus(); }
-  }
-
-  const hadFocus = (el) => Boolean(el.dataset.keepFocus) || el.contains(document.activeElement);
-
   function put(n, { first = false } = {}) {
     const old = byId.get(n.id);
     const el = item(n);
@@ -133,7 +132,7 @@ export default async function notificationsPage(ctx) {
       const had = hadFocus(old.el);
       old.el.replaceWith(el);
       if (first) list.prepend(el);
-      keepFocus(had, el);
+      if (had) focusIn(el);
     } else if (first) {
       list.prepend(el);
     } else {
@@ -171,11 +170,7 @@ export default async function notificationsPage(ctx) {
     } finally {
       more.disabled = false;
     }
-    // The keyboard goes on from the first older notification (a disabled button drops the focus).
-    const older = list.children[before];
-    const target = older && older.querySelector("a, button");
-    if (target) target.focus();
-    else if (!more.hidden) more.focus();
+    if (list.children[before]) focusIn(list.children[before]); // the first older one
   });
   markAll.addEventListener("click", async () => {
     markAll.disabled = true;
