@@ -16,6 +16,7 @@ a hash).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import logging
@@ -40,11 +41,14 @@ from cps.seeds import MEMBERS, OFFICES, THEMES, Member, Theme
 from cps.services.accounts import identity, names
 from cps.services.accounts.passwords import Passwords
 from cps.services.accounts.views import StakeholderType, UserView
+from cps.services.consensus import recompute, rounds, votes
+from cps.services.consensus.views import VoteChoice
 from cps.services.context import Actor, Context
 from cps.services.discussion import posts, questions, topics
 from cps.services.discussion.views import PostView, QuestionStatus, ReactionKind
 from cps.services.officials import appointments
 from cps.services.orgs import orgs, spaces
+from cps.services.upgrades import requests as upgrades
 from cps.storage.accountability import Question, QuestionChange, TopicParticipant
 from cps.storage.database import Database
 from cps.storage.models import Organization, Post, Topic, User
@@ -569,6 +573,28 @@ PROFILES: tuple[Profile, ...] = (
 )
 
 
+# The premium city's consensus round: a planted statement every group agrees with
+# first, then statements that split the three opinion groups (1 agree, -1 disagree).
+CONSENSUS_PROMPT = "What should {city} do first to make its streets work for everyone?"
+CONSENSUS_STATEMENTS = (
+    "Every bus stop should be lit and feel safe at night.",
+    "The old town should be closed to cars.",
+    "The city should build a car park under the market.",
+    "Buses should be free for everyone.",
+    "The road budget should go to protected bike lanes.",
+    "Taxis should be allowed in the bus lanes.",
+)
+CONSENSUS_GROUPS = (
+    (1, 1, -1, -1, 1, -1),
+    (1, -1, 1, -1, -1, 1),
+    (1, -1, -1, 1, -1, -1),
+)
+CONSENSUS_PEOPLE = 240
+CONSENSUS_AT_ONCE = 8  # people voting at once (under the database's connection pool)
+CONSENSUS_NOISE = 0.08  # the part of votes cast at random
+_CHOICE: dict[int, VoteChoice] = {1: "agree", -1: "disagree", 0: "pass"}
+
+
 # --- running it ---------------------------------------------------------------
 
 
@@ -1029,6 +1055,44 @@ async def _questions(
     return tally
 
 
+async def _consensus(run: Run, member: Member, built: Built, moderator: Person,
+                     secretariat: Actor) -> str:
+    """Put the city on the premium plan and open a consensus round in its first
+    discussion, voted by CONSENSUS_PEOPLE people of three opinions; the map is
+    computed before the demo ends. Answers the progress line's details."""
+    rng = random.Random(f"consensus|{member.name}|{member.country}")
+    await upgrades.set_tier(run.ctx, secretariat, built.org_id, tier="premium",
+                            reason="Demo: a premium city, to show the consensus map")
+    async with run.ctx.db.read() as session:
+        topic = await session.scalar(
+            select(Topic).where(Topic.space_id.in_(built.spaces.values()),
+                                Topic.kind == "discussion").order_by(Topic.id).limit(1))
+    assert topic is not None
+    opened = await rounds.open_round(
+        run.ctx, moderator.actor, topic.id, prompt=CONSENSUS_PROMPT.format(city=member.name),
+        statements=list(CONSENSUS_STATEMENTS), open_submissions=True)
+    by_text = {s.text: s.id for s in opened.statements}
+    sids = [by_text[text] for text in CONSENSUS_STATEMENTS]
+    slug = _slug(member.name)
+    people: list[Person] = []
+    for n in range(CONSENSUS_PEOPLE):
+        people.append(await _person(run, f"{slug}.voice{n + 1}", _person_name(rng), "citizen"))
+
+    async def ballot(person: Person, opinion: tuple[int, ...], noise: list[float]) -> None:
+        for sid, value, r in zip(sids, opinion, noise, strict=True):
+            choice = _CHOICE[(-1, 0, 1)[int(r * 1000) % 3] if r < CONSENSUS_NOISE else value]
+            await votes.vote(run.ctx, person.actor, opened.id, sid, choice)
+
+    # Interleaved, so every recompute on the way sees the three groups.
+    plan = [(p, CONSENSUS_GROUPS[n % 3], [rng.random() for _ in sids])
+            for n, p in enumerate(people)]
+    for start in range(0, len(plan), CONSENSUS_AT_ONCE):
+        await asyncio.gather(*(ballot(*one) for one in plan[start:start + CONSENSUS_AT_ONCE]))
+    await recompute.settle(run.ctx)
+    return (f"a consensus round in \"{topic.title}\", "
+            f"{_n(len(people), 'participant')}, {_n(len(people) * len(sids), 'vote')}")
+
+
 async def _contents(db: Database) -> tuple[int, int]:
     """How many organizations and posts there are: a platform admin made with
     `cps create-admin` alone does not make a database "not empty"."""
@@ -1145,6 +1209,7 @@ async def _fill(
     secretariat = _actor(admin)
     total = Tally()
     now = utcnow()  # the questions' times are counted back from here
+    premium: tuple[Member, Built] | None = None
     for i, member in enumerate(chosen, 1):
         # Two themed spaces at most: the free tier's third is for the city's questions.
         built = await _member(
@@ -1158,6 +1223,7 @@ async def _fill(
         total.add(built.tally)
         _say(f"[{i}/{len(chosen)}] {member.name}, {member.country}: {built.tally.line()} "
              f"({profile.label})")
+        premium = premium or (member, built)
     for i, member in enumerate(partner_list, 1):
         tally = (await _member(
             run, member, crew, spaces_range=(1, 1), topics_range=(2, 2), moderator=None,
@@ -1169,6 +1235,10 @@ async def _fill(
             f"[partner {i}/{len(partner_list)}] {member.name}, {member.country} ({kind}): "
             f"{tally.line()}"
         )
+    if premium is not None:
+        member, built = premium
+        details = await _consensus(run, member, built, moderator, secretariat)
+        _say(f"[premium] {member.name}, {member.country}: {details}")
     elapsed = time.perf_counter() - started
     _say(
         f"done in {elapsed:.1f} s: {_n(len(chosen) + len(partner_list), 'organization')}, "

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cps.config import Settings
-from cps.demo import city_order, run_demo
+from cps.demo import CONSENSUS_STATEMENTS, city_order, run_demo
 from cps.seeds import MEMBERS, OFFICES, SEED_FILE, THEMES, Member, parse, read_seed_file
 from tests.support.api import Api
 from tests.support.settings import make_settings
@@ -83,6 +83,29 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
                 reacted += sum(1 for p in posts if p["reactions"])
     assert set(authors) == STAKEHOLDERS
     assert reacted > 10
+    await _the_premium_city_has_a_consensus_map(api, orgs, out)
+
+
+async def _the_premium_city_has_a_consensus_map(api: Api, orgs: list[dict[str, Any]],
+                                                out: str) -> None:
+    """The first city is premium, with a round voted by 240 people in three opinion
+    groups, its map computed: three groups, the statement they all agree with first."""
+    assert re.search(r"^\[premium\] Seoul, Korea: a consensus round in \".+\", "
+                     r"240 participants, 1,440 votes$", out, re.M)
+    premium = [o for o in orgs if o["tier"] == "premium"]
+    assert [o["name"] for o in premium] == ["Seoul"]
+    found = []
+    for space in (await api.ok("GET", f"/orgs/{premium[0]['id']}/spaces"))["spaces"]:
+        for topic in (await api.ok("GET", f"/spaces/{space['id']}/topics"))["topics"]:
+            found += (await api.ok("GET", f"/topics/{topic['id']}/consensus"))["rounds"]
+    assert len(found) == 1
+    seen = (await api.ok("GET", f"/consensus/{found[0]['id']}"))["round"]
+    assert seen["participants"] == 240 and seen["computed_at"] is not None
+    assert len(seen["groups"]) == 3, seen["groups"]
+    texts = {s["id"]: s["text"] for s in seen["statements"]}
+    top = seen["consensus"][0]
+    assert texts[top["statement_id"]] == CONSENSUS_STATEMENTS[0]
+    assert top["direction"] == "agree"
 
 
 def _at(text: str) -> datetime:
