@@ -3,7 +3,6 @@ who may see it, and its parameters."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -238,7 +237,7 @@ async def test_a_bad_window_is_refused_in_the_error_envelope(api: Api, ctx: Cont
 # --- cost -----------------------------------------------------------------------------
 
 
-async def test_ten_thousand_posts_are_summed_up_quickly(api: Api, ctx: Context) -> None:
+async def test_ten_thousand_posts_are_summed_up(api: Api, ctx: Context) -> None:
     admin, org, space = await place(api, ctx, "premium")
     topics = [await api.topic(admin, space["id"], f"Topic {i}") for i in range(10)]
     people = [await api.user(f"Voice {i}", stakeholder_type=kind)
@@ -261,13 +260,9 @@ async def test_ten_thousand_posts_are_summed_up_quickly(api: Api, ctx: Context) 
             await tx.session.execute(update(Post), paths[i:i + 500])
     user = Actor(id=admin.id, display_name="Admin", stakeholder_type="citizen",
                  is_platform_admin=False)
-    await analytics.for_org(ctx, user, org["id"], 30)  # warm up
-    started = time.perf_counter()
+    # How fast is for benchmarks (bench/README.md), not for a test on a shared machine.
     view = await analytics.for_org(ctx, user, org["id"], 30)
-    elapsed = time.perf_counter() - started
     assert view.totals.posts == 10_000
     assert sum(d.posts for d in view.participation) == 10_000
     assert view.totals.participants == 6
     assert [s.posts for s in view.stakeholders] == [1998 + 10, 1998, 1998, 1998, 1998]
-    # About 60 ms (SQLite) and 65 ms (PostgreSQL) measured; generous for a shared machine.
-    assert elapsed < 1.0, elapsed

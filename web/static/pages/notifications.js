@@ -60,6 +60,30 @@ export function describe(n) {
   }
 }
 
+// All or unread only: the two views of the page, the current one marked.
+function filterNav(unreadOnly) {
+  return h("nav", { class: "subnav", "aria-label": "Which notifications" }, h("ul", {},
+    h("li", {}, h("a", { href: "/notifications", "aria-current": unreadOnly ? null : "page" }, "All")),
+    h("li", {}, h("a", { href: "/notifications?unread=true", "aria-current": unreadOnly ? "page" : null }, "Unread"))));
+}
+
+// The person's channel: a new notification reloads the first page (one reload at a
+// time, in order), a read one (in any tab) is marked here; a resumed connection that
+// missed events reloads. Answers the unsubscribe.
+function followLive(user, reload, applyRead) {
+  let reading = Promise.resolve();
+  const again = () => { reading = reading.then(reload).catch(() => {}); };
+  return live.subscribe(`user:${user.id}`, {
+    event: (msg) => {
+      if (msg.name === "notification.created") again();
+      else if (msg.name === "notification.read") {
+        applyRead(msg.data.all ? null : msg.data.ids, msg.data.unread_count);
+      }
+    },
+    reset: again,
+  });
+}
+
 // A button disabled while it works drops the keyboard's focus to the page's body:
 // the focus goes on from a notification (its link, else the item itself), the one
 // whose "Mark as read" was pressed, redrawn, or the first older one shown.
@@ -183,33 +207,15 @@ export default async function notificationsPage(ctx) {
     }
   });
 
-  const filter = h("nav", { class: "subnav", "aria-label": "Which notifications" }, h("ul", {},
-    h("li", {}, h("a", { href: "/notifications", "aria-current": unreadOnly ? null : "page" }, "All")),
-    h("li", {}, h("a", { href: "/notifications?unread=true", "aria-current": unreadOnly ? "page" : null }, "Unread"))));
   ctx.main.append(
     h("h1", { id: "notifications-h" }, "Notifications"),
-    filter,
+    filterNav(unreadOnly),
     h("div", { class: "actions" }, markAll, h("a", { href: "/profile#notification-prefs-h" }, "What you are told")),
     status,
     list,
     h("p", {}, more),
   );
-
-  const user = ctx.user;
-  let reading = Promise.resolve();
-  const stop = live.subscribe(`user:${user.id}`, {
-    event: (msg) => {
-      if (msg.name === "notification.created") {
-        reading = reading.then(() => load({ fresh: true })).catch(() => {});
-      } else if (msg.name === "notification.read") {
-        applyRead(msg.data.all ? null : msg.data.ids, msg.data.unread_count);
-      }
-    },
-    reset: () => {
-      reading = reading.then(() => load({ fresh: true })).catch(() => {});
-    },
-  });
-  ctx.cleanup(stop);
+  ctx.cleanup(followLive(ctx.user, () => load({ fresh: true }), applyRead));
   try {
     await load();
   } catch (err) {
