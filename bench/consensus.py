@@ -29,10 +29,8 @@ import asyncio
 import json
 import random
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,7 +40,7 @@ from sqlalchemy import insert, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fanout import SetupError, fresh_postgres
+from bench.fanout import SetupError, database
 from bench.machine import describe
 from cps.app import create_app
 from cps.config import load_settings
@@ -235,16 +233,6 @@ async def run(url: str, label: str, args: argparse.Namespace,
                   f"{consensus_first}; target {target:.0f} s: "
                   f"{'PASS' if fast and right else 'FAIL'}")
     return passed
-
-
-@contextmanager
-def database(kind: str, pg_admin: str) -> Iterator[str]:
-    if kind == "postgresql":
-        with fresh_postgres(pg_admin) as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="cps-bench-") as folder:
-        yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

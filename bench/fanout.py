@@ -219,6 +219,18 @@ def private_redis(workdir: Path) -> Iterator[tuple[str, int]]:
 
 
 @contextlib.contextmanager
+def database(kind: str, pg_admin: str) -> Iterator[str]:
+    """A fresh database for a benchmark: a `cps_bench_<random>` database on the
+    PostgreSQL at `pg_admin` (dropped afterwards), or a temporary SQLite file."""
+    if kind == "postgresql":
+        with fresh_postgres(pg_admin) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="cps-bench-") as folder:
+        yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+
+
+@contextlib.contextmanager
 def fresh_postgres(admin_dsn: str) -> Iterator[str]:
     import asyncpg
 

@@ -34,10 +34,8 @@ import asyncio
 import os
 import random
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,7 +46,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fanout import SetupError, fresh_postgres
+from bench.fanout import SetupError, database
 from bench.machine import describe
 from bench.thread_read import percentile, serving
 from cps.storage import database as database_module
@@ -180,6 +178,7 @@ async def build(db: Database, questions: int, orgs: int, spaces: int, seed: int,
                 if ack_at is not None and ack_at > now:
                     status, ack_at = "open", None
                 due = asked + timedelta(days=TARGET_DAYS)
+                acknowledged = ack_at or answer_at  # answering acknowledges
                 topics.append({
                     "id": topic_id, "space_id": space, "author_id": rng.randint(1, 100),
                     "title": f"Question {topic_id}", "kind": "question", "pinned": False,
@@ -192,8 +191,8 @@ async def build(db: Database, questions: int, orgs: int, spaces: int, seed: int,
                     "acknowledged_at": ack_at, "answered_at": answer_at,
                     "closed_at": answer_at if status == "done" else None,
                     "reason": "Not ours to decide" if status == "declined" else None,
-                    "seconds_to_acknowledge": None if (ack_at or answer_at) is None
-                    else ((ack_at or answer_at) - asked).total_seconds(),
+                    "seconds_to_acknowledge": None if acknowledged is None
+                    else (acknowledged - asked).total_seconds(),
                     "seconds_to_answer": None if answer_at is None
                     else (answer_at - asked).total_seconds()})
             if org_id == 1:
@@ -360,16 +359,6 @@ def report(results: dict[str, Result], reps: int, load: tuple[float, float], *,
     print(f"{verdict}: worst p95 {worst:.1f} ms against {TARGET_MS:.0f} ms; "
           + ("every figure as built" if not problems else f"{len(problems)} wrong figures"))
     return not problems if smoke else passed
-
-
-@contextmanager
-def database(kind: str, pg_admin: str) -> Iterator[str]:
-    if kind == "postgresql":
-        with fresh_postgres(pg_admin) as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="cps-bench-") as folder:
-        yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,11 +43,10 @@ import os
 import random
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
@@ -60,7 +59,7 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import cpu_seconds
-from bench.fanout import SetupError, fresh_postgres
+from bench.fanout import SetupError, database
 from bench.machine import describe
 from bench.thread_read import _WithState, percentile
 from cps.app import create_app
@@ -416,16 +415,6 @@ async def run(url: str, label: str, args: argparse.Namespace) -> bool:
     print(f"{verdict}: worst p95 {worst:.1f} ms against {TARGET_MS:.0f} ms; index cost "
           f"{ratio:.2f}x against {TARGET_OVERHEAD:.2f}x")
     return not problems if args.smoke else passed
-
-
-@contextmanager
-def database(kind: str, pg_admin: str) -> Iterator[str]:
-    if kind == "postgresql":
-        with fresh_postgres(pg_admin) as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="cps-bench-") as folder:
-        yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
