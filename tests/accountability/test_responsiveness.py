@@ -325,7 +325,7 @@ async def test_percentiles_in_the_database_are_linear_interpolation(
                 name=name, kind="local_government", country="Korea",
                 created_by=user).returning(Organization.id))
             assert org is not None
-            return org
+            return int(org)
 
         async def ask(org: int, space: int, public: bool, seconds: float,
                       asked: datetime) -> None:
