@@ -1074,9 +1074,12 @@ async def _consensus(run: Run, member: Member, built: Built, moderator: Person,
     by_text = {s.text: s.id for s in opened.statements}
     sids = [by_text[text] for text in CONSENSUS_STATEMENTS]
     slug = _slug(member.name)
+    names_ = [(f"{slug}.voice{n + 1}", _person_name(rng)) for n in range(CONSENSUS_PEOPLE)]
     people: list[Person] = []
-    for n in range(CONSENSUS_PEOPLE):
-        people.append(await _person(run, f"{slug}.voice{n + 1}", _person_name(rng), "citizen"))
+    for start in range(0, len(names_), CONSENSUS_AT_ONCE):
+        batch = names_[start:start + CONSENSUS_AT_ONCE]
+        people += await asyncio.gather(*(_person(run, local, name, "citizen")
+                                         for local, name in batch))
 
     async def ballot(person: Person, opinion: tuple[int, ...], noise: list[float]) -> None:
         for sid, value, r in zip(sids, opinion, noise, strict=True):
