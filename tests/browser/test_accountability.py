@@ -138,7 +138,7 @@ def test_a_citizen_asks_seoul_and_sees_the_official_answer_live(
     official.goto(f"/topics/{topic_id}")
     settle(official)
     expect(official.get_by_role("form", name="Update the question")).to_be_visible()
-    official.get_by_label("Your post").fill("The lane opens on 2 May; the works start next week.")
+    official.get_by_role("textbox", name="Your post").fill("The lane opens on 2 May; the works start next week.")
     expect(official.get_by_label("This post answers the question")).to_be_checked()
     official.get_by_role("button", name="Post", exact=True).click()
 

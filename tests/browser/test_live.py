@@ -47,7 +47,7 @@ def test_a_reply_written_in_one_window_appears_in_the_other_within_a_second(
 
     post = writer_page.locator(f"#post-{first['id']} > article")
     post.get_by_role("button", name="Reply", exact=True).click()
-    post.get_by_label("Reply to Mina Park").fill("Seen live in the other window")
+    post.get_by_role("textbox", name="Reply to Mina Park").fill("Seen live in the other window")
     with writer_page.expect_response(lambda r: r.request.method == "POST"
                                      and r.url.endswith(f"/topics/{topic['id']}/posts")):
         post.get_by_role("button", name="Post reply").click()
@@ -176,7 +176,7 @@ def test_who_is_here_and_who_is_typing(browsing: Browsing, api: Api) -> None:
     here = ana_page.locator(".here")
     expect(here).to_contain_text("Ben Typing", timeout=5000)
     expect(here).to_contain_text("you")
-    ben_page.get_by_label("Your post").press_sequentially("I think", delay=20)
+    ben_page.get_by_role("textbox", name="Your post").press_sequentially("I think", delay=20)
     expect(here).to_contain_text("Ben Typing is typing…", timeout=5000)
 
     ben_page.close()

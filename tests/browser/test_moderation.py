@@ -92,10 +92,10 @@ def test_a_moderator_bans_a_participant_who_then_cannot_post(
     watch.expect_console("status of 403")
     troll_page.goto(f"/topics/{topic['id']}")
     settle(troll_page)
-    troll_page.get_by_label("Your post").fill("Let me back in")
+    troll_page.get_by_role("textbox", name="Your post").fill("Let me back in")
     troll_page.get_by_role("button", name="Post", exact=True).click()
     expect(troll_page.locator(".composer .form-error")).to_contain_text("banned")
-    expect(troll_page.get_by_label("Your post")).to_have_value("Let me back in")
+    expect(troll_page.get_by_role("textbox", name="Your post")).to_have_value("Let me back in")
 
     # Lift the ban again.
     sanctions.get_by_role("button", name="Lift the ban of Repeat Offender").click()

@@ -16,7 +16,7 @@ def reply_to(page: Page, post_id: int, text: str) -> int:
     """Opens the inline reply form under a post, posts `text`, returns the new post's id."""
     post = page.locator(f"#post-{post_id} > article")
     post.get_by_role("button", name="Reply", exact=True).click()
-    post.get_by_label(re.compile(r"^Reply to ")).fill(text)
+    post.get_by_role("textbox", name=re.compile(r"^Reply to ")).fill(text)
     post.get_by_role("button", name="Post reply").click()
     new = page.locator(f"#post-{post_id} > ol.replies > li.post-node", has_text=text)
     expect(new).to_be_visible()
@@ -356,6 +356,6 @@ def test_the_skip_link_and_keyboard_reach_the_content(browsing: Browsing, api: A
         .get_by_role("button", name="Reply", exact=True)
     reply.focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_label("Reply to Mina Park")).to_be_focused()
+    expect(page.get_by_role("textbox", name="Reply to Mina Park")).to_be_focused()
     page.keyboard.press("Escape")
-    expect(page.get_by_label("Reply to Mina Park")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Reply to Mina Park")).to_have_count(0)
