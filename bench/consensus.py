@@ -40,7 +40,7 @@ from sqlalchemy import insert, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fanout import SetupError, database
+from bench.fanout import SetupError, database, database_kinds, database_options
 from bench.machine import describe
 from cps.app import create_app
 from cps.config import load_settings
@@ -240,10 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="timed recomputes per size")
     parser.add_argument("--density", type=float, default=0.6,
                         help="the share of statements each participant votes on")
-    parser.add_argument("--databases", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default both)")
-    parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="a PostgreSQL database to create the benchmark's database from")
+    database_options(parser)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--smoke", action="store_true",
                         help="300 x 30, 2 recomputes: checks the benchmark runs and the map "
@@ -252,9 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = dict(SIZES)
     if args.smoke:
         sizes, args.reps = {"300 x 30": (300, 30, 1.0)}, 2
-    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
-    if not kinds or set(kinds) - {"sqlite", "postgresql"}:
-        parser.error("--databases takes sqlite, postgresql or both")
+    kinds = database_kinds(parser, args)
     print("consensus: the recompute of a round's map (lease, read, math, store, event), "
           "in process")
     print(f"machine: {describe()}")

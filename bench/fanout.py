@@ -218,6 +218,22 @@ def private_redis(workdir: Path) -> Iterator[tuple[str, int]]:
         _stop(proc, 5)
 
 
+def database_options(parser: argparse.ArgumentParser) -> None:
+    """--databases and --pg-admin, for a benchmark that runs on both databases."""
+    parser.add_argument("--databases", default="sqlite,postgresql",
+                        help="comma-separated: sqlite, postgresql (default both)")
+    parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="a PostgreSQL database to create the benchmark's database from")
+
+
+def database_kinds(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The databases --databases names, in order (a usage error for anything else)."""
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    if not kinds or set(kinds) - {"sqlite", "postgresql"}:
+        parser.error("--databases takes sqlite, postgresql or both")
+    return kinds
+
+
 @contextlib.contextmanager
 def database(kind: str, pg_admin: str) -> Iterator[str]:
     """A fresh database for a benchmark: a `cps_bench_<random>` database on the

@@ -46,7 +46,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fanout import SetupError, database
+from bench.fanout import SetupError, database, database_kinds, database_options
 from bench.machine import describe
 from bench.thread_read import percentile, serving
 from cps.storage import database as database_module
@@ -368,10 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--spaces", type=int, default=200)
     parser.add_argument("--reps", type=int, default=50, help="timed reads per report")
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--databases", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default both)")
-    parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="a PostgreSQL database to create the benchmark's database from")
+    database_options(parser)
     parser.add_argument("--span-days", type=int, default=90,
                         help="the questions are asked over the last N days (default 90, the "
                              "reports' default period: every report sees all of them)")
@@ -382,9 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         args.questions, args.orgs, args.spaces, args.reps, args.warmup = 2_000, 10, 30, 5, 1
-    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
-    if not kinds or set(kinds) - {"sqlite", "postgresql"}:
-        parser.error("--databases takes sqlite, postgresql or both")
+    kinds = database_kinds(parser, args)
     if args.span_days < 90:
         parser.error("--span-days must be at least 90 (the reports' default period)")
     if args.orgs < 5 or args.spaces < args.orgs:

@@ -59,7 +59,7 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import cpu_seconds
-from bench.fanout import SetupError, database
+from bench.fanout import SetupError, database, database_kinds, database_options
 from bench.machine import describe
 from bench.thread_read import _WithState, percentile
 from cps.app import create_app
@@ -427,10 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4,
                         help="rounds of posts written with the index, and as many without")
     parser.add_argument("--per-round", type=int, default=100, help="posts written per round")
-    parser.add_argument("--databases", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default both)")
-    parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="a PostgreSQL database to create the benchmark's database from")
+    database_options(parser)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--smoke", action="store_true",
                         help="20,000 posts, 10 searches of each kind, 2 short rounds of "
@@ -438,9 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         args.posts, args.reps, args.warmup, args.rounds, args.per_round = 20_000, 10, 2, 2, 10
-    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
-    if not kinds or set(kinds) - {"sqlite", "postgresql"}:
-        parser.error("--databases takes sqlite, postgresql or both")
+    kinds = database_kinds(parser, args)
 
     print("search: GET /api/v1/search, two-word searches, in-process ASGI; and the index's "
           "cost per post written")
