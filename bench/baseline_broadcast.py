@@ -98,7 +98,8 @@ async def run(port: int, control_port: int) -> None:
     broadcast = Broadcast()
     control = await asyncio.start_server(broadcast.control, "127.0.0.1", control_port)
     async with serve(
-        broadcast.handler, "127.0.0.1", port, compression=None, ping_interval=20, ping_timeout=20
+        broadcast.handler, "127.0.0.1", port, compression=None, ping_interval=20, ping_timeout=20,
+        backlog=2048,  # uvicorn's: a reconnect storm meets the same queue on both sides
     ) as server:
         print(f"baseline listening on {port}, control on {control_port}", flush=True)
         async with control:

@@ -118,6 +118,7 @@ class ClientSocket(asyncio.Protocol):
         self.fragments: list[bytes] = []
         self.subscribed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.subscribed_seq: int | None = None
+        self.since: int | None = None  # sent with the subscribe when set (a resume)
         self.last = 0
         self.gaps: set[int] = set()
         self.received = 0
@@ -230,7 +231,10 @@ class ClientSocket(asyncio.Protocol):
             self.inflate = zlib.decompressobj(-15)
             self.owner.deflated += 1
         self.upgraded = True
-        self.send_json({"type": "subscribe", "channel": self.channel})
+        subscribe: dict[str, Any] = {"type": "subscribe", "channel": self.channel}
+        if self.since is not None:
+            subscribe["since"] = self.since
+        self.send_json(subscribe)
         return True
 
     def _fail(self, why: str) -> None:

@@ -60,3 +60,17 @@ def test_the_search_benchmark_smoke_runs_on_both_databases() -> None:
     assert result.returncode == 0, out[-4000:]
     assert "machine" in out.lower() and "SMOKE: PASS" in out
     assert "with the index" in out and "postgresql" in out
+
+
+@pytest.mark.slow
+def test_the_connect_benchmark_smoke_runs_and_loses_no_socket() -> None:
+    """200 sockets connect, drop and resubscribe with `since` on CPS and on the
+    minimal server: every one is answered `subscribed` with the same seq again."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.connect", "--smoke"], cwd=ROOT,
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    assert "reconnect storm" in out and "lost 0" in out
