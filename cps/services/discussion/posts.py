@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Table,
+    and_,
     bindparam,
     case,
     delete,
@@ -43,6 +44,7 @@ from cps.services.orgs.access import (
 from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.models import (
+    Flag,
     Organization,
     Post,
     PostRevision,
@@ -73,12 +75,13 @@ def post_view(
     mine: list[str] | None = None,
     staff: bool = False,
     official: OfficialBadge | None = None,
+    flagged: bool = False,
 ) -> PostView:
     """A post as `viewer` may see it: hidden posts keep their place but lose their
     content for everyone except their author and the space's moderators. `staff`:
     the author is staff of the post's space (`access.staff_of`); `official`: the
     organization of the post's space, when the author is one of its officials
-    (`officials.roster`)."""
+    (`officials.roster`); `flagged`: `viewer` has flagged it."""
     deleted = post.deleted_at is not None
     privileged = moderator or (viewer is not None and viewer.id == post.author_id)
     show = not deleted and (not post.hidden or privileged)
@@ -100,6 +103,7 @@ def post_view(
         deleted=deleted,
         reactions=reactions or {},
         my_reactions=mine or [],
+        flagged_by_me=flagged,
     )
 
 
@@ -310,7 +314,8 @@ async def list_posts(
 ) -> PostPage:
     """The thread in tree order: each post right after its parent's earlier
     subtrees, siblings oldest first. Three statements whatever the page (each
-    author's staff and official marks are read with the posts)."""
+    author's staff and official marks, and whether the reader flagged each post,
+    are read with the posts)."""
     limit = max(1, min(limit, PAGE_MAX))
     async with ctx.db.read() as session:
         _, access = await topic_access(session, actor, topic_id)
@@ -326,13 +331,17 @@ async def list_posts(
         if cursor:
             stmt = stmt.where(Post.path > _decode_cursor(cursor))
         marked = roster.with_official(with_staff(stmt, access.space, User), access.org.id, User)
-        rows = (await session.execute(marked)).all()
+        # Whether the reader flagged each post: one outer join on the flags'
+        # (post, person) unique key, so no row is repeated.
+        uid = actor.id if actor else -1
+        flagged = marked.outerjoin(Flag, and_(Flag.post_id == Post.id, Flag.user_id == uid)).add_columns(
+            Flag.id.is_not(None).label("flagged"))
+        rows = (await session.execute(flagged)).all()
         page = rows[:limit]
-        ids = [p.id for p, _, _, _ in page]
+        ids = [p.id for p, _, _, _, _ in page]
         counts: dict[int, dict[str, int]] = defaultdict(dict)
         mine: dict[int, list[str]] = defaultdict(list)
         if ids:
-            uid = actor.id if actor else -1
             reaction_rows = (
                 await session.execute(
                     select(
@@ -359,8 +368,9 @@ async def list_posts(
             mine=mine[p.id],
             staff=bool(is_staff_author),
             official=roster.badge(access.org, is_official),
+            flagged=bool(by_me),
         )
-        for p, u, is_staff_author, is_official in page
+        for p, u, is_staff_author, is_official, by_me in page
     ]
     next_cursor = page[-1][0].path if len(rows) > limit else None
     return PostPage(items=items, next_cursor=next_cursor)

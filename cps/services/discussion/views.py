@@ -97,6 +97,8 @@ class PostView(View):
     deleted: bool = False
     reactions: dict[str, int] = {}
     my_reactions: list[str] = []
+    # The reader has flagged this post (a flag is once per person per post).
+    flagged_by_me: bool = False
 
 
 class RevisionView(View):
