@@ -334,8 +334,9 @@ async def list_posts(
         # Whether the reader flagged each post: one outer join on the flags'
         # (post, person) unique key, so no row is repeated.
         uid = actor.id if actor else -1
-        flagged = marked.outerjoin(Flag, and_(Flag.post_id == Post.id, Flag.user_id == uid)).add_columns(
-            Flag.id.is_not(None).label("flagged"))
+        flagged = marked.outerjoin(
+            Flag, and_(Flag.post_id == Post.id, Flag.user_id == uid)
+        ).add_columns(Flag.id.is_not(None).label("flagged"))
         rows = (await session.execute(flagged)).all()
         page = rows[:limit]
         ids = [p.id for p, _, _, _, _ in page]
