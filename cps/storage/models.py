@@ -52,6 +52,18 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class FormerHandle(Base):
+    """A handle someone gave up, kept theirs: nobody else may take it, so a mention
+    written before the change (a link to `/u/{handle}`) still leads to them and
+    never to a newcomer (cps/services/accounts/handles.py)."""
+
+    __tablename__ = "former_handles"
+
+    handle: Mapped[str] = mapped_column(String(30), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    released_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuthToken(Base):
     """A bearer token or session cookie; only its SHA-256 is stored."""
 

@@ -91,8 +91,8 @@ async def test_the_profile_changes_the_handle(api: Api) -> None:
     _refused(await api.call("PATCH", "/me", me, {"handle": "j"}), 422, "invalid")
     _refused(await api.call("PATCH", "/me", me, {"handle": "staff"}), 422, "invalid")
     assert (await api.ok("GET", "/me", me))["user"]["handle"] == "jiho"
-    # The old handle is free again.
-    assert await _handle_of(api, "New Ji-ho", handle="ji-ho-lee") == "ji-ho-lee"
+    # The old handle stays theirs (test_a_handle_given_up_stays_its_owners).
+    _refused(await _register(api, "New Ji-ho", handle=before["handle"]), 409, "handle_taken")
     # Signed out: 401.
     _refused(await api.call("PATCH", "/me", None, {"handle": "nobody"}), 401, "not_signed_in")
 
@@ -154,3 +154,36 @@ async def test_two_people_asking_for_one_handle_at_once_one_gets_it(api: Api) ->
     assert refused.json()["error"]["code"] == "handle_taken"
     owners = [(await api.ok("GET", "/me", u))["user"]["handle"] for u in (first, second)]
     assert owners.count("the-one") == 1
+
+
+async def test_a_handle_given_up_stays_its_owners(api: Api) -> None:
+    """A mention links to /u/{handle} as written: if a handle given up could be taken by
+    someone else, the newcomer would take over every old mention of its owner."""
+    w = await api.world()
+    owner: User = w["citizen"]
+    await api.ok("PATCH", "/me", owner, {"handle": "min-ji"})
+    post = await api.post(w["admin"], w["topic"]["id"], "Thanks @min-ji for the idea")
+    assert 'href="/u/min-ji"' in post["html"]
+    await api.ok("PATCH", "/me", owner, {"handle": "minji.park"})
+    newcomer = await api.user("Min-ji Impostor")
+    # Nobody else may take it: not on the profile, not at sign-up, not as a proposal.
+    _refused(await api.call("PATCH", "/me", newcomer, {"handle": "min-ji"}), 409, "handle_taken")
+    _refused(await _register(api, "Someone", handle="MIN-JI"), 409, "handle_taken")
+    assert await _handle_of(api, "Min Ji") == "min-ji2"
+    # The old mention's link still leads to its owner, shown by their handle now.
+    person = (await api.ok("GET", "/users?handle=min-ji"))["user"]
+    assert person["id"] == owner.id and person["handle"] == "minji.park"
+    rendered = [p for p in await api.posts(w["topic"]["id"]) if p["id"] == post["id"]]
+    assert 'href="/u/min-ji"' in rendered[0]["html"]
+    # A new post writing the old handle mentions nobody (it is nobody's handle now).
+    later = await api.post(w["admin"], w["topic"]["id"], "Is @min-ji here?")
+    assert "mention" not in later["html"]
+    # Its owner may take it back; the one they leave stays theirs in turn.
+    again = (await api.ok("PATCH", "/me", owner, {"handle": "min-ji"}))["user"]
+    assert again["handle"] == "min-ji"
+    _refused(await api.call("PATCH", "/me", newcomer, {"handle": "minji.park"}), 409,
+             "handle_taken")
+    assert (await api.ok("GET", "/users?handle=minji.park"))["user"]["id"] == owner.id
+    # Changing back and forth keeps one row per handle (no 500 on the second change).
+    for handle in ("minji.park", "min-ji", "minji.park"):
+        assert (await api.ok("PATCH", "/me", owner, {"handle": handle}))["user"]["handle"] == handle

@@ -1,6 +1,9 @@
 """Handles: the name a person is mentioned by (`@handle`), unique on the platform.
 
 `person` is who has a handle, for the page a mention links to (`/u/{handle}`).
+A handle someone gave up stays theirs (`former_handles`): nobody else may take
+it, and `person` still finds them by it, so a mention written before the change
+never leads to a newcomer who took the name. Its owner may take it back.
 
 A handle is 3 to 30 of `a-z 0-9 . _ -`, starting and ending with a letter or a
 digit, so the full stop that ends a sentence ("thanks @min-ji.") is not part of
@@ -24,14 +27,14 @@ import re
 import secrets
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts import names
 from cps.services.accounts.views import Author
 from cps.services.context import Context
 from cps.services.errors import Invalid, NotFound
-from cps.storage.models import User
+from cps.storage.models import FormerHandle, User
 
 MIN_LENGTH = 3
 MAX_LENGTH = 30
@@ -88,24 +91,42 @@ async def unique_from(session: AsyncSession, base: str, *, crowded: bool = False
     when read (the unique index decides a race)."""
     if not crowded:
         candidates = [base] + [f"{base}{n}" for n in range(2, 10)]
-        taken = set((await session.scalars(select(User.handle).where(
-            User.handle.in_(candidates)))).all())
+        taken = await _held(session, candidates)
         for candidate in candidates:
             if candidate not in taken:
                 return candidate
     for digits in (3, 4, 5, 6):
         candidate = f"{base}{secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1)}"
-        if await session.scalar(select(User.id).where(User.handle == candidate)) is None:
+        if not await _held(session, [candidate]):
             return candidate
     return f"{base}{secrets.token_hex(3)}"
 
 
+async def _held(session: AsyncSession, candidates: list[str]) -> set[str]:
+    """Which of `candidates` someone has now or gave up (one statement)."""
+    held = union_all(select(User.handle).where(User.handle.in_(candidates)),
+                     select(FormerHandle.handle).where(FormerHandle.handle.in_(candidates)))
+    return set((await session.scalars(held)).all())
+
+
 async def is_taken(session: AsyncSession, handle: str, *, by_other_than: int | None = None
                    ) -> bool:
-    stmt = select(User.id).where(User.handle == handle)
+    """Whether someone (other than `by_other_than`) has `handle` now or gave it up."""
+    now = select(User.id).where(User.handle == handle)
+    before = select(FormerHandle.user_id).where(FormerHandle.handle == handle)
     if by_other_than is not None:
-        stmt = stmt.where(User.id != by_other_than)
-    return await session.scalar(stmt) is not None
+        now = now.where(User.id != by_other_than)
+        before = before.where(FormerHandle.user_id != by_other_than)
+    return await session.scalar(union_all(now, before).limit(1)) is not None
+
+
+async def change(session: AsyncSession, user: User, handle: str) -> None:
+    """`user` takes `handle` (checked free for them with `is_taken`); the one they had
+    stays theirs, and one of their own former handles taken back is theirs again."""
+    await session.execute(delete(FormerHandle).where(
+        FormerHandle.handle == handle, FormerHandle.user_id == user.id))
+    session.add(FormerHandle(handle=user.handle, user_id=user.id))
+    user.handle = handle
 
 
 async def person(ctx: Context, raw: str) -> Author:
@@ -116,6 +137,9 @@ async def person(ctx: Context, raw: str) -> Author:
         raise NotFound("No one has this handle.")
     async with ctx.db.read() as session:
         user = await session.scalar(select(User).where(User.handle == handle))
+        if user is None:  # given up: still theirs (the module's docstring)
+            user = await session.scalar(select(User).join(
+                FormerHandle, FormerHandle.user_id == User.id).where(FormerHandle.handle == handle))
     if user is None:
         raise NotFound("No one has this handle.")
     return Author.model_validate(user)

@@ -347,7 +347,7 @@ async def update_profile(
             if asked is not None and asked != user.handle:
                 if await handles.is_taken(tx.session, asked, by_other_than=actor.id):
                     raise _handle_taken()
-                user.handle = asked
+                await handles.change(tx.session, user, asked)
             await tx.session.flush()
     except IntegrityError:  # taken by someone else at the same moment
         raise _handle_taken() from None

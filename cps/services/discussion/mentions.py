@@ -14,6 +14,8 @@ not look at following levels (a muted topic): `following.levels` does."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,11 +41,15 @@ async def render(session: AsyncSession, body: str) -> str:
     return markdown.render(body, await existing(session, markdown.handles_in(body)))
 
 
-async def mentioned(session: AsyncSession, post: Post) -> list[int]:
+async def mentioned(session: AsyncSession, post: Post, *,
+                    only: Collection[str] | None = None, limit: int = NOTIFY_MAX) -> list[int]:
     """The ids of the people `post` mentions who may read it now (see the module's
-    docstring), at most NOTIFY_MAX, in the order the post first names them."""
+    docstring), at most `limit`, in the order the post first names them; with `only`,
+    of those handles alone (the ones an edit added: `added_by_edit`)."""
     handles = markdown.handles_in(post.body)[:READ_MAX]
-    if not handles:
+    if only is not None:
+        handles = [h for h in handles if h in only]
+    if not handles or limit <= 0:
         return []
     space = await session.scalar(
         select(Space).join(Topic, Topic.space_id == Space.id).where(Topic.id == post.topic_id))
@@ -54,4 +60,25 @@ async def mentioned(session: AsyncSession, post: Post) -> list[int]:
             User.handle.in_(handles), User.id != post.author_id, can_read(space, User.id))
     )).all()
     by_handle = {handle: user_id for handle, user_id in rows}
-    return [by_handle[h] for h in handles if h in by_handle][:NOTIFY_MAX]
+    return [by_handle[h] for h in handles if h in by_handle][:limit]
+
+
+async def added_by_edit(session: AsyncSession, post: Post, earlier: Sequence[str]) -> list[int]:
+    """Who an edit of `post` newly mentions and should be told: handles its new body
+    names that none of its `earlier` bodies (the one replaced and every older
+    version) named, so removing and adding a mention again tells nobody twice; and
+    at most what is left of the post's NOTIFY_MAX after the people its earlier
+    bodies could have reached, so editing never widens a post's reach past it."""
+    before: dict[str, None] = {}
+    for body in earlier:
+        for handle in markdown.handles_in(body):
+            before.setdefault(handle)
+    added = set(markdown.handles_in(post.body)) - before.keys()
+    if not added:
+        return []
+    reached_before = 0
+    if before:
+        reached_before = len((await session.scalars(select(User.id).where(
+            User.handle.in_(list(before)[:READ_MAX]), User.id != post.author_id))).all())
+    return await mentioned(session, post, only=added,
+                           limit=NOTIFY_MAX - min(NOTIFY_MAX, reached_before))

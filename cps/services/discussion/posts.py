@@ -397,6 +397,10 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
         await admission.check_edit(tx, actor, access, body=body)
         official = await official_badge(tx.session, access, author.id)
         if body != post.body:
+            earlier = [post.body]
+            if "@" in body and post.edited_at is not None:  # older versions, for mentions
+                earlier += (await tx.session.scalars(
+                    select(PostRevision.body).where(PostRevision.post_id == post.id))).all()
             tx.session.add(
                 PostRevision(post_id=post.id, body=post.body, html=post.html,
                              created_at=post.edited_at or post.created_at)
@@ -410,6 +414,10 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
                     tx, ctx.events, channels.topic(topic.id), "post.edited",
                     _public(post, author, staff=access.can_moderate, official=official)
                 )
+                if "@" in body and not post.hidden:  # a hidden post reaches nobody
+                    await acts.mentions_added(
+                        tx, ctx, post, topic,
+                        mentioned=await mentions.added_by_edit(tx.session, post, earlier))
         view = post_view(post, author, viewer=actor, moderator=access.can_moderate,
                          staff=access.can_moderate, official=official)
     log.info("post edited", extra={"post_id": post_id})

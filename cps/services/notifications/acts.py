@@ -140,3 +140,15 @@ async def post_published(tx: Transaction, ctx: Context, post: Post, topic: Topic
         tx, ctx, [inbox.Recipient(uid, kind, found[uid]) for uid, kind in tell.items()
                   if kind != "reply" or found[uid] in REPLY_LEVELS],
         actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id)
+
+
+async def mentions_added(tx: Transaction, ctx: Context, post: Post, topic: Topic, *,
+                         mentioned: Sequence[int]) -> None:
+    """A published post edited to mention people it did not (`mentioned`: from
+    `discussion.mentions.added_by_edit`): each of them, unless they muted the topic."""
+    if not mentioned:
+        return
+    found, _ = await _audience(tx.session, topic, mentioned)
+    await inbox.record_all(
+        tx, ctx, [inbox.Recipient(uid, "mention", found[uid]) for uid in mentioned],
+        actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id)
