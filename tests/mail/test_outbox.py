@@ -124,6 +124,33 @@ async def test_a_refusal_for_good_is_kept_and_not_retried(database_url: str) -> 
         server.stop()
 
 
+async def test_an_email_that_cannot_be_built_fails_alone(database_url: str) -> None:
+    """One row the message cannot be made of (a line break in its address) must not hold
+    back the rest of its batch, now or at every later pass."""
+    server = Inbox()
+    server.start()
+    settings = make_settings(database_url, CPS_SMTP_URL=server.url,
+                             CPS_MAIL_POLL_SECONDS="3600")
+    try:
+        async with asgi.running(create_app(settings)) as state:
+            ctx: Context = state["ctx"]
+            await _queue(ctx, to="first@example.org")
+            await _queue(ctx, to="broken\r\nBcc: victim@example.org")
+            await _queue(ctx, to="third@example.org")
+            now = utcnow()
+            assert await state["mailer"].tick(now) == 3
+            first, broken, third = await _rows(ctx)
+            assert first.sent_at == now and third.sent_at == now
+            assert broken.failed_at == now and broken.sent_at is None
+            assert broken.last_error == "the email could not be built"
+            assert broken.claimed_by is None
+            assert sorted(m["To"] for m in server.messages) == [
+                "first@example.org", "third@example.org"]
+            assert await state["mailer"].tick(now + timedelta(days=1)) == 0
+    finally:
+        server.stop()
+
+
 async def test_two_processes_send_each_email_exactly_once(database_url: str) -> None:
     """Two app instances on one database, each with its sender, racing for 60 emails."""
     server = Inbox()

@@ -127,7 +127,16 @@ class Sender:
                 log.info("email withdrawn", extra={"outbox_id": row.id, "kind": row.kind})
                 continue
             try:
-                await smtp.deliver(server, message.build(row, self.ctx.settings.mail_from))
+                built = message.build(row, self.ctx.settings.mail_from)
+            except Exception:
+                # One email that cannot be built fails alone, for good (building it again
+                # gives the same): the rest of the batch still goes out.
+                log.exception("email could not be built", extra={"outbox_id": row.id,
+                                                                  "kind": row.kind})
+                await self._settle(row, failed_at=now, last_error="the email could not be built")
+                continue
+            try:
+                await smtp.deliver(server, built)
             except smtp.Refused as error:
                 await self._settle(row, failed_at=now, last_error=str(error))
                 log.warning("email refused", extra={"outbox_id": row.id, "kind": row.kind,
