@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api import PASSWORD, Api, User
+from tests.security.test_signup_flood import site
+from tests.support.api import PASSWORD, PREFIX, Api, User
 
 pytestmark = pytest.mark.anyio
 
@@ -187,3 +188,32 @@ async def test_a_handle_given_up_stays_its_owners(api: Api) -> None:
     # Changing back and forth keeps one row per handle (no 500 on the second change).
     for handle in ("minji.park", "min-ji", "minji.park"):
         assert (await api.ok("PATCH", "/me", owner, {"handle": handle}))["user"]["handle"] == handle
+
+
+async def test_handle_changes_are_limited_so_nobody_hoards_handles(database_url: str) -> None:
+    """Each handle given up stays its owner's: unlimited changes would let one person
+    keep thousands of handles from everyone else."""
+    async with site(database_url, CPS_RATE_LIMITS="on") as (_, client):
+        async with client("10.30.0.1") as http:
+            r = await http.post(f"{PREFIX}/auth/register", json={
+                "email": "hoarder@example.org", "password": PASSWORD,
+                "display_name": "Hoarder"})
+            assert r.status_code == 201, r.text
+            r = await http.post(f"{PREFIX}/auth/login", json={
+                "email": "hoarder@example.org", "password": PASSWORD})
+            http.cookies.clear()
+            bearer = {"Authorization": f"Bearer {r.json()['token']}"}
+            for n in range(5):
+                r = await http.patch(f"{PREFIX}/me", json={"handle": f"hoard-{n}"}, headers=bearer)
+                assert r.status_code == 200, r.text
+            # Asking for the handle one has is no change and is not counted.
+            r = await http.patch(f"{PREFIX}/me", json={"handle": "hoard-4"}, headers=bearer)
+            assert r.status_code == 200, r.text
+            r = await http.patch(f"{PREFIX}/me", json={"handle": "hoard-5"}, headers=bearer)
+            error = _refused(r, 429, "rate_limited")
+            assert int(r.headers["Retry-After"]) >= 1 and "handle" in error["message"]
+            me = (await http.get(f"{PREFIX}/me", headers=bearer)).json()["user"]
+            assert me["handle"] == "hoard-4"
+            # Other changes to the profile still work.
+            r = await http.patch(f"{PREFIX}/me", json={"display_name": "Calm"}, headers=bearer)
+            assert r.status_code == 200, r.text

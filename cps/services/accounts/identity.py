@@ -43,6 +43,7 @@ TOUCH_EVERY = timedelta(minutes=5)
 # hour, for the hour; twenty in a day, for the day.
 LOGIN_STAGES = ((1, 1), (2, 12), (4, 288))
 SIGNUP_WINDOW = 3600.0  # seconds: signups_per_address counts per hour
+HANDLE_CHANGES_PER_DAY = 5
 SIGNUP_HANDLE_TRIES = 4  # a proposed handle lost to a sign-up at the same moment
 
 
@@ -334,6 +335,11 @@ async def update_profile(
     """A user changes their own display name, stakeholder type or handle (409
     `handle_taken` when someone else has it)."""
     asked = handles.check(handle, staff=actor.is_platform_admin) if handle is not None else None
+    if asked is not None and asked != actor.handle and ctx.settings.rate_limits:
+        # Every handle given up stays its owner's: changing again and again would hoard them.
+        wait = await ctx.throttle.hit(f"handle:user:{actor.id}", HANDLE_CHANGES_PER_DAY, 86400.0)
+        if wait is not None:
+            raise RateLimited("You changed your handle too often today; try again later.", wait)
     try:
         async with ctx.db.write() as tx:
             user = await tx.session.get(User, actor.id)
