@@ -141,11 +141,13 @@ class Browsing:
         self.contexts: list[tuple[BrowserContext, Watch]] = []
 
     def context(self, width: str = "desktop", color_scheme: str = "light",
-                user: User | None = None) -> tuple[BrowserContext, Watch]:
+                user: User | None = None,
+                locale: str | None = None) -> tuple[BrowserContext, Watch]:
+        """`locale` ("ko"): the browser's language (Accept-Language, navigator.languages)."""
         ctx = self.browser.new_context(
             base_url=self.server.base_url, viewport=WIDTHS[width],
             color_scheme=color_scheme,  # type: ignore[arg-type]
-            reduced_motion="reduce",
+            reduced_motion="reduce", locale=locale,
         )
         ctx.set_default_timeout(10_000)
         ctx.add_init_script(CSP_PROBE)
@@ -162,8 +164,8 @@ class Browsing:
         return ctx, watch
 
     def page(self, width: str = "desktop", color_scheme: str = "light",
-             user: User | None = None) -> tuple[Page, Watch]:
-        ctx, watch = self.context(width, color_scheme, user)
+             user: User | None = None, locale: str | None = None) -> tuple[Page, Watch]:
+        ctx, watch = self.context(width, color_scheme, user, locale)
         return ctx.new_page(), watch
 
     def sign_in(self, ctx: BrowserContext, user: User) -> None:

@@ -40,15 +40,23 @@ class Lexed:
     """`code` is the source with the same length and line breaks, comments,
     regular expressions and the text of string and template literals replaced
     by spaces (quotes, backticks and `${`/`}` are kept). `strings` maps the
-    offset of a plain string literal's opening quote to its value."""
+    offset of a plain string literal's opening quote to its value; `templates`
+    the offset of each piece of a template literal's text (between the backtick
+    or `}` and the next `${` or backtick) to that text."""
 
     code: str
     strings: dict[int, str]
+    templates: dict[int, str] = field(default_factory=dict)
+    # The offset of each template piece's opening backtick.
+    template_open: dict[int, int] = field(default_factory=dict)
 
 
 def lex(source: str) -> Lexed:
     out = list(source)
     strings: dict[int, str] = {}
+    templates: dict[int, str] = {}
+    template_open: dict[int, int] = {}
+    ticks: list[int] = []  # the backticks of the template literals open at i
     n = len(source)
     i = 0
     # One entry per open `{`: True when it is a template's `${` (its `}`
@@ -71,9 +79,13 @@ def lex(source: str) -> Lexed:
                 k += 2
                 continue
             if c == "`":
+                templates[start] = source[start:k]
+                template_open[start] = ticks.pop()
                 blank(start, k)
                 return k + 1
             if c == "$" and k + 1 < n and source[k + 1] == "{":
+                templates[start] = source[start:k]
+                template_open[start] = ticks[-1]
                 blank(start, k)
                 braces.append(True)
                 return k + 2
@@ -109,6 +121,7 @@ def lex(source: str) -> Lexed:
             i = k + 1
             last = c
         elif c == "`":
+            ticks.append(i)
             i = template(i + 1)
             last = "`" if source[i - 1] == "`" else "{"
         elif c == "/" and _starts_regex(last):
@@ -150,7 +163,7 @@ def lex(source: str) -> Lexed:
         else:
             i += 1
             last = c
-    return Lexed("".join(out), strings)
+    return Lexed("".join(out), strings, templates, template_open)
 
 
 def _starts_regex(last: str) -> bool:

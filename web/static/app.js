@@ -3,9 +3,12 @@
 // the live region that announces what changes.
 
 import { statusWords } from "./accountability.js";
-import { clear, h, humanize } from "./dom.js";
+import { clear, h } from "./dom.js";
+import { formatDateTime, has, t, translateStatic } from "./i18n.js";
+import { followAccount, languageMenu } from "./language-menu.js";
 import { bellItem, startBell } from "./bell.js";
 import { live } from "./live.js";
+import { tierName } from "./widgets.js";
 import { loadSession, onSessionChange, session, signOut } from "./session.js";
 import adminPage from "./pages/admin.js";
 import analyticsPage from "./pages/analytics.js";
@@ -102,12 +105,15 @@ document.addEventListener("click", (event) => {
 
 window.addEventListener("popstate", () => render({ focus: true }));
 
+// `what`: the catalogue's word for what is missing ("topic" → notFound.topic);
+// any other value reads as "page".
 function notFound(ctx, what = "page") {
-  ctx.title("Not found");
+  ctx.title(t("notFound.title"));
+  const key = `notFound.${what}`;
   ctx.main.append(
-    h("h1", { tabindex: "-1" }, "Not found"),
-    h("p", {}, `This ${what} does not exist, or you are not allowed to see it.`),
-    h("p", {}, h("a", { href: "/" }, "Go to the home page")),
+    h("h1", { tabindex: "-1" }, t("notFound.title")),
+    h("p", {}, t(has(key) ? key : "notFound.page")),
+    h("p", {}, h("a", { href: "/" }, t("notFound.home"))),
   );
 }
 
@@ -140,7 +146,7 @@ async function render({ focus = false } = {}) {
       state.cleanups.push(fn);
     },
     title(text) {
-      document.title = text ? `${text} · ${SITE}` : `${SITE} — Civic Participation System`;
+      document.title = text ? `${text} · ${SITE}` : t("site.title");
     },
     navigate,
     announce,
@@ -158,11 +164,11 @@ async function render({ focus = false } = {}) {
     if (err && err.status === 404) {
       notFound(ctx);
     } else {
-      ctx.title("Error");
+      ctx.title(t("error.title"));
       main.append(
-        h("h1", { tabindex: "-1" }, "Something went wrong"),
+        h("h1", { tabindex: "-1" }, t("error.heading")),
         h("p", { class: "notice notice-error", role: "alert" }, (err && err.message) || String(err)),
-        h("p", {}, h("button", { type: "button", onclick: () => render() }, "Try again")),
+        h("p", {}, h("button", { type: "button", onclick: () => render() }, t("error.retry"))),
       );
     }
   } finally {
@@ -197,11 +203,11 @@ function renderNav() {
   if (!nav) return;
   const user = session.user;
   const link = (href, text) => h("li", {}, h("a", { href }, text));
-  const items = [link("/", "Home")];
+  const items = [link("/", t("nav.home"))];
   if (user) {
     items.push(bellItem());
-    items.push(link("/moderation", "Moderation"));
-    if (user.is_platform_admin) items.push(link("/admin", "Admin"));
+    items.push(link("/moderation", t("nav.moderation")));
+    if (user.is_platform_admin) items.push(link("/admin", t("nav.admin")));
     items.push(link("/profile", user.display_name));
     items.push(h("li", {}, h("button", {
       type: "button",
@@ -210,19 +216,19 @@ function renderNav() {
         event.currentTarget.disabled = true;
         try {
           await signOut();
-          announce("You are signed out.");
+          announce(t("nav.signedOut"));
           navigate("/");
         } catch (err) {
           event.currentTarget.disabled = false;
-          announce(`Sign out failed: ${err.message}`);
+          announce(t("nav.signOutFailed", { message: err.message }));
         }
       },
-    }, "Sign out")));
+    }, t("nav.signOut"))));
   } else {
     const next = encodeURIComponent(location.pathname + location.search);
     const onAuthPage = location.pathname === "/login" || location.pathname === "/signup";
-    items.push(link(onAuthPage ? "/login" : `/login?next=${next}`, "Sign in"));
-    items.push(link(onAuthPage ? "/signup" : `/signup?next=${next}`, "Sign up"));
+    items.push(link(onAuthPage ? "/login" : `/login?next=${next}`, t("nav.signIn")));
+    items.push(link(onAuthPage ? "/signup" : `/signup?next=${next}`, t("nav.signUp")));
   }
   clear(nav, ...items);
   for (const a of nav.querySelectorAll("a")) {
@@ -242,7 +248,7 @@ function renderConnection(state, retryAt) {
     connParts = {
       text: h("span", { class: "conn-text", role: "status" }),
       countdown: h("span", { class: "conn-countdown", "aria-hidden": "true" }),
-      retry: h("button", { type: "button", class: "linklike", onclick: () => live.reconnectNow() }, "Retry now"),
+      retry: h("button", { type: "button", class: "linklike", onclick: () => live.reconnectNow() }, t("conn.retryNow")),
     };
     el.removeAttribute("role");
     clear(el, h("span", { class: "conn-dot", "aria-hidden": "true" }), connParts.text, connParts.countdown);
@@ -250,12 +256,8 @@ function renderConnection(state, retryAt) {
   clearInterval(connParts.timer);
   el.hidden = state === "idle";
   el.dataset.state = state;
-  const label = {
-    connecting: "Connecting…",
-    live: "Live",
-    offline: "Offline — updates resume when you are back online",
-    reconnecting: "Disconnected",
-  }[state] || "";
+  const label = ["connecting", "live", "offline", "reconnecting"].includes(state)
+    ? t(`conn.${state}`) : "";
   if (connParts.text.textContent !== label) connParts.text.textContent = label;
   connParts.countdown.textContent = "";
   if (state === "reconnecting") el.append(connParts.retry);
@@ -263,7 +265,7 @@ function renderConnection(state, retryAt) {
   if (state === "reconnecting" && retryAt) {
     const tick = () => {
       const s = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-      connParts.countdown.textContent = s > 0 ? ` — retrying in ${s} s` : " — reconnecting…";
+      connParts.countdown.textContent = s > 0 ? t("conn.retryingIn", { count: s }) : t("conn.reconnectingNow");
     };
     tick();
     connParts.timer = setInterval(tick, 1000);
@@ -272,19 +274,22 @@ function renderConnection(state, retryAt) {
 
 // ---- notifications (the user:{id} channel) --------------------------------
 
+// A moderation notice in words (with the reason, or the end of a mute or ban,
+// when the event has one).
+const reasonText = (d) => (d.reason ? t("notice.reason", { reason: d.reason }) : "");
 const NOTICE_TEXT = {
-  "post.hidden": (d) => [`A moderator hid one of your posts${d.reason ? `: “${d.reason}”` : "."}`, "You can appeal on the post."],
-  "post.restored": () => ["A moderator restored one of your posts."],
-  "post.approved": () => ["A moderator approved your post: it is published."],
-  "post.rejected": (d) => [`A moderator did not approve your post${d.reason ? `: “${d.reason}”` : "."}`],
-  "user.muted": (d) => [`You are muted in a space${until(d.expires_at)}: you can read but not post.`, d.reason ? `Reason: ${d.reason}` : ""],
-  "user.banned": (d) => [`You are banned from a space${until(d.expires_at)}.`, d.reason ? `Reason: ${d.reason}` : ""],
-  "user.unmuted": () => ["Your mute was lifted."],
-  "user.unbanned": () => ["Your ban was lifted."],
+  "post.hidden": (d) => [t(d.reason ? "notice.postHidden.reason" : "notice.postHidden", { reason: d.reason }), t("notice.canAppeal")],
+  "post.restored": () => [t("notice.postRestored")],
+  "post.approved": () => [t("notice.postApproved")],
+  "post.rejected": (d) => [t(d.reason ? "notice.postRejected.reason" : "notice.postRejected", { reason: d.reason })],
+  "user.muted": (d) => [until(d.expires_at, "notice.userMuted", "notice.userMuted.until"), reasonText(d)],
+  "user.banned": (d) => [until(d.expires_at, "notice.userBanned", "notice.userBanned.until"), reasonText(d)],
+  "user.unmuted": () => [t("notice.userUnmuted")],
+  "user.unbanned": () => [t("notice.userUnbanned")],
 };
 
-function until(iso) {
-  return iso ? ` until ${new Date(iso).toLocaleString()}` : "";
+function until(iso, key, keyUntil) {
+  return iso ? t(keyUntil, { until: formatDateTime(iso) }) : t(key);
 }
 
 function describeUserEvent(msg) {
@@ -292,31 +297,36 @@ function describeUserEvent(msg) {
   switch (msg.name) {
     case "moderation.notice": {
       const make = NOTICE_TEXT[d.action];
-      const [text, extra] = make ? make(d) : [`Moderation: ${d.action}`];
+      const [text, extra] = make ? make(d) : [t("notice.other", { action: d.action })];
       let href = null;
       if (d.topic_id) href = d.post_id ? `/topics/${d.topic_id}#post-${d.post_id}` : `/topics/${d.topic_id}`;
       else if (d.space_id) href = `/spaces/${d.space_id}`;
       return { text: [text, extra].filter(Boolean).join(" "), href };
     }
     case "flag.resolved":
-      return { text: `The moderators reviewed a post you flagged: ${d.outcome === "hidden" ? "it is now hidden" : "they left it up"}.${d.reason ? ` “${d.reason}”` : ""}` };
+      return { text: [t(d.outcome === "hidden" ? "notice.flagHidden" : "notice.flagKept"),
+        d.reason ? t("notice.quoted", { reason: d.reason }) : ""].filter(Boolean).join(" ") };
     case "appeal.answered":
-      return { text: `Your appeal was answered: ${d.decision === "overturn" ? "the decision was overturned" : "the decision stands"}. “${d.reason}”`,
+      return { text: [t(d.decision === "overturn" ? "notice.appealOverturned" : "notice.appealUpheld"),
+        d.reason ? t("notice.quoted", { reason: d.reason }) : ""].filter(Boolean).join(" "),
         href: d.space_id ? `/spaces/${d.space_id}` : null };
     case "upgrade_request.decided": {
       const r = d.upgrade_request || {};
-      return { text: `${r.org_name}: the request for the ${humanize(r.tier)} tier was ${r.status}.${r.reason ? ` “${r.reason}”` : ""}`, href: `/orgs/${r.org_id}` };
+      const key = r.status === "approved" ? "notice.upgradeApproved" : "notice.upgradeDeclined";
+      return { text: [t(key, { org: r.org_name, tier: tierName(r.tier) }),
+        r.reason ? t("notice.quoted", { reason: r.reason }) : ""].filter(Boolean).join(" "), href: `/orgs/${r.org_id}` };
     }
     case "question.status_changed": {
       // On the question's own page, the page says it already.
       if (location.pathname === `/topics/${d.topic_id}`) return null;
       const q = d.question || {};
-      return { text: `Your question is now ${statusWords(q.status).toLowerCase()}${q.status === "declined" && q.reason ? `: “${q.reason}”` : "."}`,
+      return { text: [t("notice.questionStatus", { status: statusWords(q.status) }),
+        q.status === "declined" && q.reason ? t("notice.quoted", { reason: q.reason }) : ""].filter(Boolean).join(" "),
         href: `/topics/${d.topic_id}` };
     }
     case "org.tier_changed": {
       const c = d.tier_change || {};
-      return { text: `${d.org_name} is now on the ${humanize(c.to_tier)} tier.`, href: `/orgs/${d.org_id}` };
+      return { text: t("notice.tierChanged", { org: d.org_name, tier: tierName(c.to_tier) }), href: `/orgs/${d.org_id}` };
     }
     default:
       return null;
@@ -327,8 +337,8 @@ function toast({ text, href }) {
   const box = document.getElementById("toasts");
   if (!box) return;
   const item = h("li", { class: "toast" },
-    h("p", {}, text, href ? [" ", h("a", { href }, "Show")] : null),
-    h("button", { type: "button", class: "linklike", onclick: () => item.remove() }, "Dismiss"));
+    h("p", {}, text, href ? [" ", h("a", { href }, t("toast.show"))] : null),
+    h("button", { type: "button", class: "linklike", onclick: () => item.remove() }, t("toast.dismiss")));
   box.append(item);
   announce(text);
   setTimeout(() => item.remove(), 30_000);
@@ -370,7 +380,11 @@ function recheckSession() {
 // ---- start ---------------------------------------------------------------
 
 async function start() {
+  translateStatic();
+  const slot = document.getElementById("lang-menu");
+  if (slot) clear(slot, languageMenu({ announce }));
   await loadSession();
+  if (followAccount(session.user)) return;
   renderNav();
   onSessionChange(() => {
     renderNav();

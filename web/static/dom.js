@@ -2,6 +2,8 @@
 // exception is `trustedHtml`, used only for a post's `html`, which the server
 // has already sanitized.
 
+import { formatDateTime, relativeTime, t } from "./i18n.js";
+
 /**
  * h("a", {href: "/", class: "x", onclick: fn}, "text", child, [more children])
  * Attribute values are set with setAttribute (or as properties for a few);
@@ -74,22 +76,11 @@ export function clientId() {
 
 // ---- time ----------------------------------------------------------------
 
-const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-const full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
-export function relative(iso) {
-  const then = new Date(iso).getTime();
-  const seconds = Math.round((then - Date.now()) / 1000);
-  const abs = Math.abs(seconds);
-  if (abs < 45) return "just now";
-  if (abs < 3600) return rtf.format(Math.round(seconds / 60), "minute");
-  if (abs < 86400) return rtf.format(Math.round(seconds / 3600), "hour");
-  if (abs < 86400 * 30) return rtf.format(Math.round(seconds / 86400), "day");
-  return full.format(new Date(iso));
-}
+// In the page's language (i18n.js).
+export const relative = relativeTime;
 
 export function timeEl(iso, prefix = "") {
-  return h("time", { datetime: iso, title: full.format(new Date(iso)) }, prefix + relative(iso));
+  return h("time", { datetime: iso, title: formatDateTime(iso) }, prefix + relative(iso));
 }
 
 // ---- forms ---------------------------------------------------------------
@@ -127,7 +118,7 @@ export function showFormError(form, err) {
   for (const [name, message] of Object.entries(fields)) {
     const control = form.querySelector(`[name="${CSS.escape(name)}"]`);
     if (!control) {
-      unplaced.push(`${name}: ${message}`);
+      unplaced.push(t("form.fieldMessage", { name, message }));
       continue;
     }
     const msg = h("p", { class: "field-error", id: uid("err") }, message);
@@ -141,7 +132,7 @@ export function showFormError(form, err) {
   const lead = err && err.message && !placed.has(err.message) ? err.message : null;
   const text = [lead, waitHint(err), ...unplaced].filter(Boolean).join(" ");
   if (general) {
-    general.textContent = text || (placed.size ? "" : "Something went wrong.");
+    general.textContent = text || (placed.size ? "" : t("form.failed"));
     general.hidden = !general.textContent;
   }
   const firstInvalid = form.querySelector("[aria-invalid=true]");
@@ -155,11 +146,10 @@ export function waitHint(err) {
   if (!err || err.status !== 429 || /\d/.test(err.message || "")) return null;
   const seconds = Number(err.retryAfter);
   if (!Number.isFinite(seconds) || seconds <= 0) return null;
-  if (seconds < 60) return "You can try again in less than a minute.";
+  if (seconds < 60) return t("form.waitUnderMinute");
   const minutes = Math.ceil(seconds / 60);
-  if (minutes < 60) return `You can try again in about ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
-  const hours = Math.ceil(minutes / 60);
-  return `You can try again in about ${hours === 1 ? "an hour" : `${hours} hours`}.`;
+  if (minutes < 60) return t("form.waitMinutes", { count: minutes });
+  return t("form.waitHours", { count: Math.ceil(minutes / 60) });
 }
 
 export function clearFormErrors(form) {
@@ -241,11 +231,11 @@ export function humanize(key) {
 }
 
 export const STAKEHOLDERS = [
-  ["citizen", "Citizen"],
-  ["business", "Business"],
-  ["civil_society", "Civil society"],
-  ["academia", "Academia"],
-  ["government", "Government"],
+  ["citizen", t("stakeholder.citizen")],
+  ["business", t("stakeholder.business")],
+  ["civil_society", t("stakeholder.civilSociety")],
+  ["academia", t("stakeholder.academia")],
+  ["government", t("stakeholder.government")],
 ];
 
 export function stakeholderLabel(value) {
@@ -254,9 +244,9 @@ export function stakeholderLabel(value) {
 }
 
 export const ORG_KINDS = [
-  ["local_government", "Local government"],
-  ["corporation", "Corporation"],
-  ["institution", "Institution"],
+  ["local_government", t("orgKind.localGovernment")],
+  ["corporation", t("orgKind.corporation")],
+  ["institution", t("orgKind.institution")],
 ];
 
 export function orgKindLabel(value) {
