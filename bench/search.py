@@ -19,7 +19,8 @@ stop words; the last word is a prefix, as typed), in four kinds: anonymous;
 with `space:` (the biggest public space); with `type:government after:` a
 day a year ago; signed in as a member of every private space (the permission
 filter's longest form). It prints p50/p95/max per kind and PASS or FAIL against
-the target: p95 under 100 ms.
+the target: p95 under 100 ms. It also times one of the ten most frequent words
+alone (in most posts), reported, not judged.
 
 Last, the cost of the index to a post: posts written through POST
 /api/v1/topics/{id}/posts by one person, in alternating rounds with the search
@@ -254,10 +255,27 @@ async def searches(client: httpx.AsyncClient, data: DataSet, words: list[str],
                 timings[kind].wall_ms.append(elapsed)
                 timings[kind].cpu_ms.append(cpu)
                 timings[kind].results.append(len(r.json()["results"]))
+    # One of the ten most frequent words alone, in most posts: its newest matches are
+    # ranked (storage.search.CANDIDATES). Reported, not judged: the target is for two words.
+    common = timings[COMMON] = Timing()
+    for i in range(warmup + reps):
+        url = "/api/v1/search?" + urlencode({"q": rng.choice(words[:10])})
+        started, cpu_started = time.perf_counter(), time.process_time()
+        r = await client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        cpu = (time.process_time() - cpu_started) * 1000
+        r.raise_for_status()
+        if i >= warmup:
+            common.wall_ms.append(elapsed)
+            common.cpu_ms.append(cpu)
+            common.results.append(len(r.json()["results"]))
     for timing in timings.values():
         timing.wall_ms.sort()
         timing.cpu_ms.sort()
     return timings
+
+
+COMMON = "1 common word"
 
 
 async def check_answers(client: httpx.AsyncClient, member: dict[str, str],
@@ -273,8 +291,8 @@ async def check_answers(client: httpx.AsyncClient, member: dict[str, str],
         {"q": f"space:{data.private_spaces[0]} {commonest}"}))).json()
     if body["results"]:
         problems.append("an anonymous search found a private space's posts")
-    # A word of most posts: every match is ranked (PostgreSQL may pass the app's 2 s
-    # statement timeout here, and answer 503).
+    # A word of most posts: only its newest matches are ranked (before that bound,
+    # PostgreSQL passed the app's 2 s statement timeout here, and answered 503).
     started = time.perf_counter()
     r = await client.get("/api/v1/search?" + urlencode({"q": commonest}), headers=member)
     took = (time.perf_counter() - started) * 1000
@@ -398,7 +416,8 @@ async def run(url: str, label: str, args: argparse.Namespace) -> bool:
     worst = 0.0
     for kind, t in timings.items():
         p95 = percentile(t.wall_ms, 95)
-        worst = max(worst, p95)
+        if kind != COMMON:
+            worst = max(worst, p95)
         print(f"{kind:<16}{len(t.wall_ms):>6}{percentile(t.wall_ms, 50):>9.1f}{p95:>9.1f}"
               f"{t.wall_ms[-1]:>9.1f}{percentile(t.cpu_ms, 50):>9.1f}"
               f"{percentile(t.cpu_ms, 95):>9.1f}{sorted(t.results)[len(t.results) // 2]:>13}")

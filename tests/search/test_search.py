@@ -287,3 +287,24 @@ async def test_odd_input_is_searched_or_refused_never_a_failure(api: Api) -> Non
         assert r.status_code in (200, 422), (q, r.status_code, r.text)
         if r.status_code == 422:
             assert r.json()["error"]["fields"]
+
+
+async def test_a_word_in_very_many_posts_ranks_the_newest_matches_only(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranking every match of a word in most posts took seconds (a 503 on PostgreSQL over
+    a million posts): past `CANDIDATES` matches, the newest are ranked. Here the bound is
+    4, so one post that says the word three times, but is old, is left out."""
+    from cps.storage import search as index
+
+    monkeypatch.setattr(index, "CANDIDATES", 4)
+    w = await api.world()
+    best_but_old = await api.post(w["citizen"], w["topic"]["id"], "Crossing crossing crossing")
+    newer = [await api.post(w["citizen"], w["topic"]["id"], f"One crossing, number {i}")
+             for i in range(5)]
+    assert post_ids(await find(api, "crossing")) == [p["id"] for p in reversed(newer[1:])]
+    # Fewer matches than the bound: every one is ranked, the best first.
+    monkeypatch.setattr(index, "CANDIDATES", 10)
+    assert post_ids(await find(api, "crossing"))[0] == best_but_old["id"]
+    # A narrower search (a phrase only it has) reaches the old post again.
+    monkeypatch.setattr(index, "CANDIDATES", 4)
+    assert post_ids(await find(api, '"crossing crossing"')) == [best_but_old["id"]]
