@@ -343,6 +343,21 @@ class TierChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PlanPrice(Base):
+    """The price of a tier as the platform admin words it ("EUR 2,400 a year"); the
+    plans page shows "on request" for a tier without a row."""
+
+    __tablename__ = "plan_prices"
+    __table_args__ = (CheckConstraint("tier IN ('free', 'plus', 'premium')", name="tier"),)
+
+    tier: Mapped[str] = mapped_column(String(20), primary_key=True)
+    price: Mapped[str] = mapped_column(String(120))
+    updated_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Sanction(Base):
     """A mute (may read, may not post) or a ban (may not post, react, flag or follow
     the space live) of one user in one space. In force while not lifted and not

@@ -71,9 +71,9 @@ CAPABILITY_PROBES: dict[str, Probe] = {
     "polls": _create_poll,
     "consensus_map": _open_consensus_round,
 }
-# Capabilities of the table with no endpoint yet (the consensus map, ...):
-# when one gets an endpoint, it must get a probe here.
-NOT_BUILT_YET = {"integrations", "custom_branding"}
+# Capabilities of the table with no endpoint yet: when one gets an endpoint, it
+# must get a probe here and leave plans.NOT_BUILT (the plans page then shows it).
+NOT_BUILT_YET = set(plans.NOT_BUILT)
 
 
 # --- quotas: how to use one more of each --------------------------------------

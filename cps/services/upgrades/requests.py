@@ -2,8 +2,9 @@
 
 Check, then do, then notify: every change of an organization's tier writes a
 `TierChange` row and, in the same transaction, an `org.tier_changed` event on
-the `user:{id}` channel of each of the organization's admins (a decision on a
-request also sends `upgrade_request.decided`). The organization row is locked
+the `user:{id}` channel of each of the organization's admins and of each
+platform admin (a decision on a request also sends `upgrade_request.decided`,
+to the organization's admins). The organization row is locked
 while its tier is read and changed, so a decision, a direct change and a new
 request on one organization never interleave. What a tier allows is asked of
 `cps.services.tiers.plans`; nothing here compares tier names itself.
@@ -159,14 +160,21 @@ async def tier_history(ctx: Context, actor: Actor, org_id: int) -> list[TierChan
 
 
 async def _notify_admins(
-    ctx: Context, tx: Transaction, org_id: int, name: str, data: dict[str, Any]
+    ctx: Context, tx: Transaction, org_id: int, name: str, data: dict[str, Any],
+    *, platform: bool = False,
 ) -> None:
-    admins = (
-        await tx.session.scalars(
-            select(OrgAdmin.user_id).where(OrgAdmin.org_id == org_id).order_by(OrgAdmin.user_id)
+    """Tell the organization's admins; with `platform`, every platform admin too
+    (their organization table updates live), each once."""
+    admins = set(
+        (
+            await tx.session.scalars(select(OrgAdmin.user_id).where(OrgAdmin.org_id == org_id))
+        ).all()
+    )
+    if platform:
+        admins |= set(
+            (await tx.session.scalars(select(User.id).where(User.is_platform_admin))).all()
         )
-    ).all()
-    for user_id in admins:
+    for user_id in sorted(admins):
         await notify.user(tx, ctx, user_id, name, data)
 
 
@@ -200,6 +208,7 @@ async def _change_tier(
         org.id,
         "org.tier_changed",
         {"org_id": org.id, "org_name": org.name, "tier_change": view.model_dump(mode="json")},
+        platform=True,
     )
     if request_id is None:  # a decided request told its admins already
         await acts.tier_decided(tx, ctx, org, by=actor.id, decision="changed",
