@@ -1,7 +1,7 @@
 """plan prices: what each tier costs, as the platform admin words it
 
 Revision ID: e7c2b9a41f30
-Revises: b82d8e5f3329
+Revises: 653908144927
 Create Date: 2026-12-06 01:55:00
 
 One row per priced tier; a tier without a row is priced "on request" on the
@@ -16,7 +16,7 @@ from alembic import op
 import cps.storage.types
 
 revision: str = 'e7c2b9a41f30'
-down_revision: str | None = 'b82d8e5f3329'
+down_revision: str | None = '653908144927'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

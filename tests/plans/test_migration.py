@@ -10,7 +10,7 @@ from cps.storage.migrations import current_revision, downgrade, head_revision, u
 
 pytestmark = pytest.mark.anyio
 
-PREVIOUS = "b82d8e5f3329"  # the consensus map, the revision the prices migration follows
+PREVIOUS = "653908144927"  # former handles, the revision the prices migration follows
 
 
 async def _tables(url: str) -> set[str]:
