@@ -206,7 +206,8 @@ function renderNav() {
   const items = [link("/", t("nav.home"))];
   if (user) {
     items.push(bellItem());
-    items.push(link("/moderation", t("nav.moderation")));
+    // Only to people who moderate something (`moderates` from GET /me).
+    if (user.moderates) items.push(link("/moderation", t("nav.moderation")));
     if (user.is_platform_admin) items.push(link("/admin", t("nav.admin")));
     items.push(link("/profile", user.display_name));
     items.push(h("li", {}, h("button", {

@@ -33,8 +33,14 @@ export async function loadSession() {
 export async function signIn(email, password) {
   const { user } = await post("/auth/login", { email, password });
   session.user = user;
+  // GET /me also says whether they moderate anything (the header's Moderation link).
+  try {
+    session.user = (await get("/me")).user;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+  }
   changed();
-  return user;
+  return session.user;
 }
 
 export async function register(data) {
@@ -54,6 +60,8 @@ export async function signOut() {
 }
 
 export function setUser(user) {
-  session.user = user;
+  // PATCH /me answers the user without `moderates`: keep what /me said.
+  const before = session.user;
+  session.user = before && user && user.moderates === undefined ? { ...user, moderates: before.moderates } : user;
   changed();
 }

@@ -11,7 +11,8 @@ from cps.edge.credentials import CSRF_COOKIE, SESSION_COOKIE
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_text
 from cps.services.accounts import handles, identity, recovery, sessions
-from cps.services.accounts.views import Author, SessionView, StakeholderType, UserView
+from cps.services.accounts.views import Author, MeView, SessionView, StakeholderType, UserView
+from cps.services.moderation import overview
 
 # What may be sent as a handle: the document declares the syntax (a leading "@" and
 # capitals are read as the handle); the service checks it and says what is wrong in
@@ -49,6 +50,10 @@ HANDLE = QueryParam("handle", "The handle of the person (a leading @ and capital
 
 class PersonEnvelope(BaseModel):
     user: Author
+
+
+class MeEnvelope(BaseModel):
+    user: MeView
 
 
 class LoginRequest(s.RequestModel):
@@ -115,8 +120,10 @@ async def logout(call: Call) -> Response:
     return response
 
 
-async def me(call: Call) -> UserEnvelope:
-    return UserEnvelope(user=await identity.me(call.ctx, call.user))
+async def me(call: Call) -> MeEnvelope:
+    user = await identity.me(call.ctx, call.user)
+    moderates = await overview.moderates(call.ctx, call.user)
+    return MeEnvelope(user=MeView(**user.model_dump(), moderates=moderates))
 
 
 async def update_me(call: Call) -> UserEnvelope:
@@ -160,7 +167,8 @@ def endpoints() -> list[Endpoint]:
                  errors=(400, 401, 403, 413, 422, 429)),
         Endpoint("POST", "/auth/logout", logout, "Sign out: revoke this token or cookie",
                  auth="required", status=204, errors=(401, 403)),
-        Endpoint("GET", "/me", me, "The signed-in user", response=UserEnvelope,
+        Endpoint("GET", "/me", me, "The signed-in user, and whether they moderate any space",
+                 response=MeEnvelope,
                  auth="required", errors=(401,)),
         Endpoint("PATCH", "/me", update_me, "Change your display name, stakeholder type or handle",
                  request=ProfileUpdate, response=UserEnvelope, auth="required",

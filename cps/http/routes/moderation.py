@@ -20,14 +20,26 @@ from cps.http.api import (
 from cps.services.audit import trail
 from cps.services.audit.views import AuditPage, PublicLogPage
 from cps.services.discussion.views import FlagReason
-from cps.services.moderation import appeals, curation, flags, queue, review, sanctions
+from cps.services.moderation import (
+    appeals,
+    curation,
+    flags,
+    overview,
+    people,
+    queue,
+    review,
+    sanctions,
+)
 from cps.services.moderation.views import (
     AppealView,
     FlagResolution,
     ModerationSettings,
+    PersonCard,
+    QueuePage,
     QueueView,
     SanctionView,
     WordFilterMode,
+    WorkList,
 )
 from cps.services.orgs.views import SpaceView, TopicPolicy
 
@@ -289,6 +301,33 @@ async def get_appeal(call: Call) -> AppealEnvelope:
     )
 
 
+ORG = QueryParam.id("org_id", "Only this organization's spaces")
+SPACE = QueryParam.id("space_id", "Only this space")
+CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
+                    pattern=r"^([0-9]{1,17}\.[0-2]\.[0-9]{1,10})?$")
+QUEUE_LIMIT = QueryParam.number("limit", "Items per page", 1, overview.PAGE_MAX)
+
+
+async def review_queue(call: Call) -> QueuePage:
+    return await overview.page(
+        call.ctx, call.user, org_id=query_id(call, ORG), space_id=query_id(call, SPACE),
+        cursor=query_text(call, CURSOR), limit=query_number(call, QUEUE_LIMIT, 20),
+    )
+
+
+async def moderated_spaces(call: Call) -> WorkList:
+    return await overview.work(call.ctx, call.user)
+
+
+class PersonEnvelope(BaseModel):
+    person: PersonCard
+
+
+async def person_card(call: Call) -> PersonEnvelope:
+    return PersonEnvelope(person=await people.card(
+        call.ctx, call.user, call.path_int("space_id"), call.path_int("user_id")))
+
+
 AUDIT_QUERY = (ACTION, ACTOR, SINCE, BEFORE, LIMIT)
 LOG_QUERY = (BEFORE, LIMIT)
 
@@ -314,6 +353,22 @@ def endpoints() -> list[Endpoint]:
                  "flags, then oldest), posts waiting for approval, open appeals with whether "
                  "you may answer each (moderators)",
                  response=QueueView, auth="required"),
+        Endpoint("GET", "/moderation/queue", review_queue,
+                 "One review queue across every space you moderate: flagged posts, posts "
+                 "held for review and open appeals, oldest first, each naming its space and "
+                 "organization; narrowed by organization or space; paged with a cursor. "
+                 "Empty for whoever moderates nothing.",
+                 response=QueuePage, auth="required",
+                 query=(ORG, SPACE, CURSOR, QUEUE_LIMIT)),
+        Endpoint("GET", "/moderation/spaces", moderated_spaces,
+                 "The spaces you moderate, by organization, with how many flagged posts, "
+                 "held posts and open appeals wait in each",
+                 response=WorkList, auth="required"),
+        Endpoint("GET", "/spaces/{space_id:int}/people/{user_id:int}", person_card,
+                 "A person as the space's moderators see them before muting or banning: "
+                 "name, handle, stakeholder type, their latest posts and every sanction "
+                 "they had in this space, whether they are staff (moderators)",
+                 response=PersonEnvelope, auth="required"),
         Endpoint("POST", "/flags/{flag_id:int}/resolve", resolve_flag,
                  "Resolve a flag and every open flag on its post: hide the post or dismiss "
                  "the flags; the flaggers are told (moderators)",

@@ -44,6 +44,14 @@ class UserView(Author):
     email_verified_at: datetime | None = None
 
 
+class MeView(UserView):
+    """`GET /me`: the signed-in user, and whether they moderate any space (their
+    organization's admins and platform admins do), so the pages offer the review
+    queue only then; every moderation act is checked on the server anyway."""
+
+    moderates: bool
+
+
 class SessionView(View):
     id: int
     created_at: datetime

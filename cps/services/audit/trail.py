@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from cps.services.accounts.views import Author
 from cps.services.audit.views import ActorRole, AuditEntry, AuditPage, PublicLogEntry, PublicLogPage
 from cps.services.context import Actor, Context
-from cps.services.events import channels, journal
+from cps.services.events import channels, journal, review
 from cps.services.orgs.access import SpaceAccess, space_access
 from cps.storage.database import Transaction
 from cps.storage.models import ModerationAction, User
@@ -78,6 +78,9 @@ async def record(
         tx, ctx.events, channels.space(space_id), "moderation.logged",
         public_entry(row).model_dump(mode="json"),
     )
+    # Every moderation act may settle something of the queue (a flag, a held post,
+    # an appeal): its pages read it again.
+    await review.queue_changed(tx, ctx, space_id, action)
     return row
 
 

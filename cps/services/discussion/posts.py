@@ -31,6 +31,7 @@ from cps.services.discussion import admission, mentions, participation, question
 from cps.services.discussion.views import PostPage, PostView, ReactionState, RevisionView
 from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal
+from cps.services.events import review as queue_events
 from cps.services.following import levels
 from cps.services.notifications import acts
 from cps.services.officials import roster
@@ -285,6 +286,8 @@ async def create_post(
                 )
                 await acts.post_published(tx, ctx, post, topic,
                                           mentioned=await mentions.mentioned(tx.session, post))
+            else:
+                await queue_events.queue_changed(tx, ctx, topic.space_id, "post.held")
             if answers_question:
                 await questions.answer_with(tx, ctx, topic, access.org.id, post,
                                             official=official is not None)

@@ -24,6 +24,7 @@ from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, NotFound
 from cps.services.events import notify
+from cps.services.events import review as queue_events
 from cps.services.moderation import decisions
 from cps.services.moderation.views import AppealView
 from cps.services.notifications import acts
@@ -68,6 +69,7 @@ async def appeal_post(ctx: Context, actor: Actor, post_id: int, *, text: str) ->
             raise Conflict("This post is not hidden by a moderator.", code="not_hidden")
         view = await _file(tx, actor, space_id=topic.space_id, kind="post", subject_id=post.id,
                            text=text)
+        await queue_events.queue_changed(tx, ctx, topic.space_id, "appeal.created")
     log.info("appeal filed", extra={"appeal_id": view.id, "kind": "post"})
     return view
 
@@ -80,6 +82,7 @@ async def appeal_ban(ctx: Context, actor: Actor, space_id: int, *, text: str) ->
             raise Conflict("You are not banned from this space.", code="not_banned")
         view = await _file(tx, actor, space_id=space_id, kind="ban", subject_id=ban.id,
                            text=text)
+        await queue_events.queue_changed(tx, ctx, space_id, "appeal.created")
     log.info("appeal filed", extra={"appeal_id": view.id, "kind": "ban"})
     return view
 

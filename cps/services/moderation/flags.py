@@ -15,6 +15,7 @@ from cps.services.context import Actor, Context
 from cps.services.discussion import admission, posts
 from cps.services.discussion.views import FlagView
 from cps.services.errors import Conflict, Invalid, NotFound
+from cps.services.events import review as queue_events
 from cps.services.moderation import decisions
 from cps.services.moderation.views import FlagOutcome, FlagResolution
 from cps.services.orgs.access import SpaceAccess, is_staff, post_access, space_access
@@ -40,6 +41,7 @@ async def flag_post(
             flag = Flag(post_id=post_id, user_id=actor.id, reason=reason, note=note.strip())
             tx.session.add(flag)
             await tx.session.flush()
+            await queue_events.queue_changed(tx, ctx, topic.space_id, "flag.created")
             await _hide_when_flagged(tx, ctx, access, post, topic)
             view = FlagView.model_validate(flag)
     except IntegrityError:

@@ -104,3 +104,85 @@ class FlagResolution(View):
     post_id: int
     outcome: FlagOutcome
     flags_resolved: int
+
+
+# --- the review queue across spaces (moderation/overview.py) ---------------------
+
+QueueItemKind = Literal["flagged", "pending", "appeal"]
+
+
+class PlaceOrg(View):
+    id: int
+    name: str
+
+
+class PlaceSpace(View):
+    id: int
+    name: str
+    visibility: Literal["public", "private"]
+
+
+class QueueItem(View):
+    """One item of the review queue, naming where it is: several spaces of different
+    organizations share a name ("Streets and squares"), so a space is always shown
+    with its organization. Exactly the field named by `kind` is set."""
+
+    kind: QueueItemKind
+    # When it entered the queue: the first open flag, the held post, the appeal.
+    at: datetime
+    org: PlaceOrg
+    space: PlaceSpace
+    flagged: FlaggedPost | None = None
+    pending: PostView | None = None
+    appeal: QueueAppeal | None = None
+
+
+class QueuePage(View):
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+class SpaceWork(View):
+    """A space the reader moderates and what waits in its queue."""
+
+    org: PlaceOrg
+    space: PlaceSpace
+    flagged: int
+    pending: int
+    appeals: int
+    # An admin of its organization or of the platform: they may also decide on
+    # their own posts, which a moderator may not (as `SpaceView.can_administer`).
+    can_administer: bool
+
+
+class WorkList(View):
+    spaces: list[SpaceWork]
+
+
+class RecentPost(View):
+    """One of a person's latest posts in a space, as its moderators see it."""
+
+    id: int
+    topic_id: int
+    topic_title: str
+    created_at: datetime
+    # The markdown source, cut to 280 characters: shown as text, never as markup.
+    excerpt: str
+    hidden: bool
+    deleted: bool
+    pending: bool
+
+
+class PersonCard(View):
+    """A person as a space's moderators see them before muting or banning them: who
+    they are, what they wrote lately here, and every sanction they had here."""
+
+    user: Author
+    member_since: datetime
+    # Staff of the space (its moderators, the organization's admins, platform
+    # admins) cannot be muted or banned in it.
+    staff: bool
+    posts_in_space: int
+    recent_posts: list[RecentPost]
+    # Every mute and ban here, newest first, lifted and expired ones too.
+    sanctions: list[SanctionView]

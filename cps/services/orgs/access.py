@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVarTuple, cast
 
-from sqlalchemy import ColumnElement, Integer, Label, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Label,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 
@@ -156,6 +167,25 @@ async def post_access(
     except NotFound:
         raise NotFound("No such post.") from None
     return row[0], row[1], access
+
+
+def moderated_by(actor: Actor) -> ColumnElement[bool]:
+    """SQL over `Space`: the spaces `actor` moderates, by `SpaceAccess.can_moderate`'s
+    rule (its moderators, the admins of its organization, platform admins), so a list
+    across spaces (the moderators' review queue and its counts) holds only those, in
+    the statement that reads it."""
+    if actor.is_platform_admin:
+        return true()
+    return or_(
+        exists().where(SpaceModerator.space_id == Space.id, SpaceModerator.user_id == actor.id),
+        exists().where(OrgAdmin.org_id == Space.org_id, OrgAdmin.user_id == actor.id),
+    )
+
+
+async def moderates_anything(session: AsyncSession, actor: Actor) -> bool:
+    """Whether `actor` moderates at least one space (the header's Moderation link)."""
+    found = await session.scalar(select(Space.id).where(moderated_by(actor)).limit(1))
+    return found is not None
 
 
 # --- staff ---------------------------------------------------------------------

@@ -13,9 +13,10 @@ from cps.services.accounts.views import Author
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cps.services.events import notify
+from cps.services.orgs import standing
 from cps.services.orgs.access import SpaceAccess, space_access
 from cps.services.orgs.orgs import is_org_admin
-from cps.services.orgs.views import MemberView, SpaceView
+from cps.services.orgs.views import MemberView, SpaceView, Standing
 from cps.services.tiers import plans
 from cps.storage import portable
 from cps.storage.database import Transaction
@@ -81,8 +82,16 @@ async def create_space(
 
 
 async def get_space(ctx: Context, actor: Actor | None, space_id: int) -> SpaceView:
+    """The space as `actor` sees it, with their own ban or mute in force here."""
     async with ctx.db.read() as session:
-        return _view(await space_access(session, actor, space_id))
+        view = _view(await space_access(session, actor, space_id))
+        if actor is not None:
+            sanctions = await standing.active(session, space_id, actor.id)
+            found = sanctions.get("ban") or sanctions.get("mute")
+            if found is not None:
+                view.standing = Standing(kind="ban" if found.kind == "ban" else "mute",
+                                         expires_at=found.expires_at, reason=found.reason)
+    return view
 
 
 async def list_spaces(ctx: Context, actor: Actor | None, org_id: int) -> list[SpaceView]:

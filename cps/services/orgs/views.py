@@ -28,6 +28,16 @@ class OrgView(View):
     entitlements: Entitlements | None = None
 
 
+class Standing(View):
+    """A mute or ban in force on the reader in a space: the pages say so before
+    they write (the server refuses their posts anyway)."""
+
+    kind: Literal["mute", "ban"]
+    # None: until a moderator lifts it.
+    expires_at: datetime | None
+    reason: str
+
+
 class SpaceView(View):
     id: int
     org_id: int
@@ -42,6 +52,8 @@ class SpaceView(View):
     # The organization's admins and platform admins: they may also decide on their
     # own posts, which a moderator may not (docs/moderation.md).
     can_administer: bool = False
+    # `GET /spaces/{id}` only: the reader's ban (else mute) in force here, if any.
+    standing: Standing | None = None
 
 
 class MemberView(View):

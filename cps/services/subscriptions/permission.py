@@ -19,6 +19,11 @@ async def authorize(ctx: Context, actor: Actor | None, channel: ChannelName) -> 
     async with ctx.db.read() as session:
         if channel.kind == "space":
             access = await space_access(session, actor, channel.id)
+        elif channel.kind == "moderation":
+            # A space's review queue: its moderators alone (404 as for the space
+            # itself when it is invisible to the caller).
+            access = await space_access(session, actor, channel.id)
+            access.require_moderator()
         else:
             _, access = await topic_access(session, actor, channel.id)
         if actor is not None and not access.can_moderate:

@@ -1,38 +1,34 @@
-// The moderator console: the spaces you moderate, and for one space its
-// queue (flagged posts, held posts, appeals), mutes and bans, the audit log
-// and the moderation settings. Hiding, pinning, locking and moving also
-// happen in place on each topic page. The server says what this moderator may
-// do with each item: flagged staff posts come first (`escalated`, never hidden
-// by flags), and an appeal they may not answer (their own, or one of their own
-// decisions) says why instead of offering the answer form.
+// The moderation home and console. The home (`/moderation`) is one review
+// queue across every space you moderate (GET /moderation/queue: flagged posts,
+// held posts and appeals, oldest first, each naming its organization and space,
+// narrowed by organization or space, paged), the spaces you moderate with what
+// waits in each (GET /moderation/spaces), kept live by each space's
+// `moderation:{id}` channel. A space's console (`?space=`) adds its mutes and
+// bans, the audit log and the settings. Hiding, pinning, locking and moving
+// also happen in place on each topic page. The server says what this moderator
+// may do with each item: flagged staff posts come first in a space's console
+// (`escalated`, never hidden by flags), and an appeal they may not answer
+// (their own, or one of their own decisions) says why instead of offering the
+// answer form. Muting and banning name a person, never a number: the dialog of
+// ../sanctions.js shows who they are and asks for confirmation.
 
-import { ApiError, del, get, patch, pool, post, serverHas } from "../api.js";
+import { ApiError, del, get, patch, post, serverHas } from "../api.js";
 import {
   badge, clear, field, formError, h, humanize, notice, onSubmit, select, timeEl, trustedHtml, uid,
 } from "../dom.js";
-import { follow } from "../live.js";
+import { follow, live } from "../live.js";
+import { chosenId, personPicker } from "../people.js";
+import { openSanctionDialog, untilWords } from "../sanctions.js";
 import { actionWords, breadcrumb, orgCrumb, requireUser, tierMessage, tierName } from "../widgets.js";
 
-const RULES = [["", "No rule given"], ["spam", "Spam"], ["abuse", "Abuse or harassment"], ["off_topic", "Off topic"], ["other", "Other"]];
-const DURATIONS = [
-  ["3600", "1 hour"], ["86400", "1 day"], ["604800", "1 week"], ["2592000", "30 days"], ["", "Until lifted"],
-];
 const AUDIT_ACTIONS = [
   "post.hide", "post.restore", "flags.dismiss", "post.approve", "post.reject", "user.mute", "user.unmute",
   "user.ban", "user.unban", "appeal.uphold", "appeal.overturn", "topic.move", "topic.renamed", "topic.pinned",
   "topic.unpinned", "topic.locked", "topic.unlocked", "topic.archived", "topic.unarchived", "space.settings",
 ];
-
-async function moderatedSpaces(ctx) {
-  const { orgs } = await get("/orgs", { signal: ctx.signal });
-  const found = [];
-  await pool(orgs, 6, async (org) => {
-    const { spaces } = await get(`/orgs/${org.id}/spaces`, { signal: ctx.signal });
-    for (const s of spaces) if (s.can_moderate) found.push({ s, org });
-  });
-  found.sort((a, b) => a.org.name.localeCompare(b.org.name) || a.s.name.localeCompare(b.s.name));
-  return found;
-}
+// The home follows at most this many spaces' queues live (a platform admin
+// moderates every space); past it, the queue is read again every minute.
+const LIVE_SPACES_MAX = 60;
 
 export default async function moderationPage(ctx) {
   if (!requireUser(ctx, "Moderation")) return;
@@ -41,28 +37,189 @@ export default async function moderationPage(ctx) {
     await consolePage(ctx, spaceId);
     return;
   }
+  await homePage(ctx);
+}
+
+const itemKey = (item) => `${item.kind}-${item.flagged ? item.flagged.post.id : item.pending ? item.pending.id : item.appeal.id}`;
+
+/** Puts `nodes` in `list` in order, moving or removing only what differs. */
+function reconcile(list, nodes) {
+  const keep = new Set(nodes);
+  for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+  nodes.forEach((node, i) => {
+    if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+  });
+}
+
+const countWords = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+function workWords(w) {
+  const parts = [];
+  if (w.flagged) parts.push(countWords(w.flagged, "flagged post", "flagged posts"));
+  if (w.pending) parts.push(countWords(w.pending, "held post", "held posts"));
+  if (w.appeals) parts.push(countWords(w.appeals, "appeal", "appeals"));
+  return parts.length ? parts.join(", ") : "nothing waiting";
+}
+
+async function homePage(ctx) {
   ctx.title("Moderation");
-  const list = h("ul", { class: "space-list" }, h("li", { class: "muted" }, "Looking for the spaces you moderate…"));
+  const orgFilter = Number(ctx.query.get("org_id")) || null;
+  const spaceFilter = Number(ctx.query.get("space_id")) || null;
+  const status = h("p", { class: "muted small", role: "status" });
+  const workList = h("ul", { class: "work-list" }, h("li", { class: "muted" }, "Looking for the spaces you moderate…"));
+  const items = h("ol", { class: "queue" });
+  const more = h("button", { type: "button", hidden: true }, "Show more");
+  const queueH = h("h2", { id: "queue-h" }, "Review queue");
+  const filters = h("form", { class: "queue-filters", role: "search", "aria-label": "Narrow the queue" });
   ctx.main.append(
     h("h1", {}, "Moderation"),
-    h("section", { class: "card", "aria-labelledby": "modspaces-h" },
-      h("h2", { id: "modspaces-h" }, "Spaces you moderate"),
-      h("p", { class: "muted" },
-        "Open a space's console to work its flag queue, held posts and appeals, mute or ban, "
-        + "read its audit log and change its settings. On each topic page you can also pin, lock, "
+    h("section", { class: "card", "aria-labelledby": "queue-h" }, queueH,
+      h("p", { class: "muted small" }, "Flagged posts, posts held for review and appeals of every space you moderate, oldest first."),
+      filters, status, items, more),
+    h("section", { class: "card", "aria-labelledby": "work-h" },
+      h("h2", { id: "work-h" }, "Spaces you moderate"),
+      h("p", { class: "muted small" },
+        "Open a space's console for its mutes and bans, audit log and settings. On each topic page you can also pin, lock, "
         + "archive, rename and move the topic, and hide or restore posts."),
-      list),
+      workList),
   );
-  const found = await moderatedSpaces(ctx);
-  clear(list);
-  if (found.length === 0) list.append(h("li", { class: "muted" }, "You do not moderate any space."));
-  for (const { s, org } of found) {
-    list.append(h("li", {},
-      h("a", { href: `/moderation?space=${s.id}` }, `${s.name}`), " ",
-      s.visibility === "private" ? badge("Private", "private") : badge("Public", "public"),
-      h("span", { class: "muted small" }, ` · ${org.name} · `),
-      h("a", { href: `/spaces/${s.id}`, class: "small" }, "open the space")));
+
+  let work = [];
+  let cursor = null;
+  let shown = 0;
+  const places = new Map(); // space id -> {id, name, orgName, can_administer}
+
+  function drawWork() {
+    clear(workList, work.length ? work.map((w) => h("li", {},
+      h("a", { href: `/moderation?space=${w.space.id}` }, w.space.name),
+      h("span", { class: "muted small" }, w.org.name),
+      w.space.visibility === "private" ? badge("Private", "private") : null,
+      h("span", { class: "work-counts small" }, workWords(w)),
+      h("a", { href: `/moderation?space_id=${w.space.id}`, class: "small", "aria-label": `Only its queue: ${w.space.name}, ${w.org.name}` }, "Only its queue")))
+      : h("li", { class: "muted" }, "You do not moderate any space."));
   }
+
+  function drawFilters() {
+    const orgs = [...new Map(work.map((w) => [w.org.id, w.org.name])).entries()];
+    const spaces = work.filter((w) => !orgFilter || w.org.id === orgFilter);
+    clear(filters,
+      select({ label: "Organization", name: "org_id", value: orgFilter ? String(orgFilter) : "",
+        options: [["", "All organizations"], ...orgs.map(([id, name]) => [String(id), name])] }),
+      select({ label: "Space", name: "space_id", value: spaceFilter ? String(spaceFilter) : "",
+        options: [["", "All spaces"], ...spaces.map((w) => [String(w.space.id), `${w.space.name} — ${w.org.name} (${workWords(w)})`])] }),
+      h("div", { class: "actions" }, h("button", { type: "submit" }, "Show")));
+  }
+  filters.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(filters));
+    const q = new URLSearchParams();
+    if (data.org_id) q.set("org_id", data.org_id);
+    if (data.space_id) q.set("space_id", data.space_id);
+    ctx.navigate(`/moderation${q.toString() ? `?${q}` : ""}`);
+  });
+
+  const query = (extra) => {
+    const q = new URLSearchParams(extra);
+    if (orgFilter) q.set("org_id", String(orgFilter));
+    if (spaceFilter) q.set("space_id", String(spaceFilter));
+    return `/moderation/queue?${q}`;
+  };
+
+  function itemEl(item) {
+    const place = places.get(item.space.id) || { id: item.space.id, name: item.space.name, orgName: item.org.name, can_administer: false };
+    const head = h("p", { class: "queue-place" },
+      h("a", { href: `/moderation?space=${item.space.id}` }, `${item.org.name} · ${item.space.name}`), " ",
+      item.kind === "flagged" ? badge("Flagged", "locked") : item.kind === "pending" ? badge("Held for review", "archived") : badge("Appeal", "pinned"));
+    let el;
+    if (item.kind === "flagged") el = flaggedItem(ctx, place, false, item.flagged);
+    else if (item.kind === "pending") el = pendingItem(ctx, place, item.pending);
+    else el = appealItem(ctx, item.appeal);
+    el.prepend(head);
+    el.dataset.key = itemKey(item);
+    el.dataset.sig = JSON.stringify(item);
+    return el;
+  }
+
+  async function loadWork() {
+    work = (await get("/moderation/spaces", { signal: ctx.signal })).spaces;
+    places.clear();
+    for (const w of work) places.set(w.space.id, { id: w.space.id, name: w.space.name, orgName: w.org.name, can_administer: w.can_administer });
+    drawWork();
+    drawFilters();
+  }
+
+  let loading = null;
+  async function loadQueue({ again = false } = {}) {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const limit = again ? Math.min(50, Math.max(20, shown)) : 20;
+        const page = await get(query({ limit: String(limit) }), { signal: ctx.signal });
+        cursor = page.next_cursor;
+        shown = page.items.length;
+        // Items that did not change keep their element (and the focus, and what
+        // was typed in them); the others are drawn anew, in the queue's order.
+        const before = new Map([...items.children].filter((li) => li.dataset.key).map((li) => [li.dataset.key, li]));
+        const nodes = page.items.map((item) => {
+          const old = before.get(itemKey(item));
+          return old && old.dataset.sig === JSON.stringify(item) ? old : itemEl(item);
+        });
+        reconcile(items, nodes.length ? nodes : [h("li", { class: "muted" }, "Nothing waits for review.")]);
+        more.hidden = !cursor;
+        const total = work.filter((w) => (!orgFilter || w.org.id === orgFilter) && (!spaceFilter || w.space.id === spaceFilter))
+          .reduce((n, w) => n + w.flagged + w.pending + w.appeals, 0);
+        queueH.textContent = `Review queue (${total})`;
+        status.textContent = "";
+        status.append(`${countWords(total, "item waits", "items wait")}. Updated `, timeEl(new Date().toISOString()), ".");
+      } catch (err) {
+        if (err.name === "AbortError") return;
+        status.textContent = `Could not load the queue: ${err.message}`;
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  }
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const page = await get(query({ limit: "20", cursor }), { signal: ctx.signal });
+      const first = page.items.length ? itemEl(page.items[0]) : null;
+      items.append(...(first ? [first, ...page.items.slice(1).map(itemEl)] : []));
+      shown += page.items.length;
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      if (first) {
+        const target = first.querySelector("a");
+        if (target) target.focus();
+      }
+    } catch (err) {
+      if (err.name !== "AbortError") status.textContent = err.message;
+    } finally {
+      more.disabled = false;
+    }
+  });
+
+  ctx.changed = () => refresh();
+  async function refresh() {
+    await loadWork();
+    await loadQueue({ again: true });
+  }
+  let timer = null;
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => refresh().catch(() => {}), 400);
+  };
+  await loadWork();
+  // Each space's queue channel: only its moderators may follow it.
+  const stops = work.slice(0, LIVE_SPACES_MAX).map((w) => live.subscribe(`moderation:${w.space.id}`, { event: soon }));
+  const poll = work.length > LIVE_SPACES_MAX ? setInterval(soon, 60_000) : null;
+  ctx.cleanup(() => {
+    for (const stop of stops) stop();
+    clearTimeout(timer);
+    clearInterval(poll);
+  });
+  await loadQueue();
 }
 
 async function consolePage(ctx, spaceId) {
@@ -105,7 +262,7 @@ async function consolePage(ctx, spaceId) {
     for (const fn of ctx.reloads) fn();
   };
   if (has.queue) ctx.main.append(queueSection(ctx, space, has.bulk));
-  if (has.sanctions) ctx.main.append(sanctionsSection(ctx, space));
+  if (has.sanctions) ctx.main.append(sanctionsSection(ctx, space, org));
   if (has.audit) ctx.main.append(auditSection(ctx, space));
   if (has.settings) ctx.main.append(settingsSection(ctx, space, org));
 }
@@ -175,7 +332,19 @@ function flaggedItem(ctx, space, hasBulk, item) {
       h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
         `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
         f.established === false ? h("span", { class: "muted small" }, " · account newer than the post: does not count toward hiding it") : null)))),
-    own ? ownCaseNotice() : form);
+    own ? ownCaseNotice() : [form, sanctionButton(ctx, space, p.author)]);
+}
+
+/** "Mute or ban <name>…": the dialog shows who they are and asks to confirm. */
+function sanctionButton(ctx, space, author) {
+  if (ctx.user && author.id === ctx.user.id) return null;
+  const button = h("button", { type: "button", class: "linklike sanction-open", "data-opener": `sanction-${space.id}-${author.id}` },
+    `Mute or ban ${author.display_name}…`);
+  button.addEventListener("click", () => openSanctionDialog({
+    space: { id: space.id, name: space.name, orgName: space.orgName }, userId: author.id, opener: button,
+    announce: ctx.announce, done: () => ctx.changed && ctx.changed(),
+  }));
+  return h("p", { class: "small" }, button);
 }
 
 function pendingItem(ctx, space, p) {
@@ -192,7 +361,7 @@ function pendingItem(ctx, space, p) {
     ctx.changed();
   });
   return h("li", { class: "queue-item" }, postExcerpt(p),
-    ownCase(ctx, space, p) ? ownCaseNotice() : form);
+    ownCase(ctx, space, p) ? ownCaseNotice() : [form, sanctionButton(ctx, space, p.author)]);
 }
 
 function appealItem(ctx, a) {
@@ -301,44 +470,36 @@ function queueSection(ctx, space, hasBulk) {
 
 // ---- mutes and bans ------------------------------------------------------------
 
-function sanctionsSection(ctx, space) {
+function sanctionsSection(ctx, space, org) {
   const section = h("section", { id: "sanctions", class: "card console-section", "aria-labelledby": "sanctions-h", tabindex: "-1" });
   const list = h("ul", { class: "people" });
   const err = h("p", { class: "form-error", role: "alert", hidden: true });
-  const prefill = ctx.query.get("user") || "";
-  const kindSelect = select({ label: "Action", name: "kind", options: [["mute", "Mute: may read, may not post"], ["ban", "Ban: may not post, react or follow live"]], value: "mute" });
-  const hideId = uid("hideposts");
-  const hideBox = h("div", { class: "radio" }, h("input", { type: "checkbox", name: "hide_posts", value: "1", id: hideId }),
-    h("label", { for: hideId }, "Also hide all their posts in this space"));
-  hideBox.hidden = true;
-  kindSelect.querySelector("select").addEventListener("change", (e) => { hideBox.hidden = e.target.value !== "ban"; });
-  const form = h("form", { class: "form" }, formError(),
-    field({ label: "User id", name: "user_id", type: "number", min: 1, required: true, value: prefill, inputmode: "numeric" }),
-    kindSelect,
-    select({ label: "For how long", name: "duration_seconds", options: DURATIONS, value: "86400" }),
-    select({ label: "Rule broken", name: "rule", options: RULES, value: "" }),
-    field({ label: "Reason (told to the person)", name: "reason", required: true, maxlength: 2000 }),
-    hideBox,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "danger" }, "Apply")));
-  onSubmit(form, async (data) => {
-    const body = { user_id: Number(data.user_id), reason: data.reason };
-    if (data.duration_seconds) body.duration_seconds = Number(data.duration_seconds);
-    if (data.rule) body.rule = data.rule;
-    if (data.kind === "ban") body.hide_posts = Boolean(data.hide_posts);
-    const res = await post(`/spaces/${space.id}/${data.kind === "ban" ? "bans" : "mutes"}`, body);
-    const who = res.sanction.user.display_name;
-    ctx.announce(`${who} ${data.kind === "ban" ? "banned" : "muted"}${res.hidden_posts ? `; ${res.hidden_posts} posts hidden` : ""}.`);
-    form.reset();
-    hideBox.hidden = true;
-    ctx.changed();
+  const place = { id: space.id, name: space.name, orgName: org ? org.name : null };
+  // People of the space first (who posted here, a private space's members).
+  const search = async (q, signal) => (await get(`/spaces/${space.id}/participants?prefix=${encodeURIComponent(q)}`, { signal })).users;
+  const picker = personPicker({ label: "Person", hint: "Type the start of their name or @handle, then choose them from the list.", search, signal: ctx.signal });
+  const form = h("form", { class: "form" }, formError(), picker,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "danger" }, "Mute or ban…")));
+  onSubmit(form, async (data, f) => {
+    const userId = chosenId(data);
+    openSanctionDialog({ space: place, userId, opener: f.querySelector("button[type=submit]"), announce: ctx.announce,
+      done: () => {
+        picker.reset();
+        ctx.changed();
+      } });
   });
+  // From a post's "Mute or ban…" (the topic page links here with ?user=).
+  const named = Number(ctx.query.get("user"));
+  if (Number.isInteger(named) && named > 0) {
+    queueMicrotask(() => openSanctionDialog({ space: place, userId: named, opener: form.querySelector("button[type=submit]"),
+      announce: ctx.announce, done: () => ctx.changed() }));
+  }
 
   async function load() {
     try {
       const { sanctions } = await get(`/spaces/${space.id}/sanctions`, { signal: ctx.signal });
       clear(list, sanctions.length ? sanctions.map((s) => h("li", {},
-        h("span", {}, h("strong", {}, s.user.display_name), ` (user ${s.user.id}) · ${s.kind === "ban" ? "banned" : "muted"} `,
-          s.expires_at ? ["until ", timeEl(s.expires_at)] : "until lifted", ` · “${s.reason}”`),
+        h("span", {}, h("strong", {}, s.user.display_name), ` @${s.user.handle} · ${s.kind === "ban" ? "banned" : "muted"} ${untilWords(s.expires_at)}`, ` · “${s.reason}”`),
         h("button", { type: "button", class: "linklike", "aria-label": `Lift the ${s.kind} of ${s.user.display_name}`, onclick: async (e) => {
           e.currentTarget.disabled = true;
           err.hidden = true;

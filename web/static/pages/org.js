@@ -8,6 +8,7 @@ import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
   badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, select, timeEl, uid,
 } from "../dom.js";
+import { chosenId, personPicker } from "../people.js";
 import { breadcrumb, tierMessage, tierName, verifiedBadge } from "../widgets.js";
 
 // Words for the entitlement names the API returns; an unknown name is shown
@@ -88,8 +89,7 @@ export default async function orgPage(ctx) {
 // ---- officials ----------------------------------------------------------------
 
 /** Who answers in the organization's name (public); its admins name and remove
- * them. There is no endpoint to find people by name, so an official is named
- * by user id, as moderators are (people find theirs on their profile page). */
+ * them, choosing each person by name or handle (../people.js). */
 function officialsSection(A) {
   const { ctx, orgId, org } = A;
   const list = h("ul", { class: "people officials" });
@@ -129,12 +129,12 @@ function officialsSection(A) {
   let form = null;
   if (org.is_admin) {
     form = h("form", { class: "form inline" }, formError(),
-      field({ label: "Name an official by user id", name: "user_id", type: "number", min: 1, required: true, inputmode: "numeric",
-        hint: "People find their user id on their profile page. Their posts in this organization's spaces will say “Official”." }),
+      personPicker({ label: "Name an official", signal: ctx.signal,
+        hint: "Type the start of their name or @handle and choose them. Their posts in this organization's spaces will say “Official”." }),
       h("div", { class: "actions" }, h("button", { type: "submit" }, "Name official")));
     onSubmit(form, async (data) => {
-      const { official } = await post(`/orgs/${orgId}/officials`, { user_id: Number(data.user_id) });
-      form.reset();
+      const { official } = await post(`/orgs/${orgId}/officials`, { user_id: chosenId(data) });
+      form.querySelector(".person-picker").reset();
       ctx.announce(`${official.user.display_name} is now an official of ${org.name}.`);
       await draw();
     });
@@ -367,20 +367,22 @@ function peopleEditor(A, space, kind) {
     }
   };
   const form = h("form", { class: "form inline" }, formError(),
-    field({ label: `Add ${kind === "moderators" ? "a moderator" : "a member"} by user id`, name: "user_id", type: "number", min: 1, required: true, inputmode: "numeric",
-      hint: "People find their user id on their profile page." }),
+    personPicker({ label: `Add ${kind === "moderators" ? "a moderator" : "a member"}`, signal: A.ctx.signal,
+      hint: "Type the start of their name or @handle and choose them from the list." }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Add")));
   onSubmit(form, async (data) => {
     try {
-      await post(`/spaces/${space.id}/${kind}`, { user_id: Number(data.user_id) });
+      await post(`/spaces/${space.id}/${kind}`, { user_id: chosenId(data) });
     } catch (e) {
       if (e instanceof ApiError && e.status === 402) {
         e.message = tierMessage(e);
-        if (!e.fields) e.fields = { user_id: e.message };
+        if (!e.fields) e.fields = { user_id_search: e.message };
+      } else if (e.fields && e.fields.user_id) {
+        e.fields = { user_id_search: e.fields.user_id };
       }
       throw e;
     }
-    form.reset();
+    form.querySelector(".person-picker").reset();
     A.ctx.announce(`Added to the ${kind}.`);
     await draw();
     await A.reload();

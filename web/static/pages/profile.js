@@ -44,10 +44,9 @@ export default async function profilePage(ctx) {
       h("h2", { id: "about-h" }, "About you"),
       h("dl", { class: "facts" },
         h("dt", {}, "Display name"), h("dd", {}, user.display_name),
-        h("dt", {}, "Handle"), handleShown,
+        h("dt", {}, "Handle"), handleShown,  // how admins find you to add you to a space
         h("dt", {}, "Takes part as"), h("dd", {}, stakeholderLabel(user.stakeholder_type)),
         h("dt", {}, "Email"), h("dd", {}, user.email),
-        h("dt", {}, "User id"), h("dd", {}, String(user.id), h("span", { class: "muted small" }, " — give it to an organization admin who wants to add you to a space")),
         h("dt", {}, "Member since"), h("dd", {}, timeEl(user.created_at)),
         user.is_platform_admin ? [h("dt", {}, "Role"), h("dd", {}, "Platform admin (secretariat)")] : null,
       ),

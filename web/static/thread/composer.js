@@ -5,11 +5,14 @@
 // answers (or updated, when the socket brought it first). An official's post
 // in a question waiting for an answer answers it, unless they say it does not.
 // Typing "@" offers the space's participants to mention (../mentions.js).
+// A reader banned or muted in the space is told so, with the end in their own
+// words and time, on a disabled form, before they write (the server refuses).
 
 import { post as send } from "../api.js";
 import { clear, clientId, field, formError, h, onSubmit, uid } from "../dom.js";
 import { live } from "../live.js";
 import { attachMentions } from "../mentions.js";
+import { untilWords } from "../sanctions.js";
 import { takesPosts } from "./state.js";
 
 /** A new post at the root (node null), or a reply to node's post. */
@@ -27,6 +30,13 @@ export function replyForm(view, node, { label }) {
       h("button", { type: "submit", class: "primary" }, node ? "Post reply" : "Post"),
       node ? h("button", { type: "button", onclick: closeAndFocus }, "Cancel") : null));
   const area = form.querySelector("textarea");
+  const standing = standingNotice(view.thread);
+  if (standing) {
+    form.prepend(standing);
+    area.disabled = true;
+    area.setAttribute("aria-describedby", [standing.id, area.getAttribute("aria-describedby")].filter(Boolean).join(" "));
+    form.querySelector("button[type=submit]").disabled = true;
+  }
   // First: its Escape closes the list of people, not the reply form.
   attachMentions(area, { spaceId: () => view.thread.space.id, signal: view.ctx.signal });
   area.addEventListener("input", () => live.typing(view.channel));
@@ -48,6 +58,17 @@ export function replyForm(view, node, { label }) {
     if (mine) mine.article.focus({ preventScroll: false });
   });
   return form;
+}
+
+/** "You are banned from this space until 12 December, 14:00 …" (GET /spaces/{id}
+ * says the reader's own ban or mute), or null. */
+function standingNotice(thread) {
+  const s = thread.space && thread.space.standing;
+  if (!s) return null;
+  const text = s.kind === "ban"
+    ? `You are banned from this space ${untilWords(s.expires_at)}: you can read, but not post, react or flag.`
+    : `You are muted in this space ${untilWords(s.expires_at)}: you can read, but not post.`;
+  return h("p", { class: "notice standing-notice", id: uid("standing") }, text, s.reason ? ` Reason: “${s.reason}”` : "");
 }
 
 const waiting = (thread) => {
