@@ -7,6 +7,7 @@
 
 import { get } from "./api.js";
 import { h, stakeholderLabel, uid } from "./dom.js";
+import { t } from "./i18n.js";
 
 const WAIT_MS = 150;
 
@@ -26,10 +27,10 @@ export function personPicker({ label, name = "user_id", hint, search = findPeopl
   const input = h("input", {
     id: inputId, type: "text", name: `${name}_search`, role: "combobox", autocomplete: "off",
     "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId,
-    "aria-describedby": hintId, spellcheck: "false", placeholder: "Name or @handle",
+    "aria-describedby": hintId, spellcheck: "false", placeholder: t("people.placeholder"),
   });
   const list = h("ul", { id: listId, role: "listbox", class: "mention-list person-list", hidden: true,
-    "aria-label": `People matching: ${label}` });
+    "aria-label": t("people.listLabel", { label }) });
   const status = h("p", { class: "visually-hidden", role: "status" });
   let people = [];
   let active = -1;
@@ -62,14 +63,14 @@ export function personPicker({ label, name = "user_id", hint, search = findPeopl
     input.value = `${person.display_name} (@${person.handle})`;
     input.removeAttribute("aria-invalid");
     close();
-    status.textContent = `Chose ${person.display_name}, @${person.handle}.`;
+    status.textContent = t("people.chose", { name: person.display_name, handle: person.handle });
     input.dispatchEvent(new CustomEvent("person-chosen", { bubbles: true, detail: person }));
   };
   const show = (found) => {
     people = found;
     if (!found.length) {
       close();
-      status.textContent = "Nobody matches.";
+      status.textContent = t("people.none");
       return;
     }
     list.replaceChildren(...found.map((person, i) => h("li", {
@@ -82,7 +83,7 @@ export function personPicker({ label, name = "user_id", hint, search = findPeopl
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
     highlight(0);
-    status.textContent = `${found.length} ${found.length === 1 ? "person matches" : "people match"}. Up and down to choose, Enter to pick.`;
+    status.textContent = t("people.matches", { count: found.length });
   };
   const lookUp = () => {
     clearTimeout(timer);
@@ -150,7 +151,7 @@ export function personPicker({ label, name = "user_id", hint, search = findPeopl
 export function chosenId(data, name = "user_id") {
   const id = Number(data[name]);
   if (Number.isInteger(id) && id > 0) return id;
-  const err = new Error("Choose a person from the list.");
-  err.fields = { [`${name}_search`]: "Type a name or a handle, then choose a person from the list." };
+  const err = new Error(t("people.choose"));
+  err.fields = { [`${name}_search`]: t("people.chooseHint") };
   throw err;
 }

@@ -8,46 +8,67 @@
 
 import { get, post } from "./api.js";
 import { field, formError, h, onSubmit, select, stakeholderLabel, timeEl, uid } from "./dom.js";
+import { lang, t, tx } from "./i18n.js";
 
-export const RULES = [["", "No rule given"], ["spam", "Spam"], ["abuse", "Abuse or harassment"], ["off_topic", "Off topic"], ["other", "Other"]];
-export const DURATIONS = [
-  ["3600", "1 hour"], ["86400", "1 day"], ["604800", "1 week"], ["2592000", "30 days"], ["", "Until lifted"],
-];
+const until = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+const untilYear = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" });
 
-const until = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
-const untilYear = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" });
-
-/** "until 12 December, 14:00" in the reader's own language and time zone, or
- * "permanently" when it has no end. */
-export function untilWords(iso) {
-  if (!iso) return "permanently";
+/** "12 December, 14:00" in the reader's language and time zone (the year too
+ * when it is not this one). */
+export function endWords(iso) {
   const when = new Date(iso);
-  const fmt = when.getFullYear() === new Date().getFullYear() ? until : untilYear;
-  return `until ${fmt.format(when)}`;
+  return (when.getFullYear() === new Date().getFullYear() ? until : untilYear).format(when);
+}
+
+/** "until 12 December, 14:00", or "permanently" when it has no end. */
+export function untilWords(iso) {
+  return iso ? t("sanction.until", { when: endWords(iso) }) : t("sanction.permanently");
 }
 
 function sanctionLine(s) {
-  const what = s.kind === "ban" ? "Banned" : "Muted";
-  const state = s.active ? " (in force)" : "";
-  return h("li", {}, `${what}${state} `, timeEl(s.created_at), `, ${untilWords(s.expires_at)}: “${s.reason}”`);
+  const key = s.kind === "ban"
+    ? (s.expires_at ? "person.sanction.ban.until" : "person.sanction.ban.forever")
+    : (s.expires_at ? "person.sanction.mute.until" : "person.sanction.mute.forever");
+  const vars = { when: timeEl(s.created_at), until: s.expires_at ? endWords(s.expires_at) : "", reason: s.reason };
+  return h("li", {}, tx(key, vars), s.active ? [" ", t("person.sanction.inForce")] : null);
 }
 
 function card(person) {
   const u = person.user;
   const posts = person.recent_posts;
+  const marks = (p) => [p.hidden && !p.pending && t("person.post.hidden"), p.pending && t("person.post.held"),
+    p.deleted && t("person.post.deleted")].filter(Boolean).map((m) => ` · ${m}`);
   return h("div", { class: "person-card" },
     h("p", { class: "person-name" }, h("strong", {}, u.display_name), " ",
       h("span", { class: "muted" }, `@${u.handle}`), " · ", stakeholderLabel(u.stakeholder_type)),
-    h("p", { class: "muted small" }, "Joined ", timeEl(person.member_since), ` · ${person.posts_in_space} ${person.posts_in_space === 1 ? "post" : "posts"} in this space`),
-    h("h3", {}, "Latest posts here"),
+    h("p", { class: "muted small" }, tx("person.joined", { when: timeEl(person.member_since), count: person.posts_in_space })),
+    h("h3", {}, t("person.latestPosts")),
     posts.length ? h("ul", { class: "person-posts" }, posts.map((p) => h("li", {},
-      h("a", { href: `/topics/${p.topic_id}#post-${p.id}` }, p.topic_title), " · ", timeEl(p.created_at),
-      p.hidden && !p.pending ? " · hidden" : "", p.pending ? " · held for review" : "", p.deleted ? " · deleted" : "",
+      h("a", { href: `/topics/${p.topic_id}#post-${p.id}` }, p.topic_title), " · ", timeEl(p.created_at), marks(p),
       p.excerpt ? h("p", { class: "excerpt-text" }, p.excerpt) : null)))
-      : h("p", { class: "muted" }, "No posts in this space."),
-    h("h3", {}, "Earlier sanctions here"),
+      : h("p", { class: "muted" }, t("person.noPosts")),
+    h("h3", {}, t("person.earlierSanctions")),
     person.sanctions.length ? h("ul", {}, person.sanctions.map(sanctionLine))
-      : h("p", { class: "muted" }, "None."));
+      : h("p", { class: "muted" }, t("person.noSanctions")));
+}
+
+function durations() {
+  return [["3600", t("sanction.duration.hour")], ["86400", t("sanction.duration.day")],
+    ["604800", t("sanction.duration.week")], ["2592000", t("sanction.duration.month")],
+    ["", t("sanction.duration.lifted")]];
+}
+
+function rules() {
+  return [["", t("sanction.rule.none")], ["spam", t("sanction.rule.spam")], ["abuse", t("sanction.rule.abuse")],
+    ["off_topic", t("sanction.rule.offTopic")], ["other", t("sanction.rule.other")]];
+}
+
+function doneWords(kind, name, expiresAt, hidden) {
+  const key = expiresAt
+    ? (kind === "ban" ? "sanction.done.ban.until" : "sanction.done.mute.until")
+    : (kind === "ban" ? "sanction.done.ban.forever" : "sanction.done.mute.forever");
+  const said = t(key, { name, when: expiresAt ? endWords(expiresAt) : "" });
+  return hidden ? `${said} ${t("sanction.hiddenPosts", { count: hidden })}` : said;
 }
 
 /**
@@ -58,9 +79,9 @@ function card(person) {
 export function openSanctionDialog({ space, userId, kind = "ban", opener, done, announce }) {
   const titleId = uid("sanction-title");
   const dialog = h("dialog", { class: "sanction-dialog", "aria-labelledby": titleId });
-  const title = h("h2", { id: titleId }, "Mute or ban");
-  const body = h("div", { class: "dialog-body" }, h("p", { class: "muted", role: "status" }, "Loading who this is…"));
-  const cancel = h("button", { type: "button", onclick: () => dialog.close("cancel") }, "Cancel");
+  const title = h("h2", { id: titleId }, t("sanction.title"));
+  const body = h("div", { class: "dialog-body" }, h("p", { class: "muted", role: "status" }, t("sanction.loading")));
+  const cancel = h("button", { type: "button", onclick: () => dialog.close("cancel") }, t("sanction.cancel"));
   dialog.append(title, body);
   dialog.addEventListener("close", () => {
     dialog.remove();
@@ -75,35 +96,38 @@ export function openSanctionDialog({ space, userId, kind = "ban", opener, done, 
   (async () => {
     const { person } = await get(`/spaces/${space.id}/people/${userId}`);
     const name = person.user.display_name;
-    title.textContent = `Mute or ban ${name}?`;
-    const where = h("p", { class: "small" }, "In ", h("strong", {}, space.name), space.orgName ? ` (${space.orgName})` : "", " only.");
+    title.textContent = t("sanction.titleNamed", { name });
+    const spaceName = h("strong", {}, space.name);
+    const where = h("p", { class: "small" }, space.orgName
+      ? tx("sanction.where", { space: spaceName, org: space.orgName })
+      : tx("sanction.whereNoOrg", { space: spaceName }));
     if (person.staff) {
       body.replaceChildren(where, card(person),
-        h("p", { class: "notice" }, `${name} is staff of this space: moderators and admins cannot be muted or banned in it.`),
+        h("p", { class: "notice" }, t("sanction.staff", { name })),
         h("div", { class: "actions" }, cancel));
       cancel.focus();
       return;
     }
     const kindId = uid("kind");
-    const kinds = h("fieldset", {}, h("legend", {}, "What to do"),
-      [["mute", "Mute: may read, may not post"], ["ban", "Ban: may not post, react, flag or follow live"]].map(([value, text]) => {
+    const kinds = h("fieldset", {}, h("legend", {}, t("sanction.whatToDo")),
+      [["mute", t("sanction.kind.mute")], ["ban", t("sanction.kind.ban")]].map(([value, text]) => {
         const id = `${kindId}-${value}`;
         return h("div", { class: "radio" }, h("input", { type: "radio", name: "kind", value, id, checked: value === kind }), h("label", { for: id }, text));
       }));
     const hideId = uid("hideposts");
     const hideBox = h("div", { class: "radio" }, h("input", { type: "checkbox", name: "hide_posts", value: "1", id: hideId }),
-      h("label", { for: hideId }, `Also hide all posts by ${name} in this space`));
+      h("label", { for: hideId }, t("sanction.hidePosts", { name })));
     const confirm = h("button", { type: "submit", class: "danger" });
     const form = h("form", { class: "form" }, formError(), kinds,
-      select({ label: "For how long", name: "duration_seconds", options: DURATIONS, value: "86400" }),
-      select({ label: "Rule broken", name: "rule", options: RULES, value: "" }),
-      field({ label: `Reason (told to ${name})`, name: "reason", required: true, maxlength: 2000 }),
+      select({ label: t("sanction.duration"), name: "duration_seconds", options: durations(), value: "86400" }),
+      select({ label: t("sanction.rule"), name: "rule", options: rules(), value: "" }),
+      field({ label: t("sanction.reason", { name }), name: "reason", required: true, maxlength: 2000 }),
       hideBox,
       h("div", { class: "actions" }, confirm, cancel));
     const fit = () => {
       const chosen = form.elements.kind.value;
       hideBox.hidden = chosen !== "ban";
-      confirm.textContent = `${chosen === "ban" ? "Ban" : "Mute"} ${name}`;
+      confirm.textContent = chosen === "ban" ? t("sanction.confirm.ban", { name }) : t("sanction.confirm.mute", { name });
     };
     for (const radio of form.querySelectorAll("input[name=kind]")) radio.addEventListener("change", fit);
     fit();
@@ -113,13 +137,11 @@ export function openSanctionDialog({ space, userId, kind = "ban", opener, done, 
       if (data.rule) payload.rule = data.rule;
       if (data.kind === "ban") payload.hide_posts = Boolean(data.hide_posts);
       const res = await post(`/spaces/${space.id}/${data.kind === "ban" ? "bans" : "mutes"}`, payload);
-      const words = `${name} ${data.kind === "ban" ? "banned" : "muted"} ${untilWords(res.sanction.expires_at)}`
-        + `${res.hidden_posts ? `; ${res.hidden_posts} ${res.hidden_posts === 1 ? "post" : "posts"} hidden` : ""}.`;
       dialog.close("done");
-      if (announce) announce(words);
+      if (announce) announce(doneWords(data.kind, name, res.sanction.expires_at, res.hidden_posts));
       if (done) done(res);
     });
-    body.replaceChildren(where, card(person), h("h3", {}, "Your decision"), form);
+    body.replaceChildren(where, card(person), h("h3", {}, t("sanction.decision")), form);
     form.querySelector("input[name=kind]:checked").focus();
   })().catch((err) => {
     body.replaceChildren(h("p", { class: "form-error", role: "alert" }, err.message || String(err)),

@@ -16,6 +16,7 @@ import { ApiError, del, get, patch, post, serverHas } from "../api.js";
 import {
   badge, clear, field, formError, h, humanize, notice, onSubmit, select, timeEl, trustedHtml, uid,
 } from "../dom.js";
+import { formatList, t, tx } from "../i18n.js";
 import { follow, live } from "../live.js";
 import { chosenId, personPicker } from "../people.js";
 import { openSanctionDialog, untilWords } from "../sanctions.js";
@@ -51,36 +52,58 @@ function reconcile(list, nodes) {
   });
 }
 
-const countWords = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-
 function workWords(w) {
   const parts = [];
-  if (w.flagged) parts.push(countWords(w.flagged, "flagged post", "flagged posts"));
-  if (w.pending) parts.push(countWords(w.pending, "held post", "held posts"));
-  if (w.appeals) parts.push(countWords(w.appeals, "appeal", "appeals"));
-  return parts.length ? parts.join(", ") : "nothing waiting";
+  if (w.flagged) parts.push(t("moderation.work.flagged", { count: w.flagged }));
+  if (w.pending) parts.push(t("moderation.work.pending", { count: w.pending }));
+  if (w.appeals) parts.push(t("moderation.work.appeals", { count: w.appeals }));
+  return parts.length ? formatList(parts) : t("moderation.work.nothing");
+}
+
+/** The moderation home's list of spaces, each with what waits in it. */
+function workItems(work) {
+  if (!work.length) return [h("li", { class: "muted" }, t("moderation.work.none"))];
+  return work.map((w) => h("li", {},
+    h("a", { href: `/moderation?space=${w.space.id}` }, w.space.name),
+    h("span", { class: "muted small" }, w.org.name),
+    w.space.visibility === "private" ? badge(t("moderation.work.private"), "private") : null,
+    h("span", { class: "work-counts small" }, workWords(w)),
+    h("a", { href: `/moderation?space_id=${w.space.id}`, class: "small",
+      "aria-label": t("moderation.work.onlyQueueLabel", { space: w.space.name, org: w.org.name }) }, t("moderation.work.onlyQueue"))));
+}
+
+/** The queue's filters: an organization, a space (named with its organization). */
+function filterControls(work, orgFilter, spaceFilter) {
+  const orgs = [...new Map(work.map((w) => [w.org.id, w.org.name])).entries()];
+  const spaces = work.filter((w) => !orgFilter || w.org.id === orgFilter);
+  return [
+    select({ label: t("moderation.queue.org"), name: "org_id", value: orgFilter ? String(orgFilter) : "",
+      options: [["", t("moderation.queue.allOrgs")], ...orgs.map(([id, name]) => [String(id), name])] }),
+    select({ label: t("moderation.queue.space"), name: "space_id", value: spaceFilter ? String(spaceFilter) : "",
+      options: [["", t("moderation.queue.allSpaces")], ...spaces.map((w) => [String(w.space.id),
+        `${w.space.name} — ${w.org.name} (${workWords(w)})`])] }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("moderation.queue.show"))),
+  ];
 }
 
 async function homePage(ctx) {
-  ctx.title("Moderation");
+  ctx.title(t("moderation.title"));
   const orgFilter = Number(ctx.query.get("org_id")) || null;
   const spaceFilter = Number(ctx.query.get("space_id")) || null;
   const status = h("p", { class: "muted small", role: "status" });
-  const workList = h("ul", { class: "work-list" }, h("li", { class: "muted" }, "Looking for the spaces you moderate…"));
+  const workList = h("ul", { class: "work-list" }, h("li", { class: "muted" }, t("moderation.work.loading")));
   const items = h("ol", { class: "queue" });
-  const more = h("button", { type: "button", hidden: true }, "Show more");
-  const queueH = h("h2", { id: "queue-h" }, "Review queue");
-  const filters = h("form", { class: "queue-filters", role: "search", "aria-label": "Narrow the queue" });
+  const more = h("button", { type: "button", hidden: true }, t("moderation.queue.more"));
+  const queueH = h("h2", { id: "queue-h" }, t("moderation.queue.title"));
+  const filters = h("form", { class: "queue-filters", role: "search", "aria-label": t("moderation.queue.filters") });
   ctx.main.append(
-    h("h1", {}, "Moderation"),
+    h("h1", {}, t("moderation.title")),
     h("section", { class: "card", "aria-labelledby": "queue-h" }, queueH,
-      h("p", { class: "muted small" }, "Flagged posts, posts held for review and appeals of every space you moderate, oldest first."),
+      h("p", { class: "muted small" }, t("moderation.queue.intro")),
       filters, status, items, more),
     h("section", { class: "card", "aria-labelledby": "work-h" },
-      h("h2", { id: "work-h" }, "Spaces you moderate"),
-      h("p", { class: "muted small" },
-        "Open a space's console for its mutes and bans, audit log and settings. On each topic page you can also pin, lock, "
-        + "archive, rename and move the topic, and hide or restore posts."),
+      h("h2", { id: "work-h" }, t("moderation.work.title")),
+      h("p", { class: "muted small" }, t("moderation.work.intro")),
       workList),
   );
 
@@ -89,26 +112,8 @@ async function homePage(ctx) {
   let shown = 0;
   const places = new Map(); // space id -> {id, name, orgName, can_administer}
 
-  function drawWork() {
-    clear(workList, work.length ? work.map((w) => h("li", {},
-      h("a", { href: `/moderation?space=${w.space.id}` }, w.space.name),
-      h("span", { class: "muted small" }, w.org.name),
-      w.space.visibility === "private" ? badge("Private", "private") : null,
-      h("span", { class: "work-counts small" }, workWords(w)),
-      h("a", { href: `/moderation?space_id=${w.space.id}`, class: "small", "aria-label": `Only its queue: ${w.space.name}, ${w.org.name}` }, "Only its queue")))
-      : h("li", { class: "muted" }, "You do not moderate any space."));
-  }
-
-  function drawFilters() {
-    const orgs = [...new Map(work.map((w) => [w.org.id, w.org.name])).entries()];
-    const spaces = work.filter((w) => !orgFilter || w.org.id === orgFilter);
-    clear(filters,
-      select({ label: "Organization", name: "org_id", value: orgFilter ? String(orgFilter) : "",
-        options: [["", "All organizations"], ...orgs.map(([id, name]) => [String(id), name])] }),
-      select({ label: "Space", name: "space_id", value: spaceFilter ? String(spaceFilter) : "",
-        options: [["", "All spaces"], ...spaces.map((w) => [String(w.space.id), `${w.space.name} — ${w.org.name} (${workWords(w)})`])] }),
-      h("div", { class: "actions" }, h("button", { type: "submit" }, "Show")));
-  }
+  const drawWork = () => clear(workList, ...workItems(work));
+  const drawFilters = () => clear(filters, ...filterControls(work, orgFilter, spaceFilter));
   filters.addEventListener("submit", (e) => {
     e.preventDefault();
     const data = Object.fromEntries(new FormData(filters));
@@ -129,7 +134,8 @@ async function homePage(ctx) {
     const place = places.get(item.space.id) || { id: item.space.id, name: item.space.name, orgName: item.org.name, can_administer: false };
     const head = h("p", { class: "queue-place" },
       h("a", { href: `/moderation?space=${item.space.id}` }, `${item.org.name} · ${item.space.name}`), " ",
-      item.kind === "flagged" ? badge("Flagged", "locked") : item.kind === "pending" ? badge("Held for review", "archived") : badge("Appeal", "pinned"));
+      item.kind === "flagged" ? badge(t("moderation.kind.flagged"), "locked")
+        : item.kind === "pending" ? badge(t("moderation.kind.pending"), "archived") : badge(t("moderation.kind.appeal"), "pinned"));
     let el;
     if (item.kind === "flagged") el = flaggedItem(ctx, place, false, item.flagged);
     else if (item.kind === "pending") el = pendingItem(ctx, place, item.pending);
@@ -164,16 +170,15 @@ async function homePage(ctx) {
           const old = before.get(itemKey(item));
           return old && old.dataset.sig === JSON.stringify(item) ? old : itemEl(item);
         });
-        reconcile(items, nodes.length ? nodes : [h("li", { class: "muted" }, "Nothing waits for review.")]);
+        reconcile(items, nodes.length ? nodes : [h("li", { class: "muted" }, t("moderation.queue.empty"))]);
         more.hidden = !cursor;
         const total = work.filter((w) => (!orgFilter || w.org.id === orgFilter) && (!spaceFilter || w.space.id === spaceFilter))
           .reduce((n, w) => n + w.flagged + w.pending + w.appeals, 0);
-        queueH.textContent = `Review queue (${total})`;
-        status.textContent = "";
-        status.append(`${countWords(total, "item waits", "items wait")}. Updated `, timeEl(new Date().toISOString()), ".");
+        queueH.textContent = t("moderation.queue.heading", { count: total });
+        clear(status, ...tx("moderation.queue.waiting", { count: total, when: timeEl(new Date().toISOString()) }));
       } catch (err) {
         if (err.name === "AbortError") return;
-        status.textContent = `Could not load the queue: ${err.message}`;
+        status.textContent = t("moderation.queue.failed", { message: err.message });
       } finally {
         loading = null;
       }
@@ -339,7 +344,7 @@ function flaggedItem(ctx, space, hasBulk, item) {
 function sanctionButton(ctx, space, author) {
   if (ctx.user && author.id === ctx.user.id) return null;
   const button = h("button", { type: "button", class: "linklike sanction-open", "data-opener": `sanction-${space.id}-${author.id}` },
-    `Mute or ban ${author.display_name}…`);
+    t("moderation.sanctionButton", { name: author.display_name }));
   button.addEventListener("click", () => openSanctionDialog({
     space: { id: space.id, name: space.name, orgName: space.orgName }, userId: author.id, opener: button,
     announce: ctx.announce, done: () => ctx.changed && ctx.changed(),
@@ -477,9 +482,9 @@ function sanctionsSection(ctx, space, org) {
   const place = { id: space.id, name: space.name, orgName: org ? org.name : null };
   // People of the space first (who posted here, a private space's members).
   const search = async (q, signal) => (await get(`/spaces/${space.id}/participants?prefix=${encodeURIComponent(q)}`, { signal })).users;
-  const picker = personPicker({ label: "Person", hint: "Type the start of their name or @handle, then choose them from the list.", search, signal: ctx.signal });
+  const picker = personPicker({ label: t("moderation.sanctions.person"), hint: t("moderation.sanctions.personHint"), search, signal: ctx.signal });
   const form = h("form", { class: "form" }, formError(), picker,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "danger" }, "Mute or ban…")));
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "danger" }, t("moderation.sanctions.open"))));
   onSubmit(form, async (data, f) => {
     const userId = chosenId(data);
     openSanctionDialog({ space: place, userId, opener: f.querySelector("button[type=submit]"), announce: ctx.announce,

@@ -8,6 +8,7 @@ import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
   badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, select, timeEl, uid,
 } from "../dom.js";
+import { t } from "../i18n.js";
 import { chosenId, personPicker } from "../people.js";
 import { breadcrumb, tierMessage, tierName, verifiedBadge } from "../widgets.js";
 
@@ -129,8 +130,7 @@ function officialsSection(A) {
   let form = null;
   if (org.is_admin) {
     form = h("form", { class: "form inline" }, formError(),
-      personPicker({ label: "Name an official", signal: ctx.signal,
-        hint: "Type the start of their name or @handle and choose them. Their posts in this organization's spaces will say “Official”." }),
+      personPicker({ label: t("org.officials.name"), signal: ctx.signal, hint: t("org.officials.nameHint") }),
       h("div", { class: "actions" }, h("button", { type: "submit" }, "Name official")));
     onSubmit(form, async (data) => {
       const { official } = await post(`/orgs/${orgId}/officials`, { user_id: chosenId(data) });
@@ -367,8 +367,8 @@ function peopleEditor(A, space, kind) {
     }
   };
   const form = h("form", { class: "form inline" }, formError(),
-    personPicker({ label: `Add ${kind === "moderators" ? "a moderator" : "a member"}`, signal: A.ctx.signal,
-      hint: "Type the start of their name or @handle and choose them from the list." }),
+    personPicker({ label: kind === "moderators" ? t("org.people.addModerator") : t("org.people.addMember"),
+      signal: A.ctx.signal, hint: t("org.people.hint") }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Add")));
   onSubmit(form, async (data) => {
     try {

@@ -10,9 +10,10 @@
 
 import { post as send } from "../api.js";
 import { clear, clientId, field, formError, h, onSubmit, uid } from "../dom.js";
+import { t } from "../i18n.js";
 import { live } from "../live.js";
 import { attachMentions } from "../mentions.js";
-import { untilWords } from "../sanctions.js";
+import { endWords } from "../sanctions.js";
 import { takesPosts } from "./state.js";
 
 /** A new post at the root (node null), or a reply to node's post. */
@@ -65,10 +66,12 @@ export function replyForm(view, node, { label }) {
 function standingNotice(thread) {
   const s = thread.space && thread.space.standing;
   if (!s) return null;
-  const text = s.kind === "ban"
-    ? `You are banned from this space ${untilWords(s.expires_at)}: you can read, but not post, react or flag.`
-    : `You are muted in this space ${untilWords(s.expires_at)}: you can read, but not post.`;
-  return h("p", { class: "notice standing-notice", id: uid("standing") }, text, s.reason ? ` Reason: “${s.reason}”` : "");
+  const when = s.expires_at ? endWords(s.expires_at) : "";
+  const key = s.kind === "ban"
+    ? (s.expires_at ? "composer.banned.until" : "composer.banned.forever")
+    : (s.expires_at ? "composer.muted.until" : "composer.muted.forever");
+  return h("p", { class: "notice standing-notice", id: uid("standing") }, t(key, { when }),
+    s.reason ? ` ${t("notice.reason", { reason: s.reason })}` : "");
 }
 
 const waiting = (thread) => {
