@@ -38,7 +38,7 @@ WEB_DIR = folder("web")
 PAGES = [
     "/", "/orgs/{id:int}", "/spaces/{id:int}", "/topics/{id:int}", "/login", "/signup",
     "/moderation", "/admin", "/profile", "/responsiveness", "/search",
-    "/reset-password", "/verify-email", "/unsubscribe", "/notifications",
+    "/reset-password", "/verify-email", "/unsubscribe", "/notifications", "/plans",
     "/u/{handle}",  # a person, as a mention links to them
 ]
 

@@ -19,6 +19,7 @@ import moderationPage from "./pages/moderation.js";
 import notificationsPage from "./pages/notifications.js";
 import orgPage from "./pages/org.js";
 import personPage from "./pages/person.js";
+import plansPage from "./pages/plans.js";
 import profilePage from "./pages/profile.js";
 import responsivenessPage from "./pages/responsiveness.js";
 import searchPage from "./pages/search.js";
@@ -49,6 +50,7 @@ const ROUTES = [
   [/^\/notifications$/, notificationsPage],
   [/^\/moderation$/, moderationPage],
   [/^\/admin$/, adminPage],
+  [/^\/plans$/, plansPage],
 ];
 
 const SITE = "CPS";

@@ -6,8 +6,8 @@
 // It follows `consensus.updated` on the topic channel: the map redraws live.
 
 import { ApiError, api, get, post, serverHas } from "./api.js";
-import { clear, field, formError, h, onSubmit, timeEl } from "./dom.js";
-import { tierMessage, tierName } from "./widgets.js";
+import { clear, field, formError, h, onSubmit, plansLink, timeEl } from "./dom.js";
+import { tierMessage, tierName, tierNotice } from "./widgets.js";
 
 const MIN_PROPOSAL = 140;
 const MAX_PROPOSAL = 280;
@@ -274,7 +274,7 @@ export function consensusSection({ topicId, signal, announce, state }) {
         announce(done);
       }
     } catch (err) {
-      message = { text: tierMessage(err), error: true };
+      message = { text: tierNotice(err), error: true };
     }
     try {
       await fetchRound(round.id);
@@ -293,7 +293,8 @@ export function consensusSection({ topicId, signal, announce, state }) {
     if (!(org && org.entitlements && org.entitlements.capabilities.consensus_map)) {
       if (org && org.entitlements) {
         formSlot.append(h("p", { class: "muted small" },
-          `The consensus map is not included in the ${tierName(org.tier)} tier of this organization.`));
+          `The consensus map is not included in the ${tierName(org.tier)} tier of this organization. `,
+          plansLink(null, org.id)));
       }
       return;
     }

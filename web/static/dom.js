@@ -133,11 +133,22 @@ export function showFormError(form, err) {
   const text = [lead, waitHint(err), ...unplaced].filter(Boolean).join(" ");
   if (general) {
     general.textContent = text || (placed.size ? "" : t("form.failed"));
+    // A 402 names the tier that allows this: the way to it is one link away.
+    if (err && err.requiredTier) general.append(general.textContent ? " " : "", plansLink(err.requiredTier));
     general.hidden = !general.textContent;
   }
   const firstInvalid = form.querySelector("[aria-invalid=true]");
   if (firstInvalid) firstInvalid.focus();
   return true;
+}
+
+/** The link a 402 (or a feature's tier gate) carries to the plans page, naming
+ * the tier needed when known and the organization (given, or the one whose page
+ * this is), so its admin can ask for that tier there. */
+export function plansLink(tier, orgId = null) {
+  const org = orgId || (location.pathname.match(/^\/orgs\/(\d+)/) || [])[1];
+  const query = new URLSearchParams({ ...(tier ? { tier } : {}), ...(org ? { org } : {}) });
+  return h("a", { href: `/plans?${query}`, class: "plans-link" }, t("tiers.comparePlans"));
 }
 
 /** "You can try again in about 40 minutes." for a 429 whose message names no

@@ -4,7 +4,8 @@
 // never from another page.
 
 import { ApiError } from "./api.js";
-import { h, humanize } from "./dom.js";
+import { h, humanize, plansLink } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** Items are [href or null, text, and optionally a node shown after it]. */
 export function breadcrumb(items) {
@@ -37,9 +38,15 @@ export const tierName = (tier) => humanize(tier || "");
  * server names one (a 402's `required_tier`). */
 export function tierMessage(err) {
   if (err instanceof ApiError && err.requiredTier) {
-    return `${err.message} (Available from the ${tierName(err.requiredTier)} tier.)`;
+    return `${err.message} ${t("tiers.availableFrom", { tier: tierName(err.requiredTier) })}`;
   }
   return err.message;
+}
+
+/** The same as a node, with the link to the plans page a 402 always carries. */
+export function tierNotice(err) {
+  if (!(err instanceof ApiError && err.requiredTier)) return err.message;
+  return [tierMessage(err), " ", plansLink(err.requiredTier)];
 }
 
 const ACTION_WORDS = {

@@ -3,7 +3,8 @@
 
 import { api, get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
-import { requireUser, verifiedBadge } from "../widgets.js";
+import { t } from "../i18n.js";
+import { requireUser, tierName, verifiedBadge } from "../widgets.js";
 
 export default async function adminPage(ctx) {
   if (!requireUser(ctx, "Platform admin")) return;
@@ -58,7 +59,10 @@ export default async function adminPage(ctx) {
     await draw();
   }
 
+  if (await serverHas("PUT", "/admin/plans/prices")) ctx.main.append(await pricesSection(ctx));
+
   const canVerify = await serverHas("PUT", "/admin/orgs/{org_id}/verified");
+  const redraws = new Map(); // org id → redraw with a new tier
   const verifyError = h("p", { class: "form-error", role: "alert", hidden: true });
   const rowOf = (o) => {
     const row = h("tr", {});
@@ -88,6 +92,10 @@ export default async function adminPage(ctx) {
         },
       }, o.verified ? "Withdraw" : "Verify")] : null));
     draw();
+    redraws.set(o.id, (tier) => {
+      o = { ...o, tier };
+      draw();
+    });
     return row;
   };
   const rows = [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).map(rowOf);
@@ -100,4 +108,38 @@ export default async function adminPage(ctx) {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Organization"),
         h("th", { scope: "col" }, "Tier"), h("th", { scope: "col" }, "Verified"))),
       h("tbody", {}, rows)))));
+
+  // A change of tier, by this admin or another, arrives on this admin's own
+  // channel (user:{id}): the table follows it without a reload.
+  const onEvent = (event) => {
+    const msg = event.detail;
+    if (msg.name !== "org.tier_changed" || !redraws.has(msg.data.org_id)) return;
+    redraws.get(msg.data.org_id)(msg.data.tier_change.to_tier);
+  };
+  document.addEventListener("cps:user-event", onEvent);
+  ctx.cleanup(() => document.removeEventListener("cps:user-event", onEvent));
+}
+
+/** The prices the plans page shows, as free text; an empty one reads "On request". */
+async function pricesSection(ctx) {
+  const { plans } = await get("/plans", { signal: ctx.signal });
+  const form = h("form", { class: "form" }, formError(),
+    plans.map((p) => field({ label: t("admin.prices.label", { tier: tierName(p.tier) }), name: p.tier,
+      value: p.price || "", maxlength: 120, placeholder: t("plans.onRequest") })),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("admin.prices.save"))));
+  onSubmit(form, async (data) => {
+    const prices = Object.fromEntries(plans.map((p) => [p.tier, data[p.tier].trim() || null]));
+    try {
+      await api("PUT", "/admin/plans/prices", { prices });
+    } catch (err) {
+      // The server names a field "prices.plus": show it beside the tier's box.
+      if (err.fields) err.fields = Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [k.replace(/^prices\./, ""), v]));
+      throw err;
+    }
+    ctx.announce(t("admin.prices.saved"));
+  });
+  return h("section", { class: "card", "aria-labelledby": "prices-h" },
+    h("h2", { id: "prices-h" }, t("admin.prices.heading")),
+    h("p", { class: "muted small" }, t("admin.prices.hint"), " ", h("a", { href: "/plans" }, t("tiers.comparePlans"))),
+    form);
 }

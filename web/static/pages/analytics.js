@@ -4,9 +4,9 @@
 // when the organization's entitlements include "analytics"; the server
 // answers 402 otherwise anyway.
 
-import { ApiError, get } from "../api.js";
+import { get } from "../api.js";
 import { clear, h, select, stakeholderLabel } from "../dom.js";
-import { breadcrumb, orgCrumb, tierName } from "../widgets.js";
+import { breadcrumb, orgCrumb, tierName, tierNotice } from "../widgets.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WINDOWS = [["7", "Last 7 days"], ["30", "Last 30 days"], ["90", "Last 90 days"], ["365", "Last 365 days"]];
@@ -133,7 +133,7 @@ export default async function analyticsPage(ctx) {
   if (!ent.capabilities.analytics) {
     ctx.main.append(h("p", { class: "gate" },
       `The analytics dashboard is not included in the ${tierName(org.tier)} tier. `,
-      h("a", { href: `/orgs/${org.id}` }, "Request a higher tier"), " to unlock it."));
+      h("a", { href: `/plans?tier=premium&org=${org.id}` }, "Request a higher tier"), " to unlock it."));
     return;
   }
   const { spaces } = await get(`/orgs/${orgId}/spaces`, { signal: ctx.signal });
@@ -159,8 +159,6 @@ export default async function analyticsPage(ctx) {
     drawReport(report, await get(`${path}?days=${days}`, { signal: ctx.signal }));
   } catch (err) {
     if (err.name === "AbortError") throw err;
-    const text = err instanceof ApiError && err.requiredTier
-      ? `${err.message} (Available from the ${tierName(err.requiredTier)} tier.)` : err.message;
-    clear(report, h("p", { class: "notice notice-error", role: "alert" }, text));
+    clear(report, h("p", { class: "notice notice-error", role: "alert" }, tierNotice(err)));
   }
 }

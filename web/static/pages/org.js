@@ -6,11 +6,11 @@
 import { dateWords } from "../accountability.js";
 import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
-  badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, select, timeEl, uid,
+  badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, plansLink, select, timeEl, uid,
 } from "../dom.js";
 import { t } from "../i18n.js";
 import { chosenId, personPicker } from "../people.js";
-import { breadcrumb, tierMessage, tierName, verifiedBadge } from "../widgets.js";
+import { breadcrumb, tierMessage, tierName, tierNotice, verifiedBadge } from "../widgets.js";
 
 // Words for the entitlement names the API returns; an unknown name is shown
 // as it comes. (Only words: which tier has what comes from the API.)
@@ -207,7 +207,8 @@ async function drawPlan(A) {
   if (A.ctx.user && A.ctx.user.is_platform_admin && A.has.setTier) extra.push(setTierBox(A));
   clear(A.plan,
     h("h3", { id: "plan-h" }, "Tier and usage"),
-    h("p", {}, "Current tier: ", h("strong", {}, tierName(A.org.tier))),
+    h("p", {}, "Current tier: ", h("strong", {}, tierName(A.org.tier)), " · ",
+      h("a", { href: `/plans?org=${A.orgId}` }, t("tiers.comparePlans"))),
     ...Object.entries(ent.quotas).map(([name, q]) => usageBar(name, q)),
     h("h4", {}, "Included in this tier"),
     h("ul", { class: "capabilities" }, Object.entries(ent.capabilities).map(([name, on]) =>
@@ -298,9 +299,9 @@ function drawSpaceForm(A) {
   const quotaId = uid("quota-note");
   const gateNote = privateOk ? null : h("p", { class: "gate", id: gateId },
     `Private spaces are not included in the ${tierName(A.org.tier)} tier.`,
-    A.has.upgrades ? " Request a higher tier (under “Upgrade requests”) to unlock them." : "");
+    A.has.upgrades ? " Request a higher tier (under “Upgrade requests”) to unlock them." : "", " ", plansLink(null, A.orgId));
   const quotaNote = pubFull ? h("p", { class: "gate", id: quotaId },
-    `All ${pub.limit} public spaces of the ${tierName(A.org.tier)} tier are in use.`) : null;
+    `All ${pub.limit} public spaces of the ${tierName(A.org.tier)} tier are in use. `, plansLink(null, A.orgId)) : null;
   const radio = (value, text, describedBy) => {
     const id = uid("vis");
     return h("div", { class: "radio" },
@@ -356,7 +357,7 @@ function peopleEditor(A, space, kind) {
               await draw();
               await A.reload();
             } catch (e) {
-              err.textContent = tierMessage(e);
+              clear(err, tierNotice(e));
               err.hidden = false;
             }
           } }, "Remove")));

@@ -5,7 +5,7 @@
 
 import { ApiError, api, get, post } from "../api.js";
 import { clear, field, formError, h, onSubmit, timeEl } from "../dom.js";
-import { tierMessage, tierName } from "../widgets.js";
+import { tierMessage, tierName, tierNotice } from "../widgets.js";
 
 const MAX_OPTIONS = 10;
 
@@ -153,7 +153,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
       put(fresh);
       if (done) announce(done);
     } catch (err) {
-      messages.set(poll.id, { text: tierMessage(err), error: true });
+      messages.set(poll.id, { text: tierNotice(err), error: true });
       // The poll may have changed under us (closed, downgraded): show it as it is.
       if (err instanceof ApiError && [402, 409].includes(err.status)) {
         try {
