@@ -20,11 +20,10 @@ from cps.live.connection import (
     Connection,
     Subscription,
 )
-from cps.services.accounts import identity
 from cps.services.context import Actor, Context
 from cps.services.errors import DomainError, Forbidden, Invalid, NotFound, NotSignedIn
 from cps.services.events import channels
-from cps.services.subscriptions import history, permission
+from cps.services.subscriptions import history
 
 if TYPE_CHECKING:
     from cps.live.service import LiveService
@@ -75,20 +74,20 @@ class _InvalidToken(Exception):
     """A bearer token (header or ?token=) that is not, or no longer, valid."""
 
 
-async def _credentials(ctx: Context, websocket: WebSocket) -> Actor | None:
+async def _credentials(live: LiveService, websocket: WebSocket) -> Actor | None:
     """Bearer header, ?token= or the session cookie. As over HTTP, an invalid bearer
     token is refused (the client must sign in again, not follow as a guest without
     knowing it), and an invalid cookie is anonymous."""
     token = credentials.bearer(websocket.headers, websocket.query_params)
     if token is not None:
-        actor = await identity.authenticate(ctx, token)
+        actor = await live.tokens.get(token)
         if actor is None:
             raise _InvalidToken()
         return actor
     cookie = websocket.cookies.get(credentials.SESSION_COOKIE)
     if not cookie:
         return None
-    return await identity.authenticate(ctx, cookie)
+    return await live.tokens.get(cookie)
 
 
 def _error(code: str, message: str, channel: str | None = None) -> dict[str, Any]:
@@ -154,7 +153,7 @@ async def _refuse_invalid_token(websocket: WebSocket) -> None:
 
 async def _serve(ctx: Context, live: LiveService, websocket: WebSocket) -> None:
     try:
-        actor = await _credentials(ctx, websocket)
+        actor = await _credentials(live, websocket)
     except _InvalidToken:
         await _refuse_invalid_token(websocket)
         return
@@ -261,7 +260,7 @@ async def _dispatch(
         conn.send(_error("too_many_subscriptions", "Too many channels on one socket.", channel))
         return
     try:
-        space_id = await permission.authorize(ctx, conn.actor, name)
+        space_id = await live.permits.get((name, conn.actor))
     except (NotFound, Forbidden, NotSignedIn) as exc:
         code = "forbidden" if isinstance(exc, Forbidden) else "not_found"
         conn.send(_error(code, exc.message, channel))
@@ -316,8 +315,13 @@ async def _follow(
         sub = Subscription(channel, space_id, by_client)
         conn.subscriptions[channel] = sub
         await live.hub.subscribe(channel, conn)
-    stored_last = await history.last_seq(live.ctx, channel)
-    start = live.hub.prime(channel, stored_last)
+    # A channel already live in this process starts where it is; only the first
+    # socket to follow it reads where the database is.
+    start = live.hub.last_forwarded(channel)
+    stored_last: int | None = None
+    if start is None:
+        stored_last = await live.last_seqs.get(channel)
+        start = live.hub.prime(channel, stored_last)
     if not by_client:
         sub.last = start
         sub.live = True
@@ -331,6 +335,8 @@ async def _follow(
         else:
             conn.send({"type": "reset", "channel": channel})
     elif since is not None and since > start:
+        if stored_last is None:
+            stored_last = await live.last_seqs.get(channel)
         if since > stored_last:
             # The client knows of events this database never had: start over.
             conn.send({"type": "reset", "channel": channel})

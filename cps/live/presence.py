@@ -110,9 +110,10 @@ class Presence:
         if topic is None:
             return
         topic.local.pop(key, None)
-        person_ids = {p[0] for p in topic.local.values() if p}
-        for uid in [u for u in topic.typing if u not in person_ids]:
-            del topic.typing[uid]
+        if topic.typing:  # a walk over the room: only when somebody is typing
+            person_ids = {p[0] for p in topic.local.values() if p}
+            for uid in [u for u in topic.typing if u not in person_ids]:
+                del topic.typing[uid]
         if topic.local:
             self._announce_soon(channel, topic)
             self._schedule(channel, topic)

@@ -10,12 +10,13 @@ from prometheus_client import Counter, Gauge
 
 from cps.broker import Hub, make_hub
 from cps.config import Settings
+from cps.live.bursts import Burst
 from cps.live.connection import CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, Connection
 from cps.live.moves import MoveWatch
 from cps.live.outlets import Framer
 from cps.live.presence import Presence
-from cps.services.accounts import addresses
-from cps.services.context import Context
+from cps.services.accounts import addresses, identity
+from cps.services.context import Actor, Context
 from cps.services.errors import DomainError
 from cps.services.events import channels
 from cps.services.subscriptions import history, permission
@@ -49,6 +50,13 @@ class LiveService:
         self._tasks: set[asyncio.Task[Any]] = set()
         # Open sockets per client address, against CPS_WS_CONNECTIONS_PER_ADDRESS.
         self._per_address: dict[str, int] = {}
+        # What a handshake and a subscribe read, read once for a burst of them.
+        self.tokens: Burst[str, Actor | None] = Burst(
+            lambda tokens: identity.authenticate_many(self.ctx, tokens))
+        self.permits: Burst[permission.Request, int | None] = Burst(
+            lambda requests: permission.authorize_many(self.ctx, requests))
+        self.last_seqs: Burst[str, int] = Burst(
+            lambda names: history.last_seqs(self.ctx, names))
         CONNECTED.set_function(lambda: len(self.connections))
 
     @property

@@ -11,6 +11,7 @@ and everything else stay uvicorn's. Served by another protocol or server,
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Final
 
 from uvicorn._types import ASGISendEvent
@@ -21,6 +22,12 @@ from cps.live.inbox import Inbox
 from cps.live.latch import Gate
 
 EXTENSION: Final = "cps.transport"
+# uvicorn's WebSocket protocol logs three INFO lines per socket (accepted, open,
+# closed; cps/asgi.py drops them). Under CPS's protocol they go to this logger,
+# which only passes warnings: the lines are never made, which at a reconnect
+# storm's thousands of sockets is a tenth of a handshake's CPU.
+QUIET_LOGGER: Final = logging.getLogger("uvicorn.error.websockets")
+QUIET_LOGGER.setLevel(logging.WARNING)
 PROTOCOL_PATH: Final = "cps.live.transport:FanoutProtocol"
 
 
@@ -34,6 +41,7 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.logger = QUIET_LOGGER
         # Lighter twins of the Queue and the Event uvicorn keeps per socket (about
         # 3.5 KiB, most of it deques that stay empty): see cps/live/inbox.py.
         self.queue = Inbox()  # type: ignore[assignment]

@@ -7,6 +7,7 @@ some were pruned and reloads over HTTP."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -22,6 +23,15 @@ async def last_seq(ctx: Context, channel: str) -> int:
     async with ctx.db.read() as session:
         value = await session.scalar(select(Channel.last_seq).where(Channel.name == channel))
     return int(value or 0)
+
+
+async def last_seqs(ctx: Context, names: Collection[str]) -> dict[str, int]:
+    """`last_seq` of many channels in one statement (0 for a channel never written)."""
+    async with ctx.db.read() as session:
+        rows = await session.execute(
+            select(Channel.name, Channel.last_seq).where(Channel.name.in_(names)))
+        found = {name: int(seq or 0) for name, seq in rows.all()}
+    return {name: found.get(name, 0) for name in names}
 
 
 async def stored(
