@@ -74,3 +74,17 @@ def test_the_connect_benchmark_smoke_runs_and_loses_no_socket() -> None:
     assert result.returncode == 0, out[-4000:]
     assert "machine" in out.lower() and "SMOKE: PASS" in out
     assert "reconnect storm" in out and "lost 0" in out
+
+
+@pytest.mark.slow
+def test_the_reports_benchmark_smoke_runs_and_its_figures_check_out() -> None:
+    """3,000 posts on both databases: the dashboards' totals and every post of the
+    JSON and CSV exports checked against the data set (time not judged)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.reports", "--smoke"], cwd=ROOT,
+        capture_output=True, text=True, timeout=400, check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    assert "postgresql" in out and "WRONG" not in out
