@@ -268,7 +268,7 @@ async def test_a_large_space_is_streamed_a_page_at_a_time_with_every_post(api: A
     seen: list[int] = []
     chunks = [chunk async for chunk in export.chunks(seen.append)]
     # The header, then pages of at most PAGE rows (2,000: a page ends inside a topic).
-    pages = list(range(exports.PAGE, 2502, exports.PAGE)) + [2502]
+    pages = [*range(exports.PAGE, 2502, exports.PAGE), 2502]
     assert len(pages) >= 2 and len(chunks) == 1 + len(pages)
     assert seen == pages
 
