@@ -27,6 +27,7 @@ import redis
 import uvicorn
 from starlette.applications import Starlette
 
+import cps
 from cps.config import Settings
 from cps.live.transport import PROTOCOL_PATH, uvicorn_options
 from tests.support.api import PASSWORD
@@ -77,6 +78,11 @@ class AppServer:
         self.workers = workers
         self.grace = grace
         base = {k: v for k, v in os.environ.items() if not k.startswith("CPS_")}
+        # The server imports the `cps` these tests import (this checkout's, also from a
+        # git worktree beside an editable install of another checkout).
+        source = str(Path(cps.__file__).resolve().parents[1])
+        base["PYTHONPATH"] = os.pathsep.join(
+            [source, *([base["PYTHONPATH"]] if base.get("PYTHONPATH") else [])])
         # Its clients reach it through the test, its trusted proxy.
         overrides = {**BEHIND_PROXY, **(PRODUCTION_PASSWORDS if production_passwords else {}),
                      **(env or {})}
