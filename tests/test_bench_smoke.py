@@ -88,3 +88,20 @@ def test_the_reports_benchmark_smoke_runs_and_its_figures_check_out() -> None:
     assert result.returncode == 0, out[-4000:]
     assert "machine" in out.lower() and "SMOKE: PASS" in out
     assert "postgresql" in out and "WRONG" not in out
+
+
+@pytest.mark.slow
+def test_the_write_benchmark_smoke_runs_on_both_databases() -> None:
+    """CPS, the baseline on SQLAlchemy and on the bare driver, on SQLite and PostgreSQL,
+    and CPS with one and two processes on PostgreSQL + Redis: every side accepts posts
+    and refuses none (the figures are judged outside CI)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.write", "--smoke"], cwd=ROOT,
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    assert "PASS  sqlite: no post refused" in out
+    assert "PASS  postgresql: no post refused" in out
+    assert "2 processes" in out and "bare driver" in out
