@@ -11,11 +11,13 @@ the benchmark runs changes nothing it measures.
 
     .venv/bin/python -m bench.side_by_side --ref 90e056f thread_read --posts 10000 --reps 100
     .venv/bin/python -m bench.side_by_side --ref 90e056f fanout --clients 1000 --rate 30
+    .venv/bin/python -m bench.side_by_side --ref 90e056f write --databases sqlite --no-scale
 
 The figure compared is the server's CPU per unit of work (CPU p50 of a page read
-for `thread_read`, CPU per delivery for `fanout`): CPU time is less disturbed by
-other load than wall time. Each side runs its own copy of the benchmark with its
-own code (`PYTHONPATH` set to its tree), against the same virtualenv.
+for `thread_read`, CPU per delivery for `fanout`, CPU per post for `write`): CPU
+time is less disturbed by other load than wall time. Each side runs its own copy of
+the benchmark with its own code (`PYTHONPATH` set to its tree), against the same
+virtualenv.
 """
 
 from __future__ import annotations
@@ -52,9 +54,18 @@ def _fanout(output: str) -> float:
     return float(match.group(1))
 
 
+def _write(output: str) -> float:
+    """CPS's server CPU per post, in ms (the first CPS line: its first database)."""
+    match = re.search(r"^CPS, .*?CPU ([\d.]+) ms/post", output, re.M)
+    if match is None:
+        raise ValueError("no CPS line with 'CPU ... ms/post' in write's output")
+    return float(match.group(1))
+
+
 BENCHES: dict[str, tuple[list[str], Callable[[str], float], str]] = {
     "thread_read": (["-m", "bench.thread_read"], _thread_read, "ms CPU per page read (p50)"),
     "fanout": (["bench/fanout.py"], _fanout, "µs server CPU per delivery"),
+    "write": (["-m", "bench.write"], _write, "ms server CPU per post (CPS)"),
 }
 
 

@@ -127,31 +127,40 @@ class HttpConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: bytes, token: str, body: bytes) -> str:
-        """The answer's status, or the name of the error that stopped it."""
+        """The answer's status, or the name of the error that stopped it. A kept-alive
+        connection the server closed while idle is opened again and the post sent once
+        more, as HTTP clients do (safe: the post carries its client_id)."""
+        reused = self.writer is not None
         try:
-            if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-            assert self.reader is not None
-            self.writer.write(
-                b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                + token.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
-                + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
-            head = await self.reader.readuntil(b"\r\n\r\n")
-            status = head[9:12].decode()
-            lower = head.lower()
-            at = lower.find(b"content-length:")
-            if at < 0:
-                raise ConnectionError("an answer without Content-Length")
-            length = int(lower[at + 15 : lower.index(b"\r\n", at)])
-            await self.reader.readexactly(length)
-            if b"connection: close" in lower:
-                self.close()
-            return status
+            return await self._post(path, token, body)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                 ConnectionError, ValueError) as exc:
             self.close()
+            if reused and isinstance(exc, asyncio.IncompleteReadError | ConnectionResetError |
+                                     BrokenPipeError) and not getattr(exc, "partial", b""):
+                return await self.post(path, token, body)
             return type(exc).__name__
+
+    async def _post(self, path: bytes, token: str, body: bytes) -> str:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(
+            b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + token.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = head[9:12].decode()
+        lower = head.lower()
+        at = lower.find(b"content-length:")
+        if at < 0:
+            raise ConnectionError("an answer without Content-Length")
+        length = int(lower[at + 15 : lower.index(b"\r\n", at)])
+        await self.reader.readexactly(length)
+        if b"connection: close" in lower:
+            self.close()
+        return status
 
     def close(self) -> None:
         if self.writer is not None:
@@ -344,10 +353,11 @@ def serve(cmd: list[str], env: dict[str, str], port: int, workdir: Path, name: s
 
 def cps_server(
     url: str, redis: tuple[str, int] | None, workdir: Path, workers: int, core: int | None,
-    pg_database: str | None,
+    pg_database: str | None, profile: str = "",
 ) -> contextlib.AbstractContextManager[Server]:
     port = free_port()
-    cmd = [*(taskset_prefix(core) if workers == 1 else []), sys.executable, "-m", "cps", "serve",
+    program = ["-m", "bench.profile_serve", profile] if profile else ["-m", "cps"]
+    cmd = [*(taskset_prefix(core) if workers == 1 else []), sys.executable, *program, "serve",
            "--port", str(port), "--workers", str(workers)]
     return serve(cmd, _cps_env(url, redis[0] if redis else None), port, workdir,
                  f"cps-{workers}", pg_database, redis[1] if redis else None, workers)
@@ -502,7 +512,8 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(database(kind, args.pg_admin))
         pg_db = url.rsplit("/", 1)[1] if kind == "postgresql" else None
-        with cps_server(url, None, workdir, 1, args.server_core, pg_db) as server:
+        profile = f"{args.profile}.{kind}.prof" if args.profile else ""
+        with cps_server(url, None, workdir, 1, args.server_core, pg_db, profile) as server:
             _step(f"{kind}: signing up {args.users} citizens, opening {args.topics} topics")
             people = populate(server.port, args.users, args.topics)
             out.cps = measure(f"CPS, {kind}, 1 process, one topic", server, people, args,
@@ -535,6 +546,18 @@ def print_figures(f: Figures) -> None:
           + f"; at {_fmt(f.half_rate, 0)}/s p50 {_fmt(f.p50_ms, 1)} ms, p99 {_fmt(f.p99_ms, 1)} ms"
           + (f"; refused {f.refused}" if f.refused else "")
           + (f"; {f.half_late} sent late" if f.half_late else ""))
+
+
+def print_profile(path: str, rows: int = 30) -> None:
+    """Where CPS's process spent its time: the functions of most cumulative time."""
+    import pstats
+
+    if not Path(path).exists():
+        print(f"\nno profile at {path}")
+        return
+    print(f"\n== profile of CPS ({path}), cumulative, top {rows}")
+    stats = pstats.Stats(path)
+    stats.sort_stats("cumulative").print_stats(rows)
 
 
 def targets(runs: list[DatabaseRun]) -> list[tuple[str, bool, str]]:
@@ -577,6 +600,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="every Nth post mentions another citizen (default 0: none)")
     p.add_argument("--no-scale", action="store_true",
                    help="skip the PostgreSQL + Redis runs of 1 and 2 processes")
+    p.add_argument("--profile", default="",
+                   help="run CPS's one-process server under cProfile, into PROFILE.<db>.prof "
+                        "(slower: compare its shares, not its times), and print where it spent")
     p.add_argument("--server-core", type=int, default=0)
     p.add_argument("--load-core", type=int, default=1)
     p.add_argument("--smoke", action="store_true", help="seconds, for CI; judges nothing")
@@ -618,6 +644,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"write: {exc} (server logs kept in {kept})", file=sys.stderr)
             return 2
     print(f"\nload average (1/5/15 min) after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.profile:
+        for run in runs:
+            print_profile(f"{args.profile}.{run.kind}.prof")
     checks = targets(runs)
     print()
     for name, passed, measured in checks:
