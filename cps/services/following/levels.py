@@ -18,9 +18,10 @@ it lists people to tell; a caller of `level` for a mention asks
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, String, Table, and_, bindparam, exists, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.following.readers import can_read
@@ -29,7 +30,7 @@ from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.following import SpaceFollow, TopicFollow
 from cps.storage.models import Space, Topic
-from cps.storage.types import utcnow
+from cps.storage.types import UTCDateTime, utcnow
 
 DEFAULT: Level = "normal"
 
@@ -114,12 +115,33 @@ async def opened(tx: Transaction, user_id: int, topic_id: int) -> None:
     await _default(tx, user_id, topic_id, "watching")
 
 
+def _track_unless_watching(dialect_insert: Any) -> Any:
+    """INSERT the `tracking` row, unless there is one already or the space is watched:
+    one statement (every post runs it)."""
+    watching_space = exists().where(
+        SpaceFollow.user_id == bindparam("user_id"),
+        SpaceFollow.space_id == bindparam("space_id"),
+        SpaceFollow.level == "watching",
+    )
+    chosen = select(bindparam("user_id", type_=Integer), bindparam("topic_id", type_=Integer),
+                    literal("tracking", String), bindparam("now", type_=UTCDateTime)
+                    ).where(~watching_space)
+    return (
+        dialect_insert(cast(Table, TopicFollow.__table__))
+        .from_select(["user_id", "topic_id", "level", "updated_at"], chosen)
+        .on_conflict_do_nothing(index_elements=["user_id", "topic_id"])
+    )
+
+
+_TRACK = {"postgresql": _track_unless_watching(postgresql.insert),
+          "sqlite": _track_unless_watching(sqlite.insert)}
+
+
 async def posted(tx: Transaction, user_id: int, topic: Topic) -> None:
     """`user_id` posted in `topic`: they track it, unless they have a level for it
     already or watch its space."""
-    if await space_level(tx.session, user_id, topic.space_id) == "watching":
-        return
-    await _default(tx, user_id, topic.id, "tracking")
+    await tx.session.execute(_TRACK[tx.session.get_bind().dialect.name], {
+        "user_id": user_id, "topic_id": topic.id, "space_id": topic.space_id, "now": utcnow()})
 
 
 async def set_topic(tx: Transaction, user_id: int, topic_id: int, level: Level) -> None:

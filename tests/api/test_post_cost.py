@@ -1,0 +1,57 @@
+"""What one post costs the database: the statements it runs, counted, so that a
+change that adds one shows here (bench/write.py measures the time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from cps.services.context import Context
+from tests.support.api import Api
+
+pytestmark = pytest.mark.anyio
+
+
+@contextmanager
+def statements(ctx: Context) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split())[:160])
+
+    engine = ctx.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+# A citizen's plain post in a topic someone else opened (so its author is told):
+# the token's user, then in the write transaction the topic with the access, the
+# official mark, the sanctions, the post (its path written with it), the topic's
+# count, tracking the topic, taking part, the topic's event, and the topic author's
+# notification (audience, people, row, unread count, event). PostgreSQL writes
+# each event (seq and row) in one statement, and takes the notified person's turn
+# with an advisory lock; SQLite opens its write transaction with BEGIN IMMEDIATE.
+EXPECTED = {"sqlite": 18, "postgresql": 15}
+
+
+async def test_a_post_runs_a_known_number_of_statements(api: Api, ctx: Context) -> None:
+    w = await api.world()
+    topic_id = w["topic"]["id"]
+    await api.post(w["citizen"], topic_id, "The first, to warm up")
+    with statements(ctx) as seen:
+        post = await api.post(w["citizen"], topic_id, "A plain post")
+    dialect = ctx.db.engine.dialect.name
+    listing = "\n".join(seen)
+    assert len(seen) == EXPECTED[dialect], f"{len(seen)} statements:\n{listing}"
+    # What it wrote is what readers see: the post, in its place, and the author's bell.
+    assert [p["body"] for p in await api.posts(topic_id)][-1] == "A plain post"
+    assert post["body"] == "A plain post"
+    bell = await api.ok("GET", "/notifications", w["admin"])
+    assert any(n["post_id"] == post["id"] for n in bell["notifications"])
