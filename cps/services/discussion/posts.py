@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Table,
+    Text,
     and_,
     bindparam,
     case,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
@@ -148,16 +150,33 @@ def _require_open(topic: Topic) -> None:
         raise Conflict("This topic is locked; it takes no new posts.", code="topic_locked")
 
 
-# Writing a post runs these three Core statements rather than the ORM's unit of
+# Writing a post runs these two Core statements rather than the ORM's unit of
 # work: they are most of what a post costs, and a post is what a live room waits for.
+# The post's id is taken in the INSERT itself (PostgreSQL: the id sequence's next
+# value; SQLite: the largest id + 1, which is the id SQLite gives a row, taken under
+# the write lock), so that its tree path (which ends with the id) is written with
+# it: no second UPDATE.
 _POSTS = cast(Table, Post.__table__)
 _TOPICS = cast(Table, Topic.__table__)
-_INSERT_POST = insert(_POSTS).returning(_POSTS.c.id)
-_SET_PATH = (
-    update(_POSTS)
-    .where(_POSTS.c.id == bindparam("post_id"))
-    .values(path=bindparam("path"))
-)
+_WRITTEN = [c for c in _POSTS.columns if c.key not in {"id", "path"}]
+
+
+def _insert_post(dialect: str) -> Any:
+    if dialect == "postgresql":
+        next_id: Any = func.nextval(func.pg_get_serial_sequence("posts", "id"))
+    else:
+        next_id = func.coalesce(func.max(_POSTS.c.id), 0) + 1
+    n = select(next_id.label("id")).subquery("n")
+    padded = (func.lpad(sql_cast(n.c.id, Text), PATH_WIDTH, "0") if dialect == "postgresql"
+              else func.printf(f"%0{PATH_WIDTH}d", n.c.id))
+    values = select(n.c.id, *(bindparam(c.key, type_=c.type) for c in _WRITTEN),
+                    bindparam("prefix", type_=Text) + padded)
+    return (insert(_POSTS)
+            .from_select(["id", *(c.key for c in _WRITTEN), "path"], values)
+            .returning(_POSTS.c.id))
+
+
+_INSERT_POST = {dialect: _insert_post(dialect) for dialect in ("postgresql", "sqlite")}
 _COUNT_POST = (
     update(_TOPICS)
     .where(_TOPICS.c.id == bindparam("topic_id"))
@@ -201,10 +220,11 @@ async def insert_post(
         answers_question=answers_question,
     )
     admission.hold(post, held)
-    columns = {c.key: getattr(post, c.key) for c in _POSTS.columns if c.key != "id"}
-    post.id = (await tx.session.execute(_INSERT_POST, columns)).scalar_one()
-    post.path = (parent.path if parent else "") + _segment(post.id)
-    await tx.session.execute(_SET_PATH, {"post_id": post.id, "path": post.path})
+    prefix = parent.path if parent else ""
+    columns = {c.key: getattr(post, c.key) for c in _WRITTEN} | {"prefix": prefix}
+    stmt = _INSERT_POST[tx.session.get_bind().dialect.name]
+    post.id = (await tx.session.execute(stmt, columns)).scalar_one()
+    post.path = prefix + _segment(post.id)
     await tx.session.execute(_COUNT_POST, {"topic_id": topic.id, "now": now})
     # The topic row now says so; its loaded copy learns it without being written again.
     set_committed_value(topic, "post_count", topic.post_count + 1)
