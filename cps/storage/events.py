@@ -42,23 +42,34 @@ _BUMP = {"postgresql": _bump(postgresql.insert), "sqlite": _bump(sqlite.insert)}
 _INSERT_EVENT = insert(_EVENTS)
 
 
+def _bump_and_insert() -> Any:
+    """PostgreSQL: the bump and the event row in one statement (the bump in a CTE,
+    the event takes its seq from it), one round trip instead of two."""
+    bumped = _BUMP["postgresql"].cte("bumped")
+    values = select(bindparam("channel", type_=_EVENTS.c.channel.type), bumped.c.last_seq,
+                    bindparam("name", type_=_EVENTS.c.name.type),
+                    bindparam("data", type_=_EVENTS.c.data.type),
+                    bindparam("created_at", type_=_EVENTS.c.created_at.type))
+    return (insert(_EVENTS)
+            .from_select(["channel", "seq", "name", "data", "created_at"], values)
+            .returning(_EVENTS.c.seq))
+
+
+_APPEND_PG = _bump_and_insert()
+
+
 async def append(
     tx: Transaction, channel: str, name: str, data: dict[str, Any]
 ) -> tuple[int, datetime]:
     """Write the channel's next event in `tx`: answers its sequence number and time."""
-    stmt = _BUMP[tx.session.get_bind().dialect.name]
-    seq = int((await tx.session.execute(stmt, {"channel": channel})).scalar_one())
+    dialect = tx.session.get_bind().dialect.name
     created_at = utcnow()
-    await tx.session.execute(
-        _INSERT_EVENT,
-        {
-            "channel": channel,
-            "seq": seq,
-            "name": name,
-            "data": json.dumps(data, separators=(",", ":"), default=str),
-            "created_at": created_at,
-        },
-    )
+    row = {"channel": channel, "name": name, "created_at": created_at,
+           "data": json.dumps(data, separators=(",", ":"), default=str)}
+    if dialect == "postgresql":
+        return int((await tx.session.execute(_APPEND_PG, row)).scalar_one()), created_at
+    seq = int((await tx.session.execute(_BUMP[dialect], {"channel": channel})).scalar_one())
+    await tx.session.execute(_INSERT_EVENT, row | {"seq": seq})
     return seq, created_at
 
 
