@@ -33,12 +33,12 @@ def statements(ctx: Context) -> Iterator[list[str]]:
 
 # A citizen's plain post in a topic someone else opened (so its author is told):
 # the token's user, then in the write transaction the topic with the access, the
-# official mark, the sanctions, the post (its path written with it), the topic's
-# count, tracking the topic, taking part, the topic's event, and the topic author's
-# notification (audience, people, row, unread count, event). PostgreSQL writes
+# official mark and whether a sanction is in force (one statement), the post (its
+# path written with it), the topic's count, tracking the topic, taking part, the
+# topic's event, and the topic author's notification (audience, people, row, unread count, event). PostgreSQL writes
 # each event (seq and row) in one statement, and takes the notified person's turn
 # with an advisory lock; SQLite opens its write transaction with BEGIN IMMEDIATE.
-EXPECTED = {"sqlite": 18, "postgresql": 15}
+EXPECTED = {"sqlite": 16, "postgresql": 13}
 
 
 async def test_a_post_runs_a_known_number_of_statements(api: Api, ctx: Context) -> None:

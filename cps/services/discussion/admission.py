@@ -123,12 +123,15 @@ async def check_post(
     *,
     body: str,
     parent: Post | None,
+    sanctioned: bool = True,
 ) -> str | None:
     """Refuse the post (403 banned/muted, 422 blocked words, 429), or answer the rule
-    it must be held under ("premoderation", "word_filter"), or None to publish it."""
+    it must be held under ("premoderation", "word_filter"), or None to publish it.
+    `sanctioned`: False when the caller read, in this transaction, that no sanction
+    is in force on the author in the space (`standing.any_in_force`)."""
     if parent is not None and parent.review is not None and not _privileged(actor, access, parent):
         raise Invalid({"parent_id": "The parent must be a post of the same topic."})
-    if not access.can_moderate:
+    if not access.can_moderate and sanctioned:
         await standing.require(tx.session, actor.id, access.space.id, act="post")
     await _throttle(ctx, f"posts:{actor.id}", ctx.settings.posts_per_minute, 60, "posts")
     if access.can_moderate:

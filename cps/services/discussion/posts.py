@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Any, cast
 
 from sqlalchemy import (
+    Integer,
     Table,
     Text,
     and_,
@@ -37,11 +38,14 @@ from cps.services.events import review as queue_events
 from cps.services.following import levels
 from cps.services.notifications import acts
 from cps.services.officials import roster
+from cps.services.orgs import standing
 from cps.services.orgs.access import (
     SpaceAccess,
     post_access,
     staff_of,
     topic_access,
+    topic_access_with,
+    topic_statement,
     with_staff,
 )
 from cps.storage import portable
@@ -56,7 +60,7 @@ from cps.storage.models import (
     Topic,
     User,
 )
-from cps.storage.types import utcnow
+from cps.storage.types import UTCDateTime, utcnow
 
 log = logging.getLogger("cps.posts")
 
@@ -250,6 +254,15 @@ async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str,
     return post_view(row[0], row[1], viewer=actor, moderator=False, official=official)
 
 
+# The topic (locked where rows are), the actor's access to its space, whether the
+# actor is an official of its organization and whether a sanction is in force on
+# them there: one statement, the first of every post.
+_ACTOR = bindparam("uid", type_=Integer)
+_EXTRA = (roster.official_of(Space.org_id, _ACTOR),
+          standing.any_in_force(Space.id, _ACTOR, bindparam("now", type_=UTCDateTime)))
+_TOPIC_TO_POST = {locks: topic_statement(*_EXTRA, for_update=locks) for locks in (False, True)}
+
+
 def _retried(existing: PostView, topic_id: int) -> PostView:
     """The post a retry answers, unless its client_id was used in another topic."""
     if existing.topic_id != topic_id:
@@ -273,8 +286,10 @@ async def create_post(
     space's organization answers it, unless `answers_question` is False."""
     try:
         async with ctx.db.write() as tx:
-            topic, access = await topic_access(tx.session, actor, topic_id, for_update=True)
-            official = await official_badge(tx.session, access, actor.id)
+            stmt = _TOPIC_TO_POST[portable.locks_rows(tx.session)]
+            topic, access, (is_official, sanctioned) = await topic_access_with(
+                tx.session, stmt, actor, topic_id, now=utcnow())
+            official = roster.badge(access.org, is_official)
             if client_id is not None:
                 # A retry of a post that landed: answer it, whatever changed since. Read
                 # with the topic locked, so a first attempt still committing on
@@ -289,7 +304,7 @@ async def create_post(
                 if parent is None or parent.topic_id != topic_id:
                     raise Invalid({"parent_id": "The parent must be a post of the same topic."})
             held = await admission.check_post(tx, ctx, actor, access, topic, body=body,
-                                              parent=parent)
+                                              parent=parent, sanctioned=bool(sanctioned))
             post = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held,
                 answers_question=answers_question,

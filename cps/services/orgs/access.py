@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVarTuple, cast
+from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -112,6 +112,7 @@ _TOPIC = (
     .where(Topic.id == bindparam("topic_id", type_=Integer))
 )
 _TOPIC_FOR_UPDATE = _TOPIC.with_for_update(of=Topic)
+_TOPIC_WIDTH = len(_TOPIC.column_descriptions)  # its row: the entities and the roles
 _POST = (
     select(Post, Topic, Space, Organization, *_role_columns())
     .join(Topic, Topic.id == Post.topic_id)
@@ -123,6 +124,31 @@ _POST = (
 
 def _uid(actor: Actor | None) -> int:
     return actor.id if actor else -1
+
+
+def topic_statement(*extra: ColumnElement[Any], for_update: bool = False) -> Select[Any]:
+    """The statement of `topic_access`, with `extra` columns read with it (bound
+    parameters of theirs: `uid`, the actor's id, and any the caller names), built
+    once by a caller that needs more of the topic's space in the same round trip."""
+    stmt = _TOPIC.add_columns(*extra)
+    return stmt.with_for_update(of=Topic) if for_update else stmt
+
+
+async def topic_access_with(
+    session: AsyncSession, stmt: Select[Any], actor: Actor | None, topic_id: int,
+    **params: Any,
+) -> tuple[Topic, SpaceAccess, tuple[Any, ...]]:
+    """`topic_access` by a `topic_statement` (one FOR UPDATE only where rows are
+    locked: build both and pass the right one), answering its extra columns too."""
+    row = (await session.execute(stmt, {"uid": _uid(actor), "topic_id": topic_id, **params})
+           ).first()
+    if row is None:
+        raise NotFound("No such topic.")
+    base = _TOPIC_WIDTH
+    try:
+        return row[0], _access(tuple(row)[:base], actor), tuple(row)[base:]
+    except NotFound:
+        raise NotFound("No such topic.") from None
 
 
 def _access(row: tuple[object, ...], actor: Actor | None) -> SpaceAccess:

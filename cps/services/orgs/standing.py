@@ -9,19 +9,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from cps.services.errors import Forbidden
 from cps.storage.models import Sanction
 from cps.storage.types import utcnow
 
 
-def in_force(now: datetime | None = None) -> ColumnElement[bool]:
-    now = now or utcnow()
+def in_force(now: datetime | ColumnElement[datetime] | None = None) -> ColumnElement[bool]:
+    """SQL: the sanction row is in force at `now` (a time, or a bound parameter)."""
+    at = utcnow() if now is None else now
     return Sanction.lifted_at.is_(None) & or_(
-        Sanction.expires_at.is_(None), Sanction.expires_at > now
+        Sanction.expires_at.is_(None), Sanction.expires_at > at
     )
+
+
+def any_in_force(space_id: ColumnElement[int] | QueryableAttribute[int],
+                 user_id: ColumnElement[int], now: ColumnElement[datetime]
+                 ) -> ColumnElement[bool]:
+    """SQL: some sanction is in force on `user_id` in `space_id` (columns or bound
+    parameters), for a query that reads it with something else; `require` then
+    reads which."""
+    return exists().where(Sanction.space_id == space_id, Sanction.user_id == user_id,
+                          in_force(now))
 
 
 async def active(session: AsyncSession, space_id: int, user_id: int) -> dict[str, Sanction]:
