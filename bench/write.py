@@ -303,12 +303,13 @@ class Server:
     def pids(self) -> list[int]:
         return descendants(self.proc.pid)
 
-    def helpers(self) -> dict[str, float]:
-        out: dict[str, float] = {}
+    def helpers(self) -> dict[str, dict[int, float]]:
+        """CPU seconds by pid of this database's PostgreSQL backends and of Redis."""
+        out: dict[str, dict[int, float]] = {}
         if self.pg_database is not None:
-            out["db"] = sum(_pg_backends_cpu(self.pg_database).values())
+            out["db"] = _pg_backends_cpu(self.pg_database)
         if self.redis_pid is not None:
-            out["redis"] = cpu_seconds(self.redis_pid)
+            out["redis"] = {self.redis_pid: cpu_seconds(self.redis_pid)}
         return out
 
 
@@ -443,7 +444,11 @@ def _phase(server: Server, spec: LoadSpec) -> tuple[LoadReport, float, dict[str,
         report: LoadReport = _recv(mine, spec.duration + 120, "the load process")
         cpu = total_cpu(pids) - cpu
         after = server.helpers()
-        used = {k: after[k] - helpers.get(k, 0.0) for k in after}
+        # Processes that came or went during the phase are left out (a lower bound:
+        # the pool replaces a backend whose statement timed out).
+        used = {name: sum(t - helpers.get(name, {})[pid] for pid, t in by_pid.items()
+                          if pid in helpers.get(name, {}))
+                for name, by_pid in after.items()}
     finally:
         proc.join(10)
         if proc.is_alive():
