@@ -4,6 +4,7 @@
 // when the organization's entitlements include "analytics"; the server
 // answers 402 otherwise anyway.
 
+import { hoursWords } from "../accountability.js";
 import { get } from "../api.js";
 import { clear, h, select, stakeholderLabel } from "../dom.js";
 import { breadcrumb, orgCrumb, tierName, tierNotice } from "../widgets.js";
@@ -21,12 +22,13 @@ function svg(tag, attrs = {}, ...children) {
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 const dayLabel = (iso) => dayFormat.format(new Date(`${iso}T00:00:00Z`));
 
-export function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "—";
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86400).toFixed(1)} days`;
+/** Seconds as people say them ("40 seconds", "5 hours", "3 days and 4
+ * hours"); `none` when nothing was measured (never "0 s" or a dash). */
+export function duration(seconds, none) {
+  if (seconds === null || seconds === undefined) return none;
+  if (seconds < 1) return "under a second";
+  if (seconds < 60) return `${Math.round(seconds)} ${Math.round(seconds) === 1 ? "second" : "seconds"}`;
+  return hoursWords(seconds / 3600);
 }
 
 function participationChart(days) {
@@ -105,12 +107,13 @@ function drawReport(target, report) {
       h("h2", { id: "response-h" }, "Response times"),
       h("p", { class: "muted small" }, "From a topic's opening to its first reply by someone else."),
       h("dl", { class: "figures" },
-        figure("Median", duration(rt.median_seconds)), figure("90 % answered within", duration(rt.p90_seconds)),
+        figure("Median", duration(rt.median_seconds, "no answers yet")),
+        figure("90 % answered within", duration(rt.p90_seconds, "no answers yet")),
         figure("Topics answered", rt.answered), figure("Topics unanswered", rt.unanswered)),
       h("h3", {}, "Flags"),
       h("dl", { class: "figures" },
-        figure("Median time to a decision", duration(fh.median_seconds)),
-        figure("90 % decided within", duration(fh.p90_seconds)),
+        figure("Median time to a decision", duration(fh.median_seconds, "no flag decided yet")),
+        figure("90 % decided within", duration(fh.p90_seconds, "no flag decided yet")),
         figure("Decided", fh.resolved), figure("Waiting", fh.open))),
   );
 }

@@ -1,12 +1,13 @@
-// A topic: the thread as a tree, live. New posts land in place, highlighted,
-// without moving what the reader is reading; off-screen ones are counted in a
-// "N new replies" marker; a live region announces them. This page only wires
-// the modules of ../thread/ (see docs/web.md): the state and its events, the
-// view of the tree, the head, the question to the organization, who took
-// part, presence, polls, the composer.
+// A topic: the thread as a tree, live, read in pages as the reader scrolls.
+// New posts land in place, highlighted, without moving what the reader is
+// reading; off-screen ones are counted in a "N new replies" bar; a live region
+// announces them. This page only wires the modules of ../thread/ (see
+// docs/web.md): the state and its events, the pages, the view of the tree,
+// the head, the question to the organization, who took part, presence,
+// polls, the composer.
 
 import { statusWords } from "../accountability.js";
-import { ApiError, all, get, serverHas } from "../api.js";
+import { ApiError, get, serverHas } from "../api.js";
 import { consensusSection } from "../consensus.js";
 import { h } from "../dom.js";
 import { followControl } from "../follow.js";
@@ -14,6 +15,7 @@ import { follow } from "../live.js";
 import { drawComposer, fitAnswersChoice } from "../thread/composer.js";
 import { TopicHead } from "../thread/head.js";
 import { pollsSection } from "../thread/polls.js";
+import { Pager } from "../thread/pager.js";
 import { Participation } from "../thread/participation.js";
 import { presenceLine } from "../thread/presence.js";
 import { QuestionPanel } from "../thread/question.js";
@@ -41,6 +43,12 @@ export default async function topicPage(ctx) {
 
   const thread = createThread({ topic, space, org, me: ctx.user, questions, official });
   const view = new ThreadView({ ctx, thread, channel });
+  let again = false; // reading the pages again after a reset: what we did not have is new
+  const pager = new Pager({ ctx, topicId, apply, place: (list) => {
+    view.addPosts(list, { fresh: again });
+    queueMicrotask(() => view.arrivals.drawMarker());
+  } });
+  wirePages(view, pager);
   const polls = pollsSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
     state: () => ({ topic: thread.topic, org: thread.org, me: thread.me, isMod: moderates(thread) }) });
   const consensus = consensusSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
@@ -49,7 +57,7 @@ export default async function topicPage(ctx) {
   const question = new QuestionPanel({ ctx, thread, changed: questionMoved });
   const tookPart = new Participation(thread);
   const here = presenceLine(thread.me);
-  const composerSlot = h("section", { class: "composer", "aria-labelledby": "compose-h" });
+  const composerSlot = h("section", { class: "composer", "aria-labelledby": "compose-h", tabindex: "-1" });
   ctx.main.append(
     head.crumbs,
     head.el,
@@ -62,7 +70,9 @@ export default async function topicPage(ctx) {
     consensus.el,
     h("section", { "aria-labelledby": "thread-h" },
       h("h2", { id: "thread-h", class: "visually-hidden" }, "Thread"),
-      view.rootList),
+      threadTools(view, composerSlot),
+      view.rootList,
+      pager.el),
     composerSlot,
     view.marker,
   );
@@ -121,6 +131,10 @@ export default async function topicPage(ctx) {
 
   function apply(msg) {
     if (polls.onEvent(msg) || consensus.onEvent(msg)) return;
+    if (pager.hold(msg, (id) => thread.posts.has(id))) {
+      view.arrivals.drawMarker(); // a new post waiting for its page counts as new
+      return;
+    }
     for (const change of applyEvent(thread, msg)) {
       if (change.kind === "topic" || change.kind === "moved") {
         if (change.kind === "moved") followMove();
@@ -141,23 +155,28 @@ export default async function topicPage(ctx) {
     }
   }
 
-  let posts = [];
   async function load() {
     try {
-      posts = await all(`/topics/${topicId}/posts`, "posts", { signal: ctx.signal });
+      await pager.first();
     } catch (err) {
       if (!(err instanceof ApiError) || err.status === 404) throw err;
       view.rootList.append(h("li", { class: "form-error", role: "alert" }, `Could not load the posts: ${err.message}`));
     }
-    for (const p of posts) view.addPost(p);
     question.draw(); // its form lists the posts that may answer
     await Promise.all([polls.load(), consensus.load(), question.readHistory()]);
   }
 
-  /** After a reset or a late subscription: what we did not have is new. */
+  /** After a reset or a late subscription: the pages read so far, again;
+   * what we did not have is new. */
   async function reload() {
-    const fresh = await all(`/topics/${topicId}/posts`, "posts", { signal: ctx.signal });
-    for (const p of fresh) view.addPost(p, { fresh: !view.nodes.has(p.id) });
+    const had = view.nodes.size;
+    again = true;
+    try {
+      await pager.first();
+      while (pager.more && pager.readCount < had) await pager.next();
+    } finally {
+      again = false;
+    }
     thread.topic = { ...thread.topic, ...(await get(`/topics/${topicId}`, { signal: ctx.signal })).topic };
     head.draw();
     question.draw();
@@ -167,7 +186,36 @@ export default async function topicPage(ctx) {
 
   drawAll();
   await feed.start({ load, reload, apply, presence: here.show });
-  if (posts.length === 0) view.rootList.append(h("li", { class: "muted" }, "No post yet."));
+  if (view.nodes.size === 0) view.rootList.append(h("li", { class: "muted" }, "No post yet."));
+}
+
+/** What the reader uses to get around a long thread: to the reply box (a
+ * skip link, so that reaching it never takes more Tab presses as the thread
+ * grows) and to the newest post; and what the arrow keys do in the list. */
+function threadTools(view, composerSlot) {
+  const toReply = (e) => {
+    e.preventDefault();
+    const box = composerSlot.querySelector("textarea") || composerSlot;
+    box.focus({ preventScroll: true });
+    box.scrollIntoView({ block: "center" });
+  };
+  return h("div", { class: "thread-tools" },
+    h("a", { href: "#compose-h", class: "button", onclick: toReply }, "Skip to the reply box"),
+    h("button", { type: "button", onclick: () => view.arrivals.jump() }, "Jump to newest"),
+    h("p", { id: "thread-keys", class: "visually-hidden" },
+      "In the list of posts, the Up and Down arrow keys go from post to post; Tab goes to the links and buttons of the post you are on."));
+}
+
+/** The view reads the pages it needs: every page before the newest post or a new post at the root. */
+function wirePages(view, pager) {
+  view.loadRest = () => pager.rest();
+  view.arrivals.held = () => pager.held;
+  view.arrivals.jump = async ({ go = true } = {}) => {
+    await pager.rest();
+    view.arrivals.drawMarker();
+    const newest = view.newest();
+    if (go && newest) view.arrivals.show(newest);
+  };
 }
 
 /** The reader is one of the organization's officials (GET /orgs/{id}/officials). */

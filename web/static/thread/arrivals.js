@@ -1,7 +1,9 @@
 // How new posts reach a reader of the thread: they land in place without
-// moving what the reader is reading; those off screen are counted in an
-// "N new replies" marker (a button that brings the first one into view); each
-// is marked seen once on screen; a live region announces them, in batches.
+// moving what the reader is reading; those off screen, and those waiting for
+// a page not read yet (pager.js), are counted in an "N new replies" bar (its
+// first button brings the first one into view, reading the pages it needs;
+// "Jump to newest" goes to the newest post); each is marked seen once on
+// screen; a live region announces them, in batches.
 
 import { h } from "../dom.js";
 
@@ -19,14 +21,19 @@ function hiddenByCollapse(node) {
 
 export class Arrivals {
   /** nodes: the view's post id → node map; rootList: the thread's list;
-   * reveal(node): expand what hides the node. */
+   * reveal(node): expand what hides the node. The page sets `held()` (new
+   * posts waiting for a page) and `jump()` (to the newest post). */
   constructor({ ctx, nodes, rootList, reveal }) {
     this.ctx = ctx;
     this.nodes = nodes;
     this.rootList = rootList;
     this.reveal = reveal;
+    this.held = () => 0;
+    this.jump = async () => {};
     this.unseen = new Set(); // post ids that arrived off-screen and were not seen yet
-    this.marker = h("button", { type: "button", class: "new-marker", hidden: true });
+    this.count = h("button", { type: "button", class: "new-marker" });
+    this.marker = h("div", { class: "new-bar", hidden: true }, this.count,
+      h("button", { type: "button", class: "new-jump", onclick: () => this.jump() }, "Jump to newest"));
     this.announceTimer = null;
     this.announceQueue = [];
     this.observer = new IntersectionObserver((entries) => {
@@ -38,7 +45,7 @@ export class Arrivals {
       }
     }, { threshold: 0.4 });
     ctx.cleanup(() => this.observer.disconnect());
-    this.marker.addEventListener("click", () => this.showFirstUnseen());
+    this.count.addEventListener("click", () => this.showFirstUnseen());
     const onScroll = () => {
       if (!this.marker.hidden) this.drawMarker();
     };
@@ -95,14 +102,14 @@ export class Arrivals {
   }
 
   drawMarker() {
-    const ids = [...this.unseen].filter((id) => this.nodes.has(id));
-    if (ids.length === 0) {
+    const n = [...this.unseen].filter((id) => this.nodes.has(id)).length + this.held();
+    if (n === 0) {
       this.marker.hidden = true;
       return;
     }
     const first = this.firstUnseen();
     const above = first && first.article.getBoundingClientRect().bottom < 0;
-    this.marker.textContent = `${ids.length} new ${ids.length === 1 ? "reply" : "replies"} ${above ? "↑" : "↓"}`;
+    this.count.textContent = `${n} new ${n === 1 ? "reply" : "replies"} ${above ? "↑" : "↓"}`;
     this.marker.hidden = false;
   }
 
@@ -114,13 +121,21 @@ export class Arrivals {
     return null;
   }
 
-  showFirstUnseen() {
-    const node = this.firstUnseen();
-    if (!node) return;
+  /** Brings the first new post into view (reading the pages it waits for, if any). */
+  async showFirstUnseen() {
+    let node = this.firstUnseen();
+    if (!node && this.held() > 0) {
+      await this.jump({ go: false });
+      node = this.firstUnseen();
+    }
+    if (node) this.show(node);
+  }
+
+  show(node) {
     this.reveal(node);
     node.article.scrollIntoView({ block: "center", behavior: "smooth" });
     node.article.focus({ preventScroll: true });
-    this.markSeen(node.id);
+    if (this.unseen.has(node.id)) this.markSeen(node.id);
   }
 
   announceNew(p) {

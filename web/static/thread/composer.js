@@ -50,6 +50,8 @@ export function replyForm(view, node, { label }) {
     const body = { body: data.body, client_id: cid };
     if (node) body.parent_id = node.id;
     if (answers && !answers.hidden && !data.answers_question) body.answers_question = false;
+    // A new post at the root is the newest: every older one is read first.
+    if (!node) await view.loadRest();
     const { post: created } = await send(`/topics/${view.thread.topic.id}/posts`, body);
     cid = clientId();
     form.reset();

@@ -1,13 +1,22 @@
 // One post of the thread as the reader sees it: the mark of an official's
 // post and of the answer to the question, its head (author, Official, Staff
-// and stakeholder badges, permalink, edited, in reply to), its body or the
-// placeholder that stands for it, its reactions, and the bar of what this
-// reader may do with it. The acts themselves are the view's (view.js).
+// and stakeholder badges, permalink, edited, in reply to whom, with a line of
+// what they said when the reply lies flat), its body or the placeholder that
+// stands for it, its reactions, and the bar of what this reader may do with
+// it. On a phone (PHONE) the post is one row of buttons: "React" opens a
+// picker, "More" a menu of the rest (menu.js), and the counts are one line
+// of text. The acts themselves are the view's (view.js).
 
 import { officialBadge } from "../accountability.js";
 import { del, post as send } from "../api.js";
 import { clear, h, stakeholderLabel, timeEl, trustedHtml } from "../dom.js";
+import { menuButton } from "./menu.js";
 import { answerPostId, decides, isMine, moderates, takesPosts, updatePost } from "./state.js";
+
+/** The width under which a post's reactions and actions fold into menus (app.css agrees). */
+export const PHONE = window.matchMedia("(max-width: 40rem)");
+const NEST = 3; // view.js's: replies deeper than this lie flat
+const CONTEXT_CHARS = 90;
 
 const REACTIONS = [
   ["like", "Like"],
@@ -30,14 +39,15 @@ export function makeNode(view, id) {
     actionsEl: h("div", { class: "post-actions" }),
     panel: h("div", { class: "post-panel" }),
     headEl: h("header", { class: "post-head" }),
+    contextEl: h("p", { class: "reply-context", hidden: true }),
     markEl: h("p", { class: "post-mark", id: `post-${id}-mark` }),
     /** The post as the thread holds it now. */
     get post() {
       return view.thread.posts.get(id);
     },
   };
-  article.append(node.markEl, node.headEl, node.bodyEl, node.reactionsEl, node.actionsEl, node.panel);
-  if (node.post.depth >= 4) li.classList.add("deep");
+  article.append(node.markEl, node.headEl, node.contextEl, node.bodyEl, node.reactionsEl, node.actionsEl, node.panel);
+  if (node.post.depth > NEST) li.classList.add("deep", "flat");
   drawPost(view, node);
   return node;
 }
@@ -51,11 +61,40 @@ function drawHead(view, node) {
     p.author.staff ? [" ", h("span", { class: "badge badge-staff", title: "A moderator of this space or an admin of its organization" }, "Staff")] : null,
     " ", h("span", { class: `badge stakeholder stakeholder-${p.author.stakeholder_type}` },
       stakeholderLabel(p.author.stakeholder_type)),
-    " ", h("a", { href: `#post-${p.id}`, class: "permalink" }, timeEl(p.created_at)),
+    " ", h("a", { href: `#post-${p.id}`, class: "permalink", onclick: (e) => goTo(view, p.id, e) }, timeEl(p.created_at)),
     p.edited_at ? h("span", { class: "muted" }, " · edited") : null,
-    parent && p.depth >= 4 ? h("span", { class: "muted reply-to" }, " · in reply to ",
-      h("a", { href: `#post-${parent.post.id}` }, parent.post.author.display_name)) : null,
+    parent ? h("span", { class: "muted reply-to" }, " · in reply to ",
+      h("a", { href: `#post-${parent.post.id}`, class: "up-link", onclick: (e) => goTo(view, parent.id, e), "aria-label": `in reply to ${parent.post.author.display_name}: go to their post` },
+        `${parent.post.author.display_name} ↑`)) : null,
+    p.parent_id && !parent ? h("span", { class: "muted reply-to" }, " · in reply to an earlier post") : null,
+    p.flagged_by_me ? h("span", { class: "badge flagged" }, "You flagged this") : null,
   );
+  // Flat, the reply no longer sits under what it answers: say what that was.
+  node.contextEl.hidden = true;
+  if (parent && p.depth > NEST) {
+    const said = excerpt(parent.post.body);
+    if (said) {
+      node.contextEl.textContent = `${parent.post.author.display_name} wrote: “${said}”`;
+      node.contextEl.hidden = false;
+    }
+  }
+}
+
+/** A link to a post of the thread: there, in place, focused, and in the
+ * address, without reading the page again (the address changes in place, so
+ * no popstate re-renders a thread read over many pages). */
+function goTo(view, id, event) {
+  const node = view.nodes.get(id);
+  if (!node || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  history.replaceState(history.state, "", `#post-${id}`);
+  view.arrivals.show(node);
+}
+
+/** The first words of a post's markdown, as plain text. */
+function excerpt(body) {
+  const text = (body || "").replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/[#*_>`~|]/g, "").replace(/\s+/g, " ").trim();
+  return text.length > CONTEXT_CHARS ? `${text.slice(0, CONTEXT_CHARS).trimEnd()}…` : text;
 }
 
 function drawBody(view, node) {
@@ -125,70 +164,126 @@ async function toggleReaction(view, node, kind, on, btn) {
     else set.delete(kind);
     updatePost(view.thread, node.id, { reactions: { ...now.reactions, [kind]: state.count }, my_reactions: [...set] });
     drawReactions(view, node);
-    node.reactionsEl.querySelector(`[data-kind="${kind}"]`)?.focus();
+    if (PHONE.matches) {
+      drawActions(view, node);
+      node.actionsEl.querySelector(".react-button")?.focus();
+    } else {
+      node.reactionsEl.querySelector(`[data-kind="${kind}"]`)?.focus();
+    }
   } catch (err) {
     btn.disabled = false;
     view.showPanelMessage(node, err.message, true);
   }
 }
 
-/** The reaction counts, and for a signed-in reader the buttons to react. */
+const reactable = (p) => !p.deleted && !(p.hidden && !p.html);
+
+/** The reaction counts; on a wide screen, for a signed-in reader, the buttons
+ * to react (on a phone they are the "React" picker of the action row). */
 export function drawReactions(view, node) {
   const p = node.post;
   clear(node.reactionsEl);
-  if (p.deleted || (p.hidden && !p.html)) return;
-  const counts = p.reactions || {};
-  const mine = new Set(p.my_reactions || []);
-  for (const [kind, label] of REACTIONS) {
-    const count = counts[kind] || 0;
-    const countEl = count ? h("span", { class: "count" }, String(count)) : null;
-    if (!view.thread.me) {
-      if (count) node.reactionsEl.append(h("span", { class: "reaction" }, `${label} `, countEl));
-      continue;
+  if (reactable(p)) {
+    const counts = p.reactions || {};
+    const mine = new Set(p.my_reactions || []);
+    if (PHONE.matches || !view.thread.me) {
+      const said = REACTIONS.filter(([kind]) => counts[kind]).map(([kind, label]) =>
+        `${label} ${counts[kind]}${mine.has(kind) ? " (you)" : ""}`);
+      if (said.length) node.reactionsEl.append(h("p", { class: "reaction-summary" }, said.join(" · ")));
+    } else {
+      for (const [kind, label] of REACTIONS) {
+        const count = counts[kind] || 0;
+        const countEl = count ? h("span", { class: "count" }, String(count)) : null;
+        node.reactionsEl.append(h("button", {
+          type: "button",
+          class: "reaction",
+          "data-kind": kind,
+          "aria-pressed": String(mine.has(kind)),
+          onclick: (event) => toggleReaction(view, node, kind, !mine.has(kind), event.currentTarget),
+        }, label, countEl ? " " : null, countEl));
+      }
     }
-    node.reactionsEl.append(h("button", {
-      type: "button",
-      class: "reaction",
-      "data-kind": kind,
-      "aria-pressed": String(mine.has(kind)),
-      onclick: (event) => toggleReaction(view, node, kind, !mine.has(kind), event.currentTarget),
-    }, label, countEl ? " " : null, countEl));
   }
+  view.fitTabs(node);
 }
 
 function replyCount(node) {
   return node.replies.querySelectorAll(":scope li.post-node").length;
 }
 
-/** What this reader may do with the post: each opens a panel under it (or acts). */
-export function drawActions(view, node) {
+/** What this reader may do with the post, each [text, act]: most open a panel under it. */
+function acts(view, node) {
   const { thread } = view;
   const p = node.post;
   const me = thread.me;
   const open = takesPosts(thread);
-  const bar = clear(node.actionsEl);
-  const button = (text, onclick, extra = {}) => h("button", { type: "button", class: "linklike", onclick, ...extra }, text);
-  const n = replyCount(node);
-  if (n > 0) {
-    bar.append(button(node.collapsed ? `Expand ${n} ${n === 1 ? "reply" : "replies"}` : `Collapse ${n === 1 ? "reply" : "replies"}`,
-      () => view.setCollapsed(node, !node.collapsed),
-      { "aria-expanded": String(!node.collapsed), "aria-controls": node.replies.id, class: "linklike toggle" }));
-  }
-  if (me && open && !p.deleted) bar.append(button("Reply", () => view.openPanel(node, "reply")));
+  const list = [];
+  const add = (text, act) => list.push([text, act]);
   if (me && p.author.id === me.id && !p.deleted && open) {
-    bar.append(button("Edit", () => view.openPanel(node, "edit")));
-    bar.append(button("Delete", () => view.openPanel(node, "delete")));
+    add("Edit", () => view.openPanel(node, "edit"));
+    add("Delete", () => view.openPanel(node, "delete"));
   }
-  if (p.edited_at && !p.deleted && (!p.hidden || p.html)) bar.append(button("History", () => view.openPanel(node, "history")));
-  if (me && p.author.id !== me.id && !p.deleted && !p.hidden) bar.append(button("Flag", () => view.openPanel(node, "flag")));
+  if (p.edited_at && !p.deleted && (!p.hidden || p.html)) add("History", () => view.openPanel(node, "history"));
+  if (me && p.author.id !== me.id && !p.deleted && !p.hidden && !p.flagged_by_me) add("Flag", () => view.openPanel(node, "flag"));
   if (me && p.author.id === me.id && p.hidden && !p.deleted && !decides(thread, p)) {
-    bar.append(button("Appeal", () => view.openPanel(node, "appeal")));
+    add("Appeal", () => view.openPanel(node, "appeal"));
   }
   if (decides(thread, p) && !p.deleted) {
-    if (p.hidden) bar.append(button("Restore", () => view.restore(node)));
-    else bar.append(button("Hide post", () => view.openPanel(node, "hide")));
+    if (p.hidden) add("Restore", () => view.restore(node));
+    else add("Hide post", () => view.openPanel(node, "hide"));
   }
-  if (moderates(thread) && me && p.author.id !== me.id) {
-    bar.append(h("a", { class: "action-link", href: `/moderation?space=${thread.space.id}&user=${p.author.id}#sanctions` }, "Mute or ban…"));
+  return list;
+}
+
+/** The bar of what this reader may do with the post: on a wide screen a row
+ * of buttons, on a phone React, Reply and a "More" menu. */
+export function drawActions(view, node) {
+  const { thread } = view;
+  const p = node.post;
+  const me = thread.me;
+  const bar = clear(node.actionsEl);
+  const phone = PHONE.matches;
+  const button = (text, onclick, extra = {}) => h("button", { type: "button", class: "linklike", onclick, ...extra }, text);
+  if (phone && me && reactable(p)) bar.append(reactPicker(view, node));
+  const n = replyCount(node);
+  if (n > 0) {
+    // On a phone "Collapse" alone, so that the post stays one row (aria-expanded says the rest).
+    const words = node.collapsed ? `Expand ${n} ${n === 1 ? "reply" : "replies"}`
+      : phone ? "Collapse" : `Collapse ${n === 1 ? "reply" : "replies"}`;
+    bar.append(button(words, () => view.setCollapsed(node, !node.collapsed),
+      { "aria-expanded": String(!node.collapsed), "aria-controls": node.replies.id, class: "linklike toggle" }));
   }
+  if (me && takesPosts(thread) && !p.deleted) bar.append(button("Reply", () => view.openPanel(node, "reply")));
+  const more = acts(view, node);
+  const sanction = moderates(thread) && me && p.author.id !== me.id
+    ? `/moderation?space=${thread.space.id}&user=${p.author.id}#sanctions` : null;
+  if (phone) {
+    if (sanction) more.push(["Mute or ban…", () => location.assign(sanction)]);
+    if (more.length) {
+      bar.append(menuButton({ label: "More", name: `More for the post by ${p.author.display_name}`,
+        items: more.map(([text, act]) => ({ text, act })) }));
+    }
+  } else {
+    for (const [text, act] of more) bar.append(button(text, act));
+    if (sanction) bar.append(h("a", { class: "action-link", href: sanction }, "Mute or ban…"));
+  }
+  view.fitTabs(node);
+}
+
+/** On a phone: one "React" button whose menu ticks the reader's reactions. */
+function reactPicker(view, node) {
+  const p = node.post;
+  const mine = new Set(p.my_reactions || []);
+  const counts = p.reactions || {};
+  const picker = menuButton({
+    label: "React", // what the reader chose is ticked in the menu and said in the counts
+    name: `React to the post by ${p.author.display_name}`,
+    className: "react-button",
+    items: REACTIONS.map(([kind, label]) => ({
+      text: counts[kind] ? `${label} (${counts[kind]})` : label,
+      checked: mine.has(kind),
+      act: () => toggleReaction(view, node, kind, !mine.has(kind), picker.querySelector("button")),
+    })),
+  });
+  return picker;
 }

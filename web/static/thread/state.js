@@ -38,6 +38,9 @@ export const takesPosts = (thread) => !thread.topic.locked && !thread.topic.arch
  * reader sees (no reactions of ours, no hidden content); keep what we know. */
 function merge(thread, known, incoming, fromEvent) {
   const merged = { ...known, ...incoming };
+  // A flag is once per person and never withdrawn: only the thread's own read
+  // says it, so an event or an act's answer (false there) keeps what we know.
+  merged.flagged_by_me = Boolean(known.flagged_by_me || incoming.flagged_by_me);
   if (fromEvent) {
     merged.reactions = known.reactions;
     merged.my_reactions = known.my_reactions;
@@ -65,7 +68,8 @@ export function putPost(thread, incoming, { fromEvent = false } = {}) {
 
 /** Changes fields of a post we have (what one of our own acts answered). */
 export function updatePost(thread, id, changes) {
-  const post = { ...thread.posts.get(id), ...changes };
+  const known = thread.posts.get(id);
+  const post = { ...known, ...changes, flagged_by_me: Boolean(known.flagged_by_me || changes.flagged_by_me) };
   thread.posts.set(id, post);
   return post;
 }

@@ -1,16 +1,24 @@
-// The thread on the page: a tree of posts (a reply sits in its parent's
-// list), each drawn by post-view.js from the thread's state (state.js). The
-// view places posts (new ones through arrivals.js, without moving what the
-// reader reads), draws what an event changed, collapses replies, and is what
-// the other thread modules call back: they import state.js and the DOM
-// helpers, never each other's views.
+// The thread on the page: a tree of posts, each drawn by post-view.js from the
+// thread's state (state.js). Replies nest in their parent's list for NEST
+// levels; deeper ones are laid flat in the list of their ancestor at that
+// depth, each saying whom it answers with a link up to it (as Discourse and
+// Reddit do), so a deep thread does not squeeze to a sliver on a phone. A new
+// reply shows right under the post it answers, not at the end of its replies.
+// The view places posts (new ones through arrivals.js, without moving what the
+// reader reads), draws what an event changed, collapses replies, keeps one
+// Tab stop for the list (roving.js), and is what the other thread modules call
+// back: they import state.js and the DOM helpers, never each other's views.
 
 import { h } from "../dom.js";
 import { Arrivals } from "./arrivals.js";
 import { closePanel, openPanel, showPanelMessage } from "./post-panel.js";
 import { restore } from "./post-moderation.js";
 import { drawActions, drawPost, drawReactions, makeNode } from "./post-view.js";
+import { Roving } from "./roving.js";
 import { isMine, putPost } from "./state.js";
+
+/** Levels of replies that nest; deeper ones lie flat under their ancestor at this depth. */
+export const NEST = 3;
 
 export class ThreadView {
   constructor({ ctx, thread, channel }) {
@@ -18,9 +26,26 @@ export class ThreadView {
     this.thread = thread;
     this.channel = channel;
     this.nodes = new Map(); // post id -> node
-    this.rootList = h("ol", { class: "thread", "aria-label": "Posts" });
+    this.rootList = h("ol", { class: "thread", "aria-label": "Posts", "aria-describedby": "thread-keys" });
     this.arrivals = new Arrivals({ ctx, nodes: this.nodes, rootList: this.rootList, reveal: (node) => this.reveal(node) });
     this.marker = this.arrivals.marker;
+    this.roving = new Roving(this.rootList, (article) => this.nodes.get(Number(article.closest("li.post-node").id.slice(5))));
+    this.batch = null; // while a page is placed: the posts whose reply counts changed
+    /** Reads every page not read yet (the page sets it: pager.js). */
+    this.loadRest = async () => {};
+  }
+
+  /** A page of posts from the server, in tree order; each one's ancestors'
+   * reply counts are drawn once at the end. */
+  addPosts(posts, { fresh = false } = {}) {
+    this.batch = new Set();
+    try {
+      for (const p of posts) this.addPost(p, { fresh: fresh && !this.nodes.has(p.id) });
+    } finally {
+      const touched = this.batch;
+      this.batch = null;
+      for (const node of touched) this.drawActions(node);
+    }
   }
 
   /** A post from the server: updates the one we have, or places a new one.
@@ -58,20 +83,36 @@ export class ThreadView {
   }
 
   place(id, { mine = false, fresh = false }) {
-    const node = fresh ? this.arrivals.keepPlace(() => this.insert(id)) : this.insert(id);
+    const node = fresh || mine ? this.arrivals.keepPlace(() => this.insert(id, { fresh: true })) : this.insert(id);
     // Our own post may come back on the socket before the POST answers.
     if (fresh && isMine(this.thread, node.post)) mine = true;
     if (fresh || mine) this.arrivals.arrived(node, { mine });
     return node;
   }
 
-  insert(id) {
+  /** Puts a new post in the tree: a fresh one right under the post it
+   * answers, one read from a page at the end of where it belongs (pages come
+   * in tree order). */
+  insert(id, { fresh = false } = {}) {
     const node = makeNode(this, id);
     const parent = this.parentOf(node);
     this.nodes.set(id, node);
-    (parent ? parent.replies : this.rootList).append(node.li);
+    if (!parent) this.rootList.append(node.li);
+    else if (parent.post.depth < NEST) {
+      if (fresh) parent.replies.prepend(node.li);
+      else parent.replies.append(node.li);
+    } else {
+      // Lies flat: in the list of the ancestor at depth NEST, after the post it answers.
+      const list = parent.post.depth === NEST ? parent.replies : parent.li.parentElement;
+      if (!fresh) list.append(node.li);
+      else if (list === parent.replies) list.prepend(node.li);
+      else parent.li.after(node.li);
+    }
     // Its ancestors' reply counts changed.
-    for (let a = parent; a; a = this.parentOf(a)) this.drawActions(a);
+    for (let a = parent; a; a = this.parentOf(a)) {
+      if (this.batch) this.batch.add(a);
+      else this.drawActions(a);
+    }
     return node;
   }
 
@@ -86,6 +127,18 @@ export class ThreadView {
 
   drawActions(node) {
     drawActions(this, node);
+  }
+
+  /** After a post's controls are drawn: in the Tab order or not (roving.js). */
+  fitTabs(node) {
+    this.roving.fit(node);
+  }
+
+  /** The newest post on the page (the highest id), or null. */
+  newest() {
+    let best = null;
+    for (const node of this.nodes.values()) if (!best || node.id > best.id) best = node;
+    return best;
   }
 
   /** After the topic changed (locked, moved...): what each reader may do. */
