@@ -71,7 +71,10 @@ def test_a_moderator_bans_a_participant_who_then_cannot_post(
     mod, _ = browsing.page(width="phone", user=world["admin"])
     mod.goto(f"/topics/{topic['id']}")
     settle(mod)
-    mod.locator(f"#post-{rude['id']} > article").get_by_role("link", name="Mute or ban…").click()
+    # On a phone a post's actions are in its "More" menu.
+    rude_post = mod.locator(f"#post-{rude['id']} > article")
+    rude_post.get_by_role("button", name="More").click()
+    rude_post.get_by_role("menuitem", name="Mute or ban…").click()
     expect(mod.get_by_role("heading", name="Moderation: Mobility")).to_be_visible()
     sanctions = mod.locator("#sanctions")
     # The person, not a number: who they are, then a confirmation.
@@ -118,7 +121,8 @@ def test_the_author_of_a_hidden_post_appeals_and_the_moderator_answers(
     settle(page)
     own = page.locator(f"#post-{post['id']} > article")
     expect(own).to_contain_text("Too harsh")
-    own.get_by_role("button", name="Appeal").click()
+    own.get_by_role("button", name="More").click()  # on a phone, a post's actions are its menu
+    own.get_by_role("menuitem", name="Appeal").click()
     own.get_by_label("Why should this post be restored?") \
         .fill("It criticises a plan, not a person.")
     own.get_by_role("button", name="Send appeal").click()

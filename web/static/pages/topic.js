@@ -44,11 +44,7 @@ export default async function topicPage(ctx) {
   const thread = createThread({ topic, space, org, me: ctx.user, questions, official });
   const view = new ThreadView({ ctx, thread, channel });
   let again = false; // reading the pages again after a reset: what we did not have is new
-  const pager = new Pager({ ctx, topicId, apply, place: (list) => {
-    view.addPosts(list, { fresh: again });
-    queueMicrotask(() => view.arrivals.drawMarker());
-  } });
-  wirePages(view, pager);
+  const pager = wirePages(view, new Pager({ ctx, topicId, apply, place: (list) => view.addPosts(list, { fresh: again }) }));
   const polls = pollsSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
     state: () => ({ topic: thread.topic, org: thread.org, me: thread.me, isMod: moderates(thread) }) });
   const consensus = consensusSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
@@ -112,22 +108,7 @@ export default async function topicPage(ctx) {
     drawAll();
   }
 
-  // Who took part changes as people post: read the topic again a moment
-  // after new posts (once for a burst of them).
-  let participationTimer = null;
-  ctx.cleanup(() => clearTimeout(participationTimer));
-  function rereadParticipation() {
-    clearTimeout(participationTimer);
-    participationTimer = setTimeout(async () => {
-      try {
-        const fresh = (await get(`/topics/${topicId}`, { signal: ctx.signal })).topic;
-        thread.topic = { ...thread.topic, participation: fresh.participation };
-        tookPart.draw();
-      } catch {
-        // the next post reads it again
-      }
-    }, 800);
-  }
+  const rereadParticipation = participationRereader(ctx, topicId, thread, tookPart);
 
   function apply(msg) {
     if (polls.onEvent(msg) || consensus.onEvent(msg)) return;
@@ -208,6 +189,11 @@ function threadTools(view, composerSlot) {
 
 /** The view reads the pages it needs: every page before the newest post or a new post at the root. */
 function wirePages(view, pager) {
+  const place = pager.place;
+  pager.place = (list) => {
+    place(list);
+    queueMicrotask(() => view.arrivals.drawMarker()); // after what waited for them
+  };
   view.loadRest = () => pager.rest();
   view.arrivals.held = () => pager.held;
   view.arrivals.jump = async ({ go = true } = {}) => {
@@ -215,6 +201,26 @@ function wirePages(view, pager) {
     view.arrivals.drawMarker();
     const newest = view.newest();
     if (go && newest) view.arrivals.show(newest);
+  };
+  return pager;
+}
+
+/** Who took part changes as people post: a function that reads the topic
+ * again a moment after new posts (once for a burst of them). */
+function participationRereader(ctx, topicId, thread, tookPart) {
+  let timer = null;
+  ctx.cleanup(() => clearTimeout(timer));
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      try {
+        const fresh = (await get(`/topics/${topicId}`, { signal: ctx.signal })).topic;
+        thread.topic = { ...thread.topic, participation: fresh.participation };
+        tookPart.draw();
+      } catch {
+        // the next post reads it again
+      }
+    }, 800);
   };
 }
 
