@@ -6,6 +6,7 @@
 
 import { hoursWords } from "../accountability.js";
 import { get } from "../api.js";
+import { t } from "../i18n.js";
 import { clear, h, select, stakeholderLabel } from "../dom.js";
 import { breadcrumb, orgCrumb, tierName, tierNotice } from "../widgets.js";
 
@@ -26,8 +27,8 @@ const dayLabel = (iso) => dayFormat.format(new Date(`${iso}T00:00:00Z`));
  * hours"); `none` when nothing was measured (never "0 s" or a dash). */
 export function duration(seconds, none) {
   if (seconds === null || seconds === undefined) return none;
-  if (seconds < 1) return "under a second";
-  if (seconds < 60) return `${Math.round(seconds)} ${Math.round(seconds) === 1 ? "second" : "seconds"}`;
+  if (seconds < 1) return t("analytics.underASecond");
+  if (seconds < 60) return t("analytics.seconds", { count: Math.round(seconds) });
   return hoursWords(seconds / 3600);
 }
 
@@ -107,13 +108,13 @@ function drawReport(target, report) {
       h("h2", { id: "response-h" }, "Response times"),
       h("p", { class: "muted small" }, "From a topic's opening to its first reply by someone else."),
       h("dl", { class: "figures" },
-        figure("Median", duration(rt.median_seconds, "no answers yet")),
-        figure("90 % answered within", duration(rt.p90_seconds, "no answers yet")),
+        figure("Median", duration(rt.median_seconds, t("analytics.noAnswersYet"))),
+        figure("90 % answered within", duration(rt.p90_seconds, t("analytics.noAnswersYet"))),
         figure("Topics answered", rt.answered), figure("Topics unanswered", rt.unanswered)),
       h("h3", {}, "Flags"),
       h("dl", { class: "figures" },
-        figure("Median time to a decision", duration(fh.median_seconds, "no flag decided yet")),
-        figure("90 % decided within", duration(fh.p90_seconds, "no flag decided yet")),
+        figure("Median time to a decision", duration(fh.median_seconds, t("analytics.noFlagDecidedYet"))),
+        figure("90 % decided within", duration(fh.p90_seconds, t("analytics.noFlagDecidedYet"))),
         figure("Decided", fh.resolved), figure("Waiting", fh.open))),
   );
 }

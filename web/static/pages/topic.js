@@ -11,6 +11,7 @@ import { ApiError, get, serverHas } from "../api.js";
 import { consensusSection } from "../consensus.js";
 import { h } from "../dom.js";
 import { followControl } from "../follow.js";
+import { t } from "../i18n.js";
 import { follow } from "../live.js";
 import { drawComposer, fitAnswersChoice } from "../thread/composer.js";
 import { TopicHead } from "../thread/head.js";
@@ -181,10 +182,9 @@ function threadTools(view, composerSlot) {
     box.scrollIntoView({ block: "center" });
   };
   return h("div", { class: "thread-tools" },
-    h("a", { href: "#compose-h", class: "button", onclick: toReply }, "Skip to the reply box"),
-    h("button", { type: "button", onclick: () => view.arrivals.jump() }, "Jump to newest"),
-    h("p", { id: "thread-keys", class: "visually-hidden" },
-      "In the list of posts, the Up and Down arrow keys go from post to post; Tab goes to the links and buttons of the post you are on."));
+    h("a", { href: "#compose-h", class: "button", onclick: toReply }, t("thread.skipToReply")),
+    h("button", { type: "button", onclick: () => view.arrivals.jump() }, t("thread.jumpToNewest")),
+    h("p", { id: "thread-keys", class: "visually-hidden" }, t("thread.keysHint")));
 }
 
 /** The view reads the pages it needs: every page before the newest post or a new post at the root. */

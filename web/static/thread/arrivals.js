@@ -6,6 +6,7 @@
 // screen; a live region announces them, in batches.
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 
 const SEEN_AFTER_MS = 6000;
 const ANNOUNCE_AFTER_MS = 800;
@@ -33,7 +34,7 @@ export class Arrivals {
     this.unseen = new Set(); // post ids that arrived off-screen and were not seen yet
     this.count = h("button", { type: "button", class: "new-marker" });
     this.marker = h("div", { class: "new-bar", hidden: true }, this.count,
-      h("button", { type: "button", class: "new-jump", onclick: () => this.jump() }, "Jump to newest"));
+      h("button", { type: "button", class: "new-jump", onclick: () => this.jump() }, t("thread.jumpToNewest")));
     this.announceTimer = null;
     this.announceQueue = [];
     this.observer = new IntersectionObserver((entries) => {

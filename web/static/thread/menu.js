@@ -16,7 +16,7 @@ let openMenu = null; // {close} of the menu open now
 export function menuButton({ label, name = null, items, className = "" }) {
   const menuId = uid("menu");
   const button = h("button", {
-    type: "button", class: `menu-button ${className}`.trim(), "aria-haspopup": "menu",
+    type: "button", class: ["menu-button", className], "aria-haspopup": "menu",
     "aria-expanded": "false", "aria-controls": menuId, "aria-label": name,
   }, label);
   const menu = h("ul", { class: "menu", role: "menu", id: menuId, hidden: true, "aria-label": name || label });

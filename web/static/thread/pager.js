@@ -9,6 +9,7 @@
 
 import { get } from "../api.js";
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 
 export const PAGE_SIZE = 100;
 const NEAR_PX = 1500; // read the next page when its button is this close to the screen
@@ -31,11 +32,11 @@ export class Pager {
     // next page comes as the last post nears the screen), so the Tab stops
     // before the reply box stay as many as in a thread of one page.
     this.button = h("button", { type: "button", class: "thread-more", hidden: true, tabindex: "-1",
-      onclick: () => this.next() }, "Show more posts");
+      onclick: () => this.next() }, t("thread.more"));
     this.el = h("div", { class: "thread-more-wrap" }, this.button);
     this.observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) this.next();
-    }, { rootMargin: `0px 0px ${NEAR_PX}px 0px` });
+    }, { rootMargin: [0, 0, NEAR_PX, 0].map((n) => `${n}px`).join(" ") });
     this.observer.observe(this.button);
     ctx.cleanup(() => this.observer.disconnect());
   }

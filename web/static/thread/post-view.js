@@ -10,6 +10,7 @@
 import { officialBadge } from "../accountability.js";
 import { del, post as send } from "../api.js";
 import { clear, h, stakeholderLabel, timeEl, trustedHtml } from "../dom.js";
+import { t } from "../i18n.js";
 import { menuButton } from "./menu.js";
 import { answerPostId, decides, isMine, moderates, takesPosts, updatePost } from "./state.js";
 
@@ -64,17 +65,17 @@ function drawHead(view, node) {
     " ", h("a", { href: `#post-${p.id}`, class: "permalink", onclick: (e) => goTo(view, p.id, e) }, timeEl(p.created_at)),
     p.edited_at ? h("span", { class: "muted" }, " · edited") : null,
     parent ? h("span", { class: "muted reply-to" }, " · in reply to ",
-      h("a", { href: `#post-${parent.post.id}`, class: "up-link", onclick: (e) => goTo(view, parent.id, e), "aria-label": `in reply to ${parent.post.author.display_name}: go to their post` },
+      h("a", { href: `#post-${parent.post.id}`, class: "up-link", onclick: (e) => goTo(view, parent.id, e), "aria-label": t("thread.inReplyToLink", { name: parent.post.author.display_name }) },
         `${parent.post.author.display_name} ↑`)) : null,
-    p.parent_id && !parent ? h("span", { class: "muted reply-to" }, " · in reply to an earlier post") : null,
-    p.flagged_by_me ? h("span", { class: "badge flagged" }, "You flagged this") : null,
+    p.parent_id && !parent ? h("span", { class: "muted reply-to" }, " · ", t("thread.inReplyToEarlier")) : null,
+    p.flagged_by_me ? h("span", { class: "badge flagged" }, t("thread.youFlagged")) : null,
   );
   // Flat, the reply no longer sits under what it answers: say what that was.
   node.contextEl.hidden = true;
   if (parent && p.depth > NEST) {
     const said = excerpt(parent.post.body);
     if (said) {
-      node.contextEl.textContent = `${parent.post.author.display_name} wrote: “${said}”`;
+      node.contextEl.textContent = t("thread.wrote", { name: parent.post.author.display_name, text: said });
       node.contextEl.hidden = false;
     }
   }
@@ -188,7 +189,7 @@ export function drawReactions(view, node) {
     const mine = new Set(p.my_reactions || []);
     if (PHONE.matches || !view.thread.me) {
       const said = REACTIONS.filter(([kind]) => counts[kind]).map(([kind, label]) =>
-        `${label} ${counts[kind]}${mine.has(kind) ? " (you)" : ""}`);
+        [label, counts[kind], mine.has(kind) ? t("thread.yours") : null].filter((x) => x !== null).join(" "));
       if (said.length) node.reactionsEl.append(h("p", { class: "reaction-summary" }, said.join(" · ")));
     } else {
       for (const [kind, label] of REACTIONS) {
@@ -249,7 +250,7 @@ export function drawActions(view, node) {
   if (n > 0) {
     // On a phone "Collapse" alone, so that the post stays one row (aria-expanded says the rest).
     const words = node.collapsed ? `Expand ${n} ${n === 1 ? "reply" : "replies"}`
-      : phone ? "Collapse" : `Collapse ${n === 1 ? "reply" : "replies"}`;
+      : phone ? t("thread.collapse") : `Collapse ${n === 1 ? "reply" : "replies"}`;
     bar.append(button(words, () => view.setCollapsed(node, !node.collapsed),
       { "aria-expanded": String(!node.collapsed), "aria-controls": node.replies.id, class: "linklike toggle" }));
   }
@@ -260,7 +261,7 @@ export function drawActions(view, node) {
   if (phone) {
     if (sanction) more.push(["Mute or ban…", () => location.assign(sanction)]);
     if (more.length) {
-      bar.append(menuButton({ label: "More", name: `More for the post by ${p.author.display_name}`,
+      bar.append(menuButton({ label: t("thread.moreMenu"), name: t("thread.moreFor", { name: p.author.display_name }),
         items: more.map(([text, act]) => ({ text, act })) }));
     }
   } else {
@@ -276,8 +277,8 @@ function reactPicker(view, node) {
   const mine = new Set(p.my_reactions || []);
   const counts = p.reactions || {};
   const picker = menuButton({
-    label: "React", // what the reader chose is ticked in the menu and said in the counts
-    name: `React to the post by ${p.author.display_name}`,
+    label: t("thread.react"), // what the reader chose is ticked in the menu and said in the counts
+    name: t("thread.reactTo", { name: p.author.display_name }),
     className: "react-button",
     items: REACTIONS.map(([kind, label]) => ({
       text: counts[kind] ? `${label} (${counts[kind]})` : label,

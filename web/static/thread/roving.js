@@ -4,8 +4,13 @@
 // or focus anywhere in a post makes it the one. So the number of Tab presses
 // from the top of the page to the reply box does not grow with the thread.
 
-const MOVES = new Set(["ArrowDown", "ArrowUp", "Home", "End"]);
-const CONTROLS = "a[href], button, input, select, textarea, [tabindex]";
+// Where each key goes, from the post at `at` of `n`.
+const MOVES = {
+  ArrowDown: (at) => at + 1,
+  ArrowUp: (at) => at - 1,
+  Home: () => 0,
+  End: (at, n) => n - 1,
+};
 
 /** Whether a key on `target` (inside a post) may move between posts: on the
  * post itself, or on a link or button of its head, reactions or actions; not
@@ -28,10 +33,9 @@ export class Roving {
       if (node && node !== this.active) this.activate(node);
     });
     list.addEventListener("keydown", (e) => {
-      if (!MOVES.has(e.key) || e.altKey || e.ctrlKey || e.metaKey || !moves(e.target)) return;
+      if (!Object.hasOwn(MOVES, e.key) || e.altKey || e.ctrlKey || e.metaKey || !moves(e.target)) return;
       const posts = this.visiblePosts();
-      const at = posts.indexOf(e.target.closest("article.post"));
-      const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: posts.length - 1 }[e.key];
+      const to = MOVES[e.key](posts.indexOf(e.target.closest("article.post")), posts.length);
       if (to < 0 || to >= posts.length) return;
       e.preventDefault();
       posts[to].focus();
@@ -58,7 +62,7 @@ export class Roving {
     if (!this.active) this.active = node;
     const on = node === this.active;
     node.article.tabIndex = on ? 0 : -1;
-    for (const el of node.article.querySelectorAll(CONTROLS)) {
+    for (const el of node.article.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")) {
       if (el.closest(".menu")) continue;
       if (on && el.dataset.roving) {
         el.removeAttribute("tabindex");
