@@ -30,6 +30,7 @@ pytestmark = pytest.mark.browser
 
 PATH_WIDTH = 10  # cps.services.discussion.posts: digits per tree level
 PAGE = 100  # thread/pager.js reads this many posts a page
+LOADED_MS = 60_000  # what waits for many pages to be read and drawn on a loaded machine
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 STREETS = ["Main Street", "the river path", "Station Road", "the school gate", "Harbour Lane",
            "the market square", "Hill Road", "the old bridge"]
@@ -92,7 +93,7 @@ def posts_on(page: Page) -> int:
 
 def read_until(page: Page, post_id: int) -> None:
     """Scrolls down, as a reader does, until the post is on the page."""
-    for _ in range(40):
+    for _ in range(160):
         if page.locator(f"#post-{post_id}").count():
             return
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
@@ -211,11 +212,12 @@ def test_a_reply_to_a_post_not_read_yet_waits_for_it_and_shows_once_right_under_
     expect(page.locator(f"#post-{target} + li.post-node")).to_have_id(f"post-{reply['id']}")
     expect(page.locator("li.post-node > article", has_text="A reply to a post far below.")).to_have_count(1)
     # Jump to newest reads the rest: the new root post is last, once, and focused.
-    page.get_by_role("button", name="Jump to newest").first.click()
+    # (Reading 500 posts takes a few seconds on a loaded machine: the waits are long.)
+    page.get_by_role("button", name="Jump to newest").first.click(timeout=LOADED_MS)
+    expect(page.locator("li.post-node")).to_have_count(len(thread.order) + 2, timeout=LOADED_MS)
     last = page.locator("ol.thread > li.post-node").last
-    expect(last).to_have_id(f"post-{root['id']}")
-    expect(last.locator("article")).to_be_focused()
-    expect(page.locator("li.post-node")).to_have_count(len(thread.order) + 2)
+    expect(last).to_have_id(f"post-{root['id']}", timeout=LOADED_MS)
+    expect(last.locator("article")).to_be_focused(timeout=LOADED_MS)
     ids = page.evaluate("[...document.querySelectorAll('li.post-node')].map(li => +li.id.slice(5))")
     assert len(ids) == len(set(ids))
     expect(page.locator(".new-bar")).to_be_hidden()

@@ -70,7 +70,7 @@ function participationChart(days) {
 function dayTable(days) {
   return h("details", { class: "chart-table" }, h("summary", {}, "Every day as a table"),
     h("table", {},
-      h("thead", {}, h("tr", {}, ["Day (UTC)", "Posts", "Topics", "Participants"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, ["Day (UTC)", "Posts", "Topics", "Participants"].map((name) => h("th", { scope: "col" }, name)))),
       h("tbody", {}, days.map((d) => h("tr", {},
         h("th", { scope: "row" }, dayLabel(d.day)), h("td", {}, d.posts), h("td", {}, d.topics), h("td", {}, d.participants))))));
 }
@@ -79,7 +79,7 @@ function stakeholderTable(rows, totals) {
   const share = (n, of) => (of ? `${Math.round((n / of) * 100)} %` : "—");
   return h("table", { class: "mix" },
     h("caption", { class: "visually-hidden" }, "Stakeholder mix"),
-    h("thead", {}, h("tr", {}, ["Stakeholder type", "Participants", "Share", "Posts"].map((t) => h("th", { scope: "col" }, t)))),
+    h("thead", {}, h("tr", {}, ["Stakeholder type", "Participants", "Share", "Posts"].map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, rows.map((r) => h("tr", {},
       h("th", { scope: "row" }, stakeholderLabel(r.stakeholder_type)),
       h("td", {}, r.participants), h("td", {}, share(r.participants, totals.participants)), h("td", {}, r.posts)))));
@@ -90,20 +90,20 @@ function figure(label, value) {
 }
 
 function drawReport(target, report) {
-  const t = report.totals;
+  const totals = report.totals;
   const rt = report.response_times;
   const fh = report.flag_handling;
   clear(target,
     h("section", { "aria-labelledby": "totals-h", class: "card" },
       h("h2", { id: "totals-h" }, "In this window"),
       h("dl", { class: "figures" },
-        figure("Topics opened", t.topics), figure("Posts", t.posts), figure("Participants", t.participants),
-        figure("Flags", t.flags), figure("Posts now hidden", t.hidden_posts))),
+        figure("Topics opened", totals.topics), figure("Posts", totals.posts), figure("Participants", totals.participants),
+        figure("Flags", totals.flags), figure("Posts now hidden", totals.hidden_posts))),
     h("section", { "aria-labelledby": "participation-h", class: "card" },
       h("h2", { id: "participation-h" }, "Participation over time"),
       participationChart(report.participation), dayTable(report.participation)),
     h("section", { "aria-labelledby": "mix-h", class: "card" },
-      h("h2", { id: "mix-h" }, "Stakeholder mix"), stakeholderTable(report.stakeholders, t)),
+      h("h2", { id: "mix-h" }, "Stakeholder mix"), stakeholderTable(report.stakeholders, totals)),
     h("section", { "aria-labelledby": "response-h", class: "card" },
       h("h2", { id: "response-h" }, "Response times"),
       h("p", { class: "muted small" }, "From a topic's opening to its first reply by someone else."),
