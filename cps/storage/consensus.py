@@ -8,9 +8,13 @@ key): changing it updates the row.
 The computed map is kept on the round (`result`, JSON text: positions, groups,
 representative and consensus statements) with what keeps it stable from one
 recompute to the next (`state`: the number of groups and its challenger, who is
-placed on the map, the previous components and group centres). `changed_at` moves
-with every vote or accepted statement; `computed_at` says which changes the map
-has seen; `lease_until` is the one-process-at-a-time guard of the recompute.
+placed on the map, the previous components and group centres). `version` counts
+every vote and accepted statement (`changed_at`: the last one's time);
+`computed_version` is the version the map has seen, `computed_at` when it was
+taken; `lease_until` is the one-process-at-a-time guard of the recompute. A
+counter, not a time: a vote's increment is one atomic UPDATE at the end of its
+transaction (votes do not queue behind one another for the whole transaction),
+and an increment never goes backwards, where a time read before a wait could.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Integer,
     SmallInteger,
     String,
     Text,
@@ -51,6 +56,8 @@ class ConsensusRound(Base):
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     computed_at: Mapped[datetime | None] = mapped_column(default=None)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    computed_version: Mapped[int | None] = mapped_column(Integer, default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     result: Mapped[str | None] = mapped_column(Text, default=None)
     state: Mapped[str | None] = mapped_column(Text, default=None)

@@ -6,6 +6,8 @@ or ISO dates; a free city's moderator is told the tier."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Api, Browsing, User, assert_axe_clean, screenshot, settle
+from tests.consensus import test_done_when as planted
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +129,61 @@ def test_a_free_citys_moderator_is_told_the_tier(browsing: Browsing, api: Api) -
     settle(page)
     expect(page.get_by_text("The consensus map is not included in the Free tier")).to_be_visible()
     assert_axe_clean(page)
+
+
+async def _participants(api: Api, rid: int, sids: list[int], start: int, stop: int) -> None:
+    """Participants `start` to `stop` of the planted three, signed up and voting, a
+    batch at a time, over the API (on the client's own loop)."""
+    rng = random.Random(start)
+    for first in range(start, stop, planted.VOTERS_AT_ONCE):
+        people = await asyncio.gather(*(
+            api.api.user(f"Participant {n}")
+            for n in range(first, min(first + planted.VOTERS_AT_ONCE, stop))))
+        await asyncio.gather(*(
+            planted._vote_all(api.api, user, rid, sids,
+                              planted._ballot(rng, planted.OPINIONS[(first + k) % 3]))
+            for k, user in enumerate(people)))
+
+
+def test_done_when_200_planted_participants_make_three_groups_in_a_watching_browser(
+        browsing: Browsing, api: Api) -> None:
+    """Issue 18's "Done when" as a new user would see it: a premium city's moderator
+    opens a round in a live topic; 200 scripted participants with three planted
+    opinions vote over the API while a citizen's browser watches, without reloading;
+    its map shows three groups forming and the planted consensus statement on top."""
+    world = api.world()
+    org, topic = world["org"], world["topic"]
+    api.ok("POST", f"/admin/orgs/{org['id']}/tier", api.admin(),
+           {"tier": "premium", "reason": "Consultation season"})
+    mod_page, _ = browsing.page(user=world["admin"])
+    watcher, _ = browsing.page(width="phone", user=api.user("Ana Watcher"))
+    for page in (mod_page, watcher):
+        page.goto(f"/topics/{topic['id']}")
+        settle(page)
+        expect(page.locator("#conn")).to_have_text("Live")
+    mod_page.get_by_role("button", name="Open a consensus round").click()
+    mod_page.get_by_label("Prompt").fill("How should the city move at night?")
+    mod_page.get_by_label("First statements, one per line").fill("\n".join(planted.STATEMENTS))
+    mod_page.get_by_role("button", name="Open round").click()
+    expect(watcher.locator(".cmap-prompt")).to_have_text("How should the city move at night?")
+
+    [round_] = api.ok("GET", f"/topics/{topic['id']}/consensus")["rounds"]
+    full = api.ok("GET", f"/consensus/{round_['id']}")["round"]
+    by_text = {s["text"]: s["id"] for s in full["statements"]}
+    sids = [by_text[text] for text in planted.STATEMENTS]
+    # The first 60: the groups form on the watching screen while the rest still vote.
+    api.run(_participants(api, round_["id"], sids, 0, 60))
+    expect(watcher.locator(".cmap-groups tbody tr")).not_to_have_count(0, timeout=20_000)
+    expect(watcher.locator(".cmap-dot")).not_to_have_count(0)
+    api.run(_participants(api, round_["id"], sids, 60, planted.PARTICIPANTS))
+    expect(watcher.locator(".cmap-groups tbody tr")).to_have_count(3, timeout=30_000)
+    expect(watcher.locator("svg.cmap desc")).to_contain_text(
+        f"{planted.PARTICIPANTS} people", timeout=30_000)
+    expect(watcher.locator("svg.cmap desc")).to_contain_text("in 3 groups")
+    expect(watcher.locator(".cmap-consensus li").first).to_contain_text(planted.STATEMENTS[0])
+    expect(mod_page.locator(".cmap-groups tbody tr")).to_have_count(3)
+    expect(mod_page.locator(".cmap-consensus li").first).to_contain_text(planted.STATEMENTS[0])
+    for page, name in ((watcher, "consensus-200-phone"), (mod_page, "consensus-200-desktop")):
+        assert_readable(page)
+        assert_axe_clean(page)
+        screenshot(page, name)

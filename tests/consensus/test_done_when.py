@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("settled")]
 
 PARTICIPANTS = 200
 BATCH = 25
-# Voters at once: below the PostgreSQL pool (10), as every vote locks the round's row.
+# Voters at once.
 VOTERS_AT_ONCE = 8
 NOISE = 0.08
 

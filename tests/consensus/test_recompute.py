@@ -75,7 +75,7 @@ async def test_a_round_leased_by_another_process_is_left_to_it(
     assert first is not None
     async with ctx.db.write() as tx:
         await tx.session.execute(update(ConsensusRound).where(ConsensusRound.id == rid).values(
-            lease_until=utcnow() + timedelta(seconds=30), changed_at=utcnow()))
+            lease_until=utcnow() + timedelta(seconds=30), version=ConsensusRound.version + 1))
     wait = await recompute.recompute(ctx, rid)
     assert wait is not None and 0 < wait <= 1
     assert await _computed_at(ctx, rid) == first  # (a read here would poke a recompute)
@@ -103,7 +103,7 @@ async def test_two_processes_poked_together_compute_once(
     # Make the map stale without poking, then poke it in two processes at once.
     async with ctx.db.write() as tx:
         await tx.session.execute(update(ConsensusRound).where(ConsensusRound.id == rid)
-                                 .values(changed_at=utcnow()))
+                                 .values(version=ConsensusRound.version + 1))
     async with asgi.running(create_app(settings)) as state:
         other: Context = state["ctx"]
         recompute.poke(ctx, rid)
@@ -160,3 +160,35 @@ async def test_the_votes_are_read_back_as_they_were_cast(
     assert rows.shape == (4, 3) and none.shape[1] == 3
     # On PostgreSQL the read keeps to the statements asked for; SQLite reads the round.
     assert {tuple(int(x) for x in r) for r in only_two} >= {c for c in cast if c[1] != ids[2]}
+
+
+async def test_a_recompute_that_fails_is_tried_again(
+        api: Api, world: dict[str, Any], ctx: Context, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A busy database (a statement timeout) must not leave the map stale until the
+    next vote: the task tries again a moment later."""
+    opened = await open_round(api, world["mod"], world["topic"]["id"])
+    rid = opened["id"]
+    await api.ok("GET", f"/consensus/{rid}")
+    await recompute.settle(ctx)
+    before = await _computed_at(ctx, rid)
+    real = recompute.recompute
+    failed: list[int] = []
+
+    async def busy_once(ctx_: Context, round_id: int) -> float | None:
+        if not failed:
+            failed.append(round_id)
+            raise TimeoutError("the database is busy")
+        return await real(ctx_, round_id)
+
+    monkeypatch.setattr(recompute, "RETRY_AFTER", 0.05)
+    monkeypatch.setattr(recompute, "recompute", busy_once)
+    await asyncio.sleep(1.0)  # past the debounce
+    await api.ok("PUT", f"/consensus/{rid}/statements/{opened['statements'][0]['id']}/vote",
+                 world["citizen"], {"vote": "agree"})
+    await recompute.settle(ctx)
+    assert failed == [rid]
+    assert "consensus recompute failed" in caplog.text
+    assert await _computed_at(ctx, rid) != before
+    seen = (await api.ok("GET", f"/consensus/{rid}", world["citizen"]))["round"]
+    assert seen["statements"][0]["agree"] == 1

@@ -5,7 +5,8 @@ starts one task per round in this process (a poke while it runs asks it to go
 again); the request that poked does not wait. The task:
 
 1. takes the round's lease in a short write transaction: not when the map is up to
-   date (`changed_at <= computed_at`), not within DEBOUNCE of the last recompute
+   date (`version == computed_version`: `count_change` counts every vote and accepted
+   statement), not within DEBOUNCE of the last recompute
    (it sleeps the rest and tries again), not while another process holds the lease
    (`lease_until` in the future: it tries again later). So at most one recompute per
    round a second, and never two at once in any number of processes;
@@ -28,7 +29,8 @@ from datetime import datetime, timedelta
 from typing import Final
 
 import anyio.to_thread
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.consensus import analysis
 from cps.services.context import Context
@@ -43,6 +45,8 @@ log = logging.getLogger("cps.consensus")
 DEBOUNCE: Final = timedelta(seconds=1)
 LEASE: Final = timedelta(seconds=60)
 EVENT: Final = "consensus.updated"
+RETRIES: Final = 3  # attempts in a row that fail before the task gives up (a later poke
+RETRY_AFTER: Final = 1.0  # starts again); seconds before the next, times the failures
 
 # This process's recompute tasks, per database (one app, one database) and round.
 _tasks: weakref.WeakKeyDictionary[Database, dict[int, asyncio.Task[None]]] = (
@@ -56,7 +60,19 @@ def stamp(moment: datetime) -> str:
 
 
 def is_stale(found: ConsensusRound) -> bool:
-    return found.computed_at is None or found.changed_at > found.computed_at
+    return found.computed_version is None or found.version > found.computed_version
+
+
+async def count_change(session: AsyncSession, round_id: int, now: datetime) -> bool:
+    """Count a change to an open round's votes (one UPDATE, which holds the round's row
+    only until the commit: the recompute's lease waits for it, so a snapshot never
+    misses a change counted before it). False when the round was closed meanwhile."""
+    counted = await session.execute(
+        update(ConsensusRound)
+        .where(ConsensusRound.id == round_id, ConsensusRound.closed_at.is_(None))
+        .values(version=ConsensusRound.version + 1, changed_at=now)
+        .execution_options(synchronize_session=False))
+    return bool(getattr(counted, "rowcount", 0))
 
 
 def poke(ctx: Context, round_id: int) -> None:
@@ -78,24 +94,38 @@ async def settle(ctx: Context) -> None:
 
 async def _run(ctx: Context, round_id: int) -> None:
     again = _again.setdefault(ctx.db, set())
+    failures = 0
     try:
         while True:
             again.discard(round_id)
-            wait = await recompute(ctx, round_id)
+            try:
+                wait = await recompute(ctx, round_id)
+            except Exception:
+                # A busy database (a timeout) must not leave the map stale until the
+                # next vote: try again a little later, a few times.
+                failures += 1
+                log.exception("consensus recompute failed",
+                              extra={"round_id": round_id, "attempt": failures})
+                if failures >= RETRIES:
+                    return
+                wait = RETRY_AFTER * failures
+            else:
+                failures = 0
             if wait is None and round_id not in again:
                 return
             await asyncio.sleep(wait or 0)
-    except Exception:
-        log.exception("consensus recompute failed", extra={"round_id": round_id})
     finally:
         tasks = _tasks.get(ctx.db, {})
         if tasks.get(round_id) is asyncio.current_task():
             del tasks[round_id]
 
 
-async def _take_lease(ctx: Context, round_id: int) -> tuple[datetime | None, float | None]:
-    """(the snapshot time, None) when this process may compute now; (None, seconds to
-    wait) when it must wait; (None, None) when there is nothing to do."""
+Snapshot = tuple[datetime, int]
+
+
+async def _take_lease(ctx: Context, round_id: int) -> tuple[Snapshot | None, float | None]:
+    """((the snapshot time, the version), None) when this process may compute now;
+    (None, seconds to wait) when it must wait; (None, None) when there is nothing to do."""
     async with ctx.db.write() as tx:
         stmt = select(ConsensusRound).where(ConsensusRound.id == round_id)
         found = await tx.session.scalar(portable.for_update(tx.session, stmt))
@@ -107,15 +137,16 @@ async def _take_lease(ctx: Context, round_id: int) -> tuple[datetime | None, flo
         if found.computed_at is not None and now - found.computed_at < DEBOUNCE:
             return None, (found.computed_at + DEBOUNCE - now).total_seconds()
         found.lease_until = now + LEASE
-        return now, None
+        return (now, found.version), None
 
 
 async def recompute(ctx: Context, round_id: int) -> float | None:
     """One attempt: None when the map is up to date (computed now, or already), or the
     seconds to wait before trying again."""
-    snapshot, wait = await _take_lease(ctx, round_id)
-    if snapshot is None:
+    taken, wait = await _take_lease(ctx, round_id)
+    if taken is None:
         return wait
+    snapshot, version = taken
     try:
         async with ctx.db.read() as session:
             found = await session.get(ConsensusRound, round_id)
@@ -139,10 +170,11 @@ async def recompute(ctx: Context, round_id: int) -> float | None:
         found.result = opinion_map.result_json()
         found.state = opinion_map.state.to_json()
         found.computed_at = snapshot
+        found.computed_version = version
         found.lease_until = None
         await journal.record(tx, ctx.events, channels.topic(found.topic_id), EVENT,
                              {"round_id": round_id, "computed_at": stamp(snapshot)})
-        changed = found.changed_at > snapshot
+        changed = found.version > version
     log.info("consensus recomputed", extra={"round_id": round_id, "votes": len(votes),
                                             "statements": len(statements)})
     return 0.0 if changed else None

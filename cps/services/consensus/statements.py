@@ -70,6 +70,7 @@ async def propose(ctx: Context, actor: Actor, round_id: int, *, text: str) -> St
         tx.session.add(statement)
         if direct:
             found.changed_at = now
+            found.version += 1
             tx.after_commit(lambda: _poke(ctx, round_id))
         await tx.session.flush()
         view = StatementView(id=statement.id, text=statement.text,
@@ -102,6 +103,7 @@ async def decide(ctx: Context, actor: Actor, round_id: int, statement_id: int,
         statement.decided_at = now
         if decision == "accepted":
             found.changed_at = now
+            found.version += 1
             tx.after_commit(lambda: _poke(ctx, round_id))
         await tx.session.flush()
         votes = dict((await tx.session.execute(

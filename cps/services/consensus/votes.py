@@ -32,8 +32,10 @@ log = logging.getLogger("cps.consensus")
 async def vote(ctx: Context, actor: Actor, round_id: int, statement_id: int,
                choice: VoteChoice) -> VoteView:
     async with ctx.db.write() as tx:
-        found, topic, access = await rules.round_access(tx.session, actor, round_id,
-                                                        for_update=True)
+        # Not locked: simultaneous votes on one round must not queue for the whole
+        # transaction. The round's row is locked only by the UPDATE that counts the
+        # change, at the end (a close that came first wins there).
+        found, topic, access = await rules.round_access(tx.session, actor, round_id)
         statement = await rules.statement_of(tx.session, round_id, statement_id)
         if not rules.visible_to(statement, actor, access):
             raise NotFound("No such statement in this round.")
@@ -53,7 +55,9 @@ async def vote(ctx: Context, actor: Actor, round_id: int, statement_id: int,
             await tx.session.execute(stmt.on_conflict_do_update(
                 index_elements=[ConsensusVote.statement_id, ConsensusVote.user_id],
                 set_={"vote": stmt.excluded.vote, "updated_at": stmt.excluded.updated_at}))
-            found.changed_at = now
+            if not await recompute.count_change(tx.session, round_id, now):
+                raise Conflict("This round is closed; it takes no more votes or statements.",
+                               code="round_closed")
 
             async def poke() -> None:
                 recompute.poke(ctx, round_id)
