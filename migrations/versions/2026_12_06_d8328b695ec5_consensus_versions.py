@@ -7,7 +7,7 @@ vote's transaction; `computed_version` is the version the map has seen. A map
 that was up to date (`computed_at >= changed_at`) has seen version 0.
 
 Revision ID: d8328b695ec5
-Revises: 653908144927
+Revises: e7c2b9a41f30
 Create Date: 2026-12-06 02:01:02.342013
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'd8328b695ec5'
-down_revision: str | None = '653908144927'
+down_revision: str | None = 'e7c2b9a41f30'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
