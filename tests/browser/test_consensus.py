@@ -131,11 +131,12 @@ def test_a_free_citys_moderator_is_told_the_tier(browsing: Browsing, api: Api) -
     assert_axe_clean(page)
 
 
-async def _participants(api: Api, rid: int, sids: list[int], start: int, stop: int) -> None:
-    """Participants `start` to `stop` of the planted three, signed up and voting, a
-    batch at a time, over the API (on the client's own loop)."""
+def _participants(api: Api, rid: int, sids: list[int], start: int, stop: int) -> None:
+    """Participants `start` to `stop` of the planted three, signed up and voting over
+    the API, a batch at a time (each batch one wait of the blocking client)."""
     rng = random.Random(start)
-    for first in range(start, stop, planted.VOTERS_AT_ONCE):
+
+    async def batch(first: int) -> None:
         people = await asyncio.gather(*(
             api.api.user(f"Participant {n}")
             for n in range(first, min(first + planted.VOTERS_AT_ONCE, stop))))
@@ -144,7 +145,11 @@ async def _participants(api: Api, rid: int, sids: list[int], start: int, stop: i
                               planted._ballot(rng, planted.OPINIONS[(first + k) % 3]))
             for k, user in enumerate(people)))
 
+    for first in range(start, stop, planted.VOTERS_AT_ONCE):
+        api.run(batch(first))
 
+
+@pytest.mark.timeout(600)  # 200 sign-ups and 1,200 votes over the API
 def test_done_when_200_planted_participants_make_three_groups_in_a_watching_browser(
         browsing: Browsing, api: Api) -> None:
     """Issue 18's "Done when" as a new user would see it: a premium city's moderator
@@ -172,10 +177,10 @@ def test_done_when_200_planted_participants_make_three_groups_in_a_watching_brow
     by_text = {s["text"]: s["id"] for s in full["statements"]}
     sids = [by_text[text] for text in planted.STATEMENTS]
     # The first 60: the groups form on the watching screen while the rest still vote.
-    api.run(_participants(api, round_["id"], sids, 0, 60))
+    _participants(api, round_["id"], sids, 0, 60)
     expect(watcher.locator(".cmap-groups tbody tr")).not_to_have_count(0, timeout=20_000)
     expect(watcher.locator(".cmap-dot")).not_to_have_count(0)
-    api.run(_participants(api, round_["id"], sids, 60, planted.PARTICIPANTS))
+    _participants(api, round_["id"], sids, 60, planted.PARTICIPANTS)
     expect(watcher.locator(".cmap-groups tbody tr")).to_have_count(3, timeout=30_000)
     expect(watcher.locator("svg.cmap desc")).to_contain_text(
         f"{planted.PARTICIPANTS} people", timeout=30_000)
