@@ -10,7 +10,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -21,6 +21,7 @@ from cps.http import api, health, unsubscribe
 from cps.http.errors import HANDLERS
 from cps.http.middleware import BodyLimit, SecurityHeaders
 from cps.http.openapi import document
+from cps.http.pages import Shell
 from cps.http.routes import all_endpoints
 from cps.live.route import LiveRoute
 from cps.live.service import LiveService
@@ -43,12 +44,9 @@ PAGES = [
 ]
 
 
-async def _page(_: Request) -> Response:
-    return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8")
-
-
 def create_app(settings: Settings) -> Starlette:
     endpoints = all_endpoints()
+    shell = Shell(WEB_DIR / "index.html")
     openapi = document(endpoints)
 
     async def openapi_json(_: Request) -> Response:
@@ -95,7 +93,7 @@ def create_app(settings: Settings) -> Starlette:
         *health.routes(),
         *unsubscribe.routes(),
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
-        *[Route(path, _page, methods=["GET"]) for path in PAGES],
+        *[Route(path, shell.page, methods=["GET"]) for path in PAGES],
     ]
     # X-Forwarded-For and X-Forwarded-Proto are believed only from the proxies
     # CPS_TRUSTED_PROXIES names: the client address then counts sign-in failures

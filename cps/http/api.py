@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cps.edge import credentials
+from cps.edge import credentials, language
 from cps.http import auth
 from cps.http.errors import (
     MalformedJSON,
@@ -137,6 +137,8 @@ class Endpoint:
                 headers=request.headers,
                 cookies=request.cookies,
             )
+            if actor is not None:
+                language.remember_account_locale(request, actor.locale)
             if self.auth == "required" and actor is None:
                 raise NotSignedIn("Sign in to do this.")
         # Ids are 32-bit integers in the database; a path id past that names nothing.

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cps.edge.envelope import error_body
+from cps.edge.language import localized_error, request_locale
 from cps.services.errors import (
     Conflict,
     DomainError,
@@ -69,9 +70,14 @@ _HTTP_CODES = {
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+    status: int, code: str, message: str, headers: dict[str, str] | None = None,
+    *, locale: str = "en", **extra: Any,
 ) -> JSONResponse:
-    return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
+    """The envelope, its message (and fields) in `locale` (docs/languages.md)."""
+    body = error_body(code, message, **extra)
+    if locale != "en":
+        body = localized_error(body, locale)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def validation_fields(exc: ValidationError) -> dict[str, str]:
@@ -82,7 +88,7 @@ def validation_fields(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
-def domain_response(exc: DomainError) -> JSONResponse:
+def domain_response(exc: DomainError, locale: str = "en") -> JSONResponse:
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
     extra: dict[str, Any] = {}
     headers: dict[str, str] | None = None
@@ -97,34 +103,38 @@ def domain_response(exc: DomainError) -> JSONResponse:
     elif isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}
         extra["retry_after"] = exc.retry_after
-    return error_response(status, exc.code, exc.message, headers, **extra)
+    return error_response(status, exc.code, exc.message, headers, locale=locale, **extra)
 
 
-async def on_domain_error(_: Request, exc: Exception) -> Response:
+async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return domain_response(exc)
+    return domain_response(exc, request_locale(request))
 
 
-async def on_http_exception(_: Request, exc: Exception) -> Response:
+async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404:
         message = "Nothing is here."
-    return error_response(exc.status_code, code, message, dict(exc.headers or {}))
+    return error_response(exc.status_code, code, message, dict(exc.headers or {}),
+                          locale=request_locale(request))
 
 
-async def on_body_too_large(_: Request, __: Exception) -> Response:
-    return error_response(413, "body_too_large", "The request body is larger than 1 MiB.")
+async def on_body_too_large(request: Request, __: Exception) -> Response:
+    return error_response(413, "body_too_large", "The request body is larger than 1 MiB.",
+                          locale=request_locale(request))
 
 
-async def on_malformed_json(_: Request, __: Exception) -> Response:
-    return error_response(400, "malformed_json", "The request body is not valid JSON.")
+async def on_malformed_json(request: Request, __: Exception) -> Response:
+    return error_response(400, "malformed_json", "The request body is not valid JSON.",
+                          locale=request_locale(request))
 
 
-async def on_unsupported_media_type(_: Request, __: Exception) -> Response:
+async def on_unsupported_media_type(request: Request, __: Exception) -> Response:
     return error_response(
-        415, "unsupported_media_type", "Send the request body as application/json."
+        415, "unsupported_media_type", "Send the request body as application/json.",
+        locale=request_locale(request),
     )
 
 
@@ -133,7 +143,8 @@ async def on_database_down(request: Request, exc: Exception) -> Response:
         "database unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
     )
     return error_response(
-        503, "unavailable", "The database does not answer; try again shortly.", {"Retry-After": "2"}
+        503, "unavailable", "The database does not answer; try again shortly.",
+        {"Retry-After": "2"}, locale=request_locale(request),
     )
 
 
@@ -141,7 +152,8 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return await on_database_down(request, exc)
     log.exception("unexpected error", extra={"path": request.url.path})
-    return error_response(500, "internal", "Something went wrong on our side.")
+    return error_response(500, "internal", "Something went wrong on our side.",
+                          locale=request_locale(request))
 
 
 HANDLERS: dict[Any, Any] = {

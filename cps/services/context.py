@@ -43,3 +43,5 @@ class Actor:
     # How others mention them; empty only for an actor built outside a sign-in
     # (a script, a test) that never said it.
     handle: str = ""
+    # The language they chose (None: their browser's); error messages follow it.
+    locale: str | None = None

@@ -50,6 +50,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the person proved they read this address (a link emailed to it).
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The language the person chose for the interface, email and notifications
+    # (cps/services/languages/locales.py); None: their browser's.
+    locale: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class FormerHandle(Base):
@@ -223,6 +226,9 @@ class Post(Base):
     # was held: "premoderation" or "word_filter".
     review: Mapped[str | None] = mapped_column(String(10), default=None)
     review_rule: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The language the post is written in (a BCP 47 code the author gave, or the one
+    # detected: cps/services/languages/detection.py); None: too short to tell.
+    lang: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class PostRevision(Base):

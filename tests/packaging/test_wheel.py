@@ -12,6 +12,7 @@ install: building in the tree itself would leave `build/` and `*.egg-info` there
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -119,10 +120,13 @@ async def test_the_installed_cps_migrates_serves_the_api_and_the_web_front_end(
     await server.start()
     try:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
-            page = await http.get("/")
+            page = await http.get("/", headers={"Accept-Language": "ar"})
             assert page.status_code == 200
             assert page.headers["content-type"].startswith("text/html")
-            assert page.content == installed.web["index.html"]
+            # index.html, its <html> tag in the request's language (cps/http/pages.py).
+            shell = re.sub(rb"<html\b[^>]*>", b'<html lang="ar" dir="rtl">',
+                           installed.web["index.html"], count=1)
+            assert page.content == shell
 
             # Every file of the front end, byte for byte (the scripts and the pages' modules).
             static = {name: body for name, body in installed.web.items()
@@ -142,6 +146,11 @@ async def test_the_installed_cps_migrates_serves_the_api_and_the_web_front_end(
             assert r.status_code == 201, r.text
             r = await http.post("/api/v1/auth/login", json=account)
             assert r.status_code == 200, r.text
+            # The catalogues travelled too: a taken email is refused in Arabic.
+            r = await http.post("/api/v1/auth/register", headers={"Accept-Language": "ar"},
+                                json={**account, "display_name": "Ann"})
+            assert r.status_code == 409, r.text
+            assert r.json()["error"]["message"] == "يوجد حساب بهذا البريد الإلكتروني بالفعل."
     finally:
         server.stop()
 

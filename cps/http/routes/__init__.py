@@ -7,6 +7,7 @@ from cps.http.routes import (
     accounts,
     consensus,
     following,
+    languages,
     moderation,
     notifications,
     officials,
@@ -51,4 +52,5 @@ def all_endpoints() -> list[Endpoint]:
         *reports.endpoints(),
         *responsiveness.endpoints(),
         *search.endpoints(),
+        *languages.endpoints(),
     ]

@@ -41,6 +41,8 @@ class ProfileUpdate(s.RequestModel):
     ) = None
     stakeholder_type: StakeholderType | None = None
     handle: Handle | None = None
+    # A code of GET /locales, or null for the browser's language (docs/api.md).
+    locale: Annotated[str, StringConstraints(max_length=8)] | None = None
 
 
 HANDLE = QueryParam("handle", "The handle of the person (a leading @ and capitals are read "
@@ -131,6 +133,7 @@ async def update_me(call: Call) -> UserEnvelope:
     user = await identity.update_profile(
         call.ctx, call.user, display_name=body.display_name,
         stakeholder_type=body.stakeholder_type, handle=body.handle,
+        locale=body.locale if "locale" in body.model_fields_set else ...,
     )
     return UserEnvelope(user=user)
 
@@ -170,7 +173,8 @@ def endpoints() -> list[Endpoint]:
         Endpoint("GET", "/me", me, "The signed-in user, and whether they moderate any space",
                  response=MeEnvelope,
                  auth="required", errors=(401,)),
-        Endpoint("PATCH", "/me", update_me, "Change your display name, stakeholder type or handle",
+        Endpoint("PATCH", "/me", update_me,
+                 "Change your display name, stakeholder type, handle or language",
                  request=ProfileUpdate, response=UserEnvelope, auth="required",
                  entitlement="none", errors=(400, 401, 403, 409, 413, 422)),
         Endpoint("GET", "/users", person,

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -31,6 +32,7 @@ from cps.services.accounts import addresses, handles, names, password_rules, ses
 from cps.services.accounts.views import UserView
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
+from cps.services.languages.locales import LOCALES
 from cps.storage.models import AuthToken, User
 from cps.storage.types import utcnow
 
@@ -239,7 +241,7 @@ async def login(
 _TOKEN_ACTOR = (
     select(
         User.id, User.display_name, User.stakeholder_type, User.is_platform_admin, AuthToken.id,
-        AuthToken.last_used_at, User.handle,
+        AuthToken.last_used_at, User.handle, User.locale,
     )
     .join(AuthToken, AuthToken.user_id == User.id)
     .where(
@@ -273,7 +275,7 @@ async def authenticate(ctx: Context, token: str) -> Actor | None:
 
 
 def _token_actor(digest: str, row: tuple[Any, ...]) -> Actor:
-    user_id, display_name, stakeholder_type, is_platform_admin, token_id, _, handle = row
+    user_id, display_name, stakeholder_type, is_platform_admin, token_id, _, handle, locale = row
     return Actor(
         id=user_id,
         display_name=display_name,
@@ -282,6 +284,7 @@ def _token_actor(digest: str, row: tuple[Any, ...]) -> Actor:
         token_hash=digest,
         token_id=token_id,
         handle=handle,
+        locale=locale,
     )
 
 
@@ -367,11 +370,14 @@ async def create_admin(ctx: Context, *, email: str, password: str) -> tuple[User
 
 async def update_profile(
     ctx: Context, actor: Actor, *, display_name: str | None, stakeholder_type: str | None,
-    handle: str | None = None,
+    handle: str | None = None, locale: str | EllipsisType | None = ...,
 ) -> UserView:
-    """A user changes their own display name, stakeholder type or handle (409
-    `handle_taken` when someone else has it)."""
+    """A user changes their own display name, stakeholder type, handle (409
+    `handle_taken` when someone else has it) or language (`locale`: a code of
+    cps/services/languages/locales.py, or None for their browser's; `...` keeps it)."""
     asked = handles.check(handle, staff=actor.is_platform_admin) if handle is not None else None
+    if isinstance(locale, str) and locale not in LOCALES:
+        raise Invalid({"locale": f"Expected one of: {', '.join(LOCALES)}."})
     if asked is not None and asked != actor.handle and ctx.settings.rate_limits:
         # Every handle given up stays its owner's: changing again and again would hoard them.
         wait = await ctx.throttle.hit(f"handle:user:{actor.id}", HANDLE_CHANGES_PER_DAY, 86400.0)
@@ -387,6 +393,8 @@ async def update_profile(
                                                        staff=actor.is_platform_admin)
             if stakeholder_type is not None:
                 user.stakeholder_type = stakeholder_type
+            if locale is not ...:
+                user.locale = locale
             if asked is not None and asked != user.handle:
                 if await handles.is_taken(tx.session, asked, by_other_than=actor.id):
                     raise _handle_taken()

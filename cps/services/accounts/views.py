@@ -42,6 +42,9 @@ class UserView(Author):
     created_at: datetime
     # When they proved they read `email` (an emailed link); None until then.
     email_verified_at: datetime | None = None
+    # The language they chose for the interface, email and notifications; None: their
+    # browser's (docs/languages.md).
+    locale: str | None = None
 
 
 class MeView(UserView):

@@ -1,0 +1,126 @@
+"""Error messages as written in the code, found by reading it (no call to mark).
+
+Services raise `DomainError`s with English messages (and `Invalid` with a message
+per field); the edge translates them. This reader finds every such message, so
+that Babel extracts them into cps/locale/cps.pot (babel.cfg names it as an
+extraction method) and a test can tell when one is missing from the catalogues.
+An f-string becomes a template: each `{expression}` a named placeholder, named
+after the expression (`{rules.STATEMENT_MAX}` reads `{STATEMENT_MAX}`); the edge
+matches a raised message against the templates to fill the translation in.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from babel.messages.extract import extract_python
+
+# The classes whose first argument is a message, and where their other texts are.
+ERRORS = frozenset({
+    "DomainError", "NotSignedIn", "Forbidden", "NotFound", "Conflict", "TierRequired",
+    "QuotaExceeded", "RateLimited", "Unavailable", "SlowMode",
+})
+FIELD_ERRORS = frozenset({"Invalid", "BlockedWords"})  # fields first, then the message
+ENVELOPES = {"error_response": 2, "error_body": 1}  # the message's position
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call):
+        return _name(node.func)
+    return "value"
+
+
+def template(node: ast.expr, constants: dict[str, str]) -> str | None:
+    """The message an expression spells, with placeholders; None if it is not text."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    if isinstance(node, ast.JoinedStr):
+        parts: list[str] = []
+        used: dict[str, int] = {}
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            elif isinstance(value, ast.FormattedValue):
+                name = _name(value.value).strip("_") or "value"
+                used[name] = used.get(name, 0) + 1
+                parts.append("{" + (name if used[name] == 1 else f"{name}{used[name]}") + "}")
+        return "".join(parts)
+    if isinstance(node, ast.IfExp):
+        return None
+    return None
+
+
+def _texts(node: ast.expr, constants: dict[str, str]) -> Iterator[str]:
+    if isinstance(node, ast.IfExp):
+        yield from _texts(node.body, constants)
+        yield from _texts(node.orelse, constants)
+        return
+    text = template(node, constants)
+    if text:
+        yield text
+
+
+def _called(call: ast.Call) -> str:
+    return _name(call.func) if isinstance(call.func, ast.Name | ast.Attribute) else ""
+
+
+def messages(source: str) -> Iterator[tuple[int, str]]:
+    """(line, message) for each error message the module's code writes."""
+    tree = ast.parse(source)
+    constants = {
+        target.id: stmt.value.value
+        for stmt in tree.body if isinstance(stmt, ast.Assign)
+        and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+        for target in stmt.targets if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = _called(node)
+        found: list[ast.expr] = []
+        if called in ERRORS and node.args:
+            found.append(node.args[0])
+        elif called in FIELD_ERRORS:
+            if node.args and isinstance(node.args[0], ast.Dict):
+                found.extend(v for v in node.args[0].values if v is not None)
+            found.extend(node.args[1:2])
+        elif called in ENVELOPES and len(node.args) > ENVELOPES[called]:
+            found.append(node.args[ENVELOPES[called]])
+        found.extend(k.value for k in node.keywords if k.arg == "message")
+        for expr in found:
+            for text in _texts(expr, constants):
+                yield node.lineno, text
+
+
+# Texts other than errors (email, notifications) are marked by the call that
+# translates them: `gettext_in(code, "text")`, `ngettext_in(code, "one", "many", n)`.
+KEYWORDS = {"gettext_in": (2,), "ngettext_in": (2, 3)}
+
+
+def extract(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, Any, Any, list[str]]]:
+    """The Babel extraction method babel.cfg names: a module's translated texts and
+    its error messages."""
+    source = fileobj.read()
+    for line, funcname, found, comments in extract_python(
+        io.BytesIO(source), KEYWORDS, comment_tags, options
+    ):
+        # Handed on under the standard names, the code argument left out.
+        if funcname == "gettext_in" and isinstance(found, tuple) and len(found) > 1:
+            yield line, "gettext", found[1:2], comments
+        elif funcname == "ngettext_in" and isinstance(found, tuple) and len(found) > 2:
+            yield line, "ngettext", found[1:3], comments
+    for line, text in messages(source.decode("utf-8")):
+        yield line, None, text, ["error message" + (" (a template)" if "{" in text else "")]
