@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from cps.live.route import LiveRoute
 from cps.live.service import LiveService
 from cps.services.accounts.passwords import Passwords
 from cps.services.context import Context
+from cps.services.languages import detection
 from cps.services.mail.sender import Sender
 from cps.services.notifications import digests, emails
 from cps.storage.counters import RedisThrottle
@@ -73,11 +75,14 @@ def create_app(settings: Settings) -> Starlette:
         mailer = Sender(ctx, jobs=(emails.queue_immediate, digests.queue_digests),
                         vets={"notification": emails.vet, "digest": digests.vet})
         await mailer.start()
+        # The language detector's model loads beside the server, not in a first post.
+        warming = asyncio.get_running_loop().run_in_executor(None, detection.warm)
         log.info("cps started", extra={"database": db.engine.dialect.name,
                                        "broker": "redis" if settings.redis_url else "memory"})
         try:
             yield {"ctx": ctx, "live": live, "mailer": mailer}
         finally:
+            await warming
             await mailer.stop()
             await live.stop()
             if shared is not None:

@@ -54,6 +54,8 @@ def parse_time(raw: object) -> datetime:
 Time = Annotated[datetime, PlainValidator(parse_time), WithJsonSchema(TIME_SCHEMA)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+# A post's language: the service checks it is a BCP 47 tag (422 `lang` in words).
+LanguageTag = Annotated[str, StringConstraints(max_length=16)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
     str,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -229,6 +230,8 @@ class Post(Base):
     # The language the post is written in (a BCP 47 code the author gave, or the one
     # detected: cps/services/languages/detection.py); None: too short to tell.
     lang: Mapped[str | None] = mapped_column(String(16), default=None)
+    # True when the author said the language: an edit then keeps it, not detect again.
+    lang_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PostRevision(Base):

@@ -23,10 +23,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column('users', sa.Column('locale', sa.String(length=8), nullable=True))
     op.add_column('posts', sa.Column('lang', sa.String(length=16), nullable=True))
+    op.add_column('posts', sa.Column('lang_chosen', sa.Boolean(), server_default=sa.false(),
+                                     nullable=False))
 
 
 def downgrade() -> None:
     # ALTER TABLE ... DROP COLUMN on both databases (SQLite 3.35+), not a batch copy
     # of the table: a copy would lose the search index's triggers on `posts`.
+    op.execute('ALTER TABLE posts DROP COLUMN lang_chosen')
     op.execute('ALTER TABLE posts DROP COLUMN lang')
     op.execute('ALTER TABLE users DROP COLUMN locale')

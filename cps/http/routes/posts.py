@@ -36,10 +36,14 @@ class PostCreate(s.RequestModel):
     # An official's post in a question waiting for an answer answers it, unless false
     # (docs/accountability.md).
     answers_question: bool = True
+    # The language it is written in (BCP 47, e.g. "ko", "pt-BR"); absent or null: detected.
+    lang: s.LanguageTag | None = None
 
 
 class PostUpdate(s.RequestModel):
-    body: s.Body
+    # At least one of the two; a new body is detected again unless `lang` was given.
+    body: s.Body | None = None
+    lang: s.LanguageTag | None = None
 
 
 class ReactionCreate(s.RequestModel):
@@ -73,7 +77,7 @@ async def create_post(call: Call) -> Response:
     post, created = await posts.create_post(
         call.ctx, call.user, call.path_int("topic_id"),
         body=body.body, parent_id=body.parent_id, client_id=body.client_id,
-        answers_question=body.answers_question,
+        answers_question=body.answers_question, lang=body.lang,
     )
     return JSONResponse(
         s.PostEnvelope(post=post).model_dump(mode="json"), status_code=201 if created else 200
@@ -92,7 +96,8 @@ async def list_posts(call: Call) -> PostList:
 async def edit_post(call: Call) -> s.PostEnvelope:
     body: PostUpdate = call.body
     return s.PostEnvelope(
-        post=await posts.edit_post(call.ctx, call.user, call.path_int("post_id"), body=body.body)
+        post=await posts.edit_post(call.ctx, call.user, call.path_int("post_id"), body=body.body,
+                                   lang=body.lang)
     )
 
 

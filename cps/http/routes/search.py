@@ -34,7 +34,9 @@ AFTER = QueryParam("after", "Only what was written on or after this UTC day (YYY
 CURSOR = QueryParam("cursor", "The `next_cursor` of the page before")
 LIMIT = QueryParam.number("limit", f"Results per page (default {search.PAGE_DEFAULT})", 1,
                           search.PAGE_MAX)
-SEARCH_QUERY = (Q, SPACE, ORG, AUTHOR, TYPE, KIND, BEFORE, AFTER, CURSOR, LIMIT)
+LANG = QueryParam("lang", "Only what is written in this language (BCP 47: ko also finds "
+                  "ko-KR); the same as lang: in q", pattern=r"^[A-Za-z0-9-]{2,16}$")
+SEARCH_QUERY = (Q, SPACE, ORG, AUTHOR, TYPE, KIND, BEFORE, AFTER, LANG, CURSOR, LIMIT)
 
 
 def _day(call: Call, param: QueryParam) -> date | None:
@@ -59,6 +61,7 @@ async def find(call: Call) -> SearchPage:
         kind="topic" if kind == "topic" else "post" if kind == "post" else None,
         before=_day(call, BEFORE),
         after=_day(call, AFTER),
+        lang=query_text(call, LANG),
     )
     return await search.search(
         call.ctx, call.actor, call.query.get("q", ""), params,

@@ -18,11 +18,17 @@ SORT = QueryParam("sort", "The order: activity (pinned first, then latest activi
                   "latest activity)", choices=topics.SORTS)
 
 
+LANG = QueryParam("lang", "Only topics with a post in this language (BCP 47: ko also finds "
+                  "ko-KR)", pattern=r"^[A-Za-z0-9-]{2,16}$")
+
+
 class TopicCreate(s.RequestModel):
     title: s.Title
     body: s.Body
     # "question": a question to the space's organization (docs/accountability.md).
     kind: TopicKind = "discussion"
+    # The first post's language (BCP 47); absent or null: detected from title and body.
+    lang: s.LanguageTag | None = None
 
 
 class TopicUpdate(s.RequestModel):
@@ -41,7 +47,7 @@ async def create_topic(call: Call) -> s.TopicEnvelope:
     body: TopicCreate = call.body
     topic = await topics.create_topic(
         call.ctx, call.user, call.path_int("space_id"), title=body.title, body=body.body,
-        kind=body.kind,
+        kind=body.kind, lang=body.lang,
     )
     return s.TopicEnvelope(topic=topic)
 
@@ -52,6 +58,7 @@ async def list_topics(call: Call) -> TopicList:
         cursor=query_text(call, CURSOR),
         limit=query_number(call, LIMIT, 30),
         sort=query_choice(call, SORT) or "activity",
+        lang=query_text(call, LANG),
     )
     return TopicList(topics=page.items, next_cursor=page.next_cursor)
 
@@ -80,7 +87,7 @@ def endpoints() -> list[Endpoint]:
                  errors=(400, 401, 403, 404, 422, 429)),  # the topics rate limit
         Endpoint("GET", "/spaces/{space_id:int}/topics", list_topics,
                  "Topics, pinned first, then latest activity; or sort=horizontal: most kinds "
-                 "of stakeholder first", response=TopicList, query=(*PAGE, SORT)),
+                 "of stakeholder first", response=TopicList, query=(*PAGE, SORT, LANG)),
         Endpoint("GET", "/topics/{topic_id:int}", get_topic, "A topic", response=s.TopicEnvelope),
         Endpoint("PATCH", "/topics/{topic_id:int}", update_topic,
                  "Rename, pin, lock or archive a topic (moderators)",

@@ -25,6 +25,8 @@ from cps.services.accounts import addresses, identity, password_rules
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid, NotSignedIn, RateLimited
 from cps.services.events import notify
+from cps.services.languages.catalogues import gettext_in
+from cps.services.languages.locales import negotiate
 from cps.services.mail import links, outbox, tokens
 from cps.storage.database import Transaction
 from cps.storage.models import AuthToken, User
@@ -82,12 +84,16 @@ async def queue_verification(tx: Transaction, ctx: Context, user: User,
         return False
     token = await tokens.issue(tx, ctx, user.id, "verify_email", now)
     link = links.page(ctx, "/verify-email", fragment={"token": token})
+    code = negotiate(user.locale)  # the account's language (docs/languages.md)
     text, markup = _body([
-        f"Hello {user.display_name}, please confirm this is your email address for CPS:",
-        "The link works for two days. If you did not sign up, ignore this email.",
+        gettext_in(code, "Hello {name}, please confirm this is your email address for CPS:"
+                   ).format(name=user.display_name),
+        gettext_in(code, "The link works for two days. If you did not sign up, ignore this "
+                         "email."),
     ], link)
+    subject = gettext_in(code, "Confirm your email address for CPS")
     return await outbox.enqueue(
-        tx, ctx, to=user.email, subject="Confirm your email address for CPS", text=text,
+        tx, ctx, to=user.email, subject=subject, text=text,
         html=markup, user_id=user.id, kind="verify_email", now=now)
 
 
@@ -150,13 +156,16 @@ async def _queue_reset(ctx: Context, email: str) -> int | None:
             return None
         token = await tokens.issue(tx, ctx, user.id, "password_reset")
         link = links.page(ctx, "/reset-password", fragment={"token": token})
+        code = negotiate(user.locale)
         text, markup = _body([
-            f"Hello {user.display_name}, someone asked to reset the password of your CPS "
-            "account. To choose a new one, open this link within an hour:",
-            "It works once. If it was not you, ignore this email: your password stays "
-            "as it is.",
+            gettext_in(code, "Hello {name}, someone asked to reset the password of your CPS "
+                             "account. To choose a new one, open this link within an hour:"
+                       ).format(name=user.display_name),
+            gettext_in(code, "It works once. If it was not you, ignore this email: your "
+                             "password stays as it is."),
         ], link)
-        await outbox.enqueue(tx, ctx, to=user.email, subject="Reset your CPS password",
+        await outbox.enqueue(tx, ctx, to=user.email,
+                             subject=gettext_in(code, "Reset your CPS password"),
                              text=text, html=markup, user_id=user.id, kind="password_reset")
         return user.id
 

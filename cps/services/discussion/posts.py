@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from cps.services.errors import Conflict, Forbidden, Invalid
 from cps.services.events import channels, journal
 from cps.services.events import review as queue_events
 from cps.services.following import levels
+from cps.services.languages import detection, tags
 from cps.services.notifications import acts
 from cps.services.officials import roster
 from cps.services.orgs import standing
@@ -111,6 +113,7 @@ def post_view(
         reactions=reactions or {},
         my_reactions=mine or [],
         flagged_by_me=flagged,
+        lang=post.lang if show else None,
     )
 
 
@@ -152,6 +155,23 @@ def _require_open(topic: Topic) -> None:
         raise Conflict("This topic is archived; it takes no new posts.", code="topic_archived")
     if topic.locked:
         raise Conflict("This topic is locked; it takes no new posts.", code="topic_locked")
+
+
+@dataclass(frozen=True)
+class PostLanguage:
+    code: str | None
+    chosen: bool  # its author said it (an edit keeps it); else detected
+
+
+def post_language(text: str, said: str | None) -> PostLanguage:
+    """The language of a post: the tag its author gave (checked, in canonical case), else
+    the one detected from `text` (None when too short or unclear to tell)."""
+    if said is not None:
+        tag = tags.language_tag(said)
+        if tag is None:
+            raise Invalid({"lang": "Expected a language tag such as ko, es or pt-BR."})
+        return PostLanguage(tag, chosen=True)
+    return PostLanguage(detection.detect(text), chosen=False)
 
 
 # Writing a post runs these two Core statements rather than the ORM's unit of
@@ -198,12 +218,15 @@ async def insert_post(
     client_id: str | None,
     held: str | None = None,
     answers_question: bool = True,
+    lang: PostLanguage | None = None,
 ) -> Post:
     """Insert a post, held for review under the rule `held` (None: published), and
     give it its tree path (its id is part of the path). Answers the post as written,
     outside the session. `answers_question`: False when its author, an official,
-    said it does not answer the question it is in."""
+    said it does not answer the question it is in. `lang`: the language as the author
+    said it or as detected (`post_language`)."""
     now = utcnow()
+    lang = lang or PostLanguage(None, chosen=False)
     post = Post(
         topic_id=topic.id,
         author_id=actor.id,
@@ -222,6 +245,8 @@ async def insert_post(
         review=None,
         review_rule=None,
         answers_question=answers_question,
+        lang=lang.code,
+        lang_chosen=lang.chosen,
     )
     admission.hold(post, held)
     prefix = parent.path if parent else ""
@@ -279,11 +304,14 @@ async def create_post(
     parent_id: int | None,
     client_id: str | None = None,
     answers_question: bool = True,
+    lang: str | None = None,
 ) -> tuple[PostView, bool]:
     """Write a post or a reply. Answers the post and whether it was created now
     (False when `client_id` shows this is a retry of a post that already landed).
     In a question waiting for an answer, a published post by an official of the
-    space's organization answers it, unless `answers_question` is False."""
+    space's organization answers it, unless `answers_question` is False. `lang`: the
+    language its author says it is in (a BCP 47 tag); None: detected from the text."""
+    language = post_language(body, lang)
     try:
         async with ctx.db.write() as tx:
             stmt = _TOPIC_TO_POST[portable.locks_rows(tx.session)]
@@ -307,7 +335,7 @@ async def create_post(
                                               parent=parent, sanctioned=bool(sanctioned))
             post = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held,
-                answers_question=answers_question,
+                answers_question=answers_question, lang=language,
             )
             await levels.posted(tx, actor.id, topic)  # the author tracks the topic
             # The actor was read with its name and stakeholder type: the author.
@@ -424,7 +452,13 @@ async def load_for_change(
     return post, topic, access, author
 
 
-async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> PostView:
+async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str | None,
+                    lang: str | None = None) -> PostView:
+    """The author changes the text (`body`), its language (`lang`, a BCP 47 tag), or
+    both. A new text is detected again unless its author said its language."""
+    if body is None and lang is None:
+        raise Invalid({"body": "Give a new body, a lang, or both."})
+    said = post_language("", lang) if lang is not None else None
     async with ctx.db.write() as tx:
         post, topic, access, author = await load_for_change(tx, actor, post_id)
         if post.author_id != actor.id:
@@ -432,8 +466,22 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str) -> P
         if post.deleted_at is not None:
             raise Conflict("This post was deleted.", code="post_deleted")
         _require_open(topic)
+        body = post.body if body is None else body
         await admission.check_edit(tx, actor, access, body=body)
         official = await official_badge(tx.session, access, author.id)
+        language = said or (PostLanguage(post.lang, chosen=True) if post.lang_chosen
+                            else post_language(body, None) if body != post.body else None)
+        relabelled = language is not None and (language.code, language.chosen) != (
+            post.lang, post.lang_chosen)
+        if language is not None:
+            post.lang, post.lang_chosen = language.code, language.chosen
+        if body == post.body and relabelled:
+            await tx.session.flush()
+            if post.review is None:  # readers see the new language as they see an edit
+                await journal.record(
+                    tx, ctx.events, channels.topic(topic.id), "post.edited",
+                    _public(post, author, staff=access.can_moderate, official=official)
+                )
         if body != post.body:
             earlier = [post.body]
             if "@" in body and post.edited_at is not None:  # older versions, for mentions

@@ -8,21 +8,23 @@ import logging
 from datetime import UTC, datetime
 from typing import get_args
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts.views import Author, StakeholderType
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission, mentions, participation, questions
-from cps.services.discussion.posts import insert_post, official_badge, post_view
+from cps.services.discussion.posts import insert_post, official_badge, post_language, post_view
 from cps.services.discussion.views import Participation, QuestionView, TopicPage, TopicView
 from cps.services.errors import Forbidden, Invalid
 from cps.services.events import channels, journal
 from cps.services.following import levels
+from cps.services.languages import tags
+from cps.services.languages.tags import in_language
 from cps.services.notifications import acts
 from cps.services.orgs.access import space_access, topic_access
-from cps.storage.models import Topic, User
+from cps.storage.models import Post, Topic, User
 from cps.storage.types import ID_MAX
 
 log = logging.getLogger("cps.topics")
@@ -57,10 +59,13 @@ def topic_view(topic: Topic, author: User, question: QuestionView | None = None,
 
 async def create_topic(
     ctx: Context, actor: Actor, space_id: int, *, title: str, body: str,
-    kind: str = "discussion",
+    kind: str = "discussion", lang: str | None = None,
 ) -> TopicView:
     """Open a topic with its first post; `kind` "question" asks the space's
-    organization (discussion/questions.py), where the space lets the actor open topics."""
+    organization (discussion/questions.py), where the space lets the actor open topics.
+    `lang`: the first post's language as its author says it; None: told from the title
+    and the body."""
+    language = post_language(f"{title}\n{body}", lang)
     async with ctx.db.write() as tx:
         access = await space_access(tx.session, actor, space_id)
         if access.space.topic_policy == "moderators" and not access.can_moderate:
@@ -73,7 +78,7 @@ async def create_topic(
         tx.session.add(topic)
         await tx.session.flush()
         post = await insert_post(
-            tx, topic, actor, body=body, parent=None, client_id=None, held=held
+            tx, topic, actor, body=body, parent=None, client_id=None, held=held, lang=language
         )
         await levels.opened(tx, actor.id, topic.id)  # who opens (or asks) watches
         took_part = Participation()
@@ -179,14 +184,19 @@ def _ordered(stmt: Select[Topic, User], sort: str,
 
 async def list_topics(
     ctx: Context, actor: Actor | None, space_id: int, *, cursor: str | None, limit: int,
-    sort: str = "activity",
+    sort: str = "activity", lang: str | None = None,
 ) -> TopicPage:
     """`sort` "activity": pinned first, then by latest activity (newest first), then
     newest id; "horizontal": the topics where most kinds of stakeholder took part
     first, then by latest activity, then newest id. Each topic with its question
-    and who took part: one statement each for the whole page."""
+    and who took part: one statement each for the whole page. `lang` (a BCP 47 tag):
+    only the topics with a post in that language that every reader may see (published,
+    neither hidden nor deleted); `ko` also finds `ko-KR`."""
     if sort not in SORTS:
         raise Invalid({"sort": f"Expected one of: {', '.join(SORTS)}."})
+    tag = tags.language_tag(lang) if lang is not None else None
+    if lang is not None and tag is None:
+        raise Invalid({"lang": "Expected a language tag such as ko, es or pt-BR."})
     async with ctx.db.read() as session:
         await space_access(session, actor, space_id)
         stmt = (
@@ -195,6 +205,10 @@ async def list_topics(
             .where(Topic.space_id == space_id)
             .limit(limit + 1)
         )
+        if tag is not None:
+            stmt = stmt.where(exists().where(
+                Post.topic_id == Topic.id, in_language(Post.lang, tag), Post.hidden.is_(False),
+                Post.deleted_at.is_(None), Post.review.is_(None)))
         rows = (await session.execute(_ordered(stmt, sort, cursor))).all()
         page = [t for t, _ in rows[:limit]]
         asked = await questions.views_of(session, [t.id for t in page if t.kind == "question"])

@@ -99,6 +99,9 @@ class PostView(View):
     my_reactions: list[str] = []
     # The reader has flagged this post (a flag is once per person per post).
     flagged_by_me: bool = False
+    # The language it is written in (BCP 47; its author's word, else detected), or None:
+    # unknown, or the reader may not see its text.
+    lang: str | None = None
 
 
 class RevisionView(View):

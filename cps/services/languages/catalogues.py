@@ -48,6 +48,11 @@ def translations(code: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def N_(message: str) -> str:
+    """Marks a text for the catalogue where it is written; translated where it is used."""
+    return message
+
+
 def gettext_in(code: str, message: str) -> str:
     return translations(code).gettext(message)
 

@@ -105,7 +105,7 @@ def messages(source: str) -> Iterator[tuple[int, str]]:
 
 # Texts other than errors (email, notifications) are marked by the call that
 # translates them: `gettext_in(code, "text")`, `ngettext_in(code, "one", "many", n)`.
-KEYWORDS = {"gettext_in": (2,), "ngettext_in": (2, 3)}
+KEYWORDS = {"gettext_in": (2,), "ngettext_in": (2, 3), "N_": (1,)}
 
 
 def extract(
@@ -122,5 +122,7 @@ def extract(
             yield line, "gettext", found[1:2], comments
         elif funcname == "ngettext_in" and isinstance(found, tuple) and len(found) > 2:
             yield line, "ngettext", found[1:3], comments
+        elif funcname == "N_" and isinstance(found, str):
+            yield line, "gettext", found, comments
     for line, text in messages(source.decode("utf-8")):
         yield line, None, text, ["error message" + (" (a template)" if "{" in text else "")]

@@ -22,9 +22,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from babel.dates import format_date, format_time
 from sqlalchemy import String, cast, exists, func, literal, select, update
 
 from cps.services.context import Context
+from cps.services.languages.catalogues import gettext_in, ngettext_in
+from cps.services.languages.locales import DEFAULT
 from cps.services.mail import outbox
 from cps.services.notifications import emails
 from cps.storage.database import Transaction
@@ -77,20 +80,24 @@ async def _since(tx: Transaction, user_id: int, rhythm: Rhythm, at: datetime) ->
     return min(start, max(previous, at - CATCH_UP * PERIOD[rhythm]))
 
 
-def when(moment: datetime) -> str:
-    """A moment in words: "Mon 7 Dec 2026, 14:02 UTC"."""
+def when(moment: datetime, code: str = DEFAULT) -> str:
+    """A moment in words, in the language `code`: "Mon 7 Dec 2026, 14:02 UTC" in
+    English, CLDR's medium date and short time (Babel) in the others."""
     moment = moment.astimezone(UTC)
-    return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
+    if code == DEFAULT:
+        return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
+    return (f"{format_date(moment, 'medium', locale=code)}, "
+            f"{format_time(moment, 'short', tzinfo=UTC, locale=code)} UTC")
 
 
-def _grouped(notes: list[emails.Mailable]
+def _grouped(notes: list[emails.Mailable], code: str,
              ) -> list[tuple[str, list[tuple[str | None, list[emails.Mailable]]]]]:
     """By space, then topic, each in the order of its newest notification (`notes`
     come newest first)."""
     spaces: dict[int | None, tuple[str, dict[int | None, tuple[str | None, list[
         emails.Mailable]]]]] = {}
     for note in notes:
-        name = note.space_name or "Elsewhere"
+        name = note.space_name or gettext_in(code, "Elsewhere")
         _, topics = spaces.setdefault(note.space_id, (name, {}))
         topics.setdefault(note.topic_id, (note.topic_title, []))[1].append(note)
     return [(name, list(topics.values())) for name, topics in spaces.values()]
@@ -99,14 +106,17 @@ def _grouped(notes: list[emails.Mailable]
 def compose(ctx: Context, person: emails.Recipient, rhythm: str, since: datetime,
             notes: list[emails.Mailable], unsubscribe: str) -> tuple[str, str, str]:
     """A digest's subject, text and HTML: `notes` (newest first) by space and topic."""
+    code = person.locale
     shown = notes[:ITEMS_MAX]
     count = len(notes)
-    noun = "notification" if count == 1 else "notifications"
-    text = [f"Hello {person.display_name}, here is what you have not read yet: "
-            f"{count} unread {noun} since {when(since)}.", ""]
-    markup = [f"<p>Hello {html.escape(person.display_name)}, here is what you have not "
-              f"read yet: {count} unread {noun} since {html.escape(when(since))}.</p>"]
-    for space_name, topics in _grouped(shown):
+    hello = ngettext_in(
+        code, "Hello {name}, here is what you have not read yet: {count} unread notification "
+        "since {since}.", "Hello {name}, here is what you have not read yet: {count} unread "
+        "notifications since {since}.", count)
+    text = [hello.format(name=person.display_name, count=count, since=when(since, code)), ""]
+    markup = ["<p>" + hello.format(name=html.escape(person.display_name), count=count,
+                                   since=html.escape(when(since, code))) + "</p>"]
+    for space_name, topics in _grouped(shown, code):
         text += [space_name, "=" * len(space_name)]
         markup.append(f"<h2>{html.escape(space_name)}</h2>")
         for title, items in topics:
@@ -115,20 +125,31 @@ def compose(ctx: Context, person: emails.Recipient, rhythm: str, since: datetime
                 markup.append(f"<h3>{html.escape(title)}</h3>")
             markup.append("<ul>")
             for note in items:
-                said = emails.phrase(note)
+                said = emails.phrase(note, code)
                 url = emails.link(ctx, note)
-                text += [f"  - {said} ({when(note.updated_at)})", f"    {url}"]
+                at = when(note.updated_at, code)
+                text += [f"  - {said} ({at})", f"    {url}"]
                 markup.append(f'<li><a href="{html.escape(url)}">{html.escape(said)}</a> '
-                              f"({html.escape(when(note.updated_at))})</li>")
+                              f"({html.escape(at)})</li>")
             markup.append("</ul>")
         text.append("")
     if count > len(shown):
-        text.append(f"And {count - len(shown)} more in your notifications.")
-        markup.append(f"<p>And {count - len(shown)} more in your notifications.</p>")
-    tail_text, tail_html = emails.footer(
-        ctx, f"You get this email because you chose a {rhythm} digest of your "
-             "notifications.", unsubscribe)
-    return (f"Your {rhythm} CPS digest: {count} unread {noun}",
+        more = ngettext_in(code, "And {count} more in your notifications.",
+                           "And {count} more in your notifications.",
+                           count - len(shown)).format(count=count - len(shown))
+        text.append(more)
+        markup.append(f"<p>{html.escape(more)}</p>")
+    why = (gettext_in(code, "You get this email because you chose a daily digest of your "
+                            "notifications.") if rhythm == "daily" else
+           gettext_in(code, "You get this email because you chose a weekly digest of your "
+                            "notifications."))
+    tail_text, tail_html = emails.footer(ctx, why, unsubscribe, code)
+    subject = (ngettext_in(code, "Your daily CPS digest: {count} unread notification",
+                           "Your daily CPS digest: {count} unread notifications", count)
+               if rhythm == "daily" else
+               ngettext_in(code, "Your weekly CPS digest: {count} unread notification",
+                           "Your weekly CPS digest: {count} unread notifications", count))
+    return (subject.format(count=count),
             "\n".join(text) + tail_text, "".join(markup) + tail_html)
 
 

@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from cps.services.context import Context
+from cps.services.languages.catalogues import N_, gettext_in, ngettext_in
+from cps.services.languages.locales import DEFAULT, negotiate
 from cps.services.mail import links, outbox, tokens
 from cps.services.notifications import inbox, preferences
 from cps.storage import portable
@@ -49,9 +51,9 @@ PAGE = 200
 # cps/services/mail/message.py drops every name starting with "_").
 META_IDS = "_notifications"
 
-_QUESTION_WORDS = {"open": "open again", "acknowledged": "acknowledged",
-                   "answered": "answered", "in_progress": "in progress", "done": "done",
-                   "declined": "declined"}
+_QUESTION_WORDS = {"open": N_("open again"), "acknowledged": N_("acknowledged"),
+                   "answered": N_("answered"), "in_progress": N_("in progress"),
+                   "done": N_("done"), "declined": N_("declined")}
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,22 @@ class Recipient:
     email: str
     display_name: str
     is_platform_admin: bool
+    # The language their email is written in (docs/languages.md).
+    locale: str = DEFAULT
 
 
 async def recipient(session: AsyncSession, user_id: int) -> Recipient | None:
+    """Who an email goes to, in their language: the account's `locale`, else the one
+    kept with their notification preferences, else English."""
     row = (await session.execute(
-        select(User.id, User.email, User.display_name, User.is_platform_admin)
+        select(User.id, User.email, User.display_name, User.is_platform_admin, User.locale,
+               NotificationPreference.locale)
+        .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
         .where(User.id == user_id))).first()
-    return Recipient(*row) if row is not None else None
+    if row is None:
+        return None
+    user_id, email, name, admin, account, kept = row
+    return Recipient(user_id, email, name, admin, negotiate(account, kept))
 
 
 async def mailable(session: AsyncSession, person: Recipient, *, ids: Iterable[int] | None = None,
@@ -123,36 +134,51 @@ async def mailable(session: AsyncSession, person: Recipient, *, ids: Iterable[in
 
 # --- what an email says ---------------------------------------------------------------
 
-def phrase(note: Mailable) -> str:
-    """What happened, in words: "Min-ji Kim replied to you", "3 new replies to you"."""
-    who = note.actor_name or "Someone"
-    many = note.count > 1
+def _word(data: dict[str, Any], key: str) -> str:
+    return str(data.get(key, "")).replace("_", " ")
+
+
+def phrase(note: Mailable, code: str = DEFAULT) -> str:
+    """What happened, in words, in the language `code`: "Min-ji Kim replied to you",
+    "3 new replies to you" (each language's plural form for the count)."""
+    who = note.actor_name or gettext_in(code, "Someone")
+    n = note.count
     data = note.data
     if note.kind == "reply":
-        said = f"{note.count} new replies to you" if many else f"{who} replied to you"
+        said = (ngettext_in(code, "{count} new reply to you", "{count} new replies to you", n)
+                if n > 1 else gettext_in(code, "{who} replied to you"))
     elif note.kind == "mention":
-        said = f"You were mentioned {note.count} times" if many else f"{who} mentioned you"
+        said = (ngettext_in(code, "You were mentioned {count} time",
+                            "You were mentioned {count} times", n)
+                if n > 1 else gettext_in(code, "{who} mentioned you"))
     elif note.kind == "watched_post":
-        said = f"{note.count} new posts" if many else f"{who} posted"
+        said = (ngettext_in(code, "{count} new post", "{count} new posts", n) if n > 1
+                else gettext_in(code, "{who} posted"))
     elif note.kind == "question_status":
-        status = str(data.get("status", ""))
-        said = f"The question is now {_QUESTION_WORDS.get(status, status.replace('_', ' '))}"
+        said = gettext_in(code, "The question is now {status}")
     elif note.kind == "flag_outcome":
-        said = f"A moderator looked at your flag: {str(data.get('outcome', '')).replace('_', ' ')}"
+        said = gettext_in(code, "A moderator looked at your flag: {outcome}")
     elif note.kind == "appeal_answer":
-        said = f"Your appeal was answered: {str(data.get('decision', '')).replace('_', ' ')}"
+        said = gettext_in(code, "Your appeal was answered: {decision}")
     elif note.kind == "moderation":
-        said = f"A moderator acted on your post: {str(data.get('action', '')).replace('_', ' ')}"
+        said = gettext_in(code, "A moderator acted on your post: {action}")
     elif note.kind == "tier_decision":
-        said = (f"{data.get('org_name', 'Your organization')}'s plan: "
-                f"{data.get('decision', '')} ({data.get('from_tier', '')} to "
-                f"{data.get('to_tier', '')})")
+        said = gettext_in(code, "{org}'s plan: {decision} ({from_tier} to {to_tier})")
     else:
-        said = "Something new for you"
+        said = gettext_in(code, "Something new for you")
+    status = str(data.get("status", ""))
+    word = _QUESTION_WORDS.get(status)
+    said = said.format(
+        count=n, who=who,
+        status=gettext_in(code, word) if word else status.replace("_", " "),
+        outcome=_word(data, "outcome"), decision=_word(data, "decision"),
+        action=_word(data, "action"),
+        org=data.get("org_name") or gettext_in(code, "Your organization"),
+        from_tier=data.get("from_tier", ""), to_tier=data.get("to_tier", ""))
     if note.topic_title:
-        return f"{said} in “{note.topic_title}”"
+        return gettext_in(code, "{said} in “{title}”").format(said=said, title=note.topic_title)
     if note.space_name:
-        return f"{said} in {note.space_name}"
+        return gettext_in(code, "{said} in {space}").format(said=said, space=note.space_name)
     return said
 
 
@@ -171,14 +197,16 @@ async def unsubscribe_link(tx: Transaction, ctx: Context, user_id: int) -> str:
     return links.page(ctx, "/unsubscribe", query={"token": token})
 
 
-def footer(ctx: Context, why: str, unsubscribe: str) -> tuple[str, str]:
-    """The end of every notification email: why it came, the preferences, the way out."""
+def footer(ctx: Context, why: str, unsubscribe: str, code: str = DEFAULT) -> tuple[str, str]:
+    """The end of every notification email: why it came, the preferences, the way out
+    (`why` already in the language `code`)."""
     prefs = links.page(ctx, "/profile")
-    text = (f"\n--\n{why}\nChoose what you hear: {prefs}\n"
-            f"Stop notification emails: {unsubscribe}\n")
-    markup = (f'<hr><p>{html.escape(why)}</p><p><a href="{html.escape(prefs)}">Choose what '
-              f'you hear</a> · <a href="{html.escape(unsubscribe)}">Stop notification '
-              f'emails</a></p>')
+    choose = gettext_in(code, "Choose what you hear")
+    stop = gettext_in(code, "Stop notification emails")
+    text = f"\n--\n{why}\n{choose}: {prefs}\n{stop}: {unsubscribe}\n"
+    markup = (f'<hr><p>{html.escape(why)}</p><p><a href="{html.escape(prefs)}">'
+              f'{html.escape(choose)}</a> · <a href="{html.escape(unsubscribe)}">'
+              f'{html.escape(stop)}</a></p>')
     return text, markup
 
 
@@ -192,16 +220,18 @@ def list_headers(unsubscribe: str) -> dict[str, str]:
 
 async def _queue_one(tx: Transaction, ctx: Context, person: Recipient, note: Mailable,
                      now: datetime) -> bool:
-    said = phrase(note)
+    code = person.locale
+    said = phrase(note, code)
     where = f" ({note.space_name})" if note.topic_title and note.space_name else ""
     url = link(ctx, note)
     unsubscribe = await unsubscribe_link(tx, ctx, person.id)
     tail_text, tail_html = footer(
-        ctx, "You get this email because you chose to hear of notifications by email "
-             "at once.", unsubscribe)
-    text = f"{said}{where}.\n\nOpen it: {url}\n{tail_text}"
+        ctx, gettext_in(code, "You get this email because you chose to hear of notifications "
+                              "by email at once."), unsubscribe, code)
+    open_it = gettext_in(code, "Open it")
+    text = f"{said}{where}.\n\n{open_it}: {url}\n{tail_text}"
     markup = (f"<p>{html.escape(said + where)}.</p>"
-              f'<p><a href="{html.escape(url)}">Open it</a></p>{tail_html}')
+              f'<p><a href="{html.escape(url)}">{html.escape(open_it)}</a></p>{tail_html}')
     return await outbox.enqueue(
         tx, ctx, to=person.email, subject=said[:300], text=text, html=markup,
         headers={**list_headers(unsubscribe), META_IDS: str(note.id)}, user_id=person.id,

@@ -1,6 +1,6 @@
 """What a person typed into the search box, read: words, "phrases", -excluded words,
 and operators (`@handle`, `author:`, `org:`, `space:`, `type:`, `is:question`,
-`is:official`, `status:`, `before:`, `after:`), as Discourse and Zulip users type
+`is:official`, `status:`, `before:`, `after:`, `lang:`), as Discourse and Zulip users type
 them. The API's parameters say the same things and are merged in (`Params`).
 
 An operator this parser does not know is an error naming it, never a word
@@ -16,12 +16,13 @@ from datetime import date
 from typing import Literal
 
 from cps.services.errors import Invalid
+from cps.services.languages.tags import language_tag
 from cps.storage.accountability import QUESTION_STATUSES
 from cps.storage.search import TextQuery, tokens
 
 Kind = Literal["post", "topic"]
 STAKEHOLDER_TYPES = ("citizen", "business", "civil_society", "academia", "government")
-OPERATORS = ("author", "org", "space", "type", "is", "status", "before", "after")
+OPERATORS = ("author", "org", "space", "type", "is", "status", "before", "after", "lang")
 IS_VALUES = ("question", "official")
 Q_MAX = 500  # characters
 TERMS_MAX = 16  # words and phrases, excluded ones included
@@ -49,6 +50,7 @@ class Params:
     kind: Kind | None = None
     before: date | None = None
     after: date | None = None
+    lang: str | None = None  # a BCP 47 tag, checked by `parse`
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Filters:
     before: date | None = None
     after: date | None = None
     kind: Kind | None = None
+    langs: tuple[str, ...] = ()  # BCP 47 tags: what is written in one of them
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,14 @@ class _Reading:
     status: str | None = None
     before: date | None = None
     after: date | None = None
+    langs: list[str] = field(default_factory=list)
+
+
+def _language(value: str, where: str) -> str:
+    tag = language_tag(value)
+    if tag is None:
+        raise Invalid({where: "Expected a language tag such as ko, es or pt-BR."})
+    return tag
 
 
 def _day(value: str, where: str, what: str) -> date:
@@ -133,6 +144,8 @@ def _operator(reading: _Reading, name: str, value: str) -> None:
             raise Invalid({"q": f"status: is one of {', '.join(QUESTION_STATUSES)}."},
                           f"Unknown question status {value!r}.")
         reading.status = value.lower()
+    elif op == "lang":
+        reading.langs.append(_language(value, "q"))
     elif op == "before":
         reading.before = _day(value, "q", "before:")
     else:
@@ -194,6 +207,7 @@ def parse(q: str, params: Params | None = None) -> SearchQuery:
         before=_earliest(reading.before, params.before),
         after=_latest(reading.after, params.after),
         kind="post" if "official" in reading.flags and params.kind is None else params.kind,
+        langs=(*reading.langs, *([_language(params.lang, "lang")] if params.lang else [])),
     )
     return SearchQuery(text=text, filters=filters)
 

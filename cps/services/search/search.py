@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cps.services.accounts.views import Author
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid
+from cps.services.languages.tags import in_language
 from cps.services.officials.roster import official_of
 from cps.services.search import readable
 from cps.services.search.query import Filters, Params, SearchQuery, parse
@@ -99,6 +100,10 @@ def _filters(f: Filters, created_at: Any) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _in_languages(langs: tuple[str, ...], column: Any) -> ColumnElement[bool]:
+    return or_(*(in_language(column, tag) for tag in langs))
+
+
 _AUTHOR = (User.id.label("author_id"), User.display_name.label("author_name"),
            User.handle.label("author_handle"), User.stakeholder_type.label("author_type"))
 
@@ -115,6 +120,7 @@ def _posts(session: AsyncSession, actor: Actor | None, query: SearchQuery) -> Ro
         Post.hidden.label("hidden"),
         *_AUTHOR,
         Post.created_at.label("created_at"),
+        Post.lang.label("lang"),
         literal(0, Integer).label("tier"),
     )
     if query.text is not None:
@@ -132,6 +138,8 @@ def _posts(session: AsyncSession, actor: Actor | None, query: SearchQuery) -> Ro
     )
     if query.filters.official:
         stmt = stmt.where(official_of(Space.org_id, Post.author_id))
+    if query.filters.langs:
+        stmt = stmt.where(_in_languages(query.filters.langs, Post.lang))
     return stmt
 
 
@@ -147,6 +155,7 @@ def _topics(session: AsyncSession, actor: Actor | None, query: SearchQuery) -> R
         literal(False).label("hidden"),
         *_AUTHOR,
         Topic.created_at.label("created_at"),
+        null().cast(String).label("lang"),
         # A title found ranks above a body found.
         literal(1 if query.text is not None else 0, Integer).label("tier"),
     )
@@ -161,6 +170,11 @@ def _topics(session: AsyncSession, actor: Actor | None, query: SearchQuery) -> R
         .join(User, User.id == Topic.author_id)
         .where(readable.space(actor), *_filters(query.filters, Topic.created_at))
     )
+    if query.filters.langs:
+        # A topic is in a language when a post of it that the searcher may read is.
+        stmt = stmt.where(exists().where(
+            Post.topic_id == Topic.id, readable.post(actor),
+            _in_languages(query.filters.langs, Post.lang)))
     return stmt
 
 
@@ -209,6 +223,7 @@ async def search(
                           handle=row.author_handle, stakeholder_type=row.author_type),
             created_at=row.created_at,
             hidden=bool(row.hidden),
+            lang=row.lang,
         )
         for row in rows[:limit]
     ]

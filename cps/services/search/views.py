@@ -24,6 +24,8 @@ class SearchResult(View):
     created_at: datetime
     # A hidden post: only its author and the space's moderators find it.
     hidden: bool = False
+    # A post's language (BCP 47) or null (unknown; always null for a topic).
+    lang: str | None = None
 
 
 class SearchPage(View):
