@@ -37,7 +37,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.broker.event import EventRecord
 from cps.config import Settings
-from cps.seeds import MEMBERS, OFFICES, THEMES, Member, Theme
+from cps.seeds import (
+    LOCAL_LANGUAGES,
+    LOCAL_THREADS,
+    MEMBERS,
+    OFFICES,
+    THEMES,
+    LocalThread,
+    Member,
+    Theme,
+)
 from cps.services.accounts import identity, names
 from cps.services.accounts.passwords import Passwords
 from cps.services.accounts.views import StakeholderType, UserView
@@ -846,7 +855,27 @@ async def _member(
         )
         built.tally.add(tally)
         built.spaces[theme.key] = space_id
+    language = LOCAL_LANGUAGES.get(member.country)
+    if language is not None and built.spaces:
+        built.tally.add(await _local_thread(run, member, own, next(iter(built.spaces.values())),
+                                            LOCAL_THREADS[language]))
     return built
+
+
+async def _local_thread(run: Run, member: Member, own: Sequence[Person], space_id: int,
+                        thread: LocalThread) -> Tally:
+    """A thread in the language of the member's country, by its own people (its
+    official answers last); each post's language is detected as it is written."""
+    title, body, replies = thread
+    opener, *others = own
+    topic = await topics.create_topic(run.ctx, others[0].actor if others else opener.actor,
+                                      space_id, title=title.format(city=member.name),
+                                      body=body.format(city=member.name))
+    voices = [*others[1:], *others[:1]] or [opener]
+    for i, reply in enumerate(replies):
+        author = opener if i == len(replies) - 1 else voices[i % len(voices)]
+        await posts.create_post(run.ctx, author.actor, topic.id, body=reply, parent_id=None)
+    return Tally(topics=1, posts=1 + len(replies))
 
 
 @dataclass

@@ -230,3 +230,73 @@ THEMES: tuple[Theme, ...] = (
           ("Advancing Human-Centered Smart Cities",
            "citizens and their happiness is the priority")),
 )
+
+
+# Threads `cps demo` writes in the language spoken in a member's country (issue 20):
+# a topic (title, opening post) and replies, in order; `{city}` is the member's name.
+# Each is told as its language by the detector (tests/test_demo.py checks it).
+LocalThread = tuple[str, str, tuple[str, ...]]
+LOCAL_LANGUAGES: dict[str, str] = {
+    "Korea": "ko", "Mexico": "es", "Turkey": "tr", "Russia": "ru", "Palestine": "ar",
+}
+LOCAL_THREADS: dict[str, LocalThread] = {
+    "ko": (
+        "{city} 마을버스 배차 간격, 주민 의견을 모읍니다",
+        "출퇴근 시간에 마을버스를 20분 넘게 기다리는 일이 잦습니다. 특히 언덕 위 동네에 사는 "
+        "어르신들은 다른 교통수단이 마땅치 않습니다. 배차 간격을 줄이거나 노선을 조정하는 방안에 "
+        "대해 의견을 나눠 주세요.",
+        ("저도 아침마다 정류장에서 오래 기다립니다. 8시 전후만이라도 차량을 늘려 주면 좋겠어요.",
+         "버스 도착 정보 안내판이 없는 정류장이 많습니다. 기다리는 시간을 알 수 있으면 불편이 "
+         "훨씬 줄어들 것 같습니다.",
+         "구청 교통과입니다. 다음 달 운수회사와 협의할 때 말씀하신 시간대 증차를 안건으로 "
+         "올리겠습니다."),
+    ),
+    "es": (
+        "Banquetas rotas en el centro de {city}: ¿por dónde empezamos?",
+        "Caminar por el centro se ha vuelto peligroso: hay banquetas levantadas por las raíces "
+        "de los árboles, coladeras sin tapa y rampas que no sirven para sillas de ruedas. "
+        "Propongo que hagamos entre todos un mapa de los puntos más urgentes.",
+        ("En la calle de mi escuela hay un hoyo enorme junto al paso peatonal; los niños tienen "
+         "que bajarse al arroyo vehicular.",
+         "Apoyo la idea del mapa. Podríamos marcar también dónde faltan rampas y dónde hay "
+         "puestos que bloquean el paso.",
+         "Desde la alcaldía tomamos nota: publicaremos el calendario de reparaciones por colonia "
+         "antes de fin de mes."),
+    ),
+    "tr": (
+        "{city}'da sahil yolunda bisiklet şeridi istiyoruz",
+        "Sahil yolunda her gün yüzlerce kişi bisiklet sürüyor ama ayrı bir şerit yok; araçlarla "
+        "aynı yolu paylaşmak çok tehlikeli. Belediyeden güvenli ve kesintisiz bir bisiklet yolu "
+        "talep etmek için görüşlerinizi bekliyorum.",
+        ("Kesinlikle katılıyorum, geçen hafta bir arkadaşım kaza geçirdi. Şerit fiziksel olarak "
+         "ayrılmalı.",
+         "Esnaf olarak yükleme boşaltma saatlerinin de düşünülmesini rica ediyoruz, yoksa "
+         "kamyonlar şeridi kapatır.",
+         "Belediye ulaşım birimi olarak proje çalışmasına başladık; taslak güzergâhı burada "
+         "paylaşacağız."),
+    ),
+    "ru": (
+        "Дворы {city}: где поставить новые детские площадки",
+        "В нашем районе много дворов, где детям негде играть: старые качели сломаны, а песочницы "
+        "давно пустуют. Давайте вместе составим список дворов, которым площадки нужнее всего, и "
+        "передадим его в администрацию.",
+        ("Во дворе на Садовой площадку снесли три года назад и так и не восстановили. Дети "
+         "играют на парковке.",
+         "Предлагаю сразу подумать и о покрытии: резиновая крошка безопаснее песка и служит "
+         "дольше.",
+         "Администрация района благодарит за предложения. Список дворов рассмотрим на ближайшем "
+         "заседании комиссии по благоустройству."),
+    ),
+    "ar": (
+        "انقطاع المياه في أحياء {city}: ما الحلول الممكنة؟",
+        "تنقطع المياه عن حيّنا يومين أو ثلاثة كل أسبوع في الصيف، والخزانات على الأسطح لا تكفي "
+        "العائلات الكبيرة. أقترح أن نجمع هنا مواعيد الانقطاع في كل حي حتى نطالب البلدية بجدول "
+        "توزيع عادل.",
+        ("في حيّنا الانقطاع أطول من ذلك، وأحيانًا تصل المياه في منتصف الليل فقط. جدول معلن "
+         "سيساعدنا كثيرًا.",
+         "يمكن للبلدية أن تدعم شراء خزانات إضافية للأسر المحتاجة، فهذا حل سريع إلى أن تتحسن "
+         "الشبكة.",
+         "نشكركم على المتابعة. ستنشر دائرة المياه في البلدية جدول التوزيع الأسبوعي لكل الأحياء "
+         "ابتداءً من الشهر القادم."),
+    ),
+}

@@ -61,6 +61,7 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
     }
     authors: Counter[str] = Counter()
     reacted = 0
+    local: dict[str, str] = {}
     for org in orgs:
         org_spaces = (await api.ok("GET", f"/orgs/{org['id']}/spaces"))["spaces"]
         assert 1 <= len(org_spaces) <= 3
@@ -74,6 +75,10 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
                 assert len(topics) >= 2
             for topic in topics:
                 posts = await thread(api, topic["id"])
+                if posts[0]["lang"] != "en":  # a thread in the city's language (issue 20)
+                    assert {p["lang"] for p in posts} == {posts[0]["lang"]}, posts
+                    local[org["name"]] = posts[0]["lang"]
+                    continue
                 assert len(posts) == topic["post_count"] >= 7
                 assert max(p["depth"] for p in posts) >= 3
                 by_id = {p["id"]: p for p in posts}
@@ -83,6 +88,11 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
                 reacted += sum(1 for p in posts if p["reactions"])
     assert set(authors) == STAKEHOLDERS
     assert reacted > 10
+    # Seoul writes a thread in Korean, every post of it detected as Korean; and a search
+    # filtered to Korean finds it.
+    assert local == {"Seoul": "ko"}
+    found = (await api.ok("GET", "/search?q=lang:ko&kind=post"))["results"]
+    assert len(found) == 4 and {r["lang"] for r in found} == {"ko"}
     await _the_premium_city_has_a_consensus_map(api, orgs, out)
 
 
