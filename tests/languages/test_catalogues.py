@@ -90,8 +90,8 @@ def test_each_catalogue_compiles_and_answers() -> None:
 
 def test_a_template_message_keeps_its_values_and_braces_that_are_not_its_own() -> None:
     assert translate("At most 25 ids at a time.", "ru") == "Не больше 25 идентификаторов за раз."
-    assert translate("Expected space:{id}, topic:{id} or user:{id}.", "tr") == (
-        "space:{id}, topic:{id} ya da user:{id} bekleniyordu.")
+    assert translate("Expected space:{id}, topic:{id}, user:{id} or moderation:{id}.", "tr") == (
+        "space:{id}, topic:{id}, user:{id} ya da moderation:{id} bekleniyordu.")
     # A value with braces or regex characters in it is carried as text.
     assert translate("No such flags: [1, {2}, .*].", "fr") == (
         "Ces signalements n’existent pas : [1, {2}, .*].")
