@@ -1,7 +1,7 @@
 """languages: a person's chosen locale and a post's language
 
 Revision ID: e7b2c9d4a0f1
-Revises: e7c2b9a41f30
+Revises: d8328b695ec5
 Create Date: 2026-12-06 02:00:00
 
 Both start empty: a person without a locale gets their browser's language, a post
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'e7b2c9d4a0f1'
-down_revision: str | None = 'e7c2b9a41f30'
+down_revision: str | None = 'd8328b695ec5'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
