@@ -27,6 +27,7 @@ from cps.http.routes import all_endpoints
 from cps.live.route import LiveRoute
 from cps.live.service import LiveService
 from cps.services.accounts.passwords import Passwords
+from cps.services.consensus import recompute
 from cps.services.context import Context
 from cps.services.languages import detection
 from cps.services.mail.sender import Sender
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await warming
             await mailer.stop()
+            await recompute.stop(ctx)
             await live.stop()
             if shared is not None:
                 await shared.close()

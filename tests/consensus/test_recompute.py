@@ -5,6 +5,7 @@ with `consensus.updated`, and a map that says only what a reader may see."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -192,3 +193,42 @@ async def test_a_recompute_that_fails_is_tried_again(
     assert await _computed_at(ctx, rid) != before
     seen = (await api.ok("GET", f"/consensus/{rid}", world["citizen"]))["round"]
     assert seen["statements"][0]["agree"] == 1
+
+
+async def test_a_stopping_app_gives_its_lease_back(
+        api: Api, world: dict[str, Any], ctx: Context, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that stops mid-recompute gives the round's lease back, so another
+    process recomputes at once instead of a minute later."""
+    opened = await open_round(api, world["mod"], world["topic"]["id"], SEEDS)
+    rid = opened["id"]
+    await recompute.settle(ctx)
+    real = recompute._compute
+
+    def slow(*args: Any) -> Any:
+        time.sleep(0.5)
+        return real(*args)
+
+    monkeypatch.setattr(recompute, "_compute", slow)
+    async with ctx.db.write() as tx:
+        await tx.session.execute(update(ConsensusRound).where(ConsensusRound.id == rid)
+                                 .values(version=ConsensusRound.version + 1))
+    await asyncio.sleep(1.0)  # past the debounce
+    async with asgi.running(create_app(settings)) as state:
+        other: Context = state["ctx"]
+        recompute.poke(other, rid)
+        for _ in range(100):  # until the other process holds the lease
+            if await _lease(ctx, rid) is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert await _lease(ctx, rid) is not None
+    assert await _lease(ctx, rid) is None
+    monkeypatch.setattr(recompute, "_compute", real)
+    assert await recompute.recompute(ctx, rid) is None  # at once, not after the lease
+
+
+async def _lease(ctx: Context, rid: int) -> datetime | None:
+    async with ctx.db.read() as session:
+        found = await session.get(ConsensusRound, rid)
+        assert found is not None
+        return found.lease_until
