@@ -134,3 +134,26 @@ def test_a_moderator_of_three_cities_clears_one_queue_and_bans_by_name(
         .to_have_count(0)
     no_sideways_scroll(troll_page)
     screenshot(troll_page, f"modqueue-banned-composer-{width}-{scheme}")
+
+
+def test_a_ban_or_mute_reaches_the_open_composer_live(browsing: Browsing, api: Api) -> None:
+    world = api.world()
+    space, topic = world["space"], world["topic"]
+    reader = api.user(f"Live Reader {next(_runs)}")
+    page, _ = browsing.page("phone", user=reader)
+    page.goto(f"/topics/{topic['id']}")
+    settle(page)
+    box = page.get_by_role("textbox", name="Your post")
+    expect(box).to_be_enabled()
+    api.ok("POST", f"/spaces/{space['id']}/mutes", world["admin"],
+           {"user_id": reader.id, "reason": "Cool off", "duration_seconds": 7200})
+    composer = page.locator(".composer")
+    expect(composer).to_contain_text("You are muted in this space until")
+    expect(box).to_be_disabled()
+    assert_axe_clean(page)
+    # Lifted: the composer takes posts again, without a reload.
+    r = api.call("DELETE", f"/spaces/{space['id']}/mutes/{reader.id}", world["admin"])
+    assert r.status_code == 204, r.text
+    expect(composer).not_to_contain_text("You are muted")
+    expect(box).to_be_enabled()
+    screenshot(page, "modqueue-composer-after-mute-lifted-phone")

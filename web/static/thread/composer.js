@@ -8,7 +8,7 @@
 // A reader banned or muted in the space is told so, with the end in their own
 // words and time, on a disabled form, before they write (the server refuses).
 
-import { post as send } from "../api.js";
+import { get, post as send } from "../api.js";
 import { clear, clientId, field, formError, h, onSubmit, uid } from "../dom.js";
 import { t } from "../i18n.js";
 import { live } from "../live.js";
@@ -96,8 +96,31 @@ export function fitAnswersChoice(view, root) {
   for (const el of root.querySelectorAll(".answers-choice")) el.hidden = !waiting(view.thread);
 }
 
+const STANDING_ACTS = new Set(["user.banned", "user.muted", "user.unbanned", "user.unmuted"]);
+
+/** A ban or mute imposed or lifted here while the page is open (the notice on
+ * the reader's user channel): read the space again and redraw the composer. */
+function watchStanding(view, slot) {
+  if (view.standingWatched) return;
+  view.standingWatched = true;
+  const onUserEvent = async (e) => {
+    const msg = e.detail || {};
+    const d = msg.data || {};
+    if (msg.name !== "moderation.notice" || !STANDING_ACTS.has(d.action) || d.space_id !== view.thread.space.id) return;
+    try {
+      view.thread.space = (await get(`/spaces/${view.thread.space.id}`, { signal: view.ctx.signal })).space;
+    } catch (err) {
+      if (err.name === "AbortError") return;
+    }
+    drawComposer(view, slot);
+  };
+  document.addEventListener("cps:user-event", onUserEvent);
+  view.ctx.cleanup(() => document.removeEventListener("cps:user-event", onUserEvent));
+}
+
 /** The composer at the foot of the thread, in `slot`. */
 export function drawComposer(view, slot) {
+  watchStanding(view, slot);
   clear(slot);
   slot.append(h("h2", { id: "compose-h" }, "Add to the discussion"));
   if (!view.thread.me) {
