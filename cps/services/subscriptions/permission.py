@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Actor, Context
-from cps.services.errors import DomainError, Forbidden, NotFound
+from cps.services.errors import DomainError, Forbidden, NotFound, NotSignedIn
 from cps.services.events.channels import ChannelName
 from cps.services.orgs import standing
 from cps.services.orgs.access import space_access, topic_access
@@ -59,7 +59,10 @@ async def authorize_many(
     if not rest:
         return answers
     topic_ids = {name.id for name, _ in rest if name.kind == "topic"}
-    space_ids = {name.id for name, _ in rest if name.kind == "space"}
+    # A space's review queue (`moderation:{id}`) is read like the space, and
+    # needs its staff.
+    space_ids = {name.id for name, _ in rest if name.kind in ("space", "moderation")}
+    queues = any(name.kind == "moderation" for name, _ in rest)
     async with ctx.db.read() as session:
         topic_space: dict[int, int] = {}
         spaces: dict[int, tuple[int, str]] = {}  # space id: (org id, visibility)
@@ -77,7 +80,8 @@ async def authorize_many(
             for in_space, org_id, visibility in more.all():
                 spaces[in_space] = (org_id, visibility)
         users = {a.id for _, a in rest if a is not None and not a.is_platform_admin}
-        roles = await _roles(session, users, spaces) if users else _Roles(set(), set())
+        roles = (await _roles(session, users, spaces, staff=queues) if users
+                 else _Roles(set(), set()))
         for name, actor in rest:
             space_id = topic_space.get(name.id) if name.kind == "topic" else name.id
             answers[(name, actor)] = await _answer(
@@ -93,16 +97,19 @@ class _Roles:
 
 
 async def _roles(
-    session: AsyncSession, users: set[int], spaces: dict[int, tuple[int, str]]
+    session: AsyncSession, users: set[int], spaces: dict[int, tuple[int, str]],
+    *, staff: bool = False,
 ) -> _Roles:
-    """The bans in force on `users` in `spaces`; and, when a space is private or
-    somebody is banned, who of them is staff or a member there."""
+    """The bans in force on `users` in `spaces`; and, when a space is private,
+    somebody is banned or `staff` is asked for (a review queue's channel), who of
+    them is staff or a member there."""
     bans = await session.execute(
         select(Sanction.space_id, Sanction.user_id).where(
             Sanction.kind == "ban", Sanction.space_id.in_(spaces), Sanction.user_id.in_(users),
             standing.in_force()))
     roles = _Roles(set(), set(), {(s, u) for s, u in bans.all()})
-    if not roles.banned and all(visibility == "public" for _, visibility in spaces.values()):
+    if not staff and not roles.banned \
+            and all(visibility == "public" for _, visibility in spaces.values()):
         return roles
     by_org: dict[int, list[int]] = {}
     for space_id, (org_id, _) in spaces.items():
@@ -140,4 +147,10 @@ async def _answer(
             await standing.refuse_banned(session, actor.id, space_id)
         except Forbidden as exc:
             return exc
+    if name.kind == "moderation" and not admin:
+        # A space's review queue: its moderators and its organization's admins.
+        if actor is None:
+            return NotSignedIn("Sign in to do this.")
+        if (space_id, actor.id) not in roles.staff:
+            return Forbidden("Only this space's moderators may do this.")
     return space_id

@@ -216,8 +216,11 @@ async function homePage(ctx) {
     timer = setTimeout(() => refresh().catch(() => {}), 400);
   };
   await loadWork();
-  // Each space's queue channel: only its moderators may follow it.
-  const stops = work.slice(0, LIVE_SPACES_MAX).map((w) => live.subscribe(`moderation:${w.space.id}`, { event: soon }));
+  // Each space's queue channel: only its moderators may follow it. Once the
+  // server confirms a subscription (at first, and after a reconnect), the queue
+  // is read again, so nothing that changed before it was live is missed.
+  const stops = work.slice(0, LIVE_SPACES_MAX).map((w) => live.subscribe(`moderation:${w.space.id}`,
+    { event: soon, subscribed: soon }));
   const poll = work.length > LIVE_SPACES_MAX ? setInterval(soon, 60_000) : null;
   ctx.cleanup(() => {
     for (const stop of stops) stop();
