@@ -66,6 +66,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     asyncio.run(upgrade(settings.database_url))
+    asyncio.run(_say_how_to_begin(settings, f"http://{args.host}:{args.port}/"))
     # The workers read the grace here: they drain their WebSockets with it (cps.asgi).
     os.environ[GRACE_VARIABLE] = str(args.grace)
     log.info("serving", extra={"host": args.host, "port": args.port, "workers": args.workers})
@@ -82,6 +83,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         **uvicorn_options(settings),
     )
     return 0
+
+
+async def _say_how_to_begin(settings: Settings, url: str) -> None:
+    """On an instance with no organization yet, one log line says how to begin."""
+    from cps.services.orgs.beginning import beginning, how_to_begin
+    from cps.storage.database import Database
+
+    db = Database(settings.database_url)
+    try:
+        text = how_to_begin(await beginning(db), url)
+    finally:
+        await db.dispose()
+    if text is not None:
+        log.info(text, extra={"how_to_begin": True})
 
 
 async def _create_admin(settings: Settings, email: str, password: str) -> int:

@@ -252,3 +252,46 @@ async def test_export_writes_a_space_to_a_file_with_progress_on_stderr(tmp_path:
     assert "there is no space 999" in missing.stderr
     assert not (tmp_path / "x.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
+
+
+def _serve_log(tmp_path: Path) -> str:
+    """What `cps serve` logs from its start until it answers, then stops."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cps", "serve", "--port", str(port), "--grace", "1"],
+        cwd=tmp_path, env=environment(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90  # a loaded machine starts slowly
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "cps serve did not answer within 90 s"
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return out + err
+
+
+def test_serve_on_an_empty_database_says_how_to_begin(tmp_path: Path) -> None:
+    first = _serve_log(tmp_path)
+    assert "This instance is empty. To begin, create the platform admin with " \
+           "`cps create-admin --email E --password P`" in first, first
+    assert "open the first organization from the home page" in first
+    assert "or fill sample data with `cps demo`." in first
+
+    made = cps(tmp_path, "create-admin", "--email", "root@example.org",
+               "--password", "correct horse battery")
+    assert made.returncode == 0, made.stderr
+    second = _serve_log(tmp_path)
+    assert "This instance has no organization yet. Sign in at http://127.0.0.1:" in second
+    assert "as the platform admin and open the first organization" in second
+    assert "cps create-admin" not in second

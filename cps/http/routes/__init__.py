@@ -6,6 +6,7 @@ from cps.http.api import Endpoint
 from cps.http.routes import (
     accounts,
     consensus,
+    feed,
     following,
     languages,
     moderation,
@@ -35,6 +36,7 @@ def all_endpoints() -> list[Endpoint]:
         *recovery.endpoints(),
         *unsubscribe.endpoints(),
         *orgs.endpoints(),
+        *feed.endpoints(),
         *officials.endpoints(),
         *spaces.endpoints(),
         *topics.endpoints(),

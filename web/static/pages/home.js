@@ -1,13 +1,17 @@
-// Home: member organizations by region and country, their public spaces,
-// latest activity, and the way to how fast each answers its people.
+// Home: member organizations by region and country, their spaces, latest
+// activity, and the way to how fast each answers its people. One request
+// (GET /feed) whatever the number of organizations and spaces. On a new
+// instance, how to begin.
 
-import { get, pool, serverHas } from "../api.js";
-import { clear, h, orgKindLabel, timeEl } from "../dom.js";
+import { get, post, serverHas } from "../api.js";
+import { ORG_KINDS, clear, field, formError, h, onSubmit, orgKindLabel, select, timeEl } from "../dom.js";
+import { t } from "../i18n.js";
 import { verifiedBadge } from "../widgets.js";
 
 export default async function homePage(ctx) {
   ctx.title("");
-  const { orgs } = await get("/orgs", { signal: ctx.signal });
+  const feed = await get("/feed", { signal: ctx.signal });
+  const orgs = feed.organizations.map((o) => o.org);
   const hasReport = await serverHas("GET", "/responsiveness");
 
   const intro = h("section", { class: "hero" },
@@ -48,6 +52,7 @@ export default async function homePage(ctx) {
   if (orgs.length === 0) {
     directory.append(h("p", {}, "No organization has joined yet."));
     clear(activityList, h("li", { class: "muted" }, "Nothing yet."));
+    intro.after(firstRun(ctx));
     return;
   }
 
@@ -73,7 +78,7 @@ export default async function homePage(ctx) {
     sections.push({ section, list, country });
     mine.push(section);
     for (const org of byCountry.get(country)) {
-      const spaces = h("ul", { class: "space-links" }, h("li", { class: "muted" }, "Loading spaces…"));
+      const spaces = h("ul", { class: "space-links" });
       const card = h("li", { class: "org" },
         h("h5", {}, h("a", { href: `/orgs/${org.id}` }, org.name), verifiedBadge(org)),
         h("p", { class: "muted small" }, orgKindLabel(org.kind)),
@@ -114,28 +119,18 @@ export default async function homePage(ctx) {
   search.addEventListener("input", applyFilter);
   applyFilter();
 
-  // Spaces of each organization, then the latest topics of those spaces.
-  const allSpaces = [];
-  await pool(orgs, 6, async (org) => {
+  // Each organization's spaces, from the same answer.
+  for (const { org, spaces } of feed.organizations) {
     const entry = orgCards.get(org.id);
-    try {
-      const { spaces } = await get(`/orgs/${org.id}/spaces`, { signal: ctx.signal });
-      clear(entry.spaces);
-      if (spaces.length === 0) entry.spaces.append(h("li", { class: "muted" }, "No public space yet."));
-      for (const space of spaces) {
-        allSpaces.push({ space, org });
-        entry.spaces.append(h("li", {}, h("a", { href: `/spaces/${space.id}` }, space.name),
-          space.visibility === "private" ? h("span", { class: "badge" }, "Private") : null));
-        entry.card.dataset.search += ` ${space.name.toLowerCase()}`;
-      }
-    } catch (err) {
-      if (err.name === "AbortError") throw err;
-      clear(entry.spaces, h("li", { class: "error-text" }, `Could not load spaces: ${err.message}`));
+    if (spaces.length === 0) entry.spaces.append(h("li", { class: "muted" }, "No public space yet."));
+    for (const space of spaces) {
+      entry.spaces.append(h("li", {}, h("a", { href: `/spaces/${space.id}` }, space.name),
+        space.visibility === "private" ? h("span", { class: "badge" }, "Private") : null));
+      entry.card.dataset.search += ` ${space.name.toLowerCase()}`;
     }
-  });
+  }
   applyFilter();
-
-  await latestActivity(ctx, allSpaces, activityList);
+  latestActivity(feed.latest, activityList);
 }
 
 const OTHER_REGION = "Other members";
@@ -157,23 +152,45 @@ function groupByRegion(orgs) {
   return { byRegion, regions };
 }
 
-/** The latest topics of those spaces, newest activity first. */
-async function latestActivity(ctx, allSpaces, activityList) {
-  const latest = [];
-  await pool(allSpaces, 6, async ({ space, org }) => {
-    const { topics } = await get(`/spaces/${space.id}/topics?limit=3`, { signal: ctx.signal });
-    for (const topic of topics) latest.push({ topic, space, org });
-  });
-  latest.sort((a, b) => b.topic.last_activity_at.localeCompare(a.topic.last_activity_at));
+/** The latest topics of the spaces the reader may see, newest activity first. */
+function latestActivity(latest, activityList) {
   clear(activityList);
   if (latest.length === 0) activityList.append(h("li", { class: "muted" }, "No discussion yet."));
-  for (const { topic, space, org } of latest.slice(0, 10)) {
+  for (const topic of latest) {
     activityList.append(h("li", {},
       h("a", { href: `/topics/${topic.id}` }, topic.title),
       h("p", { class: "muted small" },
-        org.name, verifiedBadge(org, { compact: true }),
-        ` · ${space.name} · ${topic.post_count} ${topic.post_count === 1 ? "post" : "posts"} · `,
+        topic.org_name, verifiedBadge({ verified: topic.org_verified }, { compact: true }),
+        ` · ${topic.space_name} · ${topic.post_count} ${topic.post_count === 1 ? "post" : "posts"} · `,
         timeEl(topic.last_activity_at)),
     ));
   }
+}
+
+/** A new instance: how to begin. The platform admin opens the first
+ * organization right here; anyone else reads the three ways in. */
+function firstRun(ctx) {
+  const section = h("section", { class: "card first-run", "aria-labelledby": "first-run-h" },
+    h("h2", { id: "first-run-h" }, t("firstRun.heading")));
+  if (ctx.user && ctx.user.is_platform_admin) {
+    const form = h("form", { class: "form" }, formError(),
+      field({ label: t("firstRun.name"), name: "name", required: true, maxlength: 200 }),
+      select({ label: t("firstRun.kind"), name: "kind", options: ORG_KINDS, value: "local_government" }),
+      field({ label: t("firstRun.country"), name: "country", required: true, minlength: 2, maxlength: 100, autocomplete: "country-name" }),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("firstRun.open"))));
+    onSubmit(form, async (data) => {
+      const { org } = await post("/orgs", data);
+      ctx.announce(t("firstRun.opened", { org: org.name }));
+      ctx.navigate(`/orgs/${org.id}`);
+    });
+    section.append(h("p", {}, t("firstRun.adminLede")), form,
+      h("p", { class: "muted" }, t("firstRun.orDemo"), " ", h("code", {}, "cps demo"), "."));
+    return section;
+  }
+  section.append(h("p", {}, t("firstRun.lede")),
+    h("ol", { class: "steps" },
+      h("li", {}, t("firstRun.stepAdmin"), " ", h("code", {}, "cps create-admin --email E --password P")),
+      h("li", {}, t("firstRun.stepOrg")),
+      h("li", {}, t("firstRun.stepDemo"), " ", h("code", {}, "cps demo"))));
+  return section;
 }
