@@ -16,10 +16,11 @@ from tests.browser.conftest import Api, Browsing, assert_axe_clean, screenshot, 
 pytestmark = pytest.mark.browser
 
 MAX_API_REQUESTS = 6
-# Pages still over the limit, with the count measured on 2026-12-06: a ratchet. The
+# Pages still over the limit, with the most measured on 2026-12-06: a ratchet. The
 # counts are fixed (they do not grow with organizations or spaces), but above 6; a
-# page that asks more fails, and one that gets under its number must leave this
-# table (so it cannot go stale). The topic page is H2's (web/static/thread).
+# page that asks more fails. (Not the other way: the bell's count may land before
+# or after the page settles, so a page's count varies by one.) The topic page is
+# H2's (web/static/thread).
 OVER_THE_LIMIT = {
     "org": 8,  # the org, its spaces, officials, upgrade requests, tier history
     "space": 7,  # the space, its org, follow level, topics
@@ -113,8 +114,6 @@ def test_the_page_is_clean_fits_and_asks_little(
     allowed = OVER_THE_LIMIT.get(name, MAX_API_REQUESTS)
     if len(calls) > allowed:
         problems.append(f"{len(calls)} API requests (at most {allowed}): {calls}")
-    elif name in OVER_THE_LIMIT and len(calls) < allowed:
-        problems.append(f"{len(calls)} API requests now: lower OVER_THE_LIMIT[{name!r}]")
     try:
         assert_axe_clean(page)
     except AssertionError as exc:
