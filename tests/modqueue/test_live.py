@@ -113,3 +113,24 @@ async def test_a_private_spaces_queue_channel_is_not_found_for_strangers(
             await mona.send({"type": "subscribe", "channel": bad})
             frame = await mona.recv()
             assert frame["type"] == "error", frame
+
+
+async def test_a_burst_of_subscribes_to_queues_is_authorized_like_one(
+    served: InProcessServer, over_http: Api
+) -> None:
+    """The page subscribes to every queue at once: a burst is authorized together
+    (subscriptions.permission.authorize_many), by the same rule."""
+    api = over_http
+    n = await network(api, served.state["ctx"])
+    channels = [f"moderation:{c.space_id}" for c in n.cities]
+    async with live_client(served.ws_url, n.mona.token) as mona, \
+            live_client(served.ws_url, n.citizen.token) as citizen:
+        for client in (mona, citizen):
+            for channel in channels:
+                await client.send({"type": "subscribe", "channel": channel})
+        got = [await mona.recv() for _ in channels]
+        assert sorted((f["type"], f["channel"]) for f in got) == sorted(
+            ("subscribed", c) for c in channels), got
+        refused = [await citizen.recv() for _ in channels]
+        assert sorted((f["type"], f.get("code"), f["channel"]) for f in refused) == sorted(
+            ("error", "forbidden", c) for c in channels), refused
