@@ -1,6 +1,8 @@
 // The public HTTP API under /api/v1: JSON in and out, the session cookie for
 // auth, and the CSRF proof (the readable cps_csrf cookie) on unsafe requests.
 
+import { t } from "./i18n.js";
+
 const PREFIX = "/api/v1";
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -18,13 +20,13 @@ export class ApiError extends Error {
 }
 
 function defaultMessage(status) {
-  if (status === 0) return "Could not reach the server. Check your connection and try again.";
-  if (status === 401) return "Please sign in to do this.";
-  if (status === 403) return "You are not allowed to do this.";
-  if (status === 404) return "Nothing is here.";
-  if (status === 429) return "Too many requests; wait a moment and try again.";
-  if (status >= 500) return "The server had a problem. Please try again in a moment.";
-  return `The request failed (${status}).`;
+  if (status === 0) return t("api.unreachable");
+  if (status === 401) return t("api.signIn");
+  if (status === 403) return t("api.forbidden");
+  if (status === 404) return t("api.notFound");
+  if (status === 429) return t("api.tooMany");
+  if (status >= 500) return t("api.serverError");
+  return t("api.failed", { status: String(status) });
 }
 
 export function cookie(name) {
@@ -71,7 +73,7 @@ export async function api(method, path, body, { signal } = {}) {
   if (!res.ok) {
     const err = new ApiError(res.status, data, res.headers.get("Retry-After"));
     if (err.status === 429 && err.retryAfter && !(data && data.error)) {
-      err.message = `Too many requests; try again in ${err.retryAfter} s.`;
+      err.message = t("api.tooManyWait", { count: Number(err.retryAfter) });
     }
     throw err;
   }

@@ -4,26 +4,26 @@
 
 import { post } from "./api.js";
 import { field, formError, h, notice, onSubmit } from "./dom.js";
+import { t } from "./i18n.js";
 
-export const PASSWORD_HINT = "8 to 128 characters. A few words you will remember make a good " +
-  "password. Very common passwords, your email address and your name are refused.";
+export const PASSWORD_HINT = t("password.hint");
 
 /** The profile's card: change the password; send the verification link again. */
 export function passwordCard(ctx, user) {
   const form = h("form", { class: "form" },
     formError(),
-    field({ label: "Current password", name: "current_password", type: "password",
+    field({ label: t("password.current"), name: "current_password", type: "password",
       autocomplete: "current-password", required: true, maxlength: 256 }),
-    field({ label: "New password", name: "new_password", type: "password",
+    field({ label: t("password.new"), name: "new_password", type: "password",
       autocomplete: "new-password", required: true, minlength: 8, maxlength: 128,
       hint: PASSWORD_HINT }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Change password")));
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("password.change"))));
   const done = h("div", { role: "status" });
   onSubmit(form, async (data) => {
     done.replaceChildren();
     await post("/me/password", data);
     form.reset();
-    done.replaceChildren(notice("Password changed. Your other devices are signed out."));
+    done.replaceChildren(notice(t("password.changed")));
   });
 
   let verify = null;
@@ -39,13 +39,13 @@ export function passwordCard(ctx, user) {
       } finally {
         button.disabled = false;
       }
-    } }, "Email me the link again");
+    } }, t("password.resend"));
     verify = h("div", {},
-      h("p", {}, "Your email address is not verified yet: open the link we emailed you."),
+      h("p", {}, t("password.notVerified")),
       h("p", {}, button), said);
   }
   return h("section", { class: "card", "aria-labelledby": "password-h" },
-    h("h2", { id: "password-h" }, "Password and email"),
+    h("h2", { id: "password-h" }, t("password.heading")),
     verify,
     form, done);
 }

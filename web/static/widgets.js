@@ -5,11 +5,11 @@
 
 import { ApiError } from "./api.js";
 import { h, humanize, plansLink } from "./dom.js";
-import { t } from "./i18n.js";
+import { has, t, tx } from "./i18n.js";
 
 /** Items are [href or null, text, and optionally a node shown after it]. */
 export function breadcrumb(items) {
-  return h("nav", { "aria-label": "Breadcrumb", class: "breadcrumb" },
+  return h("nav", { "aria-label": t("widgets.breadcrumb"), class: "breadcrumb" },
     h("ol", {}, items.map(([href, text, after]) =>
       h("li", {}, href ? h("a", { href }, text) : text, after || null))));
 }
@@ -20,10 +20,11 @@ export function breadcrumb(items) {
  * may not contain check marks, so the mark cannot be faked in a name. */
 export function verifiedBadge(org, { compact = false } = {}) {
   if (!org || !org.verified) return null;
-  return h("span", { class: ["verified", compact && "compact"], title: "Verified organization: the platform confirmed who it is" },
+  return h("span", { class: ["verified", compact && "compact"], title: t("widgets.verified.title") },
     h("span", { class: "verified-icon", "aria-hidden": "true" }, "✓"),
-    compact ? h("span", { class: "visually-hidden" }, "Verified organization")
-      : [h("span", { "aria-hidden": "true" }, "Verified"), h("span", { class: "visually-hidden" }, "Verified organization")]);
+    compact ? h("span", { class: "visually-hidden" }, t("widgets.verified.long"))
+      : [h("span", { "aria-hidden": "true" }, t("widgets.verified.short")),
+        h("span", { class: "visually-hidden" }, t("widgets.verified.long"))]);
 }
 
 /** The organization's breadcrumb item, with its verified mark. */
@@ -31,8 +32,8 @@ export function orgCrumb(org) {
   return [`/orgs/${org.id}`, org.name, verifiedBadge(org, { compact: true })];
 }
 
-/** A tier's name as people read it ("free" → "Free"). */
-export const tierName = (tier) => humanize(tier || "");
+/** A tier's name as people read it ("free" → "Free", in the page's language). */
+export const tierName = (tier) => (has(`tier.${tier}`) ? t(`tier.${tier}`) : humanize(tier || ""));
 
 /** An error's message, with the tier that would allow the call when the
  * server names one (a 402's `required_tier`). */
@@ -49,32 +50,10 @@ export function tierNotice(err) {
   return [tierMessage(err), " ", plansLink(err.requiredTier)];
 }
 
-const ACTION_WORDS = {
-  "post.hide": "Hid a post",
-  "post.approve": "Approved a held post",
-  "post.reject": "Turned down a held post",
-  "flags.dismiss": "Dismissed flags",
-  "post.restore": "Restored a post",
-  "appeal.uphold": "Upheld a decision on appeal",
-  "appeal.overturn": "Overturned a decision on appeal",
-  "topic.renamed": "Renamed a topic",
-  "topic.pinned": "Pinned a topic",
-  "topic.unpinned": "Unpinned a topic",
-  "topic.locked": "Locked a topic",
-  "topic.unlocked": "Unlocked a topic",
-  "topic.archived": "Archived a topic",
-  "topic.unarchived": "Unarchived a topic",
-  "user.mute": "Muted a participant",
-  "user.ban": "Banned a participant",
-  "user.unmute": "Lifted a mute",
-  "user.unban": "Lifted a ban",
-  "topic.move": "Moved a topic",
-  "space.settings": "Changed the space's settings",
-};
 
 /** A moderation act of the audit and public logs, in words. */
 export function actionWords(action) {
-  return ACTION_WORDS[action] || humanize(action.replace(/\./g, " "));
+  return has(`act.${action}`) ? t(`act.${action}`) : t("act.other", { action: humanize(action.replace(/\./g, " ")) });
 }
 
 /** For pages only a signed-in person sees: answers true when someone is signed
@@ -85,7 +64,7 @@ export function requireUser(ctx, what) {
   const next = encodeURIComponent(location.pathname + location.search);
   ctx.main.append(
     h("h1", {}, what),
-    h("p", {}, "Please ", h("a", { href: `/login?next=${next}` }, "sign in"), " to see this page."),
+    h("p", {}, tx("widgets.signInNeeded", { link: h("a", { href: `/login?next=${next}` }, t("widgets.signInLink")) })),
   );
   return false;
 }

@@ -1,6 +1,7 @@
 // Sign in and sign up.
 
 import { STAKEHOLDERS, field, formError, h, onSubmit, select } from "../dom.js";
+import { t, tx } from "../i18n.js";
 import { register, signIn } from "../session.js";
 
 /** Where to go after signing in: a path on this site from ?next=, or home.
@@ -32,74 +33,69 @@ function carry(ctx, path) {
 }
 
 export async function loginPage(ctx) {
-  ctx.title("Sign in");
+  ctx.title(t("auth.signIn.title"));
   if (ctx.user) {
     ctx.main.append(
-      h("h1", {}, "Sign in"),
-      h("p", {}, `You are signed in as ${ctx.user.display_name}. `,
-        h("a", { href: nextPath(ctx) }, "Continue")),
+      h("h1", {}, t("auth.signIn.title")),
+      h("p", {}, t("auth.signedInAs", { name: ctx.user.display_name }), " ",
+        h("a", { href: nextPath(ctx) }, t("auth.continue"))),
     );
     return;
   }
   const form = h("form", { class: "card form narrow", novalidate: false },
     formError(),
-    field({ label: "Email", name: "email", type: "email", autocomplete: "email", required: true }),
-    field({ label: "Password", name: "password", type: "password",
+    field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true }),
+    field({ label: t("auth.password"), name: "password", type: "password",
       autocomplete: "current-password", required: true }),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("auth.signIn.submit"))),
   );
   onSubmit(form, async (data) => {
     const user = await signIn(data.email, data.password);
-    ctx.announce(`Signed in as ${user.display_name}.`);
+    ctx.announce(t("auth.signedIn", { name: user.display_name }));
     ctx.navigate(nextPath(ctx), { replace: true });
   });
   ctx.main.append(
-    h("h1", {}, "Sign in"),
+    h("h1", {}, t("auth.signIn.title")),
     form,
-    h("p", { class: "narrow" }, h("a", { href: "/reset-password" }, "Forgot your password?")),
-    h("p", { class: "narrow" }, "New here? ", h("a", { href: carry(ctx, "/signup") }, "Create an account")),
+    h("p", { class: "narrow" }, h("a", { href: "/reset-password" }, t("auth.forgot"))),
+    h("p", { class: "narrow" }, tx("auth.newHere", { link: h("a", { href: carry(ctx, "/signup") }, t("auth.createAccount")) })),
   );
 }
 
 export async function signupPage(ctx) {
-  ctx.title("Sign up");
+  ctx.title(t("auth.signUp.title"));
   if (ctx.user) {
     ctx.main.append(
-      h("h1", {}, "Sign up"),
-      h("p", {}, `You are signed in as ${ctx.user.display_name}. `,
-        h("a", { href: "/" }, "Go to the home page")),
+      h("h1", {}, t("auth.signUp.title")),
+      h("p", {}, t("auth.signedInAs", { name: ctx.user.display_name }), " ",
+        h("a", { href: "/" }, t("notFound.home"))),
     );
     return;
   }
   const form = h("form", { class: "card form narrow" },
     formError(),
-    field({ label: "Display name", name: "display_name", autocomplete: "nickname", required: true,
-      maxlength: 80, hint: "Shown next to everything you write." }),
-    field({ label: "Handle (optional)", name: "handle", autocomplete: "username", maxlength: 31,
-      spellcheck: "false", autocapitalize: "none",
-      hint: "How others mention you: @handle. 3 to 30 of a–z, 0–9, dot, underscore and dash. " +
-        "Leave it empty and one is made from your display name; you can change it later." }),
-    field({ label: "Email", name: "email", type: "email", autocomplete: "email", required: true,
+    field({ label: t("auth.displayName"), name: "display_name", autocomplete: "nickname", required: true,
+      maxlength: 80, hint: t("auth.displayName.hint") }),
+    field({ label: t("auth.handle"), name: "handle", autocomplete: "username", maxlength: 31,
+      spellcheck: "false", autocapitalize: "none", hint: t("auth.handle.hint") }),
+    field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true,
       maxlength: 254 }),
-    field({ label: "Password", name: "password", type: "password", autocomplete: "new-password",
-      required: true, minlength: 8, maxlength: 128,
-      hint: "8 to 128 characters. A few words you will remember make a good password. " +
-        "Very common passwords, your email address and your display name are refused." }),
-    select({ label: "I take part as", name: "stakeholder_type", options: STAKEHOLDERS,
-      value: "citizen", hint: "Others see this next to your name, so the mix of voices is visible." }),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create account")),
+    field({ label: t("auth.password"), name: "password", type: "password", autocomplete: "new-password",
+      required: true, minlength: 8, maxlength: 128, hint: t("password.hint") }),
+    select({ label: t("auth.stakeholder"), name: "stakeholder_type", options: STAKEHOLDERS,
+      value: "citizen", hint: t("auth.stakeholder.hint") }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("auth.signUp.submit"))),
   );
   onSubmit(form, async (data) => {
     if (!data.handle.trim()) delete data.handle;
     const user = await register(data);
-    ctx.announce(`Welcome, ${user.display_name}. Your account is ready.`);
+    ctx.announce(t("auth.welcome", { name: user.display_name }));
     ctx.navigate(nextPath(ctx), { replace: true });
   });
   ctx.main.append(
-    h("h1", {}, "Create an account"),
-    h("p", { class: "lede narrow" },
-      "Join the discussion with citizens, businesses, civil society, researchers and officials."),
+    h("h1", {}, t("auth.signUp.heading")),
+    h("p", { class: "lede narrow" }, t("auth.signUp.lede")),
     form,
-    h("p", { class: "narrow" }, "Already have an account? ", h("a", { href: carry(ctx, "/login") }, "Sign in")),
+    h("p", { class: "narrow" }, tx("auth.haveAccount", { link: h("a", { href: carry(ctx, "/login") }, t("nav.signIn")) })),
   );
 }

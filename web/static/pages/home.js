@@ -15,27 +15,25 @@ export default async function homePage(ctx) {
   const hasReport = await serverHas("GET", "/responsiveness");
 
   const intro = h("section", { class: "hero" },
-    h("h1", {}, "Civic discussions, in the open"),
-    h("p", { class: "lede" },
-      "Citizens, businesses, civil society, researchers and officials of member cities "
-      + "discuss urban problems side by side, in public and in real time."),
-    ctx.user ? null : h("p", {}, h("a", { href: "/signup", class: "button primary" }, "Join the discussion"),
-      " ", h("a", { href: "/login", class: "button" }, "Sign in")),
-    hasReport ? h("p", {}, "When you ask a city a question, everyone sees whether it answers, and how fast: ",
-      h("a", { href: "/responsiveness" }, "how fast member cities answer"), ".") : null,
+    h("h1", {}, t("home.title")),
+    h("p", { class: "lede" }, t("home.lede")),
+    ctx.user ? null : h("p", {}, h("a", { href: "/signup", class: "button primary" }, t("home.join")),
+      " ", h("a", { href: "/login", class: "button" }, t("nav.signIn"))),
+    hasReport ? h("p", {}, tx("home.responsiveness", {
+      link: h("a", { href: "/responsiveness" }, t("home.responsiveness.link")) })) : null,
   );
 
   const activityList = h("ol", { class: "activity" });
   const activity = h("section", { class: "card activity-card", "aria-labelledby": "activity-h" },
-    h("h2", { id: "activity-h" }, "Latest activity"),
+    h("h2", { id: "activity-h" }, t("home.activity")),
     activityList,
   );
-  activityList.append(h("li", { class: "muted" }, "Loading…"));
+  activityList.append(h("li", { class: "muted" }, t("site.loading")));
 
   const search = h("input", { type: "search", id: "org-filter", name: "q",
-    placeholder: "City, organization, country or region", autocomplete: "off" });
+    placeholder: t("home.filter.placeholder"), autocomplete: "off" });
   const filterBox = h("div", { class: "field filter" },
-    h("label", { for: "org-filter" }, "Find a member organization"), search);
+    h("label", { for: "org-filter" }, t("home.filter.label")), search);
   const directory = h("div", { class: "directory" });
   const counter = h("p", { class: "muted", role: "status" });
 
@@ -43,7 +41,7 @@ export default async function homePage(ctx) {
     intro,
     h("div", { class: "home-grid" },
       h("section", { "aria-labelledby": "members-h", class: "members" },
-        h("h2", { id: "members-h" }, "Member organizations"),
+        h("h2", { id: "members-h" }, t("home.members")),
         filterBox, counter, directory),
       activity,
     ),
@@ -57,7 +55,7 @@ export default async function homePage(ctx) {
   }
 
   const { byRegion, regions } = groupByRegion(orgs);
-  const countries = new Set(orgs.map((org) => org.country || "Elsewhere"));
+  const countries = new Set(orgs.map((org) => org.country || ELSEWHERE));
   const orgCards = new Map();
   const sections = [];
   const regionSections = [];
@@ -113,8 +111,9 @@ export default async function homePage(ctx) {
       region.section.hidden = region.countries.every((section) => section.hidden);
     }
     counter.textContent = q
-      ? `${shown} of ${orgs.length} organizations match.`
-      : `${orgs.length} ${orgs.length === 1 ? "organization" : "organizations"} in ${countries.size} ${countries.size === 1 ? "country" : "countries"}.`;
+      ? t("home.filter.matches", { shown, count: orgs.length })
+      : t("home.filter.total", { orgs: t("home.orgCount", { count: orgs.length }),
+        countries: t("home.countryCount", { count: countries.size }) });
   };
   search.addEventListener("input", applyFilter);
   applyFilter();
@@ -133,7 +132,8 @@ export default async function homePage(ctx) {
   latestActivity(feed.latest, activityList);
 }
 
-const OTHER_REGION = "Other members";
+const OTHER_REGION = t("home.otherRegion");
+const ELSEWHERE = t("home.elsewhere");
 
 /** By region, then country; regions, countries and organizations in
  * alphabetical order (organizations without a region come last). */
@@ -141,7 +141,7 @@ function groupByRegion(orgs) {
   const byRegion = new Map();
   for (const org of [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))) {
     const region = org.region || OTHER_REGION;
-    const country = org.country || "Elsewhere";
+    const country = org.country || ELSEWHERE;
     if (!byRegion.has(region)) byRegion.set(region, new Map());
     const byCountry = byRegion.get(region);
     if (!byCountry.has(country)) byCountry.set(country, []);

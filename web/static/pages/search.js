@@ -7,20 +7,22 @@
 import { dateEl } from "../accountability.js";
 import { get } from "../api.js";
 import { clear, h, stakeholderLabel } from "../dom.js";
+import { t, tx } from "../i18n.js";
 
-const KINDS = [["", "Everything"], ["topic", "Topic titles"], ["post", "Posts"]];
+const KINDS = [["", t("search.kind.all")], ["topic", t("search.kind.topics")], ["post", t("search.kind.posts")]];
 const WORDS = [
-  ["is:question", "Questions"],
-  ["is:official", "Official answers"],
+  ["is:question", t("search.chip.questions")],
+  ["is:official", t("search.chip.official")],
 ];
+// The operators are the server's words (docs/search.md): the same in every language.
 const TIPS = [
-  ["\"exact words\"", "a phrase"],
-  ["-word", "leave out what has it"],
-  ["@handle or author:handle", "what one person wrote"],
-  ["space:name or org:name", "one space, or one organization's"],
-  ["type:government", "authors of one stakeholder type"],
-  ["is:question, status:answered, is:official", "questions, their status, official answers"],
-  ["before:2026-01-31, after:2026-01-01", "a period"],
+  [`"${t("search.tip.exactWords")}"`, t("search.tip.phrase")],
+  [t("search.tip.minusWord"), t("search.tip.leaveOut")],
+  [t("search.tip.handle"), t("search.tip.person")],
+  [t("search.tip.space"), t("search.tip.spaceMeaning")],
+  ["type:government", t("search.tip.type")],
+  ["is:question, status:answered, is:official", t("search.tip.questions")],
+  ["before:2026-01-31, after:2026-01-01", t("search.tip.period")],
 ];
 
 /** The snippet's text and marks as nodes: nothing else of it becomes markup. */
@@ -52,7 +54,7 @@ function chips(q, kind) {
     href: target, class: ["chip", current && "chip-on"], "aria-current": current ? "true" : null,
   }, text));
   const words = q.toLowerCase().split(/\s+/);
-  return h("nav", { "aria-label": "Filters", class: "search-filters" },
+  return h("nav", { "aria-label": t("search.filters"), class: "search-filters" },
     h("ul", { class: "chips" },
       KINDS.map(([value, text]) => chip(href({ q, kind: value }), text, kind === value)),
       WORDS.map(([word, text]) => chip(href({ q: toggled(q, word), kind }), text,
@@ -65,28 +67,29 @@ function resultItem(result) {
   const author = result.author;
   return h("li", { class: "search-result" },
     h("h2", { class: "search-title" }, h("a", { href: target },
-      result.kind === "post" ? `Post in “${result.title}”` : result.title)),
+      result.kind === "post" ? t("search.postIn", { title: result.title }) : result.title)),
     h("p", { class: "search-snippet" }, snippetNodes(result.snippet)),
     h("p", { class: "muted search-meta" },
-      result.kind === "post" ? "Post" : "Topic", " in ", h("a", { href: `/spaces/${result.space_id}` },
-        result.space_name), " · by ", author.display_name, ` (${stakeholderLabel(author.stakeholder_type)})`,
-      " · ", dateEl(result.created_at), result.hidden ? " · hidden" : ""));
+      tx(result.kind === "post" ? "search.meta.post" : "search.meta.topic", {
+        space: h("a", { href: `/spaces/${result.space_id}` }, result.space_name),
+        author: author.display_name, type: stakeholderLabel(author.stakeholder_type) }),
+      " · ", dateEl(result.created_at), result.hidden ? ` · ${t("search.hidden")}` : ""));
 }
 
 function form(q, kind) {
-  return h("form", { role: "search", "aria-label": "Refine search", action: "/search",
+  return h("form", { role: "search", "aria-label": t("search.refine"), action: "/search",
     method: "get", class: "search-form" },
-    h("label", { for: "search-q" }, "Search topics and posts"),
+    h("label", { for: "search-q" }, t("search.site.inputLabel")),
     h("div", { class: "search-row" },
       h("input", { id: "search-q", name: "q", type: "search", value: q, maxlength: "500",
         autocomplete: "off", "aria-describedby": "search-tips" }),
       kind ? h("input", { type: "hidden", name: "kind", value: kind }) : null,
-      h("button", { type: "submit" }, "Search")));
+      h("button", { type: "submit" }, t("search.site.submit"))));
 }
 
 function tips() {
   return h("details", { class: "search-tips", id: "search-tips" },
-    h("summary", {}, "How to search"),
+    h("summary", {}, t("search.how")),
     h("dl", {}, TIPS.map(([example, meaning]) => [h("dt", {}, h("code", {}, example)),
       h("dd", {}, meaning)])));
 }
@@ -94,16 +97,16 @@ function tips() {
 export default async function searchPage(ctx) {
   const q = (ctx.query.get("q") || "").trim();
   const kind = KINDS.some(([value]) => value === ctx.query.get("kind")) ? ctx.query.get("kind") : "";
-  ctx.title(q ? `Search: ${q}` : "Search");
+  ctx.title(q ? t("search.titleFor", { q }) : t("search.title"));
   const headerBox = document.getElementById("site-q");
   if (headerBox) headerBox.value = q;
-  const list = h("ol", { class: "search-results", "aria-label": "Results" });
+  const list = h("ol", { class: "search-results", "aria-label": t("search.results") });
   const status = h("p", { role: "status", class: "muted" });
   const more = h("p", {});
-  ctx.main.append(h("h1", { tabindex: "-1" }, q ? `Search: ${q}` : "Search"), form(q, kind),
+  ctx.main.append(h("h1", { tabindex: "-1" }, q ? t("search.titleFor", { q }) : t("search.title")), form(q, kind),
     tips(), q ? chips(q, kind) : null, status, list, more);
   if (!q) {
-    status.textContent = "Type words to find topics and posts you may read.";
+    status.textContent = t("search.empty");
     return;
   }
   let found = 0;
@@ -123,15 +126,15 @@ export default async function searchPage(ctx) {
     }
     found += page.results.length;
     list.append(...page.results.map(resultItem));
-    status.textContent = found ? `${found} result${found === 1 ? "" : "s"}${page.next_cursor ? " so far" : ""}.`
-      : "Nothing found. Try other words, or fewer filters.";
+    status.textContent = found ? t(page.next_cursor ? "search.countSoFar" : "search.count", { count: found })
+      : t("search.nothing");
     clear(more, page.next_cursor ? h("button", { type: "button", onclick: async (event) => {
       event.currentTarget.disabled = true;
       const first = list.children.length;
       await load(page.next_cursor);
       const next = list.children[first];
       if (next) next.querySelector("a").focus();
-    } }, "More results") : null);
+    } }, t("search.more")) : null);
   };
   await load(null);
 }
