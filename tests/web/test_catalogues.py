@@ -42,23 +42,14 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset({
     "pages/person.js",
     "pages/profile.js",
     "pages/responsiveness.js",
-    "pages/space.js",
-    "pages/topic.js",
     "responsiveness/chart.js",
     "responsiveness/figures.js",
     "responsiveness/ranking.js",
-    "thread/arrivals.js",
-    "thread/composer.js",
-    "thread/head.js",
-    "thread/participation.js",
     "thread/polls.js",
     "thread/post-moderation.js",
     "thread/post-panel.js",
-    "thread/post-view.js",
-    "thread/presence.js",
     "thread/question.js",
     "thread/topic-tools.js",
-    "thread/view.js",
 })
 
 # Literals the scanner reads as words that are not shown to people, with why.

@@ -160,9 +160,10 @@ export function relativeTime(value) {
   return formatDateTime(then);
 }
 
-/** A list in the language's way: "a, b and c" / "a, b et c". */
+/** A list in the language's way: "a, b and c" / "a, b et c" (English without
+ * the serial comma, as the site always wrote it). */
 export function formatList(items, type = "conjunction") {
-  return new Intl.ListFormat(lang, { style: "long", type }).format(items.map(String));
+  return new Intl.ListFormat(lang === "en" ? "en-GB" : lang, { style: "long", type }).format(items.map(String));
 }
 
 // ---- the static page (index.html) ------------------------------------------

@@ -10,14 +10,15 @@ import { get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, uid } from "../dom.js";
 import { followControl } from "../follow.js";
 import { follow } from "../live.js";
+import { t, tx } from "../i18n.js";
 import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
-const SORTS = [["latest", "Latest activity"], ["horizontal", "Most horizontal first"]];
+const SORTS = [["latest", t("space.sort.latest")], ["horizontal", t("space.sort.horizontal")]];
 
 /** `order`: where each topic came in the server's answer (for the
  * horizontal order, which the server decides). */
 function sortTopics(topics, sort, order) {
-  const at = (t) => order.get(t.id) ?? Number.MAX_SAFE_INTEGER;
+  const at = (topic) => order.get(topic.id) ?? Number.MAX_SAFE_INTEGER;
   return topics.sort((a, b) => {
     if (sort === "horizontal") {
       const [ka, kb] = [kindsOf(a), kindsOf(b)];
@@ -38,13 +39,13 @@ async function reportsCard(space, org) {
   if (caps.export && await serverHas("GET", "/spaces/{space_id}/export")) {
     const link = (fmt) => h("a", {
       href: `/api/v1/spaces/${space.id}/export?format=${fmt}`, download: "",
-      "aria-label": `Download this space as ${fmt.toUpperCase()}`,
+      "aria-label": t("space.export.download", { format: fmt.toUpperCase() }),
     }, fmt.toUpperCase());
-    parts.push(h("p", {}, "Export every topic and post: ", link("csv"), " · ", link("json")));
+    parts.push(h("p", {}, tx("space.export", { csv: link("csv"), json: link("json") })));
   }
   if (caps.analytics && org && await serverHas("GET", "/spaces/{space_id}/analytics")) {
-    parts.push(h("p", {}, h("a", { href: `/orgs/${org.id}?view=analytics&space=${space.id}` },
-      "Analytics for this space"), ": participation, stakeholder mix, response times."));
+    parts.push(h("p", {}, tx("space.analytics", { link: h("a", { href: `/orgs/${org.id}?view=analytics&space=${space.id}` },
+      t("space.analytics.link")) })));
   }
   return parts.length ? h("div", { class: "card" }, ...parts) : null;
 }
@@ -52,17 +53,18 @@ async function reportsCard(space, org) {
 /** Everyone: how fast the organization answers the questions asked here. */
 async function responsivenessCard(space, org) {
   if (!await serverHas("GET", "/spaces/{space_id}/responsiveness")) return null;
-  return h("p", { class: "card" }, h("a", { href: `/spaces/${space.id}?view=responsiveness` },
-    `How fast ${org ? org.name : "the organization"} answers questions here`),
-  `: questions asked, answered, within the ${space.response_target_days ?? 14}-day target, overdue.`);
+  return h("p", { class: "card" }, tx("space.responsiveness", {
+    link: h("a", { href: `/spaces/${space.id}?view=responsiveness` },
+      t("space.responsiveness.link", { org: org ? org.name : t("question.who.organization") })),
+    days: space.response_target_days ?? 14 }));
 }
 
 /** A question's due date in words, beside its badges. */
 function dueWords(topic) {
   const q = topic.kind === "question" ? topic.question : null;
   if (!q) return "";
-  if (q.overdue) return ` · an answer was due on ${dateWords(q.due_at)}`;
-  if (q.status === "open" || q.status === "acknowledged") return ` · answer due by ${dateWords(q.due_at)}`;
+  if (q.overdue) return ` · ${t("space.wasDue", { date: dateWords(q.due_at) })}`;
+  if (q.status === "open" || q.status === "acknowledged") return ` · ${t("space.dueBy", { date: dateWords(q.due_at) })}`;
   return "";
 }
 
@@ -73,14 +75,15 @@ function topicItem(topic) {
     h("h3", {}, h("a", { href: `/topics/${topic.id}` }, topic.title)),
     h("p", { class: "badges" },
       ...questionBadges(topic),
-      topic.pinned ? badge("Pinned", "pinned") : null,
-      topic.locked ? badge("Locked", "locked") : null,
-      topic.archived ? badge("Archived", "archived") : null),
+      topic.pinned ? badge(t("topic.pinned"), "pinned") : null,
+      topic.locked ? badge(t("topic.locked"), "locked") : null,
+      topic.archived ? badge(t("topic.archived"), "archived") : null),
     h("p", { class: "muted small" },
-      `Started by ${topic.author.display_name} · ${topic.post_count} ${topic.post_count === 1 ? "post" : "posts"} · last activity `,
-      timeEl(topic.last_activity_at),
+      t("space.startedBy", { name: topic.author.display_name }), " · ",
+      t("home.postCount", { count: topic.post_count }), " · ",
+      tx("space.lastActivity", { time: timeEl(topic.last_activity_at) }),
       dueWords(topic),
-      kinds !== null ? ` · ${kinds} of ${PARTICIPANT_KINDS.length} kinds of stakeholder took part` : ""),
+      kinds !== null ? ` · ${t("space.kindsTookPart", { kinds, count: PARTICIPANT_KINDS.length })}` : ""),
   );
 }
 
@@ -91,8 +94,8 @@ function topicForm(ctx, space, org, questions) {
   const who = askedWho(org);
   const days = space.response_target_days ?? 14;
   const labels = {
-    discussion: ["Title", "What do you want to discuss?", "Start topic"],
-    question: ["Your question, in one line", "Details: what you want to know, and why", "Ask the question"],
+    discussion: [t("space.form.title"), t("space.form.body"), t("space.form.start")],
+    question: [t("space.form.question"), t("space.form.details"), t("space.form.ask")],
   };
   const radio = (value, text, hint) => {
     const id = uid("kind");
@@ -103,23 +106,23 @@ function topicForm(ctx, space, org, questions) {
   };
   const title = field({ label: labels.discussion[0], name: "title", required: true, maxlength: 200 });
   const body = field({ label: labels.discussion[1], name: "body", type: "textarea", required: true,
-    maxlength: 20000, rows: 5, hint: "Markdown works: **bold**, _italic_, [links](https://example.org), lists." });
+    maxlength: 20000, rows: 5, hint: t("markdown.hint") });
   const submit = h("button", { type: "submit", class: "primary" }, labels.discussion[2]);
   const form = h("form", { class: "card form", "aria-labelledby": "new-topic-h" },
-    h("h2", { id: "new-topic-h" }, questions ? "Start a topic or ask a question" : "Start a topic"),
+    h("h2", { id: "new-topic-h" }, questions ? t("space.form.headingBoth") : t("space.form.heading")),
     formError(),
-    questions ? h("fieldset", {}, h("legend", {}, "What do you want to open?"),
-      radio("discussion", "Start a discussion"),
-      radio("question", `Ask ${who} a question`,
-        `${org ? org.name : "The organization"} is asked to answer within ${days} days; everyone can see whether it does.`)) : null,
+    questions ? h("fieldset", {}, h("legend", {}, t("space.form.what")),
+      radio("discussion", t("space.form.discussion")),
+      radio("question", t("space.form.askWho", { who }),
+        t("space.form.askHint", { org: org ? org.name : t("question.who.organization"), count: days }))) : null,
     title, body,
     h("div", { class: "actions" }, submit));
   form.addEventListener("change", (event) => {
     if (event.target.name !== "kind") return;
-    const [t, b, s] = labels[event.target.value];
-    title.querySelector("label").textContent = t;
-    body.querySelector("label").textContent = b;
-    submit.textContent = s;
+    const [titleWords, bodyWords, submitWords] = labels[event.target.value];
+    title.querySelector("label").textContent = titleWords;
+    body.querySelector("label").textContent = bodyWords;
+    submit.textContent = submitWords;
   });
   onSubmit(form, async (data) => {
     const request = { title: data.title, body: data.body };
@@ -137,13 +140,16 @@ function composer(ctx, org, questions) {
     const canOpen = ctx.user && (space.topic_policy === "participants" || space.can_moderate);
     if (!ctx.user) {
       const next = encodeURIComponent(location.pathname);
-      clear(slot, h("p", { class: "card" }, h("a", { href: `/login?next=${next}` }, "Sign in"), " or ",
-        h("a", { href: `/signup?next=${next}` }, "create an account"),
-        questions ? ` to start a topic or ask ${askedWho(org)} a question.` : " to start a topic."));
+      const vars = {
+        signIn: h("a", { href: `/login?next=${next}` }, t("space.signIn")),
+        signUp: h("a", { href: `/signup?next=${next}` }, t("space.signUp")),
+        who: askedWho(org),
+      };
+      clear(slot, h("p", { class: "card" }, tx(questions ? "space.signInToAsk" : "space.signInToStart", vars)));
       return;
     }
     if (!canOpen) {
-      clear(slot, h("p", { class: "card muted" }, "Only the moderators of this space open topics here."));
+      clear(slot, h("p", { class: "card muted" }, t("space.onlyModerators")));
       return;
     }
     if (slot.querySelector("form")) return; // keep what is being typed
@@ -154,8 +160,8 @@ function composer(ctx, org, questions) {
 
 /** The order of the list, kept in the address (?sort=horizontal). */
 function sortControl(ctx, sort, changed) {
-  const control = select({ label: "Order", name: "sort", options: SORTS, value: sort,
-    hint: "Most horizontal: where the most kinds of stakeholder took part." });
+  const control = select({ label: t("space.sort.label"), name: "sort", options: SORTS, value: sort,
+    hint: t("space.sort.hint") });
   control.classList.add("sort-control");
   control.querySelector("select").addEventListener("change", (event) => {
     const url = new URL(location.href);
@@ -172,8 +178,8 @@ function topicList(ctx, spaceId, sortable) {
   const T = { topics: new Map(), order: new Map(), cursor: null };
   T.sort = sortable && ctx.query.get("sort") === "horizontal" ? "horizontal" : "latest";
   T.list = h("ol", { class: "topic-list" });
-  T.empty = h("p", { class: "muted" }, "No topic yet. Start the first one.");
-  T.more = h("button", { type: "button", hidden: true }, "Show more topics");
+  T.empty = h("p", { class: "muted" }, t("space.noTopic"));
+  T.more = h("button", { type: "button", hidden: true }, t("space.moreTopics"));
   T.redraw = () => {
     clear(T.list, ...sortTopics([...T.topics.values()], T.sort, T.order).map(topicItem));
     T.empty.hidden = T.topics.size > 0;
@@ -187,9 +193,9 @@ function topicList(ctx, spaceId, sortable) {
       T.topics.clear();
       T.order.clear();
     }
-    for (const t of page.topics) {
-      T.topics.set(t.id, t);
-      if (!T.order.has(t.id)) T.order.set(t.id, T.order.size);
+    for (const topic of page.topics) {
+      T.topics.set(topic.id, topic);
+      if (!T.order.has(topic.id)) T.order.set(topic.id, T.order.size);
     }
     T.cursor = page.next_cursor;
     T.more.hidden = !T.cursor;
@@ -200,7 +206,7 @@ function topicList(ctx, spaceId, sortable) {
     try {
       await T.read(T.cursor);
     } catch (err) {
-      if (err.name !== "AbortError") ctx.announce(`Could not load more topics: ${err.message}`);
+      if (err.name !== "AbortError") ctx.announce(t("space.moreFailed", { message: err.message }));
     } finally {
       T.more.disabled = false;
     }
@@ -208,7 +214,7 @@ function topicList(ctx, spaceId, sortable) {
   T.control = sortable ? sortControl(ctx, T.sort, (sort) => {
     T.sort = sort;
     T.read(null).catch((err) => {
-      if (err.name !== "AbortError") ctx.announce(`Could not sort the topics: ${err.message}`);
+      if (err.name !== "AbortError") ctx.announce(t("space.sortFailed", { message: err.message }));
     });
   }) : null;
   return T;
@@ -236,7 +242,7 @@ function applySpaceEvent(ctx, T, msg, spaceId) {
   if (isNew && (msg.name === "topic.created" || msg.name === "topic.moved")) {
     const el = document.getElementById(`topic-${topic.id}`);
     if (el) el.classList.add("is-new");
-    ctx.announce(topic.kind === "question" ? `New question: ${topic.title}` : `New topic: ${topic.title}`);
+    ctx.announce(t(topic.kind === "question" ? "space.newQuestion" : "space.newTopic", { title: topic.title }));
   }
 }
 
@@ -256,7 +262,7 @@ export default async function spacePage(ctx) {
   const open = composer(ctx, org, questions);
   open.draw(space);
 
-  const modLog = h("details", { class: "card mod-log" }, h("summary", {}, "Moderation log"));
+  const modLog = h("details", { class: "card mod-log" }, h("summary", {}, t("space.modLog")));
   modLog.addEventListener("toggle", () => {
     if (modLog.open && !modLog.dataset.loaded) {
       modLog.dataset.loaded = "1";
@@ -269,23 +275,24 @@ export default async function spacePage(ctx) {
   const answers = await responsivenessCard(space, org);
 
   ctx.main.append(
-    breadcrumb([["/", "Home"], org ? orgCrumb(org) : null, [null, space.name]].filter(Boolean)),
+    breadcrumb([["/", t("nav.home")], org ? orgCrumb(org) : null, [null, space.name]].filter(Boolean)),
     h("header", { class: "page-head" },
       h("h1", {}, space.name),
       h("p", { class: "badges" },
-        space.visibility === "private" ? badge("Private: members only", "private") : badge("Public", "public"),
-        space.can_moderate ? badge("You moderate this space", "mod") : null),
+        space.visibility === "private" ? badge(t("space.badge.private"), "private") : badge(t("space.badge.public"), "public"),
+        space.can_moderate ? badge(t("space.badge.moderate"), "mod") : null),
       space.description ? h("p", { class: "lede" }, space.description) : null,
       ctx.user ? followControl({ kind: "space", id: space.id, signal: ctx.signal,
         announce: (text) => ctx.announce(text) }) : null,
     ),
     h("div", { class: "space-grid" },
       h("section", { "aria-labelledby": "topics-h" },
-        h("div", { class: "section-head" }, h("h2", { id: "topics-h" }, "Topics"), T.control),
+        h("div", { class: "section-head" }, h("h2", { id: "topics-h" }, t("space.topics")), T.control),
         T.empty, T.list, T.more),
-      h("aside", { "aria-label": "About this space" }, open.slot,
+      h("aside", { "aria-label": t("space.about") }, open.slot,
         answers,
-        hasConsole ? h("p", { class: "card" }, h("a", { href: `/moderation?space=${space.id}` }, "Open the moderator console"), " for this space: flags, held posts, appeals, bans and the audit log.") : null,
+        hasConsole ? h("p", { class: "card" }, tx("space.console", {
+          link: h("a", { href: `/moderation?space=${space.id}` }, t("space.console.link")) })) : null,
         reports,
         hasLog ? modLog : null),
     ),
@@ -307,10 +314,10 @@ export default async function spacePage(ctx) {
 }
 
 const ROLE_WORDS = {
-  moderator: "a moderator",
-  org_admin: "an organization admin",
-  platform_admin: "a platform admin",
-  system: "the system (automatic)",
+  moderator: t("role.moderator"),
+  org_admin: t("role.orgAdmin"),
+  platform_admin: t("role.platformAdmin"),
+  system: t("role.system"),
 };
 
 /** The space's public moderation log: what kind of act, under which rule, by which role, when. */
@@ -319,17 +326,17 @@ async function loadModLog(box, spaceId, ctx, before = null) {
   const { entries, next_before: next } = await get(`/spaces/${spaceId}/moderation/log${q}`, { signal: ctx.signal });
   let list = box.querySelector("ol.log");
   if (!list) {
-    box.append(h("p", { class: "muted small" }, "Every moderation act in this space, without the hidden content or who flagged it."));
+    box.append(h("p", { class: "muted small" }, t("space.modLog.about")));
     list = h("ol", { class: "log" });
     box.append(list);
   }
   box.querySelector("button.more")?.remove();
-  if (!before && entries.length === 0) list.append(h("li", { class: "muted" }, "No moderation act yet."));
+  if (!before && entries.length === 0) list.append(h("li", { class: "muted" }, t("space.modLog.empty")));
   for (const e of entries) {
-    list.append(h("li", {}, actionWords(e.action), e.rule ? ` (rule: ${humanize(e.rule)})` : "",
-      ` by ${ROLE_WORDS[e.role] || e.role} · `, timeEl(e.created_at)));
+    list.append(h("li", {}, actionWords(e.action), e.rule ? ` ${t("space.modLog.rule", { rule: humanize(e.rule) })}` : "",
+      " ", t("space.modLog.by", { role: ROLE_WORDS[e.role] || e.role }), " · ", timeEl(e.created_at)));
   }
   if (next) {
-    box.append(h("button", { type: "button", class: "more", onclick: () => loadModLog(box, spaceId, ctx, next) }, "Older entries"));
+    box.append(h("button", { type: "button", class: "more", onclick: () => loadModLog(box, spaceId, ctx, next) }, t("space.modLog.older")));
   }
 }

@@ -10,6 +10,7 @@ import { statusWords } from "../accountability.js";
 import { ApiError, get, serverHas } from "../api.js";
 import { consensusSection } from "../consensus.js";
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 import { followControl } from "../follow.js";
 import { t } from "../i18n.js";
 import { follow } from "../live.js";
@@ -129,7 +130,7 @@ export default async function topicPage(ctx) {
         question.draw();
         fitAnswersChoice(view, ctx.main);
         question.loadHistory();
-        ctx.announce(`The question is now ${statusWords(thread.topic.question.status).toLowerCase()}.`);
+        ctx.announce(t("notice.questionStatus", { status: statusWords(thread.topic.question.status) }));
       } else {
         view.render(change);
         if (change.kind === "added" && thread.topic.participation) rereadParticipation();
@@ -142,7 +143,7 @@ export default async function topicPage(ctx) {
       await pager.first();
     } catch (err) {
       if (!(err instanceof ApiError) || err.status === 404) throw err;
-      view.rootList.append(h("li", { class: "form-error", role: "alert" }, `Could not load the posts: ${err.message}`));
+      view.rootList.append(h("li", { class: "form-error", role: "alert" }, t("topic.postsFailed", { message: err.message })));
     }
     question.draw(); // its form lists the posts that may answer
     await Promise.all([polls.load(), consensus.load(), question.readHistory()]);

@@ -149,10 +149,10 @@ export class Arrivals {
         const q = batch[0];
         const parent = q.parent_id && this.nodes.get(q.parent_id);
         this.ctx.announce(parent
-          ? `New reply from ${q.author.display_name} to ${parent.post.author.display_name}.`
-          : `New post from ${q.author.display_name}.`);
+          ? t("arrivals.replyFrom", { name: q.author.display_name, to: parent.post.author.display_name })
+          : t("arrivals.postFrom", { name: q.author.display_name }));
       } else if (batch.length > 1) {
-        this.ctx.announce(`${batch.length} new posts in this topic.`);
+        this.ctx.announce(t("arrivals.newPosts", { count: batch.length }));
       }
     }, ANNOUNCE_AFTER_MS);
   }

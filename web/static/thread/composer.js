@@ -10,7 +10,7 @@
 
 import { get, post as send } from "../api.js";
 import { clear, clientId, field, formError, h, onSubmit, uid } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, tx } from "../i18n.js";
 import { live } from "../live.js";
 import { attachMentions } from "../mentions.js";
 import { endWords } from "../sanctions.js";
@@ -24,12 +24,12 @@ export function replyForm(view, node, { label }) {
     node.article.focus();
   };
   const textarea = field({ label, name: "body", type: "textarea", required: true, maxlength: 20000,
-    rows: node ? 3 : 5, hint: node ? null : "Markdown works: **bold**, _italic_, [links](https://example.org), lists." });
+    rows: node ? 3 : 5, hint: node ? null : t("markdown.hint") });
   const answers = answersChoice(view.thread);
   const form = h("form", { class: node ? "inline-form" : "card form" }, formError(), textarea, answers,
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, node ? "Post reply" : "Post"),
-      node ? h("button", { type: "button", onclick: closeAndFocus }, "Cancel") : null));
+      h("button", { type: "submit", class: "primary" }, node ? t("composer.postReply") : t("composer.post")),
+      node ? h("button", { type: "button", onclick: closeAndFocus }, t("composer.cancel")) : null));
   const area = form.querySelector("textarea");
   const standing = standingNotice(view.thread);
   if (standing) {
@@ -57,7 +57,7 @@ export function replyForm(view, node, { label }) {
     form.reset();
     if (node) view.closePanel(node);
     const mine = view.addPost(created, { mine: true });
-    view.ctx.announce("Your post was published.");
+    view.ctx.announce(t("composer.published"));
     if (mine) mine.article.focus({ preventScroll: false });
   });
   return form;
@@ -88,7 +88,7 @@ function answersChoice(thread) {
   const id = uid("answers");
   return h("div", { class: "radio answers-choice", hidden: !waiting(thread) },
     h("input", { type: "checkbox", name: "answers_question", value: "1", id, checked: true }),
-    h("label", { for: id }, "This post answers the question (it will show as answered)"));
+    h("label", { for: id }, t("composer.answers")));
 }
 
 /** After the question moved: the choice is offered only while it waits for an answer. */
@@ -122,16 +122,17 @@ function watchStanding(view, slot) {
 export function drawComposer(view, slot) {
   watchStanding(view, slot);
   clear(slot);
-  slot.append(h("h2", { id: "compose-h" }, "Add to the discussion"));
+  slot.append(h("h2", { id: "compose-h" }, t("composer.heading")));
   if (!view.thread.me) {
     const next = encodeURIComponent(location.pathname);
-    slot.append(h("p", {}, h("a", { href: `/login?next=${next}` }, "Sign in"), " or ",
-      h("a", { href: `/signup?next=${next}` }, "create an account"), " to reply."));
+    slot.append(h("p", {}, tx("composer.signIn", {
+      signIn: h("a", { href: `/login?next=${next}` }, t("space.signIn")),
+      signUp: h("a", { href: `/signup?next=${next}` }, t("space.signUp")) })));
     return;
   }
   if (!takesPosts(view.thread)) {
-    slot.append(h("p", { class: "muted" }, "No new posts can be added to this topic."));
+    slot.append(h("p", { class: "muted" }, t("composer.closed")));
     return;
   }
-  slot.append(replyForm(view, null, { label: "Your post" }));
+  slot.append(replyForm(view, null, { label: t("composer.yourPost") }));
 }

@@ -4,6 +4,7 @@
 
 import { questionBadges } from "../accountability.js";
 import { badge, clear, h, timeEl } from "../dom.js";
+import { t } from "../i18n.js";
 import { breadcrumb, orgCrumb } from "../widgets.js";
 import { drawTopicTools } from "./topic-tools.js";
 
@@ -19,7 +20,7 @@ export class TopicHead {
     this.notice = h("div", {});
     this.el = h("header", { class: "page-head topic-head" },
       this.title, this.badges,
-      h("p", { class: "muted small" }, `Started by ${topic.author.display_name} · `, timeEl(topic.created_at)),
+      h("p", { class: "muted small" }, t("space.startedBy", { name: topic.author.display_name }), " · ", timeEl(topic.created_at)),
       this.modTools, this.notice);
     this.drawCrumbs();
   }
@@ -27,7 +28,7 @@ export class TopicHead {
   drawCrumbs() {
     const { topic, space, org } = this.tools.thread;
     clear(this.crumbs, breadcrumb([
-      ["/", "Home"],
+      ["/", t("nav.home")],
       org ? orgCrumb(org) : null,
       [`/spaces/${space.id}`, space.name],
       [null, topic.title],
@@ -41,14 +42,14 @@ export class TopicHead {
     ctx.title(topic.title);
     clear(this.badges,
       ...questionBadges(topic),
-      topic.pinned ? badge("Pinned", "pinned") : "",
-      topic.locked ? badge("Locked", "locked") : "",
-      topic.archived ? badge("Archived", "archived") : "",
-      space.visibility === "private" ? badge("Private space", "private") : "",
+      topic.pinned ? badge(t("topic.pinned"), "pinned") : "",
+      topic.locked ? badge(t("topic.locked"), "locked") : "",
+      topic.archived ? badge(t("topic.archived"), "archived") : "",
+      space.visibility === "private" ? badge(t("topic.privateSpace"), "private") : "",
     );
     clear(this.notice);
-    if (topic.archived) this.notice.append(h("p", { class: "notice" }, "This topic is archived: it can be read but takes no new posts."));
-    else if (topic.locked) this.notice.append(h("p", { class: "notice" }, "This topic is locked: it can be read but takes no new posts."));
+    if (topic.archived) this.notice.append(h("p", { class: "notice" }, t("topic.archivedNotice")));
+    else if (topic.locked) this.notice.append(h("p", { class: "notice" }, t("topic.lockedNotice")));
     drawTopicTools(this.modTools, this.tools);
   }
 }

@@ -4,13 +4,14 @@
 
 import { PARTICIPANT_KINDS, kindsOf, participationWords } from "../accountability.js";
 import { clear, h } from "../dom.js";
+import { t } from "../i18n.js";
 
 const KIND_NAMES = {
-  citizen: "Citizens",
-  business: "Businesses",
-  civil_society: "Civil society",
-  academia: "Academia",
-  government: "Government",
+  citizen: t("took.kind.citizens"),
+  business: t("took.kind.businesses"),
+  civil_society: t("stakeholder.civilSociety"),
+  academia: t("stakeholder.academia"),
+  government: t("stakeholder.government"),
 };
 
 export class Participation {
@@ -25,9 +26,9 @@ export class Participation {
     if (!p) return;
     const kinds = kindsOf(this.thread.topic);
     clear(this.el,
-      h("h2", { id: "took-part-h" }, "Who took part"),
+      h("h2", { id: "took-part-h" }, t("took.heading")),
       h("p", { class: "small" },
-        `${kinds} of ${PARTICIPANT_KINDS.length} kinds of stakeholder: ${participationWords(p)}.`),
+        t("took.summary", { kinds, count: PARTICIPANT_KINDS.length, who: participationWords(p) })),
       h("ul", { class: "took-part-list" }, PARTICIPANT_KINDS.map(([key]) => h("li", { class: ["took-part-kind", !p[key] && "is-none"] },
         h("span", { class: "took-part-name" }, KIND_NAMES[key]),
         h("span", { class: "visually-hidden" }, ": "),

@@ -20,11 +20,11 @@ const NEST = 3; // view.js's: replies deeper than this lie flat
 const CONTEXT_CHARS = 90;
 
 const REACTIONS = [
-  ["like", "Like"],
-  ["agree", "Agree"],
-  ["disagree", "Disagree"],
-  ["insightful", "Insightful"],
-  ["thanks", "Thanks"],
+  ["like", t("reaction.like")],
+  ["agree", t("reaction.agree")],
+  ["disagree", t("reaction.disagree")],
+  ["insightful", t("reaction.insightful")],
+  ["thanks", t("reaction.thanks")],
 ];
 
 /** The elements of post `id` (which `view.thread` holds), drawn. */
@@ -36,7 +36,7 @@ export function makeNode(view, id) {
   const node = {
     id, li, article, replies, collapsed: false, panelKind: null,
     bodyEl: h("div", { class: "post-body" }),
-    reactionsEl: h("div", { class: "reactions", role: "group", "aria-label": "Reactions" }),
+    reactionsEl: h("div", { class: "reactions", role: "group", "aria-label": t("post.reactions") }),
     actionsEl: h("div", { class: "post-actions" }),
     panel: h("div", { class: "post-panel" }),
     headEl: h("header", { class: "post-head" }),
@@ -59,7 +59,7 @@ function drawHead(view, node) {
   clear(node.headEl,
     h("span", { class: "author", id: `post-${p.id}-by` }, p.author.display_name),
     p.author.official ? [" ", officialBadge(p.author.official)] : null,
-    p.author.staff ? [" ", h("span", { class: "badge badge-staff", title: "A moderator of this space or an admin of its organization" }, "Staff")] : null,
+    p.author.staff ? [" ", h("span", { class: "badge badge-staff", title: t("post.staff.title") }, t("post.staff"))] : null,
     " ", h("span", { class: `badge stakeholder stakeholder-${p.author.stakeholder_type}` },
       stakeholderLabel(p.author.stakeholder_type)),
     " ", h("a", { href: `#post-${p.id}`, class: "permalink", onclick: (e) => goTo(view, p.id, e) }, timeEl(p.created_at)),
@@ -103,23 +103,24 @@ function drawBody(view, node) {
   const isMod = moderates(view.thread);
   clear(node.bodyEl);
   if (p.deleted) {
-    node.bodyEl.append(h("p", { class: "placeholder" }, "This post was deleted by its author."));
+    node.bodyEl.append(h("p", { class: "placeholder" }, t("post.deleted")));
     return;
   }
   if (p.hidden && !p.html) {
-    node.bodyEl.append(h("p", { class: "placeholder" }, "Hidden by a moderator."));
+    node.bodyEl.append(h("p", { class: "placeholder" }, t("post.hidden")));
     return;
   }
   if (p.pending) {
     node.bodyEl.append(h("p", { class: "placeholder" },
-      isMod ? "Held for review: only its author and the moderators see it." : "Waiting for a moderator's approval: only you and the moderators see it."));
+      isMod ? t("post.held.mod") : t("post.held.author")));
   }
   if (p.hidden) {
     node.bodyEl.append(h("p", { class: "placeholder" },
-      p.hidden_reason ? `Hidden by a moderator: “${p.hidden_reason}”${/[.!?…]$/.test(p.hidden_reason.trim()) ? "" : "."}` : "Hidden by a moderator.",
-      isMod ? " Only its author and the moderators can see it." : " Only you and the moderators can see it."));
+      p.hidden_reason ? t("post.hidden.reason", { reason: p.hidden_reason.trim().replace(/[.!?…]$/, "") }) : t("post.hidden"),
+      " ", isMod ? t("post.hidden.mod") : t("post.hidden.author")));
   }
-  node.bodyEl.append(trustedHtml(h("div", { class: "prose" }), p.html));
+  // The post's own language (docs/languages.md), so screen readers pronounce it right.
+  node.bodyEl.append(trustedHtml(h("div", { class: "prose", lang: p.lang || null, dir: "auto" }), p.html));
 }
 
 /** Above an official's post, "Official answer"; above the post that answers
@@ -133,8 +134,8 @@ function drawMark(view, node) {
   node.article.classList.toggle("is-answer", answer);
   const icon = (text) => h("span", { class: "mark-icon", "aria-hidden": "true" }, text);
   clear(node.markEl,
-    answer ? [icon("✓"), " The answer to this question"] : null,
-    official ? (answer ? " · Official answer" : [icon("◆"), " Official answer"]) : null);
+    answer ? [icon("✓"), " ", t("post.theAnswer")] : null,
+    official ? (answer ? ` · ${t("post.officialAnswer")}` : [icon("◆"), " ", t("post.officialAnswer")]) : null);
   node.markEl.hidden = !official && !answer;
   node.article.setAttribute("aria-labelledby", official || answer ? `post-${p.id}-mark post-${p.id}-by` : `post-${p.id}-by`);
 }

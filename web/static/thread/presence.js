@@ -2,6 +2,7 @@
 // messages: up to five names ("you" for the reader), how many more, guests.
 
 import { clear, h } from "../dom.js";
+import { formatList, t } from "../i18n.js";
 
 /** Answers {el, show(msg)}; `me` is the reader (or null). */
 export function presenceLine(me) {
@@ -15,17 +16,19 @@ export function presenceLine(me) {
     clear(presence);
     const guests = Number(msg.anonymous) || 0;
     if (users.length || guests) {
-      const names = users.map((u) => (me && u.id === me.id ? "you" : u.display_name));
+      const names = users.map((u) => (me && u.id === me.id ? t("presence.you") : u.display_name));
       const shown = names.slice(0, 5);
       const more = names.length - shown.length;
-      if (more > 0) shown.push(`${more} more`);
-      if (guests) shown.push(`${guests} ${guests === 1 ? "guest" : "guests"}`);
-      presence.append(h("span", { class: "here-dot", "aria-hidden": "true" }), `Here now: ${shown.join(", ")}`);
+      if (more > 0) shown.push(t("presence.more", { count: more }));
+      if (guests) shown.push(t("presence.guests", { count: guests }));
+      presence.append(h("span", { class: "here-dot", "aria-hidden": "true" }), t("presence.here", { names: shown.join(", ") }));
     }
     clear(typingLine);
     const sep = users.length ? " · " : "";
-    if (typing.length === 1) typingLine.append(`${sep}${typing[0].display_name} is typing…`);
-    else if (typing.length > 1) typingLine.append(`${sep}${typing.map((u) => u.display_name).slice(0, 3).join(", ")} are typing…`);
+    if (typing.length === 1) typingLine.append(sep, t("presence.typingOne", { name: typing[0].display_name }));
+    else if (typing.length > 1) {
+      typingLine.append(sep, t("presence.typingMany", { names: formatList(typing.map((u) => u.display_name).slice(0, 3)) }));
+    }
   }
 
   return { el, show };

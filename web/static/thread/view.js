@@ -10,6 +10,7 @@
 // back: they import state.js and the DOM helpers, never each other's views.
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 import { Arrivals } from "./arrivals.js";
 import { closePanel, openPanel, showPanelMessage } from "./post-panel.js";
 import { restore } from "./post-moderation.js";
