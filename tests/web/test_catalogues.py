@@ -46,10 +46,7 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset({
     "responsiveness/figures.js",
     "responsiveness/ranking.js",
     "thread/polls.js",
-    "thread/post-moderation.js",
-    "thread/post-panel.js",
     "thread/question.js",
-    "thread/topic-tools.js",
 })
 
 # Literals the scanner reads as words that are not shown to people, with why.

@@ -81,7 +81,7 @@ export async function signupPage(ctx) {
     field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true,
       maxlength: 254 }),
     field({ label: t("auth.password"), name: "password", type: "password", autocomplete: "new-password",
-      required: true, minlength: 8, maxlength: 128, hint: t("password.hint") }),
+      required: true, minlength: 8, maxlength: 128, hint: t("auth.password.hint") }),
     select({ label: t("auth.stakeholder"), name: "stakeholder_type", options: STAKEHOLDERS,
       value: "citizen", hint: t("auth.stakeholder.hint") }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("auth.signUp.submit"))),

@@ -6,26 +6,27 @@
 import { post as send } from "../api.js";
 import { field, formError, h, onSubmit, uid } from "../dom.js";
 import { updatePost } from "./state.js";
+import { t } from "../i18n.js";
 
 const FLAG_REASONS = [
-  ["spam", "Spam"],
-  ["abuse", "Abuse or harassment"],
-  ["off_topic", "Off topic"],
-  ["other", "Something else"],
+  ["spam", t("postui.spam")],
+  ["abuse", t("postui.abuseOrHarassment")],
+  ["off_topic", t("postui.offTopic")],
+  ["other", t("postui.somethingElse")],
 ];
 
-const cancel = (view, node) => h("button", { type: "button", onclick: () => view.closePanel(node) }, "Cancel");
+const cancel = (view, node) => h("button", { type: "button", onclick: () => view.closePanel(node) }, t("composer.cancel"));
 
 export function flagForm(view, node) {
-  const legend = h("legend", {}, "Why should the moderators look at this post?");
+  const legend = h("legend", {}, t("postui.whyShouldTheModerators"));
   const fieldset = h("fieldset", {}, legend, FLAG_REASONS.map(([value, label], i) => {
     const id = uid("flag");
     return h("div", { class: "radio" }, h("input", { type: "radio", name: "reason", value, id, required: true, checked: i === 0 }), h("label", { for: id }, label));
   }));
   const form = h("form", { class: "inline-form" }, formError(), fieldset,
-    field({ label: "Details (optional)", name: "note", type: "textarea", maxlength: 2000, rows: 2 }),
+    field({ label: t("postui.detailsOptional"), name: "note", type: "textarea", maxlength: 2000, rows: 2 }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Send flag"),
+      h("button", { type: "submit", class: "primary" }, t("postui.sendFlag")),
       cancel(view, node)));
   onSubmit(form, async (data) => {
     await send(`/posts/${node.id}/flags`, { reason: data.reason, note: data.note || "" });
@@ -39,16 +40,16 @@ export function flagForm(view, node) {
 
 export function hideForm(view, node) {
   const form = h("form", { class: "inline-form" }, formError(),
-    field({ label: "Reason (shown to the author)", name: "reason", maxlength: 2000 }),
+    field({ label: t("postui.reasonShownToThe"), name: "reason", maxlength: 2000 }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "danger" }, "Hide this post"),
+      h("button", { type: "submit", class: "danger" }, t("postui.hideThisPost")),
       cancel(view, node)));
   onSubmit(form, async (data) => {
     const { post: updated } = await send(`/posts/${node.id}/hide`, { reason: data.reason || "" });
     updatePost(view.thread, node.id, updated);
     view.closePanel(node);
     view.draw(node);
-    view.ctx.announce("Post hidden.");
+    view.ctx.announce(t("postui.postHidden"));
     node.article.focus();
   });
   return form;
@@ -56,15 +57,15 @@ export function hideForm(view, node) {
 
 export function appealForm(view, node) {
   const form = h("form", { class: "inline-form" }, formError(),
-    field({ label: "Why should this post be restored?", name: "text", type: "textarea", required: true, maxlength: 2000, rows: 3,
-      hint: "You can appeal once. The moderators answer with a reason." }),
+    field({ label: t("postui.whyShouldThisPost"), name: "text", type: "textarea", required: true, maxlength: 2000, rows: 3,
+      hint: t("postui.youCanAppealOnce") }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Send appeal"),
+      h("button", { type: "submit", class: "primary" }, t("postui.sendAppeal")),
       cancel(view, node)));
   onSubmit(form, async (data) => {
     await send(`/posts/${node.id}/appeal`, { text: data.text });
-    view.showPanelMessage(node, "Your appeal was sent to the moderators. You will be told their answer.");
-    view.ctx.announce("Appeal sent.");
+    view.showPanelMessage(node, t("postui.yourAppealWasSent"));
+    view.ctx.announce(t("postui.appealSent"));
   });
   return form;
 }
@@ -74,7 +75,7 @@ export async function restore(view, node) {
     const { post: updated } = await send(`/posts/${node.id}/restore`, {});
     updatePost(view.thread, node.id, updated);
     view.draw(node);
-    view.ctx.announce("Post restored.");
+    view.ctx.announce(t("postui.postRestored"));
   } catch (err) {
     view.showPanelMessage(node, err.message, true);
   }

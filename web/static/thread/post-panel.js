@@ -9,6 +9,7 @@ import { clear, field, formError, h, onSubmit, timeEl, trustedHtml } from "../do
 import { replyForm } from "./composer.js";
 import { appealForm, flagForm, hideForm } from "./post-moderation.js";
 import { updatePost } from "./state.js";
+import { t } from "../i18n.js";
 
 export function closePanel(node) {
   clear(node.panel);
@@ -22,16 +23,16 @@ export function showPanelMessage(node, text, isError = false) {
 
 function editForm(view, node) {
   const form = h("form", { class: "inline-form" }, formError(),
-    field({ label: "Edit your post", name: "body", type: "textarea", value: node.post.body, required: true, maxlength: 20000, rows: 5 }),
+    field({ label: t("postui.editYourPost"), name: "body", type: "textarea", value: node.post.body, required: true, maxlength: 20000, rows: 5 }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Save"),
-      h("button", { type: "button", onclick: () => closePanel(node) }, "Cancel")));
+      h("button", { type: "submit", class: "primary" }, t("postui.save")),
+      h("button", { type: "button", onclick: () => closePanel(node) }, t("composer.cancel"))));
   onSubmit(form, async (data) => {
     const { post: updated } = await patch(`/posts/${node.id}`, { body: data.body });
     updatePost(view.thread, node.id, updated);
     closePanel(node);
     view.draw(node);
-    view.ctx.announce("Your post was updated.");
+    view.ctx.announce(t("postui.yourPostWasUpdated"));
     node.article.focus();
   });
   return form;
@@ -39,16 +40,16 @@ function editForm(view, node) {
 
 function deleteForm(view, node) {
   const form = h("form", { class: "inline-form" }, formError(),
-    h("p", {}, "Delete this post? Replies to it stay in the thread."),
+    h("p", {}, t("postui.deleteThisPostReplies")),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "danger" }, "Delete post"),
-      h("button", { type: "button", onclick: () => closePanel(node) }, "Cancel")));
+      h("button", { type: "submit", class: "danger" }, t("postui.deletePost")),
+      h("button", { type: "button", onclick: () => closePanel(node) }, t("composer.cancel"))));
   onSubmit(form, async () => {
     await del(`/posts/${node.id}`);
     updatePost(view.thread, node.id, { deleted: true, body: "", html: "" });
     closePanel(node);
     view.draw(node);
-    view.ctx.announce("Your post was deleted.");
+    view.ctx.announce(t("postui.yourPostWasDeleted"));
     node.article.focus();
   });
   return form;
@@ -56,24 +57,24 @@ function deleteForm(view, node) {
 
 /** The earlier versions of an edited post, read when opened. */
 function showHistory(view, node) {
-  const box = h("div", { class: "history", role: "region", "aria-label": "Earlier versions" }, h("p", { class: "muted" }, "Loading…"));
+  const box = h("div", { class: "history", role: "region", "aria-label": t("postui.earlierVersions") }, h("p", { class: "muted" }, t("site.loading")));
   node.panel.append(box);
   get(`/posts/${node.id}/revisions`, { signal: view.ctx.signal }).then(({ revisions }) => {
-    clear(box, h("h3", {}, "Earlier versions"));
-    if (revisions.length === 0) box.append(h("p", { class: "muted" }, "No earlier version."));
+    clear(box, h("h3", {}, t("postui.earlierVersions")));
+    if (revisions.length === 0) box.append(h("p", { class: "muted" }, t("postui.noEarlierVersion")));
     const list = h("ol", { class: "revisions" });
     for (const r of [...revisions].reverse()) {
       list.append(h("li", {}, h("p", { class: "muted small" }, timeEl(r.created_at)),
         trustedHtml(h("div", { class: "prose" }), r.html)));
     }
-    box.append(list, h("button", { type: "button", onclick: () => { closePanel(node); node.article.focus(); } }, "Close history"));
+    box.append(list, h("button", { type: "button", onclick: () => { closePanel(node); node.article.focus(); } }, t("postui.closeHistory")));
   }, (err) => {
     if (err.name !== "AbortError") clear(box, h("p", { class: "form-error", role: "alert" }, err.message));
   });
 }
 
 const FORMS = {
-  reply: (view, node) => replyForm(view, node, { label: `Reply to ${node.post.author.display_name}` }),
+  reply: (view, node) => replyForm(view, node, { label: t("postui.replyTo", { name: node.post.author.display_name }) }),
   edit: editForm,
   delete: deleteForm,
   flag: flagForm,

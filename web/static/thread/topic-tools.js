@@ -5,6 +5,7 @@
 import { get, patch, post as send } from "../api.js";
 import { clear, field, formError, h, onSubmit, select } from "../dom.js";
 import { moderates } from "./state.js";
+import { t } from "../i18n.js";
 
 /**
  * Draws the toolbar in `el` (nothing for a reader who does not moderate).
@@ -16,10 +17,10 @@ export function drawTopicTools(el, tools) {
   if (!moderates(tools.thread)) return;
   const err = h("p", { class: "form-error", role: "alert", hidden: true });
   el.append(
-    h("div", { class: "toolbar", role: "group", "aria-label": "Moderate this topic" },
-      toggle(tools, err, "pinned", "Pin", "Unpin"),
-      toggle(tools, err, "locked", "Lock", "Unlock"),
-      toggle(tools, err, "archived", "Archive", "Unarchive"),
+    h("div", { class: "toolbar", role: "group", "aria-label": t("postui.moderateThisTopic") },
+      toggle(tools, err, "pinned", t("postui.pin"), t("postui.unpin")),
+      toggle(tools, err, "locked", t("postui.lock"), t("postui.unlock")),
+      toggle(tools, err, "archived", t("postui.archive"), t("postui.unarchive")),
       renameButton(el, tools), moveButton(el, tools), questionButton(tools, err)),
     err);
 }
@@ -34,13 +35,13 @@ function questionButton({ ctx, thread, changed }, err) {
     try {
       thread.topic = { ...thread.topic, ...(await send(`/topics/${thread.topic.id}/status`, { status: "open" })).topic };
       changed();
-      ctx.announce("The topic is now a question to the organization.");
+      ctx.announce(t("postui.theTopicIsNow"));
     } catch (e) {
       err.textContent = e.message;
       err.hidden = false;
       btn.disabled = false;
     }
-  } }, "Make it a question");
+  } }, t("postui.makeItAQuestion"));
 }
 
 function toggle({ ctx, thread, changed }, err, key, on, off) {
@@ -54,7 +55,7 @@ function toggle({ ctx, thread, changed }, err, key, on, off) {
       try {
         thread.topic = (await patch(`/topics/${thread.topic.id}`, { [key]: !thread.topic[key] })).topic;
         changed();
-        ctx.announce(`Topic ${thread.topic[key] ? on.toLowerCase() : off.toLowerCase()}.`);
+        ctx.announce(t(`topicTools.${key}.${thread.topic[key] ? "on" : "off"}`));
       } catch (e) {
         err.textContent = e.message;
         err.hidden = false;
@@ -64,7 +65,7 @@ function toggle({ ctx, thread, changed }, err, key, on, off) {
   }, thread.topic[key] ? off : on);
 }
 
-function cancelButton(el, tools, text = "Cancel") {
+function cancelButton(el, tools, text = t("composer.cancel")) {
   return h("button", { type: "button", onclick: () => drawTopicTools(el, tools) }, text);
 }
 
@@ -73,24 +74,24 @@ function renameButton(el, tools) {
   return h("button", { type: "button", onclick: () => {
     const form = h("form", { class: "inline-form" },
       formError(),
-      field({ label: "New title", name: "title", value: thread.topic.title, required: true, maxlength: 200 }),
+      field({ label: t("postui.newTitle"), name: "title", value: thread.topic.title, required: true, maxlength: 200 }),
       h("div", { class: "actions" },
-        h("button", { type: "submit", class: "primary" }, "Rename"),
+        h("button", { type: "submit", class: "primary" }, t("postui.rename")),
         cancelButton(el, tools)));
     onSubmit(form, async (data) => {
       thread.topic = (await patch(`/topics/${thread.topic.id}`, { title: data.title })).topic;
       changed();
-      ctx.announce("Topic renamed.");
+      ctx.announce(t("postui.topicRenamed"));
     });
     el.append(form);
     form.querySelector("input").focus();
-  } }, "Rename");
+  } }, t("postui.rename"));
 }
 
 function moveButton(el, tools) {
   const { ctx, thread, moved } = tools;
   return h("button", { type: "button", onclick: async () => {
-    const form = h("form", { class: "inline-form" }, formError(), h("p", { class: "muted" }, "Loading spaces…"));
+    const form = h("form", { class: "inline-form" }, formError(), h("p", { class: "muted" }, t("home.loadingSpaces")));
     el.append(form);
     let spaces = [];
     try {
@@ -100,20 +101,20 @@ function moveButton(el, tools) {
       if (e.name === "AbortError") return;
     }
     if (spaces.length === 0) {
-      clear(form, h("p", { class: "notice" }, "There is no other space of this organization you moderate."),
-        cancelButton(el, tools, "Close"));
+      clear(form, h("p", { class: "notice" }, t("postui.thereIsNoOther")),
+        cancelButton(el, tools, t("postui.close")));
       return;
     }
     clear(form, formError(),
-      select({ label: "Move this topic to", name: "space_id", options: spaces.map((s) => [String(s.id), s.name]), value: String(spaces[0].id) }),
+      select({ label: t("postui.moveThisTopicTo"), name: "space_id", options: spaces.map((s) => [String(s.id), s.name]), value: String(spaces[0].id) }),
       h("div", { class: "actions" },
-        h("button", { type: "submit", class: "primary" }, "Move topic"),
+        h("button", { type: "submit", class: "primary" }, t("postui.moveTopic")),
         cancelButton(el, tools)));
     onSubmit(form, async (data) => {
       thread.topic = (await send(`/topics/${thread.topic.id}/move`, { space_id: Number(data.space_id) })).topic;
       await moved();
-      ctx.announce(`Topic moved to ${thread.space.name}.`);
+      ctx.announce(t("topicTools.moved", { space: thread.space.name }));
     });
     form.querySelector("select").focus();
-  } }, "Move");
+  } }, t("postui.move"));
 }
