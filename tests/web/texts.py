@@ -29,7 +29,7 @@ _SKIP_BEFORE = re.compile(
     r"(?:===|!==|==|!=|\bcase|console\.\w+\(|querySelector(?:All)?\(|closest\(|matches\("
     r"|\bt\(|\btx\(|\bhas\(|getElementById\(|addEventListener\(|removeEventListener\("
     r"|CustomEvent\(|createElementNS\(|setAttribute\(|getAttribute\(|hasAttribute\("
-    r"|removeAttribute\(|toggleAttribute\(|classList\.\w+\(|dataset\.\w+\s*=)\s*$")
+    r"|removeAttribute\(|toggleAttribute\(|classList\.\w+\(|dataset\.\w+\s*=|\bclass:|className\s*=)\s*$")
 _KEY_CALL = re.compile(r"\b(?:t|tx|has)\(\s*$")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -51,7 +51,7 @@ def _machine(value: str) -> bool:
 def reads_as_words(value: str) -> bool:
     if not _WORD.search(value):
         return False
-    if re.search(r"^\s+[^\W\d_]{2,}|[^\W\d_]{2,}[.!?:;,]?\s+$", value):
+    if re.search(r"^\s+[(“«\"']?[^\W\d_]{2,}|[^\W\d_]{2,}[.!?:;,)”»]?\s+$", value):
         return True  # a piece of a sentence: " to see this page."
     if _machine(value):
         return False

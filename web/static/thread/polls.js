@@ -6,14 +6,15 @@
 import { ApiError, api, get, post } from "../api.js";
 import { clear, field, formError, h, onSubmit, timeEl } from "../dom.js";
 import { tierMessage, tierName, tierNotice } from "../widgets.js";
+import { t, tx } from "../i18n.js";
 
 const MAX_OPTIONS = 10;
 
 const READ_ONLY = {
-  closed: "This poll is closed: its results are final.",
-  topic_locked: "This topic is locked: the poll takes no votes.",
-  topic_archived: "This topic is archived: the poll takes no votes.",
-  tier: "Voting is paused: this organization's tier no longer includes polls. The results are kept.",
+  closed: t("polls.thisPollIsClosed"),
+  topic_locked: t("polls.thisTopicIsLocked"),
+  topic_archived: t("polls.thisTopicIsArchived"),
+  tier: t("polls.votingIsPausedThis"),
 };
 
 /** One option of a poll: its share as a bar, and a vote button when `vote`
@@ -34,16 +35,18 @@ function optionItem(poll, o, vote) {
       "aria-pressed": String(mine),
       "aria-describedby": labelId,
       onclick: (event) => vote(o, mine, event.currentTarget),
-    }, mine ? "Your vote" : "Vote") : (mine ? h("span", { class: "badge" }, "Your vote") : null));
+    }, mine ? t("polls.yourVote") : t("polls.vote")) : (mine ? h("span", { class: "badge" }, t("polls.yourVote")) : null));
 }
 
 /** Who asked, when, how many votes, when it closes. */
 function pollMeta(poll) {
   const total = poll.total_votes;
-  const meta = h("p", { class: "muted small" }, `Asked by ${poll.created_by.display_name} · `, timeEl(poll.created_at),
-    ` · ${total} ${total === 1 ? "vote" : "votes"}`);
-  if (poll.closed && poll.closed_at) meta.append(" · closed ", timeEl(poll.closed_at));
-  else if (poll.closes_at) meta.append(poll.closed ? " · closed " : " · closes ", timeEl(poll.closes_at));
+  const meta = h("p", { class: "muted small" }, t("polls.askedBy", { name: poll.created_by.display_name }), " · ",
+    timeEl(poll.created_at), " · ", t("polls.votes", { count: total }));
+  if (poll.closed && poll.closed_at) meta.append(" · ", tx("polls.closedAt", { time: timeEl(poll.closed_at) }));
+  else if (poll.closes_at) {
+    meta.append(" · ", tx(poll.closed ? "polls.closedAt" : "polls.closesAt", { time: timeEl(poll.closes_at) }));
+  }
   return meta;
 }
 
@@ -53,21 +56,21 @@ function pollForm(topicId, { opened, cancel }) {
   const optionList = h("div", { class: "poll-option-fields" });
   const addOption = (required) => {
     const n = optionList.childNodes.length + 1;
-    optionList.append(field({ label: `Option ${n}`, name: "options", maxlength: 120, required }));
+    optionList.append(field({ label: t("polls.option", { n }), name: "options", maxlength: 120, required }));
     addButton.hidden = optionList.childNodes.length >= MAX_OPTIONS;
   };
   const addButton = h("button", { type: "button", class: "linklike", onclick: () => {
     addOption(false);
     optionList.lastChild.querySelector("input").focus();
-  } }, "Add an option");
-  const form = h("form", { class: "card form poll-form", "aria-label": "Create a poll" }, formError(),
-    field({ label: "Question", name: "question", required: true, maxlength: 300 }),
+  } }, t("polls.addAnOption"));
+  const form = h("form", { class: "card form poll-form", "aria-label": t("polls.createAPoll") }, formError(),
+    field({ label: t("question.badge"), name: "question", required: true, maxlength: 300 }),
     optionList, addButton,
-    field({ label: "Closes at (optional)", name: "closes_at", type: "datetime-local",
-      hint: "Leave empty to close it by hand." }),
+    field({ label: t("polls.closesAtOptional"), name: "closes_at", type: "datetime-local",
+      hint: t("polls.leaveEmptyToClose") }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Open poll"),
-      h("button", { type: "button", onclick: cancel }, "Cancel")));
+      h("button", { type: "submit", class: "primary" }, t("polls.openPoll")),
+      h("button", { type: "button", onclick: cancel }, t("composer.cancel"))));
   addOption(true);
   addOption(true);
   onSubmit(form, async (data) => {
@@ -95,7 +98,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
   const polls = new Map(); // poll id -> poll
   const list = h("div", { class: "poll-list" });
   const formSlot = h("div", { class: "poll-form-slot" });
-  const heading = h("h2", { id: "polls-h" }, "Polls");
+  const heading = h("h2", { id: "polls-h" }, t("polls.polls"));
   const el = h("section", { class: "polls", "aria-labelledby": "polls-h", hidden: true },
     heading, list, formSlot);
   const messages = new Map(); // poll id -> {text, error}
@@ -123,23 +126,23 @@ export function pollsSection({ topicId, signal, announce, state }) {
     const { me } = state();
     const voting = Boolean(me) && poll.accepting_votes;
     const vote = (o, mine, button) => act(poll, button, () => api("PUT", `/polls/${poll.id}/vote`, { option_id: o.id }),
-      mine ? null : `You voted for “${o.label}”.`);
+      mine ? null : t("polls.youVotedFor", { option: o.label }));
     const options = h("ul", { class: "poll-options" }, poll.options.map((o) => optionItem(poll, o, voting && vote)));
     const actions = h("div", { class: "poll-actions" });
     if (voting && poll.my_vote !== null && poll.my_vote !== undefined) {
       actions.append(h("button", { type: "button", class: "linklike", onclick: (event) => act(poll, event.currentTarget,
-        () => api("DELETE", `/polls/${poll.id}/vote`), "Your vote was withdrawn.") }, "Withdraw my vote"));
+        () => api("DELETE", `/polls/${poll.id}/vote`), t("polls.yourVoteWasWithdrawn")) }, t("polls.withdrawMyVote")));
     }
     if (poll.can_close && !poll.closed) {
       actions.append(h("button", { type: "button", class: "linklike", onclick: (event) => act(poll, event.currentTarget,
-        () => post(`/polls/${poll.id}/close`), "The poll is closed.") }, "Close poll"));
+        () => post(`/polls/${poll.id}/close`), t("polls.thePollIsClosed")) }, t("polls.closePoll")));
     }
     const msg = messages.get(poll.id);
     return h("article", { class: ["poll", poll.accepting_votes ? "" : "is-read-only"], id: `poll-${poll.id}`, dataset: { pollId: String(poll.id) } },
       h("h3", { class: "poll-question" }, poll.question),
       pollMeta(poll),
-      poll.read_only_reason ? h("p", { class: "notice poll-note" }, READ_ONLY[poll.read_only_reason] || "This poll takes no votes.") : null,
-      !me && poll.accepting_votes ? h("p", { class: "muted small" }, "Sign in to vote.") : null,
+      poll.read_only_reason ? h("p", { class: "notice poll-note" }, READ_ONLY[poll.read_only_reason] || t("polls.thisPollTakesNo")) : null,
+      !me && poll.accepting_votes ? h("p", { class: "muted small" }, t("polls.signInToVote")) : null,
       options,
       actions.childNodes.length ? actions : null,
       msg ? h("p", { class: msg.error ? "form-error" : "notice", role: msg.error ? "alert" : "status" }, msg.text) : null);
@@ -175,7 +178,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
       // Told to the moderators and admins, who can ask for a higher tier.
       if (isMod && org && org.entitlements) {
         formSlot.append(h("p", { class: "muted small poll-gate" },
-          `Polls are not included in the ${tierName(org.tier)} tier of this organization.`));
+          t("polls.notInTier", { tier: tierName(org.tier) })));
       }
       return;
     }
@@ -184,7 +187,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
         formOpen = true;
         drawForm();
         formSlot.querySelector("input")?.focus();
-      } }, "Create a poll"));
+      } }, t("polls.createAPoll")));
       return;
     }
     formSlot.append(pollForm(topicId, {
@@ -192,7 +195,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
         put(poll);
         formOpen = false;
         redraw();
-        announce("Your poll is open.");
+        announce(t("polls.yourPollIsOpen"));
       },
       cancel: () => {
         formOpen = false;
@@ -217,7 +220,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
       for (const p of fresh) put(p);
     } catch (err) {
       if (err.name === "AbortError") throw err;
-      clear(list, h("p", { class: "form-error", role: "alert" }, `Could not load the polls: ${err.message}`));
+      clear(list, h("p", { class: "form-error", role: "alert" }, t("polls.loadFailed", { message: err.message })));
       el.hidden = false;
       return;
     }
@@ -230,7 +233,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
     const data = msg.data || {};
     if (data.topic_id !== undefined && String(data.topic_id) !== String(topicId)) return true;
     put(data, { fromEvent: true });
-    if (msg.name === "poll.created") announce(`New poll: ${data.question}`);
+    if (msg.name === "poll.created") announce(t("polls.new", { question: data.question }));
     redraw();
     return true;
   }

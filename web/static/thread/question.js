@@ -11,6 +11,7 @@ import {
 } from "../accountability.js";
 import { carryInput, clear, field, formError, h, onSubmit, select } from "../dom.js";
 import { answerPostId, movesQuestion } from "./state.js";
+import { t, tx } from "../i18n.js";
 
 /** The steps the server allows from each status (docs/api.md): nothing goes
  * back, nothing is in progress or done before an answer, and done and
@@ -50,10 +51,10 @@ export class QuestionPanel {
     const who = askedWho(this.thread.org);
     const typed = this.el.querySelector("form.question-move");
     clear(this.el,
-      h("h2", { id: "question-h" }, `A question to ${who}`),
-      h("p", { class: "muted small" }, `Asked by ${q.asked_by.display_name} on `, dateEl(q.asked_at)),
+      h("h2", { id: "question-h" }, t("question.to", { who })),
+      h("p", { class: "muted small" }, tx("question.askedBy", { name: q.asked_by.display_name, date: dateEl(q.asked_at) })),
       steps(q),
-      h("p", { class: "status-now", tabindex: "-1" }, h("strong", {}, `Status: ${statusWords(q.status)}.`), " ",
+      h("p", { class: "status-now", tabindex: "-1" }, h("strong", {}, t("question.statusNow", { status: statusWords(q.status) })), " ",
         STATUS_MEANING[q.status] || ""),
       dueLine(q),
       answerLine(q),
@@ -74,10 +75,10 @@ export class QuestionPanel {
       ({ changes } = await get(`/topics/${this.thread.topic.id}/status-history`, { signal: this.ctx.signal }));
     } catch (err) {
       if (err.name === "AbortError") return;
-      clear(this.historyEl, h("h3", {}, "History"), h("p", { class: "form-error" }, `Could not read the history: ${err.message}`));
+      clear(this.historyEl, h("h3", {}, t("post.history")), h("p", { class: "form-error" }, t("question.historyFailed", { message: err.message })));
       return;
     }
-    clear(this.historyEl, h("h3", { id: "question-history-h" }, "History"),
+    clear(this.historyEl, h("h3", { id: "question-history-h" }, t("post.history")),
       h("ol", { class: "history-list", "aria-labelledby": "question-history-h" }, changes.map(historyItem)));
   }
 
@@ -87,18 +88,18 @@ export class QuestionPanel {
     const q = this.question;
     const options = (NEXT[q.status] || []).map((s) => [s, statusWords(s)]);
     if (options.length === 0) {
-      return h("p", { class: "muted" }, "This question is closed: its status does not change any more.");
+      return h("p", { class: "muted" }, t("polls.thisQuestionIsClosed"));
     }
-    const statusField = select({ label: "New status", name: "status", options, value: options[0][0] });
-    const answerField = select({ label: "The post that answers it", name: "answer_post_id",
-      options: [["", "No particular post"], ...answerOptions(this.thread)], value: latestOfficial(this.thread),
-      hint: "Officials' posts come first." });
-    const reasonField = field({ label: "Why it is declined (everyone sees this)", name: "reason", type: "textarea", rows: 2, maxlength: 2000 });
+    const statusField = select({ label: t("polls.newStatus"), name: "status", options, value: options[0][0] });
+    const answerField = select({ label: t("polls.thePostThatAnswers"), name: "answer_post_id",
+      options: [["", t("polls.noParticularPost")], ...answerOptions(this.thread)], value: latestOfficial(this.thread),
+      hint: t("polls.officialsPostsComeFirst") });
+    const reasonField = field({ label: t("polls.whyItIsDeclined"), name: "reason", type: "textarea", rows: 2, maxlength: 2000 });
     const form = h("form", { class: "form question-move", "aria-labelledby": "question-move-h" },
-      h("h3", { id: "question-move-h" }, "Update the question"),
+      h("h3", { id: "question-move-h" }, t("polls.updateTheQuestion")),
       formError(), statusField, answerField, reasonField,
-      field({ label: "Note (optional, everyone sees it in the history)", name: "note", type: "textarea", rows: 2, maxlength: 2000 }),
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Update status")));
+      field({ label: t("polls.noteOptionalEveryoneSees"), name: "note", type: "textarea", rows: 2, maxlength: 2000 }),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("polls.updateStatus"))));
     const statusSelect = statusField.querySelector("select");
     const reason = reasonField.querySelector("textarea");
     const fit = () => {
@@ -124,7 +125,7 @@ export class QuestionPanel {
     this.el.querySelector("form.question-move")?.remove();
     this.changed(before);
     this.loadHistory();
-    this.ctx.announce(`The question is now ${statusWords(topic.question.status).toLowerCase()}.`);
+    this.ctx.announce(t("notice.questionStatus", { status: statusWords(topic.question.status) }));
     this.el.querySelector(".status-now")?.focus();
   }
 }
@@ -137,27 +138,27 @@ function steps(q) {
   let shown = STEPS;
   if (q.status === "declined") {
     reached = q.answered_at ? 2 : q.acknowledged_at ? 1 : 0;
-    shown = [...STEPS.slice(0, reached + 1), ["declined", "Declined"]];
+    shown = [...STEPS.slice(0, reached + 1), ["declined", t("question.status.declined")]];
     reached += 1;
   }
-  return h("ol", { class: ["steps", q.status === "declined" && "is-declined"], "aria-label": "Where the question is" },
+  return h("ol", { class: ["steps", q.status === "declined" && "is-declined"], "aria-label": t("polls.whereTheQuestionIs") },
     shown.map(([key, text], i) => {
       const state = i < reached ? "done" : i === reached ? "current" : "todo";
       const mark = state === "done" ? "✓" : key === "declined" ? "✕" : String(i + 1);
       return h("li", { class: `step is-${state} step-${key}`, "aria-current": state === "current" ? "step" : null },
         h("span", { class: "step-mark", "aria-hidden": "true" }, mark),
         h("span", { class: "step-text" }, text),
-        h("span", { class: "visually-hidden" }, state === "done" ? " (done)" : state === "current" ? " (now)" : " (to come)"));
+        h("span", { class: "visually-hidden" }, ` (${t(state === "done" ? "question.step.isDone" : state === "current" ? "question.step.now" : "question.step.toCome")})`));
     }));
 }
 
 function dueLine(q) {
   if (q.overdue) {
-    return h("p", { class: "notice overdue-notice" }, h("strong", {}, "Overdue: "),
-      `an answer was due on ${dateWords(q.due_at)} (${daysFromNow(q.due_at)}).`);
+    return h("p", { class: "notice overdue-notice" }, tx("question.overdueLine", {
+      overdue: h("strong", {}, t("question.overdue")), date: dateWords(q.due_at), when: daysFromNow(q.due_at) }));
   }
   if (q.status === "open" || q.status === "acknowledged") {
-    return h("p", {}, "An answer is due by ", dateEl(q.due_at), ` (${daysFromNow(q.due_at)}).`);
+    return h("p", {}, tx("question.dueLine", { date: dateEl(q.due_at), when: daysFromNow(q.due_at) }));
   }
   return null;
 }
@@ -166,29 +167,32 @@ function answerLine(q) {
   const parts = [];
   if (q.answered_at) {
     const late = new Date(q.answered_at) > new Date(q.due_at);
-    parts.push(h("p", {}, "Answered on ", dateEl(q.answered_at),
-      late ? `, after the target date (${dateWords(q.due_at)}).` : ", within the target.",
-      q.answer_post_id ? [" ", h("a", { href: `#post-${q.answer_post_id}` }, "Read the answer")] : null));
+    parts.push(h("p", {}, tx(late ? "question.answeredLate" : "question.answeredInTime",
+      { date: dateEl(q.answered_at), due: dateWords(q.due_at) }),
+      q.answer_post_id ? [" ", h("a", { href: `#post-${q.answer_post_id}` }, t("polls.readTheAnswer"))] : null));
   }
   if (q.status === "declined") {
-    parts.push(h("p", { class: "declined-reason" }, h("strong", {}, "Declined"),
-      q.closed_at ? [" on ", dateEl(q.closed_at)] : null, q.reason ? `: “${q.reason}”` : "."));
+    const key = q.closed_at ? (q.reason ? "question.declinedOnReason" : "question.declinedOn")
+      : (q.reason ? "question.declinedReason" : "question.declinedBare");
+    parts.push(h("p", { class: "declined-reason" }, tx(key, {
+      declined: h("strong", {}, t("question.status.declined")),
+      date: q.closed_at ? dateEl(q.closed_at) : null, reason: q.reason })));
   } else if (q.status === "done" && q.closed_at) {
-    parts.push(h("p", {}, "Done on ", dateEl(q.closed_at), "."));
+    parts.push(h("p", {}, tx("question.doneOn", { date: dateEl(q.closed_at) })));
   }
   return parts;
 }
 
 function historyItem(c) {
-  const who = c.by ? `by ${c.by.display_name}` : "automatically, when an official replied";
+  const who = c.by ? t("question.byName", { name: c.by.display_name }) : t("polls.automaticallyWhenAnOfficial");
   return h("li", {},
     h("p", { class: "history-step" },
-      c.from ? [h("span", {}, statusWords(c.from)), h("span", { "aria-hidden": "true" }, " → "), h("span", { class: "visually-hidden" }, " to ")]
-        : "Asked: ",
+      c.from ? [h("span", {}, statusWords(c.from)), h("span", { "aria-hidden": "true" }, " → "), h("span", { class: "visually-hidden" }, ` ${t("question.history.to")} `)]
+        : t("polls.asked"),
       h("strong", {}, statusWords(c.to))),
-    h("p", { class: "muted small" }, `${who} · `, dateTimeEl(c.at)),
+    h("p", { class: "muted small" }, who, " · ", dateTimeEl(c.at)),
     c.note ? h("p", { class: "history-note" }, c.note) : null,
-    c.answer_post_id ? h("p", { class: "small" }, h("a", { href: `#post-${c.answer_post_id}` }, "The post that answers")) : null);
+    c.answer_post_id ? h("p", { class: "small" }, h("a", { href: `#post-${c.answer_post_id}` }, t("polls.thePostThatAnswers2"))) : null);
 }
 
 /** Posts that may answer, officials' first, each named by author, date and its first words. */
@@ -198,7 +202,8 @@ function answerOptions(thread) {
   return posts.map((p) => {
     const words = (p.body || "").replace(/\s+/g, " ").trim();
     const excerpt = words.length > 60 ? `${words.slice(0, 57)}…` : words;
-    return [String(p.id), `${p.author.display_name}${p.author.official ? " (official)" : ""}, ${dateWords(p.created_at)}: “${excerpt}”`];
+    return [String(p.id), t(p.author.official ? "question.answerOption.official" : "question.answerOption",
+      { name: p.author.display_name, date: dateWords(p.created_at), excerpt })];
   });
 }
 
