@@ -8,6 +8,7 @@
 import { get } from "./api.js";
 import { h } from "./dom.js";
 import { live } from "./live.js";
+import { t } from "./i18n.js";
 
 // The link's name says the count ("Notifications 3 unread") and holds the words seen
 // ("Notifications", "3"); on a phone only the icon and the count are seen.
@@ -24,9 +25,9 @@ function bellIcon() {
 }
 
 const countEl = h("span", { class: "bell-count", hidden: true }, "");
-const link = h("a", { href: "/notifications", class: "bell", "aria-label": "Notifications" },
+const link = h("a", { href: "/notifications", class: "bell", "aria-label": t("toasts.label") },
   bellIcon(),
-  h("span", { class: "bell-word" }, "Notifications"), " ",
+  h("span", { class: "bell-word" }, t("toasts.label")), " ",
   countEl);
 const item = h("li", { class: "bell-item" }, link);
 
@@ -50,7 +51,7 @@ function shown(n) {
 }
 
 function words(n) {
-  return n === 0 ? "Notifications, none unread" : `Notifications ${shown(n)} unread`;
+  return n === 0 ? t("acct.notificationsNoneUnread") : t("bell.unread", { n: shown(n) });
 }
 
 function say(text) {
@@ -70,7 +71,7 @@ function show(n, { announce = false } = {}) {
   link.dataset.unread = String(n);
   if (changed) {
     document.dispatchEvent(new CustomEvent("cps:unread", { detail: { unread: n } }));
-    if (announce) say(n === 1 ? "You have 1 unread notification." : `You have ${n} unread notifications.`);
+    if (announce) say(t("bell.youHave", { count: n }));
   }
 }
 

@@ -6,12 +6,13 @@
 
 import { api, get } from "./api.js";
 import { h, uid } from "./dom.js";
+import { t } from "./i18n.js";
 
 const LEVELS = [
-  ["watching", "Watching", "Every new post tells you."],
-  ["tracking", "Tracking", "Replies to you and mentions of you tell you."],
-  ["normal", "Normal", "Only mentions of you tell you."],
-  ["muted", "Muted", "Nothing here tells you, not even mentions."],
+  ["watching", t("acct.watching"), t("acct.everyNewPostTells")],
+  ["tracking", t("acct.tracking"), t("acct.repliesToYouAnd")],
+  ["normal", t("acct.normal"), t("acct.onlyMentionsOfYou")],
+  ["muted", t("acct.muted"), t("acct.nothingHereTellsYou")],
 ];
 
 const meaning = (level) => (LEVELS.find(([v]) => v === level) || LEVELS[2])[2];
@@ -24,14 +25,14 @@ export function followControl({ kind, id, signal, announce }) {
   const hintId = `${selectId}-hint`;
   const select = h("select", { id: selectId, "aria-describedby": hintId, disabled: true },
     LEVELS.map(([value, text]) => h("option", { value }, text)));
-  const hint = h("p", { class: "hint", id: hintId }, "Loading…");
+  const hint = h("p", { class: "hint", id: hintId }, t("site.loading"));
   const el = h("div", { class: "field follow-control" },
-    h("label", { for: selectId }, kind === "topic" ? "Notifications for this topic" : "Notifications for this space"),
+    h("label", { for: selectId }, kind === "topic" ? t("acct.notificationsForThisTopic") : t("acct.notificationsForThisSpace")),
     select, hint);
 
   const show = ({ level, inherited }) => {
     select.value = level;
-    hint.textContent = meaning(level) + (inherited ? " (as you follow the space)" : "");
+    hint.textContent = meaning(level) + (inherited ? t("acct.asYouFollowThe") : "");
   };
 
   (async () => {
@@ -40,7 +41,7 @@ export function followControl({ kind, id, signal, announce }) {
       select.disabled = false;
     } catch (err) {
       if (err.name === "AbortError") return;
-      hint.textContent = `Could not read how you follow this: ${err.message}`;
+      hint.textContent = t("follow.readFailed", { message: err.message });
     }
   })();
 
@@ -49,10 +50,10 @@ export function followControl({ kind, id, signal, announce }) {
     select.disabled = true;
     try {
       show(await api("PUT", path, { level }, { signal }));
-      announce(`${name(level)}: ${meaning(level)}`);
+      announce(t("follow.changed", { level: name(level), meaning: meaning(level) }));
     } catch (err) {
       if (err.name === "AbortError") return;
-      announce(`That did not work: ${err.message}`);
+      announce(t("follow.failed", { message: err.message }));
       try {
         show(await get(path, { signal }));
       } catch {

@@ -9,6 +9,7 @@
 
 import { get } from "./api.js";
 import { h, uid } from "./dom.js";
+import { t } from "./i18n.js";
 
 // "@" not inside a word or an address, then what may begin a handle or a name (in
 // any script: "@김" finds 김민지 by her name), up to the caret.
@@ -23,7 +24,7 @@ export function attachMentions(area, { spaceId, signal }) {
   const label = area.closest(".field")?.querySelector("label");
   if (label && !label.id) label.id = uid("mention-label");
   const list = h("ul", { id: listId, role: "listbox", class: "mention-list", hidden: true,
-    "aria-label": "People to mention" });
+    "aria-label": t("acct.peopleToMention") });
   const status = h("p", { class: "visually-hidden", role: "status" });
   const box = h("div", { class: "mention-box", role: "combobox", "aria-expanded": "false",
     "aria-haspopup": "listbox", "aria-owns": listId, "aria-controls": listId,
@@ -70,14 +71,14 @@ export function attachMentions(area, { spaceId, signal }) {
     area.dispatchEvent(new Event("input", { bubbles: true }));
     close();
     query = null;
-    status.textContent = `Mentioned ${person.display_name} (@${person.handle}).`;
+    status.textContent = t("mentions.done", { name: person.display_name, handle: person.handle });
   };
 
   const show = (found) => {
     people = found;
     if (!found.length) {
       close();
-      status.textContent = "No one here matches.";
+      status.textContent = t("acct.noOneHereMatches");
       return;
     }
     list.replaceChildren(...found.map((person, i) => h("li", {
@@ -90,7 +91,7 @@ export function attachMentions(area, { spaceId, signal }) {
     box.setAttribute("aria-expanded", "true");
     highlight(0);
     status.textContent = `${found.length} ${found.length === 1 ? "person matches" : "people match"}. ` +
-      "Up and down to choose, Enter to mention, Escape to close.";
+      t("acct.upAndDownTo");
   };
 
   const lookUp = () => {
@@ -140,7 +141,7 @@ export function attachMentions(area, { spaceId, signal }) {
       e.stopImmediatePropagation();
       close();
       query = null;
-      status.textContent = "Closed the list of people.";
+      status.textContent = t("acct.closedTheListOf");
     }
   });
   area.addEventListener("blur", () => setTimeout(() => {

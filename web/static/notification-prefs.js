@@ -4,16 +4,17 @@
 
 import { get, patch } from "./api.js";
 import { formError, h, onSubmit, select, field } from "./dom.js";
+import { t } from "./i18n.js";
 
 export const KIND_WORDS = {
-  reply: "Replies to your posts",
-  mention: "Mentions of you (@handle)",
-  watched_post: "New posts in topics and spaces you watch",
-  question_status: "Changes to questions you asked or watch",
-  flag_outcome: "Outcomes of your flags",
-  appeal_answer: "Answers to your appeals",
-  moderation: "Moderators' acts on your posts",
-  tier_decision: "Tier decisions for organizations you administer",
+  reply: t("acct.repliesToYourPosts"),
+  mention: t("acct.mentionsOfYouHandle"),
+  watched_post: t("acct.newPostsInTopics"),
+  question_status: t("acct.changesToQuestionsYou"),
+  flag_outcome: t("acct.outcomesOfYourFlags"),
+  appeal_answer: t("acct.answersToYourAppeals"),
+  moderation: t("acct.moderatorsActsOnYour"),
+  tier_decision: t("acct.tierDecisionsForOrganizations"),
 };
 
 /** The card; it reads the preferences itself, and says so if it cannot. */
@@ -24,23 +25,23 @@ export async function notificationPrefsCard(ctx) {
     const words = KIND_WORDS[kind];
     return h("tr", {},
       h("th", { scope: "row" }, words),
-      h("td", {}, h("input", { type: "checkbox", name: `web:${kind}`, checked: choice.web, "aria-label": `${words}: in the page` })),
-      h("td", {}, h("input", { type: "checkbox", name: `email:${kind}`, checked: choice.email, "aria-label": `${words}: by email` })));
+      h("td", {}, h("input", { type: "checkbox", name: `web:${kind}`, checked: choice.web, "aria-label": t("prefs.inPageFor", { kind: words }) })),
+      h("td", {}, h("input", { type: "checkbox", name: `email:${kind}`, checked: choice.email, "aria-label": t("prefs.byEmailFor", { kind: words }) })));
   });
   const form = h("form", { class: "form notification-prefs" }, formError(),
-    select({ label: "Email me", name: "email", value: prefs.email, options: [
-      ["off", "Never"], ["immediate", "At once, if I have not read it in 10 minutes"],
-      ["digest", "In a digest"]] }),
-    select({ label: "Digest", name: "digest", value: prefs.digest, options: [
-      ["daily", "Daily"], ["weekly", "Weekly"]] }),
+    select({ label: t("acct.emailMe"), name: "email", value: prefs.email, options: [
+      ["off", t("acct.never")], ["immediate", t("acct.atOnceIfI")],
+      ["digest", t("acct.inADigest")]] }),
+    select({ label: t("acct.digest"), name: "digest", value: prefs.digest, options: [
+      ["daily", t("acct.daily")], ["weekly", t("acct.weekly")]] }),
     h("div", { class: "table-scroll" }, h("table", { class: "prefs-table" },
-      h("caption", { class: "visually-hidden" }, "Each kind of notification, in the page and by email"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Kind"),
-        h("th", { scope: "col" }, "In the page"), h("th", { scope: "col" }, "By email"))),
+      h("caption", { class: "visually-hidden" }, t("acct.eachKindOfNotification")),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("acct.kind")),
+        h("th", { scope: "col" }, t("acct.inThePage")), h("th", { scope: "col" }, t("acct.byEmail")))),
       h("tbody", {}, rows))),
-    field({ label: "Language (optional)", name: "locale", value: prefs.locale || "", maxlength: 35,
-      autocomplete: "off", spellcheck: "false", hint: "A language tag such as ko, en-GB or es-419." }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Save notification settings")));
+    field({ label: t("acct.languageOptional"), name: "locale", value: prefs.locale || "", maxlength: 35,
+      autocomplete: "off", spellcheck: "false", hint: t("acct.aLanguageTagSuch") }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("acct.saveNotificationSettings"))));
   onSubmit(form, async (data) => {
     const kinds = {};
     for (const kind of Object.keys(prefs.kinds)) {
@@ -50,11 +51,11 @@ export async function notificationPrefsCard(ctx) {
     const saved = await patch("/me/preferences", {
       email: data.email, digest: data.digest, kinds, locale: locale || null });
     Object.assign(prefs, saved);
-    ctx.announce("Your notification settings are saved.");
+    ctx.announce(t("acct.yourNotificationSettingsAre"));
   });
   return h("section", { class: "card", "aria-labelledby": "notification-prefs-h" },
-    h("h2", { id: "notification-prefs-h" }, "Notifications"),
-    h("p", {}, "What you are told, in the page and by email. ",
-      h("a", { href: "/notifications" }, "See your notifications"), "."),
+    h("h2", { id: "notification-prefs-h" }, t("toasts.label")),
+    h("p", {}, t("acct.whatYouAreTold"),
+      h("a", { href: "/notifications" }, t("acct.seeYourNotifications")), "."),
     form);
 }

@@ -8,6 +8,7 @@
 import { post } from "../api.js";
 import { field, formError, h, notice, onSubmit } from "../dom.js";
 import { PASSWORD_HINT } from "../password.js";
+import { t, tx } from "../i18n.js";
 
 function tokenFrom(ctx, where = "fragment") {
   const raw = where === "fragment" ? location.hash.replace(/^#/, "") : location.search;
@@ -29,96 +30,95 @@ async function withLink(send) {
 export async function resetPasswordPage(ctx) {
   const token = tokenFrom(ctx);
   if (!token) {
-    ctx.title("Forgot your password?");
+    ctx.title(t("auth.forgot"));
     const done = h("div", { role: "status" });
     const form = h("form", { class: "card form narrow" },
       formError(),
-      field({ label: "Your account's email", name: "email", type: "email",
+      field({ label: t("acct.yourAccountSEmail"), name: "email", type: "email",
         autocomplete: "email", required: true, maxlength: 254 }),
       h("div", { class: "actions" },
-        h("button", { type: "submit", class: "primary" }, "Email me a link")));
+        h("button", { type: "submit", class: "primary" }, t("acct.emailMeALink"))));
     onSubmit(form, async (data) => {
       const { message } = await post("/auth/password-reset", { email: data.email });
-      done.replaceChildren(notice(`${message} Check your inbox (and its spam folder).`));
+      done.replaceChildren(notice(t("email.checkInbox", { message })));
     });
     ctx.main.append(
-      h("h1", {}, "Forgot your password?"),
+      h("h1", {}, t("auth.forgot")),
       h("p", { class: "lede narrow" },
-        "We email you a link to choose a new one. It works once, for an hour."),
+        t("acct.weEmailYouA")),
       form, done,
-      h("p", { class: "narrow" }, "Remembered it? ", h("a", { href: "/login" }, "Sign in")),
+      h("p", { class: "narrow" }, t("acct.rememberedIt"), h("a", { href: "/login" }, t("auth.signIn.submit"))),
     );
     return;
   }
-  ctx.title("Choose a new password");
+  ctx.title(t("acct.chooseANewPassword"));
   const form = h("form", { class: "card form narrow" },
     formError(),
-    field({ label: "New password", name: "password", type: "password",
+    field({ label: t("password.new"), name: "password", type: "password",
       autocomplete: "new-password", required: true, minlength: 8, maxlength: 128,
       hint: PASSWORD_HINT }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Set the new password")));
+      h("button", { type: "submit", class: "primary" }, t("acct.setTheNewPassword"))));
   onSubmit(form, async (data) => {
     await withLink(() => post("/auth/password-reset/confirm", { token, password: data.password }));
     history.replaceState(null, "", "/reset-password"); // the used link leaves the address bar
     ctx.main.replaceChildren(
-      h("h1", { tabindex: "-1" }, "Your password is changed"),
-      notice("You were signed out everywhere. Sign in with your new password."),
-      h("p", {}, h("a", { href: "/login" }, "Sign in")));
+      h("h1", { tabindex: "-1" }, t("acct.yourPasswordIsChanged")),
+      notice(t("acct.youWereSignedOut")),
+      h("p", {}, h("a", { href: "/login" }, t("auth.signIn.submit"))));
     ctx.main.querySelector("h1").focus();
-    ctx.announce("Your password is changed.");
+    ctx.announce(t("acct.yourPasswordIsChanged2"));
   });
   ctx.main.append(
-    h("h1", {}, "Choose a new password"),
+    h("h1", {}, t("acct.chooseANewPassword")),
     h("p", { class: "lede narrow" },
-      "Every device signed in to your account is signed out once it is set."),
+      t("acct.everyDeviceSignedIn")),
     form,
-    h("p", { class: "narrow" }, "Link expired? ",
-      h("a", { href: "/reset-password" }, "Ask for a new one")),
+    h("p", { class: "narrow" }, t("acct.linkExpired"),
+      h("a", { href: "/reset-password" }, t("acct.askForANew"))),
   );
 }
 
 export async function verifyEmailPage(ctx) {
-  ctx.title("Verify your email");
-  ctx.main.append(h("h1", {}, "Verify your email"));
+  ctx.title(t("acct.verifyYourEmail"));
+  ctx.main.append(h("h1", {}, t("acct.verifyYourEmail")));
   const token = tokenFrom(ctx);
   if (!token) {
-    ctx.main.append(notice("This page needs the link from the email we sent you."),
-      h("p", {}, h("a", { href: "/profile" }, "Send it again from your profile")));
+    ctx.main.append(notice(t("acct.thisPageNeedsThe")),
+      h("p", {}, h("a", { href: "/profile" }, t("acct.sendItAgainFrom"))));
     return;
   }
   try {
     await post("/auth/verify-email", { token });
   } catch (err) {
     ctx.main.append(notice(err.message, "error"),
-      h("p", {}, h("a", { href: "/profile" }, "Send a new link from your profile")));
+      h("p", {}, h("a", { href: "/profile" }, t("acct.sendANewLink"))));
     return;
   }
   history.replaceState(null, "", "/verify-email");
-  ctx.main.append(notice("Thank you: your email address is verified."),
-    h("p", {}, h("a", { href: "/" }, "Go to the home page")));
+  ctx.main.append(notice(t("acct.thankYouYourEmail")),
+    h("p", {}, h("a", { href: "/" }, t("notFound.home"))));
 }
 
 export async function unsubscribePage(ctx) {
-  ctx.title("Stop notification emails");
+  ctx.title(t("acct.stopNotificationEmails"));
   const token = tokenFrom(ctx, "query");
-  ctx.main.append(h("h1", {}, "Stop notification emails"));
+  ctx.main.append(h("h1", {}, t("acct.stopNotificationEmails")));
   if (!token) {
-    ctx.main.append(notice("This page needs the link from one of our emails."),
-      h("p", {}, "You can also choose what you hear on ", h("a", { href: "/profile" }, "your profile"), "."));
+    ctx.main.append(notice(t("acct.thisPageNeedsThe2")),
+      h("p", {}, tx("email.alsoChoose", { link: h("a", { href: "/profile" }, t("email.yourProfile")) })));
     return;
   }
   const form = h("form", { class: "card form narrow" },
     formError(),
-    h("p", {}, "You will get no more emails about notifications, neither one by one nor as a " +
-      "digest. Emails about your account (a password reset) still come."),
+    h("p", {}, t("email.unsubscribeExplained")),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Stop notification emails")));
+      h("button", { type: "submit", class: "primary" }, t("acct.stopNotificationEmails"))));
   onSubmit(form, async () => {
     await withLink(() => post("/email/unsubscribe", { token }));
-    form.replaceWith(notice("Done: no more notification emails. You can turn them on again on your profile."));
-    ctx.announce("Notification emails stopped.");
+    form.replaceWith(notice(t("acct.doneNoMoreNotification")));
+    ctx.announce(t("acct.notificationEmailsStopped"));
   });
   ctx.main.append(form,
-    h("p", { class: "narrow" }, "Or choose what you hear on ", h("a", { href: "/profile" }, "your profile"), "."));
+    h("p", { class: "narrow" }, tx("email.orChoose", { link: h("a", { href: "/profile" }, t("email.yourProfile")) })));
 }

@@ -4,6 +4,7 @@
 
 import { get } from "../api.js";
 import { h, stakeholderLabel } from "../dom.js";
+import { t } from "../i18n.js";
 
 export default async function personPage(ctx) {
   const asked = decodeURIComponent(ctx.params[0]);
@@ -13,12 +14,12 @@ export default async function personPage(ctx) {
   ctx.main.append(
     h("header", { class: "page-head" },
       h("h1", {}, user.display_name),
-      h("p", { class: "lede" }, `@${user.handle} · takes part as ${stakeholderLabel(user.stakeholder_type).toLowerCase()}`)),
+      h("p", { class: "lede" }, `@${user.handle} · `, t("person.takesPartAs", { type: stakeholderLabel(user.stakeholder_type) }))),
     h("section", { class: "card", "aria-labelledby": "person-h" },
-      h("h2", { id: "person-h" }, "What they wrote"),
+      h("h2", { id: "person-h" }, t("acct.whatTheyWrote")),
       h("p", {}, h("a", { href: `/search?q=${encodeURIComponent(`@${user.handle}`)}` },
-        `Search the posts and topics of @${user.handle}`)),
-      h("p", { class: "muted" }, `Write @${user.handle} in a post to mention them: they are told if they can read it.`),
-      mine ? h("p", {}, h("a", { href: "/profile" }, "Change your handle on your profile")) : null),
+        t("person.search", { handle: user.handle }))),
+      h("p", { class: "muted" }, t("person.mention", { handle: user.handle })),
+      mine ? h("p", {}, h("a", { href: "/profile" }, t("acct.changeYourHandleOn"))) : null),
   );
 }
