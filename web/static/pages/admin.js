@@ -3,15 +3,15 @@
 
 import { api, get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, timeEl } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, tx } from "../i18n.js";
 import { requireUser, tierName, verifiedBadge } from "../widgets.js";
 
 export default async function adminPage(ctx) {
-  if (!requireUser(ctx, "Platform admin")) return;
-  ctx.title("Platform admin");
-  ctx.main.append(h("h1", {}, "Platform admin"));
+  if (!requireUser(ctx, t("notif.platformAdmin"))) return;
+  ctx.title(t("notif.platformAdmin"));
+  ctx.main.append(h("h1", {}, t("notif.platformAdmin")));
   if (!ctx.user.is_platform_admin) {
-    ctx.main.append(h("p", { class: "notice" }, "This page is for the platform's secretariat."));
+    ctx.main.append(h("p", { class: "notice" }, t("notif.thisPageIsFor")));
     return;
   }
 
@@ -20,7 +20,7 @@ export default async function adminPage(ctx) {
 
   if (await serverHas("GET", "/admin/upgrade-requests")) {
     const section = h("section", { class: "card", "aria-labelledby": "requests-h" },
-      h("h2", { id: "requests-h" }, "Pending upgrade requests"));
+      h("h2", { id: "requests-h" }, t("notif.pendingUpgradeRequests")));
     const list = h("ul", { class: "queue" });
     section.append(list);
     ctx.main.append(section);
@@ -29,27 +29,27 @@ export default async function adminPage(ctx) {
       const res = await get("/admin/upgrade-requests?status=pending", { signal: ctx.signal });
       const requests = res.upgrade_requests.filter((r) => r.status === "pending");
       clear(list);
-      if (requests.length === 0) list.append(h("li", { class: "muted" }, "No pending request."));
+      if (requests.length === 0) list.append(h("li", { class: "muted" }, t("notif.noPendingRequest")));
       for (const r of requests) list.append(requestItem(r));
     };
     const requestItem = (r) => {
       const item = h("li", { class: "request queue-item" },
         h("h3", {}, h("a", { href: `/orgs/${r.org_id}` }, r.org_name), verifiedBadge(orgById.get(r.org_id))),
-        h("p", {}, "Asks for the ", h("strong", {}, humanize(r.tier)), " tier · ", timeEl(r.created_at),
-          ` · by ${r.requested_by.display_name}`),
+        h("p", {}, tx("admin.asksFor", { tier: h("strong", {}, tierName(r.tier)) }), " · ", timeEl(r.created_at),
+          " · ", t("question.byName", { name: r.requested_by.display_name })),
         r.note ? h("blockquote", {}, r.note) : null);
       if (canApprove) {
         const form = h("form", { class: "form inline" }, formError(),
-          field({ label: "Reason (shown to the organization; needed to reject)", name: "reason", maxlength: 2000 }),
+          field({ label: t("notif.reasonShownToThe"), name: "reason", maxlength: 2000 }),
           h("div", { class: "actions" },
-            h("button", { type: "submit", value: "approve", class: "primary" }, "Approve"),
-            h("button", { type: "submit", value: "reject", class: "danger" }, "Reject")));
+            h("button", { type: "submit", value: "approve", class: "primary" }, t("notif.approve")),
+            h("button", { type: "submit", value: "reject", class: "danger" }, t("notif.reject"))));
         let action = "approve";
         for (const b of form.querySelectorAll("button")) b.addEventListener("click", () => { action = b.value; });
         onSubmit(form, async (data) => {
           const body = data.reason ? { reason: data.reason } : action === "reject" ? { reason: "" } : {};
           await post(`/admin/upgrade-requests/${r.id}/${action}`, body);
-          ctx.announce(`${r.org_name}: request ${action === "approve" ? "approved" : "rejected"}.`);
+          ctx.announce(t(action === "approve" ? "admin.approved" : "admin.rejected", { org: r.org_name }));
           await draw();
         });
         item.append(form);
@@ -71,17 +71,17 @@ export default async function adminPage(ctx) {
       // four columns did not fit and Verify / Withdraw was off the screen.
       h("th", { scope: "row" }, h("a", { href: `/orgs/${o.id}` }, o.name), verifiedBadge(o, { compact: true }),
         h("span", { class: "cell-note" }, o.country)),
-      h("td", {}, badge(humanize(o.tier), `tier-${o.tier}`)),
-      h("td", {}, o.verified ? "Verified" : "Not verified", canVerify ? [" ", h("button", {
+      h("td", {}, badge(tierName(o.tier), `tier-${o.tier}`)),
+      h("td", {}, o.verified ? t("widgets.verified.short") : t("notif.notVerified"), canVerify ? [" ", h("button", {
         type: "button", class: "linklike",
-        "aria-label": o.verified ? `Withdraw the verification of ${o.name}` : `Verify ${o.name}`,
+        "aria-label": t(o.verified ? "admin.withdrawFor" : "admin.verifyFor", { name: o.name }),
         onclick: async (event) => {
           event.currentTarget.disabled = true;
           verifyError.hidden = true;
           try {
             const res = await api("PUT", `/admin/orgs/${o.id}/verified`, { verified: !o.verified });
             o = res.org;
-            ctx.announce(o.verified ? `${o.name} is verified.` : `${o.name} is no longer verified.`);
+            ctx.announce(t(o.verified ? "admin.isVerified" : "admin.noLongerVerified", { name: o.name }));
           } catch (err) {
             verifyError.textContent = err.message;
             verifyError.hidden = false;
@@ -90,7 +90,7 @@ export default async function adminPage(ctx) {
           // The button was redrawn: keep the keyboard on its successor.
           row.querySelector("button").focus();
         },
-      }, o.verified ? "Withdraw" : "Verify")] : null));
+      }, o.verified ? t("notif.withdraw") : t("notif.verify"))] : null));
     draw();
     redraws.set(o.id, (tier) => {
       o = { ...o, tier };
@@ -100,13 +100,12 @@ export default async function adminPage(ctx) {
   };
   const rows = [...orgs].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).map(rowOf);
   ctx.main.append(h("section", { class: "card", "aria-labelledby": "orgs-h" },
-    h("h2", { id: "orgs-h" }, "Organizations"),
-    h("p", { class: "muted small" }, "Verify an organization once you have confirmed who it is: "
-      + "every page that shows its name then shows the Verified mark."),
+    h("h2", { id: "orgs-h" }, t("notif.organizations")),
+    h("p", { class: "muted small" }, t("admin.verifyExplained")),
     verifyError,
-    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Organizations, their tiers and verification" }, h("table", {},
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Organization"),
-        h("th", { scope: "col" }, "Tier"), h("th", { scope: "col" }, "Verified"))),
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("notif.organizationsTheirTiersAnd") }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("notif.organization")),
+        h("th", { scope: "col" }, t("notif.tier2")), h("th", { scope: "col" }, t("widgets.verified.short")))),
       h("tbody", {}, rows)))));
 
   // A change of tier, by this admin or another, arrives on this admin's own

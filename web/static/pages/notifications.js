@@ -8,7 +8,8 @@ import { get, post } from "../api.js";
 import { statusWords } from "../accountability.js";
 import { clear, h, humanize, notice, timeEl } from "../dom.js";
 import { live } from "../live.js";
-import { requireUser } from "../widgets.js";
+import { requireUser, tierName } from "../widgets.js";
+import { t } from "../i18n.js";
 
 const PAGE = 20;
 
@@ -16,7 +17,7 @@ const quoted = (title) => (title ? `“${title}”` : "a topic you can no longer
 
 /** The notification in words: [sentence, link or null]. */
 export function describe(n) {
-  const who = n.actor ? n.actor.display_name : "Someone";
+  const who = n.actor ? n.actor.display_name : t("notif.someone");
   const topic = quoted(n.topic_title);
   const d = n.data || {};
   const many = n.count > 1;
@@ -25,35 +26,34 @@ export function describe(n) {
     : null;
   switch (n.kind) {
     case "reply":
-      return [many ? `${n.count} new replies to your post in ${topic}, the last by ${who}`
-        : `${who} replied to your post in ${topic}`, postLink];
+      return [many ? t("notif.reply.many", { count: n.count, topic, who }) : t("notif.reply", { topic, who }), postLink];
     case "mention":
-      return [many ? `You were mentioned ${n.count} times in ${topic}, last by ${who}`
-        : `${who} mentioned you in ${topic}`, postLink];
+      return [many ? t("notif.mention.many", { count: n.count, topic, who }) : t("notif.mention", { topic, who }), postLink];
     case "watched_post":
-      return [many ? `${n.count} new posts in ${topic}, which you watch, the last by ${who}`
-        : `${who} posted in ${topic}, which you watch`, postLink];
+      return [many ? t("notif.watched.many", { count: n.count, topic, who }) : t("notif.watched", { topic, who }), postLink];
     case "question_status":
-      return [`The question ${topic} is now ${statusWords(d.status).toLowerCase()}${n.actor ? ` (${who})` : ""}`,
+      return [t(n.actor ? "notif.question.by" : "notif.question", { topic, status: statusWords(d.status), who }),
         n.topic_id ? `/topics/${n.topic_id}` : null];
     case "flag_outcome":
-      return [`A post you flagged in ${topic} was reviewed: ${d.outcome === "hidden" ? "it is now hidden" : "it stays up"}${many ? ` (${n.count} flags)` : ""}`, postLink];
+      return [t(d.outcome === "hidden" ? "notif.flag.hidden" : "notif.flag.kept", { topic, count: many ? n.count : 1 }), postLink];
     case "appeal_answer":
-      return [`${who} answered your appeal: ${d.decision === "overturn" ? "the decision was overturned" : "the decision stands"}${d.reason ? `. “${d.reason}”` : ""}`,
+      return [[t(d.decision === "overturn" ? "notif.appeal.overturned" : "notif.appeal.upheld", { who }),
+        d.reason ? t("notice.quoted", { reason: d.reason }) : ""].filter(Boolean).join(" "),
         postLink || (n.space_id ? `/spaces/${n.space_id}` : null)];
     case "moderation": {
       const act = {
-        "post.hidden": "hid your post", "post.restored": "restored your post",
-        "post.approved": "approved your post", "post.rejected": "did not approve your post",
-      }[d.action] || `acted on your post (${humanize(String(d.action || "").replace(/\./g, " "))})`;
-      return [`A moderator ${act} in ${topic}${d.reason ? `: “${d.reason}”` : ""}`, postLink];
+        "post.hidden": "notif.mod.hidden", "post.restored": "notif.mod.restored",
+        "post.approved": "notif.mod.approved", "post.rejected": "notif.mod.rejected",
+      }[d.action] || "notif.mod.other";
+      const text = t(act, { topic, action: humanize(String(d.action || "").replace(/\./g, " ")) });
+      return [[text, d.reason ? t("notice.quoted", { reason: d.reason }) : ""].filter(Boolean).join(" "), postLink];
     }
     case "tier_decision": {
-      const org = d.org_name || "Your organization";
-      const tier = humanize(d.to_tier || "");
-      const text = d.decision === "changed" ? `${org} is now on the ${tier} tier`
-        : `${org}: the request for the ${tier} tier was ${d.decision}`;
-      return [`${text}${d.reason ? `. “${d.reason}”` : ""}`, d.org_id ? `/orgs/${d.org_id}` : null];
+      const org = d.org_name || t("notif.yourOrganization");
+      const tier = tierName(d.to_tier || "");
+      const key = { changed: "notice.tierChanged", approved: "notice.upgradeApproved" }[d.decision] || "notice.upgradeDeclined";
+      return [[t(key, { org, tier }), d.reason ? t("notice.quoted", { reason: d.reason }) : ""].filter(Boolean).join(" "),
+        d.org_id ? `/orgs/${d.org_id}` : null];
     }
     default:
       return [humanize(n.kind), postLink];
@@ -62,9 +62,9 @@ export function describe(n) {
 
 // All or unread only: the two views of the page, the current one marked.
 function filterNav(unreadOnly) {
-  return h("nav", { class: "subnav", "aria-label": "Which notifications" }, h("ul", {},
-    h("li", {}, h("a", { href: "/notifications", "aria-current": unreadOnly ? null : "page" }, "All")),
-    h("li", {}, h("a", { href: "/notifications?unread=true", "aria-current": unreadOnly ? "page" : null }, "Unread"))));
+  return h("nav", { class: "subnav", "aria-label": t("notif.whichNotifications") }, h("ul", {},
+    h("li", {}, h("a", { href: "/notifications", "aria-current": unreadOnly ? null : "page" }, t("notif.all"))),
+    h("li", {}, h("a", { href: "/notifications?unread=true", "aria-current": unreadOnly ? "page" : null }, t("notif.unread")))));
 }
 
 // The person's channel: a new notification reloads the first page (one reload at a
@@ -95,13 +95,13 @@ function focusIn(el) {
 }
 
 export default async function notificationsPage(ctx) {
-  if (!requireUser(ctx, "Notifications")) return;
-  ctx.title("Notifications");
+  if (!requireUser(ctx, t("toasts.label"))) return;
+  ctx.title(t("toasts.label"));
   const unreadOnly = ctx.query.get("unread") === "true";
   const list = h("ol", { class: "notification-list", "aria-labelledby": "notifications-h" });
   const status = h("p", { class: "muted", role: "status" });
-  const more = h("button", { type: "button", hidden: true }, "Show older notifications");
-  const markAll = h("button", { type: "button" }, "Mark all as read");
+  const more = h("button", { type: "button", hidden: true }, t("notif.showOlderNotifications"));
+  const markAll = h("button", { type: "button" }, t("notif.markAllAsRead"));
   const byId = new Map();
   let cursor = null;
 
@@ -123,8 +123,8 @@ export default async function notificationsPage(ctx) {
   }
 
   function say(left) {
-    status.textContent = left === 0 ? "Everything is read."
-      : left === 1 ? "1 unread notification." : `${left} unread notifications.`;
+    status.textContent = left === 0 ? t("notif.everythingIsRead")
+      : t("bell.youHaveCount", { count: left });
     markAll.disabled = left === 0;
   }
 
@@ -132,20 +132,20 @@ export default async function notificationsPage(ctx) {
     const [text, href] = describe(n);
     const unread = !n.read_at;
     const open = href ? h("a", { href, onclick: () => { if (unread) markRead([n.id]).catch(() => {}); } }, text) : text;
-    const where = n.space_name ? ` · in ${n.space_name}` : "";
+    const where = n.space_name ? ` · ${t("notif.inSpace", { space: n.space_name })}` : "";
     const read = unread ? h("button", { type: "button", class: "linklike", onclick: async (event) => {
       event.currentTarget.closest("li").dataset.keepFocus = "true";
       event.currentTarget.disabled = true;
       try {
         await markRead([n.id]);
-        ctx.announce("Marked as read.");
+        ctx.announce(t("notif.markedAsRead"));
       } catch (err) {
-        ctx.announce(`Could not mark it read: ${err.message}`);
+        ctx.announce(t("notif.markFailed", { message: err.message }));
       }
-    } }, "Mark as read", h("span", { class: "visually-hidden" }, `: ${text}`)) : null;
+    } }, t("notif.markAsRead"), h("span", { class: "visually-hidden" }, `: ${text}`)) : null;
     return h("li", { class: ["notification", unread && "is-unread"], id: `notification-${n.id}` },
       h("p", {}, open),
-      h("p", { class: "meta" }, timeEl(n.updated_at), where, unread ? " · unread" : ""),
+      h("p", { class: "meta" }, timeEl(n.updated_at), where, unread ? t("notif.unread2") : ""),
       read ? h("div", { class: "actions" }, read) : null);
   }
 
@@ -180,7 +180,7 @@ export default async function notificationsPage(ctx) {
     say(page.unread_count);
     if (byId.size === 0) {
       clear(list);
-      list.append(h("li", { class: "muted" }, unreadOnly ? "Nothing unread." : "No notifications yet."));
+      list.append(h("li", { class: "muted" }, unreadOnly ? t("notif.nothingUnread") : t("notif.noNotificationsYet")));
     } else {
       for (const empty of list.querySelectorAll("li.muted")) empty.remove();
     }
@@ -200,17 +200,17 @@ export default async function notificationsPage(ctx) {
     markAll.disabled = true;
     try {
       await markRead(null);
-      ctx.announce("All notifications are marked read.");
+      ctx.announce(t("notif.allNotificationsAreMarked"));
     } catch (err) {
       markAll.disabled = false;
-      ctx.announce(`Could not mark them read: ${err.message}`);
+      ctx.announce(t("notif.markFailed", { message: err.message }));
     }
   });
 
   ctx.main.append(
-    h("h1", { id: "notifications-h" }, "Notifications"),
+    h("h1", { id: "notifications-h" }, t("toasts.label")),
     filterNav(unreadOnly),
-    h("div", { class: "actions" }, markAll, h("a", { href: "/profile#notification-prefs-h" }, "What you are told")),
+    h("div", { class: "actions" }, markAll, h("a", { href: "/profile#notification-prefs-h" }, t("notif.whatYouAreTold"))),
     status,
     list,
     h("p", {}, more),
@@ -220,6 +220,6 @@ export default async function notificationsPage(ctx) {
     await load();
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
-    ctx.main.append(notice(`Could not load your notifications: ${err.message}`, "error"));
+    ctx.main.append(notice(t("notif.loadFailed", { message: err.message }), "error"));
   }
 }
