@@ -12,8 +12,9 @@ import { chartKey, monthsChart, monthsTable, readMonths } from "../responsivenes
 import { figuresList, timesText } from "../responsiveness/figures.js";
 import { rankingTable } from "../responsiveness/ranking.js";
 import { breadcrumb, orgCrumb } from "../widgets.js";
+import { t } from "../i18n.js";
 
-const PERIODS = [["30", "Last 30 days"], ["90", "Last 90 days"], ["365", "Last 365 days"]];
+const PERIODS = [["30", t("resp.last30Days")], ["90", t("resp.last90Days")], ["365", t("resp.last365Days")]];
 
 /** ?days= as the period's first and last day (UTC, both included). */
 function period(ctx) {
@@ -30,35 +31,32 @@ async function scopeOf(ctx) {
     const { space } = await get(`/spaces/${ctx.params[0]}`, { signal: ctx.signal });
     const { org } = await get(`/orgs/${space.org_id}`, { signal: ctx.signal });
     return { kind: "space", space, org, path: `/spaces/${space.id}/responsiveness`,
-      title: `How fast ${org.name} answers in ${space.name}`,
+      title: t("resp.title.space", { org: org.name, space: space.name }),
       crumbs: [orgCrumb(org), [`/spaces/${space.id}`, space.name]],
       targetHours: (space.response_target_days ?? 14) * 24 };
   }
   if (kind === "orgs") {
     const { org } = await get(`/orgs/${ctx.params[0]}`, { signal: ctx.signal });
-    return { kind: "org", org, path: `/orgs/${org.id}/responsiveness`, title: `How fast ${org.name} answers`,
+    return { kind: "org", org, path: `/orgs/${org.id}/responsiveness`, title: t("resp.title.org", { org: org.name }),
       crumbs: [orgCrumb(org)], targetHours: null };
   }
-  return { kind: "network", path: "/responsiveness", title: "How fast member organizations answer",
+  return { kind: "network", path: "/responsiveness", title: t("resp.howFastMemberOrganizations"),
     crumbs: [], targetHours: null };
 }
 
 function lede(scope) {
   if (scope.kind === "space") {
-    return `Questions asked in this space and what ${scope.org.name} did with them. `
-      + `The space's target: an answer within ${scope.space.response_target_days ?? 14} days.`;
+    return t("resp.lede.space", { org: scope.org.name, count: scope.space.response_target_days ?? 14 });
   }
   if (scope.kind === "org") {
-    return `Questions asked in the public spaces of ${scope.org.name} and what it did with them. `
-      + "Each space has its target time to answer.";
+    return t("resp.lede.org", { org: scope.org.name });
   }
-  return "Citizens ask the member cities and organizations questions in their public spaces; "
-    + "here is how many each answered, how fast, and how many are overdue. Every figure is public.";
+  return t("resp.lede.network");
 }
 
 /** The period picker: choosing reloads the page for that period. */
 function periodControl(ctx, days) {
-  const control = select({ label: "Period", name: "days", options: PERIODS, value: String(days) });
+  const control = select({ label: t("resp.period"), name: "days", options: PERIODS, value: String(days) });
   control.classList.add("period-control");
   control.querySelector("select").addEventListener("change", (event) => {
     const url = new URL(location.href);
@@ -73,11 +71,11 @@ async function spacesSection(ctx, org) {
   const { spaces } = await get(`/orgs/${org.id}/spaces`, { signal: ctx.signal });
   const open = spaces.filter((s) => s.visibility === "public");
   return h("section", { "aria-labelledby": "per-space-h", class: "card" },
-    h("h2", { id: "per-space-h" }, "Space by space"),
-    open.length === 0 ? h("p", { class: "muted" }, "No public space yet.")
+    h("h2", { id: "per-space-h" }, t("resp.spaceBySpace")),
+    open.length === 0 ? h("p", { class: "muted" }, t("home.noSpace"))
       : h("ul", { class: "space-list" }, open.map((s) => h("li", {},
         h("a", { href: `/spaces/${s.id}?view=responsiveness` }, s.name),
-        h("p", { class: "muted small" }, `Target: an answer within ${s.response_target_days ?? 14} days.`)))));
+        h("p", { class: "muted small" }, t("resp.target", { count: s.response_target_days ?? 14 }))))));
 }
 
 export default async function responsivenessPage(ctx) {
@@ -86,21 +84,21 @@ export default async function responsivenessPage(ctx) {
   const report = await get(`${scope.path}?from=${from}&to=${to}`, { signal: ctx.signal });
   ctx.title(scope.title);
 
-  const chartSlot = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, "Reading the months…"));
+  const chartSlot = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, t("resp.readingTheMonths")));
   const perSpace = scope.kind === "org" ? await spacesSection(ctx, scope.org) : null;
   ctx.main.append(...[
-    breadcrumb([["/", "Home"], ...scope.crumbs, [null, "Responsiveness"]]),
+    breadcrumb([["/", t("nav.home")], ...scope.crumbs, [null, t("resp.responsiveness")]]),
     h("header", { class: "page-head" }, h("h1", {}, scope.title), h("p", { class: "lede" }, lede(scope))),
     h("div", { class: "report-controls" }, periodControl(ctx, days),
-      h("p", { class: "muted small" }, `Questions asked from ${dayWords(report.period.from)} to ${dayWords(report.period.to)}.`)),
+      h("p", { class: "muted small" }, t("resp.period.span", { from: dayWords(report.period.from), to: dayWords(report.period.to) }))),
     h("section", { class: "card", "aria-labelledby": "figures-h" },
-      h("h2", { id: "figures-h" }, "The figures"), figuresList(report), timesText(report)),
+      h("h2", { id: "figures-h" }, t("resp.theFigures")), figuresList(report), timesText(report)),
     scope.kind === "network" ? h("section", { class: "card", "aria-labelledby": "ranking-h" },
-      h("h2", { id: "ranking-h" }, "Ranking"), rankingTable(report)) : null,
+      h("h2", { id: "ranking-h" }, t("resp.ranking")), rankingTable(report)) : null,
     h("section", { class: "card", "aria-labelledby": "months-h" },
-      h("h2", { id: "months-h" }, "Time to answer, month by month"), chartSlot),
+      h("h2", { id: "months-h" }, t("resp.timeToAnswerMonth")), chartSlot),
     perSpace,
-    scope.kind !== "network" ? h("p", {}, h("a", { href: "/responsiveness" }, "Compare with every member organization")) : null,
+    scope.kind !== "network" ? h("p", {}, h("a", { href: "/responsiveness" }, t("resp.compareWithEveryMember"))) : null,
   ].filter(Boolean));
 
   let rows;
@@ -108,7 +106,7 @@ export default async function responsivenessPage(ctx) {
     rows = await readMonths(scope.path, ctx.signal);
   } catch (err) {
     if (err.name === "AbortError") throw err;
-    clear(chartSlot, h("p", { class: "form-error" }, `Could not read the months: ${err.message}`));
+    clear(chartSlot, h("p", { class: "form-error" }, t("resp.monthsFailed", { message: err.message })));
     return;
   }
   clear(chartSlot);

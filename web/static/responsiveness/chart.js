@@ -7,6 +7,7 @@
 import { get, pool } from "../api.js";
 import { hoursWords, monthShort, monthWords } from "../accountability.js";
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MONTHS = 12;
@@ -51,19 +52,20 @@ export async function readMonths(path, signal) {
 /** How the months read aloud: their span, the quickest and slowest month. */
 function summary(rows, targetHours) {
   const answered = rows.filter((r) => r.median !== null);
-  const span = `from ${monthWords(rows[0].day)} to ${monthWords(rows.at(-1).day)}`;
-  if (answered.length === 0) return `No question asked ${span} has been answered yet.`;
+  const span = { from: monthWords(rows[0].day), to: monthWords(rows.at(-1).day) };
+  if (answered.length === 0) return t("chart.noneAnswered", span);
   const quick = answered.reduce((a, b) => (b.median < a.median ? b : a));
   const slow = answered.reduce((a, b) => (b.median > a.median ? b : a));
   const none = rows.length - answered.length;
   return [
-    `Median time to answer the questions asked each month, ${span}.`,
+    t("chart.median", span),
     answered.length > 1
-      ? `Quickest: ${hoursWords(quick.median)} (${monthWords(quick.day)}); slowest: ${hoursWords(slow.median)} (${monthWords(slow.day)}).`
-      : `${monthWords(quick.day)}: ${hoursWords(quick.median)}.`,
-    none ? `${none} ${none === 1 ? "month has" : "months have"} no answered question.` : "",
-    targetHours ? `The target is ${hoursWords(targetHours)}.` : "",
-    "The table below lists every month.",
+      ? t("chart.quickSlow", { quick: hoursWords(quick.median), quickMonth: monthWords(quick.day),
+        slow: hoursWords(slow.median), slowMonth: monthWords(slow.day) })
+      : t("chart.oneMonth", { month: monthWords(quick.day), time: hoursWords(quick.median) }),
+    none ? t("chart.monthsWithout", { count: none }) : "",
+    targetHours ? t("chart.targetIs", { time: hoursWords(targetHours) }) : "",
+    t("resp.theTableBelowLists"),
   ].filter(Boolean).join(" ");
 }
 
@@ -83,7 +85,7 @@ export function monthsChart(rows, { targetHours = null, width = 720, id = "answe
     viewBox: `0 0 ${width} ${height}`, width, height, class: "chart months-chart", role: "img",
     "aria-labelledby": `${id}-title ${id}-desc`,
   },
-  svg("title", { id: `${id}-title` }, "Time to answer, month by month"),
+  svg("title", { id: `${id}-title` }, t("resp.timeToAnswerMonth")),
   svg("desc", { id: `${id}-desc` }, summary(rows, targetHours)),
   svg("line", { x1: pad.left, x2: width - pad.right, y1: y(0), y2: y(0), class: "chart-axis" }),
   svg("line", { x1: pad.left, x2: width - pad.right, y1: y(most), y2: y(most), class: "chart-grid" }),
@@ -94,11 +96,12 @@ export function monthsChart(rows, { targetHours = null, width = 720, id = "answe
   if (targetHours) {
     chart.append(
       svg("line", { x1: pad.left, x2: width - pad.right, y1: y(targetHours), y2: y(targetHours), class: "chart-target" }),
-      svg("text", { x: width - pad.right, y: y(targetHours) - 4, "text-anchor": "end", class: "chart-label" }, "target"));
+      svg("text", { x: width - pad.right, y: y(targetHours) - 4, "text-anchor": "end", class: "chart-label" }, t("chart.target")));
   }
   rows.forEach((r, i) => {
     const x = pad.left + i * slot + (slot - bar) / 2;
-    const label = `${monthWords(r.day)}: ${r.median === null ? "no answered question" : `half answered within ${hoursWords(r.median)}`}`;
+    const label = t("chart.monthLabel", { month: monthWords(r.day),
+      what: r.median === null ? t("chart.noAnswered") : t("chart.halfWithin", { time: hoursWords(r.median) }) });
     if (r.median !== null) {
       chart.append(svg("rect", { x: x.toFixed(1), y: Math.min(y(r.median), y(0) - 2).toFixed(1), width: bar.toFixed(1),
         height: Math.max(2, y(0) - y(r.median)).toFixed(1), class: "chart-bar" }, svg("title", {}, label)));
@@ -117,31 +120,31 @@ export function monthsChart(rows, { targetHours = null, width = 720, id = "answe
 
 /** An axis mark: minutes below an hour, hours below two days, else days. */
 function axisWords(hours) {
-  if (hours < 1) return `${Math.round(hours * 60)} min`;
-  return hours < 48 ? `${Math.round(hours)} h` : `${Math.round(hours / 24)} days`;
+  if (hours < 1) return t("chart.axis.min", { n: Math.round(hours * 60) });
+  return hours < 48 ? t("chart.axis.h", { n: Math.round(hours) }) : t("chart.axis.days", { n: Math.round(hours / 24) });
 }
 
 /** What the chart shows, as a key in words and shapes (not colour alone). */
 export function chartKey(targetHours) {
   return h("ul", { class: "chart-key" },
-    h("li", {}, h("span", { class: "key-bar", "aria-hidden": "true" }), "Bar: half of the month's questions answered within this time (median)"),
-    h("li", {}, h("span", { class: "key-p90", "aria-hidden": "true" }), "Dash: 9 in 10 answered within this time"),
-    targetHours ? h("li", {}, h("span", { class: "key-target", "aria-hidden": "true" }), "Dashed line: the target") : null);
+    h("li", {}, h("span", { class: "key-bar", "aria-hidden": "true" }), t("resp.barHalfOfThe")),
+    h("li", {}, h("span", { class: "key-p90", "aria-hidden": "true" }), t("resp.dash9In10")),
+    targetHours ? h("li", {}, h("span", { class: "key-target", "aria-hidden": "true" }), t("resp.dashedLineTheTarget")) : null);
 }
 
 /** Every month as a table (the chart's data, for reading and screen readers);
  * on a phone its rows are laid out as cards, explicit roles keep it a table. */
 export function monthsTable(rows) {
-  const cols = ["Month", "Asked", "Answered", "Half answered within", "9 in 10 answered within"];
+  const cols = [t("resp.month"), t("question.step.open"), t("question.status.answered"), t("resp.halfAnsweredWithin"), "9 in 10 answered within"];
   const cell = (i, text) => h("td", { role: "cell", "data-label": cols[i] }, text);
-  return h("details", { class: "chart-table" }, h("summary", {}, "Every month as a table"),
+  return h("details", { class: "chart-table" }, h("summary", {}, t("resp.everyMonthAsA")),
     h("div", { class: "table-wrap" }, h("table", { role: "table", class: "stack-table" },
-      h("caption", { class: "visually-hidden" }, "Time to answer, month by month"),
+      h("caption", { class: "visually-hidden" }, t("resp.timeToAnswerMonth")),
       h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, cols.map((t) => h("th", { role: "columnheader", scope: "col" }, t)))),
       h("tbody", { role: "rowgroup" }, rows.map((r) => h("tr", { role: "row" },
         h("th", { role: "rowheader", scope: "row" }, monthWords(r.day)),
         cell(1, r.asked === null ? "could not be read" : String(r.asked)),
         cell(2, r.answered === null ? "—" : String(r.answered)),
-        cell(3, hoursWords(r.median, "no answer")),
-        cell(4, hoursWords(r.p90, "no answer"))))))));
+        cell(3, hoursWords(r.median, t("chart.noAnswer"))),
+        cell(4, hoursWords(r.p90, t("chart.noAnswer")))))))));
 }

@@ -4,6 +4,7 @@
 
 import { hoursWords, percent } from "../accountability.js";
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 
 /** The counts, each with its meaning. */
 export function figuresList(r) {
@@ -11,25 +12,26 @@ export function figuresList(r) {
     h("dt", {}, term),
     h("dd", {}, h("span", { class: "figure" }, String(value)), note ? h("span", { class: "figure-note" }, note) : null));
   return h("dl", { class: "figures report-figures" },
-    item("Questions asked", r.asked),
-    item("Acknowledged", r.acknowledged, r.asked ? `${percent(r.acknowledged, r.asked)} of those asked` : null),
-    item("Answered", r.answered, r.asked ? `${percent(r.answered, r.asked)} of those asked` : null),
-    item("Answered within target", r.answered_within_target,
-      r.asked ? `${percent(r.answered_within_target, r.asked)} of those asked` : null),
-    item("Overdue now", r.overdue, r.overdue ? "past the target, not answered" : "none past the target"),
-    item("Done", r.done),
-    item("Declined", r.declined));
+    item(t("resp.questionsAsked"), r.asked),
+    item(t("question.status.acknowledged"), r.acknowledged, r.asked ? t("figures.ofAsked", { share: percent(r.acknowledged, r.asked) }) : null),
+    item(t("question.status.answered"), r.answered, r.asked ? t("figures.ofAsked", { share: percent(r.answered, r.asked) }) : null),
+    item(t("resp.answeredWithinTarget"), r.answered_within_target,
+      r.asked ? t("figures.ofAsked", { share: percent(r.answered_within_target, r.asked) }) : null),
+    item(t("resp.overdueNow"), r.overdue, r.overdue ? t("resp.pastTheTargetNot") : t("figures.nonePast")),
+    item(t("question.status.done"), r.done),
+    item(t("question.status.declined"), r.declined));
 }
 
 /** "Half were answered within 2 days and 4 hours; 9 in 10 within 6 days." */
 export function timesText(r) {
   const line = (what, median, p90) => {
-    if (median === null || median === undefined) return h("p", {}, h("strong", {}, `${what}: `), "no question of this period has reached that step yet.");
-    return h("p", {}, h("strong", {}, `${what}: `),
-      `half within ${hoursWords(median)}`,
-      p90 === null || p90 === undefined ? "." : `; 9 in 10 within ${hoursWords(p90)}.`);
+    const label = h("strong", {}, t("figures.label", { what }));
+    if (median === null || median === undefined) return h("p", {}, label, " ", t("resp.noQuestionOfThis"));
+    return h("p", {}, label, " ", p90 === null || p90 === undefined
+      ? t("figures.half", { median: hoursWords(median) })
+      : t("figures.halfAndNine", { median: hoursWords(median), p90: hoursWords(p90) }));
   };
   return h("div", { class: "report-times" },
-    line("Time to acknowledge", r.median_hours_to_acknowledge, r.p90_hours_to_acknowledge),
-    line("Time to answer", r.median_hours_to_answer, r.p90_hours_to_answer));
+    line(t("resp.timeToAcknowledge"), r.median_hours_to_acknowledge, r.p90_hours_to_acknowledge),
+    line(t("resp.timeToAnswer"), r.median_hours_to_answer, r.p90_hours_to_answer));
 }
