@@ -31,7 +31,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset({
     "consensus.js",
     "pages/analytics.js",
     "pages/moderation.js",
-    "pages/org.js",
 })
 
 # Literals the scanner reads as words that are not shown to people, with why.

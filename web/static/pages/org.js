@@ -8,38 +8,38 @@ import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
   badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, plansLink, select, timeEl, uid,
 } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, tx } from "../i18n.js";
 import { chosenId, personPicker } from "../people.js";
 import { breadcrumb, tierMessage, tierName, tierNotice, verifiedBadge } from "../widgets.js";
 
 // Words for the entitlement names the API returns; an unknown name is shown
 // as it comes. (Only words: which tier has what comes from the API.)
 const LABELS = {
-  discussions: "Threaded discussions, reactions, live updates, flags, basic moderation",
-  private_spaces: "Private (members-only) spaces",
-  polls: "Polls in topics",
-  moderation_tools: "Word filter, pre-moderation queue, slow mode",
-  export: "Export of a space (CSV and JSON)",
-  analytics: "Analytics dashboard",
-  consensus_map: "Consensus map of opinion groups in topics",
+  discussions: t("org.threadedDiscussionsReactionsLive"),
+  private_spaces: t("org.privateMembersOnlySpaces"),
+  polls: t("org.pollsInTopics"),
+  moderation_tools: t("org.wordFilterPreModeration"),
+  export: t("org.exportOfASpace"),
+  analytics: t("org.analyticsDashboard"),
+  consensus_map: t("org.consensusMapOfOpinion"),
   // In the premium tier's definition, not built yet: said so, not promised as there.
-  integrations: "API tokens and signed webhooks (not available yet)",
-  custom_branding: "Custom branding (not available yet)",
-  public_spaces: "Public spaces",
-  moderators_per_space: "Moderators per space",
+  integrations: t("org.apiTokensAndSigned"),
+  custom_branding: t("org.customBrandingNotAvailable"),
+  public_spaces: t("org.publicSpaces"),
+  moderators_per_space: t("org.moderatorsPerSpace"),
 };
 
 export const label = (key) => LABELS[key] || humanize(key);
 
 export function usageBar(name, quota) {
   const id = uid("quota");
-  const limitText = quota.limit === null ? "unlimited" : String(quota.limit);
-  const text = `${quota.usage} of ${limitText}`;
+  const text = quota.limit === null ? t("org.quota.unlimited", { usage: quota.usage })
+    : t("ranking.of", { n: quota.usage, count: quota.limit });
   const full = quota.limit !== null && quota.usage >= quota.limit;
   return h("div", { class: ["quota", full && "is-full"] },
     h("div", { class: "quota-label" }, h("span", { id }, label(name)), h("span", { class: "quota-value" }, text)),
     quota.limit === null
-      ? h("p", { class: "muted small" }, "No limit on this tier.")
+      ? h("p", { class: "muted small" }, t("org.noLimitOnThis"))
       : h("meter", { min: 0, max: quota.limit || 1, value: Math.min(quota.usage, quota.limit || 1),
         low: Math.max(0, (quota.limit || 1) - 1), high: quota.limit || 1, optimum: 0,
         "aria-labelledby": id, "aria-valuetext": text }, text),
@@ -57,30 +57,30 @@ export default async function orgPage(ctx) {
   const spaceList = h("ul", { class: "space-list" });
   A.drawSpaces = () => {
     clear(spaceList);
-    if (spaces.length === 0) spaceList.append(h("li", { class: "muted" }, "No space yet."));
+    if (spaces.length === 0) spaceList.append(h("li", { class: "muted" }, t("org.noSpaceYet")));
     for (const s of spaces) {
       spaceList.append(h("li", {},
         h("a", { href: `/spaces/${s.id}` }, s.name),
-        " ", s.visibility === "private" ? badge("Private", "private") : badge("Public", "public"),
+        " ", s.visibility === "private" ? badge(t("moderation.work.private"), "private") : badge(t("space.badge.public"), "public"),
         s.description ? h("p", { class: "muted small" }, s.description) : null));
     }
   };
   A.drawSpaces();
 
   const tierBadge = h("span", {});
-  A.drawTierBadge = () => clear(tierBadge, badge(`${tierName(A.org.tier)} tier`, `tier-${A.org.tier}`));
+  A.drawTierBadge = () => clear(tierBadge, badge(t("org.tierBadge", { tier: tierName(A.org.tier) }), `tier-${A.org.tier}`));
   A.drawTierBadge();
 
   const hasReport = await serverHas("GET", "/orgs/{org_id}/responsiveness");
   ctx.main.append(
-    breadcrumb([["/", "Home"], [null, org.name]]),
+    breadcrumb([["/", t("nav.home")], [null, org.name]]),
     h("header", { class: "page-head" },
       h("h1", {}, org.name, verifiedBadge(org)),
       h("p", { class: "muted" }, `${orgKindLabel(org.kind)} · ${org.country} · `, tierBadge),
-      hasReport ? h("p", {}, h("a", { href: `/orgs/${org.id}?view=responsiveness` }, `How fast ${org.name} answers questions`),
-        ": asked, answered, within target, overdue.") : null,
+      hasReport ? h("p", {}, tx("org.responsiveness", { link: h("a", { href: `/orgs/${org.id}?view=responsiveness` },
+        t("org.responsiveness.link", { org: org.name })) })) : null,
     ),
-    h("section", { "aria-labelledby": "spaces-h" }, h("h2", { id: "spaces-h" }, "Spaces"), spaceList),
+    h("section", { "aria-labelledby": "spaces-h" }, h("h2", { id: "spaces-h" }, t("org.spaces")), spaceList),
   );
   if (await serverHas("GET", "/orgs/{org_id}/officials")) ctx.main.append(officialsSection(A));
 
@@ -104,19 +104,19 @@ function officialsSection(A) {
       return;
     }
     clear(list);
-    if (officials.length === 0) list.append(h("li", { class: "muted" }, "No official named yet."));
+    if (officials.length === 0) list.append(h("li", { class: "muted" }, t("org.noOfficialNamedYet")));
     for (const o of officials) {
       list.append(h("li", {},
         h("span", {}, h("span", { class: "official-name" }, o.user.display_name), " ",
-          h("span", { class: "muted small" }, `since ${dateWords(o.created_at)}`)),
-        org.is_admin ? h("button", { type: "button", class: "linklike", "aria-label": `Remove ${o.user.display_name} from the officials`,
+          h("span", { class: "muted small" }, t("org.since", { date: dateWords(o.created_at) }))),
+        org.is_admin ? h("button", { type: "button", class: "linklike", "aria-label": t("org.removeOfficial", { name: o.user.display_name }),
           onclick: async (event) => {
             const button = event.currentTarget;
             button.disabled = true;
             err.hidden = true;
             try {
               await del(`/orgs/${orgId}/officials/${o.user.id}`);
-              ctx.announce(`${o.user.display_name} is no longer an official.`);
+              ctx.announce(t("org.officialRemoved", { name: o.user.display_name }));
               await draw();
               list.querySelector("button")?.focus();
             } catch (e) {
@@ -124,25 +124,25 @@ function officialsSection(A) {
               err.hidden = false;
               button.disabled = false;
             }
-          } }, "Remove") : null));
+          } }, t("org.remove")) : null));
     }
   };
   let form = null;
   if (org.is_admin) {
     form = h("form", { class: "form inline" }, formError(),
       personPicker({ label: t("org.officials.name"), signal: ctx.signal, hint: t("org.officials.nameHint") }),
-      h("div", { class: "actions" }, h("button", { type: "submit" }, "Name official")));
+      h("div", { class: "actions" }, h("button", { type: "submit" }, t("org.nameOfficial"))));
     onSubmit(form, async (data) => {
       const { official } = await post(`/orgs/${orgId}/officials`, { user_id: chosenId(data) });
       form.querySelector(".person-picker").reset();
-      ctx.announce(`${official.user.display_name} is now an official of ${org.name}.`);
+      ctx.announce(t("org.officialAdded", { name: official.user.display_name, org: org.name }));
       await draw();
     });
   }
   draw();
   return h("section", { "aria-labelledby": "officials-h", class: "officials-section" },
-    h("h2", { id: "officials-h" }, "Officials"),
-    h("p", { class: "muted" }, `They answer in the name of ${org.name}: their posts in its spaces are marked “Official”.`),
+    h("h2", { id: "officials-h" }, t("org.officials")),
+    h("p", { class: "muted" }, t("org.officialsExplained", { org: org.name })),
     list, err, form);
 }
 
@@ -153,7 +153,7 @@ function officialsSection(A) {
 async function administration(A) {
   const { ctx, orgId } = A;
   const admin = h("div", { class: "admin-grid" });
-  ctx.main.append(h("h2", { class: "section-title" }, "Administration"), admin);
+  ctx.main.append(h("h2", { class: "section-title" }, t("org.administration")), admin);
 
   A.plan = h("section", { class: "card", "aria-labelledby": "plan-h" });
   A.spaceForm = h("section", { class: "card", "aria-labelledby": "new-space-h" });
@@ -206,14 +206,14 @@ async function drawPlan(A) {
   if (A.has.history) extra.push(await historyBox(A));
   if (A.ctx.user && A.ctx.user.is_platform_admin && A.has.setTier) extra.push(setTierBox(A));
   clear(A.plan,
-    h("h3", { id: "plan-h" }, "Tier and usage"),
-    h("p", {}, "Current tier: ", h("strong", {}, tierName(A.org.tier)), " · ",
+    h("h3", { id: "plan-h" }, t("org.tierAndUsage")),
+    h("p", {}, t("org.currentTier"), h("strong", {}, tierName(A.org.tier)), " · ",
       h("a", { href: `/plans?org=${A.orgId}` }, t("tiers.comparePlans"))),
     ...Object.entries(ent.quotas).map(([name, q]) => usageBar(name, q)),
-    h("h4", {}, "Included in this tier"),
+    h("h4", {}, t("org.includedInThisTier")),
     h("ul", { class: "capabilities" }, Object.entries(ent.capabilities).map(([name, on]) =>
       h("li", { class: on ? "yes" : "no" },
-        h("span", { class: "visually-hidden" }, on ? "Included: " : "Not included: "),
+        h("span", { class: "visually-hidden" }, on ? t("org.included") : t("org.notIncluded")),
         h("span", { "aria-hidden": "true", class: "cap-mark" }, on ? "✓" : "—"), " ", label(name)))),
     ...extra,
   );
@@ -221,16 +221,16 @@ async function drawPlan(A) {
 }
 
 function upgradeBox(A) {
-  const box = h("div", { class: "upgrade" }, h("h4", {}, "Upgrade requests"));
+  const box = h("div", { class: "upgrade" }, h("h4", {}, t("org.upgradeRequests")));
   const status = h("div", { class: "upgrade-status" });
-  const tiers = [["plus", "Plus"], ["premium", "Premium"]].filter(([t]) => t !== A.org.tier && A.org.tier !== "premium");
+  const tiers = [["plus", t("tier.plus")], ["premium", t("tier.premium")]].filter(([t]) => t !== A.org.tier && A.org.tier !== "premium");
   const form = h("form", { class: "form", "data-key": "upgrade" }, formError(),
-    select({ label: "Tier to request", name: "tier", options: tiers, value: tiers.length ? tiers[0][0] : "" }),
-    field({ label: "Note for the secretariat (optional)", name: "note", type: "textarea", rows: 2, maxlength: 2000 }),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Request upgrade")));
+    select({ label: t("org.tierToRequest"), name: "tier", options: tiers, value: tiers.length ? tiers[0][0] : "" }),
+    field({ label: t("org.noteForTheSecretariat"), name: "note", type: "textarea", rows: 2, maxlength: 2000 }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("org.requestUpgrade"))));
   onSubmit(form, async (data) => {
     await post(`/orgs/${A.orgId}/upgrade-requests`, { tier: data.tier, note: data.note || "" });
-    A.ctx.announce("Upgrade request sent to the secretariat.");
+    A.ctx.announce(t("org.upgradeRequestSentTo"));
     form.reset();
     await showRequests();
   });
@@ -246,29 +246,30 @@ function upgradeBox(A) {
     const open = requests.some((r) => r.status === "pending");
     form.hidden = open || tiers.length === 0;
     clear(status);
-    if (open) status.append(h("p", { class: "notice" }, "A request is waiting for the secretariat's decision."));
+    if (open) status.append(h("p", { class: "notice" }, t("org.aRequestIsWaiting")));
     if (requests.length === 0) return;
     status.append(h("ul", { class: "requests" }, [...requests].reverse().map((r) => h("li", {},
       h("strong", {}, tierName(r.tier)), " · ", badge(humanize(r.status), r.status === "approved" ? "tier-plus" : r.status === "rejected" ? "locked" : ""),
-      " · requested ", timeEl(r.created_at), ` by ${r.requested_by.display_name}`,
-      r.note ? h("p", { class: "muted small" }, `Note: ${r.note}`) : null,
-      r.decided_at ? h("p", { class: "small" }, "Decided ", timeEl(r.decided_at), r.decided_by ? ` by ${r.decided_by.display_name}` : "",
-        r.reason ? `: “${r.reason}”` : "") : null))));
+      " · ", tx("org.requestedBy", { time: timeEl(r.created_at), name: r.requested_by.display_name }),
+      r.note ? h("p", { class: "muted small" }, t("org.note", { note: r.note })) : null,
+      r.decided_at ? h("p", { class: "small" }, tx(r.decided_by ? "org.decidedBy" : "org.decidedAt",
+        { time: timeEl(r.decided_at), name: r.decided_by ? r.decided_by.display_name : "" }),
+        r.reason ? ` ${t("notice.quoted", { reason: r.reason })}` : "") : null))));
   }
   showRequests();
-  if (tiers.length === 0) box.append(h("p", { class: "muted" }, "This organization has the highest tier."));
+  if (tiers.length === 0) box.append(h("p", { class: "muted" }, t("org.thisOrganizationHasThe")));
   box.append(form, status);
   return box;
 }
 
 async function historyBox(A) {
-  const box = h("div", { class: "upgrade" }, h("h4", {}, "Tier history"));
+  const box = h("div", { class: "upgrade" }, h("h4", {}, t("org.tierHistory")));
   try {
     const { tier_changes: changes } = await get(`/orgs/${A.orgId}/tier-history`, { signal: A.ctx.signal });
-    if (changes.length === 0) box.append(h("p", { class: "muted" }, "No change since the organization joined."));
+    if (changes.length === 0) box.append(h("p", { class: "muted" }, t("org.noChangeSinceThe")));
     else box.append(h("ol", { class: "requests" }, [...changes].reverse().map((c) => h("li", {},
       `${tierName(c.from_tier)} → `, h("strong", {}, tierName(c.to_tier)), " · ", timeEl(c.created_at),
-      ` by ${c.changed_by.display_name}`, c.reason ? h("p", { class: "muted small" }, c.reason) : null))));
+      " · ", t("question.byName", { name: c.changed_by.display_name }), c.reason ? h("p", { class: "muted small" }, c.reason) : null))));
   } catch (err) {
     if (err.name !== "AbortError") box.append(h("p", { class: "form-error" }, err.message));
   }
@@ -276,14 +277,14 @@ async function historyBox(A) {
 }
 
 function setTierBox(A) {
-  const box = h("div", { class: "upgrade" }, h("h4", {}, "Set the tier (platform admin)"));
+  const box = h("div", { class: "upgrade" }, h("h4", {}, t("org.setTheTierPlatform")));
   const form = h("form", { class: "form", "data-key": "settier" }, formError(),
-    select({ label: "Tier", name: "tier", options: [["free", "Free"], ["plus", "Plus"], ["premium", "Premium"]], value: A.org.tier }),
-    field({ label: "Why (kept in the tier history)", name: "reason", required: true, maxlength: 2000, hint: "For example: paid offline, invoice 2024-17." }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Set tier")));
+    select({ label: t("notif.tier2"), name: "tier", options: [["free", t("tier.free")], ["plus", t("tier.plus")], ["premium", t("tier.premium")]], value: A.org.tier }),
+    field({ label: t("org.whyKeptInThe"), name: "reason", required: true, maxlength: 2000, hint: t("org.forExamplePaidOffline") }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("org.setTier"))));
   onSubmit(form, async (data) => {
     A.org = (await post(`/admin/orgs/${A.orgId}/tier`, { tier: data.tier, reason: data.reason })).org;
-    A.ctx.announce(`${A.org.name} is now on the ${tierName(A.org.tier)} tier.`);
+    A.ctx.announce(t("notice.tierChanged", { org: A.org.name, tier: tierName(A.org.tier) }));
     await A.reload();
   });
   box.append(form);
@@ -298,10 +299,10 @@ function drawSpaceForm(A) {
   const gateId = uid("gate");
   const quotaId = uid("quota-note");
   const gateNote = privateOk ? null : h("p", { class: "gate", id: gateId },
-    `Private spaces are not included in the ${tierName(A.org.tier)} tier.`,
-    A.has.upgrades ? " Request a higher tier (under “Upgrade requests”) to unlock them." : "", " ", plansLink(null, A.orgId));
+    t("org.gate.private", { tier: tierName(A.org.tier) }),
+    A.has.upgrades ? ` ${t("org.gate.upgradeThem")}` : "", " ", plansLink(null, A.orgId));
   const quotaNote = pubFull ? h("p", { class: "gate", id: quotaId },
-    `All ${pub.limit} public spaces of the ${tierName(A.org.tier)} tier are in use. `, plansLink(null, A.orgId)) : null;
+    t("org.gate.publicFull", { count: pub.limit, tier: tierName(A.org.tier) }), " ", plansLink(null, A.orgId)) : null;
   const radio = (value, text, describedBy) => {
     const id = uid("vis");
     return h("div", { class: "radio" },
@@ -309,12 +310,12 @@ function drawSpaceForm(A) {
       h("label", { for: id }, text));
   };
   const form = h("form", { class: "form" }, formError(),
-    field({ label: "Name", name: "name", required: true, maxlength: 200 }),
-    field({ label: "Description", name: "description", type: "textarea", rows: 2, maxlength: 2000 }),
-    h("fieldset", {}, h("legend", {}, "Who can read it"),
-      radio("public", "Public: anyone can read", pubFull ? quotaId : null), quotaNote,
-      radio("private", "Private: members only", privateOk ? null : gateId), gateNote),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Open space")));
+    field({ label: t("acct.name"), name: "name", required: true, maxlength: 200 }),
+    field({ label: t("org.description"), name: "description", type: "textarea", rows: 2, maxlength: 2000 }),
+    h("fieldset", {}, h("legend", {}, t("org.whoCanReadIt")),
+      radio("public", t("org.publicAnyoneCanRead"), pubFull ? quotaId : null), quotaNote,
+      radio("private", t("space.badge.private"), privateOk ? null : gateId), gateNote),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("org.openSpace"))));
   onSubmit(form, async (data) => {
     let res;
     try {
@@ -328,39 +329,39 @@ function drawSpaceForm(A) {
     }
     A.spaces.push(res.space);
     A.drawSpaces();
-    A.ctx.announce(`Space ${res.space.name} opened.`);
+    A.ctx.announce(t("org.spaceOpened", { name: res.space.name }));
     await A.reload();
     drawManage(A);
   });
   carryInput(A.spaceForm.querySelector("form"), form);
-  clear(A.spaceForm, h("h3", { id: "new-space-h" }, "Open a space"), form);
+  clear(A.spaceForm, h("h3", { id: "new-space-h" }, t("org.openASpace")), form);
 }
 
 function peopleEditor(A, space, kind) {
   // kind: "moderators" | "members"
-  const title = kind === "moderators" ? "Moderators" : "Members";
+  const title = kind === "moderators" ? t("org.moderators") : t("org.members");
   const list = h("ul", { class: "people" });
   const err = h("p", { class: "form-error", role: "alert", hidden: true });
   const draw = async () => {
     try {
       const { members } = await get(`/spaces/${space.id}/${kind}`, { signal: A.ctx.signal });
       clear(list);
-      if (members.length === 0) list.append(h("li", { class: "muted" }, kind === "moderators" ? "No moderator yet." : "No member yet."));
+      if (members.length === 0) list.append(h("li", { class: "muted" }, kind === "moderators" ? t("org.noModeratorYet") : t("org.noMemberYet")));
       for (const m of members) {
         list.append(h("li", {},
-          h("span", {}, `${m.user.display_name} (user ${m.user.id})`),
-          h("button", { type: "button", class: "linklike", "aria-label": `Remove ${m.user.display_name} from the ${kind}`, onclick: async () => {
+          h("span", {}, m.user.display_name),
+          h("button", { type: "button", class: "linklike", "aria-label": t(kind === "moderators" ? "org.removeModerator" : "org.removeMember", { name: m.user.display_name }), onclick: async () => {
             err.hidden = true;
             try {
               await del(`/spaces/${space.id}/${kind}/${m.user.id}`);
-              A.ctx.announce(`${m.user.display_name} removed.`);
+              A.ctx.announce(t("org.removed", { name: m.user.display_name }));
               await draw();
               await A.reload();
             } catch (e) {
               clear(err, tierNotice(e));
               err.hidden = false;
             }
-          } }, "Remove")));
+          } }, t("org.remove"))));
       }
     } catch (e) {
       if (e.name === "AbortError") return;
@@ -370,7 +371,7 @@ function peopleEditor(A, space, kind) {
   const form = h("form", { class: "form inline" }, formError(),
     personPicker({ label: kind === "moderators" ? t("org.people.addModerator") : t("org.people.addMember"),
       signal: A.ctx.signal, hint: t("org.people.hint") }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Add")));
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("org.add"))));
   onSubmit(form, async (data) => {
     try {
       await post(`/spaces/${space.id}/${kind}`, { user_id: chosenId(data) });
@@ -384,7 +385,7 @@ function peopleEditor(A, space, kind) {
       throw e;
     }
     form.querySelector(".person-picker").reset();
-    A.ctx.announce(`Added to the ${kind}.`);
+    A.ctx.announce(t(kind === "moderators" ? "org.addedModerator" : "org.addedMember"));
     await draw();
     await A.reload();
   });
@@ -393,14 +394,14 @@ function peopleEditor(A, space, kind) {
 }
 
 function drawManage(A) {
-  clear(A.manage, h("h3", { id: "manage-h" }, "Moderators and members"));
+  clear(A.manage, h("h3", { id: "manage-h" }, t("org.moderatorsAndMembers")));
   if (A.spaces.length === 0) {
-    A.manage.append(h("p", { class: "muted" }, "Open a space first."));
+    A.manage.append(h("p", { class: "muted" }, t("org.openASpaceFirst")));
     return;
   }
   for (const s of A.spaces) {
     const details = h("details", { class: "space-admin" },
-      h("summary", {}, s.name, " ", s.visibility === "private" ? badge("Private", "private") : badge("Public", "public")));
+      h("summary", {}, s.name, " ", s.visibility === "private" ? badge(t("moderation.work.private"), "private") : badge(t("space.badge.public"), "public")));
     let filled = false;
     details.addEventListener("toggle", () => {
       if (!details.open || filled) return;
@@ -416,32 +417,32 @@ function drawManage(A) {
 function drawReports(A) {
   const ent = A.org.entitlements || { capabilities: {} };
   const gate = (what) => h("p", { class: "gate", id: uid("gate") },
-    `${what} is not included in the ${tierName(A.org.tier)} tier.`,
-    A.has.upgrades ? " Request a higher tier (under “Upgrade requests”) to unlock it." : "");
-  const parts = [h("h3", { id: "reports-h" }, "Reports")];
+    t("org.gate.feature", { what, tier: tierName(A.org.tier) }),
+    A.has.upgrades ? ` ${t("org.gate.upgradeIt")}` : "");
+  const parts = [h("h3", { id: "reports-h" }, t("org.reports"))];
   if (A.has.analytics) {
-    parts.push(h("h4", {}, "Analytics"));
+    parts.push(h("h4", {}, t("org.analytics")));
     if (ent.capabilities.analytics) {
-      parts.push(h("p", {}, h("a", { href: `/orgs/${A.orgId}?view=analytics` }, "Open the analytics dashboard"),
-        ": participation over time, stakeholder mix, response times."));
+      parts.push(h("p", {}, tx("org.analytics.open", {
+        link: h("a", { href: `/orgs/${A.orgId}?view=analytics` }, t("org.openTheAnalyticsDashboard")) })));
     } else {
-      parts.push(gate("The analytics dashboard"));
+      parts.push(gate(t("org.theAnalyticsDashboard")));
     }
   }
   if (A.has.export) {
-    parts.push(h("h4", {}, "Export a space"));
+    parts.push(h("h4", {}, t("org.exportASpace")));
     if (!ent.capabilities.export) {
-      const note = gate("Export");
-      parts.push(h("button", { type: "button", disabled: true, "aria-describedby": note.id }, "Export"), note);
+      const note = gate(t("org.export"));
+      parts.push(h("button", { type: "button", disabled: true, "aria-describedby": note.id }, t("org.export")), note);
     } else if (A.spaces.length === 0) {
-      parts.push(h("p", { class: "muted" }, "Open a space first."));
+      parts.push(h("p", { class: "muted" }, t("org.openASpaceFirst")));
     } else {
-      parts.push(h("p", { class: "muted small" }, "Every topic and post, to open in a spreadsheet (CSV) or a program (JSON)."),
+      parts.push(h("p", { class: "muted small" }, t("org.everyTopicAndPost")),
         h("ul", { class: "exports" }, A.spaces.map((s) => h("li", {},
           h("span", {}, s.name), " ",
           ["csv", "json"].map((fmt) => [h("a", {
             href: `/api/v1/spaces/${s.id}/export?format=${fmt}`, download: "",
-            "aria-label": `Download ${s.name} as ${fmt.toUpperCase()}`,
+            "aria-label": t("org.download", { name: s.name, format: fmt.toUpperCase() }),
           }, fmt.toUpperCase()), " "])))));
     }
   }
