@@ -30,7 +30,6 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
 NOT_YET_CONVERTED: frozenset[str] = frozenset({
     "consensus.js",
     "pages/analytics.js",
-    "pages/moderation.js",
 })
 
 # Literals the scanner reads as words that are not shown to people, with why.

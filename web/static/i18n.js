@@ -98,14 +98,14 @@ function lookup(key, count) {
     const n = Number(count);
     entry = entry[plurals.select(Number.isFinite(n) ? n : 0)] ?? entry.other;
   }
-  return pseudo ? `⟦${entry}⟧` : entry;
+  return entry;
 }
 
 function parts(key, vars) {
   const template = lookup(key, vars && vars.count);
   return template.split(/(\{[A-Za-z_][\w]*\})/).map((piece) => {
     const m = piece.match(/^\{([A-Za-z_][\w]*)\}$/);
-    if (!m || !vars || !Object.hasOwn(vars, m[1])) return piece;
+    if (!m || !vars || !Object.hasOwn(vars, m[1])) return pseudo && piece ? `⟦${piece}⟧` : piece;
     const value = vars[m[1]];
     return typeof value === "number" ? formatNumber(value) : value;
   });

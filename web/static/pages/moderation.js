@@ -32,7 +32,7 @@ const AUDIT_ACTIONS = [
 const LIVE_SPACES_MAX = 60;
 
 export default async function moderationPage(ctx) {
-  if (!requireUser(ctx, "Moderation")) return;
+  if (!requireUser(ctx, t("moderation.title"))) return;
   const spaceId = Number(ctx.query.get("space")) || null;
   if (spaceId) {
     await consolePage(ctx, spaceId);
@@ -238,13 +238,13 @@ async function consolePage(ctx, spaceId) {
   } catch (err) {
     if (err.name === "AbortError") throw err;
   }
-  ctx.title(`Moderation · ${space.name}`);
+  ctx.title(t("mod.pageTitle", { space: space.name }));
   ctx.main.append(
-    breadcrumb([["/", "Home"], org ? orgCrumb(org) : null, [`/spaces/${space.id}`, space.name], ["/moderation", "Moderation"]].filter(Boolean)),
-    h("h1", {}, `Moderation: ${space.name}`),
+    breadcrumb([["/", t("nav.home")], org ? orgCrumb(org) : null, [`/spaces/${space.id}`, space.name], ["/moderation", t("moderation.title")]].filter(Boolean)),
+    h("h1", {}, t("mod.heading", { space: space.name })),
   );
   if (!space.can_moderate) {
-    ctx.main.append(h("p", { class: "notice" }, "You do not moderate this space."));
+    ctx.main.append(h("p", { class: "notice" }, t("mod.youDoNotModerate")));
     return;
   }
   const has = {
@@ -255,12 +255,12 @@ async function consolePage(ctx, spaceId) {
     bulk: await serverHas("POST", "/spaces/{space_id}/moderation/bulk"),
   };
   const sections = [
-    has.queue && ["queue", "Queue"],
-    has.sanctions && ["sanctions", "Mutes and bans"],
-    has.audit && ["audit", "Audit log"],
-    has.settings && ["settings", "Settings"],
+    has.queue && ["queue", t("mod.queue")],
+    has.sanctions && ["sanctions", t("mod.mutesAndBans")],
+    has.audit && ["audit", t("mod.auditLog")],
+    has.settings && ["settings", t("mod.settings")],
   ].filter(Boolean);
-  ctx.main.append(h("nav", { class: "subnav", "aria-label": "Console sections" },
+  ctx.main.append(h("nav", { class: "subnav", "aria-label": t("mod.consoleSections") },
     h("ul", {}, sections.map(([id, text]) => h("li", {}, h("a", { href: `#${id}` }, text))))));
 
   // Each section registers how to reload itself; an act in one reloads all
@@ -281,7 +281,7 @@ function postExcerpt(p) {
   return h("div", { class: "excerpt" },
     h("p", { class: "muted small" }, h("strong", {}, p.author.display_name), ` · `, timeEl(p.created_at), " · ",
       h("a", { href: `/topics/${p.topic_id}#post-${p.id}` }, "view in the thread")),
-    p.deleted ? h("p", { class: "placeholder" }, "Deleted by its author.")
+    p.deleted ? h("p", { class: "placeholder" }, t("mod.deletedByItsAuthor"))
       : trustedHtml(h("div", { class: "prose" }), p.html || ""));
 }
 
@@ -290,9 +290,8 @@ function postExcerpt(p) {
 function newcomerFlags(flags) {
   const n = flags.filter((f) => f.established === false).length;
   if (n === 0) return null;
-  const which = flags.length === 1 ? "the flag is" : n === flags.length ? `all ${n} flags are`
-    : `${n} of the ${flags.length} flags ${n === 1 ? "is" : "are"}`;
-  return ` · ${which} from ${n === 1 ? "an account" : "accounts"} newer than the post and ${n === 1 ? "does" : "do"} not count toward hiding it`;
+  const key = flags.length === 1 ? "mod.newcomer.one" : n === flags.length ? "mod.newcomer.all" : "mod.newcomer.some";
+  return ` · ${t(key, { count: n, total: flags.length })}`;
 }
 
 /** A form with several submit buttons: answers which one was pressed last. */
@@ -304,7 +303,7 @@ function pressed(form, initial) {
 
 // Moderators do not decide on their own posts; the organization's admins may.
 const ownCase = (ctx, space, p) => ctx.user && p.author.id === ctx.user.id && !space.can_administer;
-const ownCaseNotice = () => h("p", { class: "notice" }, "This is your post: another moderator or the organization's admins decide on it.");
+const ownCaseNotice = () => h("p", { class: "notice" }, t("mod.thisIsYourPost"));
 
 function flaggedItem(ctx, space, hasBulk, item) {
   const p = item.post;
@@ -313,33 +312,33 @@ function flaggedItem(ctx, space, hasBulk, item) {
   const checkId = uid("sel");
   const reasons = Object.entries(item.reasons || {}).map(([k, n]) => `${humanize(k)} ${n}`).join(", ");
   const form = h("form", { class: "inline-form" }, formError(),
-    field({ label: "Reason (told to the author and the flaggers)", name: "reason", maxlength: 2000 }),
+    field({ label: t("mod.reasonToldToThe"), name: "reason", maxlength: 2000 }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", value: "hide", class: "danger" }, "Hide post"),
-      h("button", { type: "submit", value: "dismiss" }, "Dismiss flags")));
+      h("button", { type: "submit", value: "hide", class: "danger" }, t("post.hide")),
+      h("button", { type: "submit", value: "dismiss" }, t("mod.dismissFlags"))));
   const action = pressed(form, "hide");
   onSubmit(form, async (data) => {
     const { resolution } = await post(`/flags/${firstFlag.id}/resolve`, { action: action(), reason: data.reason || "" });
-    ctx.announce(resolution.outcome === "hidden" ? "Post hidden." : "Flags dismissed.");
+    ctx.announce(resolution.outcome === "hidden" ? t("postui.postHidden") : t("mod.flagsDismissed"));
     ctx.changed();
   });
   return h("li", { class: ["queue-item", item.escalated && "escalated"], "data-post-id": String(p.id) },
     hasBulk && !own ? h("div", { class: "radio" }, h("input", { type: "checkbox", id: checkId, value: String(p.id) }),
-      h("label", { for: checkId }, `Select the post by ${p.author.display_name}`)) : null,
+      h("label", { for: checkId }, t("mod.selectPost", { name: p.author.display_name }))) : null,
     h("p", { class: "badges" },
-      item.escalated ? badge("Staff post", "pinned") : null,
-      badge(`${item.flag_count} ${item.flag_count === 1 ? "flag" : "flags"}`, "locked"),
-      item.auto_hidden ? badge("Hidden automatically, waiting for review", "archived") : null,
-      p.hidden && !item.auto_hidden ? badge("Hidden", "archived") : null),
-    h("p", { class: "small" }, `Reasons: ${reasons || "—"} · first flagged `, timeEl(item.first_flagged_at),
+      item.escalated ? badge(t("mod.staffPost"), "pinned") : null,
+      badge(t("mod.flagCount", { count: item.flag_count }), "locked"),
+      item.auto_hidden ? badge(t("mod.hiddenAutomaticallyWaitingFor"), "archived") : null,
+      p.hidden && !item.auto_hidden ? badge(t("mod.hidden"), "archived") : null),
+    h("p", { class: "small" }, tx("mod.reasons", { reasons: reasons || "—", time: timeEl(item.first_flagged_at) }),
       newcomerFlags(item.flags)),
     item.escalated ? h("p", { class: "small" },
-      "First in the queue: flags never hide a post by this space's moderators or its organization's admins, so it waits for your decision.") : null,
+      t("mod.firstInTheQueue")) : null,
     postExcerpt(p),
-    h("details", {}, h("summary", {}, "Who flagged it and why"),
+    h("details", {}, h("summary", {}, t("mod.whoFlaggedItAnd")),
       h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
         `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
-        f.established === false ? h("span", { class: "muted small" }, " · account newer than the post: does not count toward hiding it") : null)))),
+        f.established === false ? h("span", { class: "muted small" }, t("mod.accountNewerThanThe")) : null)))),
     own ? ownCaseNotice() : [form, sanctionButton(ctx, space, p.author)]);
 }
 
@@ -357,15 +356,15 @@ function sanctionButton(ctx, space, author) {
 
 function pendingItem(ctx, space, p) {
   const form = h("form", { class: "inline-form" }, formError(),
-    field({ label: "Reason if you turn it down (told to the author)", name: "reason", maxlength: 2000 }),
+    field({ label: t("mod.reasonIfYouTurn"), name: "reason", maxlength: 2000 }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", value: "approve", class: "primary" }, "Approve"),
-      h("button", { type: "submit", value: "reject", class: "danger" }, "Turn down")));
+      h("button", { type: "submit", value: "approve", class: "primary" }, t("notif.approve")),
+      h("button", { type: "submit", value: "reject", class: "danger" }, t("mod.turnDown"))));
   const action = pressed(form, "approve");
   onSubmit(form, async (data) => {
     if (action() === "approve") await post(`/posts/${p.id}/approve`, {});
     else await post(`/posts/${p.id}/reject`, { reason: data.reason || "" });
-    ctx.announce(action() === "approve" ? "Post approved and published." : "Post turned down.");
+    ctx.announce(action() === "approve" ? t("mod.postApprovedAndPublished") : t("mod.postTurnedDown"));
     ctx.changed();
   });
   return h("li", { class: "queue-item" }, postExcerpt(p),
@@ -374,22 +373,22 @@ function pendingItem(ctx, space, p) {
 
 function appealItem(ctx, a) {
   const head = [
-    h("p", {}, h("strong", {}, a.user.display_name), ` appeals ${a.kind === "ban" ? "their ban" : "the hiding of one of their posts"} · `, timeEl(a.created_at)),
+    h("p", {}, tx(a.kind === "ban" ? "mod.appeals.ban" : "mod.appeals.post", { name: h("strong", {}, a.user.display_name) }), " · ", timeEl(a.created_at)),
     h("blockquote", {}, a.text),
-    a.post ? h("details", {}, h("summary", {}, "The post under appeal"), postExcerpt(a.post)) : null,
+    a.post ? h("details", {}, h("summary", {}, t("mod.thePostUnderAppeal")), postExcerpt(a.post)) : null,
   ];
-  if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || "You may not answer this appeal."));
-  const decisions = [["uphold", "Uphold: the decision stands"], ["overturn", "Overturn: undo the decision"]];
+  if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || t("mod.youMayNotAnswer")));
+  const decisions = [["uphold", t("mod.upholdTheDecisionStands")], ["overturn", t("mod.overturnUndoTheDecision")]];
   const form = h("form", { class: "inline-form" }, formError(),
-    h("fieldset", {}, h("legend", {}, "Decision"), decisions.map(([value, text], i) => {
+    h("fieldset", {}, h("legend", {}, t("mod.decision")), decisions.map(([value, text], i) => {
       const id = uid("dec");
       return h("div", { class: "radio" }, h("input", { type: "radio", name: "decision", value, id, checked: i === 0 }), h("label", { for: id }, text));
     })),
-    field({ label: "Answer (sent to the person who appealed)", name: "reason", required: true, maxlength: 2000 }),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Send answer")));
+    field({ label: t("mod.answerSentToThe"), name: "reason", required: true, maxlength: 2000 }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("mod.sendAnswer"))));
   onSubmit(form, async (data) => {
     await post(`/appeals/${a.id}/answer`, { decision: data.decision, reason: data.reason });
-    ctx.announce("Appeal answered.");
+    ctx.announce(t("mod.appealAnswered"));
     ctx.changed();
   });
   return h("li", { class: "queue-item" }, head, form);
@@ -398,14 +397,14 @@ function appealItem(ctx, a) {
 /** Hide or dismiss the flagged posts whose boxes are ticked, at once. */
 function bulkForm(ctx, space, flagged) {
   const form = h("form", { class: "bulk form inline-bulk" }, formError(),
-    field({ label: "Reason for the selected (optional)", name: "reason", maxlength: 2000 }),
+    field({ label: t("mod.reasonForTheSelected"), name: "reason", maxlength: 2000 }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", value: "hide", class: "danger" }, "Hide selected"),
-      h("button", { type: "submit", value: "dismiss" }, "Dismiss selected")));
+      h("button", { type: "submit", value: "hide", class: "danger" }, t("mod.hideSelected")),
+      h("button", { type: "submit", value: "dismiss" }, t("mod.dismissSelected"))));
   const action = pressed(form, "hide");
   onSubmit(form, async (data) => {
     const ids = [...flagged.querySelectorAll("input[type=checkbox]:checked")].map((c) => Number(c.value));
-    if (ids.length === 0) throw new ApiError(422, { error: { code: "nothing_selected", message: "Select at least one post first." } });
+    if (ids.length === 0) throw new ApiError(422, { error: { code: "nothing_selected", message: t("mod.selectAtLeastOne") } });
     const res = await post(`/spaces/${space.id}/moderation/bulk`, { action: action(), post_ids: ids, reason: data.reason || "" });
     form.reset();
     ctx.announce(`${res.results.length} ${res.results.length === 1 ? "post" : "posts"} ${action() === "hide" ? "hidden" : "dismissed"}.`);
@@ -420,15 +419,15 @@ function queueSection(ctx, space, hasBulk) {
   const flagged = h("ol", { class: "queue" });
   const pending = h("ol", { class: "queue" });
   const appeals = h("ol", { class: "queue" });
-  const refresh = h("button", { type: "button", onclick: () => load() }, "Refresh");
+  const refresh = h("button", { type: "button", onclick: () => load() }, t("mod.refresh"));
   const bulk = hasBulk ? bulkForm(ctx, space, flagged) : null;
-  const flaggedH = h("h3", { id: "flagged-h" }, "Flagged posts");
+  const flaggedH = h("h3", { id: "flagged-h" }, t("mod.flaggedPosts"));
   section.append(
-    h("div", { class: "section-head" }, h("h2", { id: "queue-h" }, "Queue"), refresh),
+    h("div", { class: "section-head" }, h("h2", { id: "queue-h" }, t("mod.queue")), refresh),
     status,
     flaggedH, bulk, flagged,
-    h("h3", {}, "Posts held for review"), pending,
-    h("h3", {}, "Appeals"), appeals,
+    h("h3", {}, t("mod.postsHeldForReview")), pending,
+    h("h3", {}, t("mod.appeals")), appeals,
   );
 
   let loading = null;
@@ -437,16 +436,16 @@ function queueSection(ctx, space, hasBulk) {
     loading = (async () => {
       try {
         const q = await get(`/spaces/${space.id}/moderation/queue`, { signal: ctx.signal });
-        clear(flagged, q.flagged.length ? q.flagged.map((item) => flaggedItem(ctx, space, hasBulk, item)) : h("li", { class: "muted" }, "No flagged post."));
-        clear(pending, q.pending.length ? q.pending.map((p) => pendingItem(ctx, space, p)) : h("li", { class: "muted" }, "No post waiting."));
-        clear(appeals, q.appeals.length ? q.appeals.map((a) => appealItem(ctx, a)) : h("li", { class: "muted" }, "No open appeal."));
+        clear(flagged, q.flagged.length ? q.flagged.map((item) => flaggedItem(ctx, space, hasBulk, item)) : h("li", { class: "muted" }, t("mod.noFlaggedPost")));
+        clear(pending, q.pending.length ? q.pending.map((p) => pendingItem(ctx, space, p)) : h("li", { class: "muted" }, t("mod.noPostWaiting")));
+        clear(appeals, q.appeals.length ? q.appeals.map((a) => appealItem(ctx, a)) : h("li", { class: "muted" }, t("mod.noOpenAppeal")));
         if (bulk) bulk.hidden = q.flagged.length < 2;
-        flaggedH.textContent = `Flagged posts (${q.flagged.length})`;
+        flaggedH.textContent = t("mod.flaggedCount", { count: q.flagged.length });
         status.textContent = "";
-        status.append("Updated ", timeEl(new Date().toISOString()), ".");
+        status.append(...tx("mod.updatedAt", { time: timeEl(new Date().toISOString()) }));
       } catch (err) {
         if (err.name === "AbortError") return;
-        status.textContent = `Could not load the queue: ${err.message}`;
+        status.textContent = t("mod.queueFailed", { message: err.message });
       } finally {
         loading = null;
       }
@@ -507,27 +506,28 @@ function sanctionsSection(ctx, space, org) {
     try {
       const { sanctions } = await get(`/spaces/${space.id}/sanctions`, { signal: ctx.signal });
       clear(list, sanctions.length ? sanctions.map((s) => h("li", {},
-        h("span", {}, h("strong", {}, s.user.display_name), ` @${s.user.handle} · ${s.kind === "ban" ? "banned" : "muted"} ${untilWords(s.expires_at)}`, ` · “${s.reason}”`),
-        h("button", { type: "button", class: "linklike", "aria-label": `Lift the ${s.kind} of ${s.user.display_name}`, onclick: async (e) => {
+        h("span", {}, h("strong", {}, s.user.display_name), ` @${s.user.handle} · `,
+          t(s.kind === "ban" ? "mod.banned" : "mod.muted", { until: untilWords(s.expires_at) }), " · ", t("notice.quoted", { reason: s.reason })),
+        h("button", { type: "button", class: "linklike", "aria-label": t(s.kind === "ban" ? "mod.liftBan" : "mod.liftMute", { name: s.user.display_name }), onclick: async (e) => {
           e.currentTarget.disabled = true;
           err.hidden = true;
           try {
             await del(`/spaces/${space.id}/${s.kind === "ban" ? "bans" : "mutes"}/${s.user.id}`);
-            ctx.announce(`${s.kind === "ban" ? "Ban" : "Mute"} lifted.`);
+            ctx.announce(t(s.kind === "ban" ? "mod.banLifted" : "mod.muteLifted"));
             ctx.changed();
           } catch (ex) {
             err.textContent = ex.message;
             err.hidden = false;
           }
-        } }, "Lift"))) : h("li", { class: "muted" }, "Nobody is muted or banned here."));
+        } }, t("mod.lift")))) : h("li", { class: "muted" }, t("mod.nobodyIsMutedOr")));
     } catch (ex) {
       if (ex.name !== "AbortError") clear(list, h("li", { class: "form-error" }, ex.message));
     }
   }
   ctx.reloads.push(() => load());
   load();
-  section.append(h("h2", { id: "sanctions-h" }, "Mutes and bans"), list, err,
-    h("h3", {}, "Mute or ban someone"), form);
+  section.append(h("h2", { id: "sanctions-h" }, t("mod.mutesAndBans")), list, err,
+    h("h3", {}, t("mod.muteOrBanSomeone")), form);
   return section;
 }
 
@@ -536,11 +536,11 @@ function sanctionsSection(ctx, space, org) {
 function auditSection(ctx, space) {
   const section = h("section", { id: "audit", class: "card console-section", "aria-labelledby": "audit-h", tabindex: "-1" });
   const body = h("tbody", {});
-  const more = h("button", { type: "button", hidden: true }, "Older entries");
+  const more = h("button", { type: "button", hidden: true }, t("space.modLog.older"));
   const filter = h("form", { class: "filters" },
-    select({ label: "Kind of act", name: "action", options: [["", "All"], ...AUDIT_ACTIONS.map((a) => [a, actionWords(a)])], value: "" }),
-    field({ label: "By user id", name: "actor", type: "number", min: 1, inputmode: "numeric" }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Filter")), formError());
+    select({ label: t("mod.kindOfAct"), name: "action", options: [["", t("notif.all")], ...AUDIT_ACTIONS.map((a) => [a, actionWords(a)])], value: "" }),
+    field({ label: t("mod.byUserId"), name: "actor", type: "number", min: 1, inputmode: "numeric" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("mod.filter"))), formError());
   let query = {};
   let before = null;
   async function load(reset) {
@@ -556,7 +556,7 @@ function auditSection(ctx, space) {
         h("td", {}, `${humanize(e.target_type)} ${e.target_id}`),
         h("td", {}, [e.reason, e.detail].filter(Boolean).join(" · ") || "—")));
     }
-    if (reset && page.entries.length === 0) body.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, "Nothing recorded.")));
+    if (reset && page.entries.length === 0) body.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, t("mod.nothingRecorded"))));
     before = page.next_before;
     more.hidden = !before;
   }
@@ -572,11 +572,11 @@ function auditSection(ctx, space) {
     if (e.name !== "AbortError") clear(body, h("tr", {}, h("td", { colspan: "5", class: "form-error" }, e.message)));
   });
   section.append(
-    h("h2", { id: "audit-h" }, "Audit log"),
-    h("p", { class: "muted small" }, "Every moderation act in this space, newest first. Readable by the organization's admins and this space's moderators."),
+    h("h2", { id: "audit-h" }, t("mod.auditLog")),
+    h("p", { class: "muted small" }, t("mod.everyModerationActIn")),
     filter,
-    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Audit log entries" },
-      h("table", {}, h("thead", {}, h("tr", {}, ["When", "Who", "What", "On", "Why"].map((t) => h("th", { scope: "col" }, t)))), body)),
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("mod.auditLogEntries") },
+      h("table", {}, h("thead", {}, h("tr", {}, [t("mod.when"), t("mod.who"), t("mod.what"), t("mod.on"), t("mod.why")].map((t) => h("th", { scope: "col" }, t)))), body)),
     more);
   return section;
 }
@@ -585,21 +585,21 @@ function auditSection(ctx, space) {
 
 function settingsSection(ctx, space, org) {
   const section = h("section", { id: "settings", class: "card console-section", "aria-labelledby": "settings-h", tabindex: "-1" });
-  section.append(h("h2", { id: "settings-h" }, "Settings"), h("p", { class: "muted" }, "Loading…"));
+  section.append(h("h2", { id: "settings-h" }, t("mod.settings")), h("p", { class: "muted" }, t("site.loading")));
   (async () => {
     const { settings } = await get(`/spaces/${space.id}/moderation/settings`, { signal: ctx.signal });
     draw(settings);
   })().catch((e) => {
-    if (e.name !== "AbortError") clear(section, h("h2", { id: "settings-h" }, "Settings"), h("p", { class: "form-error" }, e.message));
+    if (e.name !== "AbortError") clear(section, h("h2", { id: "settings-h" }, t("mod.settings")), h("p", { class: "form-error" }, e.message));
   });
 
   function draw(settings) {
     const gateId = uid("gate");
     const gated = !settings.tools_available;
     const gate = gated ? h("p", { class: "gate", id: gateId },
-      `The word filter, pre-moderation and slow mode are not included in the ${org ? tierName(org.tier) : "current"} tier of this organization. `,
-      org && org.is_admin ? h("a", { href: `/orgs/${org.id}` }, "Request a higher tier") : "Its admins can request a higher tier.",
-      " (What is set stays readable; turning them on needs a higher tier.)") : null;
+      t(org ? "mod.toolsGated" : "mod.toolsGatedHere", { tier: org ? tierName(org.tier) : "" }), " ",
+      org && org.is_admin ? h("a", { href: `/orgs/${org.id}` }, t("mod.requestAHigherTier")) : t("mod.itsAdminsCanRequest"),
+      t("mod.whatIsSetStays")) : null;
     const describe = gated ? gateId : null;
     const numberField = (label, name, value, min, max, hint) => {
       const f = field({ label, name, type: "number", value: String(value), min, max, inputmode: "numeric", hint });
@@ -609,24 +609,24 @@ function settingsSection(ctx, space, org) {
       }
       return f;
     };
-    const words = field({ label: "Filtered words (one per line)", name: "words", type: "textarea", rows: 3, value: settings.word_filter.words.join("\n") });
+    const words = field({ label: t("mod.filteredWordsOnePer"), name: "words", type: "textarea", rows: 3, value: settings.word_filter.words.join("\n") });
     if (describe) words.querySelector("textarea").setAttribute("aria-describedby", describe);
-    const mode = select({ label: "Word filter", name: "mode", value: settings.word_filter.mode,
-      options: [["off", "Off"], ["block", "Block posts with these words"], ["review", "Hold posts with these words for review"]] });
+    const mode = select({ label: t("mod.wordFilter"), name: "mode", value: settings.word_filter.mode,
+      options: [["off", t("mod.off")], ["block", t("mod.blockPostsWithThese")], ["review", t("mod.holdPostsWithThese")]] });
     if (describe) mode.querySelector("select").setAttribute("aria-describedby", describe);
     const form = h("form", { class: "form" }, formError(),
-      select({ label: "Who may open topics", name: "topic_policy", value: settings.topic_policy,
-        options: [["participants", "Every participant"], ["moderators", "Moderators only"]] }),
-      numberField("Hide a post automatically after this many flags", "flag_threshold", settings.flag_threshold, 1, 100),
+      select({ label: t("mod.whoMayOpenTopics"), name: "topic_policy", value: settings.topic_policy,
+        options: [["participants", t("mod.everyParticipant")], ["moderators", t("mod.moderatorsOnly")]] }),
+      numberField(t("mod.hideAPostAutomatically"), "flag_threshold", settings.flag_threshold, 1, 100),
       settings.response_target_days === undefined ? null
-        : field({ label: "Response target: days the organization has to answer a question", name: "response_target_days",
+        : field({ label: t("mod.responseTargetDaysThe"), name: "response_target_days",
           type: "number", value: String(settings.response_target_days), min: 1, max: 365, inputmode: "numeric",
-          hint: "Every tier. It applies to questions asked after the change; a question keeps the date it was due by." }),
-      h("fieldset", {}, h("legend", {}, "Tools of the higher tiers"), gate,
+          hint: t("mod.everyTierItApplies") }),
+      h("fieldset", {}, h("legend", {}, t("mod.toolsOfTheHigher")), gate,
         mode, words,
-        numberField("Hold the first posts of new participants for review (how many; 0 = off)", "premoderation_posts", settings.premoderation_posts, 0, 100),
-        numberField("Slow mode: seconds between posts of one participant in a topic (0 = off)", "slow_mode_seconds", settings.slow_mode_seconds, 0, 86400)),
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save settings")));
+        numberField(t("mod.holdTheFirstPosts"), "premoderation_posts", settings.premoderation_posts, 0, 100),
+        numberField(t("mod.slowModeSecondsBetween"), "slow_mode_seconds", settings.slow_mode_seconds, 0, 86400)),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("mod.saveSettings"))));
     onSubmit(form, async (data) => {
       const changes = {};
       if (data.topic_policy !== settings.topic_policy) changes.topic_policy = data.topic_policy;
@@ -639,13 +639,13 @@ function settingsSection(ctx, space, org) {
       if (list.join("\n") !== settings.word_filter.words.join("\n")) wf.words = list;
       if (Object.keys(wf).length) changes.word_filter = wf;
       if (Object.keys(changes).length === 0) {
-        ctx.announce("Nothing changed.");
+        ctx.announce(t("mod.nothingChanged"));
         return;
       }
       try {
         const res = await patch(`/spaces/${space.id}`, changes);
         draw(res.settings);
-        ctx.announce("Settings saved.");
+        ctx.announce(t("mod.settingsSaved"));
         ctx.changed();
       } catch (err) {
         if (err instanceof ApiError && err.status === 402 && !err.fields) {
@@ -658,7 +658,7 @@ function settingsSection(ctx, space, org) {
         throw err;
       }
     });
-    clear(section, h("h2", { id: "settings-h" }, "Settings"), form);
+    clear(section, h("h2", { id: "settings-h" }, t("mod.settings")), form);
   }
   return section;
 }
