@@ -9,9 +9,10 @@ import { get } from "../api.js";
 import { t } from "../i18n.js";
 import { clear, h, select, stakeholderLabel } from "../dom.js";
 import { breadcrumb, orgCrumb, tierName, tierNotice } from "../widgets.js";
+import { formatNumber, t, tx } from "../i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const WINDOWS = [["7", "Last 7 days"], ["30", "Last 30 days"], ["90", "Last 90 days"], ["365", "Last 365 days"]];
+const WINDOWS = [["7", t("anl.last7Days")], ["30", t("resp.last30Days")], ["90", t("resp.last90Days")], ["365", t("resp.last365Days")]];
 
 function svg(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -45,9 +46,9 @@ function participationChart(days) {
     viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
     "aria-labelledby": "chart-title chart-desc", preserveAspectRatio: "none",
   },
-  svg("title", { id: "chart-title" }, "Posts per day"),
+  svg("title", { id: "chart-title" }, t("anl.postsPerDay")),
   svg("desc", { id: "chart-desc" },
-    `${total} posts over ${days.length} days, at most ${most} on one day. The table below lists every day.`),
+    t("anl.chartDesc", { count: total, days: days.length, most })),
   svg("line", { x1: pad.left, x2: width, y1: height - pad.bottom, y2: height - pad.bottom, class: "chart-axis" }),
   svg("text", { x: pad.left - 6, y: pad.top + 10, "text-anchor": "end", class: "chart-label" }, String(most)),
   svg("text", { x: pad.left - 6, y: height - pad.bottom, "text-anchor": "end", class: "chart-label" }, "0"));
@@ -58,7 +59,7 @@ function participationChart(days) {
     chart.append(svg("rect", {
       x: x.toFixed(1), y: (height - pad.bottom - h_).toFixed(1), width: bar.toFixed(1), height: h_.toFixed(1),
       class: "chart-bar",
-    }, svg("title", {}, `${dayLabel(d.day)}: ${d.posts} posts, ${d.participants} participants`)));
+    }, svg("title", {}, t("anl.dayBar", { day: dayLabel(d.day), posts: d.posts, participants: d.participants }))));
     if (i % every === 0) {
       chart.append(svg("text", { x: (x + bar / 2).toFixed(1), y: height - 6, "text-anchor": "middle", class: "chart-label" },
         dayLabel(d.day)));
@@ -68,7 +69,7 @@ function participationChart(days) {
 }
 
 function dayTable(days) {
-  return h("details", { class: "chart-table" }, h("summary", {}, "Every day as a table"),
+  return h("details", { class: "chart-table" }, h("summary", {}, t("anl.everyDayAsA")),
     h("table", {},
       h("thead", {}, h("tr", {}, ["Day (UTC)", "Posts", "Topics", "Participants"].map((name) => h("th", { scope: "col" }, name)))),
       h("tbody", {}, days.map((d) => h("tr", {},
@@ -95,18 +96,18 @@ function drawReport(target, report) {
   const fh = report.flag_handling;
   clear(target,
     h("section", { "aria-labelledby": "totals-h", class: "card" },
-      h("h2", { id: "totals-h" }, "In this window"),
+      h("h2", { id: "totals-h" }, t("anl.inThisWindow")),
       h("dl", { class: "figures" },
         figure("Topics opened", totals.topics), figure("Posts", totals.posts), figure("Participants", totals.participants),
         figure("Flags", totals.flags), figure("Posts now hidden", totals.hidden_posts))),
     h("section", { "aria-labelledby": "participation-h", class: "card" },
-      h("h2", { id: "participation-h" }, "Participation over time"),
+      h("h2", { id: "participation-h" }, t("anl.participationOverTime")),
       participationChart(report.participation), dayTable(report.participation)),
     h("section", { "aria-labelledby": "mix-h", class: "card" },
       h("h2", { id: "mix-h" }, "Stakeholder mix"), stakeholderTable(report.stakeholders, totals)),
     h("section", { "aria-labelledby": "response-h", class: "card" },
-      h("h2", { id: "response-h" }, "Response times"),
-      h("p", { class: "muted small" }, "From a topic's opening to its first reply by someone else."),
+      h("h2", { id: "response-h" }, t("anl.responseTimes")),
+      h("p", { class: "muted small" }, t("anl.fromATopicS")),
       h("dl", { class: "figures" },
         figure("Median", duration(rt.median_seconds, t("analytics.noAnswersYet"))),
         figure("90 % answered within", duration(rt.p90_seconds, t("analytics.noAnswersYet"))),
@@ -122,22 +123,22 @@ function drawReport(target, report) {
 export default async function analyticsPage(ctx) {
   const orgId = ctx.params[0];
   const { org } = await get(`/orgs/${orgId}`, { signal: ctx.signal });
-  ctx.title(`Analytics · ${org.name}`);
+  ctx.title(t("anl.pageTitle", { org: org.name }));
   ctx.main.append(
-    breadcrumb([["/", "Home"], orgCrumb(org), [null, "Analytics"]]),
-    h("header", { class: "page-head" }, h("h1", {}, `Analytics: ${org.name}`)),
+    breadcrumb([["/", t("nav.home")], orgCrumb(org), [null, t("org.analytics")]]),
+    h("header", { class: "page-head" }, h("h1", {}, t("anl.heading", { org: org.name }))),
   );
   const spaceId = ctx.query.get("space") || "";
   if (!org.is_admin && !spaceId) {
     // A space's moderators see that space's analytics (the link is on the space's page).
-    ctx.main.append(h("p", { class: "notice" }, "Only the organization's admins see its analytics."));
+    ctx.main.append(h("p", { class: "notice" }, t("anl.onlyTheOrganizationS")));
     return;
   }
   const ent = org.entitlements || { capabilities: {} };
   if (!ent.capabilities.analytics) {
     ctx.main.append(h("p", { class: "gate" },
-      `The analytics dashboard is not included in the ${tierName(org.tier)} tier. `,
-      h("a", { href: `/plans?tier=premium&org=${org.id}` }, "Request a higher tier"), " to unlock it."));
+      tx("anl.gate", { tier: tierName(org.tier),
+        link: h("a", { href: `/plans?tier=premium&org=${org.id}` }, t("anl.gate.link")) })));
     return;
   }
   const { spaces } = await get(`/orgs/${orgId}/spaces`, { signal: ctx.signal });
@@ -145,10 +146,10 @@ export default async function analyticsPage(ctx) {
   const days = WINDOWS.some(([v]) => v === ctx.query.get("days")) ? ctx.query.get("days") : "30";
   const form = h("form", { class: "form inline analytics-controls", method: "get", action: `/orgs/${org.id}` },
     h("input", { type: "hidden", name: "view", value: "analytics" }),
-    select({ label: "Spaces", name: "space", value: spaceId,
-      options: org.is_admin ? [["", "All spaces"], ...choices] : choices.filter(([v]) => v === spaceId) }),
-    select({ label: "Window", name: "days", value: days, options: WINDOWS }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Show")));
+    select({ label: t("org.spaces"), name: "space", value: spaceId,
+      options: org.is_admin ? [["", t("moderation.queue.allSpaces")], ...choices] : choices.filter(([v]) => v === spaceId) }),
+    select({ label: t("anl.window"), name: "days", value: days, options: WINDOWS }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("moderation.queue.show"))));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
@@ -156,7 +157,7 @@ export default async function analyticsPage(ctx) {
     if (data.get("space")) q.set("space", data.get("space"));
     ctx.navigate(`/orgs/${org.id}?${q}`);
   });
-  const report = h("div", { class: "analytics", "aria-live": "polite" }, h("p", { class: "muted" }, "Loading…"));
+  const report = h("div", { class: "analytics", "aria-live": "polite" }, h("p", { class: "muted" }, t("site.loading")));
   ctx.main.append(form, report);
   const path = spaceId ? `/spaces/${encodeURIComponent(spaceId)}/analytics` : `/orgs/${org.id}/analytics`;
   try {
