@@ -24,13 +24,6 @@ CATALOGUES = STATIC / "i18n"
 LANGUAGES = ["en", "ko", "es", "fr", "ru", "tr", "ar"]
 PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
 
-# Modules whose words are still being moved into the catalogues (issue 20).
-# A module leaves this list when it is converted; the test below fails while a
-# listed module has nothing left to convert, so the list cannot go stale.
-NOT_YET_CONVERTED: frozenset[str] = frozenset({
-    "consensus.js",
-})
-
 # Literals the scanner reads as words that are not shown to people, with why.
 NOT_WORDS: dict[tuple[str, str], str] = {
     ("app.js", "CPS"): "the product's name, the same in every language",
@@ -155,17 +148,9 @@ def test_every_english_key_is_used() -> None:
 def test_no_module_shows_words_that_are_not_from_the_catalogue() -> None:
     problems = []
     for path, source in modules().items():
-        if path in NOT_YET_CONVERTED:
-            continue
         problems += [f"{path}:{f.line} {f.value!r}" for f in hard_coded(source)
                      if (path, f.value) not in NOT_WORDS]
     assert problems == []
-
-
-def test_the_modules_still_to_convert_do_have_words_to_convert() -> None:
-    done = [path for path, source in modules().items()
-            if path in NOT_YET_CONVERTED and not hard_coded(source)]
-    assert done == [], "converted: take these off NOT_YET_CONVERTED"
 
 
 def test_index_html_has_no_words_outside_the_catalogue() -> None:

@@ -8,20 +8,24 @@
 import { ApiError, api, get, post, serverHas } from "./api.js";
 import { clear, field, formError, h, onSubmit, plansLink, timeEl } from "./dom.js";
 import { tierMessage, tierName, tierNotice } from "./widgets.js";
+import { t } from "./i18n.js";
 
 const MIN_PROPOSAL = 140;
 const MAX_PROPOSAL = 280;
 const SVG_NS = "http://www.w3.org/2000/svg";
-const VOTE_WORDS = { agree: "Agree", disagree: "Disagree", pass: "Pass / unsure" };
+const VOTE_WORDS = { agree: t("reaction.agree"), disagree: t("reaction.disagree"), pass: t("cons.passUnsure") };
 const READ_ONLY = {
-  closed: "This round is closed: its map is final.",
-  topic_locked: "This topic is locked: the round takes no votes.",
-  topic_archived: "This topic is archived: the round takes no votes.",
-  tier: "Voting is paused: this organization's tier no longer includes the consensus map. The map is kept.",
+  closed: t("cons.thisRoundIsClosed"),
+  topic_locked: t("cons.thisTopicIsLocked"),
+  topic_archived: t("cons.thisTopicIsArchived"),
+  tier: t("cons.votingIsPausedThis"),
 };
 
 /** "Group A" for group id 0. */
-export const groupName = (id) => `Group ${String.fromCharCode(65 + (id % 26))}`;
+// A proposal's status ("pending", "accepted", "rejected") in words.
+const statusWord = (status) => (["pending", "accepted", "rejected"].includes(status) ? t(`cons.status.${status}`) : status);
+
+export const groupName = (id) => t("cons.groupName", { letter: String.fromCharCode(65 + (id % 26)) });
 
 // What keeps the focus across a live redraw, the proposal being typed first.
 const KEEP_FOCUS = [".cmap-propose textarea", ".cmap-choice-agree", ".cmap-choice-disagree",
@@ -52,14 +56,15 @@ export function drawMap(round) {
   const at = (p) => [size / 2 + p.x * scale, size / 2 - p.y * scale];
   const titleId = `cmap-title-${round.id}`;
   const descId = `cmap-desc-${round.id}`;
-  const sizes = round.groups.map((g) => `${groupName(g.id)}: ${g.size} ${g.size === 1 ? "person" : "people"}`);
-  const where = round.me ? ` You are in ${groupName(round.me.group)}.` : "";
+  const sizes = round.groups.map((g) => t("cons.groupSize", { group: groupName(g.id), count: g.size }));
+  const where = round.me ? t("cons.youAreIn", { group: groupName(round.me.group) }) : "";
   const el = svg("svg", { class: "cmap", viewBox: `0 0 ${size} ${size}`, role: "img",
     "aria-labelledby": `${titleId} ${descId}` },
-  svg("title", { id: titleId }, "Opinion map"),
+  svg("title", { id: titleId }, t("cons.opinionMap")),
   svg("desc", { id: descId }, points.length
-    ? `${points.length} people placed by how they voted, in ${round.groups.length} ${round.groups.length === 1 ? "group" : "groups"}. ${sizes.join("; ")}.${where} The table below lists each group and what sets it apart.`
-    : "Nobody is on the map yet: people appear once they have voted on a few statements."),
+    ? [t("cons.mapDesc", { count: points.length, groups: t("cons.groupCount", { count: round.groups.length }) }),
+      `${sizes.join("; ")}.`, where, t("cons.tableBelow")].filter(Boolean).join(" ")
+    : t("cons.nobodyIsOnThe")),
   svg("rect", { class: "cmap-frame", x: 1, y: 1, width: size - 2, height: size - 2, rx: 10 }),
   svg("line", { class: "cmap-axis", x1: size / 2, y1: pad / 2, x2: size / 2, y2: size - pad / 2 }),
   svg("line", { class: "cmap-axis", x1: pad / 2, y1: size / 2, x2: size - pad / 2, y2: size / 2 }));
@@ -83,7 +88,7 @@ export function drawMap(round) {
   if (round.me) {
     const [x, y] = at(round.me);
     el.append(svg("circle", { class: "cmap-me", cx: x, cy: y, r: 8 }));
-    el.append(svg("text", { class: "cmap-label cmap-me-label", x, y: y + 20, "text-anchor": "middle" }, "You"));
+    el.append(svg("text", { class: "cmap-label cmap-me-label", x, y: y + 20, "text-anchor": "middle" }, t("cons.you")));
   }
   return el;
 }
@@ -92,46 +97,46 @@ export function drawMap(round) {
 function groupsTable(round, textOf) {
   if (!round.groups.length) return null;
   return h("div", { class: "table-wrap" }, h("table", { class: "cmap-groups" },
-    h("caption", {}, "Opinion groups and what sets each apart"),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Group"),
-      h("th", { scope: "col" }, "Statements that set it apart"))),
+    h("caption", {}, t("cons.opinionGroupsAndWhat")),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("cons.group")),
+      h("th", { scope: "col" }, t("cons.statementsThatSetIt")))),
     h("tbody", {}, round.groups.map((g) => h("tr", { class: round.me && round.me.group === g.id ? "is-mine" : "" },
       h("th", { scope: "row" }, h("span", { class: ["cmap-swatch", `cmap-g${g.id % 6}`], "aria-hidden": "true" }),
-        groupName(g.id), round.me && round.me.group === g.id ? " (yours)" : "",
+        groupName(g.id), round.me && round.me.group === g.id ? t("cons.yours") : "",
         h("span", { class: "cmap-size" }, `${g.size} ${g.size === 1 ? "person" : "people"}`)),
       h("td", {}, g.representative.length
         ? h("ul", { class: "cmap-reps" }, g.representative.map((r) => h("li", {},
           h("span", { class: ["badge", r.direction === "agree" ? "cmap-agree" : "cmap-disagree"] },
             `${percent(r.share)} ${r.direction === "agree" ? "agree" : "disagree"}`), " ", textOf(r.statement_id))))
-        : h("span", { class: "muted" }, "Nothing sets it apart yet.")))))));
+        : h("span", { class: "muted" }, t("cons.nothingSetsItApart"))))))));
 }
 
 /** The statements every group agrees (or disagrees) with, the most shared first. */
 function consensusList(round, textOf) {
   return h("div", { class: "cmap-consensus" },
-    h("h4", {}, "Where the groups agree"),
+    h("h4", {}, t("cons.whereTheGroupsAgree")),
     round.consensus.length
       ? h("ol", {}, round.consensus.map((c) => h("li", {},
         h("span", { class: ["badge", c.direction === "agree" ? "cmap-agree" : "cmap-disagree"] },
-          c.direction === "agree" ? "Every group agrees" : "Every group disagrees"),
+          c.direction === "agree" ? t("cons.everyGroupAgrees") : t("cons.everyGroupDisagrees")),
         " ", textOf(c.statement_id),
-        h("span", { class: "muted small" }, ` · shared by ${percent(c.score)} across groups`))))
-      : h("p", { class: "muted" }, "No statement is shared by every group yet."));
+        h("span", { class: "muted small" }, ` · ${t("cons.sharedBy", { share: percent(c.score) })}`))))
+      : h("p", { class: "muted" }, t("cons.noStatementIsShared")));
 }
 
 /** The form that opens a round (the space's moderators, premium). */
 function roundForm(topicId, { opened, cancel }) {
-  const form = h("form", { class: "card form cmap-form", "aria-label": "Open a consensus round" }, formError(),
-    field({ label: "Prompt", name: "prompt", required: true, maxlength: 500,
-      hint: "The question people respond to." }),
-    field({ label: "First statements, one per line", name: "statements", type: "textarea", rows: 5,
-      hint: "Short, single-idea statements people can agree or disagree with." }),
+  const form = h("form", { class: "card form cmap-form", "aria-label": t("cons.openAConsensusRound") }, formError(),
+    field({ label: t("cons.prompt"), name: "prompt", required: true, maxlength: 500,
+      hint: t("cons.theQuestionPeopleRespond") }),
+    field({ label: t("cons.firstStatementsOnePer"), name: "statements", type: "textarea", rows: 5,
+      hint: t("cons.shortSingleIdeaStatements") }),
     h("div", { class: "field field-check" },
       h("label", {}, h("input", { type: "checkbox", name: "open_submissions" }),
-        " Publish proposals without review")),
+        t("cons.publishProposalsWithoutReview"))),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Open round"),
-      h("button", { type: "button", onclick: cancel }, "Cancel")));
+      h("button", { type: "submit", class: "primary" }, t("cons.openRound")),
+      h("button", { type: "button", onclick: cancel }, t("composer.cancel"))));
   onSubmit(form, async (data) => {
     const statements = String(data.statements || "").split("\n").map((s) => s.trim()).filter(Boolean);
     try {
@@ -148,16 +153,16 @@ function roundForm(topicId, { opened, cancel }) {
 
 /** The proposal form, with a live count of characters. */
 function proposalForm(round, proposed) {
-  const counter = h("p", { class: "hint", "aria-live": "polite" }, `${MIN_PROPOSAL}–${MAX_PROPOSAL} characters.`);
-  const area = field({ label: "Propose a statement", name: "text", type: "textarea", rows: 3,
+  const counter = h("p", { class: "hint", "aria-live": "polite" }, t("cons.chars", { min: MIN_PROPOSAL, max: MAX_PROPOSAL }));
+  const area = field({ label: t("cons.proposeAStatement"), name: "text", type: "textarea", rows: 3,
     maxlength: MAX_PROPOSAL, required: true });
   const input = area.querySelector("textarea");
   input.addEventListener("input", () => {
     const n = input.value.trim().replace(/\s+/g, " ").length;
-    counter.textContent = `${n} of ${MIN_PROPOSAL}–${MAX_PROPOSAL} characters.`;
+    counter.textContent = t("cons.charsOf", { n, min: MIN_PROPOSAL, max: MAX_PROPOSAL });
   });
   const form = h("form", { class: "cmap-propose" }, formError(), area, counter,
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Propose")));
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("cons.propose"))));
   onSubmit(form, async (data) => {
     const { statement } = await post(`/consensus/${round.id}/statements`, { text: data.text });
     proposed(statement);
@@ -168,15 +173,15 @@ function proposalForm(round, proposed) {
 /** The next statement and the three buttons (or why there is nothing to vote on). */
 function voteCard({ round, next, me, act }) {
   if (!round.accepting_votes) return null;
-  if (!me) return h("p", { class: "muted" }, "Sign in to vote on statements and see your place on the map.");
-  if (!next) return h("p", { class: "notice cmap-done", tabindex: "-1" }, "You have voted on every statement. Thank you!");
+  if (!me) return h("p", { class: "muted" }, t("cons.signInToVote"));
+  if (!next) return h("p", { class: "notice cmap-done", tabindex: "-1" }, t("cons.youHaveVotedOn"));
   const textId = `cmap-next-${next.id}`;
   const vote = (choice) => act(() => api("PUT", `/consensus/${round.id}/statements/${next.id}/vote`, { vote: choice }),
-    `Your vote “${VOTE_WORDS[choice]}” is counted.`);
+    t("cons.voteCounted", { vote: VOTE_WORDS[choice] }));
   return h("div", { class: "cmap-vote card" },
-    h("p", { class: "muted small" }, `${round.my_votes} voted · ${round.remaining} to go`),
+    h("p", { class: "muted small" }, t("cons.progress", { voted: round.my_votes, left: round.remaining })),
     h("blockquote", { id: textId, class: "cmap-statement" }, next.text),
-    h("div", { class: "cmap-buttons", role: "group", "aria-label": "Your vote on this statement" },
+    h("div", { class: "cmap-buttons", role: "group", "aria-label": t("cons.yourVoteOnThis") },
       ["agree", "disagree", "pass"].map((choice) => h("button", {
         type: "button", class: ["cmap-choice", `cmap-choice-${choice}`], "aria-describedby": textId,
         onclick: (event) => {
@@ -192,14 +197,14 @@ function moderation({ round, isMod, act }) {
   const pending = round.statements.filter((s) => s.status === "pending");
   const tools = h("div", { class: "cmap-moderation" });
   if (pending.length && round.accepting_votes) {
-    tools.append(h("h4", {}, `Proposals waiting (${pending.length})`), h("ul", { class: "cmap-pending" },
+    tools.append(h("h4", {}, t("cons.waiting", { count: pending.length })), h("ul", { class: "cmap-pending" },
       pending.map((s) => h("li", {}, h("p", {}, s.text), h("div", { class: "actions" },
-        h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/accept`), "The statement is published.") }, "Accept"),
-        h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/reject`), "The statement is rejected.") }, "Reject"))))));
+        h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/accept`), t("cons.theStatementIsPublished")) }, t("cons.accept")),
+        h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/reject`), t("cons.theStatementIsRejected")) }, t("notif.reject")))))));
   }
   if (round.status === "open") {
     tools.append(h("button", { type: "button", class: "linklike", onclick: () => act(
-      () => post(`/consensus/${round.id}/close`), "The round is closed.") }, "Close round"));
+      () => post(`/consensus/${round.id}/close`), t("cons.theRoundIsClosed")) }, t("cons.closeRound")));
   }
   return tools.childNodes.length ? tools : null;
 }
@@ -211,24 +216,25 @@ function drawRound(view) {
   const mine = round.statements.filter((s) => s.status !== "accepted");
   return h("article", { class: ["cmap-round", round.accepting_votes ? "" : "is-read-only"] },
     h("h3", { class: "cmap-prompt" }, round.prompt),
-    h("p", { class: "muted small" }, round.status === "open" ? "Open" : "Closed",
-      ` · ${round.participants} ${round.participants === 1 ? "participant" : "participants"}`,
-      round.computed_at ? [" · map updated ", timeEl(round.computed_at)] : ""),
-    round.read_only_reason ? h("p", { class: "notice" }, READ_ONLY[round.read_only_reason] || "This round takes no votes.") : null,
+    h("p", { class: "muted small" }, round.status === "open" ? t("question.status.open") : t("cons.closed"),
+      ` · ${t("cons.participants", { count: round.participants })}`,
+      round.computed_at ? [t("cons.mapUpdated"), timeEl(round.computed_at)] : ""),
+    round.read_only_reason ? h("p", { class: "notice" }, READ_ONLY[round.read_only_reason] || t("cons.thisRoundTakesNo")) : null,
     voteCard(view),
     message ? h("p", { class: [message.error ? "form-error" : "notice", "cmap-message"], tabindex: "-1",
       role: message.error ? "alert" : "status" }, message.text) : null,
     h("div", { class: "cmap-layout" },
       h("figure", { class: "cmap-figure" }, drawMap(round),
-        h("figcaption", { class: "muted small" }, "Nearby dots voted alike. Colours mark the opinion groups; the table lists them.")),
+        h("figcaption", { class: "muted small" }, t("cons.nearbyDotsVotedAlike"))),
       h("div", { class: "cmap-side" }, consensusList(round, textOf), groupsTable(round, textOf))),
-    h("details", { class: "cmap-all" }, h("summary", {}, `All statements (${accepted.length})`),
+    h("details", { class: "cmap-all" }, h("summary", {}, t("cons.all", { count: accepted.length })),
       h("ul", {}, accepted.map((s) => h("li", {}, s.text, h("span", { class: "muted small" },
-        ` · ${s.agree} agree, ${s.disagree} disagree, ${s.pass} pass`, s.my_vote ? ` · you: ${VOTE_WORDS[s.my_vote].toLowerCase()}` : ""))))),
+        ` · ${t("cons.tally", { agree: s.agree, disagree: s.disagree, pass: s.pass })}`,
+        s.my_vote ? ` · ${t("cons.yourVote", { vote: VOTE_WORDS[s.my_vote] })}` : ""))))),
     !isMod && me && mine.length ? h("p", { class: "muted small" },
-      `Your proposals: ${mine.map((s) => `“${s.text.slice(0, 40)}…” (${s.status})`).join(", ")}`) : null,
+      t("cons.yourProposals", { list: mine.map((s) => t("cons.proposal", { text: s.text.slice(0, 40), status: statusWord(s.status) })).join(", ") })) : null,
     me && round.accepting_votes ? proposalForm(round, (statement) => {
-      const done = statement.status === "accepted" ? "Your statement is published." : "Your statement waits for a moderator.";
+      const done = statement.status === "accepted" ? t("cons.yourStatementIsPublished") : t("cons.yourStatementWaitsFor");
       act(async () => {}, done);
     }) : null,
     moderation(view));
@@ -239,7 +245,7 @@ function drawRound(view) {
  * isMod}. Answers {el, load, reload, onEvent, redraw} like the polls section.
  */
 export function consensusSection({ topicId, signal, announce, state }) {
-  const heading = h("h2", { id: "consensus-h" }, "Consensus map");
+  const heading = h("h2", { id: "consensus-h" }, t("plans.capability.consensus_map"));
   const body = h("div", { class: "cmap-body" });
   const formSlot = h("div", { class: "cmap-form-slot" });
   const el = h("section", { class: "consensus", "aria-labelledby": "consensus-h", hidden: true },
@@ -293,7 +299,7 @@ export function consensusSection({ topicId, signal, announce, state }) {
     if (!(org && org.entitlements && org.entitlements.capabilities.consensus_map)) {
       if (org && org.entitlements) {
         formSlot.append(h("p", { class: "muted small" },
-          `The consensus map is not included in the ${tierName(org.tier)} tier of this organization. `,
+          t("cons.gated", { tier: tierName(org.tier) }), " ",
           plansLink(null, org.id)));
       }
       return;
@@ -303,14 +309,14 @@ export function consensusSection({ topicId, signal, announce, state }) {
         formOpen = true;
         drawForm();
         formSlot.querySelector("input")?.focus();
-      } }, "Open a consensus round"));
+      } }, t("cons.openAConsensusRound")));
       return;
     }
     formSlot.append(roundForm(topicId, {
       opened: (fresh) => {
         round = fresh;
         formOpen = false;
-        announce("The consensus round is open.");
+        announce(t("cons.theConsensusRoundIs"));
         act(async () => {}, null);
       },
       cancel: () => {
@@ -348,7 +354,7 @@ export function consensusSection({ topicId, signal, announce, state }) {
       if (rounds.length) await fetchRound(rounds[0].id);
     } catch (err) {
       if (err.name === "AbortError") throw err;
-      clear(body, h("p", { class: "form-error", role: "alert" }, `Could not load the consensus map: ${err.message}`));
+      clear(body, h("p", { class: "form-error", role: "alert" }, t("cons.loadFailed", { message: err.message })));
       el.hidden = false;
       return;
     }
@@ -363,7 +369,7 @@ export function consensusSection({ topicId, signal, announce, state }) {
       const before = round ? round.groups.length : 0;
       await load().catch(() => {});
       if (round && round.groups.length !== before && round.groups.length > 1) {
-        announce(`The map now shows ${round.groups.length} opinion groups.`);
+        announce(t("cons.mapNow", { count: round.groups.length }));
       }
     }, 250);
     return true;
