@@ -209,3 +209,58 @@ def test_the_pseudo_locale_check_fails_on_a_hard_coded_word(
     assert _leftover_words(page.evaluate(_VISIBLE_TEXTS), data) == ["Share this"]
     page.evaluate("""() => document.querySelector("main h1").setAttribute("title", "Topic title")""")
     assert "Topic title" in _leftover_words(page.evaluate(_VISIBLE_TEXTS), data)
+
+
+KOREAN_POST = "서울시 마포구 망원동 주민입니다. 한강 자전거 도로와 연결되는 길이 너무 좁아서 아이들과 함께 다니기가 위험합니다."
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_a_taken_email_is_refused_in_arabic_and_a_korean_post_is_marked_and_found(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    """The rest of issue 20's Done-when, as a person meets it: in Arabic, a
+    sign-up with an email already taken answers in Arabic (the server's
+    catalogue); a Korean post carries lang="ko" on its text, and a search
+    filtered to Korean (lang:ko) finds it."""
+    w = api.world()
+    ctx, watch = browsing.context(width=width, locale="ko-KR")
+    watch.expect_console("status of 409 (Conflict)")  # the taken email, answered
+    page = ctx.new_page()
+    page.goto("/signup")
+    settle(page)
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    _choose_language(page, "العربية")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.get_by_label("الاسم المعروض").fill("مواطن جديد")
+    page.get_by_label("البريد الإلكتروني").fill(w["citizen"].email)
+    page.get_by_label("كلمة المرور").fill("olive trees by the old well")
+    page.get_by_role("button", name="إنشاء الحساب").click()
+    error = page.locator(".field-error, .form-error").first
+    expect(error).to_be_visible()
+    message = error.inner_text()
+    assert re.search(r"[\u0600-\u06FF]{3}", message), message
+    assert not re.search(r"[A-Za-z]{4}", message), message
+    assert_axe_clean(page)
+    screenshot(page, f"languages-ar-signup-taken-{width}")
+
+    post = api.post(w["citizen"], w["topic"]["id"], KOREAN_POST)
+    assert post["lang"] == "ko"
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    body = page.locator(f"#post-{post['id']} .prose")
+    expect(body).to_have_attribute("lang", "ko")
+    expect(body).to_contain_text("망원동")
+    # The first post, in English, is marked as such, not as Korean.
+    expect(page.locator(f"#post-{w['first_post']['id']} .prose")).not_to_have_attribute("lang", "ko")
+
+    page.goto("/search?q=" + "자전거 lang:ko")
+    settle(page)
+    results = page.locator(".search-results > li")
+    expect(results).to_have_count(1)
+    expect(results.first.get_by_role("link").first).to_have_attribute(
+        "href", f"/topics/{w['topic']['id']}#post-{post['id']}")
+    page.goto("/search?q=" + "자전거 lang:ar")
+    settle(page)
+    expect(page.locator(".search-results > li")).to_have_count(0)
+    _no_sideways_scroll(page)
+    screenshot(page, f"languages-ar-search-{width}")

@@ -5,7 +5,7 @@
 // snippet is rebuilt here from text and <mark> only, whatever it holds.
 
 import { dateEl } from "../accountability.js";
-import { get } from "../api.js";
+import { get, serverHas } from "../api.js";
 import { clear, h, stakeholderLabel } from "../dom.js";
 import { t, tx } from "../i18n.js";
 
@@ -24,6 +24,8 @@ const TIPS = [
   ["is:question, status:answered, is:official", t("search.tip.questions")],
   ["before:2026-01-31, after:2026-01-01", t("search.tip.period")],
 ];
+// Shown when the server has the language filter (issue 20).
+const LANG_TIP = ["lang:ko", t("search.tip.lang")];
 
 /** The snippet's text and marks as nodes: nothing else of it becomes markup. */
 function snippetNodes(snippet) {
@@ -87,10 +89,10 @@ function form(q, kind) {
       h("button", { type: "submit" }, t("search.site.submit"))));
 }
 
-function tips() {
+function tips(byLanguage) {
   return h("details", { class: "search-tips", id: "search-tips" },
     h("summary", {}, t("search.how")),
-    h("dl", {}, TIPS.map(([example, meaning]) => [h("dt", {}, h("code", {}, example)),
+    h("dl", {}, (byLanguage ? [...TIPS, LANG_TIP] : TIPS).map(([example, meaning]) => [h("dt", {}, h("code", {}, example)),
       h("dd", {}, meaning)])));
 }
 
@@ -104,7 +106,7 @@ export default async function searchPage(ctx) {
   const status = h("p", { role: "status", class: "muted" });
   const more = h("p", {});
   ctx.main.append(h("h1", { tabindex: "-1" }, q ? t("search.titleFor", { q }) : t("search.title")), form(q, kind),
-    tips(), q ? chips(q, kind) : null, status, list, more);
+    tips(await serverHas("GET", "/search", { query: "lang" })), q ? chips(q, kind) : null, status, list, more);
   if (!q) {
     status.textContent = t("search.empty");
     return;

@@ -10,7 +10,7 @@ import { get, post, serverHas } from "../api.js";
 import { badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, uid } from "../dom.js";
 import { followControl } from "../follow.js";
 import { follow } from "../live.js";
-import { t, tx } from "../i18n.js";
+import { LANGUAGES, supported, t, tx } from "../i18n.js";
 import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
 const SORTS = [["latest", t("space.sort.latest")], ["horizontal", t("space.sort.horizontal")]];
@@ -173,10 +173,30 @@ function sortControl(ctx, sort, changed) {
   return control;
 }
 
+/** Only the topics with a post in one language (?lang=ko), each language
+ * named in its own words; kept in the address. */
+function languageControl(lang, changed) {
+  const options = [["", t("space.lang.all")], ...LANGUAGES.map((l) => [l.code, l.name])];
+  const control = select({ label: t("space.lang.label"), name: "lang", options, value: lang });
+  control.classList.add("sort-control");
+  for (const option of control.querySelectorAll("option[value]")) {
+    if (option.value) option.lang = option.value;
+  }
+  control.querySelector("select").addEventListener("change", (event) => {
+    const url = new URL(location.href);
+    if (event.target.value) url.searchParams.set("lang", event.target.value);
+    else url.searchParams.delete("lang");
+    history.replaceState(null, "", url);
+    changed(event.target.value);
+  });
+  return control;
+}
+
 /** The topics of the space as the list shows them, and the reads that fill it. */
-function topicList(ctx, spaceId, sortable) {
+function topicList(ctx, spaceId, sortable, byLanguage) {
   const T = { topics: new Map(), order: new Map(), cursor: null };
   T.sort = sortable && ctx.query.get("sort") === "horizontal" ? "horizontal" : "latest";
+  T.lang = byLanguage ? supported(ctx.query.get("lang")) || "" : "";
   T.list = h("ol", { class: "topic-list" });
   T.empty = h("p", { class: "muted" }, t("space.noTopic"));
   T.more = h("button", { type: "button", hidden: true }, t("space.moreTopics"));
@@ -187,6 +207,7 @@ function topicList(ctx, spaceId, sortable) {
   T.read = async (cursor) => {
     const params = new URLSearchParams({ limit: "50" });
     if (T.sort !== "latest") params.set("sort", T.sort);
+    if (T.lang) params.set("lang", T.lang);
     if (cursor) params.set("cursor", cursor);
     const page = await get(`/spaces/${spaceId}/topics?${params}`, { signal: ctx.signal });
     if (!cursor) {
@@ -211,6 +232,12 @@ function topicList(ctx, spaceId, sortable) {
       T.more.disabled = false;
     }
   });
+  T.langControl = byLanguage ? languageControl(T.lang, (code) => {
+    T.lang = code;
+    T.read(null).catch((err) => {
+      if (err.name !== "AbortError") ctx.announce(t("space.sortFailed", { message: err.message }));
+    });
+  }) : null;
   T.control = sortable ? sortControl(ctx, T.sort, (sort) => {
     T.sort = sort;
     T.read(null).catch((err) => {
@@ -258,7 +285,8 @@ export default async function spacePage(ctx) {
   ctx.title(space.name);
 
   const questions = await serverHas("POST", "/topics/{topic_id}/status");
-  const T = topicList(ctx, spaceId, await serverHas("GET", "/spaces/{space_id}/topics", { query: "sort" }));
+  const T = topicList(ctx, spaceId, await serverHas("GET", "/spaces/{space_id}/topics", { query: "sort" }),
+    await serverHas("GET", "/spaces/{space_id}/topics", { query: "lang" }));
   const open = composer(ctx, org, questions);
   open.draw(space);
 
@@ -287,7 +315,7 @@ export default async function spacePage(ctx) {
     ),
     h("div", { class: "space-grid" },
       h("section", { "aria-labelledby": "topics-h" },
-        h("div", { class: "section-head" }, h("h2", { id: "topics-h" }, t("space.topics")), T.control),
+        h("div", { class: "section-head" }, h("h2", { id: "topics-h" }, t("space.topics")), T.control, T.langControl),
         T.empty, T.list, T.more),
       h("aside", { "aria-label": t("space.about") }, open.slot,
         answers,
