@@ -32,6 +32,7 @@ NOT_WORDS: dict[tuple[str, str], str] = {
     ("i18n.js", "; Secure"): "a cookie attribute",
     ("api.js", "cps_csrf=; Max-Age=0; Path=/; SameSite=Lax"): "a cookie",
     ("responsiveness/chart.js", "-title "): "element ids in aria-labelledby",
+    ("thread/post-view.js", "(max-width: 40rem)"): "a CSS media query",
     **{("pages/profile.js", name): "a browser's or a system's name, read from the User-Agent"
        for name in ("Edge", "Opera", "Firefox", "Chrome", "Chromium", "Safari", "Android",
                     "Windows", "Mac OS X", "Macintosh", "Linux")},

@@ -71,7 +71,7 @@ function participationChart(days) {
 function dayTable(days) {
   return h("details", { class: "chart-table" }, h("summary", {}, t("anl.everyDayAsA")),
     h("table", {},
-      h("thead", {}, h("tr", {}, ["Day (UTC)", "Posts", "Topics", "Participants"].map((name) => h("th", { scope: "col" }, name)))),
+      h("thead", {}, h("tr", {}, [t("anl.dayUtc"), t("search.kind.posts"), t("space.topics"), t("anl.participants")].map((name) => h("th", { scope: "col" }, name)))),
       h("tbody", {}, days.map((d) => h("tr", {},
         h("th", { scope: "row" }, dayLabel(d.day)), h("td", {}, d.posts), h("td", {}, d.topics), h("td", {}, d.participants))))));
 }
@@ -79,8 +79,8 @@ function dayTable(days) {
 function stakeholderTable(rows, totals) {
   const share = (n, of) => (of ? `${Math.round((n / of) * 100)} %` : "—");
   return h("table", { class: "mix" },
-    h("caption", { class: "visually-hidden" }, "Stakeholder mix"),
-    h("thead", {}, h("tr", {}, ["Stakeholder type", "Participants", "Share", "Posts"].map((name) => h("th", { scope: "col" }, name)))),
+    h("caption", { class: "visually-hidden" }, t("anl.stakeholderMix")),
+    h("thead", {}, h("tr", {}, [t("anl.stakeholderType"), t("anl.participants"), t("anl.share"), t("search.kind.posts")].map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, rows.map((r) => h("tr", {},
       h("th", { scope: "row" }, stakeholderLabel(r.stakeholder_type)),
       h("td", {}, r.participants), h("td", {}, share(r.participants, totals.participants)), h("td", {}, r.posts)))));
@@ -98,25 +98,25 @@ function drawReport(target, report) {
     h("section", { "aria-labelledby": "totals-h", class: "card" },
       h("h2", { id: "totals-h" }, t("anl.inThisWindow")),
       h("dl", { class: "figures" },
-        figure("Topics opened", totals.topics), figure("Posts", totals.posts), figure("Participants", totals.participants),
-        figure("Flags", totals.flags), figure("Posts now hidden", totals.hidden_posts))),
+        figure(t("anl.topicsOpened"), totals.topics), figure(t("search.kind.posts"), totals.posts), figure(t("anl.participants"), totals.participants),
+        figure(t("anl.flags"), totals.flags), figure(t("anl.postsNowHidden"), totals.hidden_posts))),
     h("section", { "aria-labelledby": "participation-h", class: "card" },
       h("h2", { id: "participation-h" }, t("anl.participationOverTime")),
       participationChart(report.participation), dayTable(report.participation)),
     h("section", { "aria-labelledby": "mix-h", class: "card" },
-      h("h2", { id: "mix-h" }, "Stakeholder mix"), stakeholderTable(report.stakeholders, totals)),
+      h("h2", { id: "mix-h" }, t("anl.stakeholderMix")), stakeholderTable(report.stakeholders, totals)),
     h("section", { "aria-labelledby": "response-h", class: "card" },
       h("h2", { id: "response-h" }, t("anl.responseTimes")),
       h("p", { class: "muted small" }, t("anl.fromATopicS")),
       h("dl", { class: "figures" },
-        figure("Median", duration(rt.median_seconds, t("analytics.noAnswersYet"))),
+        figure(t("anl.median"), duration(rt.median_seconds, t("analytics.noAnswersYet"))),
         figure("90 % answered within", duration(rt.p90_seconds, t("analytics.noAnswersYet"))),
-        figure("Topics answered", rt.answered), figure("Topics unanswered", rt.unanswered)),
-      h("h3", {}, "Flags"),
+        figure(t("anl.topicsAnswered"), rt.answered), figure(t("anl.topicsUnanswered"), rt.unanswered)),
+      h("h3", {}, t("anl.flags")),
       h("dl", { class: "figures" },
-        figure("Median time to a decision", duration(fh.median_seconds, t("analytics.noFlagDecidedYet"))),
+        figure(t("anl.medianTimeToA"), duration(fh.median_seconds, t("analytics.noFlagDecidedYet"))),
         figure("90 % decided within", duration(fh.p90_seconds, t("analytics.noFlagDecidedYet"))),
-        figure("Decided", fh.resolved), figure("Waiting", fh.open))),
+        figure(t("anl.decided"), fh.resolved), figure(t("anl.waiting"), fh.open))),
   );
 }
 

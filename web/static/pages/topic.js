@@ -67,7 +67,7 @@ export default async function topicPage(ctx) {
     polls.el,
     consensus.el,
     h("section", { "aria-labelledby": "thread-h" },
-      h("h2", { id: "thread-h", class: "visually-hidden" }, "Thread"),
+      h("h2", { id: "thread-h", class: "visually-hidden" }, t("topic.thread")),
       threadTools(view, composerSlot),
       view.rootList,
       pager.el),
@@ -169,7 +169,7 @@ export default async function topicPage(ctx) {
 
   drawAll();
   await feed.start({ load, reload, apply, presence: here.show });
-  if (view.nodes.size === 0) view.rootList.append(h("li", { class: "muted" }, "No post yet."));
+  if (view.nodes.size === 0) view.rootList.append(h("li", { class: "muted" }, t("topic.noPost")));
 }
 
 /** What the reader uses to get around a long thread: to the reply box (a

@@ -110,7 +110,7 @@ export class Arrivals {
     }
     const first = this.firstUnseen();
     const above = first && first.article.getBoundingClientRect().bottom < 0;
-    this.count.textContent = `${n} new ${n === 1 ? "reply" : "replies"} ${above ? "↑" : "↓"}`;
+    this.count.textContent = `${t("arrivals.newReplies", { count: n })} ${above ? "↑" : "↓"}`;
     this.marker.hidden = false;
   }
 

@@ -32,8 +32,8 @@ export function flagForm(view, node) {
     await send(`/posts/${node.id}/flags`, { reason: data.reason, note: data.note || "" });
     updatePost(view.thread, node.id, { flagged_by_me: true });
     view.draw(node); // "You flagged this", and no Flag any more
-    view.showPanelMessage(node, "Thank you. The moderators will review this post.");
-    view.ctx.announce("Flag sent to the moderators.");
+    view.showPanelMessage(node, t("postui.thankYouTheModerators"));
+    view.ctx.announce(t("postui.flagSentToThe"));
   });
   return form;
 }

@@ -10,7 +10,7 @@
 import { officialBadge } from "../accountability.js";
 import { del, post as send } from "../api.js";
 import { clear, h, stakeholderLabel, timeEl, trustedHtml } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, tx } from "../i18n.js";
 import { menuButton } from "./menu.js";
 import { answerPostId, decides, isMine, moderates, takesPosts, updatePost } from "./state.js";
 
@@ -63,10 +63,10 @@ function drawHead(view, node) {
     " ", h("span", { class: `badge stakeholder stakeholder-${p.author.stakeholder_type}` },
       stakeholderLabel(p.author.stakeholder_type)),
     " ", h("a", { href: `#post-${p.id}`, class: "permalink", onclick: (e) => goTo(view, p.id, e) }, timeEl(p.created_at)),
-    p.edited_at ? h("span", { class: "muted" }, " · edited") : null,
-    parent ? h("span", { class: "muted reply-to" }, " · in reply to ",
+    p.edited_at ? h("span", { class: "muted" }, ` · ${t("post.edited")}`) : null,
+    parent ? h("span", { class: "muted reply-to" }, " · ", tx("post.inReplyTo", { name:
       h("a", { href: `#post-${parent.post.id}`, class: "up-link", onclick: (e) => goTo(view, parent.id, e), "aria-label": t("thread.inReplyToLink", { name: parent.post.author.display_name }) },
-        `${parent.post.author.display_name} ↑`)) : null,
+        `${parent.post.author.display_name} ↑`) })) : null,
     p.parent_id && !parent ? h("span", { class: "muted reply-to" }, " · ", t("thread.inReplyToEarlier")) : null,
     p.flagged_by_me ? h("span", { class: "badge flagged" }, t("thread.youFlagged")) : null,
   );
@@ -222,17 +222,17 @@ function acts(view, node) {
   const list = [];
   const add = (text, act) => list.push([text, act]);
   if (me && p.author.id === me.id && !p.deleted && open) {
-    add("Edit", () => view.openPanel(node, "edit"));
-    add("Delete", () => view.openPanel(node, "delete"));
+    add(t("post.edit"), () => view.openPanel(node, "edit"));
+    add(t("post.delete"), () => view.openPanel(node, "delete"));
   }
-  if (p.edited_at && !p.deleted && (!p.hidden || p.html)) add("History", () => view.openPanel(node, "history"));
-  if (me && p.author.id !== me.id && !p.deleted && !p.hidden && !p.flagged_by_me) add("Flag", () => view.openPanel(node, "flag"));
+  if (p.edited_at && !p.deleted && (!p.hidden || p.html)) add(t("post.history"), () => view.openPanel(node, "history"));
+  if (me && p.author.id !== me.id && !p.deleted && !p.hidden && !p.flagged_by_me) add(t("post.flag"), () => view.openPanel(node, "flag"));
   if (me && p.author.id === me.id && p.hidden && !p.deleted && !decides(thread, p)) {
-    add("Appeal", () => view.openPanel(node, "appeal"));
+    add(t("moderation.kind.appeal"), () => view.openPanel(node, "appeal"));
   }
   if (decides(thread, p) && !p.deleted) {
-    if (p.hidden) add("Restore", () => view.restore(node));
-    else add("Hide post", () => view.openPanel(node, "hide"));
+    if (p.hidden) add(t("post.restore"), () => view.restore(node));
+    else add(t("post.hide"), () => view.openPanel(node, "hide"));
   }
   return list;
 }
@@ -250,24 +250,24 @@ export function drawActions(view, node) {
   const n = replyCount(node);
   if (n > 0) {
     // On a phone "Collapse" alone, so that the post stays one row (aria-expanded says the rest).
-    const words = node.collapsed ? `Expand ${n} ${n === 1 ? "reply" : "replies"}`
-      : phone ? t("thread.collapse") : `Collapse ${n === 1 ? "reply" : "replies"}`;
+    const words = node.collapsed ? t("post.expand", { count: n })
+      : phone ? t("thread.collapse") : t("post.collapse", { count: n });
     bar.append(button(words, () => view.setCollapsed(node, !node.collapsed),
       { "aria-expanded": String(!node.collapsed), "aria-controls": node.replies.id, class: "linklike toggle" }));
   }
-  if (me && takesPosts(thread) && !p.deleted) bar.append(button("Reply", () => view.openPanel(node, "reply")));
+  if (me && takesPosts(thread) && !p.deleted) bar.append(button(t("post.reply"), () => view.openPanel(node, "reply")));
   const more = acts(view, node);
   const sanction = moderates(thread) && me && p.author.id !== me.id
     ? `/moderation?space=${thread.space.id}&user=${p.author.id}#sanctions` : null;
   if (phone) {
-    if (sanction) more.push(["Mute or ban…", () => location.assign(sanction)]);
+    if (sanction) more.push([t("moderation.sanctions.open"), () => location.assign(sanction)]);
     if (more.length) {
       bar.append(menuButton({ label: t("thread.moreMenu"), name: t("thread.moreFor", { name: p.author.display_name }),
         items: more.map(([text, act]) => ({ text, act })) }));
     }
   } else {
     for (const [text, act] of more) bar.append(button(text, act));
-    if (sanction) bar.append(h("a", { class: "action-link", href: sanction }, "Mute or ban…"));
+    if (sanction) bar.append(h("a", { class: "action-link", href: sanction }, t("moderation.sanctions.open")));
   }
   view.fitTabs(node);
 }

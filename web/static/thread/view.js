@@ -27,7 +27,7 @@ export class ThreadView {
     this.thread = thread;
     this.channel = channel;
     this.nodes = new Map(); // post id -> node
-    this.rootList = h("ol", { class: "thread", "aria-label": "Posts", "aria-describedby": "thread-keys" });
+    this.rootList = h("ol", { class: "thread", "aria-label": t("search.kind.posts"), "aria-describedby": "thread-keys" });
     this.arrivals = new Arrivals({ ctx, nodes: this.nodes, rootList: this.rootList, reveal: (node) => this.reveal(node) });
     this.marker = this.arrivals.marker;
     this.roving = new Roving(this.rootList, (article) => this.nodes.get(Number(article.closest("li.post-node").id.slice(5))));
