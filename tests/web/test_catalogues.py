@@ -249,3 +249,16 @@ def test_a_plural_missing_a_russian_form_fails(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setitem(globals(), "CATALOGUES", tmp_path)
     with pytest.raises(AssertionError, match=r"x\.count"):
         test_plural_entries_have_exactly_their_languages_forms("ru")
+
+
+def test_no_module_imports_a_name_twice() -> None:
+    """Two imports of `t` in one module stop the whole page (a SyntaxError the
+    browser reports as "Identifier 't' has already been declared"); merges of
+    two branches that both added the catalogue's import made exactly that."""
+    twice = []
+    for path, source in modules().items():
+        names = [n.strip().split(" as ")[-1]
+                 for m in re.finditer(r"^import \{([^}]*)\} from", source, re.M)
+                 for n in m.group(1).split(",") if n.strip()]
+        twice += [f"{path}: {n}" for n in sorted(set(names)) if names.count(n) > 1]
+    assert twice == []

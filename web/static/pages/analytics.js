@@ -6,7 +6,6 @@
 
 import { hoursWords } from "../accountability.js";
 import { get } from "../api.js";
-import { t } from "../i18n.js";
 import { clear, h, select, stakeholderLabel } from "../dom.js";
 import { breadcrumb, orgCrumb, tierName, tierNotice } from "../widgets.js";
 import { formatNumber, t, tx } from "../i18n.js";

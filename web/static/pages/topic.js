@@ -12,7 +12,6 @@ import { consensusSection } from "../consensus.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { followControl } from "../follow.js";
-import { t } from "../i18n.js";
 import { follow } from "../live.js";
 import { drawComposer, fitAnswersChoice } from "../thread/composer.js";
 import { TopicHead } from "../thread/head.js";
