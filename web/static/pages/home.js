@@ -48,8 +48,8 @@ export default async function homePage(ctx) {
   );
 
   if (orgs.length === 0) {
-    directory.append(h("p", {}, "No organization has joined yet."));
-    clear(activityList, h("li", { class: "muted" }, "Nothing yet."));
+    directory.append(h("p", {}, t("home.noOrgs")));
+    clear(activityList, h("li", { class: "muted" }, t("home.nothingYet")));
     intro.after(firstRun(ctx));
     return;
   }
@@ -121,10 +121,10 @@ export default async function homePage(ctx) {
   // Each organization's spaces, from the same answer.
   for (const { org, spaces } of feed.organizations) {
     const entry = orgCards.get(org.id);
-    if (spaces.length === 0) entry.spaces.append(h("li", { class: "muted" }, "No public space yet."));
+    if (spaces.length === 0) entry.spaces.append(h("li", { class: "muted" }, t("home.noSpace")));
     for (const space of spaces) {
       entry.spaces.append(h("li", {}, h("a", { href: `/spaces/${space.id}` }, space.name),
-        space.visibility === "private" ? h("span", { class: "badge" }, "Private") : null));
+        space.visibility === "private" ? h("span", { class: "badge" }, t("moderation.work.private")) : null));
       entry.card.dataset.search += ` ${space.name.toLowerCase()}`;
     }
   }
@@ -155,7 +155,7 @@ function groupByRegion(orgs) {
 /** The latest topics of the spaces the reader may see, newest activity first. */
 function latestActivity(latest, activityList) {
   clear(activityList);
-  if (latest.length === 0) activityList.append(h("li", { class: "muted" }, "No discussion yet."));
+  if (latest.length === 0) activityList.append(h("li", { class: "muted" }, t("home.noDiscussion")));
   for (const topic of latest) {
     activityList.append(h("li", {},
       h("a", { href: `/topics/${topic.id}` }, topic.title),
