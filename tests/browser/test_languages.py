@@ -276,10 +276,9 @@ def test_a_taken_email_is_refused_in_arabic_and_a_korean_post_is_marked_and_foun
 
     page.goto("/search?q=" + "자전거 lang:ko")
     settle(page)
-    results = page.locator(".search-results > li")
-    expect(results).to_have_count(1)
-    expect(results.first.get_by_role("link").first).to_have_attribute(
-        "href", f"/topics/{w['topic']['id']}#post-{post['id']}")
+    # This post among the results (the server is shared: the phone run's is too).
+    found = page.locator(f".search-results a[href='/topics/{w['topic']['id']}#post-{post['id']}']")
+    expect(found).to_have_count(1)
     page.goto("/search?q=" + "자전거 lang:ar")
     settle(page)
     expect(page.locator(".search-results > li")).to_have_count(0)
