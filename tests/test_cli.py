@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from cps.app import create_app
+from cps.services.reports import exports
 from cps.storage.migrations import head_revision
 from tests.support import asgi
 from tests.support.settings import make_settings
@@ -230,9 +231,10 @@ async def test_export_writes_a_space_to_a_file_with_progress_on_stderr(tmp_path:
     result = cps(tmp_path, "export", "--space", str(space["id"]), "--format", "csv",
                  "--output", str(out))
     assert result.returncode == 0, result.stderr
+    # A line per page of the export (exports.PAGE posts), the last with the total.
     assert result.stderr.splitlines() == [
-        "cps export: 500 / 1200 posts", "cps export: 1000 / 1200 posts",
-        "cps export: 1200 / 1200 posts"]
+        f"cps export: {min(n, 1200)} / 1200 posts"
+        for n in range(exports.PAGE, 1200 + exports.PAGE, exports.PAGE)]
     assert f"1200 posts to {out}" in result.stdout
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
