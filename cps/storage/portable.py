@@ -10,19 +10,56 @@ exists, the UTC day of a timestamp) and never branch on the database:
 - An advisory lock for work no row stands for (PostgreSQL only; SQLite's
   single writer serializes it).
 - Calendar days: PostgreSQL stores `timestamptz`; SQLite stores UTC text.
+- Statements built once per database (`per_database`) for hot paths, with the
+  parts they differ by: the next id of a table (`next_id`), a number written
+  with leading zeros (`zero_padded`), the upsert-capable insert (`insert_into`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, Select, func, text
+from sqlalchemy import ColumnElement, Executable, Select, Text, cast, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 S = TypeVar("S", bound=Select[Any])
+T = TypeVar("T")
+Kind = Literal["postgresql", "sqlite"]
+KINDS: tuple[Kind, ...] = ("postgresql", "sqlite")
+
+
+def per_database(build: Callable[[Kind], T]) -> Callable[[AsyncSession], T]:
+    """`build` made once for each database; answers the one of a session's database."""
+    built = {kind: build(kind) for kind in KINDS}
+
+    def of(session: AsyncSession) -> T:
+        return built[session.get_bind().dialect.name]  # type: ignore[index]
+
+    return of
+
+
+def next_id(kind: Kind, table: Any) -> ColumnElement[Any]:
+    """The id the next row of `table` gets: PostgreSQL's sequence value (taken); on
+    SQLite the largest id + 1, the id SQLite gives a row (under its write lock)."""
+    if kind == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence(table.name, "id"))
+    return func.coalesce(func.max(table.c.id), 0) + 1
+
+
+def zero_padded(kind: Kind, number: Any, width: int) -> ColumnElement[Any]:
+    """`number` as text of `width` digits, leading zeros."""
+    if kind == "postgresql":
+        return func.lpad(cast(number, Text), width, "0")
+    return func.printf(f"%0{width}d", number)
+
+
+def insert_into(kind: Kind, table: Any) -> Any:
+    """The database's own `INSERT` for `table` (with `on_conflict_do_nothing`)."""
+    return postgresql.insert(table) if kind == "postgresql" else sqlite.insert(table)
 
 
 def locks_rows(session: AsyncSession) -> bool:

@@ -149,6 +149,10 @@ for _path in ("/spaces/{space_id:int}/moderation/settings",
     refused_read("GET", _path, _in(_path, "{space_id:int}", "public"))
 for _path in ("/orgs/{org_id:int}/upgrade-requests", "/orgs/{org_id:int}/tier-history"):
     refused_read("GET", _path, _in(_path, "{org_id:int}", "org"))
+# The moderators' card of a person in their space (issue 17): a stranger to the space's
+# moderation, however privileged elsewhere, may not read it.
+refused_read("GET", "/spaces/{space_id:int}/people/{user_id:int}",
+             lambda e: f"/spaces/{e.public}/people/{e.author.id}")
 # Handles, mentions and following (issue 15): a private space's participants and
 # follow levels are its readers'.
 refused_read("GET", "/spaces/{space_id:int}/participants",

@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
@@ -185,14 +184,9 @@ _TOPICS = cast(Table, Topic.__table__)
 _WRITTEN = [c for c in _POSTS.columns if c.key not in {"id", "path"}]
 
 
-def _insert_post(dialect: str) -> Any:
-    if dialect == "postgresql":
-        next_id: Any = func.nextval(func.pg_get_serial_sequence("posts", "id"))
-    else:
-        next_id = func.coalesce(func.max(_POSTS.c.id), 0) + 1
-    n = select(next_id.label("id")).subquery("n")
-    padded = (func.lpad(sql_cast(n.c.id, Text), PATH_WIDTH, "0") if dialect == "postgresql"
-              else func.printf(f"%0{PATH_WIDTH}d", n.c.id))
+def _insert_post(kind: portable.Kind) -> Any:
+    n = select(portable.next_id(kind, _POSTS).label("id")).subquery("n")
+    padded = portable.zero_padded(kind, n.c.id, PATH_WIDTH)
     values = select(n.c.id, *(bindparam(c.key, type_=c.type) for c in _WRITTEN),
                     bindparam("prefix", type_=Text) + padded)
     return (insert(_POSTS)
@@ -200,7 +194,7 @@ def _insert_post(dialect: str) -> Any:
             .returning(_POSTS.c.id))
 
 
-_INSERT_POST = {dialect: _insert_post(dialect) for dialect in ("postgresql", "sqlite")}
+_INSERT_POST = portable.per_database(_insert_post)
 _COUNT_POST = (
     update(_TOPICS)
     .where(_TOPICS.c.id == bindparam("topic_id"))
@@ -251,7 +245,7 @@ async def insert_post(
     admission.hold(post, held)
     prefix = parent.path if parent else ""
     columns = {c.key: getattr(post, c.key) for c in _WRITTEN} | {"prefix": prefix}
-    stmt = _INSERT_POST[tx.session.get_bind().dialect.name]
+    stmt = _INSERT_POST(tx.session)
     post.id = (await tx.session.execute(stmt, columns)).scalar_one()
     post.path = prefix + _segment(post.id)
     await tx.session.execute(_COUNT_POST, {"topic_id": topic.id, "now": now})

@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import Integer, String, Table, and_, bindparam, exists, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.following.readers import can_read
@@ -115,7 +114,7 @@ async def opened(tx: Transaction, user_id: int, topic_id: int) -> None:
     await _default(tx, user_id, topic_id, "watching")
 
 
-def _track_unless_watching(dialect_insert: Any) -> Any:
+def _track_unless_watching(kind: portable.Kind) -> Any:
     """INSERT the `tracking` row, unless there is one already or the space is watched:
     one statement (every post runs it)."""
     watching_space = exists().where(
@@ -127,20 +126,19 @@ def _track_unless_watching(dialect_insert: Any) -> Any:
                     literal("tracking", String), bindparam("now", type_=UTCDateTime)
                     ).where(~watching_space)
     return (
-        dialect_insert(cast(Table, TopicFollow.__table__))
+        portable.insert_into(kind, cast(Table, TopicFollow.__table__))
         .from_select(["user_id", "topic_id", "level", "updated_at"], chosen)
         .on_conflict_do_nothing(index_elements=["user_id", "topic_id"])
     )
 
 
-_TRACK = {"postgresql": _track_unless_watching(postgresql.insert),
-          "sqlite": _track_unless_watching(sqlite.insert)}
+_TRACK = portable.per_database(_track_unless_watching)
 
 
 async def posted(tx: Transaction, user_id: int, topic: Topic) -> None:
     """`user_id` posted in `topic`: they track it, unless they have a level for it
     already or watch its space."""
-    await tx.session.execute(_TRACK[tx.session.get_bind().dialect.name], {
+    await tx.session.execute(_TRACK(tx.session), {
         "user_id": user_id, "topic_id": topic.id, "space_id": topic.space_id, "now": utcnow()})
 
 
