@@ -175,4 +175,4 @@ def test_the_queue_names_no_raw_ids_and_says_which_flags_do_not_count(
     page.goto(f"/topics/{topic['id']}")
     settle(page)
     expect(page.locator(f"#post-{own['id']} .placeholder")).to_have_text(
-        "Hidden by a moderator: “Moderators stay neutral.” Only its author and the moderators can see it.")
+        "Hidden by a moderator: “Moderators stay neutral”. Only its author and the moderators can see it.")

@@ -5,7 +5,7 @@
 
 import { get, post, serverHas } from "../api.js";
 import { ORG_KINDS, clear, field, formError, h, onSubmit, orgKindLabel, select, timeEl } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, tx } from "../i18n.js";
 import { verifiedBadge } from "../widgets.js";
 
 export default async function homePage(ctx) {
