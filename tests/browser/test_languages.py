@@ -130,6 +130,10 @@ _VISIBLE_TEXTS = """() => {
     if (!el || el.closest("script, style, noscript, template, .lang-menu, time, .prose, mark, "
       + ".search-snippet, .search-title, code")) continue;
     if (el.closest("[hidden]") || !n.textContent.trim()) continue;
+    // Words marked as another language than the page's (a language's own name in a
+    // language filter, lang="ko") are that language's, not the site's.
+    const own = el.closest("[lang]");
+    if (own && own !== document.documentElement) continue;
     out.push(n.textContent);
   }
   for (const el of document.querySelectorAll("[aria-label], [title], [placeholder], [alt]")) {

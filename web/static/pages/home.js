@@ -161,7 +161,7 @@ function latestActivity(latest, activityList) {
       h("a", { href: `/topics/${topic.id}` }, topic.title),
       h("p", { class: "muted small" },
         topic.org_name, verifiedBadge({ verified: topic.org_verified }, { compact: true }),
-        ` · ${topic.space_name} · ${topic.post_count} ${topic.post_count === 1 ? "post" : "posts"} · `,
+        " · ", topic.space_name, " · ", t("home.postCount", { count: topic.post_count }), " · ",
         timeEl(topic.last_activity_at)),
     ));
   }
