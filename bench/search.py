@@ -229,6 +229,22 @@ class Timing:
     results: list[int] = field(default_factory=list)
 
 
+async def _timed(client: httpx.AsyncClient, q: str, headers: dict[str, str],
+                 timing: Timing | None) -> None:
+    """One search, its wall and CPU time and result count added to `timing` (None: a
+    warm-up, not recorded)."""
+    url = "/api/v1/search?" + urlencode({"q": q})
+    started, cpu_started = time.perf_counter(), time.process_time()
+    r = await client.get(url, headers=headers)
+    elapsed = (time.perf_counter() - started) * 1000
+    cpu = (time.process_time() - cpu_started) * 1000
+    r.raise_for_status()
+    if timing is not None:
+        timing.wall_ms.append(elapsed)
+        timing.cpu_ms.append(cpu)
+        timing.results.append(len(r.json()["results"]))
+
+
 async def searches(client: httpx.AsyncClient, data: DataSet, words: list[str],
                    reps: int, warmup: int, seed: int,
                    member: dict[str, str]) -> dict[str, Timing]:
@@ -245,30 +261,14 @@ async def searches(client: httpx.AsyncClient, data: DataSet, words: list[str],
     for i in range(warmup + reps):
         pair = " ".join(rng.sample(content, 2))
         for kind, (template, headers) in kinds.items():
-            url = "/api/v1/search?" + urlencode({"q": template.format(pair)})
-            started, cpu_started = time.perf_counter(), time.process_time()
-            r = await client.get(url, headers=headers)
-            elapsed = (time.perf_counter() - started) * 1000
-            cpu = (time.process_time() - cpu_started) * 1000
-            r.raise_for_status()
-            if i >= warmup:
-                timings[kind].wall_ms.append(elapsed)
-                timings[kind].cpu_ms.append(cpu)
-                timings[kind].results.append(len(r.json()["results"]))
+            await _timed(client, template.format(pair), headers,
+                         timings[kind] if i >= warmup else None)
     # One of the ten most frequent words alone, in most posts: its newest matches are
     # ranked (storage.search.CANDIDATES). Reported, not judged: the target is for two words.
-    common = timings[COMMON] = Timing()
+    timings[COMMON] = Timing()
     for i in range(warmup + reps):
-        url = "/api/v1/search?" + urlencode({"q": rng.choice(words[:10])})
-        started, cpu_started = time.perf_counter(), time.process_time()
-        r = await client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        cpu = (time.process_time() - cpu_started) * 1000
-        r.raise_for_status()
-        if i >= warmup:
-            common.wall_ms.append(elapsed)
-            common.cpu_ms.append(cpu)
-            common.results.append(len(r.json()["results"]))
+        await _timed(client, rng.choice(words[:10]), {},
+                     timings[COMMON] if i >= warmup else None)
     for timing in timings.values():
         timing.wall_ms.sort()
         timing.cpu_ms.sort()
