@@ -72,6 +72,7 @@ class QueryParam:
     minimum: int | None = None  # bounds of an integer parameter (both are required)
     maximum: int | None = None
     pattern: str | None = None  # what a string parameter must match, if anything
+    hint: str | None = None  # the 422 message for a value the pattern refuses, for a person
     format: str | None = None  # e.g. "date-time"
 
     @classmethod
@@ -296,6 +297,8 @@ def query_text(call: Call, param: QueryParam) -> str | None:
     if not raw:
         return None
     if param.pattern is not None and not re.fullmatch(param.pattern, raw):
+        if param.hint is not None:
+            raise Invalid({param.name: param.hint})
         raise Invalid({param.name: f"Expected a value matching {param.pattern}."})
     return raw
 

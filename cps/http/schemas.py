@@ -15,6 +15,7 @@ from cps.services.discussion.views import (
     PostView,
     TopicView,
 )
+from cps.services.languages import tags
 from cps.services.orgs.views import OrgView
 from cps.storage.types import ID_MAX
 
@@ -54,8 +55,10 @@ def parse_time(raw: object) -> datetime:
 Time = Annotated[datetime, PlainValidator(parse_time), WithJsonSchema(TIME_SCHEMA)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-# A post's language: the service checks it is a BCP 47 tag (422 `lang` in words).
-LanguageTag = Annotated[str, StringConstraints(max_length=16)]
+# A post's language: the service checks it is a BCP 47 tag (422 `lang` in words); the
+# document declares the same pattern.
+LanguageTag = Annotated[str, StringConstraints(max_length=tags.TAG_MAX), WithJsonSchema(
+    {"type": "string", "maxLength": tags.TAG_MAX, "pattern": tags.TAG_PATTERN})]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
     str,

@@ -12,6 +12,7 @@ from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_text
 from cps.services.accounts import handles, identity, recovery, sessions
 from cps.services.accounts.views import Author, MeView, SessionView, StakeholderType, UserView
+from cps.services.languages import locales
 from cps.services.moderation import overview
 
 # What may be sent as a handle: the document declares the syntax (a leading "@" and
@@ -42,7 +43,8 @@ class ProfileUpdate(s.RequestModel):
     stakeholder_type: StakeholderType | None = None
     handle: Handle | None = None
     # A code of GET /locales, or null for the browser's language (docs/api.md).
-    locale: Annotated[str, StringConstraints(max_length=8)] | None = None
+    locale: Annotated[str, StringConstraints(max_length=8), WithJsonSchema(
+        {"type": "string", "enum": list(locales.CODES)})] | None = None
 
 
 HANDLE = QueryParam("handle", "The handle of the person (a leading @ and capitals are read "

@@ -14,6 +14,7 @@ from cps.http.api import (
     query_text,
 )
 from cps.services.errors import Invalid
+from cps.services.languages import tags
 from cps.services.search import query, search
 from cps.services.search.views import SearchPage
 
@@ -35,7 +36,8 @@ CURSOR = QueryParam("cursor", "The `next_cursor` of the page before")
 LIMIT = QueryParam.number("limit", f"Results per page (default {search.PAGE_DEFAULT})", 1,
                           search.PAGE_MAX)
 LANG = QueryParam("lang", "Only what is written in this language (BCP 47: ko also finds "
-                  "ko-KR); the same as lang: in q", pattern=r"^[A-Za-z0-9-]{2,16}$")
+                  "ko-KR); the same as lang: in q", pattern=tags.TAG_OR_NOTHING,
+                  hint=tags.TAG_HINT)
 SEARCH_QUERY = (Q, SPACE, ORG, AUTHOR, TYPE, KIND, BEFORE, AFTER, LANG, CURSOR, LIMIT)
 
 

@@ -8,6 +8,7 @@ from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_choice, query_number, query_text
 from cps.services.discussion import topics
 from cps.services.discussion.views import TopicKind, TopicView
+from cps.services.languages import tags
 
 CURSOR = QueryParam("cursor", "Where the previous page ended (its next_cursor)",
                     pattern=r"^[A-Za-z0-9_-]*$")  # base64url, unpadded
@@ -19,7 +20,8 @@ SORT = QueryParam("sort", "The order: activity (pinned first, then latest activi
 
 
 LANG = QueryParam("lang", "Only topics with a post in this language (BCP 47: ko also finds "
-                  "ko-KR)", pattern=r"^[A-Za-z0-9-]{2,16}$")
+                  "ko-KR)", pattern=tags.TAG_OR_NOTHING,
+                  hint=tags.TAG_HINT)
 
 
 class TopicCreate(s.RequestModel):

@@ -166,10 +166,7 @@ def post_language(text: str, said: str | None) -> PostLanguage:
     """The language of a post: the tag its author gave (checked, in canonical case), else
     the one detected from `text` (None when too short or unclear to tell)."""
     if said is not None:
-        tag = tags.language_tag(said)
-        if tag is None:
-            raise Invalid({"lang": "Expected a language tag such as ko, es or pt-BR."})
-        return PostLanguage(tag, chosen=True)
+        return PostLanguage(tags.checked_tag(said, "lang"), chosen=True)
     return PostLanguage(detection.detect(text), chosen=False)
 
 

@@ -194,9 +194,7 @@ async def list_topics(
     neither hidden nor deleted); `ko` also finds `ko-KR`."""
     if sort not in SORTS:
         raise Invalid({"sort": f"Expected one of: {', '.join(SORTS)}."})
-    tag = tags.language_tag(lang) if lang is not None else None
-    if lang is not None and tag is None:
-        raise Invalid({"lang": "Expected a language tag such as ko, es or pt-BR."})
+    tag = tags.checked_tag(lang, "lang") if lang is not None else None
     async with ctx.db.read() as session:
         await space_access(session, actor, space_id)
         stmt = (

@@ -7,27 +7,34 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
+from cps.services.errors import Invalid
+
 # A BCP 47 language tag as a post may carry it: a language of 2-3 letters, then an
-# optional script (Latn), region (BR, 419) or variant; at most 16 characters.
-_TAG = re.compile(r"([A-Za-z]{2,3})((?:-[A-Za-z0-9]{2,8}){0,3})")
-TAG_MAX = 16
+# optional script (Latn, Hant) and an optional region (BR, 419): ko, pt-BR, zh-Hant-TW.
+# The HTTP layer declares this very pattern in the OpenAPI document.
+TAG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"
+_TAG = re.compile(TAG_PATTERN)
+TAG_OR_NOTHING = f"^({TAG_PATTERN[1:-1]})?$"  # a filter's tag; empty filters nothing
+TAG_MAX = 12  # the longest TAG_PATTERN matches (zh-Hant-TW is 10)
+TAG_HINT = "Expected a language tag such as ko, es or pt-BR."
 
 
 def language_tag(value: str) -> str | None:
     """`value` as a BCP 47 tag in its canonical case (`PT-br` → `pt-BR`,
     `sr-latn` → `sr-Latn`), or None when it is not one."""
-    match = _TAG.fullmatch(value.strip()) if len(value) <= TAG_MAX else None
-    if match is None:
+    if _TAG.fullmatch(value) is None:
         return None
-    parts = [match.group(1).lower()]
-    for part in match.group(2).split("-")[1:]:
-        if len(part) == 4 and part.isalpha():
-            parts.append(part.title())
-        elif len(part) == 2 and part.isalpha():
-            parts.append(part.upper())
-        else:
-            parts.append(part.lower())
-    return "-".join(parts)
+    language, *rest = value.split("-")
+    return "-".join([language.lower(), *(part.title() if len(part) == 4 else part.upper()
+                                         for part in rest)])
+
+
+def checked_tag(value: str, where: str) -> str:
+    """`language_tag(value)`, or Invalid naming the field `where`."""
+    tag = language_tag(value)
+    if tag is None:
+        raise Invalid({where: TAG_HINT})
+    return tag
 
 
 def in_language(column: Any, tag: str) -> ColumnElement[bool]:

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Literal
 
 from cps.services.errors import Invalid
-from cps.services.languages.tags import language_tag
+from cps.services.languages.tags import checked_tag
 from cps.storage.accountability import QUESTION_STATUSES
 from cps.storage.search import TextQuery, tokens
 
@@ -97,13 +97,6 @@ class _Reading:
     langs: list[str] = field(default_factory=list)
 
 
-def _language(value: str, where: str) -> str:
-    tag = language_tag(value)
-    if tag is None:
-        raise Invalid({where: "Expected a language tag such as ko, es or pt-BR."})
-    return tag
-
-
 def _day(value: str, where: str, what: str) -> date:
     try:
         if _DAY.fullmatch(value):
@@ -145,7 +138,7 @@ def _operator(reading: _Reading, name: str, value: str) -> None:
                           f"Unknown question status {value!r}.")
         reading.status = value.lower()
     elif op == "lang":
-        reading.langs.append(_language(value, "q"))
+        reading.langs.append(checked_tag(value, "q"))
     elif op == "before":
         reading.before = _day(value, "q", "before:")
     else:
@@ -207,7 +200,7 @@ def parse(q: str, params: Params | None = None) -> SearchQuery:
         before=_earliest(reading.before, params.before),
         after=_latest(reading.after, params.after),
         kind="post" if "official" in reading.flags and params.kind is None else params.kind,
-        langs=(*reading.langs, *([_language(params.lang, "lang")] if params.lang else [])),
+        langs=(*reading.langs, *([checked_tag(params.lang, "lang")] if params.lang else [])),
     )
     return SearchQuery(text=text, filters=filters)
 
