@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint
 from cps.services.tiers import catalogue
 from cps.services.tiers.views import PlanView, Tier
 
-Price = Annotated[str, StringConstraints(max_length=catalogue.PRICE_MAX * 4)]
+# The service refuses what the document declares (its length, control characters).
+Price = Annotated[str, StringConstraints(max_length=catalogue.PRICE_MAX), WithJsonSchema(
+    {"type": "string", "maxLength": catalogue.PRICE_MAX, "pattern": catalogue.CONTROL_PATTERN})]
 
 
 class PricesSet(s.RequestModel):
     # Only the tiers named change; null or "" puts a tier back "on request".
-    prices: dict[Tier, Price | None]
+    prices: Annotated[dict[Tier, Price | None], Field(min_length=1)]
 
 
 class PlanList(BaseModel):

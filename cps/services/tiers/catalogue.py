@@ -10,6 +10,8 @@ without one is priced "on request" (`price: None`).
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 from sqlalchemy import delete, select
 
@@ -23,6 +25,9 @@ from cps.storage.types import utcnow
 log = logging.getLogger("cps.tiers")
 
 PRICE_MAX = 120
+# A price holds no control character (C0, DEL, C1); the HTTP layer declares this pattern.
+CONTROL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _plan(tier: Tier, price: str | None) -> PlanView:
@@ -55,15 +60,18 @@ async def list_plans(ctx: Context) -> list[PlanView]:
 
 
 def _clean(tier: str, price: str | None) -> str | None:
+    """The price as shown: runs of spaces made one, invisible format characters
+    (zero-width, direction marks) dropped; control characters, a tab or a line
+    break among them, are refused (`CONTROL_PATTERN` declares it)."""
     if not plans.is_tier(tier):
         raise Invalid({"prices": f"Unknown tier {tier!r}: expected free, plus or premium."})
     if price is None:
         return None
-    text = " ".join(price.split())
+    if _CONTROL.search(price):
+        raise Invalid({f"prices.{tier}": "Control characters are not allowed."})
+    text = " ".join("".join(c for c in price if unicodedata.category(c) != "Cf").split())
     if len(text) > PRICE_MAX:
         raise Invalid({f"prices.{tier}": f"At most {PRICE_MAX} characters."})
-    if not text.isprintable():
-        raise Invalid({f"prices.{tier}": "Control characters are not allowed."})
     return text or None
 
 
