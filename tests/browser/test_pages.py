@@ -349,8 +349,13 @@ def test_the_skip_link_and_keyboard_reach_the_content(browsing: Browsing, api: A
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
+    page.locator("main h1").evaluate("h => { h.dataset.drawn = 'once'; }")
     page.keyboard.press("Enter")
     expect(page.locator("main#main")).to_be_focused()
+    # The anchor moved focus and nothing else: the page was not drawn again (its
+    # requests cut short, the reader's place lost).
+    page.wait_for_timeout(300)
+    expect(page.locator("main h1[data-drawn=once]")).to_have_count(1)
     # Reply is reachable from the keyboard and its form takes focus.
     reply = page.locator(f"#post-{world['first_post']['id']} > article") \
         .get_by_role("button", name="Reply", exact=True)

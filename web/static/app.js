@@ -55,7 +55,7 @@ const ROUTES = [
 
 const SITE = "CPS";
 const main = document.getElementById("main");
-let current = null; // {controller, cleanups}
+let current = null; // {controller, cleanups, at: the path and query it drew}
 let firstRender = true;
 
 // ---- announcements -------------------------------------------------------
@@ -105,7 +105,12 @@ document.addEventListener("click", (event) => {
   navigate(url.href);
 });
 
-window.addEventListener("popstate", () => render({ focus: true }));
+// Back and forward draw the page they land on; a link to an anchor of this page (the
+// skip link, #post-12) also fires popstate, and the browser alone scrolls to it.
+window.addEventListener("popstate", () => {
+  if (current && current.at === location.pathname + location.search) return;
+  render({ focus: true });
+});
 
 // `what`: the catalogue's word for what is missing ("topic" → notFound.topic);
 // any other value reads as "page".
@@ -131,7 +136,7 @@ async function render({ focus = false } = {}) {
     }
   }
   const controller = new AbortController();
-  const state = { controller, cleanups: [] };
+  const state = { controller, cleanups: [], at: location.pathname + location.search };
   current = state;
   renderNav();
   clear(main);
