@@ -53,6 +53,12 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a text with a count for the catalogue: its English forms for one and for
+    more; `ngettext_in` picks the language's form where it is used."""
+    return singular, plural
+
+
 def gettext_in(code: str, message: str) -> str:
     return translations(code).gettext(message)
 

@@ -25,7 +25,9 @@ ERRORS = frozenset({
     "QuotaExceeded", "RateLimited", "Unavailable", "SlowMode",
 })
 FIELD_ERRORS = frozenset({"Invalid", "BlockedWords"})  # fields first, then the message
-ENVELOPES = {"error_response": 2, "error_body": 1}  # the message's position
+# The message's position: the envelope's builders, and pydantic's error of our own
+# (a request body's validator raises `PydanticCustomError(type, message)`).
+ENVELOPES = {"error_response": 2, "error_body": 1, "PydanticCustomError": 1}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -78,10 +80,12 @@ def _called(call: ast.Call) -> str:
 def messages(source: str) -> Iterator[tuple[int, str]]:
     """(line, message) for each error message the module's code writes."""
     tree = ast.parse(source)
+    # Module constants that spell text (an f-string one is a template).
     constants = {
-        target.id: stmt.value.value
+        target.id: text
         for stmt in tree.body if isinstance(stmt, ast.Assign)
-        and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+        and isinstance(stmt.value, ast.Constant | ast.JoinedStr)
+        and (text := template(stmt.value, {})) is not None
         for target in stmt.targets if isinstance(target, ast.Name)
     }
     for node in ast.walk(tree):
@@ -105,7 +109,7 @@ def messages(source: str) -> Iterator[tuple[int, str]]:
 
 # Texts other than errors (email, notifications) are marked by the call that
 # translates them: `gettext_in(code, "text")`, `ngettext_in(code, "one", "many", n)`.
-KEYWORDS = {"gettext_in": (2,), "ngettext_in": (2, 3), "N_": (1,)}
+KEYWORDS = {"gettext_in": (2,), "ngettext_in": (2, 3), "N_": (1,), "N_plural": (1, 2)}
 
 
 def extract(
@@ -124,5 +128,7 @@ def extract(
             yield line, "ngettext", found[1:3], comments
         elif funcname == "N_" and isinstance(found, str):
             yield line, "gettext", found, comments
+        elif funcname == "N_plural" and isinstance(found, tuple) and len(found) == 2:
+            yield line, "ngettext", found, comments
     for line, text in messages(source.decode("utf-8")):
         yield line, None, text, ["error message" + (" (a template)" if "{" in text else "")]

@@ -4,6 +4,8 @@ Services raise English messages (cps/services/errors.py); the edge calls
 `translate` with the request's language. A message is looked up as it is; one
 built from a template (an f-string, see extraction.py) is matched against the
 catalogue's templates, and the parts that were filled in go into the translation.
+A text with a count (`ngettext`, `N_plural`) matches by either English form and takes
+the language's own form for its first whole number.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from cps.services.languages.catalogues import gettext_in, read_catalogue, template_path
+from cps.services.languages.catalogues import (
+    gettext_in,
+    ngettext_in,
+    read_catalogue,
+    template_path,
+)
 from cps.services.languages.extraction import PLACEHOLDER
 
 
@@ -24,25 +31,40 @@ class _Keep(dict[str, str]):
         return "{" + key + "}"
 
 
+def _pattern(msgid: str) -> re.Pattern[str]:
+    pattern, at, seen = [], 0, set()
+    for match in PLACEHOLDER.finditer(msgid):
+        pattern.append(re.escape(msgid[at:match.start()]))
+        name = match.group(1)
+        pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        seen.add(name)
+        at = match.end()
+    pattern.append(re.escape(msgid[at:]))
+    return re.compile("".join(pattern), re.DOTALL)
+
+
+# A template and its catalogue id: a text, or the English forms of a text with a count.
+Template = tuple[re.Pattern[str], str, str | tuple[str, str]]
+
+
 @cache
-def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
-    found = []
+def _templates() -> tuple[Template, ...]:
+    found: list[Template] = []
     for message in read_catalogue(template_path()):
         msgid = message.id
-        if not isinstance(msgid, str) or not PLACEHOLDER.search(msgid):
-            continue
-        pattern, at, seen = [], 0, set()
-        for match in PLACEHOLDER.finditer(msgid):
-            pattern.append(re.escape(msgid[at:match.start()]))
-            name = match.group(1)
-            pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
-            seen.add(name)
-            at = match.end()
-        pattern.append(re.escape(msgid[at:]))
-        found.append((re.compile("".join(pattern), re.DOTALL), msgid))
+        forms = [msgid] if isinstance(msgid, str) else list(msgid or ())[:2]
+        key: str | tuple[str, str] = msgid if isinstance(msgid, str) else (forms[0], forms[-1])
+        for form in forms:
+            if isinstance(form, str) and PLACEHOLDER.search(form):
+                found.append((_pattern(form), form, key))
     # The most specific template first: the one with the most fixed text.
     found.sort(key=lambda item: -len(PLACEHOLDER.sub("", item[1])))
     return tuple(found)
+
+
+def _count(values: Mapping[str, str]) -> int | None:
+    """The number a text with a count was written for: its first whole number."""
+    return next((int(value) for value in values.values() if value.isdigit()), None)
 
 
 def translate(message: str, code: str) -> str:
@@ -50,12 +72,21 @@ def translate(message: str, code: str) -> str:
     translated = gettext_in(code, message)
     if translated != message or code == "en":
         return translated
-    for pattern, msgid in _templates():
+    for pattern, _, key in _templates():
         match = pattern.fullmatch(message)
         if match is None:
             continue
-        text = gettext_in(code, msgid)
-        return text.format_map(_Keep(match.groupdict())) if text != msgid else message
+        values = match.groupdict()
+        if isinstance(key, str):
+            text = gettext_in(code, key)
+            unchanged = text == key
+        else:
+            count = _count(values)
+            if count is None:
+                continue
+            text = ngettext_in(code, key[0], key[1], count)
+            unchanged = text in key
+        return message if unchanged else text.format_map(_Keep(values))
     return message
 
 
