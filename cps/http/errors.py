@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
@@ -26,6 +28,7 @@ from cps.services.errors import (
     TierRequired,
     Unavailable,
 )
+from cps.services.languages.catalogues import N_, N_plural
 
 log = logging.getLogger("cps.http")
 
@@ -80,11 +83,73 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# The 422 `fields` texts for pydantic's errors, by pydantic's error `type`: the errors
+# CPS's strict request bodies can raise (cps/http/schemas.py), in words the catalogues
+# translate (docs/languages.md); each {name} is filled from the error's context. An
+# error of our own (`PydanticCustomError`) carries its own catalogue text; any other
+# type keeps pydantic's English.
+_PYDANTIC: dict[str, str | tuple[str, str]] = {
+    "missing": N_("Field required"),
+    "string_type": N_("Input should be a valid string"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "finite_number": N_("Input should be a finite number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be an object"),
+    "model_type": N_("Input should be an object"),
+    "model_attributes_type": N_("Input should be an object"),
+    "none_required": N_("Input should be null"),
+    "literal_error": N_("Input should be one of: {expected}"),
+    "enum": N_("Input should be one of: {expected}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "multiple_of": N_("Input should be a multiple of {multiple_of}"),
+    "string_too_short": N_plural("String should have at least {min_length} character",
+                                 "String should have at least {min_length} characters"),
+    "string_too_long": N_plural("String should have at most {max_length} character",
+                                "String should have at most {max_length} characters"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "too_short": N_plural("Should have at least {min_length} item, not {actual_length}",
+                          "Should have at least {min_length} items, not {actual_length}"),
+    "too_long": N_plural("Should have at most {max_length} item, not {actual_length}",
+                         "Should have at most {max_length} items, not {actual_length}"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+}
+# The numbers that choose the form of a text with a count.
+_COUNTED = ("min_length", "max_length")
+
+
+def _choices(expected: object) -> str:
+    """pydantic's "'a', 'b' or 'c'" as a list without an English word in it."""
+    return ", ".join(re.split(r", | or ", str(expected)))
+
+
+def validation_message(err: ErrorDetails) -> str:
+    """The English 422 text for one pydantic error (translated with the envelope)."""
+    template = _PYDANTIC.get(err["type"])
+    if template is None:
+        return err["msg"]
+    context = {key: str(value) for key, value in (err.get("ctx") or {}).items()}
+    if "expected" in context:
+        context["expected"] = _choices(context["expected"])
+    if isinstance(template, tuple):
+        count = next((int(context[name]) for name in _COUNTED if name in context), 0)
+        template = template[0] if count == 1 else template[1]
+    try:
+        return template.format_map(context)
+    except (KeyError, ValueError):  # a context other than pydantic's documented one
+        return err["msg"]
+
+
 def validation_fields(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "body"
-        fields.setdefault(loc, err["msg"])
+        fields.setdefault(loc, validation_message(err))
     return fields
 
 

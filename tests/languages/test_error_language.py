@@ -153,3 +153,41 @@ async def test_the_pages_html_carries_the_requests_language_and_direction(
     r = await http.get("/", headers={"Cookie": "cps_session=forged; lang=ar"})
     assert r.status_code == 200
     assert '<html lang="ar" dir="rtl">' in r.text
+
+
+async def _sign_up(api: Api, body: dict[str, Any], language: str | None) -> dict[str, Any]:
+    headers = {"Accept-Language": language} if language else {}
+    r = await api.call("POST", "/auth/register", json=body, headers=headers)
+    api.http.cookies.clear()
+    assert r.status_code == 422, r.text
+    fields: dict[str, Any] = r.json()["error"]["fields"]
+    return fields
+
+
+async def test_a_sign_up_missing_a_field_answers_the_fields_message_in_arabic_and_korean(
+    api: Api,
+) -> None:
+    # pydantic's own texts ("Field required") come from the catalogue too.
+    body = {"email": "layla@example.org", "password": PASSWORD}
+    assert (await _sign_up(api, body, "ar"))["display_name"] == "هذا الحقل مطلوب"
+    assert (await _sign_up(api, body, "ko-KR,ko;q=0.9"))["display_name"] == "필수 항목입니다"
+    assert (await _sign_up(api, body, None))["display_name"] == "Field required"
+
+
+async def test_pydantic_limits_keep_their_numbers_and_the_languages_plural_form(
+    api: Api,
+) -> None:
+    body = {"email": "ivan@example.org", "password": "short", "display_name": "И" * 81,
+            "stakeholder_type": "wizard"}
+    fields = await _sign_up(api, body, "ru")
+    assert fields["display_name"] == "Не больше 80 символов"
+    assert fields["password"] == "Нужно хотя бы 8 символов"
+    assert fields["stakeholder_type"].startswith("Должно быть одним из: 'citizen', ")
+    assert " or " not in fields["stakeholder_type"]
+    english = await _sign_up(api, body, None)
+    assert english["display_name"] == "String should have at most 80 characters"
+    assert english["password"] == "String should have at least 8 characters"
+    assert english["stakeholder_type"].startswith("Input should be one of: 'citizen', ")
+    fields = await _sign_up(api, {**body, "display_name": 7, "password": None}, "tr")
+    assert fields == {"display_name": "Bir metin olmalı", "password": "Bir metin olmalı",
+                      "stakeholder_type": fields["stakeholder_type"]}

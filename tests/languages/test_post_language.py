@@ -101,9 +101,8 @@ async def test_a_language_that_is_not_a_tag_is_refused_in_the_callers_language(
                            headers={"Accept-Language": "ko"})
         assert r.status_code == 422, (bad, r.text)
         assert "lang" in r.json()["error"]["fields"], r.text
-    assert r.json()["error"]["fields"]["lang"] in (
-        "ko, es, pt-BR 같은 언어 태그가 필요합니다.", "문자열이어야 합니다.",
-        "Input should be a valid string")
+    # The last, 7, is refused by pydantic's type check: its text is translated too.
+    assert r.json()["error"]["fields"]["lang"] == "문자열이어야 합니다"
     assert len(await api.posts(topic)) == before  # nothing half-written
     post = await _post(api, citizen, topic, KOREAN)
     for body in [{}, {"lang": "ko_KR"}]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Actor, Context
 from cps.services.errors import Invalid
+from cps.services.languages.catalogues import N_
 from cps.services.notifications.views import Digest, EmailMode, Kind, KindChoice, PreferencesView
 from cps.storage import portable
 from cps.storage.notifications import DIGESTS, EMAIL_MODES, KINDS, NotificationPreference
@@ -27,7 +28,7 @@ CHANNELS = ("web", "email")
 # (ko, en-GB, zh-Hant-TW, es-419). Issue 20 reads it; here it is kept as given.
 LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")
 LOCALE_MAX = 35
-LOCALE_HINT = "Expected a language tag such as ko, en-GB or zh-Hant-TW."
+LOCALE_HINT = N_("Expected a language tag such as ko, en-GB or zh-Hant-TW.")
 
 
 class Unset:
