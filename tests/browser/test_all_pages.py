@@ -22,7 +22,6 @@ MAX_API_REQUESTS = 6
 # or after the page settles, so a page's count varies by one.) The topic page is
 # H2's (web/static/thread).
 OVER_THE_LIMIT = {
-    "org": 8,  # the org, its spaces, officials, upgrade requests, tier history
     "space": 7,  # the space, its org, follow level, topics
     "topic": 11,  # the topic, space, org, officials, follow, posts, polls, consensus
     "responsiveness": 13,  # one report per month of the chart

@@ -1,9 +1,12 @@
-// An organization: its spaces, its officials and how fast it answers, for
-// everyone; for its admins, naming and removing officials, the tier with
-// entitlements and usage, opening spaces (with the tier gates explained from
-// the entitlements the API returns), moderators and members, upgrade requests.
+// An organization: its spaces, its recent topics, its questions waiting for an
+// answer, its officials and how fast it answers, for everyone; for its admins,
+// naming and removing officials, the tier with entitlements and usage, opening
+// spaces (with the tier gates explained from the entitlements the API returns),
+// moderators and members, upgrade requests. One request at load
+// (GET /orgs/{id}/overview), whatever the number of spaces: the server says
+// what the reader may see.
 
-import { dateWords } from "../accountability.js";
+import { dateWords, statusWords } from "../accountability.js";
 import { ApiError, del, get, post, serverHas } from "../api.js";
 import {
   badge, carryInput, clear, field, formError, h, humanize, onSubmit, orgKindLabel, plansLink, select, timeEl, uid,
@@ -48,11 +51,11 @@ export function usageBar(name, quota) {
 
 export default async function orgPage(ctx) {
   const orgId = ctx.params[0];
-  const { org } = await get(`/orgs/${orgId}`, { signal: ctx.signal });
-  const { spaces } = await get(`/orgs/${orgId}/spaces`, { signal: ctx.signal });
+  const overview = await get(`/orgs/${orgId}/overview`, { signal: ctx.signal });
+  const { org, spaces } = overview;
   ctx.title(org.name);
-  // What the page and its administration share; `org` is replaced on reload.
-  const A = { ctx, orgId, org, spaces };
+  // What the page and its administration share; `org` and `overview` are replaced on reload.
+  const A = { ctx, orgId, org, spaces, overview };
 
   const spaceList = h("ul", { class: "space-list" });
   A.drawSpaces = () => {
@@ -81,10 +84,24 @@ export default async function orgPage(ctx) {
         t("org.responsiveness.link", { org: org.name })) })) : null,
     ),
     h("section", { "aria-labelledby": "spaces-h" }, h("h2", { id: "spaces-h" }, t("org.spaces")), spaceList),
+    topicsSection("recent-h", t("org.recentTopics"), overview.latest, t("org.noTopicYet"), (topic) =>
+      [topic.space_name, " · ", t("home.postCount", { count: topic.post_count }), " · ", timeEl(topic.last_activity_at)]),
+    topicsSection("waiting-h", t("org.openQuestions"), overview.open_questions, t("org.noOpenQuestion"), (topic) =>
+      [topic.space_name, " · ", badge(statusWords(topic.question_status), "question"), " · ", timeEl(topic.last_activity_at)]),
+    officialsSection(A),
   );
-  if (await serverHas("GET", "/orgs/{org_id}/officials")) ctx.main.append(officialsSection(A));
 
   if (org.is_admin) await administration(A);
+}
+
+/** A list of topics of the spaces the reader may see (as the overview answers). */
+function topicsSection(headingId, heading, topics, none, details) {
+  return h("section", { "aria-labelledby": headingId, class: "org-topics" },
+    h("h2", { id: headingId }, heading),
+    h("ul", { class: "activity" }, topics.length === 0 ? h("li", { class: "muted" }, none)
+      : topics.map((topic) => h("li", {},
+        h("a", { href: `/topics/${topic.id}` }, topic.title),
+        h("p", { class: "muted small" }, ...details(topic))))));
 }
 
 // ---- officials ----------------------------------------------------------------
@@ -95,10 +112,11 @@ function officialsSection(A) {
   const { ctx, orgId, org } = A;
   const list = h("ul", { class: "people officials" });
   const err = h("p", { class: "form-error", role: "alert", hidden: true });
-  const draw = async () => {
-    let officials;
+  // At load the overview brought them; after a change they are read again.
+  const draw = async (known = null) => {
+    let officials = known;
     try {
-      ({ officials } = await get(`/orgs/${orgId}/officials`, { signal: ctx.signal }));
+      if (!officials) ({ officials } = await get(`/orgs/${orgId}/officials`, { signal: ctx.signal }));
     } catch (e) {
       if (e.name !== "AbortError") clear(list, h("li", { class: "form-error" }, e.message));
       return;
@@ -139,7 +157,7 @@ function officialsSection(A) {
       await draw();
     });
   }
-  draw();
+  draw(A.overview.officials);
   return h("section", { "aria-labelledby": "officials-h", class: "officials-section" },
     h("h2", { id: "officials-h" }, t("org.officials")),
     h("p", { class: "muted" }, t("org.officialsExplained", { org: org.name })),
@@ -171,7 +189,8 @@ async function administration(A) {
   };
 
   A.reload = async () => {
-    A.org = (await get(`/orgs/${orgId}`, { signal: ctx.signal })).org;
+    A.overview = await get(`/orgs/${orgId}/overview`, { signal: ctx.signal });
+    A.org = A.overview.org;
     A.drawTierBadge();
     await drawPlan(A);
     drawSpaceForm(A);
@@ -203,7 +222,7 @@ async function drawPlan(A) {
   const ent = A.org.entitlements || { capabilities: {}, quotas: {} };
   const extra = [];
   if (A.has.upgrades) extra.push(upgradeBox(A));
-  if (A.has.history) extra.push(await historyBox(A));
+  if (A.has.history) extra.push(historyBox(A));
   if (A.ctx.user && A.ctx.user.is_platform_admin && A.has.setTier) extra.push(setTierBox(A));
   clear(A.plan,
     h("h3", { id: "plan-h" }, t("org.tierAndUsage")),
@@ -234,11 +253,12 @@ function upgradeBox(A) {
     form.reset();
     await showRequests();
   });
-  async function showRequests() {
+  // At load (and on reload) the overview brought them; after a request they are read again.
+  async function showRequests(known = null) {
     if (!A.has.listUpgrades) return;
-    let requests = [];
+    let requests = known;
     try {
-      requests = (await get(`/orgs/${A.orgId}/upgrade-requests`, { signal: A.ctx.signal })).upgrade_requests;
+      if (!requests) requests = (await get(`/orgs/${A.orgId}/upgrade-requests`, { signal: A.ctx.signal })).upgrade_requests;
     } catch (err) {
       if (err.name !== "AbortError") clear(status, h("p", { class: "form-error" }, err.message));
       return;
@@ -256,23 +276,20 @@ function upgradeBox(A) {
         { time: timeEl(r.decided_at), name: r.decided_by ? r.decided_by.display_name : "" }),
         r.reason ? ` ${t("notice.quoted", { reason: r.reason })}` : "") : null))));
   }
-  showRequests();
+  showRequests(A.overview.upgrade_requests);
   if (tiers.length === 0) box.append(h("p", { class: "muted" }, t("org.thisOrganizationHasThe")));
   box.append(form, status);
   return box;
 }
 
-async function historyBox(A) {
+/** The tier's changes, as the overview brought them (read again with it on reload). */
+function historyBox(A) {
   const box = h("div", { class: "upgrade" }, h("h4", {}, t("org.tierHistory")));
-  try {
-    const { tier_changes: changes } = await get(`/orgs/${A.orgId}/tier-history`, { signal: A.ctx.signal });
-    if (changes.length === 0) box.append(h("p", { class: "muted" }, t("org.noChangeSinceThe")));
-    else box.append(h("ol", { class: "requests" }, [...changes].reverse().map((c) => h("li", {},
-      `${tierName(c.from_tier)} → `, h("strong", {}, tierName(c.to_tier)), " · ", timeEl(c.created_at),
-      " · ", t("question.byName", { name: c.changed_by.display_name }), c.reason ? h("p", { class: "muted small" }, c.reason) : null))));
-  } catch (err) {
-    if (err.name !== "AbortError") box.append(h("p", { class: "form-error" }, err.message));
-  }
+  const changes = A.overview.tier_changes || [];
+  if (changes.length === 0) box.append(h("p", { class: "muted" }, t("org.noChangeSinceThe")));
+  else box.append(h("ol", { class: "requests" }, [...changes].reverse().map((c) => h("li", {},
+    `${tierName(c.from_tier)} → `, h("strong", {}, tierName(c.to_tier)), " · ", timeEl(c.created_at),
+    " · ", t("question.byName", { name: c.changed_by.display_name }), c.reason ? h("p", { class: "muted small" }, c.reason) : null))));
   return box;
 }
 
