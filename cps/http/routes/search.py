@@ -13,6 +13,7 @@ from cps.http.api import (
     query_number,
     query_text,
 )
+from cps.services.discussion import posts
 from cps.services.errors import Invalid
 from cps.services.languages import tags
 from cps.services.search import query, search
@@ -37,7 +38,7 @@ LIMIT = QueryParam.number("limit", f"Results per page (default {search.PAGE_DEFA
                           search.PAGE_MAX)
 LANG = QueryParam("lang", "Only what is written in this language (BCP 47: ko also finds "
                   "ko-KR); the same as lang: in q", pattern=tags.TAG_OR_NOTHING,
-                  hint=tags.TAG_HINT)
+                  hint=posts.TAG_HINT)
 SEARCH_QUERY = (Q, SPACE, ORG, AUTHOR, TYPE, KIND, BEFORE, AFTER, LANG, CURSOR, LIMIT)
 
 

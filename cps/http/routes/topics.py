@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from cps.http import schemas as s
 from cps.http.api import Call, Endpoint, QueryParam, query_choice, query_number, query_text
-from cps.services.discussion import topics
+from cps.services.discussion import posts, topics
 from cps.services.discussion.views import TopicKind, TopicView
 from cps.services.languages import tags
 
@@ -21,7 +21,7 @@ SORT = QueryParam("sort", "The order: activity (pinned first, then latest activi
 
 LANG = QueryParam("lang", "Only topics with a post in this language (BCP 47: ko also finds "
                   "ko-KR)", pattern=tags.TAG_OR_NOTHING,
-                  hint=tags.TAG_HINT)
+                  hint=posts.TAG_HINT)
 
 
 class TopicCreate(s.RequestModel):

@@ -162,11 +162,23 @@ class PostLanguage:
     chosen: bool  # its author said it (an edit keeps it); else detected
 
 
+TAG_HINT = "Expected a language tag such as ko, es or pt-BR."
+
+
+def checked_tag(value: str, where: str) -> str:
+    """A language tag from a request (`lang` of a post, a topic list, a search) in its
+    canonical case (tags.language_tag), or Invalid naming the field `where`."""
+    tag = tags.language_tag(value)
+    if tag is None:
+        raise Invalid({where: TAG_HINT})
+    return tag
+
+
 def post_language(text: str, said: str | None) -> PostLanguage:
     """The language of a post: the tag its author gave (checked, in canonical case), else
     the one detected from `text` (None when too short or unclear to tell)."""
     if said is not None:
-        return PostLanguage(tags.checked_tag(said, "lang"), chosen=True)
+        return PostLanguage(checked_tag(said, "lang"), chosen=True)
     return PostLanguage(detection.detect(text), chosen=False)
 
 

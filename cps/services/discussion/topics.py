@@ -15,12 +15,17 @@ from cps.services.accounts.views import Author, StakeholderType
 from cps.services.audit import trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission, mentions, participation, questions
-from cps.services.discussion.posts import insert_post, official_badge, post_language, post_view
+from cps.services.discussion.posts import (
+    checked_tag,
+    insert_post,
+    official_badge,
+    post_language,
+    post_view,
+)
 from cps.services.discussion.views import Participation, QuestionView, TopicPage, TopicView
 from cps.services.errors import Forbidden, Invalid
 from cps.services.events import channels, journal
 from cps.services.following import levels
-from cps.services.languages import tags
 from cps.services.languages.tags import in_language
 from cps.services.notifications import acts
 from cps.services.orgs.access import space_access, topic_access
@@ -194,7 +199,7 @@ async def list_topics(
     neither hidden nor deleted); `ko` also finds `ko-KR`."""
     if sort not in SORTS:
         raise Invalid({"sort": f"Expected one of: {', '.join(SORTS)}."})
-    tag = tags.checked_tag(lang, "lang") if lang is not None else None
+    tag = checked_tag(lang, "lang") if lang is not None else None
     async with ctx.db.read() as session:
         await space_access(session, actor, space_id)
         stmt = (

@@ -7,8 +7,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
-from cps.services.errors import Invalid
-
 # A BCP 47 language tag as a post may carry it: a language of 2-3 letters, then an
 # optional script (Latn, Hant) and an optional region (BR, 419): ko, pt-BR, zh-Hant-TW.
 # The HTTP layer declares this very pattern in the OpenAPI document.
@@ -16,7 +14,6 @@ TAG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"
 _TAG = re.compile(TAG_PATTERN)
 TAG_OR_NOTHING = f"^({TAG_PATTERN[1:-1]})?$"  # a filter's tag; empty filters nothing
 TAG_MAX = 12  # the longest TAG_PATTERN matches (zh-Hant-TW is 10)
-TAG_HINT = "Expected a language tag such as ko, es or pt-BR."
 
 
 def language_tag(value: str) -> str | None:
@@ -27,14 +24,6 @@ def language_tag(value: str) -> str | None:
     language, *rest = value.split("-")
     return "-".join([language.lower(), *(part.title() if len(part) == 4 else part.upper()
                                          for part in rest)])
-
-
-def checked_tag(value: str, where: str) -> str:
-    """`language_tag(value)`, or Invalid naming the field `where`."""
-    tag = language_tag(value)
-    if tag is None:
-        raise Invalid({where: TAG_HINT})
-    return tag
 
 
 def in_language(column: Any, tag: str) -> ColumnElement[bool]:

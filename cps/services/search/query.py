@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from cps.services.discussion.posts import checked_tag
 from cps.services.errors import Invalid
-from cps.services.languages.tags import checked_tag
 from cps.storage.accountability import QUESTION_STATUSES
 from cps.storage.search import TextQuery, tokens
 
