@@ -198,6 +198,10 @@ class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_topic_path", "topic_id", "path", unique=True),
+        # The reports' posts of a topic in a time window, answered from the index
+        # alone: who wrote, whether hidden or held (cps/services/reports/analytics.py).
+        Index("ix_posts_topic_created", "topic_id", "created_at", "author_id", "hidden",
+              "review"),
         UniqueConstraint("author_id", "client_id", name="uq_posts_author_client"),
     )
 
