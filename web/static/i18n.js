@@ -166,6 +166,18 @@ export function formatList(items, type = "conjunction") {
   return new Intl.ListFormat(lang === "en" ? "en-GB" : lang, { style: "long", type }).format(items.map(String));
 }
 
+/** A language's name (BCP 47 `tag`) in `inLanguage` (default: the page's):
+ * "Spanish", "스페인어"; in itself with `inLanguage` = `tag`: "español". The tag
+ * itself when Intl does not know it. */
+export function languageName(tag, inLanguage = lang) {
+  try {
+    const name = new Intl.DisplayNames([inLanguage], { type: "language" }).of(tag);
+    return name || tag;
+  } catch {
+    return tag;
+  }
+}
+
 // ---- the static page (index.html) ------------------------------------------
 
 /** Fills elements of index.html marked `data-i18n="key"` (their text) and

@@ -7,6 +7,8 @@
 // Typing "@" offers the space's participants to mention (../mentions.js).
 // A reader banned or muted in the space is told so, with the end in their own
 // words and time, on a disabled form, before they write (the server refuses).
+// The author may say the post's language rather than leave it to detection
+// (post-language.js): sent as `lang`.
 
 import { get, post as send } from "../api.js";
 import { clear, clientId, field, formError, h, onSubmit, uid } from "../dom.js";
@@ -14,6 +16,7 @@ import { t, tx } from "../i18n.js";
 import { live } from "../live.js";
 import { attachMentions } from "../mentions.js";
 import { endWords } from "../sanctions.js";
+import { languageChoice } from "./post-language.js";
 import { takesPosts } from "./state.js";
 
 /** A new post at the root (node null), or a reply to node's post. */
@@ -26,7 +29,7 @@ export function replyForm(view, node, { label }) {
   const textarea = field({ label, name: "body", type: "textarea", required: true, maxlength: 20000,
     rows: node ? 3 : 5, hint: node ? null : t("markdown.hint") });
   const answers = answersChoice(view.thread);
-  const form = h("form", { class: node ? "inline-form" : "card form" }, formError(), textarea, answers,
+  const form = h("form", { class: node ? "inline-form" : "card form" }, formError(), textarea, languageChoice(), answers,
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, node ? t("composer.postReply") : t("composer.post")),
       node ? h("button", { type: "button", onclick: closeAndFocus }, t("composer.cancel")) : null));
@@ -49,6 +52,7 @@ export function replyForm(view, node, { label }) {
   onSubmit(form, async (data) => {
     const body = { body: data.body, client_id: cid };
     if (node) body.parent_id = node.id;
+    if (data.lang) body.lang = data.lang;
     if (answers && !answers.hidden && !data.answers_question) body.answers_question = false;
     // A new post at the root is the newest: every older one is read first.
     if (!node) await view.loadRest();

@@ -7,6 +7,7 @@
 import { del, get, patch } from "../api.js";
 import { clear, field, formError, h, onSubmit, timeEl, trustedHtml } from "../dom.js";
 import { replyForm } from "./composer.js";
+import { languageChoice } from "./post-language.js";
 import { appealForm, flagForm, hideForm } from "./post-moderation.js";
 import { updatePost } from "./state.js";
 import { t } from "../i18n.js";
@@ -21,14 +22,21 @@ export function showPanelMessage(node, text, isError = false) {
   node.panelKind = "message";
 }
 
+/** The author's edit: the text, and the language it is in, shown as the post has it
+ * (sent only when the author changes it: left as it was, an edited text is
+ * detected again unless the author had said its language before). */
 function editForm(view, node) {
+  const said = node.post.lang || "";
   const form = h("form", { class: "inline-form" }, formError(),
     field({ label: t("postui.editYourPost"), name: "body", type: "textarea", value: node.post.body, required: true, maxlength: 20000, rows: 5 }),
+    languageChoice(said),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, t("postui.save")),
       h("button", { type: "button", onclick: () => closePanel(node) }, t("composer.cancel"))));
   onSubmit(form, async (data) => {
-    const { post: updated } = await patch(`/posts/${node.id}`, { body: data.body });
+    const change = { body: data.body };
+    if (data.lang && data.lang !== said) change.lang = data.lang;
+    const { post: updated } = await patch(`/posts/${node.id}`, change);
     updatePost(view.thread, node.id, updated);
     closePanel(node);
     view.draw(node);

@@ -12,6 +12,7 @@ import { del, post as send } from "../api.js";
 import { clear, h, stakeholderLabel, timeEl, trustedHtml } from "../dom.js";
 import { t, tx } from "../i18n.js";
 import { menuButton } from "./menu.js";
+import { languageWords } from "./post-language.js";
 import { answerPostId, decides, isMine, moderates, takesPosts, updatePost } from "./state.js";
 
 /** The width under which a post's reactions and actions fold into menus (app.css agrees). */
@@ -64,6 +65,7 @@ function drawHead(view, node) {
       stakeholderLabel(p.author.stakeholder_type)),
     " ", h("a", { href: `#post-${p.id}`, class: "permalink", onclick: (e) => goTo(view, p.id, e) }, timeEl(p.created_at)),
     p.edited_at ? h("span", { class: "muted" }, ` · ${t("post.edited")}`) : null,
+    languageWords(p.lang) ? h("span", { class: "muted post-lang" }, ` · ${languageWords(p.lang)}`) : null,
     parent ? h("span", { class: "muted reply-to" }, " · ", tx("post.inReplyTo", { name:
       h("a", { href: `#post-${parent.post.id}`, class: "up-link", onclick: (e) => goTo(view, parent.id, e), "aria-label": t("thread.inReplyToLink", { name: parent.post.author.display_name }) },
         `${parent.post.author.display_name} ↑`) })) : null,

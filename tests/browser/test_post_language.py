@@ -1,0 +1,113 @@
+"""A post's language in the browser (issue 20, docs/languages.md): the author
+says it in the composer's "Language" choice or leaves it to detection, the post
+carries it as `lang`, and a post in another language than the page's says which;
+an edit shows the post's language and may change it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import Api, Browsing, assert_axe_clean, screenshot, settle
+
+pytestmark = pytest.mark.browser
+
+KOREAN = "망원동 주민입니다. 한강 자전거 도로로 이어지는 길이 좁아서 아이들과 다니기가 위험합니다."
+KOREAN_AGAIN = "합정역 앞 횡단보도는 신호가 너무 짧아서 어르신들이 다 건너지 못합니다."
+
+
+def _write(page: Page, text: str, language: str | None = None) -> Locator:
+    """Posts `text` from the composer at the foot of the thread; the new post."""
+    composer = page.locator("#compose-h").locator("xpath=..")
+    composer.get_by_role("textbox", name="Your post").fill(text)
+    choice = composer.get_by_role("combobox", name="Language")
+    expect(choice).to_have_value("")  # "Detect automatically" until the author says
+    if language is not None:
+        choice.select_option(language)
+    composer.get_by_role("button", name="Post", exact=True).click()
+    post = page.locator(".post").filter(has_text=text[:20])
+    expect(post).to_have_count(1)
+    return post
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_author_overrides_the_detected_language_from_the_composer(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    w = api.world()
+    page, _ = browsing.page(width=width, user=w["citizen"])
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    composer = page.locator("#compose-h").locator("xpath=..")
+    choice = composer.get_by_role("combobox", name="Language")
+    expect(choice.locator("option").first).to_have_text("Detect automatically")
+    # The languages are named in themselves, and marked as such for screen readers.
+    expect(choice.locator("option[value=ko]")).to_have_text("한국어")
+    expect(choice.locator("option[value=ko]")).to_have_attribute("lang", "ko")
+    expect(choice.locator("option[value=az]")).to_have_attribute("lang", "az")
+
+    # Korean text said to be Spanish: the author's word wins.
+    said = _write(page, KOREAN, "es")
+    expect(said.locator(".prose")).to_have_attribute("lang", "es")
+    expect(said.locator(".post-lang")).to_have_text("· in Spanish")
+    # Left to detection, Korean text is Korean.
+    detected = _write(page, KOREAN_AGAIN)
+    expect(detected.locator(".prose")).to_have_attribute("lang", "ko")
+    expect(detected.locator(".post-lang")).to_have_text("· in Korean")
+    # The page's own language is not said: the world's first post is English.
+    first = page.locator(f"#post-{w['first_post']['id']}")
+    expect(first.locator(".prose")).to_have_attribute("lang", "en")
+    expect(first.locator(".post-lang")).to_have_count(0)
+    # Reloaded, the server's answer says the same.
+    page.reload()
+    settle(page)
+    said = page.locator(".post").filter(has_text=KOREAN[:20])
+    expect(said.locator(".prose")).to_have_attribute("lang", "es")
+    viewport = page.viewport_size
+    assert viewport is not None
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_axe_clean(page)
+    screenshot(page, f"post-language-composer-{width}")
+
+
+def test_an_edit_shows_the_posts_language_and_may_change_it(
+    browsing: Browsing, api: Api
+) -> None:
+    w = api.world()
+    posted = api.post(w["citizen"], w["topic"]["id"], KOREAN)
+    assert posted["lang"] == "ko"
+    page, _ = browsing.page(user=w["citizen"])
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    post = page.locator(f"#post-{posted['id']}")
+    post.get_by_role("button", name="Edit").click()
+    choice = post.get_by_role("combobox", name="Language")
+    expect(choice).to_have_value("ko")
+    choice.select_option("es")
+    post.get_by_role("button", name="Save").click()
+    expect(post.locator(".prose")).to_have_attribute("lang", "es")
+    stored = api.posts(w["topic"]["id"])
+    assert [p["lang"] for p in stored if p["id"] == posted["id"]] == ["es"]
+    # Left as it shows, the language is not sent: the text alone changes.
+    post.get_by_role("button", name="Edit").click()
+    expect(post.get_by_role("combobox", name="Language")).to_have_value("es")
+    post.get_by_role("textbox").fill(KOREAN_AGAIN)
+    post.get_by_role("button", name="Save").click()
+    expect(post.locator(".prose")).to_contain_text("합정역")
+    expect(post.locator(".prose")).to_have_attribute("lang", "es")  # the author said so before
+    assert_axe_clean(page)
+
+
+def test_a_post_in_the_pages_language_says_nothing_more(
+    browsing: Browsing, api: Api
+) -> None:
+    w = api.world()
+    posted = api.post(w["citizen"], w["topic"]["id"], KOREAN)
+    ctx, _ = browsing.context(locale="ko-KR")
+    page = ctx.new_page()
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.locator(f"#post-{posted['id']} .post-lang")).to_have_count(0)
+    # The English first post, on a Korean page, is said to be in English (in Korean).
+    expect(page.locator(f"#post-{w['first_post']['id']} .post-lang")).to_have_text("· 언어: 영어")
