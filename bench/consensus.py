@@ -40,7 +40,7 @@ from sqlalchemy import insert, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fanout import SetupError, database, database_kinds, database_options
+from bench.fanout import database_kinds, database_options, on_each_database
 from bench.machine import describe
 from cps.app import create_app
 from cps.config import load_settings
@@ -253,17 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("consensus: the recompute of a round's map (lease, read, math, store, event), "
           "in process")
     print(f"machine: {describe()}")
-    passed = True
-    for kind in kinds:
-        try:
-            with database(kind, args.pg_admin) as url:
-                ok = asyncio.run(run(url, kind, args, sizes))
-        except SetupError as exc:
-            print(f"{kind}: {exc}", file=sys.stderr)
-            return 2
-        passed = passed and ok
-    print(f"\n{'SMOKE' if args.smoke else 'OVERALL'}: {'PASS' if passed else 'FAIL'}")
-    return 0 if passed else 1
+    return on_each_database(kinds, args.pg_admin, args.smoke,
+                            lambda url, kind: asyncio.run(run(url, kind, args, sizes)))
 
 
 if __name__ == "__main__":

@@ -234,6 +234,23 @@ def database_kinds(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     return kinds
 
 
+def on_each_database(kinds: list[str], pg_admin: str, smoke: bool,
+                     one: Callable[[str, str], bool]) -> int:
+    """`one(url, kind)` on a fresh database of each kind, then the verdict line.
+    The exit status: 0 PASS, 1 FAIL (a target or a wrong figure), 2 when a
+    database could not be set up."""
+    passed = True
+    for kind in kinds:
+        try:
+            with database(kind, pg_admin) as url:
+                passed = one(url, kind) and passed
+        except SetupError as exc:
+            print(f"{kind}: {exc}", file=sys.stderr)
+            return 2
+    print(f"\n{'SMOKE' if smoke else 'OVERALL'}: {'PASS' if passed else 'FAIL'}")
+    return 0 if passed else 1
+
+
 @contextlib.contextmanager
 def database(kind: str, pg_admin: str) -> Iterator[str]:
     """A fresh database for a benchmark: a `cps_bench_<random>` database on the

@@ -62,12 +62,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import cpu_seconds, free_port, percentile, rss_bytes
 from bench.connect import RssPeak
 from bench.fanout import (
-    SetupError,
     _stop,
     _wait_http,
-    database,
     database_kinds,
     database_options,
+    on_each_database,
 )
 from bench.machine import describe
 from cps.services.accounts.identity import hash_token
@@ -403,16 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("reports: GET /api/v1/{orgs,spaces}/{id}/analytics and /spaces/{id}/export "
           "(json, csv) from `cps serve`, signed in as the organization's admin")
     print(f"machine: {describe()}")
-    passed = True
-    for kind in kinds:
-        try:
-            with database(kind, args.pg_admin) as url:
-                passed = run(url, kind, args) and passed
-        except SetupError as exc:
-            print(f"{kind}: {exc}", file=sys.stderr)
-            return 2
-    print(f"\n{'SMOKE' if args.smoke else 'OVERALL'}: {'PASS' if passed else 'FAIL'}")
-    return 0 if passed else 1
+    return on_each_database(kinds, args.pg_admin, args.smoke,
+                            lambda url, kind: run(url, kind, args))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fanout import SetupError, database, database_kinds, database_options
+from bench.fanout import database_kinds, database_options, on_each_database
 from bench.machine import describe
 from bench.thread_read import percentile, serving
 from cps.storage import database as database_module
@@ -388,17 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("responsiveness: GET /api/v1/{spaces/{id}/,orgs/{id}/,}responsiveness, "
           "in-process ASGI, the default period (90 days)")
     print(f"machine: {describe()}")
-    passed = True
-    for kind in kinds:
-        try:
-            with database(kind, args.pg_admin) as url:
-                _, ok = asyncio.run(run(url, kind, args))
-        except SetupError as exc:
-            print(f"{kind}: {exc}", file=sys.stderr)
-            return 2
-        passed = passed and ok
-    print(f"\n{'SMOKE' if args.smoke else 'OVERALL'}: {'PASS' if passed else 'FAIL'}")
-    return 0 if passed else 1
+    return on_each_database(kinds, args.pg_admin, args.smoke,
+                            lambda url, kind: bool(asyncio.run(run(url, kind, args))[1]))
 
 
 if __name__ == "__main__":

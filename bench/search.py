@@ -60,7 +60,7 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import cpu_seconds
-from bench.fanout import SetupError, database, database_kinds, database_options
+from bench.fanout import database_kinds, database_options, on_each_database
 from bench.machine import describe
 from bench.thread_read import _WithState, percentile
 from cps.app import create_app
@@ -459,17 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("search: GET /api/v1/search, two-word searches, in-process ASGI; and the index's "
           "cost per post written")
     print(f"machine: {describe()}")
-    passed = True
-    for kind in kinds:
-        try:
-            with database(kind, args.pg_admin) as url:
-                ok = asyncio.run(run(url, kind, args))
-        except SetupError as exc:
-            print(f"{kind}: {exc}", file=sys.stderr)
-            return 2
-        passed = passed and ok
-    print(f"\n{'SMOKE' if args.smoke else 'OVERALL'}: {'PASS' if passed else 'FAIL'}")
-    return 0 if passed else 1
+    return on_each_database(kinds, args.pg_admin, args.smoke,
+                            lambda url, kind: asyncio.run(run(url, kind, args)))
 
 
 if __name__ == "__main__":
