@@ -111,3 +111,62 @@ def test_a_post_in_the_pages_language_says_nothing_more(
     expect(page.locator(f"#post-{posted['id']} .post-lang")).to_have_count(0)
     # The English first post, on a Korean page, is said to be in English (in Korean).
     expect(page.locator(f"#post-{w['first_post']['id']} .post-lang")).to_have_text("· 언어: 영어")
+
+
+# Each element that shows words people wrote, and whose direction is its own.
+_DIRECTION = "el => getComputedStyle(el).direction"
+
+
+def _direction(page: Page, selector: str) -> str:
+    element = page.locator(selector).first
+    expect(element).to_be_visible()
+    direction: str = element.evaluate(_DIRECTION)
+    return direction
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_english_words_people_wrote_read_left_to_right_on_arabic_pages(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    """dir="auto" on titles, names, space and organization names and search
+    excerpts: on a right-to-left page, an English title runs left to right."""
+    w = api.world()
+    arabic = api.topic(w["citizen"], w["space"]["id"], "ممرات الدراجات في البلدة القديمة",
+                       "نريد ممرات آمنة للدراجات قرب المدرسة والسوق.")
+    ctx, _ = browsing.context(width=width, user=w["citizen"])
+    ctx.add_cookies([{"name": "lang", "value": "ar", "url": browsing.server.base_url}])
+    page = ctx.new_page()
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    assert page.locator("html").evaluate(_DIRECTION) == "rtl"
+    assert _direction(page, "main h1") == "ltr"  # "Where should bike lanes go?"
+    assert _direction(page, ".breadcrumb li:last-child span") == "ltr"
+    assert _direction(page, f"#post-{w['first_post']['id']} .author") == "ltr"
+    assert _direction(page, ".topic-head bdi") == "ltr"  # the author in "Started by …"
+    # The sentence around it stays the page's.
+    assert _direction(page, ".topic-head p.muted") == "rtl"
+    assert_axe_clean(page)
+    screenshot(page, f"mixed-direction-ar-topic-{width}")
+
+    page.goto(f"/spaces/{w['space']['id']}")
+    settle(page)
+    assert _direction(page, "main h1") == "ltr"
+    assert _direction(page, f"#topic-{w['topic']['id']} h3 a") == "ltr"
+    assert _direction(page, f"#topic-{arabic['id']} h3 a") == "rtl"
+
+    page.goto(f"/orgs/{w['org']['id']}")
+    settle(page)
+    assert _direction(page, "main h1 span[dir]") == "ltr"
+
+    page.goto("/search?q=bike")
+    settle(page)
+    assert _direction(page, ".search-title span[dir], .search-title bdi") == "ltr"
+    assert _direction(page, ".search-snippet") == "ltr"
+    assert_axe_clean(page)
+
+    # And the other way round: an Arabic title on an English page reads right to left.
+    ctx.add_cookies([{"name": "lang", "value": "en", "url": browsing.server.base_url}])
+    page.goto(f"/topics/{arabic['id']}")
+    settle(page)
+    assert page.locator("html").evaluate(_DIRECTION) == "ltr"
+    assert _direction(page, "main h1") == "rtl"

@@ -228,6 +228,13 @@ export function onSubmit(form, submit) {
 
 // ---- small pieces --------------------------------------------------------
 
+/** Words people wrote (a name, a title) inside a sentence of the page: isolated
+ * (`<bdi>`), so an English name in an Arabic sentence, or an Arabic one in an
+ * English sentence, keeps its own direction and leaves the sentence's alone. */
+export function own(text) {
+  return h("bdi", {}, text);
+}
+
 export function badge(text, kind = "") {
   return h("span", { class: ["badge", kind && `badge-${kind}`] }, text);
 }

@@ -11,7 +11,7 @@ import { has, t, tx } from "./i18n.js";
 export function breadcrumb(items) {
   return h("nav", { "aria-label": t("widgets.breadcrumb"), class: "breadcrumb" },
     h("ol", {}, items.map(([href, text, after]) =>
-      h("li", {}, href ? h("a", { href }, text) : text, after || null))));
+      h("li", {}, href ? h("a", { href, dir: "auto" }, text) : h("span", { dir: "auto" }, text), after || null))));
 }
 
 /** The mark of an organization whose identity the platform confirmed (nothing

@@ -78,7 +78,7 @@ export default async function homePage(ctx) {
     for (const org of byCountry.get(country)) {
       const spaces = h("ul", { class: "space-links" });
       const card = h("li", { class: "org" },
-        h("h5", {}, h("a", { href: `/orgs/${org.id}` }, org.name), verifiedBadge(org)),
+        h("h5", {}, h("a", { href: `/orgs/${org.id}`, dir: "auto" }, org.name), verifiedBadge(org)),
         h("p", { class: "muted small" }, orgKindLabel(org.kind)),
         spaces,
       );
@@ -123,7 +123,7 @@ export default async function homePage(ctx) {
     const entry = orgCards.get(org.id);
     if (spaces.length === 0) entry.spaces.append(h("li", { class: "muted" }, t("home.noSpace")));
     for (const space of spaces) {
-      entry.spaces.append(h("li", {}, h("a", { href: `/spaces/${space.id}` }, space.name),
+      entry.spaces.append(h("li", {}, h("a", { href: `/spaces/${space.id}`, dir: "auto" }, space.name),
         space.visibility === "private" ? h("span", { class: "badge" }, t("moderation.work.private")) : null));
       entry.card.dataset.search += ` ${space.name.toLowerCase()}`;
     }
@@ -158,7 +158,7 @@ function latestActivity(latest, activityList) {
   if (latest.length === 0) activityList.append(h("li", { class: "muted" }, t("home.noDiscussion")));
   for (const topic of latest) {
     activityList.append(h("li", {},
-      h("a", { href: `/topics/${topic.id}` }, topic.title),
+      h("a", { href: `/topics/${topic.id}`, dir: "auto" }, topic.title),
       h("p", { class: "muted small" },
         topic.org_name, verifiedBadge({ verified: topic.org_verified }, { compact: true }),
         " · ", topic.space_name, " · ", t("home.postCount", { count: topic.post_count }), " · ",

@@ -63,9 +63,9 @@ export default async function orgPage(ctx) {
     if (spaces.length === 0) spaceList.append(h("li", { class: "muted" }, t("org.noSpaceYet")));
     for (const s of spaces) {
       spaceList.append(h("li", {},
-        h("a", { href: `/spaces/${s.id}` }, s.name),
+        h("a", { href: `/spaces/${s.id}`, dir: "auto" }, s.name),
         " ", s.visibility === "private" ? badge(t("moderation.work.private"), "private") : badge(t("space.badge.public"), "public"),
-        s.description ? h("p", { class: "muted small" }, s.description) : null));
+        s.description ? h("p", { class: "muted small", dir: "auto" }, s.description) : null));
     }
   };
   A.drawSpaces();
@@ -78,7 +78,7 @@ export default async function orgPage(ctx) {
   ctx.main.append(
     breadcrumb([["/", t("nav.home")], [null, org.name]]),
     h("header", { class: "page-head" },
-      h("h1", {}, org.name, verifiedBadge(org)),
+      h("h1", {}, h("span", { dir: "auto" }, org.name), verifiedBadge(org)),
       h("p", { class: "muted" }, `${orgKindLabel(org.kind)} · ${org.country} · `, tierBadge),
       hasReport ? h("p", {}, tx("org.responsiveness", { link: h("a", { href: `/orgs/${org.id}?view=responsiveness` },
         t("org.responsiveness.link", { org: org.name })) })) : null,
@@ -100,7 +100,7 @@ function topicsSection(headingId, heading, topics, none, details) {
     h("h2", { id: headingId }, heading),
     h("ul", { class: "activity" }, topics.length === 0 ? h("li", { class: "muted" }, none)
       : topics.map((topic) => h("li", {},
-        h("a", { href: `/topics/${topic.id}` }, topic.title),
+        h("a", { href: `/topics/${topic.id}`, dir: "auto" }, topic.title),
         h("p", { class: "muted small" }, ...details(topic))))));
 }
 
@@ -125,7 +125,7 @@ function officialsSection(A) {
     if (officials.length === 0) list.append(h("li", { class: "muted" }, t("org.noOfficialNamedYet")));
     for (const o of officials) {
       list.append(h("li", {},
-        h("span", {}, h("span", { class: "official-name" }, o.user.display_name), " ",
+        h("span", {}, h("span", { class: "official-name", dir: "auto" }, o.user.display_name), " ",
           h("span", { class: "muted small" }, t("org.since", { date: dateWords(o.created_at) }))),
         org.is_admin ? h("button", { type: "button", class: "linklike", "aria-label": t("org.removeOfficial", { name: o.user.display_name }),
           onclick: async (event) => {
@@ -366,7 +366,7 @@ function peopleEditor(A, space, kind) {
       if (members.length === 0) list.append(h("li", { class: "muted" }, kind === "moderators" ? t("org.noModeratorYet") : t("org.noMemberYet")));
       for (const m of members) {
         list.append(h("li", {},
-          h("span", {}, m.user.display_name),
+          h("span", { dir: "auto" }, m.user.display_name),
           h("button", { type: "button", class: "linklike", "aria-label": t(kind === "moderators" ? "org.removeModerator" : "org.removeMember", { name: m.user.display_name }), onclick: async () => {
             err.hidden = true;
             try {
@@ -418,7 +418,7 @@ function drawManage(A) {
   }
   for (const s of A.spaces) {
     const details = h("details", { class: "space-admin" },
-      h("summary", {}, s.name, " ", s.visibility === "private" ? badge(t("moderation.work.private"), "private") : badge(t("space.badge.public"), "public")));
+      h("summary", {}, h("span", { dir: "auto" }, s.name), " ", s.visibility === "private" ? badge(t("moderation.work.private"), "private") : badge(t("space.badge.public"), "public")));
     let filled = false;
     details.addEventListener("toggle", () => {
       if (!details.open || filled) return;
@@ -456,7 +456,7 @@ function drawReports(A) {
     } else {
       parts.push(h("p", { class: "muted small" }, t("org.everyTopicAndPost")),
         h("ul", { class: "exports" }, A.spaces.map((s) => h("li", {},
-          h("span", {}, s.name), " ",
+          h("span", { dir: "auto" }, s.name), " ",
           ["csv", "json"].map((fmt) => [h("a", {
             href: `/api/v1/spaces/${s.id}/export?format=${fmt}`, download: "",
             "aria-label": t("org.download", { name: s.name, format: fmt.toUpperCase() }),

@@ -13,7 +13,7 @@ export default async function personPage(ctx) {
   const mine = ctx.user && ctx.user.id === user.id;
   ctx.main.append(
     h("header", { class: "page-head" },
-      h("h1", {}, user.display_name),
+      h("h1", { dir: "auto" }, user.display_name),
       h("p", { class: "lede" }, `@${user.handle} · `, t("person.takesPartAs", { type: stakeholderLabel(user.stakeholder_type) }))),
     h("section", { class: "card", "aria-labelledby": "person-h" },
       h("h2", { id: "person-h" }, t("acct.whatTheyWrote")),

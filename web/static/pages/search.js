@@ -6,7 +6,7 @@
 
 import { dateEl } from "../accountability.js";
 import { get, serverHas } from "../api.js";
-import { clear, h, stakeholderLabel } from "../dom.js";
+import { clear, h, own, stakeholderLabel } from "../dom.js";
 import { t, tx } from "../i18n.js";
 
 const KINDS = [["", t("search.kind.all")], ["topic", t("search.kind.topics")], ["post", t("search.kind.posts")]];
@@ -69,12 +69,12 @@ function resultItem(result) {
   const author = result.author;
   return h("li", { class: "search-result" },
     h("h2", { class: "search-title" }, h("a", { href: target },
-      result.kind === "post" ? t("search.postIn", { title: result.title }) : result.title)),
-    h("p", { class: "search-snippet" }, snippetNodes(result.snippet)),
+      result.kind === "post" ? tx("search.postIn", { title: own(result.title) }) : h("span", { dir: "auto" }, result.title))),
+    h("p", { class: "search-snippet", dir: "auto" }, snippetNodes(result.snippet)),
     h("p", { class: "muted search-meta" },
       tx(result.kind === "post" ? "search.meta.post" : "search.meta.topic", {
-        space: h("a", { href: `/spaces/${result.space_id}` }, result.space_name),
-        author: author.display_name, type: stakeholderLabel(author.stakeholder_type) }),
+        space: h("a", { href: `/spaces/${result.space_id}`, dir: "auto" }, result.space_name),
+        author: own(author.display_name), type: stakeholderLabel(author.stakeholder_type) }),
       " · ", dateEl(result.created_at), result.hidden ? ` · ${t("search.hidden")}` : ""));
 }
 

@@ -7,7 +7,7 @@ import {
   askedWho, dateWords, kindsOf, PARTICIPANT_KINDS, questionBadges,
 } from "../accountability.js";
 import { get, post, serverHas } from "../api.js";
-import { badge, clear, field, formError, h, humanize, onSubmit, select, timeEl, uid } from "../dom.js";
+import { badge, clear, field, formError, h, humanize, onSubmit, own, select, timeEl, uid } from "../dom.js";
 import { followControl } from "../follow.js";
 import { follow } from "../live.js";
 import { LANGUAGES, supported, t, tx } from "../i18n.js";
@@ -72,14 +72,14 @@ function topicItem(topic) {
   const kinds = kindsOf(topic);
   const overdue = topic.kind === "question" && topic.question && topic.question.overdue;
   return h("li", { class: ["topic-item", topic.pinned && "is-pinned", overdue && "is-overdue"], id: `topic-${topic.id}` },
-    h("h3", {}, h("a", { href: `/topics/${topic.id}` }, topic.title)),
+    h("h3", {}, h("a", { href: `/topics/${topic.id}`, dir: "auto" }, topic.title)),
     h("p", { class: "badges" },
       ...questionBadges(topic),
       topic.pinned ? badge(t("topic.pinned"), "pinned") : null,
       topic.locked ? badge(t("topic.locked"), "locked") : null,
       topic.archived ? badge(t("topic.archived"), "archived") : null),
     h("p", { class: "muted small" },
-      t("space.startedBy", { name: topic.author.display_name }), " · ",
+      tx("space.startedBy", { name: own(topic.author.display_name) }), " · ",
       t("home.postCount", { count: topic.post_count }), " · ",
       tx("space.lastActivity", { time: timeEl(topic.last_activity_at) }),
       dueWords(topic),
@@ -305,11 +305,11 @@ export default async function spacePage(ctx) {
   ctx.main.append(
     breadcrumb([["/", t("nav.home")], org ? orgCrumb(org) : null, [null, space.name]].filter(Boolean)),
     h("header", { class: "page-head" },
-      h("h1", {}, space.name),
+      h("h1", { dir: "auto" }, space.name),
       h("p", { class: "badges" },
         space.visibility === "private" ? badge(t("space.badge.private"), "private") : badge(t("space.badge.public"), "public"),
         space.can_moderate ? badge(t("space.badge.moderate"), "mod") : null),
-      space.description ? h("p", { class: "lede" }, space.description) : null,
+      space.description ? h("p", { class: "lede", dir: "auto" }, space.description) : null,
       ctx.user ? followControl({ kind: "space", id: space.id, signal: ctx.signal,
         announce: (text) => ctx.announce(text) }) : null,
     ),

@@ -3,8 +3,8 @@
 // badges, who started it, the moderators' toolbar (topic-tools.js), and why a topic takes no new posts.
 
 import { questionBadges } from "../accountability.js";
-import { badge, clear, h, timeEl } from "../dom.js";
-import { t } from "../i18n.js";
+import { badge, clear, h, own, timeEl } from "../dom.js";
+import { t, tx } from "../i18n.js";
 import { breadcrumb, orgCrumb } from "../widgets.js";
 import { drawTopicTools } from "./topic-tools.js";
 
@@ -14,13 +14,13 @@ export class TopicHead {
     const { topic } = tools.thread;
     this.tools = tools;
     this.crumbs = h("div", {});
-    this.title = h("h1", {}, topic.title);
+    this.title = h("h1", { dir: "auto" }, topic.title);
     this.badges = h("p", { class: "badges" });
     this.modTools = h("div", { class: "mod-tools" });
     this.notice = h("div", {});
     this.el = h("header", { class: "page-head topic-head" },
       this.title, this.badges,
-      h("p", { class: "muted small" }, t("space.startedBy", { name: topic.author.display_name }), " · ", timeEl(topic.created_at)),
+      h("p", { class: "muted small" }, tx("space.startedBy", { name: own(topic.author.display_name) }), " · ", timeEl(topic.created_at)),
       this.modTools, this.notice);
     this.drawCrumbs();
   }

@@ -9,7 +9,7 @@
 
 import { officialBadge } from "../accountability.js";
 import { del, post as send } from "../api.js";
-import { clear, h, stakeholderLabel, timeEl, trustedHtml } from "../dom.js";
+import { clear, h, own, stakeholderLabel, timeEl, trustedHtml } from "../dom.js";
 import { t, tx } from "../i18n.js";
 import { menuButton } from "./menu.js";
 import { languageWords } from "./post-language.js";
@@ -58,7 +58,7 @@ function drawHead(view, node) {
   const p = node.post;
   const parent = p.parent_id ? view.nodes.get(p.parent_id) : null;
   clear(node.headEl,
-    h("span", { class: "author", id: `post-${p.id}-by` }, p.author.display_name),
+    h("span", { class: "author", id: `post-${p.id}-by`, dir: "auto" }, p.author.display_name),
     p.author.official ? [" ", officialBadge(p.author.official)] : null,
     p.author.staff ? [" ", h("span", { class: "badge badge-staff", title: t("post.staff.title") }, t("post.staff"))] : null,
     " ", h("span", { class: `badge stakeholder stakeholder-${p.author.stakeholder_type}` },
@@ -68,7 +68,7 @@ function drawHead(view, node) {
     languageWords(p.lang) ? h("span", { class: "muted post-lang" }, ` · ${languageWords(p.lang)}`) : null,
     parent ? h("span", { class: "muted reply-to" }, " · ", tx("post.inReplyTo", { name:
       h("a", { href: `#post-${parent.post.id}`, class: "up-link", onclick: (e) => goTo(view, parent.id, e), "aria-label": t("thread.inReplyToLink", { name: parent.post.author.display_name }) },
-        `${parent.post.author.display_name} ↑`) })) : null,
+        own(parent.post.author.display_name), " ↑") })) : null,
     p.parent_id && !parent ? h("span", { class: "muted reply-to" }, " · ", t("thread.inReplyToEarlier")) : null,
     p.flagged_by_me ? h("span", { class: "badge flagged" }, t("thread.youFlagged")) : null,
   );
