@@ -73,7 +73,9 @@ def test_the_composer_mentions_a_participant_with_the_keyboard(
     page.keyboard.press("Backspace")
     page.keyboard.press("Backspace")
     page.keyboard.press("Backspace")
-    # Tab (the list closed) goes on to the button; Enter posts.
+    # Tab (the list closed) goes on: to the post's language, then the button; Enter posts.
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Language", exact=True)).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Post", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
