@@ -21,6 +21,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Locator,
     Page,
     ViewportSize,
     sync_playwright,
@@ -32,8 +33,8 @@ from tests.support.blocking import BlockingApi
 from tests.support.servers import AppServer
 from tests.support.world import Names
 
-__all__ = ["AXE", "PASSWORD", "Api", "Browsing", "User", "assert_accessible", "screenshot",
-           "settle"]
+__all__ = ["AXE", "PASSWORD", "Api", "Browsing", "User", "assert_accessible", "main_nav",
+           "screenshot", "settle"]
 
 CHROMIUM = os.environ.get("CPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -141,13 +142,14 @@ class Browsing:
         self.contexts: list[tuple[BrowserContext, Watch]] = []
 
     def context(self, width: str = "desktop", color_scheme: str = "light",
-                user: User | None = None,
-                locale: str | None = None) -> tuple[BrowserContext, Watch]:
-        """`locale` ("ko"): the browser's language (Accept-Language, navigator.languages)."""
+                user: User | None = None, locale: str | None = None,
+                touch: bool = False) -> tuple[BrowserContext, Watch]:
+        """`locale` ("ko"): the browser's language (Accept-Language, navigator.languages);
+        `touch`: a touch screen (`locator.tap()`)."""
         ctx = self.browser.new_context(
             base_url=self.server.base_url, viewport=WIDTHS[width],
             color_scheme=color_scheme,  # type: ignore[arg-type]
-            reduced_motion="reduce", locale=locale,
+            reduced_motion="reduce", locale=locale, has_touch=touch,
         )
         ctx.set_default_timeout(10_000)
         ctx.add_init_script(CSP_PROBE)
@@ -164,8 +166,9 @@ class Browsing:
         return ctx, watch
 
     def page(self, width: str = "desktop", color_scheme: str = "light",
-             user: User | None = None, locale: str | None = None) -> tuple[Page, Watch]:
-        ctx, watch = self.context(width, color_scheme, user, locale)
+             user: User | None = None, locale: str | None = None,
+             touch: bool = False) -> tuple[Page, Watch]:
+        ctx, watch = self.context(width, color_scheme, user, locale, touch)
         return ctx.new_page(), watch
 
     def sign_in(self, ctx: BrowserContext, user: User) -> None:
@@ -245,6 +248,15 @@ def assert_axe_clean(page: Page) -> None:
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def main_nav(page: Page) -> Locator:
+    """The main navigation, unfolded: on a phone, a signed-in person's header folds it
+    behind its menu button (web/static/nav-menu.js)."""
+    toggle = page.locator(".site-header .nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+    return page.get_by_role("navigation", name="Main")
 
 
 def settle(page: Page) -> None:

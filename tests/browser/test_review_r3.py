@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Api, Browsing, assert_axe_clean, screenshot, settle
+from tests.browser.conftest import Api, Browsing, assert_axe_clean, main_nav, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -130,6 +130,7 @@ def test_search_as_people_type_it(browsing: Browsing, api: Api, width: str) -> N
     settle(page)
 
     def search(q: str) -> None:
+        main_nav(page)  # on a phone the search box is in the header's menu
         box = page.get_by_role("search", name="Site search").get_by_role("searchbox")
         box.fill(q)
         box.press("Enter")

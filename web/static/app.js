@@ -6,8 +6,9 @@ import { statusWords } from "./accountability.js";
 import { clear, h } from "./dom.js";
 import { formatDateTime, has, t, translateStatic } from "./i18n.js";
 import { followAccount, languageMenu } from "./language-menu.js";
-import { bellItem, startBell } from "./bell.js";
+import { bellLink, startBell } from "./bell.js";
 import { live } from "./live.js";
+import { closeMenu, foldFor, setUpMenu } from "./nav-menu.js";
 import { tierName } from "./widgets.js";
 import { loadSession, onSessionChange, session, signOut } from "./session.js";
 import adminPage from "./pages/admin.js";
@@ -211,8 +212,11 @@ function renderNav() {
   const user = session.user;
   const link = (href, text) => h("li", {}, h("a", { href }, text));
   const items = [link("/", t("nav.home"))];
+  closeMenu();
+  foldFor(user);
+  const bell = document.getElementById("bell-slot");
+  if (bell) clear(bell, ...(user ? [bellLink()] : []));
   if (user) {
-    items.push(bellItem());
     // Only to people who moderate something (`moderates` from GET /me).
     if (user.moderates) items.push(link("/moderation", t("nav.moderation")));
     if (user.is_platform_admin) items.push(link("/admin", t("nav.admin")));
@@ -239,9 +243,11 @@ function renderNav() {
     items.push(link(onAuthPage ? "/signup" : `/signup?next=${next}`, t("nav.signUp")));
   }
   clear(nav, ...items);
-  for (const a of nav.querySelectorAll("a")) {
+  // The bell is the same element on every page: its mark is taken off as well as put on.
+  for (const a of [...nav.querySelectorAll("a"), ...(user ? [bellLink()] : [])]) {
     const url = new URL(a.href);
     if (url.pathname === location.pathname) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
   }
 }
 
@@ -391,6 +397,7 @@ async function start() {
   translateStatic();
   const slot = document.getElementById("lang-menu");
   if (slot) clear(slot, languageMenu({ announce }));
+  setUpMenu();
   await loadSession();
   if (followAccount(session.user)) return;
   renderNav();

@@ -29,16 +29,16 @@ const link = h("a", { href: "/notifications", class: "bell", "aria-label": t("to
   bellIcon(),
   h("span", { class: "bell-word" }, t("toasts.label")), " ",
   countEl);
-const item = h("li", { class: "bell-item" }, link);
 
 let unread = null;
 let version = 0; // events applied: a read over HTTP that an event overtook is dropped
 let stop = null;
 let userId = null;
 
-/** The header's bell (the same element on every render of the header). */
-export function bellItem() {
-  return item;
+/** The header's bell (the same element on every render of the header): beside the
+ * main menu, so that on a phone it stays in sight when the menu is folded. */
+export function bellLink() {
+  return link;
 }
 
 /** The unread count as this tab knows it (null before the first read). */

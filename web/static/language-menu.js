@@ -65,7 +65,7 @@ export function languageMenu({ announce } = {}) {
     h("summary", {},
       globe(),
       h("span", { class: "visually-hidden" }, t("language.menu")),
-      h("span", { lang: here.code, dir: here.dir }, here.name)),
+      h("span", { class: "lang-name", lang: here.code, dir: here.dir }, here.name)),
     h("ul", { class: "lang-list" }, LANGUAGES.map((l) => h("li", {},
       h("button", {
         type: "button",

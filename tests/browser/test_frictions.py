@@ -1,0 +1,147 @@
+"""Issue 17's phones and small frictions, at 375 px and 1280 px: the signed-in
+header on one line with its links in a menu button's panel, ..."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import FloatRect, Locator, Page, expect
+
+from tests.browser.conftest import Api, Browsing, User, assert_axe_clean, screenshot, settle
+
+pytestmark = pytest.mark.browser
+
+FINGER = 44  # px: the smallest touch target
+
+
+def _box(locator: Locator) -> FloatRect:
+    box = locator.bounding_box()
+    assert box is not None, f"{locator} is not drawn"
+    return box
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    viewport = page.viewport_size
+    assert viewport is not None
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+@pytest.fixture(scope="module")
+def staff(api: Api) -> User:
+    """The platform admin, who also runs a city and so moderates: the longest header."""
+    root = api.admin()
+    org = api.org(root, "Busan Metropolitan City")
+    api.space(root, org["id"], name="Harbour front", description="Piers and ferries")
+    return root
+
+
+def _header_controls(page: Page) -> list[Locator]:
+    nav = page.get_by_role("navigation", name="Main")
+    return [
+        page.get_by_role("search", name="Site search").get_by_role("searchbox"),
+        page.get_by_role("search", name="Site search").get_by_role("button", name="Search"),
+        nav.get_by_role("link", name="Home"),
+        nav.get_by_role("link", name="Moderation"),
+        nav.get_by_role("link", name="Admin"),
+        nav.get_by_role("link").nth(3),  # the profile, by the person's name
+        nav.get_by_role("button", name="Sign out"),
+    ]
+
+
+def test_on_a_phone_the_signed_in_header_is_one_line_and_its_menu_a_disclosure(
+    browsing: Browsing, staff: User
+) -> None:
+    page, _ = browsing.page("phone", user=staff, touch=True)
+    page.goto("/")
+    settle(page)
+    expect(page.locator("#conn")).to_have_text("Live")
+    header = page.get_by_role("banner")
+    assert _box(header)["height"] < 64, "the header is more than one line"
+    toggle = header.get_by_role("button", name="Menu")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_have_attribute("aria-controls", "nav-panel")
+    # In sight on the one line: the brand, the bell, the language menu, the button.
+    line = [header.get_by_role("link", name="CPS · Civic Participation"),
+            header.get_by_role("link", name="Notifications, none unread"),
+            header.locator(".lang-menu summary"), toggle]
+    for control in line:
+        box = _box(control)
+        assert box["height"] >= FINGER and box["width"] >= FINGER, (control, box)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav).to_be_hidden()
+    expect(page.get_by_role("search", name="Site search")).to_be_hidden()
+    _no_sideways_scroll(page)
+    assert_axe_clean(page)
+    screenshot(page, "frictions-header-phone-closed", full_page=False)
+
+    # The keyboard: Tab from the brand to the button, Enter opens, Tab walks the panel.
+    line[0].focus()
+    page.keyboard.press("Tab")
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    controls = _header_controls(page)
+    for control in controls:
+        page.keyboard.press("Tab")
+        expect(control).to_be_focused()
+        box = _box(control)
+        assert box["height"] >= FINGER, (control, box)
+    expect(nav.get_by_role("link").nth(3)).to_have_text(staff.display_name)
+    _no_sideways_scroll(page)
+    assert_axe_clean(page)
+    screenshot(page, "frictions-header-phone-open", full_page=False)
+    # Escape folds it and gives the focus back to the button.
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(nav).to_be_hidden()
+
+    # A finger: the button, then a link; the new page starts with the panel folded.
+    toggle.tap()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    nav.get_by_role("link", name="Moderation").tap()
+    page.wait_for_url("**/moderation")
+    settle(page)
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+    assert _box(header)["height"] < 64
+    # A tap outside the header folds it too.
+    toggle.tap()
+    expect(nav).to_be_visible()
+    page.get_by_role("heading", level=1).tap()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+
+
+def test_on_a_desktop_the_header_is_one_line_with_every_link_in_sight(
+    browsing: Browsing, staff: User
+) -> None:
+    page, _ = browsing.page("desktop", user=staff)
+    page.goto("/")
+    settle(page)
+    expect(page.locator("#conn")).to_have_text("Live")
+    header = page.get_by_role("banner")
+    screenshot(page, "frictions-header-desktop", full_page=False)
+    assert _box(header)["height"] < 64
+    expect(header.get_by_role("button", name="Menu")).to_be_hidden()
+    header.get_by_role("link", name="CPS · Civic Participation").focus()
+    for control in _header_controls(page):
+        page.keyboard.press("Tab")
+        expect(control).to_be_focused()
+        assert _box(control)["height"] >= FINGER, control
+    page.keyboard.press("Tab")
+    expect(header.get_by_role("link", name="Notifications, none unread")).to_be_focused()
+    assert_axe_clean(page)
+    screenshot(page, "frictions-header-desktop", full_page=False)
+
+
+def test_signed_out_on_a_phone_the_header_has_no_menu_button(browsing: Browsing) -> None:
+    page, _ = browsing.page("phone")
+    page.goto("/")
+    settle(page)
+    header = page.get_by_role("banner")
+    expect(header.get_by_role("button", name="Menu")).to_be_hidden()
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("search", name="Site search")).to_be_visible()
+    _no_sideways_scroll(page)
+    screenshot(page, "frictions-header-phone-signed-out", full_page=False)
