@@ -3,6 +3,8 @@ header on one line with its links in a menu button's panel, ..."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import FloatRect, Locator, Page, expect
 
@@ -145,3 +147,39 @@ def test_signed_out_on_a_phone_the_header_has_no_menu_button(browsing: Browsing)
     expect(page.get_by_role("search", name="Site search")).to_be_visible()
     _no_sideways_scroll(page)
     screenshot(page, "frictions-header-phone-signed-out", full_page=False)
+
+
+# ---- analytics on a phone ------------------------------------------------------------
+
+# The size a chart label is drawn at on the screen: its font size in the drawing's
+# units times the drawing's scale (the smaller of across and up: a squeezed
+# drawing squeezes its words).
+LABEL_SIZES = """() => [...document.querySelectorAll('svg.chart text.chart-label')].map((el) => {
+  const m = el.getScreenCTM();
+  return parseFloat(getComputedStyle(el).fontSize) * Math.min(Math.abs(m.a), Math.abs(m.d));
+})"""
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_analytics_chart_labels_are_readable_and_the_page_fits(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    w = api.world()
+    api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
+           {"tier": "premium", "reason": "Annual plan"})
+    api.post(w["citizen"], w["topic"]["id"], "Protected lanes on the bridge, please")
+    page, _ = browsing.page(width, user=w["admin"])
+    page.goto(f"/orgs/{w['org']['id']}?view=analytics")
+    settle(page)
+    expect(page.get_by_role("img", name="Posts per day")).to_be_visible()
+    sizes = page.evaluate(LABEL_SIZES)
+    assert len(sizes) >= 4  # the axis's two numbers and at least two days
+    assert min(sizes) >= 12, sizes
+    # The day labels do not run into each other.
+    boxes = page.evaluate("""() => [...document.querySelectorAll('svg.chart text.chart-label')]
+        .slice(2).map((el) => { const b = el.getBoundingClientRect(); return [b.left, b.right]; })""")
+    for (_, right), (left, _) in itertools.pairwise(boxes):
+        assert right < left, boxes
+    _no_sideways_scroll(page)
+    assert_axe_clean(page)
+    screenshot(page, f"frictions-analytics-{width}")

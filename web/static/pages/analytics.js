@@ -32,8 +32,12 @@ export function duration(seconds, none) {
   return hoursWords(seconds / 3600);
 }
 
-function participationChart(days) {
-  const width = 720;
+// Drawn at the width it has (`width` CSS pixels, one unit a pixel), so that its
+// labels are 12 px on a phone too (they were about 7 px, a 720-unit drawing
+// squeezed into 343 px), with as many day labels as fit.
+const LABEL_ROOM = 72; // px a day label needs, its neighbours' gap included
+
+function participationChart(days, width) {
   const height = 200;
   const pad = { top: 10, bottom: 24, left: 36 };
   const most = Math.max(1, ...days.map((d) => d.posts));
@@ -42,8 +46,8 @@ function participationChart(days) {
   const plot = height - pad.top - pad.bottom;
   const total = days.reduce((n, d) => n + d.posts, 0);
   const chart = svg("svg", {
-    viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
-    "aria-labelledby": "chart-title chart-desc", preserveAspectRatio: "none",
+    viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img",
+    "aria-labelledby": "chart-title chart-desc",
   },
   svg("title", { id: "chart-title" }, t("anl.postsPerDay")),
   svg("desc", { id: "chart-desc" },
@@ -51,7 +55,8 @@ function participationChart(days) {
   svg("line", { x1: pad.left, x2: width, y1: height - pad.bottom, y2: height - pad.bottom, class: "chart-axis" }),
   svg("text", { x: pad.left - 6, y: pad.top + 10, "text-anchor": "end", class: "chart-label" }, String(most)),
   svg("text", { x: pad.left - 6, y: height - pad.bottom, "text-anchor": "end", class: "chart-label" }, "0"));
-  const every = Math.ceil(days.length / 8);
+  const labels = Math.max(2, Math.floor((width - pad.left) / LABEL_ROOM));
+  const every = Math.ceil(days.length / labels);
   days.forEach((d, i) => {
     const h_ = (d.posts / most) * plot;
     const x = pad.left + i * slot + (slot - bar) / 2;
@@ -93,6 +98,7 @@ function drawReport(target, report) {
   const totals = report.totals;
   const rt = report.response_times;
   const fh = report.flag_handling;
+  const chartSlot = h("div", { class: "chart-slot" });
   clear(target,
     h("section", { "aria-labelledby": "totals-h", class: "card" },
       h("h2", { id: "totals-h" }, t("anl.inThisWindow")),
@@ -101,7 +107,7 @@ function drawReport(target, report) {
         figure(t("anl.flags"), totals.flags), figure(t("anl.postsNowHidden"), totals.hidden_posts))),
     h("section", { "aria-labelledby": "participation-h", class: "card" },
       h("h2", { id: "participation-h" }, t("anl.participationOverTime")),
-      participationChart(report.participation), dayTable(report.participation)),
+      chartSlot),
     h("section", { "aria-labelledby": "mix-h", class: "card" },
       h("h2", { id: "mix-h" }, t("anl.stakeholderMix")), stakeholderTable(report.stakeholders, totals)),
     h("section", { "aria-labelledby": "response-h", class: "card" },
@@ -109,14 +115,16 @@ function drawReport(target, report) {
       h("p", { class: "muted small" }, t("anl.fromATopicS")),
       h("dl", { class: "figures" },
         figure(t("anl.median"), duration(rt.median_seconds, t("analytics.noAnswersYet"))),
-        figure("90 % answered within", duration(rt.p90_seconds, t("analytics.noAnswersYet"))),
+        figure(t("anl.p90Answered"), duration(rt.p90_seconds, t("analytics.noAnswersYet"))),
         figure(t("anl.topicsAnswered"), rt.answered), figure(t("anl.topicsUnanswered"), rt.unanswered)),
       h("h3", {}, t("anl.flags")),
       h("dl", { class: "figures" },
         figure(t("anl.medianTimeToA"), duration(fh.median_seconds, t("analytics.noFlagDecidedYet"))),
-        figure("90 % decided within", duration(fh.p90_seconds, t("analytics.noFlagDecidedYet"))),
+        figure(t("anl.p90Decided"), duration(fh.p90_seconds, t("analytics.noFlagDecidedYet"))),
         figure(t("anl.decided"), fh.resolved), figure(t("anl.waiting"), fh.open))),
   );
+  const width = Math.max(280, Math.floor(chartSlot.getBoundingClientRect().width) || 720);
+  chartSlot.append(participationChart(report.participation, width), dayTable(report.participation));
 }
 
 export default async function analyticsPage(ctx) {
