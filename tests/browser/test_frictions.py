@@ -4,11 +4,20 @@ header on one line with its links in a menu button's panel, ..."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from playwright.sync_api import FloatRect, Locator, Page, expect
 
-from tests.browser.conftest import Api, Browsing, User, assert_axe_clean, screenshot, settle
+from tests.browser.conftest import (
+    PASSWORD,
+    Api,
+    Browsing,
+    User,
+    assert_axe_clean,
+    screenshot,
+    settle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -183,3 +192,46 @@ def test_the_analytics_chart_labels_are_readable_and_the_page_fits(
     _no_sideways_scroll(page)
     assert_axe_clean(page)
     screenshot(page, f"frictions-analytics-{width}")
+
+
+# ---- no doubled punctuation ------------------------------------------------------------
+
+DOUBLED = re.compile(r"[.!?…][\"”’»]?[.:]")
+
+FILLED = """async () => {
+  const { t } = await import('/static/i18n.js');
+  return [
+    t('plans.request.sent', { org: 'Busan Port Authority Inc.', tier: 'Premium' }),
+    t('post.hidden.reason', { reason: 'Off topic.' }),
+    t('arrivals.replyFrom', { name: 'Min-jun', to: 'Where should bike lanes go?' }),
+    t('notice.userBanned.until', { until: 'Friday…' }),
+    t('form.fieldMessage', { name: 'Refused.', message: 'too long' }),
+    t('topicTools.moved', { space: 'Parks' }),
+  ];
+}"""
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_sentences_made_from_names_and_messages_have_no_doubled_punctuation(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    page, _ = browsing.page(width)
+    page.goto("/login")
+    settle(page)
+    assert page.evaluate(FILLED) == [
+        "Request for the Premium tier sent for Busan Port Authority Inc.",
+        "Hidden by a moderator: “Off topic.”",
+        "New reply from Min-jun to Where should bike lanes go?",
+        "You are banned from a space until Friday…",
+        "Refused: too long",
+        "Topic moved to Parks.",
+    ]
+    # As a person meets it: signing in as someone whose name ends with a full stop.
+    user = api.user("Park Ji-ho Jr.")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    announcer = page.locator("#announcer")
+    expect(announcer).to_contain_text("Signed in as Park Ji-ho Jr.")
+    said = announcer.inner_text()
+    assert not DOUBLED.search(said), said

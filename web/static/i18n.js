@@ -101,14 +101,42 @@ function lookup(key, count) {
   return entry;
 }
 
+// A value that ends a sentence ("Acme Inc.", "Where should bike lanes go?", a
+// server's message), then the template's own full stop or colon, maybe after a
+// closing quote: "Acme Inc..", "go?.", "“Spam.”.", "Refused.: ..." (issue 17).
+const ENDS_SENTENCE = /[.!?…。！？]$/;
+const STOP_AFTER = /^(["”’»」)]*)[.。]/;
+const COLON_AFTER = /^\s*:/;
+
+/** Drops the doubled mark where a filled-in value meets the template's text:
+ * the template's full stop after a value that ends a sentence, a value's full
+ * stop before the template's colon. */
+function undouble(pieces, filled) {
+  for (let i = 0; i < pieces.length - 1; i += 1) {
+    const value = pieces[i];
+    const next = pieces[i + 1];
+    if (!filled[i] || typeof value !== "string" || typeof next !== "string") continue;
+    const end = value.trimEnd();
+    if (ENDS_SENTENCE.test(end)) {
+      const m = next.match(STOP_AFTER);
+      if (m) pieces[i + 1] = m[1] + next.slice(m[0].length);
+    }
+    if (/[^.]\.$/.test(end) && COLON_AFTER.test(next)) pieces[i] = end.slice(0, -1);
+  }
+  return pieces;
+}
+
 function parts(key, vars) {
   const template = lookup(key, vars && vars.count);
-  return template.split(/(\{[A-Za-z_][\w]*\})/).map((piece) => {
+  const filled = [];
+  const pieces = template.split(/(\{[A-Za-z_][\w]*\})/).map((piece, i) => {
     const m = piece.match(/^\{([A-Za-z_][\w]*)\}$/);
     if (!m || !vars || !Object.hasOwn(vars, m[1])) return pseudo && piece ? `⟦${piece}⟧` : piece;
     const value = vars[m[1]];
+    filled[i] = true;
     return typeof value === "number" ? formatNumber(value) : value;
   });
+  return undouble(pieces, filled);
 }
 
 /** The catalogue's text for `key`, with `{name}` placeholders filled from
