@@ -180,7 +180,7 @@ function voteCard({ round, next, me, act }) {
     t("cons.voteCounted", { vote: VOTE_WORDS[choice] }));
   return h("div", { class: "cmap-vote card" },
     h("p", { class: "muted small" }, t("cons.progress", { voted: round.my_votes, left: round.remaining })),
-    h("blockquote", { id: textId, class: "cmap-statement" }, next.text),
+    h("blockquote", { id: textId, class: "cmap-statement", dir: "auto" }, next.text),
     h("div", { class: "cmap-buttons", role: "group", "aria-label": t("cons.yourVoteOnThis") },
       ["agree", "disagree", "pass"].map((choice) => h("button", {
         type: "button", class: ["cmap-choice", `cmap-choice-${choice}`], "aria-describedby": textId,
@@ -198,7 +198,7 @@ function moderation({ round, isMod, act }) {
   const tools = h("div", { class: "cmap-moderation" });
   if (pending.length && round.accepting_votes) {
     tools.append(h("h4", {}, t("cons.waiting", { count: pending.length })), h("ul", { class: "cmap-pending" },
-      pending.map((s) => h("li", {}, h("p", {}, s.text), h("div", { class: "actions" },
+      pending.map((s) => h("li", {}, h("p", { dir: "auto" }, s.text), h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/accept`), t("cons.theStatementIsPublished")) }, t("cons.accept")),
         h("button", { type: "button", onclick: () => act(() => post(`/consensus/${round.id}/statements/${s.id}/reject`), t("cons.theStatementIsRejected")) }, t("notif.reject")))))));
   }
@@ -228,7 +228,7 @@ function drawRound(view) {
         h("figcaption", { class: "muted small" }, t("cons.nearbyDotsVotedAlike"))),
       h("div", { class: "cmap-side" }, consensusList(round, textOf), groupsTable(round, textOf))),
     h("details", { class: "cmap-all" }, h("summary", {}, t("cons.all", { count: accepted.length })),
-      h("ul", {}, accepted.map((s) => h("li", {}, s.text, h("span", { class: "muted small" },
+      h("ul", {}, accepted.map((s) => h("li", {}, h("span", { dir: "auto" }, s.text), h("span", { class: "muted small" },
         ` · ${t("cons.tally", { agree: s.agree, disagree: s.disagree, pass: s.pass })}`,
         s.my_vote ? ` · ${t("cons.yourVote", { vote: VOTE_WORDS[s.my_vote] })}` : ""))))),
     !isMod && me && mine.length ? h("p", { class: "muted small" },

@@ -68,7 +68,7 @@ export function personList({ input, expander = input, label, className = "mentio
         id: `${id}-${i}`, role: "option", "aria-selected": "false", class: "mention-option",
         onmousedown: (e) => e.preventDefault(), // keep the focus in the text box
         onclick: () => choose(i),
-      }, h("span", { class: "mention-name" }, person.display_name), " ",
+      }, h("span", { class: "mention-name", dir: "auto" }, person.display_name), " ",
       h("span", { class: "muted" }, `@${person.handle}`),
       person.stakeholder_type
         ? h("span", { class: "muted small" }, ` · ${stakeholderLabel(person.stakeholder_type)}`)

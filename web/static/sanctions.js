@@ -39,7 +39,7 @@ function card(person) {
   const marks = (p) => [p.hidden && !p.pending && t("person.post.hidden"), p.pending && t("person.post.held"),
     p.deleted && t("person.post.deleted")].filter(Boolean).map((m) => ` · ${m}`);
   return h("div", { class: "person-card" },
-    h("p", { class: "person-name" }, h("strong", {}, u.display_name), " ",
+    h("p", { class: "person-name" }, h("strong", { dir: "auto" }, u.display_name), " ",
       h("span", { class: "muted" }, `@${u.handle}`), " · ", stakeholderLabel(u.stakeholder_type)),
     h("p", { class: "muted small" }, tx("person.joined", { when: timeEl(person.member_since), count: person.posts_in_space })),
     h("h3", {}, t("person.latestPosts")),

@@ -64,8 +64,8 @@ function workWords(w) {
 function workItems(work) {
   if (!work.length) return [h("li", { class: "muted" }, t("moderation.work.none"))];
   return work.map((w) => h("li", {},
-    h("a", { href: `/moderation?space=${w.space.id}` }, w.space.name),
-    h("span", { class: "muted small" }, w.org.name),
+    h("a", { href: `/moderation?space=${w.space.id}`, dir: "auto" }, w.space.name),
+    h("span", { class: "muted small", dir: "auto" }, w.org.name),
     w.space.visibility === "private" ? badge(t("moderation.work.private"), "private") : null,
     h("span", { class: "work-counts small" }, workWords(w)),
     h("a", { href: `/moderation?space_id=${w.space.id}`, class: "small",
@@ -279,10 +279,10 @@ async function consolePage(ctx, spaceId) {
 
 function postExcerpt(p) {
   return h("div", { class: "excerpt" },
-    h("p", { class: "muted small" }, h("strong", {}, p.author.display_name), ` · `, timeEl(p.created_at), " · ",
-      h("a", { href: `/topics/${p.topic_id}#post-${p.id}` }, "view in the thread")),
+    h("p", { class: "muted small" }, h("strong", { dir: "auto" }, p.author.display_name), ` · `, timeEl(p.created_at), " · ",
+      h("a", { href: `/topics/${p.topic_id}#post-${p.id}` }, t("mod.viewInThread"))),
     p.deleted ? h("p", { class: "placeholder" }, t("mod.deletedByItsAuthor"))
-      : trustedHtml(h("div", { class: "prose" }), p.html || ""));
+      : trustedHtml(h("div", { class: "prose", lang: p.lang || null, dir: "auto" }), p.html || ""));
 }
 
 /** Said beside the count, not only inside "Who flagged it": flags from accounts
@@ -373,8 +373,8 @@ function pendingItem(ctx, space, p) {
 
 function appealItem(ctx, a) {
   const head = [
-    h("p", {}, tx(a.kind === "ban" ? "mod.appeals.ban" : "mod.appeals.post", { name: h("strong", {}, a.user.display_name) }), " · ", timeEl(a.created_at)),
-    h("blockquote", {}, a.text),
+    h("p", {}, tx(a.kind === "ban" ? "mod.appeals.ban" : "mod.appeals.post", { name: h("strong", { dir: "auto" }, a.user.display_name) }), " · ", timeEl(a.created_at)),
+    h("blockquote", { dir: "auto" }, a.text),
     a.post ? h("details", {}, h("summary", {}, t("mod.thePostUnderAppeal")), postExcerpt(a.post)) : null,
   ];
   if (a.can_answer === false) return h("li", { class: "queue-item" }, head, notice(a.answer_refused || t("mod.youMayNotAnswer")));
@@ -506,7 +506,7 @@ function sanctionsSection(ctx, space, org) {
     try {
       const { sanctions } = await get(`/spaces/${space.id}/sanctions`, { signal: ctx.signal });
       clear(list, sanctions.length ? sanctions.map((s) => h("li", {},
-        h("span", {}, h("strong", {}, s.user.display_name), ` @${s.user.handle} · `,
+        h("span", {}, h("strong", { dir: "auto" }, s.user.display_name), ` @${s.user.handle} · `,
           t(s.kind === "ban" ? "mod.banned" : "mod.muted", { until: untilWords(s.expires_at) }), " · ", t("notice.quoted", { reason: s.reason })),
         h("button", { type: "button", class: "linklike", "aria-label": t(s.kind === "ban" ? "mod.liftBan" : "mod.liftMute", { name: s.user.display_name }), onclick: async (e) => {
           e.currentTarget.disabled = true;

@@ -88,7 +88,7 @@ export default async function profilePage(ctx) {
 
   const { orgs } = await get("/orgs", { signal: ctx.signal });
   const admin = orgs.filter((o) => o.is_admin);
-  mine.replaceChildren(...(admin.length ? admin.map((o) => h("li", {}, h("a", { href: `/orgs/${o.id}` }, o.name), verifiedBadge(o, { compact: true }),
+  mine.replaceChildren(...(admin.length ? admin.map((o) => h("li", {}, h("a", { href: `/orgs/${o.id}`, dir: "auto" }, o.name), verifiedBadge(o, { compact: true }),
     h("span", { class: "muted small" }, ` · ${o.country}`))) : [h("li", { class: "muted" }, t("acct.noneYet"))]));
 }
 

@@ -26,7 +26,7 @@ function optionItem(poll, o, vote) {
   const labelId = `poll-${poll.id}-opt-${o.id}`;
   return h("li", { class: ["poll-option", mine && "is-mine"], dataset: { optionId: String(o.id) } },
     h("div", { class: "poll-option-head" },
-      h("span", { class: "poll-label", id: labelId }, o.label),
+      h("span", { class: "poll-label", id: labelId, dir: "auto" }, o.label),
       h("span", { class: "poll-count" }, `${o.votes} ${o.votes === 1 ? "vote" : "votes"} · ${share}%`)),
     h("progress", { class: "poll-bar", max: String(Math.max(total, 1)), value: String(o.votes), "aria-labelledby": labelId }),
     vote ? h("button", {
@@ -139,7 +139,7 @@ export function pollsSection({ topicId, signal, announce, state }) {
     }
     const msg = messages.get(poll.id);
     return h("article", { class: ["poll", poll.accepting_votes ? "" : "is-read-only"], id: `poll-${poll.id}`, dataset: { pollId: String(poll.id) } },
-      h("h3", { class: "poll-question" }, poll.question),
+      h("h3", { class: "poll-question", dir: "auto" }, poll.question),
       pollMeta(poll),
       poll.read_only_reason ? h("p", { class: "notice poll-note" }, READ_ONLY[poll.read_only_reason] || t("polls.thisPollTakesNo")) : null,
       !me && poll.accepting_votes ? h("p", { class: "muted small" }, t("polls.signInToVote")) : null,

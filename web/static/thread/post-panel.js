@@ -73,7 +73,7 @@ function showHistory(view, node) {
     const list = h("ol", { class: "revisions" });
     for (const r of [...revisions].reverse()) {
       list.append(h("li", {}, h("p", { class: "muted small" }, timeEl(r.created_at)),
-        trustedHtml(h("div", { class: "prose" }), r.html)));
+        trustedHtml(h("div", { class: "prose", dir: "auto" }), r.html)));
     }
     box.append(list, h("button", { type: "button", onclick: () => { closePanel(node); node.article.focus(); } }, t("postui.closeHistory")));
   }, (err) => {
