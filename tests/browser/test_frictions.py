@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import FloatRect, Locator, Page, expect
@@ -235,3 +236,38 @@ def test_sentences_made_from_names_and_messages_have_no_doubled_punctuation(
     expect(announcer).to_contain_text("Signed in as Park Ji-ho Jr.")
     said = announcer.inner_text()
     assert not DOUBLED.search(said), said
+
+
+# ---- the toasts inside a landmark --------------------------------------------------------
+
+REGION = """async () => {
+  const r = await axe.run(document, { runOnly: { type: 'rule', values: ['region'] },
+                                      resultTypes: ['violations', 'passes'] });
+  return { ran: r.passes.length + r.violations.length,
+           violations: r.violations.map((v) => v.nodes.map((n) => n.target.join(' '))) };
+}"""
+
+
+def _region(page: Page) -> dict[str, Any]:
+    assert_axe_clean(page)  # loads axe, and every rule at every impact
+    result: dict[str, Any] = page.evaluate(REGION)
+    return result
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_toasts_empty_or_not_sit_in_a_landmark(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    w = api.world()
+    page, _ = browsing.page(width, user=w["admin"])
+    page.goto("/")
+    settle(page)
+    expect(page.locator("#conn")).to_have_text("Live")
+    toasts = page.get_by_role("complementary", name="Notifications").locator("#toasts")
+    expect(toasts).to_be_empty()
+    assert _region(page) == {"ran": 1, "violations": []}
+    api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
+           {"tier": "plus", "reason": "Paid by transfer"})
+    expect(toasts.locator(".toast")).to_contain_text("is now on the Plus tier")
+    assert _region(page) == {"ran": 1, "violations": []}
+    screenshot(page, f"frictions-toast-{width}", full_page=False)
