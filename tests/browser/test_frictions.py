@@ -271,3 +271,38 @@ def test_the_toasts_empty_or_not_sit_in_a_landmark(
     expect(toasts.locator(".toast")).to_contain_text("is now on the Plus tier")
     assert _region(page) == {"ran": 1, "violations": []}
     screenshot(page, f"frictions-toast-{width}", full_page=False)
+
+
+# ---- the platform admin's page follows requests and tiers live ---------------------------
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_admin_page_follows_requests_and_approvals_made_elsewhere(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    root = api.admin()
+    w = api.world()
+    name = w["org"]["name"]
+    page, _ = browsing.page(width, user=root)
+    page.goto("/admin")
+    settle(page)
+    expect(page.locator("#conn")).to_have_text("Live")
+    requests = page.locator("section", has=page.get_by_role(
+        "heading", name="Pending upgrade requests"))
+    row = page.get_by_role("row", name=re.compile(re.escape(name)))
+    expect(row).to_contain_text("Free")
+
+    # Asked for on the organization's side: the pending list shows it, no reload.
+    req = api.ok("POST", f"/orgs/{w['org']['id']}/upgrade-requests", w["admin"],
+                 {"tier": "plus", "note": "The council approved it"}, status=201)["upgrade_request"]
+    item = requests.locator("li.request", has_text=name)
+    expect(item).to_contain_text("The council approved it")
+    _no_sideways_scroll(page)
+    assert_axe_clean(page)
+    screenshot(page, f"frictions-admin-request-{width}")
+
+    # Approved in another tab: the request leaves the list, the table shows Plus.
+    api.ok("POST", f"/admin/upgrade-requests/{req['id']}/approve", root, {"reason": "Paid"})
+    expect(item).to_have_count(0)
+    expect(row).to_contain_text("Plus")
+    assert_axe_clean(page)

@@ -44,9 +44,16 @@ async def test_an_approval_reaches_every_platform_admin_live_and_no_one_else(
 
         req = (await api.ok("POST", f"/orgs/{org['id']}/upgrade-requests", mayor,
                             {"tier": "premium"}, status=201))["upgrade_request"]
+        # The pending list follows too: the request made, then decided.
+        [made] = await admin_page.events(f"user:{watching.id}", 1)
+        assert made["name"] == "upgrade_request.changed"
+        assert made["data"]["upgrade_request"]["id"] == req["id"]
+        assert made["data"]["upgrade_request"]["status"] == "pending"
         await api.ok("POST", f"/admin/upgrade-requests/{req['id']}/approve", deciding)
 
-        [event] = await admin_page.events(f"user:{watching.id}", 1)
+        decided, event = await admin_page.events(f"user:{watching.id}", 2)
+        assert decided["name"] == "upgrade_request.changed"
+        assert decided["data"]["upgrade_request"]["status"] == "approved"
         assert event["name"] == "org.tier_changed"
         assert event["data"]["org_id"] == org["id"]
         assert event["data"]["org_name"] == org["name"]

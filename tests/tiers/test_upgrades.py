@@ -55,10 +55,14 @@ async def test_an_approved_request_changes_the_tier_and_tells_every_org_admin(
     assert changed["tier_change"]["from_tier"] == "free"
     assert changed["tier_change"]["to_tier"] == "premium"
     assert changed["tier_change"]["request_id"] == req["id"]
-    # The platform admin is not an admin of this org: only the change of tier
-    # reaches their channel (their organization table updates live).
-    names = [e["name"] for e in await events_on(ctx, f"user:{platform_admin.id}")]
-    assert names == ["org.tier_changed"]
+    # The platform admin is not an admin of this org: the request made and decided
+    # (their pending list) and the change of tier (their organization table) reach
+    # their channel; the org's admins hear no upgrade_request.changed.
+    seen = await events_on(ctx, f"user:{platform_admin.id}")
+    assert [e["name"] for e in seen] == [
+        "upgrade_request.changed", "upgrade_request.changed", "org.tier_changed"]
+    assert [e["data"]["upgrade_request"]["status"] for e in seen[:2]] == ["pending", "approved"]
+    assert {e["data"]["upgrade_request"]["id"] for e in seen[:2]} == {req["id"]}
 
     assert (await api.ok("GET", "/admin/upgrade-requests?status=pending",
                          platform_admin))["upgrade_requests"] == []

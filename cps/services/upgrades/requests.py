@@ -178,6 +178,19 @@ async def _notify_admins(
         await notify.user(tx, ctx, user_id, name, data)
 
 
+async def _tell_platform_admins(ctx: Context, tx: Transaction,
+                                view: UpgradeRequestView) -> None:
+    """`upgrade_request.changed` on every platform admin's own channel (a request made
+    or decided): their list of pending requests follows without a reload. Only they
+    hear it; only its owner may follow `user:{id}`."""
+    platform_admins = (
+        await tx.session.scalars(select(User.id).where(User.is_platform_admin))
+    ).all()
+    for user_id in sorted(platform_admins):
+        await notify.user(tx, ctx, user_id, "upgrade_request.changed",
+                          {"upgrade_request": view.model_dump(mode="json")})
+
+
 async def _change_tier(
     ctx: Context,
     tx: Transaction,
@@ -247,6 +260,7 @@ async def request_upgrade(
             tx.session.add(request)
             await tx.session.flush()
             view = await _request_view(tx.session, request.id)
+            await _tell_platform_admins(ctx, tx, view)
     except IntegrityError:
         # The partial unique index: a concurrent request won.
         raise _already_pending() from None
@@ -287,6 +301,7 @@ async def _decide(
             ctx, tx, org.id, "upgrade_request.decided",
             {"upgrade_request": view.model_dump(mode="json")},
         )
+        await _tell_platform_admins(ctx, tx, view)
         await acts.tier_decided(tx, ctx, org, by=actor.id, decision=view.status,
                                 from_tier=org.tier, to_tier=request.tier, reason=reason)
         if approve:

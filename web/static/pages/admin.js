@@ -17,6 +17,7 @@ export default async function adminPage(ctx) {
 
   const { orgs } = await get("/orgs", { signal: ctx.signal });
   const orgById = new Map(orgs.map((o) => [o.id, o]));
+  let redrawRequests = null; // reads the pending requests again
 
   if (await serverHas("GET", "/admin/upgrade-requests")) {
     const section = h("section", { class: "card", "aria-labelledby": "requests-h" },
@@ -57,6 +58,9 @@ export default async function adminPage(ctx) {
       return item;
     };
     await draw();
+    redrawRequests = () => draw().catch((err) => {
+      if (err.name !== "AbortError") clear(list, h("li", { class: "form-error" }, err.message));
+    });
   }
 
   if (await serverHas("PUT", "/admin/plans/prices")) ctx.main.append(await pricesSection(ctx));
@@ -108,10 +112,12 @@ export default async function adminPage(ctx) {
         h("th", { scope: "col" }, t("notif.tier2")), h("th", { scope: "col" }, t("widgets.verified.short")))),
       h("tbody", {}, rows)))));
 
-  // A change of tier, by this admin or another, arrives on this admin's own
-  // channel (user:{id}): the table follows it without a reload.
+  // A change of tier, and a request made or decided, by this admin or another,
+  // arrive on this admin's own channel (user:{id}, which only they may follow):
+  // the table and the pending requests follow without a reload.
   const onEvent = (event) => {
     const msg = event.detail;
+    if (msg.name === "upgrade_request.changed" && redrawRequests) redrawRequests();
     if (msg.name !== "org.tier_changed" || !redraws.has(msg.data.org_id)) return;
     redraws.get(msg.data.org_id)(msg.data.tier_change.to_tier);
   };
