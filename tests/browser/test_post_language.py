@@ -113,6 +113,26 @@ def test_a_post_in_the_pages_language_says_nothing_more(
     expect(page.locator(f"#post-{w['first_post']['id']} .post-lang")).to_have_text("· 언어: 영어")
 
 
+def test_a_topic_is_opened_in_the_language_its_author_says(
+    browsing: Browsing, api: Api
+) -> None:
+    w = api.world()
+    page, _ = browsing.page(user=w["citizen"])
+    page.goto(f"/spaces/{w['space']['id']}")
+    settle(page)
+    form = page.locator("form[aria-labelledby=new-topic-h]")
+    form.get_by_label("Title").fill("망원동 자전거 길")
+    form.get_by_role("textbox", name="What do you want to discuss?").fill(KOREAN)
+    choice = form.get_by_role("combobox", name="Language of the topic")
+    expect(choice).to_have_value("")
+    choice.select_option("es")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Start topic").click()
+    settle(page)
+    expect(page.locator("main h1")).to_have_text("망원동 자전거 길")
+    expect(page.locator(".post .prose").first).to_have_attribute("lang", "es")
+
+
 # Each element that shows words people wrote, and whose direction is its own.
 _DIRECTION = "el => getComputedStyle(el).direction"
 

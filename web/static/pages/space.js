@@ -11,6 +11,7 @@ import { badge, clear, field, formError, h, humanize, onSubmit, own, select, tim
 import { followControl } from "../follow.js";
 import { follow } from "../live.js";
 import { LANGUAGES, supported, t, tx } from "../i18n.js";
+import { languageChoice } from "../thread/post-language.js";
 import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
 
 const SORTS = [["latest", t("space.sort.latest")], ["horizontal", t("space.sort.horizontal")]];
@@ -115,7 +116,7 @@ function topicForm(ctx, space, org, questions) {
       radio("discussion", t("space.form.discussion")),
       radio("question", t("space.form.askWho", { who }),
         t("space.form.askHint", { org: org ? org.name : t("question.who.organization"), count: days }))) : null,
-    title, body,
+    title, body, languageChoice(null, t("space.form.lang")),
     h("div", { class: "actions" }, submit));
   form.addEventListener("change", (event) => {
     if (event.target.name !== "kind") return;
@@ -126,6 +127,7 @@ function topicForm(ctx, space, org, questions) {
   });
   onSubmit(form, async (data) => {
     const request = { title: data.title, body: data.body };
+    if (data.lang) request.lang = data.lang;
     if (data.kind === "question") request.kind = "question";
     const { topic } = await post(`/spaces/${space.id}/topics`, request);
     ctx.navigate(`/topics/${topic.id}`);

@@ -16,13 +16,15 @@ const COMMON = ["az", "fa", "ps", "am", "uk", "de", "it", "pt", "zh", "ja", "hi"
 /** The primary language of a tag, lower case ("pt-BR" → "pt"). */
 const base = (tag) => String(tag || "").split("-")[0].toLowerCase();
 
-/** The "Language" control; `current` is the post's language when it is edited. */
-export function languageChoice(current = null) {
+/** The "Language" control; `current` is the post's language when it is edited;
+ * `label` where "Language" alone would be ambiguous (the space page also filters
+ * its topics by language). */
+export function languageChoice(current = null, label = t("composer.lang.label")) {
   const codes = [...LANGUAGES.map((l) => l.code), ...COMMON];
   if (current && !codes.includes(current)) codes.push(current);
   const options = [["", t("composer.lang.auto")],
     ...codes.map((code) => [code, LANGUAGES.find((l) => l.code === code)?.name || languageName(code, code)])];
-  const control = select({ label: t("composer.lang.label"), name: "lang", options, value: current || "" });
+  const control = select({ label, name: "lang", options, value: current || "" });
   control.classList.add("lang-choice");
   // Each name is in its own language (and script direction): said right by a screen reader.
   for (const option of control.querySelectorAll("option")) {
