@@ -223,6 +223,43 @@ async def org_responsiveness(e: Env) -> Result:
     return Result(_as_refused(attacker), owner, True)
 
 
+# Months of the reports' charts: the same rules as the period's report.
+refused_read("GET", "/spaces/{space_id:int}/responsiveness/months",
+             _in("/spaces/{space_id:int}/responsiveness/months", "{space_id:int}", "private"))
+
+
+@probe("GET", "/orgs/{org_id:int}/responsiveness/months")
+async def org_responsiveness_months(e: Env) -> Result:
+    """Public: the attacker reads what anyone reads."""
+    attacker = await e.call("GET", f"/orgs/{e.org}/responsiveness/months", e.attacker)
+    owner = await e.call("GET", f"/orgs/{e.org}/responsiveness/months", e.victim)
+    assert attacker.json() == owner.json()
+    return Result(_as_refused(attacker), owner, True)
+
+
+# Page overviews (issue 17): a private space's and its topics' are their readers';
+# an organization's shows the attacker neither the private space, its topics, nor the
+# administration.
+refused_read("GET", "/spaces/{space_id:int}/overview",
+             _in("/spaces/{space_id:int}/overview", "{space_id:int}", "private"))
+refused_read("GET", "/topics/{topic_id:int}/overview",
+             _in("/topics/{topic_id:int}/overview", "{topic_id:int}", "private_topic"))
+
+
+@probe("GET", "/orgs/{org_id:int}/overview")
+async def org_overview(e: Env) -> Result:
+    attacker = await e.call("GET", f"/orgs/{e.org}/overview", e.attacker)
+    owner = await e.call("GET", f"/orgs/{e.org}/overview", e.victim)
+    seen, theirs = attacker.json(), owner.json()
+    assert e.private not in {s["id"] for s in seen["spaces"]}
+    assert e.private in {s["id"] for s in theirs["spaces"]}
+    assert e.private_topic not in {t["id"] for t in seen["latest"]}
+    assert seen["org"]["is_admin"] is False and theirs["org"]["is_admin"] is True
+    assert (seen["upgrade_requests"], seen["tier_changes"]) == (None, None)
+    assert theirs["upgrade_requests"] is not None and theirs["tier_changes"] is not None
+    return Result(_as_refused(attacker), owner, True)
+
+
 @probe("GET", "/orgs/{org_id:int}")
 async def read_org(e: Env) -> Result:
     """Public, but the attacker is not told they administer it."""

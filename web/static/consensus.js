@@ -244,7 +244,9 @@ function drawRound(view) {
  * The consensus section of a topic page. `state()` answers {topic, org, me,
  * isMod}. Answers {el, load, reload, onEvent, redraw} like the polls section.
  */
-export function consensusSection({ topicId, signal, announce, state }) {
+/** `initial`: the topic's newest round and the statement to vote on next, as
+ * GET /topics/{id}/overview brought them, so the first load asks nothing. */
+export function consensusSection({ topicId, signal, announce, state, initial = null }) {
   const heading = h("h2", { id: "consensus-h" }, t("plans.capability.consensus_map"));
   const body = h("div", { class: "cmap-body" });
   const formSlot = h("div", { class: "cmap-form-slot" });
@@ -346,6 +348,13 @@ export function consensusSection({ topicId, signal, announce, state }) {
   }
 
   async function load() {
+    if (initial) {
+      ({ round, next } = initial);
+      initial = null;
+      available = true;
+      redraw();
+      return;
+    }
     if (available === null) available = await serverHas("GET", "/topics/{topic_id}/consensus");
     if (!available) return;
     try {

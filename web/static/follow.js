@@ -18,8 +18,9 @@ const LEVELS = [
 const meaning = (level) => (LEVELS.find(([v]) => v === level) || LEVELS[2])[2];
 const name = (level) => (LEVELS.find(([v]) => v === level) || LEVELS[2])[1];
 
-/** The control for `kind` ("topic" or "space") `id`; `announce` speaks a change. */
-export function followControl({ kind, id, signal, announce }) {
+/** The control for `kind` ("topic" or "space") `id`; `announce` speaks a change.
+ * `initial`: the level as a page's overview brought it (then it is not read again). */
+export function followControl({ kind, id, signal, announce, initial = null }) {
   const path = `/${kind === "topic" ? "topics" : "spaces"}/${id}/follow`;
   const selectId = uid("follow");
   const hintId = `${selectId}-hint`;
@@ -37,7 +38,7 @@ export function followControl({ kind, id, signal, announce }) {
 
   (async () => {
     try {
-      show(await get(path, { signal }));
+      show(initial || await get(path, { signal }));
       select.disabled = false;
     } catch (err) {
       if (err.name === "AbortError") return;

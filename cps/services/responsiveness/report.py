@@ -148,6 +148,59 @@ async def for_network(ctx: Context, covered: Period) -> NetworkReport:
                          **figures_view(found[None]).model_dump())
 
 
+# --- month by month, for the reports' charts ----------------------------------------
+
+MONTHS_DEFAULT: Final = 12
+MONTHS_MAX: Final = 24
+
+
+def last_months(count: int, today: date) -> list[Period]:
+    """The last `count` calendar months (UTC), oldest first; the current one ends today.
+    (The HTTP edge declares and enforces 1 to MONTHS_MAX.)"""
+    periods = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        first = date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        periods.append(Period(from_=first, to=min(following - timedelta(days=1), today)))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return periods[::-1]
+
+
+async def _by_month(session: AsyncSession, scope: ColumnElement[bool],
+                    months: list[Period]) -> list[ResponsivenessReport]:
+    now = utcnow()
+    reports = []
+    for covered in months:
+        since, until = _bounds(covered)
+        found = await responsiveness.figures(session, scope, since=since, until=until, now=now)
+        reports.append(_report(covered, found[None]))
+    return reports
+
+
+async def space_months(ctx: Context, actor: Actor | None, space_id: int,
+                       months: list[Period]) -> list[ResponsivenessReport]:
+    """The space's report for each of `months`; NotFound to whoever may not read it."""
+    async with ctx.db.read() as session:
+        await space_access(session, actor, space_id)
+        return await _by_month(session, Question.space_id == space_id, months)
+
+
+async def org_months(ctx: Context, org_id: int,
+                     months: list[Period]) -> list[ResponsivenessReport]:
+    """The organization's report (its public spaces) for each of `months`."""
+    async with ctx.db.read() as session:
+        if await session.get(Organization, org_id) is None:
+            raise NotFound("No such organization.")
+        return await _by_month(session, and_(Question.org_id == org_id, PUBLIC), months)
+
+
+async def network_months(ctx: Context, months: list[Period]) -> list[ResponsivenessReport]:
+    """The network's totals (public spaces) for each of `months`."""
+    async with ctx.db.read() as session:
+        return await _by_month(session, PUBLIC, months)
+
+
 # --- the premium analytics' splits (cps/services/reports/analytics.py) ---------------
 
 

@@ -79,3 +79,10 @@ class AnswererResponsiveness(Responsiveness):
 
     user: Author
     official: bool
+
+
+class MonthlyReport(View):
+    """A report for each of the last months, oldest first (the current month ends
+    today): the charts' months in one answer."""
+
+    months: list[ResponsivenessReport]

@@ -3,7 +3,9 @@
 // (/orgs/{id}?view=responsiveness) and the network's (/responsiveness, with
 // the ranking of organizations). Each shows the figures of a period (?days=
 // 30, 90 or 365), and time to answer over the months as an SVG chart with its
-// table. The parts are in ../responsiveness/.
+// table. The parts are in ../responsiveness/. At load: the space's or the
+// organization's overview (not for the network), the period's report and every
+// month of the chart in one request.
 
 import { dayWords } from "../accountability.js";
 import { get } from "../api.js";
@@ -28,16 +30,15 @@ function period(ctx) {
 async function scopeOf(ctx) {
   const [kind] = location.pathname.split("/").filter(Boolean);
   if (kind === "spaces") {
-    const { space } = await get(`/spaces/${ctx.params[0]}`, { signal: ctx.signal });
-    const { org } = await get(`/orgs/${space.org_id}`, { signal: ctx.signal });
+    const { space, org } = await get(`/spaces/${ctx.params[0]}/overview`, { signal: ctx.signal });
     return { kind: "space", space, org, path: `/spaces/${space.id}/responsiveness`,
       title: t("resp.title.space", { org: org.name, space: space.name }),
       crumbs: [orgCrumb(org), [`/spaces/${space.id}`, space.name]],
       targetHours: (space.response_target_days ?? 14) * 24 };
   }
   if (kind === "orgs") {
-    const { org } = await get(`/orgs/${ctx.params[0]}`, { signal: ctx.signal });
-    return { kind: "org", org, path: `/orgs/${org.id}/responsiveness`, title: t("resp.title.org", { org: org.name }),
+    const { org, spaces } = await get(`/orgs/${ctx.params[0]}/overview`, { signal: ctx.signal });
+    return { kind: "org", org, spaces, path: `/orgs/${org.id}/responsiveness`, title: t("resp.title.org", { org: org.name }),
       crumbs: [orgCrumb(org)], targetHours: null };
   }
   return { kind: "network", path: "/responsiveness", title: t("resp.howFastMemberOrganizations"),
@@ -67,8 +68,7 @@ function periodControl(ctx, days) {
 }
 
 /** For an organization: a link to each public space's report. */
-async function spacesSection(ctx, org) {
-  const { spaces } = await get(`/orgs/${org.id}/spaces`, { signal: ctx.signal });
+function spacesSection(spaces) {
   const open = spaces.filter((s) => s.visibility === "public");
   return h("section", { "aria-labelledby": "per-space-h", class: "card" },
     h("h2", { id: "per-space-h" }, t("resp.spaceBySpace")),
@@ -85,7 +85,7 @@ export default async function responsivenessPage(ctx) {
   ctx.title(scope.title);
 
   const chartSlot = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, t("resp.readingTheMonths")));
-  const perSpace = scope.kind === "org" ? await spacesSection(ctx, scope.org) : null;
+  const perSpace = scope.kind === "org" ? spacesSection(scope.spaces) : null;
   ctx.main.append(...[
     breadcrumb([["/", t("nav.home")], ...scope.crumbs, [null, t("resp.responsiveness")]]),
     h("header", { class: "page-head" }, h("h1", {}, scope.title), h("p", { class: "lede" }, lede(scope))),

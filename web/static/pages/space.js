@@ -2,6 +2,7 @@
 // horizontal first: most kinds of stakeholder), live, questions to the
 // organization with their status and Overdue mark, the form to open a topic
 // or ask a question, and a link to how fast the organization answers here.
+// At load: GET /spaces/{id}/overview, then the first page of topics.
 
 import {
   askedWho, dateWords, kindsOf, PARTICIPANT_KINDS, questionBadges,
@@ -277,13 +278,10 @@ function applySpaceEvent(ctx, T, msg, spaceId) {
 
 export default async function spacePage(ctx) {
   const spaceId = ctx.params[0];
-  let { space } = await get(`/spaces/${spaceId}`, { signal: ctx.signal });
-  let org = null;
-  try {
-    org = (await get(`/orgs/${space.org_id}`, { signal: ctx.signal })).org;
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-  }
+  // The space, its organization and the reader's follow level: one request.
+  const overview = await get(`/spaces/${spaceId}/overview`, { signal: ctx.signal });
+  let { space } = overview;
+  const { org } = overview;
   ctx.title(space.name);
 
   const questions = await serverHas("POST", "/topics/{topic_id}/status");
@@ -313,7 +311,7 @@ export default async function spacePage(ctx) {
         space.can_moderate ? badge(t("space.badge.moderate"), "mod") : null),
       space.description ? h("p", { class: "lede", dir: "auto" }, space.description) : null,
       ctx.user ? followControl({ kind: "space", id: space.id, signal: ctx.signal,
-        announce: (text) => ctx.announce(text) }) : null,
+        announce: (text) => ctx.announce(text), initial: overview.follow }) : null,
     ),
     h("div", { class: "space-grid" },
       h("section", { "aria-labelledby": "topics-h" },

@@ -7,7 +7,7 @@
 // polls, the composer.
 
 import { statusWords } from "../accountability.js";
-import { ApiError, get, serverHas } from "../api.js";
+import { ApiError, get } from "../api.js";
 import { consensusSection } from "../consensus.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -30,26 +30,20 @@ export default async function topicPage(ctx) {
   // topic); the thread is read once the server has said where the channel is.
   const feed = follow(channel);
   ctx.cleanup(feed.stop);
-  const { topic } = await get(`/topics/${topicId}`, { signal: ctx.signal });
-  const { space } = await get(`/spaces/${topic.space_id}`, { signal: ctx.signal });
-  let org = null;
-  try {
-    org = (await get(`/orgs/${space.org_id}`, { signal: ctx.signal })).org;
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-  }
+  // The topic, its space and organization, whether the reader is an official, the
+  // follow level and the newest consensus round: one request (GET /topics/{id}/overview).
+  const overview = await get(`/topics/${topicId}/overview`, { signal: ctx.signal });
+  const { topic, space, org, official } = overview;
   ctx.title(topic.title);
-  const questions = await serverHas("POST", "/topics/{topic_id}/status");
-  const official = questions && ctx.user ? await isOfficial(ctx, space.org_id) : false;
-
-  const thread = createThread({ topic, space, org, me: ctx.user, questions, official });
+  // A server that answers the overview has questions (POST /topics/{id}/status).
+  const thread = createThread({ topic, space, org, me: ctx.user, questions: true, official });
   const view = new ThreadView({ ctx, thread, channel });
   let again = false; // reading the pages again after a reset: what we did not have is new
   const pager = wirePages(view, new Pager({ ctx, topicId, apply, place: (list) => view.addPosts(list, { fresh: again }) }));
   const polls = pollsSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
     state: () => ({ topic: thread.topic, org: thread.org, me: thread.me, isMod: moderates(thread) }) });
   const consensus = consensusSection({ topicId, signal: ctx.signal, announce: (text) => ctx.announce(text),
-    state: () => ({ topic: thread.topic, org: thread.org, me: thread.me, isMod: moderates(thread) }) });
+    initial: overview.consensus, state: () => ({ topic: thread.topic, org: thread.org, me: thread.me, isMod: moderates(thread) }) });
   const head = new TopicHead({ ctx, thread, changed: drawAll, moved: followMove });
   const question = new QuestionPanel({ ctx, thread, changed: questionMoved });
   const tookPart = new Participation(thread);
@@ -59,7 +53,7 @@ export default async function topicPage(ctx) {
     head.crumbs,
     head.el,
     ctx.user ? followControl({ kind: "topic", id: topic.id, signal: ctx.signal,
-      announce: (text) => ctx.announce(text) }) : "",
+      announce: (text) => ctx.announce(text), initial: overview.follow }) : "",
     question.el,
     tookPart.el,
     here.el,
@@ -222,15 +216,4 @@ function participationRereader(ctx, topicId, thread, tookPart) {
       }
     }, 800);
   };
-}
-
-/** The reader is one of the organization's officials (GET /orgs/{id}/officials). */
-async function isOfficial(ctx, orgId) {
-  try {
-    const { officials } = await get(`/orgs/${orgId}/officials`, { signal: ctx.signal });
-    return officials.some((o) => o.user.id === ctx.user.id);
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    return false;
-  }
 }

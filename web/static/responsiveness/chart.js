@@ -4,7 +4,7 @@
 // target as a dashed line where there is one. The SVG has a title and a
 // summary (its text alternative) and every month is in a table below it.
 
-import { get, pool } from "../api.js";
+import { get } from "../api.js";
 import { hoursWords, monthShort, monthWords } from "../accountability.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -20,30 +20,14 @@ function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-const iso = (d) => d.toISOString().slice(0, 10);
-
-/** The last MONTHS calendar months (UTC), oldest first: {day, from, to}. */
-function lastMonths(today = new Date()) {
-  const months = [];
-  for (let i = MONTHS - 1; i >= 0; i -= 1) {
-    const first = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - i, 1));
-    const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0));
-    months.push({ day: iso(first), from: iso(first), to: iso(last < today ? last : today) });
-  }
-  return months;
-}
-
 /** Reads the report `path` (/responsiveness, /orgs/1/responsiveness...) for
- * each month; answers [{day, asked, answered, median, p90}], leading empty
- * months dropped (down to AT_LEAST months). */
+ * each of the last MONTHS months in one request (`${path}/months`); answers
+ * [{day, asked, answered, median, p90}], leading empty months dropped (down
+ * to AT_LEAST months). */
 export async function readMonths(path, signal) {
-  const months = lastMonths();
-  const results = await pool(months, 3, (m) => get(`${path}?from=${m.from}&to=${m.to}`, { signal }));
-  const rows = months.map((m, i) => {
-    const r = results[i].ok ? results[i].value : null;
-    return { day: m.day, asked: r ? r.asked : null, answered: r ? r.answered : null,
-      median: r ? r.median_hours_to_answer : null, p90: r ? r.p90_hours_to_answer : null };
-  });
+  const { months } = await get(`${path}/months?months=${MONTHS}`, { signal });
+  const rows = months.map((r) => ({ day: r.period.from, asked: r.asked, answered: r.answered,
+    median: r.median_hours_to_answer, p90: r.p90_hours_to_answer }));
   let first = rows.findIndex((r) => r.asked);
   if (first < 0 || first > rows.length - AT_LEAST) first = rows.length - AT_LEAST;
   return rows.slice(first);
@@ -143,8 +127,8 @@ export function monthsTable(rows) {
       h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, cols.map((t) => h("th", { role: "columnheader", scope: "col" }, t)))),
       h("tbody", { role: "rowgroup" }, rows.map((r) => h("tr", { role: "row" },
         h("th", { role: "rowheader", scope: "row" }, monthWords(r.day)),
-        cell(1, r.asked === null ? "could not be read" : String(r.asked)),
-        cell(2, r.answered === null ? "—" : String(r.answered)),
+        cell(1, String(r.asked)),
+        cell(2, String(r.answered)),
         cell(3, hoursWords(r.median, t("chart.noAnswer"))),
         cell(4, hoursWords(r.p90, t("chart.noAnswer")))))))));
 }
