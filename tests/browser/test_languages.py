@@ -92,7 +92,7 @@ def _set_language(ctx: BrowserContext, base_url: str, code: str) -> None:
 
 
 def _main_pages(w: dict[str, Any]) -> list[tuple[str, str]]:
-    return [("home", "/"), ("space", f"/spaces/{w['space']['id']}"),
+    return [("home", "/"), ("org", f"/orgs/{w['org']['id']}"), ("space", f"/spaces/{w['space']['id']}"),
             ("topic", f"/topics/{w['topic']['id']}"), ("login", "/login"), ("signup", "/signup"),
             ("search", "/search?q=bike")]
 
