@@ -119,7 +119,7 @@ export function chartKey(targetHours) {
 /** Every month as a table (the chart's data, for reading and screen readers);
  * on a phone its rows are laid out as cards, explicit roles keep it a table. */
 export function monthsTable(rows) {
-  const cols = [t("resp.month"), t("question.step.open"), t("question.status.answered"), t("resp.halfAnsweredWithin"), "9 in 10 answered within"];
+  const cols = [t("resp.month"), t("question.step.open"), t("question.status.answered"), t("resp.halfAnsweredWithin"), t("resp.nineInTenAnsweredWithin")];
   const cell = (i, text) => h("td", { role: "cell", "data-label": cols[i] }, text);
   return h("details", { class: "chart-table" }, h("summary", {}, t("resp.everyMonthAsA")),
     h("div", { class: "table-wrap" }, h("table", { role: "table", class: "stack-table" },
