@@ -249,7 +249,7 @@ SCRIPTS: dict[str, SpaceScript] = {
         ),
     ),
     "people": SpaceScript(
-        "Citizens first", "How a human-centred smart city listens to its residents.",
+        "Citizens first", "How {city} listens to its residents, as a human-centred smart city.",
         (
             ("How should {city} ask residents before new technology?",
              "Before any new sensor, app or camera: how should residents be consulted, "
@@ -665,6 +665,18 @@ class Run:
     suffix: str
     people: int = 0
     emails: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)  # every topic title written so far
+
+
+def _fresh_title(run: Run, title: str, city: str) -> str:
+    """A title no other topic of this run has: the home page's "Latest activity" lists
+    the topics of every member, where two "Pavements everyone can use" read as one
+    topic shown twice. A title the script gives another member already is named
+    after this one ("WeavAir: Pavements everyone can use")."""
+    if title in run.titles:
+        title = f"{city}: {title}"
+    run.titles.add(title)
+    return title
 
 
 def _n(count: int, noun: str, plural: str | None = None) -> str:
@@ -793,7 +805,7 @@ async def _space(
     tally = Tally(spaces=1)
     space = await spaces.create_space(
         run.ctx, admin.actor, org_id, name=script.name,
-        description=f"{theme.subject}. {script.description.format(city=city)}",
+        description=script.description.format(city=city),
         visibility="public",
     )
     if moderator is not None:
@@ -801,7 +813,7 @@ async def _space(
     for title, body in rng.sample(script.topics, min(topic_count, len(script.topics))):
         opener = admin if rng.random() < 0.5 else rng.choice(people)
         topic = await topics.create_topic(
-            run.ctx, opener.actor, space.id, title=title.format(city=city),
+            run.ctx, opener.actor, space.id, title=_fresh_title(run, title.format(city=city), city),
             body=body.format(city=city),
         )
         page = await posts.list_posts(run.ctx, opener.actor, topic.id, cursor=None, limit=1)
@@ -869,7 +881,9 @@ async def _local_thread(run: Run, member: Member, own: Sequence[Person], space_i
     title, body, replies = thread
     opener, *others = own
     topic = await topics.create_topic(run.ctx, others[0].actor if others else opener.actor,
-                                      space_id, title=title.format(city=member.name),
+                                      space_id,
+                                      title=_fresh_title(run, title.format(city=member.name),
+                                                         member.name),
                                       body=body.format(city=member.name))
     voices = [*others[1:], *others[:1]] or [opener]
     for i, reply in enumerate(replies):
@@ -938,6 +952,7 @@ def _voices(rng: random.Random, asker: Person, people: Sequence[Person],
 async def _question(
     run: Run, rng: random.Random, script: QuestionScript, space_id: int, asker: Person,
     voices: Sequence[Person], official: Person, fate: str, asked_at: datetime, now: datetime,
+    city: str,
 ) -> Asked:
     """Ask one question and live its scripted life through the services, as the
     people would have. The services stamp each write now; `_backdate` moves the
@@ -946,7 +961,8 @@ async def _question(
     planned = [(status, asked_at + timedelta(hours=h * scale)) for status, h in FATES[fate]]
     happened = list(itertools.takewhile(lambda step: step[1] < now, planned))
     topic = await topics.create_topic(
-        run.ctx, asker.actor, space_id, title=script.title, body=script.body, kind="question"
+        run.ctx, asker.actor, space_id, title=_fresh_title(run, script.title, city),
+        body=script.body, kind="question",
     )
     page = await posts.list_posts(run.ctx, asker.actor, topic.id, cursor=None, limit=1)
     opening = page.items[0]
@@ -1075,7 +1091,7 @@ async def _questions(
         asker = rng.choice(people)
         asked = await _question(
             run, rng, script, space_id, asker, _voices(rng, asker, people, voices),
-            named[j % len(named)], fate, now - timedelta(days=days_ago), now,
+            named[j % len(named)], fate, now - timedelta(days=days_ago), now, member.name,
         )
         asked_all.append(asked)
         tally.questions += 1
@@ -1220,6 +1236,8 @@ async def _fill(
     run: Run, city_list: list[Member], cities: int, partners: int, started: float
 ) -> int:
     taken = await _taken(run.ctx.db)
+    async with run.ctx.db.read() as session:  # `--force`: the titles already there too
+        run.titles.update((await session.scalars(select(Topic.title))).all())
     chosen = _pick(city_list, taken, cities)
     partner_list = _partners(taken, partners)
     if not chosen and not partner_list:

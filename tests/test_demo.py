@@ -88,12 +88,31 @@ async def test_demo_fills_an_empty_database_with_member_cities_and_their_threads
                 reacted += sum(1 for p in posts if p["reactions"])
     assert set(authors) == STAKEHOLDERS
     assert reacted > 10
+    await _no_description_or_title_twice(api, orgs)
     # Seoul writes a thread in Korean, every post of it detected as Korean; and a search
     # filtered to Korean finds it.
     assert local == {"Seoul": "ko"}
     found = (await api.ok("GET", "/search?q=lang:ko&kind=post"))["results"]
     assert len(found) == 4 and {r["lang"] for r in found} == {"ko"}
     await _the_premium_city_has_a_consensus_map(api, orgs, out)
+
+
+async def _no_description_or_title_twice(api: Api, orgs: list[dict[str, Any]]) -> None:
+    """Issue 17: every space says what it is about in words of its own, and no topic
+    title comes twice, so the home page's "Latest activity" never lists one twice."""
+    descriptions: list[str] = []
+    titles: list[str] = []
+    for org in orgs:
+        for space in (await api.ok("GET", f"/orgs/{org['id']}/spaces"))["spaces"]:
+            descriptions.append(space["description"])
+            # Not its subject said twice ("Clean air, waste and water. Clean air, waste...").
+            assert not re.search(r"^(.+)\. \1", space["description"]), space["description"]
+            listed = (await api.ok("GET", f"/spaces/{space['id']}/topics"))["topics"]
+            titles += [t["title"] for t in listed]
+    assert [d for d, n in Counter(descriptions).items() if n > 1] == []
+    assert [t for t, n in Counter(titles).items() if n > 1] == []
+    latest = [t["title"] for t in (await api.ok("GET", "/feed"))["latest"]]
+    assert len(latest) == len(set(latest)) == 10, latest
 
 
 async def _the_premium_city_has_a_consensus_map(api: Api, orgs: list[dict[str, Any]],
