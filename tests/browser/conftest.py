@@ -260,7 +260,8 @@ def main_nav(page: Page) -> Locator:
 
 
 def settle(page: Page) -> None:
-    """Wait until the page has rendered (the shell drops aria-busy when done)."""
+    """Wait until the page has rendered (index.html's main starts aria-busy, and the
+    shell drops it when the page is drawn)."""
     page.wait_for_selector("main#main:not([aria-busy])", state="attached")
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Api, Browsing, assert_accessible, screenshot, settle
+from tests.browser.conftest import Api, Browsing, assert_accessible, main_nav, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,12 @@ def test_a_new_user_signs_up_opens_a_space_and_a_topic_and_replies_three_deep(
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_label("I take part as").select_option("civil_society")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("link", name="Jiwoo Kim")).to_be_visible()
+    expect(page.get_by_role("button", name="Menu")).to_be_visible()  # signed in: one line
 
-    # Her organization, from her profile.
-    page.get_by_role("link", name="Jiwoo Kim").click()
+    # Her organization, from her profile (in the header's menu on a phone).
+    profile = main_nav(page).get_by_role("link", name="Jiwoo Kim")
+    expect(profile).to_be_visible()
+    profile.click()
     expect(page.get_by_role("heading", name="Jiwoo Kim", level=1)).to_be_visible()
     expect(page.get_by_text("Civil society")).to_be_visible()
     page.get_by_label("Name", exact=True).fill("City of Suwon")
