@@ -37,7 +37,9 @@ def test_a_handle_is_chosen_at_sign_up_and_changed_on_the_profile(
     assert_axe_clean(page)
     handle.fill(f"@Se-ah.{stamp}")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("link", name="Yoon Se-ah")).to_be_visible()
+    # Signed in: the header's profile link (folded in its menu on a phone).
+    expect(page.get_by_role("navigation", name="Main", include_hidden=True)
+           .get_by_role("link", name="Yoon Se-ah", include_hidden=True)).to_have_count(1)
 
     page.goto("/profile")
     settle(page)

@@ -45,4 +45,6 @@ def test_sign_up_states_the_rule_and_shows_why_a_password_is_refused(
 
     password.fill("the number 7 bus is never late")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("link", name="Lee Ha-eun")).to_be_visible()
+    # Signed in: the header's profile link (folded in its menu on a phone).
+    expect(page.get_by_role("navigation", name="Main", include_hidden=True)
+           .get_by_role("link", name="Lee Ha-eun", include_hidden=True)).to_have_count(1)
