@@ -98,5 +98,7 @@ def test_a_shared_search_link_an_unknown_operator_and_nothing_found(
     page.goto("/search")
     settle(page)
     expect(page.get_by_role("status")).to_contain_text("Type words")
+    # No chips without a query, and no stray word where they would be.
+    assert "null" not in page.locator("main").inner_text().split()
     assert_axe_clean(page)
     screenshot(page, "search-empty-phone")

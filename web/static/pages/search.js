@@ -6,7 +6,7 @@
 
 import { dateEl } from "../accountability.js";
 import { get, serverHas } from "../api.js";
-import { clear, h, own, stakeholderLabel } from "../dom.js";
+import { append, clear, h, own, stakeholderLabel } from "../dom.js";
 import { t, tx } from "../i18n.js";
 
 const KINDS = [["", t("search.kind.all")], ["topic", t("search.kind.topics")], ["post", t("search.kind.posts")]];
@@ -105,8 +105,9 @@ export default async function searchPage(ctx) {
   const list = h("ol", { class: "search-results", "aria-label": t("search.results") });
   const status = h("p", { role: "status", class: "muted" });
   const more = h("p", {});
-  ctx.main.append(h("h1", { tabindex: "-1" }, q ? t("search.titleFor", { q }) : t("search.title")), form(q, kind),
-    tips(await serverHas("GET", "/search", { query: "lang" })), q ? chips(q, kind) : null, status, list, more);
+  // dom.js's append skips the chips when there is no query (the DOM's own would write "null").
+  append(ctx.main, [h("h1", { tabindex: "-1" }, q ? t("search.titleFor", { q }) : t("search.title")), form(q, kind),
+    tips(await serverHas("GET", "/search", { query: "lang" })), q ? chips(q, kind) : null, status, list, more]);
   if (!q) {
     status.textContent = t("search.empty");
     return;
