@@ -48,6 +48,10 @@ def test_a_korean_browser_sees_korean_then_switches_to_arabic_right_to_left(
     expect(nav.get_by_role("link", name="홈")).to_be_visible()
     expect(nav.get_by_role("link", name="로그인")).to_be_visible()
     expect(page.get_by_role("search", name="사이트 검색")).to_be_visible()
+    # Korean breaks between words: the search button's word stays on one line.
+    go = page.get_by_role("search", name="사이트 검색").get_by_role("button")
+    assert go.evaluate("b => { const r = document.createRange(); r.selectNodeContents(b);"
+                       " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size }") == 1
     expect(page.locator(".lang-menu summary")).to_contain_text("한국어")
     assert_axe_clean(page)
     screenshot(page, f"languages-ko-home-{width}")
