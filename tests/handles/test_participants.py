@@ -40,6 +40,15 @@ async def test_people_who_posted_are_offered_by_handle_or_name(api: Api) -> None
     assert await _offered(api, space, "", None) == ["min-ji-park", "org-admin", "pak-soo"]
 
 
+async def test_a_person_in_many_topics_is_offered_once(api: Api) -> None:
+    w = await api.world()
+    aylin = await api.user("Aylin W.")
+    for n in range(3):
+        topic = await api.topic(aylin, w["space"]["id"], f"Question number {n}")
+        await api.post(aylin, topic["id"], "And one more thing")
+    assert await _offered(api, w["space"]["id"], "ayl", w["citizen"]) == ["aylin-w"]
+
+
 async def test_at_most_ten_exact_handle_first(api: Api) -> None:
     w = await api.world()
     people = [await api.user(f"Kim {i}") for i in range(12)]
