@@ -89,8 +89,18 @@ def test_a_moderator_bans_a_participant_who_then_cannot_post(
     expect(sanctions.locator(".people")).to_contain_text("Repeat Offender")
     expect(sanctions.locator(".people")).to_contain_text("banned until")
     audit = mod.locator("#audit tbody tr")
-    expect(audit.filter(has_text="Banned a participant")).to_contain_text("Insults")
-    expect(audit.filter(has_text="Hid a post").first).to_be_visible()
+    banned = audit.filter(has_text="Banned a participant")
+    expect(banned).to_contain_text("Insults")
+    # By name and in words: the person, the topic of a post, the ban's end; no id,
+    # no ISO date.
+    expect(banned).to_contain_text("Repeat Offender")
+    expect(banned).to_contain_text("until")
+    hid = audit.filter(has_text="Hid a post").first
+    expect(hid).to_contain_text(f"A post in {topic['title']}")
+    rows = audit.all_inner_texts()
+    assert not any(re.search(r"\d{4}-\d\d-\d\dT|\b(?:User|Post|Topic) \d+\b", r)
+                   for r in rows), rows
+    expect(mod.get_by_role("combobox", name="By person")).to_be_visible()
     screenshot(mod, "console-sanctions-phone")
 
     # The banned person is told before writing, and cannot.

@@ -196,3 +196,42 @@ async def test_a_private_spaces_logs_are_invisible_to_outsiders(api: Api, ctx: C
         r = await api.call("GET", f"/spaces/{private['id']}/moderation/{path}", outsider)
         assert_error(r, 404)
     assert_error(await api.call("GET", f"/spaces/{private['id']}/moderation/log"), 404)
+
+
+async def test_the_audit_log_names_what_each_act_was_on(api: Api, ctx: Context) -> None:
+    """People read the log: each entry names its person, topic or post, and a
+    sanction's end comes as a time, so the page shows no id and no raw date."""
+    w = await moderated_world(api)
+    s, t = w["space"]["id"], w["topic"]["id"]
+    post = await api.post(w["citizen"], t, "Buy cheap watches")
+    await api.ok("POST", f"/posts/{post['id']}/hide", w["mod"], {"reason": "Advert"})
+    await api.ok("PATCH", f"/topics/{t}", w["mod"], {"locked": True})
+    await api.ok("POST", f"/spaces/{s}/mutes", w["mod"],
+                 {"user_id": w["citizen"].id, "reason": "Cool down", "duration_seconds": 600},
+                 status=201)
+    before = datetime.now(UTC)
+    entries = (await api.ok("GET", f"/spaces/{s}/moderation/audit", w["mod"]))["entries"]
+    mute, lock, hide = entries
+    assert mute["target"]["name"] == w["citizen"].display_name
+    assert mute["target"]["handle"]
+    until = datetime.fromisoformat(mute["until"])
+    assert before + timedelta(seconds=590) < until < before + timedelta(seconds=610)
+    assert lock["target"] == {"name": w["topic"]["title"], "handle": None, "topic_id": t,
+                              "post_id": None}
+    assert hide["target"] == {"name": w["topic"]["title"], "handle": None, "topic_id": t,
+                              "post_id": post["id"]}
+    assert lock["until"] is None and hide["flags"] is None
+
+
+async def test_a_topic_moved_away_is_not_named_in_the_log_it_left(api: Api, ctx: Context
+                                                                 ) -> None:
+    """Its title is now the other space's to show (that space may be members-only): the
+    log it left says only 'a topic'."""
+    w = await moderated_world(api)
+    s, t = w["space"]["id"], w["topic"]["id"]
+    other = await api.ok("POST", f"/orgs/{w['org']['id']}/spaces", w["admin"],
+                         {"name": "Elsewhere"}, status=201)
+    await api.ok("POST", f"/topics/{t}/move", w["admin"], {"space_id": other["space"]["id"]})
+    entries = (await api.ok("GET", f"/spaces/{s}/moderation/audit", w["admin"]))["entries"]
+    moved = [e for e in entries if e["target_type"] == "topic"]
+    assert moved and all(e["target"]["name"] is None for e in moved)

@@ -56,6 +56,18 @@ export function actionWords(action) {
   return has(`act.${action}`) ? t(`act.${action}`) : t("act.other", { action: humanize(action.replace(/\./g, " ")) });
 }
 
+const ROLE_KEYS = {
+  moderator: "role.moderator",
+  org_admin: "role.orgAdmin",
+  platform_admin: "role.platformAdmin",
+  system: "role.system",
+};
+
+/** Who acted in a log entry, by role ("a moderator", "the system (automatic)"). */
+export function roleWords(role) {
+  return ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : humanize(role);
+}
+
 /** For pages only a signed-in person sees: answers true when someone is signed
  * in, and otherwise says so on the page (with a way back here after signing in). */
 export function requireUser(ctx, what) {

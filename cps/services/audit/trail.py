@@ -10,21 +10,35 @@ of who acted and when; each new row is also announced on the space's channel
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from cps.services.accounts.views import Author
-from cps.services.audit.views import ActorRole, AuditEntry, AuditPage, PublicLogEntry, PublicLogPage
+from cps.services.audit.views import (
+    ActorRole,
+    AuditEntry,
+    AuditPage,
+    AuditTarget,
+    PublicLogEntry,
+    PublicLogPage,
+)
 from cps.services.context import Actor, Context
 from cps.services.events import channels, journal, review
 from cps.services.orgs.access import SpaceAccess, space_access
 from cps.storage.database import Transaction
-from cps.storage.models import ModerationAction, User
+from cps.storage.models import ModerationAction, Post, Space, Topic, User
 from cps.storage.types import utcnow
 
 PAGE_MAX = 200
+# What `detail` says in words of its own (the rows are never rewritten): a
+# sanction's end ("until 2027-01-01T00:00:00+00:00"), a count of flags ("3 flags").
+_UNTIL = re.compile(r"^until (\S+?)(?:;|$)")
+_FLAGS = re.compile(r"^(\d+) flags?$")
 
 
 def role_of(access: SpaceAccess | None) -> ActorRole:
@@ -115,6 +129,7 @@ async def entries(
             stmt = stmt.where(ModerationAction.id < before)
         stmt = stmt.order_by(ModerationAction.id.desc()).limit(limit + 1)
         rows = (await session.execute(stmt)).all()
+        targets = await _targets(session, space_id, [row for row, _ in rows[:limit]])
     items = [
         AuditEntry(
             id=row.id,
@@ -128,11 +143,50 @@ async def entries(
             reason=row.reason,
             detail=row.detail,
             created_at=row.created_at,
+            target=targets.get((row.target_type, row.target_id), AuditTarget()),
+            until=_until(row.detail),
+            flags=int(m.group(1)) if (m := _FLAGS.match(row.detail)) else None,
         )
         for row, user in rows[:limit]
     ]
     next_before = items[-1].id if len(rows) > limit else None
     return AuditPage(entries=items, next_before=next_before)
+
+
+def _until(detail: str) -> datetime | None:
+    found = _UNTIL.match(detail)
+    if found is None:
+        return None
+    try:
+        return datetime.fromisoformat(found.group(1))
+    except ValueError:  # "until forever"
+        return None
+
+
+async def _targets(session: AsyncSession, space_id: int, rows: Sequence[ModerationAction]
+                   ) -> dict[tuple[str, int], AuditTarget]:
+    """The names of what `rows` acted on: one statement per kind of target."""
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.target_type, set()).add(row.target_id)
+    out: dict[tuple[str, int], AuditTarget] = {}
+    if ids := wanted.get("user"):
+        for uid, name, handle in await session.execute(
+                select(User.id, User.display_name, User.handle).where(User.id.in_(ids))):
+            out["user", uid] = AuditTarget(name=name, handle=handle)
+    if ids := wanted.get("topic"):
+        for tid, title in await session.execute(select(Topic.id, Topic.title).where(
+                Topic.id.in_(ids), Topic.space_id == space_id)):
+            out["topic", tid] = AuditTarget(name=title, topic_id=tid)
+    if ids := wanted.get("post"):
+        for pid, tid, title in await session.execute(
+                select(Post.id, Topic.id, Topic.title).join(Topic, Topic.id == Post.topic_id)
+                .where(Post.id.in_(ids), Topic.space_id == space_id)):
+            out["post", pid] = AuditTarget(name=title, topic_id=tid, post_id=pid)
+    if space_id in wanted.get("space", set()):
+        out["space", space_id] = AuditTarget(
+            name=await session.scalar(select(Space.name).where(Space.id == space_id)))
+    return out
 
 
 async def public_log(

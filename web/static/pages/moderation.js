@@ -14,13 +14,13 @@
 
 import { ApiError, del, get, patch, post, serverHas } from "../api.js";
 import {
-  badge, clear, field, formError, h, humanize, notice, onSubmit, select, timeEl, trustedHtml, uid,
+  badge, clear, field, formError, h, humanize, notice, onSubmit, own, select, timeEl, trustedHtml, uid,
 } from "../dom.js";
 import { formatList, t, tx } from "../i18n.js";
 import { follow, live } from "../live.js";
 import { chosenId, personPicker } from "../people.js";
 import { openSanctionDialog, untilWords } from "../sanctions.js";
-import { actionWords, breadcrumb, orgCrumb, requireUser, tierMessage, tierName } from "../widgets.js";
+import { actionWords, breadcrumb, orgCrumb, requireUser, roleWords, tierMessage, tierName } from "../widgets.js";
 
 const AUDIT_ACTIONS = [
   "post.hide", "post.restore", "flags.dismiss", "post.approve", "post.reject", "user.mute", "user.unmute",
@@ -533,13 +533,34 @@ function sanctionsSection(ctx, space, org) {
 
 // ---- the audit log ---------------------------------------------------------------
 
+/** What an entry acted on, by name (the server names it: never an id). */
+function auditTarget(e) {
+  const { name, handle, topic_id: topicId, post_id: postId } = e.target || {};
+  if (e.target_type === "user") return name ? [own(name), handle ? h("span", { class: "muted small" }, ` @${handle}`) : null] : t("mod.target.user");
+  if (e.target_type === "post") {
+    return name ? h("a", { href: `/topics/${topicId}#post-${postId}` }, tx("mod.target.postIn", { title: own(name) })) : t("mod.target.post");
+  }
+  if (e.target_type === "topic") return name ? h("a", { href: `/topics/${topicId}`, dir: "auto" }, name) : t("mod.target.topic");
+  if (e.target_type === "space") return name ? own(name) : t("mod.target.space");
+  return t("mod.target.appeal");
+}
+
+/** Why: the reason, a sanction's end, how many flags; a settings change says what changed. */
+function auditWhy(e) {
+  const sanction = e.action === "user.ban" || e.action === "user.mute";
+  const parts = [e.reason || null, sanction ? untilWords(e.until) : null,
+    e.flags != null ? t("mod.detail.flags", { count: e.flags }) : null,
+    e.action === "space.settings" ? e.detail : null].filter(Boolean);
+  return parts.length ? parts.join(" · ") : "—";
+}
+
 function auditSection(ctx, space) {
   const section = h("section", { id: "audit", class: "card console-section", "aria-labelledby": "audit-h", tabindex: "-1" });
   const body = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, t("space.modLog.older"));
   const filter = h("form", { class: "filters" },
     select({ label: t("mod.kindOfAct"), name: "action", options: [["", t("notif.all")], ...AUDIT_ACTIONS.map((a) => [a, actionWords(a)])], value: "" }),
-    field({ label: t("mod.byUserId"), name: "actor", type: "number", min: 1, inputmode: "numeric" }),
+    personPicker({ label: t("mod.byPerson"), name: "actor", signal: ctx.signal }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, t("mod.filter"))), formError());
   let query = {};
   let before = null;
@@ -551,10 +572,10 @@ function auditSection(ctx, space) {
     for (const e of page.entries) {
       body.append(h("tr", {},
         h("td", {}, timeEl(e.created_at)),
-        h("td", {}, e.actor ? e.actor.display_name : "—", h("br", {}), h("span", { class: "muted small" }, humanize(e.role))),
+        h("td", {}, e.actor ? e.actor.display_name : "—", h("br", {}), h("span", { class: "muted small" }, roleWords(e.role))),
         h("td", {}, actionWords(e.action), e.rule ? h("span", { class: "muted small" }, ` (${humanize(e.rule)})`) : null),
-        h("td", {}, `${humanize(e.target_type)} ${e.target_id}`),
-        h("td", {}, [e.reason, e.detail].filter(Boolean).join(" · ") || "—")));
+        h("td", {}, auditTarget(e)),
+        h("td", {}, auditWhy(e))));
     }
     if (reset && page.entries.length === 0) body.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, t("mod.nothingRecorded"))));
     before = page.next_before;

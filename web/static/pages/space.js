@@ -13,7 +13,7 @@ import { followControl } from "../follow.js";
 import { follow } from "../live.js";
 import { LANGUAGES, supported, t, tx } from "../i18n.js";
 import { languageChoice } from "../thread/post-language.js";
-import { actionWords, breadcrumb, orgCrumb } from "../widgets.js";
+import { actionWords, breadcrumb, orgCrumb, roleWords } from "../widgets.js";
 
 const SORTS = [["latest", t("space.sort.latest")], ["horizontal", t("space.sort.horizontal")]];
 
@@ -341,13 +341,6 @@ export default async function spacePage(ctx) {
   await feed.start({ load: () => T.read(null), apply });
 }
 
-const ROLE_WORDS = {
-  moderator: t("role.moderator"),
-  org_admin: t("role.orgAdmin"),
-  platform_admin: t("role.platformAdmin"),
-  system: t("role.system"),
-};
-
 /** The space's public moderation log: what kind of act, under which rule, by which role, when. */
 async function loadModLog(box, spaceId, ctx, before = null) {
   const q = before ? `?limit=20&before=${before}` : "?limit=20";
@@ -362,7 +355,7 @@ async function loadModLog(box, spaceId, ctx, before = null) {
   if (!before && entries.length === 0) list.append(h("li", { class: "muted" }, t("space.modLog.empty")));
   for (const e of entries) {
     list.append(h("li", {}, actionWords(e.action), e.rule ? ` ${t("space.modLog.rule", { rule: humanize(e.rule) })}` : "",
-      " ", t("space.modLog.by", { role: ROLE_WORDS[e.role] || e.role }), " · ", timeEl(e.created_at)));
+      " ", t("space.modLog.by", { role: roleWords(e.role) }), " · ", timeEl(e.created_at)));
   }
   if (next) {
     box.append(h("button", { type: "button", class: "more", onclick: () => loadModLog(box, spaceId, ctx, next) }, t("space.modLog.older")));
