@@ -83,6 +83,11 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# The message of every 422 whose fields say the rest (cps/services/errors.py's Invalid
+# takes it as a default argument, which the extraction does not read): marked here.
+INVALID_MESSAGE = N_("Some fields are invalid.")
+
+
 # The 422 `fields` texts for pydantic's errors, by pydantic's error `type`: the errors
 # CPS's strict request bodies can raise (cps/http/schemas.py), in words the catalogues
 # translate (docs/languages.md); each {name} is filled from the error's context. An

@@ -191,3 +191,18 @@ async def test_pydantic_limits_keep_their_numbers_and_the_languages_plural_form(
     fields = await _sign_up(api, {**body, "display_name": 7, "password": None}, "tr")
     assert fields == {"display_name": "Bir metin olmalı", "password": "Bir metin olmalı",
                       "stakeholder_type": fields["stakeholder_type"]}
+
+
+async def test_a_422s_own_message_is_in_the_readers_language_too(api: Api) -> None:
+    """Not only each field's text: the envelope's "Some fields are invalid." as well,
+    for pydantic's refusals and the services' alike."""
+    body = {"email": "layla@example.org", "password": PASSWORD}
+    for language, message in [("ar", "بعض الحقول غير صالحة."),
+                              ("ko", "일부 항목이 올바르지 않습니다."),
+                              (None, "Some fields are invalid.")]:
+        headers = {"Accept-Language": language} if language else {}
+        for sent in (body, {**body, "display_name": "Layla", "handle": "-bad-"}):
+            r = await api.call("POST", "/auth/register", json=sent, headers=headers)
+            api.http.cookies.clear()
+            assert r.status_code == 422, r.text
+            assert r.json()["error"]["message"] == message, (sent, r.text)
