@@ -206,3 +206,12 @@ async def test_a_422s_own_message_is_in_the_readers_language_too(api: Api) -> No
             api.http.cookies.clear()
             assert r.status_code == 422, r.text
             assert r.json()["error"]["message"] == message, (sent, r.text)
+
+
+async def test_the_handle_rule_is_said_whole_in_the_readers_language(api: Api) -> None:
+    """The rule was an English sentence filled into each language's template."""
+    body = {"email": "layla@example.org", "password": PASSWORD, "display_name": "Layla"}
+    for handle in ("ab", "x" * 31, "-bad-"):
+        fields = await _sign_up(api, {**body, "handle": handle}, "ar")
+        assert fields["handle"].startswith("استخدم من 3 إلى 30"), fields
+        assert "starting" not in fields["handle"] and " to " not in fields["handle"]

@@ -42,7 +42,6 @@ FALLBACK = "user"
 PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9._-]{1,28})[a-z0-9]")
 # Room left after a proposal for the number that makes it unique (up to 6 digits).
 _PROPOSAL_MAX = MAX_LENGTH - 6
-ALLOWED = "3 to 30 of a-z, 0-9, '.', '_' and '-', starting and ending with a letter or digit."
 
 
 def normalise(raw: str) -> str:
@@ -57,12 +56,11 @@ def normalise(raw: str) -> str:
 def check(raw: str, *, staff: bool = False) -> str:
     """The handle `raw` asks for, or Invalid naming `handle`."""
     handle = normalise(raw)
-    if len(handle) < MIN_LENGTH:
-        raise Invalid({"handle": f"At least {MIN_LENGTH} characters: {ALLOWED}"})
-    if len(handle) > MAX_LENGTH:
-        raise Invalid({"handle": f"At most {MAX_LENGTH} characters: {ALLOWED}"})
-    if not PATTERN.fullmatch(handle):
-        raise Invalid({"handle": f"Use {ALLOWED}"})
+    # One sentence says the whole rule, length included, in the reader's language (a
+    # template filled with an English rule would not be).
+    if not MIN_LENGTH <= len(handle) <= MAX_LENGTH or not PATTERN.fullmatch(handle):
+        raise Invalid({"handle": "Use 3 to 30 of a-z, 0-9, '.', '_' and '-', starting and "
+                                 "ending with a letter or digit."})
     if not staff and names.mimics_staff(re.sub(r"[._-]+", " ", handle)):
         raise Invalid(
             {"handle": "Handles that start with words such as admin, moderator, staff, "
