@@ -262,3 +262,19 @@ def test_no_module_imports_a_name_twice() -> None:
                  for n in m.group(1).split(",") if n.strip()]
         twice += [f"{path}: {n}" for n in sorted(set(names)) if names.count(n) > 1]
     assert twice == []
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_bells_name_contains_the_words_it_shows(code: str) -> None:
+    """axe's label-content-name-mismatch: the bell shows "Notifications 3" and is
+    named "Notifications 3 unread"; a name that puts the count elsewhere ("알림,
+    읽지 않음 3개") fails voice control users, who say what they see."""
+    words = catalogue(code)
+
+    def bare(text: str) -> str:
+        return " ".join(re.sub(r"[^\w\s]", " ", text).split()).casefold()
+
+    for n in ("1", "7", "99+"):
+        shown = bare(f"{words['toasts.label']} {n}")
+        assert shown in bare(words["bell.unread"].replace("{n}", n)), (code, n)
+    assert bare(words["toasts.label"]) in bare(words["acct.notificationsNoneUnread"])
