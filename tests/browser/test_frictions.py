@@ -306,3 +306,32 @@ def test_the_admin_page_follows_requests_and_approvals_made_elsewhere(
     expect(item).to_have_count(0)
     expect(row).to_contain_text("Plus")
     assert_axe_clean(page)
+
+
+@pytest.mark.parametrize("locale", ["ru-RU", "ar"])
+def test_the_signed_in_phone_header_is_one_line_in_longer_languages_too(
+    browsing: Browsing, staff: User, locale: str
+) -> None:
+    """The Russian and Arabic words for "Live" took the line's last room: live, the
+    status is its dot (its word is still read out)."""
+    page, _ = browsing.page("phone", user=staff, locale=locale, touch=True)
+    page.goto("/")
+    settle(page)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    assert _box(page.get_by_role("banner"))["height"] < 64, locale
+    expect(page.locator("#conn .conn-text")).not_to_have_text("")
+    _no_sideways_scroll(page)
+    assert_axe_clean(page)
+
+
+def test_a_long_name_keeps_the_desktop_header_on_one_line(browsing: Browsing, api: Api) -> None:
+    person = api.user("Tendai D., Minsk city administration, department of mobility")
+    page, _ = browsing.page("desktop", user=person)
+    page.goto("/")
+    settle(page)
+    header = page.get_by_role("banner")
+    assert _box(header)["height"] < 64
+    me = page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Tendai D., Minsk city administration, department of mobility")
+    expect(me).to_be_visible()
+    assert_axe_clean(page)

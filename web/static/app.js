@@ -220,7 +220,8 @@ function renderNav() {
     // Only to people who moderate something (`moderates` from GET /me).
     if (user.moderates) items.push(link("/moderation", t("nav.moderation")));
     if (user.is_platform_admin) items.push(link("/admin", t("nav.admin")));
-    items.push(link("/profile", user.display_name));
+    // A long name is cut short on screen (its link keeps it whole): the header stays one line.
+    items.push(h("li", {}, h("a", { href: "/profile", class: "nav-me", dir: "auto" }, user.display_name)));
     items.push(h("li", {}, h("button", {
       type: "button",
       class: "linklike",
