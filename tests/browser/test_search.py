@@ -50,6 +50,8 @@ def test_a_search_from_the_header_finds_marked_results_and_chips_filter_them(
     first = results.nth(0)
     expect(first.get_by_role("link").first).to_have_attribute("href", f"/topics/{topic['id']}")
     expect(first.locator("mark")).to_have_text(word)
+    # The topic's title once (marked), not the title and again its copy as a snippet.
+    assert first.inner_text().count(f"{word} to the hilltop") == 1
     second = results.nth(1)
     expect(second.get_by_role("link").first).to_have_attribute(
         "href", f"/topics/{w['topic']['id']}#post-{post['id']}")
@@ -58,6 +60,7 @@ def test_a_search_from_the_header_finds_marked_results_and_chips_filter_them(
     expect(second.locator(".search-snippet script, .search-snippet strong")).to_have_count(0)
     # No raw ISO date or id shown: a date in words.
     expect(second.locator("time")).not_to_have_text(re.compile(r"\d{4}-\d{2}-\d{2}T"))
+    expect(second.locator("time")).to_have_text(re.compile("just now|minute"))
     _no_sideways_scroll(page)
     assert_axe_clean(page)
     screenshot(page, f"search-results-{width}")

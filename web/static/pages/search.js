@@ -4,9 +4,8 @@
 // its snippet: escaped text in which the server marked the words found. The
 // snippet is rebuilt here from text and <mark> only, whatever it holds.
 
-import { dateEl } from "../accountability.js";
 import { get, serverHas } from "../api.js";
-import { append, clear, h, own, stakeholderLabel } from "../dom.js";
+import { append, clear, h, own, stakeholderLabel, timeEl } from "../dom.js";
 import { t, tx } from "../i18n.js";
 
 const KINDS = [["", t("search.kind.all")], ["topic", t("search.kind.topics")], ["post", t("search.kind.posts")]];
@@ -67,15 +66,17 @@ function resultItem(result) {
   const target = result.kind === "post"
     ? `/topics/${result.topic_id}#post-${result.post_id}` : `/topics/${result.topic_id}`;
   const author = result.author;
+  // A topic's snippet is its title with the words found marked: the title once, marked.
+  const topic = result.kind !== "post";
   return h("li", { class: "search-result" },
     h("h2", { class: "search-title" }, h("a", { href: target },
-      result.kind === "post" ? tx("search.postIn", { title: own(result.title) }) : h("span", { dir: "auto" }, result.title))),
-    h("p", { class: "search-snippet", dir: "auto" }, snippetNodes(result.snippet)),
+      topic ? h("span", { dir: "auto" }, snippetNodes(result.snippet)) : tx("search.postIn", { title: own(result.title) }))),
+    topic ? null : h("p", { class: "search-snippet", dir: "auto" }, snippetNodes(result.snippet)),
     h("p", { class: "muted search-meta" },
       tx(result.kind === "post" ? "search.meta.post" : "search.meta.topic", {
         space: h("a", { href: `/spaces/${result.space_id}`, dir: "auto" }, result.space_name),
         author: own(author.display_name), type: stakeholderLabel(author.stakeholder_type) }),
-      " · ", dateEl(result.created_at), result.hidden ? ` · ${t("search.hidden")}` : ""));
+      " · ", timeEl(result.created_at), result.hidden ? ` · ${t("search.hidden")}` : ""));
 }
 
 function form(q, kind) {
