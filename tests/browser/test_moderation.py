@@ -272,3 +272,18 @@ def test_an_upgrade_is_requested_approved_and_unlocks_private_spaces(
     expect(org_page.locator(".space-list").get_by_role("link", name="Council room")).to_be_visible()
     private = api.ok("GET", f"/orgs/{org['id']}/spaces", admin)["spaces"]
     assert [s["visibility"] for s in private if s["name"] == "Council room"] == ["private"]
+
+
+def test_a_korean_moderator_reads_flag_reasons_in_korean(browsing: Browsing, api: Api) -> None:
+    """A flag's reason and the counts by reason were the server's words made
+    readable in English ("Off topic"); they come from the catalogue."""
+    world = api.world()
+    stray = api.post(api.user("Stray Poster"), world["topic"]["id"], "My cat likes boxes")
+    api.ok("POST", f"/posts/{stray['id']}/flags", api.user("Keen Reader"),
+           {"reason": "off_topic"})
+    console, _ = browsing.page(user=world["admin"], locale="ko-KR")
+    console.goto(f"/moderation?space={world['space']['id']}")
+    settle(console)
+    item = console.locator(".queue-item", has_text="My cat likes boxes")
+    expect(item).to_contain_text("주제에서 벗어남")
+    expect(item).not_to_contain_text("Off topic")

@@ -56,6 +56,21 @@ export function actionWords(action) {
   return has(`act.${action}`) ? t(`act.${action}`) : t("act.other", { action: humanize(action.replace(/\./g, " ")) });
 }
 
+const RULE_KEYS = {
+  spam: "sanction.rule.spam",
+  abuse: "sanction.rule.abuse",
+  off_topic: "sanction.rule.offTopic",
+  other: "sanction.rule.other",
+  flag_threshold: "sanction.rule.flagThreshold",
+  premoderation: "sanction.rule.premoderation",
+  word_filter: "sanction.rule.wordFilter",
+};
+
+/** A rule or a flag's reason, in words ("Off topic", "Word filter"). */
+export function ruleWords(rule) {
+  return RULE_KEYS[rule] ? t(RULE_KEYS[rule]) : humanize(rule);
+}
+
 const ROLE_KEYS = {
   moderator: "role.moderator",
   org_admin: "role.orgAdmin",

@@ -14,13 +14,15 @@
 
 import { ApiError, del, get, patch, post, serverHas } from "../api.js";
 import {
-  badge, clear, field, formError, h, humanize, notice, onSubmit, own, select, timeEl, trustedHtml, uid,
+  badge, clear, field, formError, h, notice, onSubmit, own, select, timeEl, trustedHtml, uid,
 } from "../dom.js";
 import { formatList, t, tx } from "../i18n.js";
 import { follow, live } from "../live.js";
 import { chosenId, personPicker } from "../people.js";
 import { openSanctionDialog, untilWords } from "../sanctions.js";
-import { actionWords, breadcrumb, orgCrumb, requireUser, roleWords, tierMessage, tierName } from "../widgets.js";
+import {
+  actionWords, breadcrumb, orgCrumb, requireUser, roleWords, ruleWords, tierMessage, tierName,
+} from "../widgets.js";
 
 const AUDIT_ACTIONS = [
   "post.hide", "post.restore", "flags.dismiss", "post.approve", "post.reject", "user.mute", "user.unmute",
@@ -310,7 +312,7 @@ function flaggedItem(ctx, space, hasBulk, item) {
   const own = ownCase(ctx, space, p);
   const firstFlag = item.flags[0];
   const checkId = uid("sel");
-  const reasons = Object.entries(item.reasons || {}).map(([k, n]) => `${humanize(k)} ${n}`).join(", ");
+  const reasons = Object.entries(item.reasons || {}).map(([k, n]) => `${ruleWords(k)} ${n}`).join(", ");
   const form = h("form", { class: "inline-form" }, formError(),
     field({ label: t("mod.reasonToldToThe"), name: "reason", maxlength: 2000 }),
     h("div", { class: "actions" },
@@ -337,7 +339,7 @@ function flaggedItem(ctx, space, hasBulk, item) {
     postExcerpt(p),
     h("details", {}, h("summary", {}, t("mod.whoFlaggedItAnd")),
       h("ul", { class: "flags" }, item.flags.map((f) => h("li", {},
-        `${f.by.display_name}: ${humanize(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
+        `${f.by.display_name}: ${ruleWords(f.reason)}`, f.note ? ` — “${f.note}”` : "", " · ", timeEl(f.created_at),
         f.established === false ? h("span", { class: "muted small" }, t("mod.accountNewerThanThe")) : null)))),
     own ? ownCaseNotice() : [form, sanctionButton(ctx, space, p.author)]);
 }
@@ -573,7 +575,7 @@ function auditSection(ctx, space) {
       body.append(h("tr", {},
         h("td", {}, timeEl(e.created_at)),
         h("td", {}, e.actor ? e.actor.display_name : "—", h("br", {}), h("span", { class: "muted small" }, roleWords(e.role))),
-        h("td", {}, actionWords(e.action), e.rule ? h("span", { class: "muted small" }, ` (${humanize(e.rule)})`) : null),
+        h("td", {}, actionWords(e.action), e.rule ? h("span", { class: "muted small" }, ` (${ruleWords(e.rule)})`) : null),
         h("td", {}, auditTarget(e)),
         h("td", {}, auditWhy(e))));
     }

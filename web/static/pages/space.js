@@ -8,12 +8,12 @@ import {
   askedWho, dateWords, kindsOf, PARTICIPANT_KINDS, questionBadges,
 } from "../accountability.js";
 import { get, post, serverHas } from "../api.js";
-import { badge, clear, field, formError, h, humanize, onSubmit, own, select, timeEl, uid } from "../dom.js";
+import { badge, clear, field, formError, h, onSubmit, own, select, timeEl, uid } from "../dom.js";
 import { followControl } from "../follow.js";
 import { follow } from "../live.js";
 import { LANGUAGES, supported, t, tx } from "../i18n.js";
 import { languageChoice } from "../thread/post-language.js";
-import { actionWords, breadcrumb, orgCrumb, roleWords } from "../widgets.js";
+import { actionWords, breadcrumb, orgCrumb, roleWords, ruleWords } from "../widgets.js";
 
 const SORTS = [["latest", t("space.sort.latest")], ["horizontal", t("space.sort.horizontal")]];
 
@@ -354,7 +354,7 @@ async function loadModLog(box, spaceId, ctx, before = null) {
   box.querySelector("button.more")?.remove();
   if (!before && entries.length === 0) list.append(h("li", { class: "muted" }, t("space.modLog.empty")));
   for (const e of entries) {
-    list.append(h("li", {}, actionWords(e.action), e.rule ? ` ${t("space.modLog.rule", { rule: humanize(e.rule) })}` : "",
+    list.append(h("li", {}, actionWords(e.action), e.rule ? ` ${t("space.modLog.rule", { rule: ruleWords(e.rule) })}` : "",
       " ", t("space.modLog.by", { role: roleWords(e.role) }), " · ", timeEl(e.created_at)));
   }
   if (next) {
