@@ -181,6 +181,10 @@ def test_english_words_people_wrote_read_left_to_right_on_arabic_pages(
     page.goto("/search?q=bike")
     settle(page)
     assert _direction(page, ".search-title span[dir], .search-title bdi") == "ltr"
+    # A post's excerpt (a topic's result is its title alone).
+    api.post(w["citizen"], w["topic"]["id"], f"Painted lanes by the {width}ward market")
+    page.goto(f"/search?q={width}ward&kind=post")
+    settle(page)
     assert _direction(page, ".search-snippet") == "ltr"
     assert_axe_clean(page)
 
