@@ -9,6 +9,7 @@
 import { get, post } from "./api.js";
 import { field, formError, h, onSubmit, select, stakeholderLabel, timeEl, uid } from "./dom.js";
 import { lang, t, tx } from "./i18n.js";
+import { ruleWords } from "./widgets.js";
 
 const until = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
 const untilYear = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" });
@@ -58,9 +59,9 @@ function durations() {
     ["", t("sanction.duration.lifted")]];
 }
 
+// The rules a moderator may name; their words are the logs' (widgets.js ruleWords).
 function rules() {
-  return [["", t("sanction.rule.none")], ["spam", t("sanction.rule.spam")], ["abuse", t("sanction.rule.abuse")],
-    ["off_topic", t("sanction.rule.offTopic")], ["other", t("sanction.rule.other")]];
+  return [["", t("sanction.rule.none")], ...["spam", "abuse", "off_topic", "other"].map((r) => [r, ruleWords(r)])];
 }
 
 function doneWords(kind, name, expiresAt, hidden) {

@@ -112,7 +112,8 @@ async def entries(
     """The audit log, newest first (the organization's admins and the space's moderators)."""
     limit = max(1, min(limit, PAGE_MAX))
     async with ctx.db.read() as session:
-        (await space_access(session, actor, space_id)).require_moderator()
+        access = await space_access(session, actor, space_id)
+        access.require_moderator()
         who = aliased(User)
         stmt = (
             select(ModerationAction, who)
@@ -129,7 +130,7 @@ async def entries(
             stmt = stmt.where(ModerationAction.id < before)
         stmt = stmt.order_by(ModerationAction.id.desc()).limit(limit + 1)
         rows = (await session.execute(stmt)).all()
-        targets = await _targets(session, space_id, [row for row, _ in rows[:limit]])
+        targets = await _targets(session, access.space, [row for row, _ in rows[:limit]])
     items = [
         AuditEntry(
             id=row.id,
@@ -163,9 +164,11 @@ def _until(detail: str) -> datetime | None:
         return None
 
 
-async def _targets(session: AsyncSession, space_id: int, rows: Sequence[ModerationAction]
+async def _targets(session: AsyncSession, space: Space, rows: Sequence[ModerationAction]
                    ) -> dict[tuple[str, int], AuditTarget]:
-    """The names of what `rows` acted on: one statement per kind of target."""
+    """The names of what `rows` acted on, in `space` (already read for its access):
+    one statement per kind of target."""
+    space_id = space.id
     wanted: dict[str, set[int]] = {}
     for row in rows:
         wanted.setdefault(row.target_type, set()).add(row.target_id)
@@ -184,8 +187,7 @@ async def _targets(session: AsyncSession, space_id: int, rows: Sequence[Moderati
                 .where(Post.id.in_(ids), Topic.space_id == space_id)):
             out["post", pid] = AuditTarget(name=title, topic_id=tid, post_id=pid)
     if space_id in wanted.get("space", set()):
-        out["space", space_id] = AuditTarget(
-            name=await session.scalar(select(Space.name).where(Space.id == space_id)))
+        out["space", space_id] = AuditTarget(name=space.name)
     return out
 
 
