@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -261,6 +262,26 @@ class Reaction(Base):
     )
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ParticipationDay(Base):
+    """How many posts one person published in one space on one UTC day, and how many
+    of those are hidden now: the analytics dashboard's counts, read without reading
+    the posts (cps/services/reports/analytics.py). Kept by triggers on `posts` and
+    `topics` in the writing transaction (migration 5c1e0a7d9b42): a post counts once
+    it is published (`review` is NULL), whatever happens to it later short of its
+    row being deleted; a topic that moves takes its posts' counts to its new space.
+    A row whose `posts` went back to 0 stays, and is read as no row."""
+
+    __tablename__ = "participation_days"
+
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Flag(Base):

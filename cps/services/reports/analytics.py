@@ -2,12 +2,14 @@
 stakeholder mix and response times, for an organization or one space.
 
 The window is the last `days` UTC days, today included (from 00:00 UTC of the
-first day until now). The numbers are SQL aggregates on either database (posts
-per UTC day and per stakeholder type with their distinct authors; one row per
-topic opened in the window with its first reply; one row per flag); only the
-percentiles and the zero days are filled in here. The index
-`ix_posts_topic_created` answers the post scans from the index alone: 100,000
-posts take about 0.2 s on either database (docs/scaling.md, bench/reports.py).
+first day until now). The numbers are SQL aggregates on either database: posts
+per UTC day and per stakeholder type with their distinct authors, summed from
+the participation rollup (`participation_days`, a row per person, space and day,
+kept by triggers in the transaction that writes a post: migration 5c1e0a7d9b42),
+so a window of 100,000 posts reads a few hundred rows; one row per topic opened
+in the window with its first reply (the index `ix_posts_topic_created` finds it
+without reading the posts); one row per flag. Only the percentiles and the zero
+days are filled in here (docs/scaling.md, bench/reports.py).
 
 What counts: a post counts as participation when it was published, even if it
 was later hidden or deleted (it happened); a post still held for review
@@ -31,7 +33,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, get_args
 
-from sqlalchemy import ColumnElement, case, distinct, func, select
+from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -50,8 +52,15 @@ from cps.services.reports.views import (
 )
 from cps.services.responsiveness import report as responsiveness
 from cps.services.tiers import plans
-from cps.storage import portable
-from cps.storage.models import Flag, Organization, Post, Space, Topic, User
+from cps.storage.models import (
+    Flag,
+    Organization,
+    ParticipationDay,
+    Post,
+    Space,
+    Topic,
+    User,
+)
 from cps.storage.types import utcnow
 
 DAYS_DEFAULT: Final = 30
@@ -106,7 +115,6 @@ def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-COUNTED: Final = Post.review.is_(None)  # published (a held or rejected post is not)
 
 
 async def _compute(
@@ -119,27 +127,29 @@ async def _compute(
     now = utcnow()
     first_day = now.date() - timedelta(days=days - 1)
     since = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
-    in_window = (
+    # Posts per day and per stakeholder type, from the participation rollup (a row
+    # per person, space and day: cps/storage/models.py ParticipationDay) instead of
+    # the posts themselves.
+    rollup = (
         select()
-        .select_from(Post)
-        .join(Topic, Topic.id == Post.topic_id)
-        .join(Space, Space.id == Topic.space_id)
-        .where(scope, Post.created_at >= since, COUNTED)
+        .select_from(ParticipationDay)
+        .join(Space, Space.id == ParticipationDay.space_id)
+        .where(scope, ParticipationDay.day >= first_day, ParticipationDay.posts > 0)
     )
-    post_day = portable.utc_day(session, Post.created_at)
+    people = func.count(distinct(ParticipationDay.author_id))
     per_day = (
         await session.execute(
-            in_window.add_columns(
-                post_day, func.count(), func.count(distinct(Post.author_id)),
-                func.count(case((Post.hidden, 1))),
-            ).group_by(post_day)
+            rollup.add_columns(
+                ParticipationDay.day, func.sum(ParticipationDay.posts), people,
+                func.sum(ParticipationDay.hidden),
+            ).group_by(ParticipationDay.day)
         )
     ).all()
     per_kind = (
         await session.execute(
-            in_window.add_columns(
-                User.stakeholder_type, func.count(), func.count(distinct(Post.author_id))
-            ).join(User, User.id == Post.author_id).group_by(User.stakeholder_type)
+            rollup.add_columns(User.stakeholder_type, func.sum(ParticipationDay.posts), people)
+            .join(User, User.id == ParticipationDay.author_id)
+            .group_by(User.stakeholder_type)
         )
     ).all()
 
