@@ -174,6 +174,11 @@ async def build(db: Database, posts: int, seed: int, text_of: Text) -> DataSet:
                          "hidden": rng.random() < 0.01, "review": None})
         async with db.write() as tx:
             await tx.session.execute(insert(Post), rows)
+        done = chunk + len(rows)
+        if done % 100_000 == 0 or done == posts:  # the build takes minutes: show it
+            took = time.perf_counter() - index_started
+            print(f"  {done:,} of {posts:,} posts indexed ({took:.0f} s)", file=sys.stderr,
+                  flush=True)
     rate = posts / (time.perf_counter() - index_started)
     private = [int(str(sp["id"])) for sp in spaces if sp["visibility"] == "private"]
     async with db.write() as tx:
