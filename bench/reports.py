@@ -143,54 +143,59 @@ async def build(db: Database, posts: int, seed: int) -> DataSet:
              "pinned": False, "locked": False, "archived": False, "post_count": 0,
              "created_at": opened[t - 1], "last_activity_at": now}
             for t in range(1, TOPICS + 1)])
-        threads: dict[int, list[tuple[int, str]]] = {}
-        rows: list[dict[str, Any]] = []
-        reactions: list[dict[str, Any]] = []
-        flags: list[dict[str, Any]] = []
-        for post_id in range(1, posts + 1):
-            topic = post_id if post_id <= TOPICS else rng.randint(1, TOPICS)
-            thread = threads.setdefault(topic, [])
-            if not thread:
-                parent, path, depth = None, _path(post_id), 0
-                when = opened[topic - 1]
-                author = 1 + topic % AUTHORS
-            else:
-                parent_id, parent_path = rng.choice(thread[-20:])
-                parent, path = parent_id, f"{parent_path}.{str(post_id).zfill(10)}"
-                depth = path.count(".")
-                if depth > 8:  # a reply to the opening post instead
-                    parent, path, depth = thread[0][0], _path(thread[0][0], post_id), 1
-                when = opened[topic - 1] + timedelta(
-                    seconds=rng.uniform(60, (now - opened[topic - 1]).total_seconds() - 1))
-                author = rng.randint(1, AUTHORS)
-            thread.append((post_id, path))
-            roll = rng.random() if parent is not None else 0.5  # an opening post: as is
-            review = "pending" if roll < 0.01 else "rejected" if roll < 0.015 else None
-            is_hidden = review is not None or 0.015 <= roll < 0.035
-            deleted = when + timedelta(minutes=5) if 0.035 <= roll < 0.045 else None
-            if review is None:
-                counted += 1
-                hidden += is_hidden
-            body = f"Post {post_id}: " + " ".join(
-                rng.choice(("budget", "road", "park", "school", "bus", "tax", "water", "why"))
-                for _ in range(rng.randint(8, 40)))
-            rows.append({
-                "id": post_id, "topic_id": topic, "author_id": author, "parent_id": parent,
-                "depth": depth, "path": path, "body": body, "html": f"<p>{body}</p>",
-                "created_at": when, "deleted_at": deleted, "hidden": is_hidden,
-                "hidden_reason": "Off topic" if is_hidden and review is None else None,
-                "review": review, "review_rule": "premoderation" if review else None})
-            if roll > 0.9:
-                reactions.append({"post_id": post_id, "user_id": rng.randint(1, AUTHORS),
-                                  "kind": "like", "created_at": when})
-            if 0.045 <= roll < 0.055:
-                flags.append({"post_id": post_id, "user_id": rng.randint(1, AUTHORS),
-                              "reason": "abuse", "note": "", "created_at": when,
-                              "resolved_at": when + timedelta(hours=2) if roll < 0.05 else None,
-                              "resolution": "dismissed" if roll < 0.05 else None})
-            if len(rows) >= CHUNK:
-                await s.execute(insert(Post), rows)
-                rows.clear()
+    threads: dict[int, list[tuple[int, str]]] = {}
+    rows: list[dict[str, Any]] = []
+    reactions: list[dict[str, Any]] = []
+    flags: list[dict[str, Any]] = []
+    for post_id in range(1, posts + 1):
+        topic = post_id if post_id <= TOPICS else rng.randint(1, TOPICS)
+        thread = threads.setdefault(topic, [])
+        if not thread:
+            parent, path, depth = None, _path(post_id), 0
+            when = opened[topic - 1]
+            author = 1 + topic % AUTHORS
+        else:
+            parent_id, parent_path = rng.choice(thread[-20:])
+            parent, path = parent_id, f"{parent_path}.{str(post_id).zfill(10)}"
+            depth = path.count(".")
+            if depth > 8:  # a reply to the opening post instead
+                parent, path, depth = thread[0][0], _path(thread[0][0], post_id), 1
+            when = opened[topic - 1] + timedelta(
+                seconds=rng.uniform(60, (now - opened[topic - 1]).total_seconds() - 1))
+            author = rng.randint(1, AUTHORS)
+        thread.append((post_id, path))
+        roll = rng.random() if parent is not None else 0.5  # an opening post: as is
+        review = "pending" if roll < 0.01 else "rejected" if roll < 0.015 else None
+        is_hidden = review is not None or 0.015 <= roll < 0.035
+        deleted = when + timedelta(minutes=5) if 0.035 <= roll < 0.045 else None
+        if review is None:
+            counted += 1
+            hidden += is_hidden
+        body = f"Post {post_id}: " + " ".join(
+            rng.choice(("budget", "road", "park", "school", "bus", "tax", "water", "why"))
+            for _ in range(rng.randint(8, 40)))
+        rows.append({
+            "id": post_id, "topic_id": topic, "author_id": author, "parent_id": parent,
+            "depth": depth, "path": path, "body": body, "html": f"<p>{body}</p>",
+            "created_at": when, "deleted_at": deleted, "hidden": is_hidden,
+            "hidden_reason": "Off topic" if is_hidden and review is None else None,
+            "review": review, "review_rule": "premoderation" if review else None})
+        if roll > 0.9:
+            reactions.append({"post_id": post_id, "user_id": rng.randint(1, AUTHORS),
+                              "kind": "like", "created_at": when})
+        if 0.045 <= roll < 0.055:
+            flags.append({"post_id": post_id, "user_id": rng.randint(1, AUTHORS),
+                          "reason": "abuse", "note": "", "created_at": when,
+                          "resolved_at": when + timedelta(hours=2) if roll < 0.05 else None,
+                          "resolution": "dismissed" if roll < 0.05 else None})
+        if len(rows) >= CHUNK:  # a transaction per chunk, as posts arrive
+            async with db.write() as tx:
+                await tx.session.execute(insert(Post), rows)
+            rows.clear()
+            if post_id % 100_000 == 0:  # a million takes minutes: show it
+                print(f"  {post_id:,} of {posts:,} posts", file=sys.stderr, flush=True)
+    async with db.write() as tx:
+        s = tx.session
         for batch in (rows, reactions, flags):
             model = Post if batch is rows else Reaction if batch is reactions else Flag
             for chunk in range(0, len(batch), CHUNK):

@@ -33,7 +33,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, get_args
 
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -154,21 +154,27 @@ async def _compute(
     ).all()
 
     # Topics opened in the window whose opening post counts, with their first reply
-    # by someone else (one row per topic).
+    # by someone else (one row per topic). Both are index seeks, not scans of the
+    # topic's posts: the opening post has the topic's smallest path (a path starts
+    # with its root's zero-padded id, and the opening post is the first root), and the
+    # first reply is the first row of the topic's posts in time order that counts.
     opening = aliased(Post)
     reply = aliased(Post)
     topics = (
         await session.execute(
             select(
                 Topic.created_at,
-                select(func.min(reply.created_at))
+                select(reply.created_at)
                 .where(reply.topic_id == Topic.id, reply.author_id != Topic.author_id,
                        reply.review.is_(None))
+                .order_by(reply.created_at).limit(1)
                 .correlate(Topic).scalar_subquery(),
             )
             .join(Space, Space.id == Topic.space_id)
-            .join(opening, opening.id == select(func.min(Post.id))
-                  .where(Post.topic_id == Topic.id).correlate(Topic).scalar_subquery())
+            .join(opening, and_(
+                opening.topic_id == Topic.id,
+                opening.path == select(func.min(Post.path))
+                .where(Post.topic_id == Topic.id).correlate(Topic).scalar_subquery()))
             .where(scope, Topic.created_at >= since, opening.review.is_(None))
         )
     ).all()
