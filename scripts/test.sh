@@ -4,8 +4,9 @@
 #
 #   bash scripts/test.sh [ARGS]          the full lane (.ci/run): lint, types, import
 #       layers, dependency audit, then every test (SQLite and PostgreSQL, in-process
-#       broker and Redis): two at a time, then alone the ones that must be (multi-process,
-#       fault and browser tests; tests/lanes.py says why)
+#       broker and Redis): two at a time, then the browser tests two at a time, then
+#       alone the ones that must be (multi-process and fault tests, the benchmarks'
+#       smoke runs; tests/lanes.py says why)
 #   bash scripts/test.sh --fast [ARGS]   the fast lane, for day-to-day work: lint, import
 #       layers, and two at a time the tests on SQLite with the in-process broker, without
 #       multi-process, fault or browser tests
@@ -29,13 +30,20 @@ fi
 $PY -m mypy  # cps, tests and bench ([tool.mypy] files)
 bash scripts/audit.sh
 
-# Both parts run, so that one run shows every failure. Pytest's 5 (no test selected)
-# is no failure for a part when ARGS picked tests in the other.
-status=0
-$PY -m pytest "${TWO_AT_A_TIME[@]}" --lane parallel "$@" || status=$?
-alone=0
-$PY -m pytest --lane serial "$@" || alone=$?
-if [ "$status" -eq 0 ] || [ "$status" -eq 5 ]; then
-    [ "$alone" -eq 5 ] || status=$alone
-fi
+# Every part runs, so that one run shows every failure: the parallel lane, then the
+# browser tests two at a time (a Chromium and a `cps serve` per worker), then alone the
+# tests that time what they check. Pytest's 5 (no test selected) is no failure for a
+# part when ARGS picked tests in another; the run fails if a part failed or if no part
+# ran a test.
+status=5
+for part in "parallel ${TWO_AT_A_TIME[*]}" "browser ${TWO_AT_A_TIME[*]}" "alone"; do
+    lane=${part%% *}
+    opts=()
+    [ "$part" = "$lane" ] || read -r -a opts <<< "${part#* }"
+    code=0
+    $PY -m pytest "${opts[@]}" --lane "$lane" "$@" || code=$?
+    if [ "$code" -ne 5 ] && { [ "$status" -eq 0 ] || [ "$status" -eq 5 ]; }; then
+        status=$code
+    fi
+done
 exit "$status"

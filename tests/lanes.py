@@ -9,9 +9,13 @@ runs on, where `-k` would match words in its name.
 `--lane` picks a part of the suite, on top of any `-m` or `-k`:
   fast      on SQLite with the in-process broker, and neither slow nor browser
   parallel  every test that may run beside another (scripts/test.sh: `-n 2`)
-  serial    the tests that run alone: the slow ones (multi-process and fault
-            tests) time what they check, and the browser tests share one
-            Chromium, their server and the screenshots folder
+  serial    the tests that do not run beside the parallel lane: `browser` and
+            `alone` together
+  browser   the browser tests: two at a time as well (scripts/test.sh), each
+            worker with its own Chromium and `cps serve`, never beside the
+            slow tests
+  alone     the slow tests (multi-process and fault tests, the benchmarks'
+            smoke runs): they time what they check, so nothing runs beside them
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ LANES: dict[str, Callable[[pytest.Item], bool]] = {
     "fast": lambda item: not marked(item, "slow", "browser", "postgresql", "redis"),
     "parallel": lambda item: not marked(item, "slow", "browser"),
     "serial": lambda item: marked(item, "slow", "browser"),
+    "browser": lambda item: marked(item, "browser"),
+    "alone": lambda item: marked(item, "slow") and not marked(item, "browser"),
 }
 
 

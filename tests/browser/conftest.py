@@ -7,10 +7,12 @@ expects that exact console message."""
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,9 +268,20 @@ def settle(page: Page) -> None:
 
 
 @pytest.fixture(scope="package", autouse=True)
-def _clean_screenshots() -> None:
-    if SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+def _clean_screenshots(request: pytest.FixtureRequest) -> None:
+    """Last run's screenshots go before this run's first: once per run, whichever
+    worker comes first (`-n 2` runs two of these packages; the run's id, the same in
+    both, marks the folder as cleaned, under a lock)."""
+    workerinput = getattr(request.config, "workerinput", None)
+    run = workerinput["testrunuid"] if workerinput else uuid.uuid4().hex
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(SCREENSHOTS.parent / ".screenshots.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = SCREENSHOTS / f".run-{run}"
+        if not marker.exists():
+            shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+            SCREENSHOTS.mkdir()
+            marker.touch()
 
 
 def pytest_configure(config: pytest.Config) -> None:
