@@ -81,6 +81,29 @@ async def test_the_author_overrides_the_language_and_an_edit_keeps_their_word(
     assert edited["lang"] == "es"
 
 
+async def test_lang_null_takes_the_authors_word_back_and_detects_again(api: Api) -> None:
+    """The edit form's "Detect automatically": `"lang": null` clears the language the
+    author said; the text's is found again, and later edits follow the text."""
+    w: World = await api.world()
+    topic, citizen = w["topic"]["id"], w["citizen"]
+    post = await _post(api, citizen, topic, ENGLISH, lang="es")
+    assert post["lang"] == "es"
+    path = f"/posts/{post['id']}"
+    assert (await api.ok("PATCH", path, citizen, json={"lang": None}))["post"]["lang"] == "en"
+    assert (await api.ok("PATCH", path, citizen,
+                         json={"body": RUSSIAN}))["post"]["lang"] == "ru"
+    # With a new body in the same request, the new body's language.
+    await api.ok("PATCH", path, citizen, json={"lang": "es"})
+    both = (await api.ok("PATCH", path, citizen, json={"body": SPANISH, "lang": None}))["post"]
+    assert both["lang"] == "es" and both["body"] == SPANISH
+    # Absent is not null: an empty change is still refused, and names the body.
+    r = await api.call("PATCH", path, citizen, json={})
+    assert r.status_code == 422 and "body" in r.json()["error"]["fields"]
+    # Only the author, as for any edit.
+    r = await api.call("PATCH", path, w["admin"], json={"lang": None})
+    assert r.status_code == 403
+
+
 async def test_text_too_short_or_unclear_has_no_language(api: Api) -> None:
     w: World = await api.world()
     topic, citizen = w["topic"]["id"], w["citizen"]

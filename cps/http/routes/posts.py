@@ -42,6 +42,8 @@ class PostCreate(s.RequestModel):
 
 class PostUpdate(s.RequestModel):
     # At least one of the two; a new body is detected again unless `lang` was given.
+    # `"lang": null` (given, empty): the language is detected from the text again,
+    # even one its author had said.
     body: s.Body | None = None
     lang: s.LanguageTag | None = None
 
@@ -97,7 +99,8 @@ async def edit_post(call: Call) -> s.PostEnvelope:
     body: PostUpdate = call.body
     return s.PostEnvelope(
         post=await posts.edit_post(call.ctx, call.user, call.path_int("post_id"), body=body.body,
-                                   lang=body.lang)
+                                   lang=body.lang,
+                                   detect=body.lang is None and "lang" in body.model_fields_set)
     )
 
 

@@ -456,10 +456,12 @@ async def load_for_change(
 
 
 async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str | None,
-                    lang: str | None = None) -> PostView:
+                    lang: str | None = None, detect: bool = False) -> PostView:
     """The author changes the text (`body`), its language (`lang`, a BCP 47 tag), or
-    both. A new text is detected again unless its author said its language."""
-    if body is None and lang is None:
+    both. A new text is detected again unless its author said its language;
+    `detect`: the author takes back the language they said, and it is detected from
+    the text again (the API's `"lang": null`)."""
+    if body is None and lang is None and not detect:
         raise Invalid({"body": "Give a new body, a lang, or both."})
     said = post_language("", lang) if lang is not None else None
     async with ctx.db.write() as tx:
@@ -472,8 +474,13 @@ async def edit_post(ctx: Context, actor: Actor, post_id: int, *, body: str | Non
         body = post.body if body is None else body
         await admission.check_edit(tx, actor, access, body=body)
         official = await official_badge(tx.session, access, author.id)
-        language = said or (PostLanguage(post.lang, chosen=True) if post.lang_chosen
-                            else post_language(body, None) if body != post.body else None)
+        language: PostLanguage | None
+        if said is not None or detect:
+            language = said or post_language(body, None)
+        elif post.lang_chosen:
+            language = PostLanguage(post.lang, chosen=True)
+        else:
+            language = post_language(body, None) if body != post.body else None
         relabelled = language is not None and (language.code, language.chosen) != (
             post.lang, post.lang_chosen)
         if language is not None:

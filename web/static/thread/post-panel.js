@@ -24,7 +24,8 @@ export function showPanelMessage(node, text, isError = false) {
 
 /** The author's edit: the text, and the language it is in, shown as the post has it
  * (sent only when the author changes it: left as it was, an edited text is
- * detected again unless the author had said its language before). */
+ * detected again unless the author had said its language before; turned to
+ * "Detect automatically", `lang: null` asks the server to detect it again). */
 function editForm(view, node) {
   const said = node.post.lang || "";
   const form = h("form", { class: "inline-form" }, formError(),
@@ -35,7 +36,7 @@ function editForm(view, node) {
       h("button", { type: "button", onclick: () => closePanel(node) }, t("composer.cancel"))));
   onSubmit(form, async (data) => {
     const change = { body: data.body };
-    if (data.lang && data.lang !== said) change.lang = data.lang;
+    if (data.lang !== said) change.lang = data.lang || null;
     const { post: updated } = await patch(`/posts/${node.id}`, change);
     updatePost(view.thread, node.id, updated);
     closePanel(node);
