@@ -235,3 +235,21 @@ async def test_a_topic_moved_away_is_not_named_in_the_log_it_left(api: Api, ctx:
     entries = (await api.ok("GET", f"/spaces/{s}/moderation/audit", w["admin"]))["entries"]
     moved = [e for e in entries if e["target_type"] == "topic"]
     assert moved and all(e["target"]["name"] is None for e in moved)
+
+
+async def test_the_audit_log_counts_the_flags_an_act_settled(api: Api, ctx: Context) -> None:
+    """A post hidden by its flags, then restored by a moderator who dismissed them: each
+    entry says how many flags it settled (the restore once read as none)."""
+    w = await moderated_world(api)
+    s, t = w["space"]["id"], w["topic"]["id"]
+    await api.ok("PATCH", f"/spaces/{s}", w["mod"], {"flag_threshold": 2})
+    flaggers = [await api.user(f"Flagger {i}") for i in range(2)]  # older than the post
+    post = await api.post(w["citizen"], t, "Everyone here is a fool")
+    flags = [(await api.ok("POST", f"/posts/{post['id']}/flags", flagger,
+                           {"reason": "abuse"}, status=201))["flag"]["id"] for flagger in flaggers]
+    await api.ok("POST", f"/flags/{flags[0]}/resolve", w["mod"], {"action": "dismiss"})
+    entries = (await api.ok("GET", f"/spaces/{s}/moderation/audit", w["mod"]))["entries"]
+    dismissed, hidden = entries[0], entries[1]
+    assert (hidden["action"], hidden["flags"]) == ("post.hide", 2)
+    assert (dismissed["action"], dismissed["flags"]) == ("flags.dismiss", 2)
+    assert dismissed["detail"] == "2 flags; restored"

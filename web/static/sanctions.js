@@ -11,8 +11,8 @@ import { field, formError, h, onSubmit, select, stakeholderLabel, timeEl, uid } 
 import { lang, t, tx } from "./i18n.js";
 import { ruleWords } from "./widgets.js";
 
-const until = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
-const untilYear = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" });
+const until = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", hour: "numeric", minute: "2-digit" });
+const untilYear = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit" });
 
 /** "12 December, 14:00" in the reader's language and time zone (the year too
  * when it is not this one). */

@@ -10,7 +10,6 @@ of who acted and when; each new row is also announced on the space's channel
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from cps.services.accounts.views import Author
+from cps.services.audit import details
 from cps.services.audit.views import (
     ActorRole,
     AuditEntry,
@@ -35,10 +35,6 @@ from cps.storage.models import ModerationAction, Post, Space, Topic, User
 from cps.storage.types import utcnow
 
 PAGE_MAX = 200
-# What `detail` says in words of its own (the rows are never rewritten): a
-# sanction's end ("until 2027-01-01T00:00:00+00:00"), a count of flags ("3 flags").
-_UNTIL = re.compile(r"^until (\S+?)(?:;|$)")
-_FLAGS = re.compile(r"^(\d+) flags?$")
 
 
 def role_of(access: SpaceAccess | None) -> ActorRole:
@@ -145,23 +141,13 @@ async def entries(
             detail=row.detail,
             created_at=row.created_at,
             target=targets.get((row.target_type, row.target_id), AuditTarget()),
-            until=_until(row.detail),
-            flags=int(m.group(1)) if (m := _FLAGS.match(row.detail)) else None,
+            until=details.until_of(row.detail),
+            flags=details.flags_of(row.detail),
         )
         for row, user in rows[:limit]
     ]
     next_before = items[-1].id if len(rows) > limit else None
     return AuditPage(entries=items, next_before=next_before)
-
-
-def _until(detail: str) -> datetime | None:
-    found = _UNTIL.match(detail)
-    if found is None:
-        return None
-    try:
-        return datetime.fromisoformat(found.group(1))
-    except ValueError:  # "until forever"
-        return None
 
 
 async def _targets(session: AsyncSession, space: Space, rows: Sequence[ModerationAction]

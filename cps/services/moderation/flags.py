@@ -10,7 +10,7 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from cps.services.audit import trail
+from cps.services.audit import details, trail
 from cps.services.context import Actor, Context
 from cps.services.discussion import admission, posts
 from cps.services.discussion.views import FlagView
@@ -75,7 +75,7 @@ async def _hide_when_flagged(
     await decisions.set_visibility(tx, ctx, post, topic, hidden=True, reason=reason, by=None)
     await trail.record(
         tx, ctx, None, space_id=topic.space_id, action="post.hide", target_type="post",
-        target_id=post.id, reason=reason, rule="flag_threshold", detail=f"{count} flags",
+        target_id=post.id, reason=reason, rule="flag_threshold", detail=details.flags(count),
     )
     log.info("post hidden automatically", extra={"post_id": post.id, "flags": count})
 
@@ -108,8 +108,7 @@ async def _settle(
         await trail.record(
             tx, ctx, access, space_id=topic.space_id, action=audit_action, target_type="post",
             target_id=post.id, reason=reason, rule=rule,
-            detail=f"{resolved} flag{'' if resolved == 1 else 's'}"
-            + ("; restored" if action != "hide" and changed else ""),
+            detail=details.flags(resolved, restored=action != "hide" and changed),
         )
     return FlagResolution(post_id=post.id, outcome=outcome, flags_resolved=resolved)
 

@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.accounts.views import Author
-from cps.services.audit import trail
+from cps.services.audit import details, trail
 from cps.services.context import Actor, Context
 from cps.services.errors import Forbidden, Invalid, NotFound
 from cps.services.events import notify
@@ -134,11 +134,10 @@ async def impose(
         )
         tx.session.add(sanction)
         await tx.session.flush()
-        until = sanction.expires_at.isoformat() if sanction.expires_at else "forever"
         await trail.record(
             tx, ctx, access, space_id=space_id, action=f"user.{kind}", target_type="user",
             target_id=user_id, reason=reason, rule=rule,
-            detail=f"until {until}" + (f"; replaces {replaced.id}" if replaced else ""),
+            detail=details.sanction(sanction.expires_at, replaced.id if replaced else None),
         )
         hidden = 0
         if kind == "ban" and hide_posts:
