@@ -106,6 +106,28 @@ async def test_messages_built_from_a_template_are_translated_with_their_values(
     assert r.json()["error"]["fields"]["limit"] == f"Un nombre de 1 à {search.PAGE_MAX} est attendu."
 
 
+async def test_a_tiers_name_and_a_capabilitys_are_translated_where_they_fill_a_message(
+    api: Api,
+) -> None:
+    """"The analytics dashboard needs the premium tier; ... free tier." in Korean names
+    the tiers and the dashboard as the plans page does, not in English; a word that
+    is not marked for it (a person's handle that happens to be "free") stays as it is."""
+    w = await api.world()
+    r = await api.call("GET", f"/orgs/{w['org']['id']}/analytics", w["admin"],
+                       headers={"Accept-Language": "ko"})
+    assert r.status_code == 402
+    assert r.json()["error"]["message"] == (
+        "분석 대시보드에는 프리미엄 등급이 필요합니다. 이 기관은 무료 등급입니다.")
+    r = await api.call("GET", f"/orgs/{w['org']['id']}/analytics", w["admin"],
+                       headers={"Accept-Language": "es"})
+    assert r.json()["error"]["message"] == (
+        "El panel de análisis: se necesita el plan Prémium; esta organización está en el "
+        "plan Gratuito.")
+    r = await api.call("GET", "/search?q=" + "x" * 10 + "&limit=free", w["admin"],
+                       headers={"Accept-Language": "ko"})
+    assert r.status_code == 422 and "무료" not in r.text
+
+
 async def test_errors_before_any_route_are_translated_too(api: Api) -> None:
     r = await api.call("GET", "/no/such/thing", headers={"Accept-Language": "ko"})
     assert r.status_code == 404

@@ -53,6 +53,13 @@ def N_(message: str) -> str:
     return message
 
 
+def N_word(message: str) -> str:
+    """Marks a word or a name that fills the templates of other messages (a tier's
+    name, a capability's): the catalogue has it with the comment `extraction.FILL_WORD`, and
+    `messages.translate` puts its translation where it fills a template."""
+    return message
+
+
 def N_plural(singular: str, plural: str) -> tuple[str, str]:
     """Marks a text with a count for the catalogue: its English forms for one and for
     more; `ngettext_in` picks the language's form where it is used."""

@@ -109,7 +109,11 @@ def messages(source: str) -> Iterator[tuple[int, str]]:
 
 # Texts other than errors (email, notifications) are marked by the call that
 # translates them: `gettext_in(code, "text")`, `ngettext_in(code, "one", "many", n)`.
-KEYWORDS = {"gettext_in": (2,), "ngettext_in": (2, 3), "N_": (1,), "N_plural": (1, 2)}
+# The catalogue's comment on a word marked by `N_word` (catalogues.py): the words
+# `messages.translate` translates where they fill a template.
+FILL_WORD = "a word filled into other messages"
+KEYWORDS = {"gettext_in": (2,), "ngettext_in": (2, 3), "N_": (1,), "N_plural": (1, 2),
+            "N_word": (1,)}
 
 
 def extract(
@@ -128,6 +132,8 @@ def extract(
             yield line, "ngettext", found[1:3], comments
         elif funcname == "N_" and isinstance(found, str):
             yield line, "gettext", found, comments
+        elif funcname == "N_word" and isinstance(found, str):
+            yield line, "gettext", found, [*comments, FILL_WORD]
         elif funcname == "N_plural" and isinstance(found, tuple) and len(found) == 2:
             yield line, "ngettext", found, comments
     for line, text in messages(source.decode("utf-8")):

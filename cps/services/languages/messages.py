@@ -5,7 +5,9 @@ Services raise English messages (cps/services/errors.py); the edge calls
 built from a template (an f-string, see extraction.py) is matched against the
 catalogue's templates, and the parts that were filled in go into the translation.
 A text with a count (`ngettext`, `N_plural`) matches by either English form and takes
-the language's own form for its first whole number.
+the language's own form for its first whole number. A part that was filled in is
+translated too when it is a word marked `N_word` (a tier's name, a capability's), and
+left as it is otherwise (a person's name, a handle, what was searched).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from cps.services.languages.catalogues import (
     read_catalogue,
     template_path,
 )
-from cps.services.languages.extraction import PLACEHOLDER
+from cps.services.languages.extraction import FILL_WORD, PLACEHOLDER
 
 
 class _Keep(dict[str, str]):
@@ -62,6 +64,14 @@ def _templates() -> tuple[Template, ...]:
     return tuple(found)
 
 
+@cache
+def _fill_words() -> frozenset[str]:
+    """The words marked `N_word` (a tier's name, a capability's): translated where they
+    fill a template; nothing else that fills one is (a name, a handle, a search)."""
+    return frozenset(str(message.id) for message in read_catalogue(template_path())
+                     if FILL_WORD in message.auto_comments)
+
+
 def _count(values: Mapping[str, str]) -> int | None:
     """The number a text with a count was written for: its first whole number."""
     return next((int(value) for value in values.values() if value.isdigit()), None)
@@ -76,7 +86,8 @@ def translate(message: str, code: str) -> str:
         match = pattern.fullmatch(message)
         if match is None:
             continue
-        values = match.groupdict()
+        values = {name: gettext_in(code, value) if value in _fill_words() else value
+                  for name, value in match.groupdict().items()}
         if isinstance(key, str):
             text = gettext_in(code, key)
             unchanged = text == key

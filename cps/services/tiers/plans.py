@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Final
 
 from cps.services.errors import QuotaExceeded, TierRequired
+from cps.services.languages.catalogues import N_word
 from cps.services.tiers.views import Entitlements, Quota
 
-TIERS: Final = ("free", "plus", "premium")
+TIERS: Final = (N_word("free"), N_word("plus"), N_word("premium"))
 
 CAPABILITIES: Final[dict[str, dict[str, bool]]] = {
     # Threaded discussions, reactions, live updates, flags, basic moderation.
@@ -43,17 +44,17 @@ QUOTAS: Final[dict[str, dict[str, int | None]]] = {
 }
 
 _LABELS: Final = {
-    "discussions": "Discussions",
-    "private_spaces": "Private (members-only) spaces",
-    "polls": "Polls in topics",
-    "moderation_tools": "Word filter, pre-moderation and slow mode",
-    "export": "Export of a space",
-    "analytics": "The analytics dashboard",
-    "consensus_map": "The consensus map",
-    "integrations": "API tokens and webhooks",
-    "custom_branding": "Custom branding",
-    "public_spaces": "public spaces",
-    "moderators_per_space": "moderators per space",
+    "discussions": N_word("Discussions"),
+    "private_spaces": N_word("Private (members-only) spaces"),
+    "polls": N_word("Polls in topics"),
+    "moderation_tools": N_word("Word filter, pre-moderation and slow mode"),
+    "export": N_word("Export of a space"),
+    "analytics": N_word("The analytics dashboard"),
+    "consensus_map": N_word("The consensus map"),
+    "integrations": N_word("API tokens and webhooks"),
+    "custom_branding": N_word("Custom branding"),
+    "public_spaces": N_word("public spaces"),
+    "moderators_per_space": N_word("moderators per space"),
 }
 # The labels above that name several things, and so "need" rather than "needs" a tier.
 _PLURAL: Final = frozenset({"discussions", "private_spaces", "polls", "moderation_tools",
@@ -180,10 +181,13 @@ def require(tier: str, capability: str) -> None:
     """Raise `TierRequired` unless `tier` includes `capability`."""
     if not allows(tier, capability):
         needed = lowest_tier_with(capability)
-        verb = "need" if capability in _PLURAL else "needs"
+        what = _LABELS[capability]
+        # The verb is written out, not filled in: "{value} {verb} the..." would leave
+        # the catalogue's matcher to guess where the capability's name ends.
         raise TierRequired(
-            f"{_LABELS[capability]} {verb} the {needed} tier; this organization is on the "
-            f"{tier} tier.",
+            f"{what} need the {needed} tier; this organization is on the {tier} tier."
+            if capability in _PLURAL else
+            f"{what} needs the {needed} tier; this organization is on the {tier} tier.",
             required_tier=needed,
         )
 
