@@ -4,9 +4,9 @@
 #
 #   bash scripts/test.sh [ARGS]          the full lane (.ci/run): lint, types, import
 #       layers, dependency audit, then every test (SQLite and PostgreSQL, in-process
-#       broker and Redis): two at a time, then the browser tests two at a time, then
-#       alone the ones that must be (multi-process and fault tests, the benchmarks'
-#       smoke runs; tests/lanes.py says why)
+#       broker and Redis): two at a time, then the browser and long tests two at a
+#       time, then alone the ones that must be (multi-process and fault tests, the
+#       benchmarks' smoke runs that judge loss; tests/lanes.py says why)
 #   bash scripts/test.sh --fast [ARGS]   the fast lane, for day-to-day work: lint, import
 #       layers, and two at a time the tests on SQLite with the in-process broker, without
 #       multi-process, fault or browser tests
@@ -31,12 +31,12 @@ $PY -m mypy  # cps, tests and bench ([tool.mypy] files)
 bash scripts/audit.sh
 
 # Every part runs, so that one run shows every failure: the parallel lane, then the
-# browser tests two at a time (a Chromium and a `cps serve` per worker), then alone the
-# tests that time what they check. Pytest's 5 (no test selected) is no failure for a
+# browser tests and the long untimed ones two at a time (a Chromium and a `cps serve`
+# per worker), then alone the tests that time what they check. Pytest's 5 (no test selected) is no failure for a
 # part when ARGS picked tests in another; the run fails if a part failed or if no part
 # ran a test.
 status=5
-for part in "parallel ${TWO_AT_A_TIME[*]}" "browser ${TWO_AT_A_TIME[*]}" "alone"; do
+for part in "parallel ${TWO_AT_A_TIME[*]}" "heavy ${TWO_AT_A_TIME[*]}" "alone"; do
     lane=${part%% *}
     opts=()
     [ "$part" = "$lane" ] || read -r -a opts <<< "${part#* }"

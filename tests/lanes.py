@@ -9,13 +9,15 @@ runs on, where `-k` would match words in its name.
 `--lane` picks a part of the suite, on top of any `-m` or `-k`:
   fast      on SQLite with the in-process broker, and neither slow nor browser
   parallel  every test that may run beside another (scripts/test.sh: `-n 2`)
-  serial    the tests that do not run beside the parallel lane: `browser` and
+  serial    the tests that do not run beside the parallel lane: `heavy` and
             `alone` together
-  browser   the browser tests: two at a time as well (scripts/test.sh), each
-            worker with its own Chromium and `cps serve`, never beside the
-            slow tests
-  alone     the slow tests (multi-process and fault tests, the benchmarks'
-            smoke runs): they time what they check, so nothing runs beside them
+  heavy     the browser tests and the `long` ones (a wheel installed, fuzzing,
+            the benchmarks' untimed smoke runs): two at a time as well
+            (scripts/test.sh), each worker with its own Chromium and `cps serve`,
+            never beside the slow tests
+  alone     the `slow` tests (multi-process and fault tests, the benchmarks
+            whose smoke runs judge loss under load): they time what they check,
+            so nothing runs beside them
 """
 
 from __future__ import annotations
@@ -41,11 +43,11 @@ def marked(item: pytest.Item, *names: str) -> bool:
 
 
 LANES: dict[str, Callable[[pytest.Item], bool]] = {
-    "fast": lambda item: not marked(item, "slow", "browser", "postgresql", "redis"),
-    "parallel": lambda item: not marked(item, "slow", "browser"),
-    "serial": lambda item: marked(item, "slow", "browser"),
-    "browser": lambda item: marked(item, "browser"),
-    "alone": lambda item: marked(item, "slow") and not marked(item, "browser"),
+    "fast": lambda item: not marked(item, "slow", "long", "browser", "postgresql", "redis"),
+    "parallel": lambda item: not marked(item, "slow", "long", "browser"),
+    "serial": lambda item: marked(item, "slow", "long", "browser"),
+    "heavy": lambda item: marked(item, "browser", "long") and not marked(item, "slow"),
+    "alone": lambda item: marked(item, "slow"),
 }
 
 

@@ -1,5 +1,7 @@
 """Short runs of the live benchmarks, so they keep working (their figures are
-judged outside CI; the smoke runs judge only loss, duplication and order)."""
+judged outside CI; the smoke runs judge only loss, duplication and order). Those
+whose smoke runs judge loss or refusals under load (fan-out, connect, write) are
+`slow` and run alone; the others time nothing and are `long` (tests/lanes.py)."""
 
 import os
 import subprocess
@@ -23,7 +25,8 @@ def test_the_fanout_benchmark_smoke_runs_and_loses_nothing() -> None:
     assert "lost" in out.lower()
 
 
-@pytest.mark.slow
+@pytest.mark.long
+@pytest.mark.timeout(600)  # two at a time, beside the browser tests
 def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> None:
     """The benchmark checks every report against the figures its data set was
     built with; the smoke run keeps that check (only the time is not judged)."""
@@ -36,7 +39,8 @@ def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> 
     assert "machine" in out.lower() and "SMOKE" in out
 
 
-@pytest.mark.slow
+@pytest.mark.long
+@pytest.mark.timeout(600)  # two at a time, beside the browser tests
 def test_the_consensus_benchmark_smoke_runs_and_its_map_checks_out() -> None:
     """The benchmark checks the recomputed map against the opinion groups and the
     consensus statements it planted; the smoke run keeps that check."""
@@ -49,7 +53,8 @@ def test_the_consensus_benchmark_smoke_runs_and_its_map_checks_out() -> None:
     assert "machine" in out.lower() and "SMOKE: PASS" in out
 
 
-@pytest.mark.slow
+@pytest.mark.long
+@pytest.mark.timeout(600)  # two at a time, beside the browser tests
 def test_the_search_benchmark_smoke_runs_on_both_databases() -> None:
     """Builds a small forum, searches it four ways (a private space's posts never
     found by an anonymous search) and writes posts with and without the index."""
@@ -77,7 +82,8 @@ def test_the_connect_benchmark_smoke_runs_and_loses_no_socket() -> None:
     assert "reconnect storm" in out and "lost 0" in out
 
 
-@pytest.mark.slow
+@pytest.mark.long
+@pytest.mark.timeout(600)  # two at a time, beside the browser tests
 def test_the_reports_benchmark_smoke_runs_and_its_figures_check_out() -> None:
     """3,000 posts on both databases: the dashboards' totals and every post of the
     JSON and CSV exports checked against the data set (time not judged)."""
@@ -109,7 +115,8 @@ def test_the_write_benchmark_smoke_runs_on_both_databases() -> None:
     assert "2 processes" in out and "bare driver" in out
 
 
-@pytest.mark.slow
+@pytest.mark.long
+@pytest.mark.timeout(600)  # two at a time, beside the browser tests
 def test_the_language_detector_benchmark_runs_and_the_chosen_one_is_accurate() -> None:
     """bench/languages.py chose py3langid: it must stay right on its posts (lingua, only
     compared, may be absent)."""

@@ -27,7 +27,7 @@ import pytest
 from cps.storage.migrations import head_revision
 from tests.support.servers import AppServer
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.anyio, pytest.mark.long, pytest.mark.timeout(300)]
 
 ROOT = Path(__file__).resolve().parents[2]
 # At the top of the tree: what no build reads (and what only a working tree holds).
@@ -164,7 +164,7 @@ async def test_the_installed_cps_migrates_serves_the_api_and_the_web_front_end(
 
 def test_the_installed_cps_fills_a_demo(installed: Installed, tmp_path: Path) -> None:
     database = tmp_path / "demo.db"
-    run(installed.venv / "bin" / "cps", "demo", cwd=tmp_path, timeout=60,
+    run(installed.venv / "bin" / "cps", "demo", cwd=tmp_path, timeout=180,
         CPS_DATABASE_URL=f"sqlite:///{database}", CPS_PASSWORD_PROFILE="test")
 
     with sqlite3.connect(database) as conn:

@@ -29,7 +29,7 @@ from tests.support.api import PREFIX, Api
 from tests.support.databases import run_sync, sqlite_copy
 from tests.support.servers import AppServer
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.long
 
 EXAMPLES = int(os.environ.get("CPS_SCHEMATHESIS_EXAMPLES", "12"))
 SECONDS = int(os.environ.get("CPS_SCHEMATHESIS_SECONDS", "0"))
