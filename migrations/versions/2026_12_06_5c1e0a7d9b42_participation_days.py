@@ -33,76 +33,74 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = "(space_id, day, author_id, posts, hidden)"
-SQLITE_ADD = (
-    "ON CONFLICT (space_id, day, author_id) DO UPDATE SET "
-    "posts = posts + excluded.posts, hidden = hidden + excluded.hidden"
-)
-PG_ADD = (
-    "ON CONFLICT (space_id, day, author_id) DO UPDATE SET "
-    "posts = participation_days.posts + EXCLUDED.posts, "
-    "hidden = participation_days.hidden + EXCLUDED.hidden"
-)
 # The columns whose change can move a post's contribution.
 WATCHED = "review, hidden, topic_id, author_id, created_at"
 
 
+def _day(pg: bool, column: str) -> str:
+    """The UTC day of a timestamp column (SQLite keeps UTC text)."""
+    return f"({column} AT TIME ZONE 'UTC')::date" if pg else f"date({column})"
+
+
+def _number(pg: bool, flag: str) -> str:
+    """A boolean column as 0 or 1 (SQLite keeps it so)."""
+    return f"{flag}::int" if pg else flag
+
+
+def _add(pg: bool) -> str:
+    rows = "participation_days." if pg else ""
+    return ("ON CONFLICT (space_id, day, author_id) DO UPDATE SET "
+            f"posts = {rows}posts + excluded.posts, hidden = {rows}hidden + excluded.hidden")
+
+
+def _post(pg: bool, row: str, sign: str) -> str:
+    """The contribution of a post (`row`: new or old) to its topic's space and day,
+    added (sign "") or taken away (sign "-"), when it counts."""
+    return (
+        f"INSERT INTO participation_days {COLUMNS} "
+        f"SELECT space_id, {_day(pg, row + '.created_at')}, {row}.author_id, {sign}1, "
+        f"{sign}{_number(pg, row + '.hidden')} FROM topics WHERE id = {row}.topic_id "
+        f"AND {row}.review IS NULL {_add(pg)};"
+    )
+
+
+def _topic(pg: bool, space: str, sign: str) -> str:
+    """The counts of the moved topic's posts (`new.id`), added to or taken from `space`."""
+    day = _day(pg, "created_at")
+    return (
+        f"INSERT INTO participation_days {COLUMNS} "
+        f"SELECT {space}, {day}, author_id, {sign}count(*), {sign}sum({_number(pg, 'hidden')}) "
+        f"FROM posts WHERE topic_id = new.id AND review IS NULL "
+        f"GROUP BY {day}, author_id {_add(pg)};"
+    )
+
+
 def _sqlite_triggers() -> None:
-    def one(row: str, sign: str) -> str:
-        """`row`'s contribution (`new` or `old`), added (+) or taken away (-)."""
-        return (
-            f"INSERT INTO participation_days {COLUMNS} "
-            f"SELECT space_id, date({row}.created_at), {row}.author_id, {sign}1, "
-            f"{sign}{row}.hidden FROM topics WHERE id = {row}.topic_id "
-            f"AND {row}.review IS NULL {SQLITE_ADD};"
-        )
-
-    def topic(space: str, sign: str) -> str:
-        return (
-            f"INSERT INTO participation_days {COLUMNS} "
-            f"SELECT {space}, date(created_at), author_id, {sign}count(*), {sign}sum(hidden) "
-            f"FROM posts WHERE topic_id = new.id AND review IS NULL "
-            f"GROUP BY date(created_at), author_id {SQLITE_ADD};"
-        )
-
     op.execute("CREATE TRIGGER participation_post_insert AFTER INSERT ON posts "
-               f"WHEN new.review IS NULL BEGIN {one('new', '')} END")
+               f"WHEN new.review IS NULL BEGIN {_post(False, 'new', '')} END")
     op.execute(f"CREATE TRIGGER participation_post_update AFTER UPDATE OF {WATCHED} ON posts "
                "WHEN old.review IS NULL OR new.review IS NULL "
-               f"BEGIN {one('old', '-')} {one('new', '')} END")
+               f"BEGIN {_post(False, 'old', '-')} {_post(False, 'new', '')} END")
     op.execute("CREATE TRIGGER participation_post_delete AFTER DELETE ON posts "
-               f"WHEN old.review IS NULL BEGIN {one('old', '-')} END")
+               f"WHEN old.review IS NULL BEGIN {_post(False, 'old', '-')} END")
     op.execute("CREATE TRIGGER participation_topic_move AFTER UPDATE OF space_id ON topics "
                "WHEN old.space_id IS NOT new.space_id "
-               f"BEGIN {topic('old.space_id', '-')} {topic('new.space_id', '')} END")
+               f"BEGIN {_topic(False, 'old.space_id', '-')} {_topic(False, 'new.space_id', '')} END")
 
 
 def _pg_triggers() -> None:
-    def one(row: str, sign: str) -> str:
-        return (
-            f"INSERT INTO participation_days {COLUMNS} "
-            f"SELECT space_id, ({row}.created_at AT TIME ZONE 'UTC')::date, {row}.author_id, "
-            f"{sign}1, {sign}{row}.hidden::int FROM topics WHERE id = {row}.topic_id {PG_ADD};"
-        )
-
-    def topic(space: str, sign: str) -> str:
-        return (
-            f"INSERT INTO participation_days {COLUMNS} "
-            f"SELECT {space}, (created_at AT TIME ZONE 'UTC')::date, author_id, "
-            f"{sign}count(*)::int, {sign}sum(hidden::int)::int "
-            f"FROM posts WHERE topic_id = NEW.id AND review IS NULL GROUP BY 2, 3 {PG_ADD};"
-        )
-
     op.execute(
         "CREATE FUNCTION participation_post() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"IF TG_OP <> 'INSERT' AND OLD.review IS NULL THEN {one('OLD', '-')} END IF; "
-        f"IF TG_OP <> 'DELETE' AND NEW.review IS NULL THEN {one('NEW', '')} END IF; "
+        f"IF TG_OP <> 'INSERT' THEN {_post(True, 'old', '-')} END IF; "
+        f"IF TG_OP <> 'DELETE' THEN {_post(True, 'new', '')} END IF; "
         "RETURN NULL; END $$"
     )
     op.execute(f"CREATE TRIGGER participation_post AFTER INSERT OR DELETE OR UPDATE OF {WATCHED} "
                "ON posts FOR EACH ROW EXECUTE FUNCTION participation_post()")
     op.execute(
         "CREATE FUNCTION participation_topic_move() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN {topic('OLD.space_id', '-')} {topic('NEW.space_id', '')} RETURN NULL; END $$"
+        f"BEGIN {_topic(True, 'old.space_id', '-')} {_topic(True, 'new.space_id', '')} "
+        "RETURN NULL; END $$"
     )
     op.execute("CREATE TRIGGER participation_topic_move AFTER UPDATE OF space_id ON topics "
                "FOR EACH ROW WHEN (OLD.space_id IS DISTINCT FROM NEW.space_id) "
@@ -127,11 +125,10 @@ def upgrade() -> None:
                                 name=op.f('pk_participation_days')),
     )
     pg = op.get_bind().dialect.name == "postgresql"
-    day = "(p.created_at AT TIME ZONE 'UTC')::date" if pg else "date(p.created_at)"
-    hidden = "p.hidden::int" if pg else "p.hidden"
     op.execute(
         f"INSERT INTO participation_days {COLUMNS} "
-        f"SELECT t.space_id, {day}, p.author_id, count(*), sum({hidden}) "
+        f"SELECT t.space_id, {_day(pg, 'p.created_at')}, p.author_id, count(*), "
+        f"sum({_number(pg, 'p.hidden')}) "
         "FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.review IS NULL "
         "GROUP BY 1, 2, 3"
     )
