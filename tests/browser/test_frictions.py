@@ -192,8 +192,59 @@ def test_the_analytics_chart_labels_are_readable_and_the_page_fits(
     for (_, right), (left, _) in itertools.pairwise(boxes):
         assert right < left, boxes
     _no_sideways_scroll(page)
+    _mix_headings_whole(page)
     assert_axe_clean(page)
     screenshot(page, f"frictions-analytics-{width}")
+
+
+# How many lines each heading of the stakeholder mix takes, word by word: a word cut
+# in two ("Participant" / "s") takes two.
+MIX_HEADING_WORD_LINES = """() => [...document.querySelectorAll('table.mix thead th')].flatMap((th) => {
+  const text = th.firstChild, words = [];
+  let at = 0;
+  for (const word of th.textContent.split(' ')) {
+    const range = document.createRange();
+    range.setStart(text, at);
+    range.setEnd(text, at + word.length);
+    words.push([word, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size]);
+    at += word.length + 1;
+  }
+  return words;
+})"""
+
+
+def _mix_headings_whole(page: Page) -> None:
+    words = page.evaluate(MIX_HEADING_WORD_LINES)
+    assert len(words) >= 4 and all(lines == 1 for _, lines in words), words
+
+
+@pytest.mark.parametrize("locale", ["ru", "fr", "es", "tr", "ko", "ar"])
+def test_the_stakeholder_mix_keeps_its_words_whole_on_a_phone_in_every_language(
+    browsing: Browsing, api: Api, locale: str
+) -> None:
+    w = api.world()
+    api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
+           {"tier": "premium", "reason": "Annual plan"})
+    page, _ = browsing.page("phone", user=w["admin"], locale=locale)
+    page.goto(f"/orgs/{w['org']['id']}?view=analytics")
+    settle(page)
+    page.locator("table.mix").wait_for()
+    _no_sideways_scroll(page)
+    _mix_headings_whole(page)
+    # Wider than its card in some languages: then it scrolls in its own region, which
+    # the keyboard reaches, and no column is cut off at the card's edge.
+    region = page.get_by_role("region", name=page.locator("#mix-h").inner_text())
+    fits = region.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    hidden_by_card = region.evaluate("""(el) => {
+        const card = el.closest('.card').getBoundingClientRect();
+        return el.getBoundingClientRect().right > card.right + 0.5; }""")
+    assert not hidden_by_card
+    if not fits:
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("(el) => el.scrollLeft > 0", arg=region.element_handle())
+    assert_axe_clean(page)
+    screenshot(page, f"frictions-analytics-phone-{locale}")
 
 
 # ---- no doubled punctuation ------------------------------------------------------------

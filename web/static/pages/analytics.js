@@ -81,7 +81,7 @@ function dayTable(days) {
 }
 
 function stakeholderTable(rows, totals) {
-  const share = (n, of) => (of ? `${Math.round((n / of) * 100)} %` : "—");
+  const share = (n, of) => (of ? `${Math.round((n / of) * 100)}\u00a0%` : "—");
   return h("table", { class: "mix" },
     h("caption", { class: "visually-hidden" }, t("anl.stakeholderMix")),
     h("thead", {}, h("tr", {}, [t("anl.stakeholderType"), t("anl.participants"), t("anl.share"), t("search.kind.posts")].map((name) => h("th", { scope: "col" }, name)))),
@@ -108,8 +108,13 @@ function drawReport(target, report) {
     h("section", { "aria-labelledby": "participation-h", class: "card" },
       h("h2", { id: "participation-h" }, t("anl.participationOverTime")),
       chartSlot),
-    h("section", { "aria-labelledby": "mix-h", class: "card" },
-      h("h2", { id: "mix-h" }, t("anl.stakeholderMix")), stakeholderTable(report.stakeholders, totals)),
+    // On a phone, in a language of long words, the table may be wider than its card:
+    // it then scrolls within its region (the landmark here, reachable by keyboard),
+    // never cut off.
+    h("div", { class: "card" },
+      h("h2", { id: "mix-h" }, t("anl.stakeholderMix")),
+      h("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-labelledby": "mix-h" },
+        stakeholderTable(report.stakeholders, totals))),
     h("section", { "aria-labelledby": "response-h", class: "card" },
       h("h2", { id: "response-h" }, t("anl.responseTimes")),
       h("p", { class: "muted small" }, t("anl.fromATopicS")),
