@@ -138,6 +138,12 @@ def _word(data: dict[str, Any], key: str) -> str:
     return str(data.get(key, "")).replace("_", " ")
 
 
+def _tier(data: dict[str, Any], key: str, code: str) -> str:
+    """A tier's name in the language `code` (the catalogues have them: tiers/plans.py)."""
+    name = str(data.get(key) or "")
+    return gettext_in(code, name) if name else ""
+
+
 def phrase(note: Mailable, code: str = DEFAULT) -> str:
     """What happened, in words, in the language `code`: "Min-ji Kim replied to you",
     "3 new replies to you" (each language's plural form for the count)."""
@@ -174,7 +180,7 @@ def phrase(note: Mailable, code: str = DEFAULT) -> str:
         outcome=_word(data, "outcome"), decision=_word(data, "decision"),
         action=_word(data, "action"),
         org=data.get("org_name") or gettext_in(code, "Your organization"),
-        from_tier=data.get("from_tier", ""), to_tier=data.get("to_tier", ""))
+        from_tier=_tier(data, "from_tier", code), to_tier=_tier(data, "to_tier", code))
     if note.topic_title:
         return gettext_in(code, "{said} in “{title}”").format(said=said, title=note.topic_title)
     if note.space_name:

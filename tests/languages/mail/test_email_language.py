@@ -62,8 +62,14 @@ def test_notification_phrases_take_each_languages_plural_form() -> None:
     assert emails.phrase(_note("mention", 1), "ko") == "“Bike lanes”에서: Min-ji 님이 회원님을 언급했습니다"
     assert emails.phrase(_note("question_status", 1, status="in_progress"), "es") == (
         "La pregunta ahora está en curso en «Bike lanes»")
+    # A tier's name in the reader's language, as the plans page says it.
+    tier = _note("tier_decision", 1, org_name="Seoul", decision="approved",
+                 from_tier="free", to_tier="premium")
+    assert "무료" in emails.phrase(tier, "ko") and "프리미엄" in emails.phrase(tier, "ko")
+    assert "free" not in emails.phrase(tier, "ko")
     # English stays as it was written.
     assert emails.phrase(_note("reply", 3)) == "3 new replies to you in “Bike lanes”"
+    assert emails.phrase(tier).startswith("Seoul's plan: approved (free to premium)")
 
 
 async def test_a_digest_is_composed_in_the_recipients_language_with_its_dates(
