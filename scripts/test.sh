@@ -32,18 +32,20 @@ bash scripts/audit.sh
 
 # Every part runs, so that one run shows every failure: the parallel lane, then the
 # browser tests and the long untimed ones two at a time (a Chromium and a `cps serve`
-# per worker), then alone the tests that time what they check. Pytest's 5 (no test selected) is no failure for a
-# part when ARGS picked tests in another; the run fails if a part failed or if no part
-# ran a test.
+# per worker), then alone the tests that time what they check. Pytest's 5 (no test
+# selected) is no failure for a part when ARGS picked tests in another; the run fails
+# if a part failed or if no part ran a test.
+ARGS=("$@")
 status=5
-for part in "parallel ${TWO_AT_A_TIME[*]}" "heavy ${TWO_AT_A_TIME[*]}" "alone"; do
-    lane=${part%% *}
-    opts=()
-    [ "$part" = "$lane" ] || read -r -a opts <<< "${part#* }"
-    code=0
-    $PY -m pytest "${opts[@]}" --lane "$lane" "$@" || code=$?
+part() {  # part LANE [PYTEST OPTIONS...]: the first failure is the run's status
+    local lane=$1 code=0
+    shift
+    $PY -m pytest "$@" --lane "$lane" "${ARGS[@]}" || code=$?
     if [ "$code" -ne 5 ] && { [ "$status" -eq 0 ] || [ "$status" -eq 5 ]; }; then
         status=$code
     fi
-done
+}
+part parallel "${TWO_AT_A_TIME[@]}"
+part heavy "${TWO_AT_A_TIME[@]}"
+part alone
 exit "$status"
