@@ -171,17 +171,25 @@ LABEL_SIZES = """() => [...document.querySelectorAll('svg.chart text.chart-label
 })"""
 
 
-@pytest.mark.parametrize("width", ["phone", "desktop"])
-def test_the_analytics_chart_labels_are_readable_and_the_page_fits(
-    browsing: Browsing, api: Api, width: str
-) -> None:
+def _analytics_page(browsing: Browsing, api: Api, width: str,
+                    locale: str | None = None) -> Page:
+    """A premium city's analytics, as its admin opens them, with a citizen's reply
+    among its posts."""
     w = api.world()
     api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
            {"tier": "premium", "reason": "Annual plan"})
     api.post(w["citizen"], w["topic"]["id"], "Protected lanes on the bridge, please")
-    page, _ = browsing.page(width, user=w["admin"])
+    page, _ = browsing.page(width, user=w["admin"], locale=locale)
     page.goto(f"/orgs/{w['org']['id']}?view=analytics")
     settle(page)
+    return page
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_analytics_chart_labels_are_readable_and_the_page_fits(
+    browsing: Browsing, api: Api, width: str
+) -> None:
+    page = _analytics_page(browsing, api, width)
     expect(page.get_by_role("img", name="Posts per day")).to_be_visible()
     sizes = page.evaluate(LABEL_SIZES)
     assert len(sizes) >= 4  # the axis's two numbers and at least two days
@@ -222,12 +230,7 @@ def _mix_headings_whole(page: Page) -> None:
 def test_the_stakeholder_mix_keeps_its_words_whole_on_a_phone_in_every_language(
     browsing: Browsing, api: Api, locale: str
 ) -> None:
-    w = api.world()
-    api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
-           {"tier": "premium", "reason": "Annual plan"})
-    page, _ = browsing.page("phone", user=w["admin"], locale=locale)
-    page.goto(f"/orgs/{w['org']['id']}?view=analytics")
-    settle(page)
+    page = _analytics_page(browsing, api, "phone", locale)
     page.locator("table.mix").wait_for()
     _no_sideways_scroll(page)
     _mix_headings_whole(page)
