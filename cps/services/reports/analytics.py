@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final, get_args
 
 from sqlalchemy import ColumnElement, and_, distinct, func, select
@@ -111,12 +111,6 @@ def _durations(values: list[float]) -> tuple[float | None, float | None]:
     return statistics.median(values), percentile(values, 0.9)
 
 
-def _as_date(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-
-
 async def _compute(
     session: AsyncSession,
     scope: ColumnElement[bool],
@@ -188,7 +182,8 @@ async def _compute(
         )
     ).all()
 
-    posts_on = {_as_date(d): (int(n), int(people)) for d, n, people, _ in per_day}
+    # `day` is a Date column: a date on both databases (SQLite's text is parsed).
+    posts_on = {d: (int(n), int(people)) for d, n, people, _ in per_day}
     topics_on = Counter(opened.date() for opened, _ in topics)
     participation = [
         DayActivity(day=d, posts=posts_on.get(d, (0, 0))[0], topics=topics_on[d],
