@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from cps.storage import sqlite_driver
+
 log = logging.getLogger("cps.storage")
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -85,7 +87,8 @@ def make_engine(url: str, *, statement_timeout: float | None = None) -> AsyncEng
     (None: no bound, for migrations)."""
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_size=8, max_overflow=8)
+        # Each statement in one trip to aiosqlite's thread (sqlite_driver.py).
+        engine = create_async_engine(url, pool_size=8, max_overflow=8, module=sqlite_driver.dbapi())
         _sqlite_setup(engine)
         return engine
     return create_async_engine(

@@ -1,0 +1,137 @@
+"""SQLite under asyncio: each statement in one trip to the driver's thread.
+
+aiosqlite runs sqlite3 in a thread of its own, and every call on it is a trip
+there and back: a queue put, the thread woken, the answer handed back to the
+event loop, the awaiting request resumed. SQLAlchemy's aiosqlite adapter makes
+three or four such trips per statement (open a cursor, execute, fetch the rows,
+close the cursor); a citizen's post runs about twenty statements, so about
+seventy trips, and the trips, not SQLite, were most of what the database cost a
+post (`bench/write.py`, docs/scaling.md).
+
+This adapter keeps SQLAlchemy's aiosqlite dialect and changes only the cursor:
+`execute` sends one function to aiosqlite's thread that opens a sqlite3 cursor,
+executes, fetches every row, notes the description, row count and last row id,
+and closes it. SQLAlchemy then reads the rows from memory, as its own adapter
+does after its fetch. Server-side cursors (`stream`) keep SQLAlchemy's cursor.
+
+It reaches aiosqlite's thread through `Connection._execute` and the sqlite3
+connection through `Connection._conn`, as SQLAlchemy's own adapter does for
+`isolation_level`; tests/storage/test_sqlite_driver.py pins what it relies on.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import immutabledict
+from sqlalchemy.util.concurrency import await_
+
+# What one trip answers: description, row count, last row id, rows.
+Outcome = tuple[Any, int, int | None, list[Any]]
+
+
+def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
+    """In aiosqlite's thread: the whole statement, its cursor closed before returning."""
+    cursor = conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A DBAPI cursor whose statement runs in one trip; its results live in memory."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    _awaitable_cursor_close = False
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        # No sqlite3 cursor is opened here (that would be a trip of its own).
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = immutabledict()
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    async def _async_soft_close(self) -> None:
+        return None  # already closed, in the trip that ran it
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
+        async with self._adapt_connection._execute_mutex:
+            connection = self._connection
+            outcome: Outcome = await connection._execute(
+                _run, connection._conn, operation, parameters, many)
+        self._description, self._rowcount, self._lastrowid, rows = outcome
+        self._rows = collections.deque(rows)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        try:
+            await_(self._trip(operation, parameters, False))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        try:
+            await_(self._trip(operation, seq_of_parameters, True))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of it
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The module SQLAlchemy's aiosqlite dialect connects with (`module=`)."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+def dbapi() -> OneTripDBAPI:
+    import aiosqlite
+
+    return OneTripDBAPI(aiosqlite, sqlite3)

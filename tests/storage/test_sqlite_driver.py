@@ -1,0 +1,94 @@
+"""SQLite's one-trip cursor (cps/storage/sqlite_driver.py): what SQLAlchemy reads
+from a cursor is what SQLite answered, errors are SQLAlchemy's, and a statement
+is one trip to aiosqlite's thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import aiosqlite
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from cps.storage.database import Database
+from cps.storage.sqlite_driver import OneTripCursor
+
+pytestmark = pytest.mark.anyio
+
+_META = MetaData()
+_ITEMS = Table("items", _META, Column("id", Integer, primary_key=True),
+               Column("name", String, unique=True, nullable=False))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Any:
+    database = Database(f"sqlite:///{tmp_path / 'driver.db'}")
+    async with database.engine.begin() as conn:
+        await conn.run_sync(_META.create_all)
+    yield database
+    await database.dispose()
+
+
+async def test_rows_counts_and_ids_are_what_sqlite_answered(db: Database) -> None:
+    async with db.write() as tx:
+        s = tx.session
+        ids = (await s.execute(insert(_ITEMS).returning(_ITEMS.c.id),
+                               [{"name": "a"}, {"name": "b"}, {"name": "c"}])).scalars().all()
+        assert sorted(ids) == [1, 2, 3]
+        result = cast(CursorResult[Any], await s.execute(insert(_ITEMS).values(name="d")))
+        assert result.inserted_primary_key == (4,)  # from the cursor's lastrowid
+        changed = cast(CursorResult[Any], await s.execute(
+            update(_ITEMS).where(_ITEMS.c.id > 2).values(name=_ITEMS.c.name + "!")))
+        assert changed.rowcount == 2
+        executemany = cast(CursorResult[Any],
+                           await s.execute(insert(_ITEMS), [{"name": "e"}, {"name": "f"}]))
+        assert executemany.rowcount == 2
+    async with db.read() as s:
+        rows = (await s.execute(select(_ITEMS.c.id, _ITEMS.c.name).order_by(_ITEMS.c.id))).all()
+        assert [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c!"), (4, "d!"), (5, "e"), (6, "f")]
+        assert (await s.execute(select(_ITEMS).where(_ITEMS.c.id == 99))).first() is None
+        # Rows streamed through a server-side cursor (exports) still come, in order.
+        streamed = [r.id async for r in await s.stream(select(_ITEMS.c.id).order_by(_ITEMS.c.id))]
+        assert streamed == [1, 2, 3, 4, 5, 6]
+
+
+async def test_errors_are_sqlalchemys_and_nothing_half_written_stays(db: Database) -> None:
+    async with db.write() as tx:
+        await tx.session.execute(insert(_ITEMS).values(name="once"))
+    with pytest.raises(IntegrityError):
+        async with db.write() as tx:
+            await tx.session.execute(insert(_ITEMS).values(name="other"))
+            await tx.session.execute(insert(_ITEMS).values(name="once"))
+    with pytest.raises(OperationalError):
+        async with db.read() as s:
+            await s.execute(text("SELECT nothing FROM nowhere"))
+    async with db.read() as s:  # the connection is still good, and "other" was rolled back
+        assert (await s.execute(select(_ITEMS.c.name))).scalars().all() == ["once"]
+
+
+async def test_a_statement_is_one_trip_to_the_driver_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips: list[str] = []
+    real: Any = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", repr(fn)))
+        return await real(self, fn, *args, **kwargs)
+
+    async with db.read() as s:  # a connection in the pool, opened before counting
+        await s.execute(text("SELECT 1"))
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with db.read() as s:
+        conn = await s.connection()
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.driver_connection, aiosqlite.Connection)
+        assert raw.dbapi_connection is not None
+        assert isinstance(raw.dbapi_connection.cursor(), OneTripCursor)
+        trips.clear()
+        for _ in range(5):
+            await s.execute(select(_ITEMS.c.id).where(_ITEMS.c.id == 1))
+        assert trips == ["_run"] * 5
