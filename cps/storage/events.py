@@ -9,14 +9,19 @@ rolled-back transaction gives its number back: no gaps, no duplicates.
 
 from __future__ import annotations
 
+import functools
 import json
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cps.storage import sqlite_driver
 from cps.storage.database import Transaction
 from cps.storage.models import Channel, Event
 from cps.storage.types import utcnow
@@ -38,14 +43,13 @@ def _bump(insert: Any) -> Any:
     )
 
 
-_BUMP = {"postgresql": _bump(postgresql.insert), "sqlite": _bump(sqlite.insert)}
-_INSERT_EVENT = insert(_EVENTS)
+_BUMP_PG = _bump(postgresql.insert)
 
 
 def _bump_and_insert() -> Any:
     """PostgreSQL: the bump and the event row in one statement (the bump in a CTE,
     the event takes its seq from it), one round trip instead of two."""
-    bumped = _BUMP["postgresql"].cte("bumped")
+    bumped = _BUMP_PG.cte("bumped")
     values = select(bindparam("channel", type_=_EVENTS.c.channel.type), bumped.c.last_seq,
                     bindparam("name", type_=_EVENTS.c.name.type),
                     bindparam("data", type_=_EVENTS.c.data.type),
@@ -68,9 +72,32 @@ async def append(
            "data": json.dumps(data, separators=(",", ":"), default=str)}
     if dialect == "postgresql":
         return int((await tx.session.execute(_APPEND_PG, row)).scalar_one()), created_at
-    seq = int((await tx.session.execute(_BUMP[dialect], {"channel": channel})).scalar_one())
-    await tx.session.execute(_INSERT_EVENT, row | {"seq": seq})
+    stamp = _sqlite_stamp(tx.session.get_bind().dialect)(created_at)
+    seq = await sqlite_driver.in_thread(tx.session, _append_sqlite, channel, name, row["data"],
+                                        stamp)
     return seq, created_at
+
+
+# SQLite: the bump and the event row are two statements, run in one trip to the
+# driver's thread (sqlite_driver.in_thread); SQLite runs one writer at a time.
+_BUMP_SQLITE = ("INSERT INTO channels (name, last_seq) VALUES (?, 1) ON CONFLICT (name) "
+                "DO UPDATE SET last_seq = channels.last_seq + 1 RETURNING last_seq")
+_INSERT_SQLITE = "INSERT INTO events (channel, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)"
+
+
+def _append_sqlite(conn: sqlite3.Connection, channel: str, name: str, data: str,
+                   stamp: Any) -> int:
+    (seq,) = conn.execute(_BUMP_SQLITE, (channel,)).fetchone()
+    conn.execute(_INSERT_SQLITE, (channel, seq, name, data, stamp))
+    return int(seq)
+
+
+@functools.cache
+def _sqlite_stamp(dialect: Dialect) -> Callable[[datetime], Any]:
+    """`created_at` as SQLAlchemy writes it to SQLite (the column type's own processor)."""
+    processor = _EVENTS.c.created_at.type.bind_processor(dialect)
+    assert processor is not None
+    return processor
 
 
 async def last_seq(session: AsyncSession, channel: str) -> int:

@@ -14,6 +14,10 @@ executes, fetches every row, notes the description, row count and last row id,
 and closes it. SQLAlchemy then reads the rows from memory, as its own adapter
 does after its fetch. Server-side cursors (`stream`) keep SQLAlchemy's cursor.
 
+`in_thread` goes further for the few writes every post makes: it runs a function
+of several statements on the sqlite3 connection in one trip (`storage/events.py`:
+a channel's next seq and its event row).
+
 It reaches aiosqlite's thread through `Connection._execute` and the sqlite3
 connection through `Connection._conn`, as SQLAlchemy's own adapter does for
 `isolation_level`; tests/storage/test_sqlite_driver.py pins what it relies on.
@@ -23,16 +27,20 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import immutabledict
 from sqlalchemy.util.concurrency import await_
+
+T = TypeVar("T")
 
 # What one trip answers: description, row count, last row id, rows.
 Outcome = tuple[Any, int, int | None, list[Any]]
@@ -122,6 +130,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of it
 
+    def rollback(self) -> None:
+        # The pool rolls back every connection it takes back, even one whose
+        # transaction just committed or rolled back: with none open, no trip.
+        raw: sqlite3.Connection | None = self._connection._connection
+        if raw is not None and not raw.in_transaction:
+            return
+        super().rollback()
+
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """The module SQLAlchemy's aiosqlite dialect connects with (`module=`)."""
@@ -135,3 +151,16 @@ def dbapi() -> OneTripDBAPI:
     import aiosqlite
 
     return OneTripDBAPI(aiosqlite, sqlite3)
+
+
+async def in_thread(session: AsyncSession, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(connection, *args)` on the session's sqlite3 connection, in aiosqlite's
+    thread and in the session's transaction: several statements in one trip. A
+    sqlite3 error comes out as SQLAlchemy's (IntegrityError, OperationalError...)."""
+    conn = await session.connection()
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    try:
+        result: T = await driver._execute(fn, driver._conn, *args)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
+    return result

@@ -92,3 +92,29 @@ async def test_a_statement_is_one_trip_to_the_driver_thread(
         for _ in range(5):
             await s.execute(select(_ITEMS.c.id).where(_ITEMS.c.id == 1))
         assert trips == ["_run"] * 5
+
+
+async def test_a_finished_transaction_is_not_rolled_back_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool rolls back each connection it takes back; after a commit or a
+    rollback there is nothing to undo, and no trip is made for it."""
+    trips: list[str] = []
+    real: Any = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", repr(fn)))
+        return await real(self, fn, *args, **kwargs)
+
+    async with db.read() as s:
+        await s.execute(text("SELECT 1"))
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with db.write() as tx:
+        await tx.session.execute(insert(_ITEMS).values(name="kept"))
+    assert trips == ["_run", "_run", "commit"]  # BEGIN IMMEDIATE, the INSERT, COMMIT
+    trips.clear()
+    async with db.read() as s:
+        await s.execute(select(_ITEMS.c.name))
+    assert trips == ["_run", "_run", "rollback"]  # BEGIN, the SELECT, ROLLBACK
+    async with db.read() as s:  # and the row committed is there
+        assert (await s.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
