@@ -118,3 +118,7 @@ async def test_a_finished_transaction_is_not_rolled_back_again(
     assert trips == ["_run", "_run", "rollback"]  # BEGIN, the SELECT, ROLLBACK
     async with db.read() as s:  # and the row committed is there
         assert (await s.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
+    trips.clear()
+    async with db.read_one() as conn:  # a lone read: no BEGIN, nothing to roll back
+        assert (await conn.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
+    assert trips == ["_run"]

@@ -262,8 +262,8 @@ async def authenticate(ctx: Context, token: str) -> Actor | None:
     digest = hash_token(token)
     now = utcnow()
     idle_since = now - timedelta(seconds=ctx.settings.session_idle_seconds)
-    async with ctx.db.read() as session:
-        row = (await session.execute(
+    async with ctx.db.read_one() as conn:
+        row = (await conn.execute(
             _TOKEN_ACTOR, {"digest": digest, "now": now, "idle_since": idle_since}
         )).first()
     if row is None:
@@ -304,8 +304,8 @@ async def authenticate_many(ctx: Context, tokens: Collection[str]) -> dict[str, 
     digests = {hash_token(token): token for token in tokens}
     now = utcnow()
     idle_since = now - timedelta(seconds=ctx.settings.session_idle_seconds)
-    async with ctx.db.read() as session:
-        rows = (await session.execute(
+    async with ctx.db.read_one() as conn:
+        rows = (await conn.execute(
             _TOKEN_ACTORS, {"digests": list(digests), "now": now, "idle_since": idle_since}
         )).all()
     stale = [row[4] for row in rows if now - row[5] >= TOUCH_EVERY]
