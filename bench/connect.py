@@ -357,7 +357,7 @@ def cps_server(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, i
             env["CPS_REDIS_URL"], _ = stack.enter_context(private_redis(workdir))
         name = (f"CPS ({args.workers} process{'es' if args.workers > 1 else ''}, {args.mode}, "
                 f"{'redis' if 'CPS_REDIS_URL' in env else 'memory broker'})")
-        log = (workdir / "cps-serve.log").open("wb")
+        log = open(os.environ.get("CPS_LOG_COPY", str(workdir / "cps-serve.log")), "wb")
         stack.callback(log.close)
         server = subprocess.Popen(
             [*taskset_prefix(args.server_core), sys.executable, "-m", "cps", "serve",
@@ -386,15 +386,22 @@ def run_cps(args: argparse.Namespace, workdir: Path) -> Side:
     return side
 
 
-def run_baseline(args: argparse.Namespace, workdir: Path) -> Side:
+BASELINES = {
+    "baseline_broadcast.py": "baseline (a websockets server that answers subscribe, 1 process)",
+    "baseline_asgi.py": "the server stack alone (a bare ASGI app on CPS's uvicorn, 1 process)",
+}
+
+
+def run_baseline(args: argparse.Namespace, workdir: Path,
+                 script: str = "baseline_broadcast.py") -> Side:
     import socket
 
-    side = Side("baseline (a websockets server that answers subscribe, 1 process)")
+    side = Side(BASELINES[script])
     port, control = free_port(), free_port()
-    log = (workdir / "baseline.log").open("wb")
+    log = (workdir / f"{script}.log").open("wb")
     server = subprocess.Popen(
         [*taskset_prefix(args.server_core), sys.executable,
-         str(ROOT / "bench" / "baseline_broadcast.py"), "--port", str(port),
+         str(ROOT / "bench" / script), "--port", str(port),
          "--control-port", str(control)], cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -441,8 +448,8 @@ def print_side(side: Side) -> None:
             print(f"{'':<24} error: {error}")
 
 
-def check_targets(args: argparse.Namespace, cps: Side,
-                  base: Side | None) -> list[tuple[str, bool | None, str]]:
+def check_targets(args: argparse.Namespace, cps: Side, base: Side | None,
+                  stack: Side | None = None) -> list[tuple[str, bool | None, str]]:
     big = args.sockets >= TARGET_SOCKETS and args.workers == 1
     checks: list[tuple[str, bool | None, str]] = [
         ("no socket refused or lost, connecting or in the storm",
@@ -467,6 +474,13 @@ def check_targets(args: argparse.Namespace, cps: Side,
         checks.append((
             f"{label}: {TARGET_SOCKETS:,} sockets under {TARGET_SECONDS:g} s, one process",
             (mine.seconds < TARGET_SECONDS) if big else None, f"{mine.seconds:.2f} s"))
+        alone = None if stack is None else stack.connect if label == "connect" else stack.storm
+        if alone is not None and theirs is not None:
+            checks.append((
+                f"{label}: where the time goes (shown, not judged): the server stack alone / "
+                "the minimal server, and CPS / the stack alone",
+                None, f"{_ratio(alone.seconds, theirs.seconds):.2f} and "
+                f"{_ratio(mine.seconds, alone.seconds):.2f} times"))
     return checks
 
 
@@ -522,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGALRM, stop)
     signal.alarm(170 if args.smoke else 600)
     base: Side | None = None
+    stack: Side | None = None
     with tempfile.TemporaryDirectory(prefix="cps-bench-") as tmp:
         try:
             cps = run_cps(args, Path(tmp))
@@ -529,6 +544,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_baseline:
                 base = run_baseline(args, Path(tmp))
                 print_side(base)
+                if not args.smoke:
+                    stack = run_baseline(args, Path(tmp), "baseline_asgi.py")
+                    print_side(stack)
         except SetupError as exc:
             print(f"connect: {exc}", file=sys.stderr)
             log = Path(tmp) / "cps-serve.log"
@@ -538,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             signal.alarm(0)
     print(f"\nload average (1 min) after: {os.getloadavg()[0]:.2f}")
-    checks = check_targets(args, cps, base)
+    checks = check_targets(args, cps, base, stack)
     if args.smoke:
         checks = checks[:1]
     print()
@@ -546,8 +564,9 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "n/a " if passed is None else ("PASS" if passed else "FAIL")
         print(f"{verdict}  {name}: {measured}")
     failed = [name for name, passed, _ in checks if passed is False]
-    if base is not None and not (base.connect.ok and base.storm.ok):
-        failed.append("the baseline lost sockets")
+    for other in (base, stack):
+        if other is not None and not (other.connect.ok and other.storm.ok):
+            failed.append(f"{other.name} lost sockets")
     print(f"\n{'SMOKE: ' if args.smoke else ''}{'FAIL' if failed else 'PASS'} "
           f"({time.monotonic() - started:.0f} s)" + (f": {'; '.join(failed)}" if failed else ""))
     return 1 if failed else 0

@@ -180,3 +180,28 @@ async def test_tokens_read_together_answer_as_one_at_a_time_and_push_the_idle_en
             touched = await session.scalar(select(AuthToken.last_used_at).where(
                 AuthToken.token_hash == hash_token(used_long_ago.token)))
         assert touched is not None and utcnow() - touched < timedelta(minutes=1)
+
+
+async def test_requests_that_keep_coming_are_read_together_and_a_lone_one_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A storm's requests arrive over many turns of the event loop, not all in one:
+    they still share a read. A lone request does not wait for the window."""
+    reads: list[list[int]] = []
+
+    async def fetch(keys: list[int]) -> dict[int, int | Exception]:
+        reads.append(sorted(keys))
+        return {k: k for k in keys}
+
+    burst: Burst[int, int] = Burst(fetch)
+
+    async def arriving(k: int) -> int:
+        for _ in range(k):  # request k comes k turns after the first
+            await asyncio.sleep(0)
+        return await burst.get(k)
+
+    assert await asyncio.gather(*(arriving(k) for k in range(40))) == list(range(40))
+    assert reads == [list(range(40))]
+    monkeypatch.setattr("cps.live.bursts.GATHER_SECONDS", 3600.0)
+    assert await asyncio.wait_for(burst.get(99), timeout=5) == 99
+    assert reads[-1] == [99]
