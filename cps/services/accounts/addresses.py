@@ -9,11 +9,16 @@ of sessions) keeps the address as it came."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 IPV6_PREFIX = 64
 
 
+# Each socket asks twice (counted in, counted out) and a storm's sockets come from
+# few addresses: parsing one is most of a handshake's bookkeeping, so the answers
+# are kept (a bounded cache of a pure function).
+@functools.lru_cache(maxsize=4096)
 def limit_key(host: str) -> str:
     """The one spelling under which limits count `host`: an IPv4 address (IPv4-mapped
     IPv6 unmapped), an IPv6 /64 network, or `host` itself when it is no address."""
