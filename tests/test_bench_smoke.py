@@ -129,3 +129,18 @@ def test_the_language_detector_benchmark_runs_and_the_chosen_one_is_accurate() -
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith("py3langid ")]
     assert [row[2] for row in rows] == ["100.0%", "100.0%"], result.stdout
     assert "cps write path, a short post" in result.stdout
+
+
+@pytest.mark.long
+@pytest.mark.timeout(600)  # two at a time, beside the browser tests
+def test_the_post_parts_benchmark_smoke_runs() -> None:
+    """Posts in process with and without the topic author's notification: both
+    variants post (every answer a 201) and the parts are restored between them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.post_parts", "--smoke", "--core", "-1"], cwd=ROOT,
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert "machine" in out.lower() and "SMOKE: done" in out
+    assert "without notify" in out
