@@ -37,11 +37,11 @@ def statements(ctx: Context) -> Iterator[list[str]]:
 # official mark and whether a sanction is in force (one statement), the post (its
 # path written with it), the topic's count, tracking the topic, taking part, the
 # topic's event, and the topic author's notification (audience, people, row, unread count, event). PostgreSQL writes
-# each event (seq and row) in one statement, and takes the notified person's turn
-# with an advisory lock; SQLite opens its write transaction with BEGIN IMMEDIATE, and
+# each event (seq and row) in one statement, takes the topic's turn (posts into one
+# topic queue in arrival order) and the notified person's with advisory locks; SQLite opens its write transaction with BEGIN IMMEDIATE, and
 # writes each event's seq and row in one trip to its driver's thread, outside
 # SQLAlchemy's statements (storage/events.py).
-EXPECTED = {"sqlite": 11, "postgresql": 13}
+EXPECTED = {"sqlite": 11, "postgresql": 14}
 # SQLite: every trip to aiosqlite's thread (storage/sqlite_driver.py): one per
 # statement or event and the write's COMMIT; the token is read outside a
 # transaction (Database.read_one), with no BEGIN or ROLLBACK around it.
