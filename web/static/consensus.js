@@ -258,6 +258,8 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
   let message = null; // {text, error}
   let formOpen = false;
   let refreshTimer = null;
+  let asked = 0; // reads of the round started
+  let shown = 0; // the newest read whose answer is shown
 
   const textOf = (id) => {
     const s = round && round.statements.find((x) => x.id === id);
@@ -265,9 +267,16 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
   };
 
   async function fetchRound(id) {
-    round = (await get(`/consensus/${id}`, { signal })).round;
+    // A live refresh and a vote may read at once: an answer older than the one
+    // shown is dropped, so a vote's result is never redrawn back to before it.
+    const mine = ++asked;
+    const fresh = (await get(`/consensus/${id}`, { signal })).round;
     const { me } = state();
-    next = me && round.accepting_votes ? (await get(`/consensus/${id}/next`, { signal })).statement : null;
+    const upNext = me && fresh.accepting_votes ? (await get(`/consensus/${id}/next`, { signal })).statement : null;
+    if (mine < shown) return;
+    shown = mine;
+    round = fresh;
+    next = upNext;
   }
 
   async function act(call, done) {
@@ -341,7 +350,8 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     clear(body, round ? drawRound({ round, next, message, me, isMod, act, textOf }) : null);
     const area = body.querySelector(".cmap-propose textarea");
     if (draft && area) area.value = draft;
-    if (focused) body.querySelector(focused)?.focus();
+    // The element gone (the last statement voted on), the focus stays in the panel.
+    if (focused) (body.querySelector(focused) || body.querySelector(".cmap-choice, .cmap-done, .cmap-message"))?.focus();
     if (caret && area) area.setSelectionRange(...caret);
     if (!keepForm) drawForm();
     el.hidden = !round && !formSlot.childNodes.length;
