@@ -52,6 +52,7 @@ STATE_CHECKED: dict[tuple[str, str], frozenset[str]] = {
     # a cursor this server gave out
     ("GET", "/spaces/{space_id}/topics"): frozenset({"cursor"}),
     ("GET", "/notifications"): frozenset({"cursor"}),
+    ("GET", "/moderation/queue"): frozenset({"cursor"}),
     # either ids or all: true (docs/notifications.md)
     ("POST", "/notifications/read"): frozenset({"ids"}),
     # the search grammar (known operators, their values, words to find besides the
