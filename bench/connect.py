@@ -357,7 +357,7 @@ def cps_server(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, i
             env["CPS_REDIS_URL"], _ = stack.enter_context(private_redis(workdir))
         name = (f"CPS ({args.workers} process{'es' if args.workers > 1 else ''}, {args.mode}, "
                 f"{'redis' if 'CPS_REDIS_URL' in env else 'memory broker'})")
-        log = open(os.environ.get("CPS_LOG_COPY", str(workdir / "cps-serve.log")), "wb")
+        log = (workdir / "cps-serve.log").open("wb")
         stack.callback(log.close)
         server = subprocess.Popen(
             [*taskset_prefix(args.server_core), sys.executable, "-m", "cps", "serve",
