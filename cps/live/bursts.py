@@ -78,7 +78,6 @@ class Burst(Generic[K, V]):
         finally:
             self._reader = None
 
-
     async def _gather(self) -> None:
         """Turn the event loop while requests keep coming (a burst), until none came
         in a turn, the batch is full or `GATHER_SECONDS` passed."""

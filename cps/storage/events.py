@@ -9,7 +9,6 @@ rolled-back transaction gives its number back: no gaps, no duplicates.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from collections.abc import Callable
@@ -17,8 +16,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Dialect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.storage import sqlite_driver
@@ -32,24 +30,16 @@ _CHANNELS = cast(Table, Channel.__table__)
 _EVENTS = cast(Table, Event.__table__)
 
 
-def _bump(insert: Any) -> Any:
-    return (
-        insert(_CHANNELS)
-        .values(name=bindparam("channel"), last_seq=1)
-        .on_conflict_do_update(
-            index_elements=[_CHANNELS.c.name], set_={"last_seq": _CHANNELS.c.last_seq + 1}
-        )
-        .returning(_CHANNELS.c.last_seq)
-    )
-
-
-_BUMP_PG = _bump(postgresql.insert)
-
-
 def _bump_and_insert() -> Any:
     """PostgreSQL: the bump and the event row in one statement (the bump in a CTE,
     the event takes its seq from it), one round trip instead of two."""
-    bumped = _BUMP_PG.cte("bumped")
+    bump = postgresql.insert(_CHANNELS).values(name=bindparam("channel"), last_seq=1)
+    bumped = (
+        bump.on_conflict_do_update(
+            index_elements=[_CHANNELS.c.name], set_={"last_seq": _CHANNELS.c.last_seq + 1})
+        .returning(_CHANNELS.c.last_seq)
+        .cte("bumped")
+    )
     values = select(bindparam("channel", type_=_EVENTS.c.channel.type), bumped.c.last_seq,
                     bindparam("name", type_=_EVENTS.c.name.type),
                     bindparam("data", type_=_EVENTS.c.data.type),
@@ -66,15 +56,13 @@ async def append(
     tx: Transaction, channel: str, name: str, data: dict[str, Any]
 ) -> tuple[int, datetime]:
     """Write the channel's next event in `tx`: answers its sequence number and time."""
-    dialect = tx.session.get_bind().dialect.name
     created_at = utcnow()
-    row = {"channel": channel, "name": name, "created_at": created_at,
-           "data": json.dumps(data, separators=(",", ":"), default=str)}
-    if dialect == "postgresql":
+    text = json.dumps(data, separators=(",", ":"), default=str)
+    if tx.session.get_bind().dialect.name == "postgresql":
+        row = {"channel": channel, "name": name, "data": text, "created_at": created_at}
         return int((await tx.session.execute(_APPEND_PG, row)).scalar_one()), created_at
-    stamp = _sqlite_stamp(tx.session.get_bind().dialect)(created_at)
-    seq = await sqlite_driver.in_thread(tx.session, _append_sqlite, channel, name, row["data"],
-                                        stamp)
+    seq = await sqlite_driver.in_thread(tx.session, _append_sqlite, channel, name, text,
+                                        _SQLITE_STAMP(created_at))
     return seq, created_at
 
 
@@ -92,12 +80,15 @@ def _append_sqlite(conn: sqlite3.Connection, channel: str, name: str, data: str,
     return int(seq)
 
 
-@functools.cache
-def _sqlite_stamp(dialect: Dialect) -> Callable[[datetime], Any]:
-    """`created_at` as SQLAlchemy writes it to SQLite (the column type's own processor)."""
-    processor = _EVENTS.c.created_at.type.bind_processor(dialect)
+def _stamp_processor() -> Callable[[datetime], Any]:
+    """`created_at` as SQLAlchemy writes it to SQLite (the column type's own processor;
+    aiosqlite's dialect writes dates as the pysqlite dialect does)."""
+    processor = _EVENTS.c.created_at.type.bind_processor(sqlite.dialect())
     assert processor is not None
     return processor
+
+
+_SQLITE_STAMP = _stamp_processor()
 
 
 async def last_seq(session: AsyncSession, channel: str) -> int:

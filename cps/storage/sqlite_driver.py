@@ -106,24 +106,22 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
-            connection = self._connection
-            outcome: Outcome = await connection._execute(
-                _run, connection._conn, operation, parameters, many)
+        """The statement in one trip; a driver's error raised as SQLAlchemy's."""
+        try:
+            async with self._adapt_connection._execute_mutex:
+                connection = self._connection
+                outcome: Outcome = await connection._execute(
+                    _run, connection._conn, operation, parameters, many)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = collections.deque(rows)
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
-        try:
-            await_(self._trip(operation, parameters, False))
-        except Exception as error:
-            self._adapt_connection._handle_exception(error)
+        await_(self._trip(operation, parameters, False))
 
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
-        try:
-            await_(self._trip(operation, seq_of_parameters, True))
-        except Exception as error:
-            self._adapt_connection._handle_exception(error)
+        await_(self._trip(operation, seq_of_parameters, True))
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
