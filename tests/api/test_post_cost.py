@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import event
 
 from cps.services.context import Context
 from tests.support.api import Api
+from tests.support.trips import trips
 
 pytestmark = pytest.mark.anyio
 
@@ -36,30 +36,17 @@ def statements(ctx: Context) -> Iterator[list[str]]:
 # the token's user, then in the write transaction the topic with the access, the
 # official mark and whether a sanction is in force (one statement), the post (its
 # path written with it), the topic's count, tracking the topic, taking part, the
-# topic's event, and the topic author's notification (audience, people, row, unread count, event). PostgreSQL writes
-# each event (seq and row) in one statement, takes the topic's turn (posts into one
-# topic queue in arrival order) and the notified person's with advisory locks; SQLite opens its write transaction with BEGIN IMMEDIATE, and
-# writes each event's seq and row in one trip to its driver's thread, outside
-# SQLAlchemy's statements (storage/events.py).
+# topic's event, and the topic author's notification (audience, people, row, unread
+# count, event). PostgreSQL writes each event (seq and row) in one statement, and
+# takes the topic's turn (posts into one topic queue in arrival order) and the
+# notified person's with advisory locks; SQLite opens its write transaction with
+# BEGIN IMMEDIATE, and writes each event's seq and row in one trip to its driver's
+# thread, outside SQLAlchemy's statements (storage/events.py).
 EXPECTED = {"sqlite": 11, "postgresql": 14}
 # SQLite: every trip to aiosqlite's thread (storage/sqlite_driver.py): one per
 # statement or event and the write's COMMIT; the token is read outside a
 # transaction (Database.read_one), with no BEGIN or ROLLBACK around it.
 TRIPS = 14
-
-
-@contextmanager
-def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    made: list[str] = []
-    real: Any = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        made.append(getattr(fn, "__name__", repr(fn)))
-        return await real(self, fn, *args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(aiosqlite.Connection, "_execute", counted)
-        yield made
 
 
 async def test_a_post_runs_a_known_number_of_statements(

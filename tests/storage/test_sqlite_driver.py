@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cps.storage.database import Database
 from cps.storage.sqlite_driver import OneTripCursor
+from tests.support.trips import trips as counted_trips
 
 pytestmark = pytest.mark.anyio
 
@@ -72,26 +73,19 @@ async def test_errors_are_sqlalchemys_and_nothing_half_written_stays(db: Databas
 async def test_a_statement_is_one_trip_to_the_driver_thread(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trips: list[str] = []
-    real: Any = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", repr(fn)))
-        return await real(self, fn, *args, **kwargs)
-
     async with db.read() as s:  # a connection in the pool, opened before counting
         await s.execute(text("SELECT 1"))
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-    async with db.read() as s:
-        conn = await s.connection()
-        raw = await conn.get_raw_connection()
-        assert isinstance(raw.driver_connection, aiosqlite.Connection)
-        assert raw.dbapi_connection is not None
-        assert isinstance(raw.dbapi_connection.cursor(), OneTripCursor)
-        trips.clear()
-        for _ in range(5):
-            await s.execute(select(_ITEMS.c.id).where(_ITEMS.c.id == 1))
-        assert trips == ["_run"] * 5
+    with counted_trips(monkeypatch) as trips:
+        async with db.read() as s:
+            conn = await s.connection()
+            raw = await conn.get_raw_connection()
+            assert isinstance(raw.driver_connection, aiosqlite.Connection)
+            assert raw.dbapi_connection is not None
+            assert isinstance(raw.dbapi_connection.cursor(), OneTripCursor)
+            trips.clear()
+            for _ in range(5):
+                await s.execute(select(_ITEMS.c.id).where(_ITEMS.c.id == 1))
+            assert trips == ["_run"] * 5
 
 
 async def test_a_finished_transaction_is_not_rolled_back_again(
@@ -99,26 +93,19 @@ async def test_a_finished_transaction_is_not_rolled_back_again(
 ) -> None:
     """The pool rolls back each connection it takes back; after a commit or a
     rollback there is nothing to undo, and no trip is made for it."""
-    trips: list[str] = []
-    real: Any = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", repr(fn)))
-        return await real(self, fn, *args, **kwargs)
-
     async with db.read() as s:
         await s.execute(text("SELECT 1"))
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-    async with db.write() as tx:
-        await tx.session.execute(insert(_ITEMS).values(name="kept"))
-    assert trips == ["_run", "_run", "commit"]  # BEGIN IMMEDIATE, the INSERT, COMMIT
-    trips.clear()
-    async with db.read() as s:
-        await s.execute(select(_ITEMS.c.name))
-    assert trips == ["_run", "_run", "rollback"]  # BEGIN, the SELECT, ROLLBACK
-    async with db.read() as s:  # and the row committed is there
-        assert (await s.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
-    trips.clear()
-    async with db.read_one() as conn:  # a lone read: no BEGIN, nothing to roll back
-        assert (await conn.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
-    assert trips == ["_run"]
+    with counted_trips(monkeypatch) as trips:
+        async with db.write() as tx:
+            await tx.session.execute(insert(_ITEMS).values(name="kept"))
+        assert trips == ["_run", "_run", "commit"]  # BEGIN IMMEDIATE, the INSERT, COMMIT
+        trips.clear()
+        async with db.read() as s:
+            await s.execute(select(_ITEMS.c.name))
+        assert trips == ["_run", "_run", "rollback"]  # BEGIN, the SELECT, ROLLBACK
+        async with db.read() as s:  # and the row committed is there
+            assert (await s.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
+        trips.clear()
+        async with db.read_one() as conn:  # a lone read: no BEGIN, nothing to roll back
+            assert (await conn.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
+        assert trips == ["_run"]
