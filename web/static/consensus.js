@@ -30,6 +30,8 @@ export const groupName = (id) => t("cons.groupName", { letter: String.fromCharCo
 // What keeps the focus across a live redraw, the proposal being typed first.
 const KEEP_FOCUS = [".cmap-propose textarea", ".cmap-choice-agree", ".cmap-choice-disagree",
   ".cmap-choice-pass", ".cmap-all summary", ".cmap-done"];
+// Where the focus goes on when what held it is gone: the next choice, or the message.
+const GO_ON = [".cmap-choice", ".cmap-done", ".cmap-message"].join(", ");
 
 const percent = (share) => `${Math.round(share * 100)}%`;
 
@@ -300,7 +302,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     }
     redraw();
     // Keyboard and screen reader users go on with the next statement.
-    if (hadFocus) body.querySelector(".cmap-choice, .cmap-done, .cmap-message")?.focus();
+    if (hadFocus) body.querySelector(GO_ON)?.focus();
   }
 
   function drawForm() {
@@ -351,7 +353,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     const area = body.querySelector(".cmap-propose textarea");
     if (draft && area) area.value = draft;
     // The element gone (the last statement voted on), the focus stays in the panel.
-    if (focused) (body.querySelector(focused) || body.querySelector(".cmap-choice, .cmap-done, .cmap-message"))?.focus();
+    if (focused) (body.querySelector(focused) || body.querySelector(GO_ON))?.focus();
     if (caret && area) area.setSelectionRange(...caret);
     if (!keepForm) drawForm();
     el.hidden = !round && !formSlot.childNodes.length;
@@ -369,8 +371,8 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     if (!available) return;
     try {
       const { rounds } = await get(`/topics/${topicId}/consensus`, { signal });
-      round = null;
-      if (rounds.length) await fetchRound(rounds[0].id);
+      if (rounds.length) await fetchRound(rounds[0].id); // the round shown stays until then
+      else round = null;
     } catch (err) {
       if (err.name === "AbortError") throw err;
       clear(body, h("p", { class: "form-error", role: "alert" }, t("cons.loadFailed", { message: err.message })));
