@@ -10,8 +10,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -21,7 +19,7 @@ from cps.config import Settings
 from cps.http import api, health, unsubscribe
 from cps.http.errors import HANDLERS
 from cps.http.middleware import BodyLimit, SecurityHeaders
-from cps.http.openapi import document
+from cps.http.openapi import served
 from cps.http.pages import Shell
 from cps.http.routes import all_endpoints
 from cps.live.route import LiveRoute
@@ -50,11 +48,6 @@ PAGES = [
 def create_app(settings: Settings) -> Starlette:
     endpoints = all_endpoints()
     shell = Shell(WEB_DIR / "index.html")
-    openapi = document(endpoints)
-
-    async def openapi_json(_: Request) -> Response:
-        return JSONResponse(openapi)
-
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         db = Database(settings.database_url)
@@ -94,7 +87,7 @@ def create_app(settings: Settings) -> Starlette:
 
     # One route per path, so a method the path lacks is 405 naming all it has.
     api_routes: list[BaseRoute] = [*api.routes(endpoints)]
-    api_routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
+    api_routes.append(Route("/openapi.json", served(endpoints), methods=["GET"]))
     routes: list[BaseRoute] = [
         Mount("/api/v1", routes=api_routes),
         *health.routes(),

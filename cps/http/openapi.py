@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
 from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import core_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from cps import __version__
 from cps.http.api import Endpoint
@@ -105,6 +109,24 @@ _SELF: dict[str, Any] = {
     },
     "x-entitlement": "none",
 }
+
+
+def served(endpoints: Sequence[Endpoint]) -> Callable[[Request], Awaitable[Response]]:
+    """The handler of GET /openapi.json. The document is made on its first request, not
+    when an app is made (about 50 ms of pydantic's schema generation, which every
+    worker's start-up and every test's app would otherwise pay), and kept for the
+    process: every app made with the same endpoints answers the same bytes."""
+    key = tuple(endpoints)
+
+    async def openapi_json(_: Request) -> Response:
+        return Response(_rendered(key), media_type="application/json")
+
+    return openapi_json
+
+
+@functools.lru_cache(maxsize=4)
+def _rendered(endpoints: tuple[Endpoint, ...]) -> bytes:
+    return bytes(JSONResponse(document(list(endpoints))).body)
 
 
 def document(endpoints: list[Endpoint]) -> dict[str, Any]:
