@@ -3,33 +3,13 @@ change that adds one shows here (bench/write.py measures the time)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from cps.services.context import Context
 from tests.support.api import Api
-from tests.support.trips import trips
+from tests.support.trips import statements, trips
 
 pytestmark = pytest.mark.anyio
-
-
-@contextmanager
-def statements(ctx: Context) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(" ".join(statement.split())[:160])
-
-    engine = ctx.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # A citizen's plain post in a topic someone else opened (so its author is told):

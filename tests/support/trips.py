@@ -1,5 +1,8 @@
-"""Counting the trips to aiosqlite's thread (cps/storage/sqlite_driver.py): the
-name of each function sent there, in order ("_run" is one statement)."""
+"""What a request costs the database, counted so that a change that adds to it shows
+in a test (the benchmarks under bench/ measure the time): the statements SQLAlchemy
+runs (`statements`), and the trips to aiosqlite's thread (`trips`,
+cps/storage/sqlite_driver.py): the name of each function sent there, in order
+("_run" is one statement)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,30 @@ from typing import Any
 
 import aiosqlite
 import pytest
+from sqlalchemy import event
+
+from cps.services.context import Context
+
+
+@contextmanager
+def statements(ctx: Context) -> Iterator[list[str]]:
+    """Each statement the app's engine runs meanwhile, squeezed onto one line."""
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split())[:160])
+
+    engine = ctx.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 @contextmanager
 def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The trips to aiosqlite's thread meanwhile."""
     made: list[str] = []
     real: Any = aiosqlite.Connection._execute
 

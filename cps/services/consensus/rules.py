@@ -16,21 +16,24 @@ round. The tier is read from the organization's row in the same transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from cps.services.consensus.views import ReadOnlyReason, VoteChoice
 from cps.services.context import Actor
 from cps.services.errors import Conflict, NotFound
 from cps.services.orgs import standing
-from cps.services.orgs.access import SpaceAccess, topic_access
+from cps.services.orgs.access import SpaceAccess, topic_access, topic_access_with, topic_statement
 from cps.services.tiers import plans
 from cps.storage import portable
-from cps.storage.consensus import ConsensusRound, ConsensusStatement
+from cps.storage.consensus import ConsensusRound, ConsensusStatement, ConsensusVote
 from cps.storage.database import Transaction
-from cps.storage.models import Topic
+from cps.storage.models import Space, Topic
+from cps.storage.types import UTCDateTime, utcnow
 
 CAPABILITY: Final = "consensus_map"
 PROMPT_MAX: Final = 500
@@ -72,6 +75,58 @@ async def statement_of(
     return found
 
 
+# A vote's round (only what the rules read of it: not its map, which a round of a
+# few hundred people makes tens of kilobytes), the statement voted on (NULL when it
+# is not one of the round's) and the voter's vote on it so far (NULL: none): one
+# statement. Then the topic, the voter's roles and whether a sanction is in force on
+# them in the space: a second. A vote read these in six.
+_UID = bindparam("uid", type_=Integer)
+_BALLOT = (
+    select(ConsensusRound, ConsensusStatement, ConsensusVote.vote)
+    .select_from(ConsensusRound)
+    .outerjoin(ConsensusStatement, and_(ConsensusStatement.id == bindparam("statement_id"),
+                                        ConsensusStatement.round_id == ConsensusRound.id))
+    .outerjoin(ConsensusVote, and_(ConsensusVote.statement_id == ConsensusStatement.id,
+                                   ConsensusVote.user_id == _UID))
+    .where(ConsensusRound.id == bindparam("round_id"))
+    .options(load_only(ConsensusRound.id, ConsensusRound.topic_id, ConsensusRound.closed_at))
+)
+_VOTER_TOPIC = topic_statement(
+    standing.any_in_force(Space.id, _UID, bindparam("now", type_=UTCDateTime)))
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What a vote on one statement is checked against."""
+
+    round: ConsensusRound
+    topic: Topic
+    access: SpaceAccess
+    statement: ConsensusStatement
+    before: int | None  # the voter's vote on it so far
+    sanctioned: bool  # some sanction in force on the voter in the space
+
+
+async def ballot(session: AsyncSession, actor: Actor, round_id: int,
+                 statement_id: int) -> Ballot:
+    """`round_access` and `statement_of` for a vote, in two statements: 404 alike when
+    the round's topic is invisible or the statement is not the round's or not visible
+    to the voter."""
+    row = (await session.execute(_BALLOT, {"round_id": round_id, "statement_id": statement_id,
+                                           "uid": actor.id})).first()
+    if row is None:
+        raise NotFound("No such consensus round.")
+    found, statement, before = row
+    try:
+        topic, access, (sanctioned,) = await topic_access_with(
+            session, _VOTER_TOPIC, actor, found.topic_id, now=utcnow())
+    except NotFound:
+        raise NotFound("No such consensus round.") from None
+    if statement is None or not visible_to(statement, actor, access):
+        raise NotFound("No such statement in this round.")
+    return Ballot(found, topic, access, statement, before, bool(sanctioned))
+
+
 def visible_to(statement: ConsensusStatement, actor: Actor | None, access: SpaceAccess) -> bool:
     """Accepted statements are seen by every reader; pending and rejected ones by the
     space's moderators and their author."""
@@ -108,6 +163,9 @@ def require_accepting(found: ConsensusRound, topic: Topic, access: SpaceAccess) 
     plans.require(access.org.tier, CAPABILITY)
 
 
-async def require_standing(tx: Transaction, actor: Actor, access: SpaceAccess) -> None:
-    if not access.can_moderate:
+async def require_standing(tx: Transaction, actor: Actor, access: SpaceAccess, *,
+                           sanctioned: bool = True) -> None:
+    """403 for a banned or muted participant (not the space's moderators). `sanctioned`
+    False: read with the caller's statement, no sanction is in force, nothing to read."""
+    if sanctioned and not access.can_moderate:
         await standing.require(tx.session, actor.id, access.space.id, act="post")

@@ -15,18 +15,33 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 
 from cps.services.consensus import analysis, recompute, rules
 from cps.services.consensus.views import StatementView, VoteChoice, VoteView
 from cps.services.context import Actor, Context
-from cps.services.errors import Conflict, NotFound
+from cps.services.errors import Conflict
 from cps.storage import portable
 from cps.storage.consensus import ConsensusStatement, ConsensusVote
-from cps.storage.types import utcnow
+from cps.storage.types import UTCDateTime, utcnow
 
 log = logging.getLogger("cps.consensus")
+
+
+def _upsert(kind: portable.Kind) -> Any:
+    stmt = portable.insert_into(kind, ConsensusVote.__table__).values(
+        statement_id=bindparam("statement_id", type_=Integer),
+        user_id=bindparam("user_id", type_=Integer), round_id=bindparam("round_id", type_=Integer),
+        vote=bindparam("vote", type_=Integer), updated_at=bindparam("now", type_=UTCDateTime))
+    return stmt.on_conflict_do_update(
+        index_elements=[ConsensusVote.statement_id, ConsensusVote.user_id],
+        set_={"vote": stmt.excluded.vote, "updated_at": stmt.excluded.updated_at})
+
+
+# One person's vote on one statement, new or changed: one statement, built once.
+_UPSERT = portable.per_database(_upsert)
 
 
 async def vote(ctx: Context, actor: Actor, round_id: int, statement_id: int,
@@ -35,26 +50,17 @@ async def vote(ctx: Context, actor: Actor, round_id: int, statement_id: int,
         # Not locked: simultaneous votes on one round must not queue for the whole
         # transaction. The round's row is locked only by the UPDATE that counts the
         # change, at the end (a close that came first wins there).
-        found, topic, access = await rules.round_access(tx.session, actor, round_id)
-        statement = await rules.statement_of(tx.session, round_id, statement_id)
-        if not rules.visible_to(statement, actor, access):
-            raise NotFound("No such statement in this round.")
-        rules.require_accepting(found, topic, access)
-        await rules.require_standing(tx, actor, access)
-        if statement.status != "accepted":
+        ballot = await rules.ballot(tx.session, actor, round_id, statement_id)
+        rules.require_accepting(ballot.round, ballot.topic, ballot.access)
+        await rules.require_standing(tx, actor, ballot.access, sanctioned=ballot.sanctioned)
+        if ballot.statement.status != "accepted":
             raise Conflict("Only accepted statements take votes.", code="statement_not_accepted")
         value = rules.VOTES[choice]
-        before = await tx.session.scalar(
-            select(ConsensusVote.vote).where(ConsensusVote.statement_id == statement_id,
-                                             ConsensusVote.user_id == actor.id))
-        if before != value:
+        if ballot.before != value:
             now = utcnow()
-            stmt = portable.insert(tx.session, ConsensusVote).values(
-                statement_id=statement_id, user_id=actor.id, round_id=round_id, vote=value,
-                updated_at=now)
-            await tx.session.execute(stmt.on_conflict_do_update(
-                index_elements=[ConsensusVote.statement_id, ConsensusVote.user_id],
-                set_={"vote": stmt.excluded.vote, "updated_at": stmt.excluded.updated_at}))
+            await tx.session.execute(_UPSERT(tx.session), {
+                "statement_id": statement_id, "user_id": actor.id, "round_id": round_id,
+                "vote": value, "now": now})
             if not await recompute.count_change(tx.session, round_id, now):
                 raise Conflict("This round is closed; it takes no more votes or statements.",
                                code="round_closed")
