@@ -54,6 +54,28 @@ META_IDS = "_notifications"
 _QUESTION_WORDS = {"open": N_("open again"), "acknowledged": N_("acknowledged"),
                    "answered": N_("answered"), "in_progress": N_("in progress"),
                    "done": N_("done"), "declined": N_("declined")}
+# A decision told as a whole sentence in each language, never a word the server spells
+# filled into one ("hidden", "post.rejected", "overturn"); a value not listed gets the
+# kind's general sentence.
+_FLAG_OUTCOMES = {"hidden": N_("The moderators hid a post you flagged"),
+                  "dismissed": N_("The moderators left up a post you flagged")}
+_APPEAL_DECISIONS = {"overturn": N_("{who} overturned the decision you appealed"),
+                     "uphold": N_("{who} upheld the decision you appealed")}
+_MODERATION_ACTIONS = {"post.hidden": N_("A moderator hid your post"),
+                       "post.restored": N_("A moderator restored your post"),
+                       "post.approved": N_("A moderator approved your post"),
+                       "post.rejected": N_("A moderator did not approve your post")}
+_TIER_DECISIONS = {"approved": N_("{org}: the request for the {to_tier} plan was approved"),
+                   "rejected": N_("{org}: the request for the {to_tier} plan was turned down")}
+# Each kind that tells a decision: the key of its data, a sentence per value, and the
+# sentence for any other value.
+_DECIDED: dict[str, tuple[str, dict[str, str], str]] = {
+    "flag_outcome": ("outcome", _FLAG_OUTCOMES, N_("The moderators reviewed a post you flagged")),
+    "appeal_answer": ("decision", _APPEAL_DECISIONS, N_("{who} answered your appeal")),
+    "moderation": ("action", _MODERATION_ACTIONS, N_("A moderator acted on your post")),
+    "tier_decision": ("decision", _TIER_DECISIONS,
+                      N_("{org} moved from the {from_tier} plan to the {to_tier} plan")),
+}
 
 
 @dataclass(frozen=True)
@@ -134,10 +156,6 @@ async def mailable(session: AsyncSession, person: Recipient, *, ids: Iterable[in
 
 # --- what an email says ---------------------------------------------------------------
 
-def _word(data: dict[str, Any], key: str) -> str:
-    return str(data.get(key, "")).replace("_", " ")
-
-
 def _tier(data: dict[str, Any], key: str, code: str) -> str:
     """A tier's name in the language `code` (the catalogues have them: tiers/plans.py)."""
     name = str(data.get(key) or "")
@@ -162,14 +180,9 @@ def phrase(note: Mailable, code: str = DEFAULT) -> str:
                 else gettext_in(code, "{who} posted"))
     elif note.kind == "question_status":
         said = gettext_in(code, "The question is now {status}")
-    elif note.kind == "flag_outcome":
-        said = gettext_in(code, "A moderator looked at your flag: {outcome}")
-    elif note.kind == "appeal_answer":
-        said = gettext_in(code, "Your appeal was answered: {decision}")
-    elif note.kind == "moderation":
-        said = gettext_in(code, "A moderator acted on your post: {action}")
-    elif note.kind == "tier_decision":
-        said = gettext_in(code, "{org}'s plan: {decision} ({from_tier} to {to_tier})")
+    elif note.kind in _DECIDED:
+        key, sentences, general = _DECIDED[note.kind]
+        said = gettext_in(code, sentences.get(str(data.get(key)), general))
     else:
         said = gettext_in(code, "Something new for you")
     status = str(data.get("status", ""))
@@ -177,8 +190,6 @@ def phrase(note: Mailable, code: str = DEFAULT) -> str:
     said = said.format(
         count=n, who=who,
         status=gettext_in(code, word) if word else status.replace("_", " "),
-        outcome=_word(data, "outcome"), decision=_word(data, "decision"),
-        action=_word(data, "action"),
         org=data.get("org_name") or gettext_in(code, "Your organization"),
         from_tier=_tier(data, "from_tier", code), to_tier=_tier(data, "to_tier", code))
     if note.topic_title:

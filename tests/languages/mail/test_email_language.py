@@ -63,13 +63,47 @@ def test_notification_phrases_take_each_languages_plural_form() -> None:
     assert emails.phrase(_note("question_status", 1, status="in_progress"), "es") == (
         "La pregunta ahora está en curso en «Bike lanes»")
     # A tier's name in the reader's language, as the plans page says it.
-    tier = _note("tier_decision", 1, org_name="Seoul", decision="approved",
+    tier = _note("tier_decision", 1, org_name="Seoul", decision="changed",
                  from_tier="free", to_tier="premium")
     assert "무료" in emails.phrase(tier, "ko") and "프리미엄" in emails.phrase(tier, "ko")
     assert "free" not in emails.phrase(tier, "ko")
     # English stays as it was written.
     assert emails.phrase(_note("reply", 3)) == "3 new replies to you in “Bike lanes”"
-    assert emails.phrase(tier).startswith("Seoul's plan: approved (free to premium)")
+    assert emails.phrase(tier).startswith("Seoul moved from the free plan to the premium plan")
+
+
+# Each decision a notification tells, with the value the server records for it.
+DECISIONS = [
+    ("flag_outcome", {"outcome": "hidden"}), ("flag_outcome", {"outcome": "dismissed"}),
+    ("appeal_answer", {"decision": "overturn"}), ("appeal_answer", {"decision": "uphold"}),
+    ("moderation", {"action": "post.hidden"}), ("moderation", {"action": "post.restored"}),
+    ("moderation", {"action": "post.approved"}), ("moderation", {"action": "post.rejected"}),
+    ("tier_decision", {"decision": "approved"}), ("tier_decision", {"decision": "rejected"}),
+    ("tier_decision", {"decision": "changed"}),
+]
+
+
+@pytest.mark.parametrize("code", ["en", "es", "fr", "ko", "ru", "tr", "ar"])
+def test_a_decision_is_told_in_a_sentence_of_the_readers_language(code: str) -> None:
+    """Found by review: an email said "A moderator acted on your post: post.hidden" and
+    "Your appeal was answered: overturn" in every language, the server's own words
+    filled into the sentence."""
+    said = [emails.phrase(_note(kind, 1, org_name="Seoul", from_tier="free",
+                                to_tier="premium", **data), code)
+            for kind, data in DECISIONS]
+    assert len(set(said)) == len(said), said  # each decision its own sentence
+    for (_, data), text in zip(DECISIONS, said, strict=True):
+        value = next(iter(data.values()))
+        assert "post." not in text and "{" not in text, text
+        if code != "en":  # English may say "approved" in its own sentence
+            assert value not in text, (value, text)
+    if code != "en":
+        english = [emails.phrase(_note(kind, 1, org_name="Seoul", **data))
+                   for kind, data in DECISIONS]
+        assert not set(said) & set(english), code
+    # A value no sentence knows yet gets its kind's general sentence, never the value.
+    unknown = emails.phrase(_note("moderation", 1, action="post.quarantined"), code)
+    assert "quarantined" not in unknown
 
 
 async def test_a_digest_is_composed_in_the_recipients_language_with_its_dates(
