@@ -207,23 +207,33 @@ def test_the_analytics_chart_labels_are_readable_and_the_page_fits(
 
 # How many lines each heading of the stakeholder mix takes, word by word: a word cut
 # in two ("Participant" / "s") takes two.
-MIX_HEADING_WORD_LINES = """() => [...document.querySelectorAll('table.mix thead th')].flatMap((th) => {
-  const text = th.firstChild, words = [];
-  let at = 0;
-  for (const word of th.textContent.split(' ')) {
-    const range = document.createRange();
-    range.setStart(text, at);
-    range.setEnd(text, at + word.length);
-    words.push([word, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size]);
-    at += word.length + 1;
+# Each word of the text in the elements `selector` picks, with the number of lines it
+# is drawn on (1: whole).
+WORD_LINES = """(selector) => [...document.querySelectorAll(selector)].flatMap((el) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), words = [];
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    let at = 0;
+    for (const word of text.data.split(' ')) {
+      if (word.trim()) {
+        const range = document.createRange();
+        range.setStart(text, at);
+        range.setEnd(text, at + word.length);
+        words.push([word, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size]);
+      }
+      at += word.length + 1;
+    }
   }
   return words;
 })"""
 
 
+def _words_whole(page: Page, selector: str, at_least: int) -> None:
+    words = page.evaluate(WORD_LINES, selector)
+    assert len(words) >= at_least and all(lines == 1 for _, lines in words), words
+
+
 def _mix_headings_whole(page: Page) -> None:
-    words = page.evaluate(MIX_HEADING_WORD_LINES)
-    assert len(words) >= 4 and all(lines == 1 for _, lines in words), words
+    _words_whole(page, "table.mix thead th", 4)
 
 
 @pytest.mark.parametrize("locale", ["ru", "fr", "es", "tr", "ko", "ar"])
@@ -234,6 +244,8 @@ def test_the_stakeholder_mix_keeps_its_words_whole_on_a_phone_in_every_language(
     page.locator("table.mix").wait_for()
     _no_sideways_scroll(page)
     _mix_headings_whole(page)
+    # The figures above it too: a long word is never cut in two ("Participa-tion").
+    _words_whole(page, ".figures dt", 4)
     # Wider than its card in some languages: then it scrolls in its own region, which
     # the keyboard reaches, and no column is cut off at the card's edge.
     region = page.get_by_role("region", name=page.locator("#mix-h").inner_text())
@@ -248,6 +260,22 @@ def test_the_stakeholder_mix_keeps_its_words_whole_on_a_phone_in_every_language(
         page.wait_for_function("(el) => el.scrollLeft > 0", arg=region.element_handle())
     assert_axe_clean(page)
     screenshot(page, f"frictions-analytics-phone-{locale}")
+
+
+@pytest.mark.parametrize("locale", ["ru", "tr"])  # the longest words of the six
+def test_an_organizations_responsiveness_keeps_its_words_whole_on_a_phone(
+    browsing: Browsing, api: Api, locale: str
+) -> None:
+    """The figures of a city's answers to its citizens, as anyone reads them on a
+    phone: each label's words whole, in every language."""
+    w = api.world()
+    page, _ = browsing.page("phone", locale=locale)
+    page.goto(f"/orgs/{w['org']['id']}?view=responsiveness")
+    settle(page)
+    page.locator(".report-figures dt").first.wait_for()
+    _no_sideways_scroll(page)
+    _words_whole(page, ".report-figures dt", 4)
+    screenshot(page, f"frictions-responsiveness-phone-{locale}")
 
 
 # ---- no doubled punctuation ------------------------------------------------------------
