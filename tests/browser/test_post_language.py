@@ -45,6 +45,9 @@ def test_the_author_overrides_the_detected_language_from_the_composer(
     expect(choice.locator("option[value=ko]")).to_have_text("한국어")
     expect(choice.locator("option[value=ko]")).to_have_attribute("lang", "ko")
     expect(choice.locator("option[value=az]")).to_have_attribute("lang", "az")
+    # Kabul's language too, though the browser's Intl knows only its English name.
+    expect(choice.locator("option[value=ps]")).to_have_text("پښتو")
+    expect(choice.locator("option[value=fa]")).to_have_text("فارسی")
 
     # Korean text said to be Spanish: the author's word wins.
     said = _write(page, KOREAN, "es")

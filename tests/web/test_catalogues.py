@@ -29,6 +29,7 @@ NOT_WORDS: dict[tuple[str, str], str] = {
     ("app.js", "CPS"): "the product's name, the same in every language",
     **{("i18n.js", name): "a language's own name: the menu shows it so in every language"
        for name in ("English", "한국어", "Español", "Français", "Русский", "Türkçe", "العربية")},
+    ("thread/post-language.js", "پښتو"): "a language's own name (Pashto), which Intl lacks",
     ("i18n.js", "; Secure"): "a cookie attribute",
     ("api.js", "cps_csrf=; Max-Age=0; Path=/; SameSite=Lax"): "a cookie",
     ("responsiveness/chart.js", "-title "): "element ids in aria-labelledby",
