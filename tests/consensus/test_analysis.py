@@ -180,6 +180,28 @@ def test_the_number_of_groups_changes_only_after_winning_several_recomputes_in_a
     assert (reset.k, reset.challenger, reset.streak) == (3, None, 0)
 
 
+def test_a_number_of_groups_no_recompute_could_choose_before_is_taken_at_once() -> None:
+    """Found by the demo: a round's first recompute, with a handful of voters, could
+    only make two groups; the three opinion groups then had to win four recomputes in
+    a row, and a round whose votes came in one burst kept two groups for good."""
+    first = analysis.choose_k({2: 0.84}, State())
+    assert (first.k, first.k_top) == (2, 2)
+    grown = analysis.choose_k({2: 0.47, 3: 0.82}, first)
+    assert (grown.k, grown.challenger, grown.streak, grown.k_top) == (3, None, 0, 3)
+    # Between choices it had, the map holds as before: one win changes nothing.
+    back = analysis.choose_k({2: 0.9, 3: 0.5}, grown)
+    assert (back.k, back.challenger, back.streak) == (3, 2, 1)
+    # A k possible while the current one held (but not best then) needs its streak.
+    held = analysis.choose_k({2: 0.8, 3: 0.5, 4: 0.6}, State(k=2, k_top=2))
+    assert (held.k, held.k_top) == (2, 4)
+    four = analysis.choose_k({2: 0.5, 3: 0.4, 4: 0.8}, held)
+    assert (four.k, four.challenger, four.streak) == (2, 4, 1)
+    # A map stored before `k_top` was kept: the streak, as it was.
+    old = State.from_json(State(k=2).to_json())
+    assert old.k_top is None
+    assert analysis.choose_k({2: 0.47, 3: 0.82}, old).k == 2
+
+
 def test_recomputes_keep_the_map_steady() -> None:
     matrix, _ = planted(3, missing=0.5, seed=3)
     first = analysis.compute(matrix, State())

@@ -15,7 +15,9 @@ disagree = -1, pass = 0, unseen = NaN), with numpy and scikit-learn:
    most 100 buckets by k-means when there are more; weighted k-means over the
    buckets for k = 2 .. min(5, 2 + buckets // 12, buckets); k by the best weighted
    silhouette. The chosen k changes only after one new k has won `K_STREAK`
-   recomputes in a row. Group ids follow the previous recompute's centres.
+   recomputes in a row, unless no recompute since the current k was chosen could
+   have chosen it (too few people then). Group ids follow the previous recompute's
+   centres.
 4. Per group, its representative statements: both the proportion test of the
    group's share and the two-proportion test against everyone else significant
    at 90% (z > 1.2816), ranked by ra * rat * pa * pat, the best agreeing one
@@ -103,6 +105,9 @@ class State:
     k: int | None = None
     challenger: int | None = None
     streak: int = 0
+    # The largest k any recompute could choose since `k` was chosen (None: not known,
+    # a map stored before it was kept).
+    k_top: int | None = None
     placed: list[int] = field(default_factory=list)
     # statement id -> its loadings on the two components
     components: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -112,7 +117,7 @@ class State:
     def to_json(self) -> str:
         return json.dumps({
             "k": self.k, "challenger": self.challenger, "streak": self.streak,
-            "placed": self.placed,
+            "k_top": self.k_top, "placed": self.placed,
             "components": {str(s): list(c) for s, c in self.components.items()},
             "centres": {str(g): list(c) for g, c in self.centres.items()},
         })
@@ -124,6 +129,7 @@ class State:
         data: dict[str, Any] = json.loads(text)
         return cls(
             k=data.get("k"), challenger=data.get("challenger"), streak=int(data.get("streak", 0)),
+            k_top=data.get("k_top"),
             placed=[int(u) for u in data.get("placed", [])],
             components={int(s): (float(c[0]), float(c[1]))
                         for s, c in data.get("components", {}).items()},
@@ -403,20 +409,27 @@ def buckets(positions: Floats) -> tuple[Floats, Floats, Ints]:
 
 def choose_k(scores: dict[int, float], state: State) -> State:
     """The number of groups to use, given each k's silhouette now: a new best k is
-    taken at once the first time, then only after winning K_STREAK times in a row."""
+    taken at once the first time, and when no recompute since the current k was chosen
+    could have chosen it (too few people then: the hysteresis keeps the map from
+    flipping between choices it had, not from growing out of the one it had no choice
+    but); otherwise only after winning K_STREAK times in a row."""
     best = max(scores, key=lambda k: (scores[k], -k))
-    if state.k is None or state.k not in scores:
-        return State(k=best, placed=state.placed, components=state.components,
-                     centres=state.centres)
+    top = max(scores)
+
+    def chosen(k: int, k_top: int, challenger: int | None = None, streak: int = 0) -> State:
+        return State(k=k, challenger=challenger, streak=streak, k_top=k_top,
+                     placed=state.placed, components=state.components, centres=state.centres)
+
+    if (state.k is None or state.k not in scores
+            or (state.k_top is not None and best > state.k_top)):
+        return chosen(best, top)
+    seen_top = max(top, state.k_top or 0)
     if best == state.k:
-        return State(k=state.k, placed=state.placed, components=state.components,
-                     centres=state.centres)
+        return chosen(state.k, seen_top)
     streak = state.streak + 1 if state.challenger == best else 1
     if streak >= K_STREAK:
-        return State(k=best, placed=state.placed, components=state.components,
-                     centres=state.centres)
-    return State(k=state.k, challenger=best, streak=streak, placed=state.placed,
-                 components=state.components, centres=state.centres)
+        return chosen(best, top)
+    return chosen(state.k, seen_top, challenger=best, streak=streak)
 
 
 def _name_groups(labels: Ints, positions: Floats,
