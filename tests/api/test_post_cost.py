@@ -16,17 +16,17 @@ pytestmark = pytest.mark.anyio
 # the token's user, then in the write transaction the topic with the access, the
 # official mark and whether a sanction is in force (one statement), the post (its
 # path written with it), the topic's count, tracking the topic, taking part, the
-# topic's event, and the topic author's notification (audience, people, row, unread
-# count, event). PostgreSQL writes each event (seq and row) in one statement, and
+# topic's event, and the topic author's notification (its audience with what telling
+# them reads of them in one statement, the row, the unread count, the event). PostgreSQL writes each event (seq and row) in one statement, and
 # takes the topic's turn (posts into one topic queue in arrival order) and the
 # notified person's with advisory locks; SQLite opens its write transaction with
 # BEGIN IMMEDIATE, and writes each event's seq and row in one trip to its driver's
 # thread, outside SQLAlchemy's statements (storage/events.py).
-EXPECTED = {"sqlite": 11, "postgresql": 14}
+EXPECTED = {"sqlite": 10, "postgresql": 13}
 # SQLite: every trip to aiosqlite's thread (storage/sqlite_driver.py): one per
 # statement or event and the write's COMMIT; the token is read outside a
 # transaction (Database.read_one), with no BEGIN or ROLLBACK around it.
-TRIPS = 14
+TRIPS = 13
 
 
 async def test_a_post_runs_a_known_number_of_statements(

@@ -86,6 +86,12 @@ _FOLLOWS = union_all(
 )
 
 
+# A post's audience and what telling them reads of them, in one statement: everyone
+# it names or who follows its topic or space, and its author (whose name the
+# notification carries).
+_POST_AUDIENCE = inbox.audience_statement(_FOLLOWS)
+
+
 async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int]
                     ) -> tuple[dict[int, str], list[int]]:
     """The level of each of `user_ids` for `topic` (the topic's own, else the space's,
@@ -132,14 +138,18 @@ async def post_published(tx: Transaction, ctx: Context, post: Post, topic: Topic
         replied_to = parent.author_id if parent is not None else None
     if replied_to is not None:
         tell.setdefault(replied_to, "reply")
-    found, watching = await _audience(session, topic, tell)
-    for user_id in watching:
+    heard = await inbox.audience(session, _POST_AUDIENCE, {
+        "ids": sorted({*tell, post.author_id}), "topic_id": topic.id,
+        "space_id": topic.space_id})
+    found = {uid: level or levels.DEFAULT for uid, level in heard.levels.items()}
+    for user_id in sorted(uid for uid, level in found.items() if level == "watching"):
         tell.setdefault(user_id, "watched_post")
     tell.pop(post.author_id, None)
     await inbox.record_all(
         tx, ctx, [inbox.Recipient(uid, kind, found[uid]) for uid, kind in tell.items()
-                  if kind != "reply" or found[uid] in REPLY_LEVELS],
-        actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id)
+                  if uid in found and (kind != "reply" or found[uid] in REPLY_LEVELS)],
+        actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id,
+        known=heard.known)
 
 
 async def mentions_added(tx: Transaction, ctx: Context, post: Post, topic: Topic, *,

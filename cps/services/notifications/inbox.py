@@ -30,8 +30,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     and_,
@@ -243,13 +245,18 @@ class _Person:
     name: NotificationActor
 
 
-def _people_stmt(reads: ColumnElement[bool]
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+
+def _people_stmt(reads: ColumnElement[bool], who: ColumnElement[bool] | None = None
                  ) -> Select[int, bool, NotificationPreference, bool, str, str]:
+    """The people `who` picks (default: those of `ids`), each with what `record_all`
+    reads of them (see `_person`)."""
     return (select(User.id, User.is_platform_admin, NotificationPreference, reads,
                    User.display_name, User.handle)
             .select_from(User)
             .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
-            .where(User.id.in_(bindparam("ids", expanding=True))))
+            .where(User.id.in_(_IDS) if who is None else who))
 
 
 _SPACE_ID = bindparam("space_id", type_=Integer)
@@ -266,9 +273,42 @@ async def _people(session: AsyncSession, user_ids: list[int], space_id: int | No
     else:
         rows = (await session.execute(_PEOPLE_OF_SPACE,
                                       {"ids": user_ids, "space_id": space_id})).all()
-    return {uid: _Person(bool(admin), preferences.view_of(row), bool(ok),
-                         NotificationActor(id=uid, display_name=name, handle=handle))
-            for uid, admin, row, ok, name, handle in rows}
+    return {row[0]: _person(row) for row in rows}
+
+
+def _person(row: Any) -> _Person:
+    uid, admin, prefs, ok, name, handle = tuple(row)[:6]
+    return _Person(bool(admin), preferences.view_of(prefs), bool(ok),
+                   NotificationActor(id=uid, display_name=name, handle=handle))
+
+
+def audience_statement(follows: CompoundSelect[int, int, str]) -> Select[Any]:
+    """One statement for an act's audience and what `record_all` reads of them: each
+    of `ids` and each person `follows` names (rows of `user_id`, `own_topic` 0 for a
+    level chosen for the topic and 1 for its space, `level`), with their level (the
+    topic's own first; NULL: none chosen) and whether they may read the space
+    `space_id` now. Built once by the act (a post runs it)."""
+    found = follows.cte("follows")
+    level = (select(found.c.level).where(found.c.user_id == User.id)
+             .order_by(found.c.own_topic).limit(1).scalar_subquery())
+    who = or_(User.id.in_(_IDS), User.id.in_(select(found.c.user_id)))
+    return (_people_stmt(_reads_space(User, _SPACE_ID), who)
+            .join(Space, Space.id == _SPACE_ID).add_columns(level))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What `audience_statement` read: each person's level (None: none chosen) and
+    what `record_all` needs of them (`known`)."""
+
+    levels: dict[int, str | None]
+    known: dict[int, _Person]
+
+
+async def audience(session: AsyncSession, stmt: Select[Any], params: dict[str, Any]
+                   ) -> Audience:
+    rows = (await session.execute(stmt, params)).all()
+    return Audience({row[0]: row[-1] for row in rows}, {row[0]: _person(row) for row in rows})
 
 
 async def _take_turn(session: AsyncSession, user_id: int) -> None:
@@ -300,11 +340,14 @@ async def record_all(
     post_id: int | None = None,
     space_id: int | None = None,
     data: dict[str, Any] | None = None,
+    known: dict[int, _Person] | None = None,
 ) -> list[int]:
     """Tell each recipient of their kind, in the act's transaction `tx`: never the
     actor, nobody who muted the topic, turned the kind off in the page and by email,
     or may not read the space now. People are taken in id order (writers lock people
-    in one order). Answers the ids of the notifications written or collapsed into."""
+    in one order). `known`: the recipients and the actor as `audience` read them for
+    the space `space_id`, in this transaction (else read here). Answers the ids of
+    the notifications written or collapsed into."""
     session = tx.session
     wanted = sorted({r.user_id: r for r in recipients
                      if r.user_id != actor_id and r.level != "muted"}.values(),
@@ -313,8 +356,9 @@ async def record_all(
         return []
     if topic_id is not None and space_id is None:
         space_id = await session.scalar(select(Topic.space_id).where(Topic.id == topic_id))
-    people = await _people(session, [r.user_id for r in wanted] + (
-        [actor_id] if actor_id is not None else []), space_id)
+    people = known if known is not None else await _people(
+        session, [r.user_id for r in wanted] + ([actor_id] if actor_id is not None else []),
+        space_id)
     actor = people[actor_id].name if actor_id in people else None
     told: list[tuple[Recipient, bool]] = []
     for recipient in wanted:
