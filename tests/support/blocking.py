@@ -41,7 +41,11 @@ class BlockingApi:
                                         daemon=True)
         self._thread.start()
         self.timeout = timeout
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        # A pooled connection is let go after 2 s idle: uvicorn closes one after 5 s
+        # (`timeout_keep_alive`), and a request sent on it just then was answered with
+        # a closed connection (httpx.ReadError: a browser test failed so in CI).
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
+                                      limits=httpx.Limits(keepalive_expiry=2.0))
         self.api = Api(self.http)
         self.build = Builder(self.api, names=names)
 
