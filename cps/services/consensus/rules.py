@@ -79,7 +79,7 @@ async def statement_of(
 # few hundred people makes tens of kilobytes), the statement voted on (NULL when it
 # is not one of the round's) and the voter's vote on it so far (NULL: none): one
 # statement. Then the topic, the voter's roles and whether a sanction is in force on
-# them in the space: a second. A vote read these in six.
+# them in the space: a second. A vote read these in five.
 _UID = bindparam("uid", type_=Integer)
 _BALLOT = (
     select(ConsensusRound, ConsensusStatement, ConsensusVote.vote)
