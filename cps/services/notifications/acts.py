@@ -86,25 +86,25 @@ _FOLLOWS = union_all(
 )
 
 
-# A post's audience and what telling them reads of them, in one statement: everyone
-# it names or who follows its topic or space, and its author (whose name the
+# An act's audience and what telling them reads of them, in one statement: everyone
+# it names or who follows the topic or its space, and the actor (whose name the
 # notification carries).
-_POST_AUDIENCE = inbox.audience_statement(_FOLLOWS)
+_AUDIENCE = inbox.audience_statement(_FOLLOWS)
 
 
-async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int]
-                    ) -> tuple[dict[int, str], list[int]]:
+async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int],
+                    actor_id: int | None) -> tuple[dict[int, str], list[int], inbox.Audience]:
     """The level of each of `user_ids` for `topic` (the topic's own, else the space's,
-    else normal), and who watches the topic (ids ascending); whether they may read the
-    space is `inbox.record_all`'s to check."""
-    ids = sorted(set(user_ids))
-    rows = (await session.execute(_FOLLOWS, {"ids": ids, "topic_id": topic.id,
-                                             "space_id": topic.space_id})).all()
-    found: dict[int, str] = {}
-    for user_id, _from_space, chosen in sorted(rows, key=lambda r: -r[1]):
-        found[user_id] = chosen  # the topic's own level (0) is written last: it wins
-    watching = sorted(uid for uid, chosen in found.items() if chosen == "watching")
-    return {uid: found.get(uid, levels.DEFAULT) for uid in {*ids, *watching}}, watching
+    else normal), who watches the topic (ids ascending), and what `inbox.record_all`
+    reads of them and of the actor (`known`, for the topic's space)."""
+    ids = set(user_ids)
+    heard = await inbox.audience(session, _AUDIENCE, {
+        "ids": sorted(ids | ({actor_id} if actor_id is not None else set())),
+        "topic_id": topic.id, "space_id": topic.space_id})
+    chosen = {uid: level or levels.DEFAULT for uid, level in heard.levels.items()}
+    watching = sorted(uid for uid, level in chosen.items() if level == "watching")
+    return ({uid: chosen.get(uid, levels.DEFAULT) for uid in {*ids, *watching}}, watching,
+            heard)
 
 
 async def question_changed(tx: Transaction, ctx: Context, *, topic_id: int, asked_by: int,
@@ -113,12 +113,13 @@ async def question_changed(tx: Transaction, ctx: Context, *, topic_id: int, aske
     who watches it, unless they muted it."""
     topic = await tx.session.get(Topic, topic_id)
     assert topic is not None
-    found, _ = await _audience(tx.session, topic, [asked_by])
+    found, _, heard = await _audience(tx.session, topic, [asked_by], by_user)
     await inbox.record_all(
         tx, ctx, [inbox.Recipient(uid, "question_status", level)
                   for uid, level in found.items()],
-        actor_id=by_user, topic_id=topic_id,
-        post_id=answer_post_id if status == "answered" else None, data={"status": status})
+        actor_id=by_user, topic_id=topic_id, space_id=topic.space_id,
+        post_id=answer_post_id if status == "answered" else None, data={"status": status},
+        known=heard.known)
 
 
 async def post_published(tx: Transaction, ctx: Context, post: Post, topic: Topic, *,
@@ -138,16 +139,13 @@ async def post_published(tx: Transaction, ctx: Context, post: Post, topic: Topic
         replied_to = parent.author_id if parent is not None else None
     if replied_to is not None:
         tell.setdefault(replied_to, "reply")
-    heard = await inbox.audience(session, _POST_AUDIENCE, {
-        "ids": sorted({*tell, post.author_id}), "topic_id": topic.id,
-        "space_id": topic.space_id})
-    found = {uid: level or levels.DEFAULT for uid, level in heard.levels.items()}
-    for user_id in sorted(uid for uid, level in found.items() if level == "watching"):
+    found, watching, heard = await _audience(session, topic, tell, post.author_id)
+    for user_id in watching:
         tell.setdefault(user_id, "watched_post")
     tell.pop(post.author_id, None)
     await inbox.record_all(
         tx, ctx, [inbox.Recipient(uid, kind, found[uid]) for uid, kind in tell.items()
-                  if uid in found and (kind != "reply" or found[uid] in REPLY_LEVELS)],
+                  if kind != "reply" or found[uid] in REPLY_LEVELS],
         actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id,
         known=heard.known)
 
@@ -158,7 +156,8 @@ async def mentions_added(tx: Transaction, ctx: Context, post: Post, topic: Topic
     `discussion.mentions.added_by_edit`): each of them, unless they muted the topic."""
     if not mentioned:
         return
-    found, _ = await _audience(tx.session, topic, mentioned)
+    found, _, heard = await _audience(tx.session, topic, mentioned, post.author_id)
     await inbox.record_all(
         tx, ctx, [inbox.Recipient(uid, "mention", found[uid]) for uid in mentioned],
-        actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id)
+        actor_id=post.author_id, topic_id=topic.id, post_id=post.id, space_id=topic.space_id,
+        known=heard.known)
