@@ -30,7 +30,7 @@ and PASS or FAIL against the target: under 20% more with the index.
 
     python -m bench.search                        # 1,000,000 posts, both databases
     python -m bench.search --databases sqlite     # SQLite only
-    python -m bench.search --smoke                # 20,000 posts: does it run?
+    python -m bench.search --smoke                # 5,000 posts: does it run?
 
 Exit status: 0 on PASS, 1 on FAIL, 2 when a database could not be set up; with
 --smoke the figures are not judged (a search that answers wrongly still fails).
@@ -454,11 +454,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     database_options(parser)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--smoke", action="store_true",
-                        help="20,000 posts, 10 searches of each kind, 2 short rounds of "
+                        help="5,000 posts, 10 searches of each kind, 2 short rounds of "
                              "posts: checks the benchmark runs, judges no figure")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.posts, args.reps, args.warmup, args.rounds, args.per_round = 20_000, 10, 2, 2, 10
+        args.posts, args.reps, args.warmup, args.rounds, args.per_round = 5_000, 10, 2, 2, 10
     kinds = database_kinds(parser, args)
 
     print("search: GET /api/v1/search, two-word searches, in-process ASGI; and the index's "

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Request
+from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import Api, Browsing, assert_axe_clean, screenshot, settle
 
@@ -35,6 +35,9 @@ def site(api: Api) -> Iterator[dict[str, Any]]:
                             "visibility": "public"})["space"]
             api.ok("POST", f"/spaces/{space['id']}/topics", mayor,
                    {"title": f"{name} plan {n}", "body": "What should come first?"})
+    # The thread has replies, one in markdown, one nested under it.
+    reply = api.post(w["admin"], w["topic"]["id"], "A reply with **markdown**", w["first_post"]["id"])
+    api.post(w["admin"], w["topic"]["id"], "A reply to the reply", reply["id"])
     handle = api.ok("GET", "/me", w["citizen"])["user"]["handle"]
     # A question reads its history too: still within the limit.
     question = api.ok("POST", f"/spaces/{w['space']['id']}/topics", w["citizen"],
@@ -65,14 +68,17 @@ def _pages(site: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("search", "/search?q=bike", "anyone"),
         ("plans", "/plans", "admin"),
         ("person", f"/u/{site['handle']}", "anyone"),
+        ("not-found", "/topics/987654", "citizen"),
     ]
 
 
-def _open(browsing: Browsing, site: dict[str, Any], who: str, width: str,
+def _open(browsing: Browsing, site: dict[str, Any], name: str, who: str, width: str,
           scheme: str) -> tuple[Page, list[str]]:
     user = {"anyone": None, "citizen": site["citizen"], "admin": site["admin"],
             "root": site["root"]}[who]
-    page, _ = browsing.page(width, scheme, user=user)
+    page, watch = browsing.page(width, scheme, user=user)
+    if name == "not-found":
+        watch.expect_console("status of 404")  # the page asks for a topic that is not there
     calls: list[str] = []
 
     def count(request: Request) -> None:
@@ -85,7 +91,7 @@ def _open(browsing: Browsing, site: dict[str, Any], who: str, width: str,
 
 PAGES = ["home", "org", "space", "topic", "question", "login", "signup", "profile", "moderation",
          "admin", "analytics", "responsiveness", "org-responsiveness", "space-responsiveness",
-         "notifications", "search", "plans", "person"]
+         "notifications", "search", "plans", "person", "not-found"]
 
 
 @pytest.mark.parametrize("width", ["phone", "desktop"])
@@ -95,9 +101,11 @@ def test_the_page_is_clean_fits_and_asks_little(
     browsing: Browsing, site: dict[str, Any], name: str, width: str, scheme: str
 ) -> None:
     [(path, who)] = [(path, who) for n, path, who in _pages(site) if n == name]
-    page, calls = _open(browsing, site, who, width, scheme)
+    page, calls = _open(browsing, site, name, who, width, scheme)
     page.goto(path)
     settle(page)
+    if name == "not-found":
+        expect(page.locator("h1")).to_be_visible()
     page.wait_for_timeout(500)  # what a page asks once drawn (the bell's count) counts too
     screenshot(page, f"all-{name}-{width}-{scheme}")
     problems: list[str] = []

@@ -300,48 +300,6 @@ def test_the_home_page_lists_members_by_region_and_country_with_their_spaces(
     expect(page.locator("section.country:visible")).to_have_count(1)
 
 
-PAGES = ["home", "login", "signup", "profile", "org", "space", "topic", "moderation", "admin",
-         "not-found"]
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_is_accessible_without_errors_at_phone_and_desktop_widths(
-    browsing: Browsing, api: Api, scheme: str
-) -> None:
-    world = api.world()
-    topic, first = world["topic"], world["first_post"]
-    reply = api.post(world["admin"], topic["id"], "A reply with **markdown**", first["id"])
-    api.post(world["admin"], topic["id"], "A reply to the reply", reply["id"])
-    urls = {
-        "home": "/", "login": "/login", "signup": "/signup", "profile": "/profile",
-        "org": f"/orgs/{world['org']['id']}", "space": f"/spaces/{world['space']['id']}",
-        "topic": f"/topics/{topic['id']}", "moderation": "/moderation", "admin": "/admin",
-        "not-found": "/topics/987654",
-    }
-    who = {"login": None, "signup": None, "home": None, "admin": api.admin()}
-    # Both widths in light; dark (which changes only colours) at phone width.
-    for width in ("phone", "desktop") if scheme == "light" else ("phone",):
-        contexts: dict[str, Page] = {}
-        for name in PAGES:
-            user = who.get(name, world["admin"])
-            key = user.email if user else "anonymous"
-            if key not in contexts:
-                page, watch = browsing.page(width=width, color_scheme=scheme, user=user)
-                watch.expect_console("status of 404")  # the not-found page asks for a topic
-                contexts[key] = page
-            page = contexts[key]
-            page.goto(urls[name])
-            settle(page)
-            expect(page.locator("h1")).to_be_visible()
-            viewport = page.viewport_size
-            assert viewport is not None  # the harness opens every context with a viewport
-            assert page.evaluate("document.documentElement.scrollWidth") <= \
-                viewport["width"] + 1, f"{name} scrolls sideways at {width}"
-            # Every rule in light; in dark, what the scheme changes: contrast.
-            assert_accessible(page, None if scheme == "light" else ["color-contrast"])
-            screenshot(page, f"{name}-{width}-{scheme}")
-
-
 def test_the_skip_link_and_keyboard_reach_the_content(browsing: Browsing, api: Api) -> None:
     world = api.world()
     page, _ = browsing.page(user=world["admin"])

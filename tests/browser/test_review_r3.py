@@ -191,10 +191,12 @@ def test_a_citizen_votes_a_round_with_the_keyboard_and_is_offered_only_what_they
     # Keyboard only: Tab reaches "Agree", Enter votes; the focus stays in the panel.
     panel.get_by_role("button", name="Agree", exact=True).focus()
     _focus_visible(page)
-    for _ in statements:
+    for i, _ in enumerate(statements):
+        shown = panel.locator(".cmap-statement").inner_text()
         panel.get_by_role("button", name="Agree", exact=True).focus()
         page.keyboard.press("Enter")
-        page.wait_for_timeout(300)
+        if i < len(statements) - 1:  # the vote counted, the card shows the next statement
+            expect(panel.locator(".cmap-statement")).not_to_have_text(shown)
     expect(panel.get_by_text("You have voted on every statement.")).to_be_visible()
     assert page.evaluate("document.activeElement.closest('.consensus') !== null")
 
