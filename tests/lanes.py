@@ -8,11 +8,11 @@ runs on, where `-k` would match words in its name.
 
 `--lane` picks a part of the suite, on top of any `-m` or `-k`:
   fast      on SQLite with the in-process broker, and neither slow nor browser
-  parallel  every test that may run beside another (scripts/test.sh: `-n 2`)
+  parallel  every test that may run beside another (scripts/test.sh: `-n 3`)
   serial    the tests that do not run beside the parallel lane: `heavy` and
             `alone` together
   heavy     the browser tests and the `long` ones (a wheel installed, fuzzing,
-            the benchmarks' untimed smoke runs): two at a time as well
+            the benchmarks' untimed smoke runs): two at a time
             (scripts/test.sh), each worker with its own Chromium and `cps serve`,
             never beside the slow tests
   alone     the `slow` tests (multi-process and fault tests, the benchmarks

@@ -324,3 +324,34 @@ def test_the_skip_link_and_keyboard_reach_the_content(browsing: Browsing, api: A
     expect(page.get_by_role("textbox", name="Reply to Mina Park")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.get_by_role("textbox", name="Reply to Mina Park")).to_have_count(0)
+
+
+def test_a_page_whose_code_does_not_arrive_says_so_and_draws_on_try_again(
+    browsing: Browsing, api: Api
+) -> None:
+    """Each page's module comes when its route is first drawn (app.js): the home page
+    does not fetch the thread's code, and a module that fails to arrive (the
+    connection dropped) gives the error page in the reader's words, whose "Try again"
+    fetches it again."""
+    page, watch = browsing.page(width="phone")
+    watch.expect_console("net::ERR_FAILED")  # the module the test cuts off
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto("/")
+    settle(page)
+    assert not [url for url in fetched if "/static/thread/" in url or "/pages/topic.js" in url]
+
+    page.route("**/static/pages/auth.js", lambda route: route.abort())
+    main_nav(page).get_by_role("link", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Something went wrong")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Could not reach the server. Check your connection and try again.")
+    assert "/static/" not in page.locator("main").inner_text()
+    screenshot(page, "module-failed-phone")
+    assert_accessible(page)
+
+    page.unroute("**/static/pages/auth.js")
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_label("Email")).to_be_visible()
+    assert page.url.split("?")[0].endswith("/login")

@@ -11,21 +11,39 @@ import { live } from "./live.js";
 import { closeMenu, foldFor, setUpMenu } from "./nav-menu.js";
 import { tierName } from "./widgets.js";
 import { loadSession, onSessionChange, session, signOut } from "./session.js";
-import adminPage from "./pages/admin.js";
-import analyticsPage from "./pages/analytics.js";
-import { loginPage, signupPage } from "./pages/auth.js";
-import { resetPasswordPage, unsubscribePage, verifyEmailPage } from "./pages/email.js";
-import homePage from "./pages/home.js";
-import moderationPage from "./pages/moderation.js";
-import notificationsPage from "./pages/notifications.js";
-import orgPage from "./pages/org.js";
-import personPage from "./pages/person.js";
-import plansPage from "./pages/plans.js";
-import profilePage from "./pages/profile.js";
-import responsivenessPage from "./pages/responsiveness.js";
-import searchPage from "./pages/search.js";
-import spacePage from "./pages/space.js";
-import topicPage from "./pages/topic.js";
+
+// Each page's module (and what only it uses) is fetched when a route first needs it:
+// a phone opening a thread loads the thread's code, not the dashboards'. A fetch that
+// failed says so in the reader's words and is tried again the next time (the error
+// page's "Try again").
+const lazy = (load, name = "default") => {
+  let loading = null;
+  return async (ctx) => {
+    loading ??= load().catch((err) => {
+      loading = null;
+      throw new Error(t("api.unreachable"), { cause: err });
+    });
+    return (await loading)[name](ctx);
+  };
+};
+const adminPage = lazy(() => import("./pages/admin.js"));
+const analyticsPage = lazy(() => import("./pages/analytics.js"));
+const loginPage = lazy(() => import("./pages/auth.js"), "loginPage");
+const signupPage = lazy(() => import("./pages/auth.js"), "signupPage");
+const resetPasswordPage = lazy(() => import("./pages/email.js"), "resetPasswordPage");
+const unsubscribePage = lazy(() => import("./pages/email.js"), "unsubscribePage");
+const verifyEmailPage = lazy(() => import("./pages/email.js"), "verifyEmailPage");
+const homePage = lazy(() => import("./pages/home.js"));
+const moderationPage = lazy(() => import("./pages/moderation.js"));
+const notificationsPage = lazy(() => import("./pages/notifications.js"));
+const orgPage = lazy(() => import("./pages/org.js"));
+const personPage = lazy(() => import("./pages/person.js"));
+const plansPage = lazy(() => import("./pages/plans.js"));
+const profilePage = lazy(() => import("./pages/profile.js"));
+const responsivenessPage = lazy(() => import("./pages/responsiveness.js"));
+const searchPage = lazy(() => import("./pages/search.js"));
+const spacePage = lazy(() => import("./pages/space.js"));
+const topicPage = lazy(() => import("./pages/topic.js"));
 
 // A page's other views: ?view=analytics (an organization's dashboard) and
 // ?view=responsiveness (how fast an organization, or a space, answers).
