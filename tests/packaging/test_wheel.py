@@ -42,9 +42,11 @@ def _skip(folder: str, names: list[str]) -> set[str]:
 
 
 def _clean_env() -> dict[str, str]:
-    """This process's environment without the source tree on the path or CPS settings."""
+    """This process's environment without the source tree on the path or CPS settings,
+    and with bytecode written: the venv is installed without compiling (below), so the
+    first process to import a module compiles it for the others."""
     return {k: v for k, v in os.environ.items()
-            if k != "PYTHONPATH" and not k.startswith("CPS_")}
+            if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE") and not k.startswith("CPS_")}
 
 
 def run(*args: str | Path, cwd: Path, timeout: float = 180, **variables: str) -> str:
@@ -61,6 +63,7 @@ class InstalledServer(AppServer):
         super().__init__(workdir, database_url=database_url)
         self.venv = venv
         self.env.pop("PYTHONPATH", None)
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # as `run` (_clean_env)
 
     def launch(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -94,7 +97,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     built = time.monotonic()
     run(sys.executable, "-m", "venv", tmp / "venv", cwd=tmp)
     # --no-compile: pip would compile every module of every dependency (scikit-learn's,
-    # SciPy's...) ahead, half of the install's time; Python compiles what is imported.
+    # SciPy's...) ahead, half of the install's time; Python compiles what is imported,
+    # once (_clean_env).
     run(tmp / "venv" / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-compile",
         wheel, cwd=tmp)
     print(f"wheel built in {built - started:.1f} s, "

@@ -40,10 +40,11 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import pairwise_distances
 from threadpoolctl import threadpool_limits
+
+# scikit-learn (with the part of SciPy it loads) is imported where a recompute first uses
+# it, in the recompute's worker thread: at the top it took 0.9 s of every process's start
+# (each `cps serve` worker, each `cps` command), half of importing the whole app.
 
 Direction = Literal["agree", "disagree"]
 Floats = npt.NDArray[np.float64]
@@ -350,6 +351,8 @@ def project(values: Floats, statements: Sequence[int],
     filled = np.where(np.isnan(values), means, values)
     components = np.zeros((2, s))
     if n >= 2 and s >= 1 and float(filled.var(axis=0).sum()) > 1e-12:
+        from sklearn.decomposition import PCA
+
         pca = PCA(n_components=min(2, s, n), svd_solver="full")
         pca.fit(filled)
         components[: pca.components_.shape[0]] = pca.components_
@@ -366,6 +369,8 @@ def project(values: Floats, statements: Sequence[int],
 
 def weighted_silhouette(points: Floats, weights: Floats, labels: Ints) -> float:
     """The silhouette of weighted points (a point of weight w counts as w people there)."""
+    from sklearn.metrics import pairwise_distances
+
     distances = pairwise_distances(points)
     clusters = np.unique(labels)
     # mean distance from each point to each cluster, weighted
@@ -386,6 +391,8 @@ def weighted_silhouette(points: Floats, weights: Floats, labels: Ints) -> float:
 
 
 def _kmeans(points: Floats, weights: Floats, k: int, n_init: int) -> tuple[Ints, Floats]:
+    from sklearn.cluster import KMeans
+
     model = KMeans(n_clusters=k, n_init=n_init, random_state=0)
     labels = model.fit_predict(points, sample_weight=weights)
     return np.asarray(labels, dtype=np.int64), np.asarray(model.cluster_centers_)
