@@ -104,8 +104,7 @@ def test_the_page_is_clean_fits_and_asks_little(
     page, calls = _open(browsing, site, name, who, width, scheme)
     page.goto(path)
     settle(page)
-    if name == "not-found":
-        expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("main h1")).to_be_visible()
     page.wait_for_timeout(500)  # what a page asks once drawn (the bell's count) counts too
     screenshot(page, f"all-{name}-{width}-{scheme}")
     problems: list[str] = []

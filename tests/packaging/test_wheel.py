@@ -41,12 +41,16 @@ def _skip(folder: str, names: list[str]) -> set[str]:
             or (top and (n in NOT_BUILT or ".db" in n))}
 
 
+# Not passed on to the venv's processes: the source tree on the path, and the machine's
+# "write no bytecode" (the venv is installed without compiling, below, so the first
+# process to import a module compiles it for the others).
+NOT_INHERITED = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+
+
 def _clean_env() -> dict[str, str]:
-    """This process's environment without the source tree on the path or CPS settings,
-    and with bytecode written: the venv is installed without compiling (below), so the
-    first process to import a module compiles it for the others."""
+    """This process's environment without NOT_INHERITED or CPS settings."""
     return {k: v for k, v in os.environ.items()
-            if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE") and not k.startswith("CPS_")}
+            if k not in NOT_INHERITED and not k.startswith("CPS_")}
 
 
 def run(*args: str | Path, cwd: Path, timeout: float = 180, **variables: str) -> str:
@@ -62,8 +66,8 @@ class InstalledServer(AppServer):
     def __init__(self, venv: Path, workdir: Path, database_url: str) -> None:
         super().__init__(workdir, database_url=database_url)
         self.venv = venv
-        self.env.pop("PYTHONPATH", None)
-        self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # as `run` (_clean_env)
+        for name in NOT_INHERITED:
+            self.env.pop(name, None)
 
     def launch(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)

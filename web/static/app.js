@@ -15,16 +15,15 @@ import { loadSession, onSessionChange, session, signOut } from "./session.js";
 // Each page's module (and what only it uses) is fetched when a route first needs it:
 // a phone opening a thread loads the thread's code, not the dashboards'. A fetch that
 // failed says so in the reader's words and is tried again the next time (the error
-// page's "Try again").
-const lazy = (load, name = "default") => {
-  let loading = null;
-  return async (ctx) => {
-    loading ??= load().catch((err) => {
-      loading = null;
-      throw new Error(t("api.unreachable"), { cause: err });
-    });
-    return (await loading)[name](ctx);
-  };
+// page's "Try again"); the browser keeps each module that arrived.
+const lazy = (load, name = "default") => async (ctx) => {
+  let module;
+  try {
+    module = await load();
+  } catch (err) {
+    throw new Error(t("api.unreachable"), { cause: err });
+  }
+  return module[name](ctx);
 };
 const adminPage = lazy(() => import("./pages/admin.js"));
 const analyticsPage = lazy(() => import("./pages/analytics.js"));
