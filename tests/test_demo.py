@@ -241,6 +241,9 @@ async def test_the_demo_cities_answer_their_questions_fast_late_or_never(
 async def test_accounts_alone_count_as_empty_a_second_run_refuses_and_force_adds_more_cities(
     settings: Settings, api: Api, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """And the member organizations the demo makes are verified, on its first run and a
+    forced one: no one may take a look-alike of their names (tests/security/
+    test_impersonation.py for verification itself)."""
     await api.user("Someone who signed up first")
 
     code, out, _ = await demo(settings, capsys, cities=1, partners=0)
@@ -260,8 +263,14 @@ async def test_accounts_alone_count_as_empty_a_second_run_refuses_and_force_adds
     assert code == 0
     assert "[1/1] Chengdu, China" in out  # the next city, not Seoul again
     assert "demo-citizen-2@cps.example" in out
-    names = {o["name"] for o in (await api.ok("GET", "/orgs"))["orgs"]}
-    assert names == {"Seoul", "Chengdu", "WeavAir"}
+    orgs = (await api.ok("GET", "/orgs"))["orgs"]
+    assert {(o["name"], o["verified"]) for o in orgs} == {
+        ("Seoul", True), ("Chengdu", True), ("WeavAir", True)}
+    impostor = await api.user("Someone else")
+    for look_alike in ("Seou1", "CHENGDU", "Weav Air"):
+        r = await api.call("POST", "/orgs", impostor,
+                           {"name": look_alike, "kind": "local_government", "country": "Korea"})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "name_taken", look_alike
 
 
 async def test_an_impossible_number_of_cities_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 
-from cps.demo import run_demo
 from cps.services.accounts import identity
 from cps.services.context import Context
 from tests.support.api import PREFIX, Api, User
@@ -284,19 +283,3 @@ async def test_only_platform_admins_verify_an_organization(
     body = await api.ok("PUT", path, secretariat, {"verified": False})
     assert body["org"]["verified"] is False
     assert (await api.ok("GET", f"/orgs/{org['id']}"))["org"]["verified"] is False
-
-
-async def test_the_demo_member_organizations_are_verified(
-    settings: Any, api: Api, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert await run_demo(settings, cities=1, partners=1) == 0
-    capsys.readouterr()
-
-    orgs = (await api.ok("GET", "/orgs"))["orgs"]
-    assert {(o["name"], o["verified"]) for o in orgs} == {("Seoul", True), ("WeavAir", True)}
-    impostor = await api.user("Someone else")
-    assert error(await create_org(api, impostor, "Seou1"), 409)["code"] == "name_taken"
-    # A forced second run adds the next members, never a look-alike of one that is there.
-    assert await run_demo(settings, force=True, cities=1, partners=1) == 0
-    assert "[1/1] Chengdu, China" in capsys.readouterr().out
-    assert len((await api.ok("GET", "/orgs"))["orgs"]) == 4
