@@ -34,8 +34,16 @@ $PY -m ruff check cps tests bench migrations
 if [ "$lane" = fast ]; then
     exec $PY -m pytest "${THREE_AT_A_TIME[@]}" --lane fast "$@"
 fi
+# The audit mostly waits on the vulnerability service: it runs beside the type check.
+audit_log=$(mktemp)
+trap 'rm -f "$audit_log"' EXIT
+bash scripts/audit.sh >"$audit_log" 2>&1 &
+audit=$!
 $PY -m mypy  # cps, tests and bench ([tool.mypy] files)
-bash scripts/audit.sh
+audit_status=0
+wait "$audit" || audit_status=$?
+cat "$audit_log"
+[ "$audit_status" -eq 0 ] || exit "$audit_status"
 
 # Every part runs, so that one run shows every failure: the parallel lane, then the
 # browser tests and the long untimed ones two at a time (a Chromium and a `cps serve`
