@@ -22,8 +22,9 @@ fi
 # that reach a database wait on it part of the time: three workers keep this 2-core
 # machine's cores busy (the parallel and fast lanes, 8-11% faster than two); the
 # browser tests are Chromium's own work, two at a time (a third made them no faster).
-THREE_AT_A_TIME=(-n 3 --dist loadscope)
-TWO_AT_A_TIME=(-n 2 --dist loadscope)
+# The modules go out in tests/lanes.py's order (`longest_first`), not xdist's own.
+THREE_AT_A_TIME=(-n 3 --dist loadscope --no-loadscope-reorder)
+TWO_AT_A_TIME=(-n 2 --dist loadscope --no-loadscope-reorder)
 
 # The project's own modules compiled once: where PYTHONDONTWRITEBYTECODE is set (these
 # machines set it), every pytest worker and every server and command the suite starts
