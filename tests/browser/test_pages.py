@@ -326,6 +326,32 @@ def test_the_skip_link_and_keyboard_reach_the_content(browsing: Browsing, api: A
     expect(page.get_by_role("textbox", name="Reply to Mina Park")).to_have_count(0)
 
 
+def test_a_link_about_to_be_followed_brings_its_page_code_before_the_click(
+    browsing: Browsing, api: Api
+) -> None:
+    """The pointer on a topic's link starts fetching the thread's code, and the keyboard
+    reaching the "Sign in" link the sign-in page's, before any click (app.js
+    `preloadFor`); the click then draws the page, and nothing failed on the way."""
+    w = api.world()
+    page, _ = browsing.page(width="desktop")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(f"/spaces/{w['space']['id']}")
+    settle(page)
+    assert not [url for url in fetched if url.endswith(("/pages/topic.js", "/pages/auth.js"))]
+
+    topic = page.get_by_role("link", name=w["topic"]["title"])
+    with page.expect_request("**/static/pages/topic.js"):
+        topic.hover()
+    with page.expect_request("**/static/pages/auth.js"):
+        main_nav(page).get_by_role("link", name="Sign in").focus()
+    assert "/topics/" not in page.url  # neither was followed
+
+    topic.click()
+    expect(page.get_by_role("heading", name=w["topic"]["title"], level=1)).to_be_visible()
+    assert len([url for url in fetched if url.endswith("/pages/topic.js")]) == 1
+
+
 def test_a_page_whose_code_does_not_arrive_says_so_and_draws_on_try_again(
     browsing: Browsing, api: Api
 ) -> None:

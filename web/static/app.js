@@ -15,15 +15,20 @@ import { loadSession, onSessionChange, session, signOut } from "./session.js";
 // Each page's module (and what only it uses) is fetched when a route first needs it:
 // a phone opening a thread loads the thread's code, not the dashboards'. A fetch that
 // failed says so in the reader's words and is tried again the next time (the error
-// page's "Try again"); the browser keeps each module that arrived.
-const lazy = (load, name = "default") => async (ctx) => {
-  let module;
-  try {
-    module = await load();
-  } catch (err) {
-    throw new Error(t("api.unreachable"), { cause: err });
-  }
-  return module[name](ctx);
+// page's "Try again"); the browser keeps each module that arrived. `preload` starts
+// the fetch early (a link the reader is about to follow: see `preloadFor`).
+const lazy = (load, name = "default") => {
+  const page = async (ctx) => {
+    let module;
+    try {
+      module = await load();
+    } catch (err) {
+      throw new Error(t("api.unreachable"), { cause: err });
+    }
+    return module[name](ctx);
+  };
+  page.preload = () => load().catch(() => {}); // a failure is told if the page is drawn
+  return page;
 };
 const adminPage = lazy(() => import("./pages/admin.js"));
 const analyticsPage = lazy(() => import("./pages/analytics.js"));
@@ -46,9 +51,14 @@ const topicPage = lazy(() => import("./pages/topic.js"));
 
 // A page's other views: ?view=analytics (an organization's dashboard) and
 // ?view=responsiveness (how fast an organization, or a space, answers).
-const views = (pages, otherwise) => (ctx) => {
-  const view = ctx.query.get("view");
-  return (view && Object.hasOwn(pages, view) ? pages[view] : otherwise)(ctx);
+const views = (pages, otherwise) => {
+  const pick = (query) => {
+    const view = query.get("view");
+    return view && Object.hasOwn(pages, view) ? pages[view] : otherwise;
+  };
+  const page = (ctx) => pick(ctx.query)(ctx);
+  page.preload = (query) => pick(query).preload(query);
+  return page;
 };
 
 const ROUTES = [
@@ -122,6 +132,19 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   navigate(url.href);
 });
+
+// A link the pointer comes onto, a finger touches or the keyboard reaches is likely the
+// next page: its module starts arriving before the click (a thread's code is some 25
+// files, a wait on a slow connection).
+function preloadFor(event) {
+  const a = event.target.closest?.("a[href]");
+  if (!isInternal(a)) return;
+  const url = new URL(a.href, location.href);
+  routeFor(url.pathname).page.preload(url.searchParams);
+}
+for (const type of ["pointerover", "touchstart", "focusin"]) {
+  document.addEventListener(type, preloadFor, { passive: true });
+}
 
 // Back and forward draw the page they land on; a link to an anchor of this page (the
 // skip link, #post-12) also fires popstate, and the browser alone scrolls to it.
