@@ -37,13 +37,15 @@ if [ "$lane" = fast ]; then
 fi
 # The audit mostly waits on the vulnerability service: it runs beside the type check.
 audit_log=$(mktemp)
-trap 'rm -f "$audit_log"' EXIT
 bash scripts/audit.sh >"$audit_log" 2>&1 &
 audit=$!
+trap 'kill "$audit" 2>/dev/null; rm -f "$audit_log"' EXIT  # mypy failed: the audit ends too
 $PY -m mypy  # cps, tests and bench ([tool.mypy] files)
 audit_status=0
 wait "$audit" || audit_status=$?
 cat "$audit_log"
+trap - EXIT
+rm -f "$audit_log"
 [ "$audit_status" -eq 0 ] || exit "$audit_status"
 
 # Every part runs, so that one run shows every failure: the parallel lane, then the

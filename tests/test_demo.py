@@ -246,26 +246,29 @@ async def test_accounts_alone_count_as_empty_a_second_run_refuses_and_force_adds
     test_impersonation.py for verification itself)."""
     await api.user("Someone who signed up first")
 
-    code, out, _ = await demo(settings, capsys, cities=1, partners=0)
+    code, out, _ = await demo(settings, capsys, cities=1, partners=1)
 
     assert code == 0  # a database with only accounts counts as empty
-    assert "[1/1] Seoul, Korea" in out
+    assert "[1/1] Seoul, Korea" in out and "[partner 1/1] WeavAir" in out
+    orgs = (await api.ok("GET", "/orgs"))["orgs"]
+    assert {(o["name"], o["verified"]) for o in orgs} == {("Seoul", True), ("WeavAir", True)}
 
-    code, out, err = await demo(settings, capsys, cities=1, partners=0)
+    code, out, err = await demo(settings, capsys, cities=1, partners=1)
 
     assert code == 1
     assert out == ""
     assert "not empty" in err and "--force" in err
-    assert len((await api.ok("GET", "/orgs"))["orgs"]) == 1
+    assert len((await api.ok("GET", "/orgs"))["orgs"]) == 2
 
     code, out, _ = await demo(settings, capsys, force=True, cities=1, partners=1)
 
     assert code == 0
-    assert "[1/1] Chengdu, China" in out  # the next city, not Seoul again
+    # The next city and the next partner, not Seoul or WeavAir again (nor a look-alike).
+    assert "[1/1] Chengdu, China" in out and "[partner 1/1] FIWARE Foundation" in out
     assert "demo-citizen-2@cps.example" in out
     orgs = (await api.ok("GET", "/orgs"))["orgs"]
     assert {(o["name"], o["verified"]) for o in orgs} == {
-        ("Seoul", True), ("Chengdu", True), ("WeavAir", True)}
+        ("Seoul", True), ("WeavAir", True), ("Chengdu", True), ("FIWARE Foundation", True)}
     impostor = await api.user("Someone else")
     for look_alike in ("Seou1", "CHENGDU", "Weav Air"):
         r = await api.call("POST", "/orgs", impostor,

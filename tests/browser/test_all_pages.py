@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -85,11 +86,11 @@ class Tabs:
         self.browsing = browsing
         self.site = site
         self.tabs: dict[tuple[str, str, str], tuple[Page, Watch, list[str]]] = {}
+        self.last: dict[tuple[str, str, str], str] = {}  # the path each tab showed last
 
-    def open(self, who: str, width: str, scheme: str) -> tuple[Page, Watch, list[str]]:
-        """The tab, its watch (emptied) and the API requests it makes from now on."""
-        key = (who, width, scheme)
+    def _tab(self, key: tuple[str, str, str]) -> tuple[Page, Watch, list[str]]:
         if key not in self.tabs:
+            who, width, scheme = key
             user = {"anyone": None, "citizen": self.site["citizen"], "admin": self.site["admin"],
                     "root": self.site["root"]}[who]
             page, watch = self.browsing.page(width, scheme, user=user)
@@ -101,20 +102,44 @@ class Tabs:
 
             page.on("request", count)
             self.tabs[key] = (page, watch, calls)
-        page, watch, calls = self.tabs[key]
-        # What the tab's last page said after its test had looked is no one's to drop.
-        late = [f"CSP violation: {v}" for v in page.evaluate("window.__cspViolations || []")]
-        assert late + watch.errors == [], f"the page before, after its test: {late + watch.errors}"
+        return self.tabs[key]
+
+    @staticmethod
+    def _said(page: Page, watch: Watch) -> list[str]:
+        """The console errors and CSP violations of the tab since last asked (taken)."""
+        said = [f"CSP violation: {v}" for v in
+                page.evaluate("window.__cspViolations ? window.__cspViolations.splice(0) : []")]
+        said += watch.errors
+        watch.errors.clear()
+        return said
+
+    @contextmanager
+    def visit(self, who: str, width: str, scheme: str, path: str
+              ) -> Iterator[tuple[Page, Watch, list[str]]]:
+        """The tab, its watch and the API requests it makes from now on, for one page:
+        what the page says in the console or breaks of the CSP fails it, whether its
+        checks passed or not, and what it said after (late) fails the next."""
+        key = (who, width, scheme)
+        page, watch, calls = self._tab(key)
+        late = self._said(page, watch)
+        assert late == [], f"{self.last[key]}, after its test: {late}"
+        self.last[key] = path
         watch.expected.clear()
         calls.clear()
-        return page, watch, calls
+        try:
+            yield page, watch, calls
+        finally:
+            said = self._said(page, watch)
+            if said:
+                raise AssertionError(f"{path}: " + "\n".join(said))
 
 
 @pytest.fixture(scope="module")
 def tabs(browser: Browser, server: AppServer, api: Api, site: dict[str, Any]) -> Iterator[Tabs]:
     browsing = Browsing(browser, server, api)
     yield Tabs(browsing, site)
-    browsing.close()  # each page's problems were its own test's
+    problems = browsing.close()  # what the tabs' last pages said after their tests
+    assert problems == [], "\n".join(problems)
 
 
 PAGES = ["home", "org", "space", "topic", "question", "login", "signup", "profile", "moderation",
@@ -129,34 +154,30 @@ def test_the_page_is_clean_fits_and_asks_little(
     tabs: Tabs, site: dict[str, Any], name: str, width: str, scheme: str
 ) -> None:
     [(path, who)] = [(path, who) for n, path, who in _pages(site) if n == name]
-    page, watch, calls = tabs.open(who, width, scheme)
-    if name == "not-found":
-        watch.expect_console("status of 404")  # the page asks for a topic that is not there
-    page.goto(path)
-    settle(page)
-    drawn = time.monotonic()
-    expect(page.locator("main h1")).to_be_visible()
-    if who != "anyone":  # the bell's count is drawn, so axe and the screenshot see it
-        page.wait_for_selector(".site-header .bell[data-unread]", state="attached")
-    screenshot(page, f"all-{name}-{width}-{scheme}")
-    problems: list[str] = []
-    viewport = page.viewport_size["width"]  # type: ignore[index]
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    if wide > viewport:
-        culprits = page.evaluate("""() => [...document.querySelectorAll('main *')]
-            .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
-            .slice(0, 4).map((e) => `${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className}`)""")
-        problems.append(f"{wide} px wide in {viewport} px: {culprits}")
-    try:
-        assert_axe_clean(page)
-    except AssertionError as exc:
-        problems.append(f"axe {exc}")
-    # What a page asks once drawn (the bell's count) counts too: half a second of it.
-    page.wait_for_timeout(max(0.0, 0.5 - (time.monotonic() - drawn)) * 1000)
-    if len(calls) > MAX_API_REQUESTS:
-        problems.append(f"{len(calls)} API requests (at most {MAX_API_REQUESTS}): {calls}")
-    problems.extend(f"CSP violation: {v}" for v in page.evaluate("window.__cspViolations"))
-    problems.extend(watch.errors)
-    watch.errors.clear()
-    page.evaluate("window.__cspViolations = []")
-    assert problems == [], "\n".join(problems)
+    with tabs.visit(who, width, scheme, path) as (page, watch, calls):
+        if name == "not-found":
+            watch.expect_console("status of 404")  # the page asks for a topic that is not there
+        page.goto(path)
+        settle(page)
+        drawn = time.monotonic()
+        expect(page.locator("main h1")).to_be_visible()
+        if who != "anyone":  # the bell's count is drawn, so axe and the screenshot see it
+            page.wait_for_selector(".site-header .bell[data-unread]", state="attached")
+        screenshot(page, f"all-{name}-{width}-{scheme}")
+        problems: list[str] = []
+        viewport = page.viewport_size["width"]  # type: ignore[index]
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > viewport:
+            culprits = page.evaluate("""() => [...document.querySelectorAll('main *')]
+                .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+                .slice(0, 4).map((e) => `${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className}`)""")
+            problems.append(f"{wide} px wide in {viewport} px: {culprits}")
+        try:
+            assert_axe_clean(page)
+        except AssertionError as exc:
+            problems.append(f"axe {exc}")
+        # What a page asks once drawn (the bell's count) counts too: half a second of it.
+        page.wait_for_timeout(max(0.0, 0.5 - (time.monotonic() - drawn)) * 1000)
+        if len(calls) > MAX_API_REQUESTS:
+            problems.append(f"{len(calls)} API requests (at most {MAX_API_REQUESTS}): {calls}")
+        assert problems == [], "\n".join(problems)

@@ -329,27 +329,49 @@ def test_the_skip_link_and_keyboard_reach_the_content(browsing: Browsing, api: A
 def test_a_link_about_to_be_followed_brings_its_page_code_before_the_click(
     browsing: Browsing, api: Api
 ) -> None:
-    """The pointer on a topic's link starts fetching the thread's code, and the keyboard
-    reaching the "Sign in" link the sign-in page's, before any click (app.js
-    `preloadFor`); the click then draws the page, and nothing failed on the way."""
+    """The pointer on a topic's link starts fetching the thread's code, on a report's
+    link (`?view=responsiveness`) the report's, and the keyboard reaching the "Sign in"
+    link the sign-in page's, before any click (app.js `preloadFor`); the click then
+    draws the page."""
     w = api.world()
     page, _ = browsing.page(width="desktop")
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url))
     page.goto(f"/spaces/{w['space']['id']}")
     settle(page)
-    assert not [url for url in fetched if url.endswith(("/pages/topic.js", "/pages/auth.js"))]
+    early = ("/pages/topic.js", "/pages/auth.js", "/pages/responsiveness.js")
+    assert not [url for url in fetched if url.endswith(early)]
 
     topic = page.get_by_role("link", name=w["topic"]["title"])
     with page.expect_request("**/static/pages/topic.js"):
         topic.hover()
+    with page.expect_request("**/static/pages/responsiveness.js"):
+        page.get_by_role("link", name=re.compile("answers questions here")).hover()
     with page.expect_request("**/static/pages/auth.js"):
         main_nav(page).get_by_role("link", name="Sign in").focus()
-    assert "/topics/" not in page.url  # neither was followed
+    assert "/topics/" not in page.url and "view=" not in page.url  # none was followed
 
     topic.click()
     expect(page.get_by_role("heading", name=w["topic"]["title"], level=1)).to_be_visible()
-    assert len([url for url in fetched if url.endswith("/pages/topic.js")]) == 1
+
+
+def test_a_post_linking_to_an_address_no_browser_can_follow_leaves_the_thread_drawn(
+    browsing: Browsing, api: Api
+) -> None:
+    """`[words](//[)` passes the sanitizer, but the browser cannot read it as a URL: the
+    thread used to fail whole on it ("Failed to construct 'URL'") for every reader.
+    Its words are shown as text, and the posts around it as ever."""
+    w = api.world()
+    api.post(w["admin"], w["topic"]["id"], "A [broken link](//[) in a reply")
+    api.post(w["admin"], w["topic"]["id"], "A [fine link](https://example.org) after it")
+    page, _ = browsing.page(width="phone")
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    expect(page.get_by_role("heading", name=w["topic"]["title"], level=1)).to_be_visible()
+    expect(page.get_by_text("A broken link in a reply")).to_be_visible()
+    expect(page.get_by_role("link", name="broken link")).to_have_count(0)
+    expect(page.get_by_role("link", name="fine link")).to_have_attribute("target", "_blank")
+    assert_accessible(page)
 
 
 def test_a_page_whose_code_does_not_arrive_says_so_and_draws_on_try_again(

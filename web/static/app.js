@@ -27,7 +27,12 @@ const lazy = (load, name = "default") => {
     }
     return module[name](ctx);
   };
-  page.preload = () => load().catch(() => {}); // a failure is told if the page is drawn
+  // One early fetch at a time (the pointer passes over a link's parts); a failure is
+  // told if the page is drawn, and the next preload tries again.
+  let pending = null;
+  page.preload = () => {
+    pending ??= load().catch(() => { pending = null; });
+  };
   return page;
 };
 const adminPage = lazy(() => import("./pages/admin.js"));
@@ -115,7 +120,10 @@ function routeFor(pathname) {
 }
 
 function isInternal(a) {
-  if (!a || a.target || a.hasAttribute("download")) return false;
+  // An href the browser cannot read as a URL (a post's "//[") is no page of the site.
+  if (!a || a.target || a.hasAttribute("download") || !URL.canParse(a.href, location.href)) {
+    return false;
+  }
   const url = new URL(a.href, location.href);
   return url.origin === location.origin && routeFor(url.pathname) !== null;
 }

@@ -53,7 +53,14 @@ export function clear(el, ...children) {
 export function trustedHtml(el, html) {
   el.innerHTML = html;
   for (const a of el.querySelectorAll("a[href]")) {
-    const url = new URL(a.getAttribute("href"), location.href);
+    const href = a.getAttribute("href");
+    if (!URL.canParse(href, location.href)) {
+      // An address no browser can follow ("//[" passes the server's sanitizer): its
+      // words stay, as text; the rest of the page is drawn.
+      a.removeAttribute("href");
+      continue;
+    }
+    const url = new URL(href, location.href);
     if (url.origin !== location.origin) {
       a.setAttribute("rel", "nofollow noopener noreferrer");
       a.setAttribute("target", "_blank");
