@@ -3,7 +3,7 @@
 // the live region that announces what changes.
 
 import { statusWords } from "./accountability.js";
-import { clear, h } from "./dom.js";
+import { clear, h, urlOf } from "./dom.js";
 import { formatDateTime, has, t, translateStatic } from "./i18n.js";
 import { followAccount, languageMenu } from "./language-menu.js";
 import { bellLink, startBell } from "./bell.js";
@@ -120,12 +120,9 @@ function routeFor(pathname) {
 }
 
 function isInternal(a) {
-  // An href the browser cannot read as a URL (a post's "//[") is no page of the site.
-  if (!a || a.target || a.hasAttribute("download") || !URL.canParse(a.href, location.href)) {
-    return false;
-  }
-  const url = new URL(a.href, location.href);
-  return url.origin === location.origin && routeFor(url.pathname) !== null;
+  if (!a || a.target || a.hasAttribute("download")) return false;
+  const url = urlOf(a.href);
+  return url !== null && url.origin === location.origin && routeFor(url.pathname) !== null;
 }
 
 document.addEventListener("click", (event) => {

@@ -49,18 +49,25 @@ export function clear(el, ...children) {
   return append(el, children);
 }
 
+/** `href` read against this page's address, or null when it is no URL a browser can
+ * follow ("//[" passes the server's sanitizer). Not `URL.canParse`: older browsers. */
+export function urlOf(href) {
+  try {
+    return new URL(href, location.href);
+  } catch {
+    return null;
+  }
+}
+
 /** The only place markup from outside enters the page: a post's sanitized html. */
 export function trustedHtml(el, html) {
   el.innerHTML = html;
   for (const a of el.querySelectorAll("a[href]")) {
-    const href = a.getAttribute("href");
-    if (!URL.canParse(href, location.href)) {
-      // An address no browser can follow ("//[" passes the server's sanitizer): its
-      // words stay, as text; the rest of the page is drawn.
-      a.removeAttribute("href");
+    const url = urlOf(a.getAttribute("href"));
+    if (url === null) {
+      a.removeAttribute("href"); // its words stay, as text; the rest of the page is drawn
       continue;
     }
-    const url = new URL(href, location.href);
     if (url.origin !== location.origin) {
       a.setAttribute("rel", "nofollow noopener noreferrer");
       a.setAttribute("target", "_blank");
