@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cps.services.discussion.markdown import render
+from cps.services.discussion.markdown import followable, render
 from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
@@ -193,6 +193,41 @@ def test_mailto_links_survive() -> None:
     html = render("[write](mailto:council@ok.example)")
     assert 'href="mailto:council@ok.example"' in html
     assert_safe(html)
+
+
+FOLLOWABLE = ["https://ok.example/a?b=1#c", "/topics/1", "mailto:council@ok.example",
+              "https://[::1]:8080/x", "https://bücher.example", "https://my_host.example",
+              "https://user@ok.example/", "https:relative"]
+NOT_FOLLOWABLE = ["//[", "//%5B", "https://exa%20mple.example",
+                  "https://ok.example:80x/", "http://", "//", "https://a|b.example"]
+
+
+@pytest.mark.parametrize("href", FOLLOWABLE)
+def test_a_link_a_browser_can_follow_keeps_its_address(href: str) -> None:
+    assert followable(href)
+    assert "href=" in render(f"[words]({href})")
+
+
+@pytest.mark.parametrize("href", NOT_FOLLOWABLE)
+def test_a_link_no_browser_can_follow_keeps_its_words_only(href: str) -> None:
+    """Such an address ("//[") is refused by every browser's URL parser: as a link it
+    leads nowhere, and it broke the thread of the web front end (dom.js `urlOf`)."""
+    assert not followable(href)
+    html = render(f"A [broken link]({href}) here")
+    assert "href=" not in html and "broken link" in html
+    assert_safe(html)
+
+
+async def test_a_post_with_a_link_no_browser_can_follow_is_kept_with_its_words(api: Api) -> None:
+    w = await api.world()
+    post = await api.post(w["citizen"], w["topic"]["id"], "A [broken link](//[) here")
+    assert post["body"] == "A [broken link](//[) here"  # as written
+    assert "href" not in post["html"] and "broken link" in post["html"]
+
+
+def test_a_host_in_brackets_must_be_an_ipv6_address() -> None:
+    # (markdown-it itself rewrites "https://[zz]/" in a link to "https://zz/")
+    assert followable("https://[2001:db8::1]:443/") and not followable("https://[zz]/")
 
 
 async def test_every_payload_is_harmless_through_the_api(api: Api) -> None:

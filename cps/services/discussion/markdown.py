@@ -19,9 +19,10 @@ that exist, cps/services/discussion/mentions.py) as links to the person's page,
 from __future__ import annotations
 
 import html as htmlmod
+import ipaddress
 import re
 from collections.abc import Collection, Iterator, Sequence
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -181,6 +182,46 @@ _md.core.ruler.push("mentions", _mark_mentions)
 _md.add_render_rule("mention", _render_mention)
 
 
+# What no host may hold, percent-decoded (the URL standard's forbidden domain code
+# points): a browser refuses such an address outright ("//[" is no URL), so the link
+# would lead nowhere, and a client that parses it may fail on it.
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+
+
+def followable(href: str) -> bool:
+    """Whether a browser can read `href` as an address: its host, if it names one, has
+    none of the characters no host may hold (an IPv6 address in brackets aside), and its
+    port is a number."""
+    try:
+        parts = urlsplit(href)
+        parts.port  # noqa: B018 (raises ValueError on a port that is no number)
+    except ValueError:
+        return False
+    if not parts.netloc:  # this site's own path, or mailto:; not "//" naming no host
+        return not (href.split(":", 1)[1] if parts.scheme else href).startswith("//")
+    host = unquote(parts.netloc.rpartition("@")[2])
+    if host.startswith("["):
+        return parts.hostname is not None and _is_ipv6(parts.hostname)
+    host = host.rsplit(":", 1)[0] if ":" in host else host
+    return bool(host) and not _FORBIDDEN_IN_HOST.search(host)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _keep(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: a link's address only where a browser can follow it (its
+    words stay, as text)."""
+    if tag == "a" and attribute == "href" and not followable(value):
+        return None
+    return value
+
+
 def _clean(html: str) -> str:
     return nh3.clean(
         html,
@@ -190,6 +231,7 @@ def _clean(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
         strip_comments=True,
+        attribute_filter=_keep,
     )
 
 
