@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Request, expect
 
-from tests.browser.conftest import Api, Browsing, Watch, assert_axe_clean, screenshot, settle
+from tests.browser.conftest import (
+    Api,
+    Browsing,
+    Watch,
+    assert_axe_clean,
+    csp_violations,
+    screenshot,
+    settle,
+)
 from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.browser
@@ -107,9 +115,7 @@ class Tabs:
     @staticmethod
     def _said(page: Page, watch: Watch) -> list[str]:
         """The console errors and CSP violations of the tab since last asked (taken)."""
-        said = [f"CSP violation: {v}" for v in
-                page.evaluate("window.__cspViolations ? window.__cspViolations.splice(0) : []")]
-        said += watch.errors
+        said = csp_violations(page) + watch.errors
         watch.errors.clear()
         return said
 

@@ -119,18 +119,20 @@ function routeFor(pathname) {
   return null;
 }
 
-function isInternal(a) {
-  if (!a || a.target || a.hasAttribute("download")) return false;
+// The address of this site's page that the link `a` leads to, or null: another site, a
+// new tab, a download, an address no browser can read.
+function internalUrl(a) {
+  if (!a || a.target || a.hasAttribute("download")) return null;
   const url = urlOf(a.href);
-  return url !== null && url.origin === location.origin && routeFor(url.pathname) !== null;
+  const internal = url !== null && url.origin === location.origin && routeFor(url.pathname);
+  return internal ? url : null;
 }
 
 document.addEventListener("click", (event) => {
   if (event.defaultPrevented || event.button !== 0) return;
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-  const a = event.target.closest("a[href]");
-  if (!isInternal(a)) return;
-  const url = new URL(a.href, location.href);
+  const url = internalUrl(event.target.closest("a[href]"));
+  if (url === null) return;
   if (url.pathname === location.pathname && url.search === location.search && url.hash) {
     return; // an anchor on this page: the browser scrolls to it
   }
@@ -142,10 +144,8 @@ document.addEventListener("click", (event) => {
 // next page: its module starts arriving before the click (a thread's code is some 25
 // files, a wait on a slow connection).
 function preloadFor(event) {
-  const a = event.target.closest?.("a[href]");
-  if (!isInternal(a)) return;
-  const url = new URL(a.href, location.href);
-  routeFor(url.pathname).page.preload(url.searchParams);
+  const url = internalUrl(event.target.closest?.("a[href]"));
+  if (url !== null) routeFor(url.pathname).page.preload(url.searchParams);
 }
 for (const type of ["pointerover", "touchstart", "focusin"]) {
   document.addEventListener(type, preloadFor, { passive: true });

@@ -50,7 +50,8 @@ export function clear(el, ...children) {
 }
 
 /** `href` read against this page's address, or null when it is no URL a browser can
- * follow ("//[" passes the server's sanitizer). Not `URL.canParse`: older browsers. */
+ * follow ("//[" in a post stored before the server dropped such addresses). Not
+ * `URL.canParse`: older browsers lack it. */
 export function urlOf(href) {
   try {
     return new URL(href, location.href);

@@ -202,7 +202,7 @@ def followable(href: str) -> bool:
     host = unquote(parts.netloc.rpartition("@")[2])
     if host.startswith("["):
         return parts.hostname is not None and _is_ipv6(parts.hostname)
-    host = host.rsplit(":", 1)[0] if ":" in host else host
+    host = host.rsplit(":", 1)[0]  # without its port
     return bool(host) and not _FORBIDDEN_IN_HOST.search(host)
 
 
