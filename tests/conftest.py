@@ -24,6 +24,18 @@ os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
 pytest_plugins = ("tests.lanes",)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        # The run's first process names the run before xdist starts the workers, which
+        # inherit it (a pytest started inside a test names a run of its own).
+        os.environ[databases.RUN_VAR] = databases.new_run_id()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):
+        databases.drop_run_databases_if_any()
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

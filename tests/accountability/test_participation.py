@@ -24,7 +24,7 @@ from cps.storage.models import Organization, Post, Space, Topic, User
 from tests.storage.test_statement_count import counting
 from tests.support.api import Api
 from tests.support.api import User as ApiUser
-from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.databases import create_pg_database, release_pg_database
 from tests.support.direct import events_on, tiers_in
 from tests.support.world import Builder
 
@@ -252,7 +252,7 @@ async def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     try:
         yield url
     finally:
-        await drop_pg_database(url)
+        await release_pg_database(url)
 
 
 def _old(model: Any, *names: str) -> TableClause:

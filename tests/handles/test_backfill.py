@@ -17,7 +17,7 @@ from cps.storage.database import make_engine
 from cps.storage.migrations import alembic_config, upgrade
 from cps.storage.models import User
 from cps.storage.types import UTCDateTime
-from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.databases import create_pg_database, release_pg_database
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +33,7 @@ async def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     try:
         yield url
     finally:
-        await drop_pg_database(url)
+        await release_pg_database(url)
 
 
 USERS = table("users", column("id", Integer), column("email", String),

@@ -17,7 +17,7 @@ from cps.storage import schema
 from cps.storage.database import make_engine
 from cps.storage.migrations import current_revision, downgrade, head_revision, upgrade
 from cps.storage.search import is_index_table
-from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.databases import create_pg_database, release_pg_database
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +31,7 @@ async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     try:
         yield url
     finally:
-        await drop_pg_database(url)
+        await release_pg_database(url)
 
 
 def _tables(conn: Connection) -> set[str]:

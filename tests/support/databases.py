@@ -31,8 +31,32 @@ def pg_url_for(name: str) -> str:
     return f"{base}/{name}"
 
 
+# A DROP DATABASE makes PostgreSQL (15) write and fsync every dirty file of every
+# database at once (an immediate checkpoint): mid-run that stalled the shared server
+# for up to 9 s (18,000 files), long enough for the other workers' statements to pass
+# the server's 2 s bound and answer 503. So a database a test is done with is emptied
+# (its schema dropped, which forces no checkpoint) and handed to the next test in
+# this process that asks for one; the run's first process drops them all at its end
+# (`drop_run_databases`). Each is named for the run (RUN_VAR, set by that first
+# process and inherited by the xdist workers it starts).
+RUN_VAR = "CPS_TEST_PG_RUN"
+_spare: list[str] = []
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def run_id() -> str:
+    """This test run's id, in the name of every database it makes."""
+    return os.environ.setdefault(RUN_VAR, new_run_id())
+
+
 async def create_pg_database(prefix: str = "cps_test") -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    """An empty database (an emptied one of this process's when it has one)."""
+    if _spare:
+        return pg_url_for(_spare.pop())
+    name = f"{prefix}_{run_id()}_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(_dsn(PG_ADMIN_URL))
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
@@ -44,25 +68,53 @@ async def create_pg_database(prefix: str = "cps_test") -> str:
     return pg_url_for(name)
 
 
-async def drop_pg_database(url: str) -> None:
+async def release_pg_database(url: str) -> None:
+    """Done with the database at `url`: whoever is still connected is disconnected,
+    its schema is emptied, and the next `create_pg_database` here gets it."""
     name = url.rsplit("/", 1)[1]
-    conn = await asyncpg.connect(_dsn(PG_ADMIN_URL))
+    conn = await asyncpg.connect(_dsn(url))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     finally:
         await conn.close()
+    _spare.append(name)
+
+
+def drop_run_databases_if_any() -> None:
+    """At the run's end: drop its databases, if there is a PostgreSQL to ask."""
+    try:
+        run_sync(drop_run_databases(run_id()))
+    except (OSError, asyncpg.PostgresError):
+        pass  # no shared PostgreSQL here: the run made no database on it
+
+
+async def drop_run_databases(run: str) -> list[str]:
+    """Drop every database of the run `run` (at its end: no test is using them)."""
+    conn = await asyncpg.connect(_dsn(PG_ADMIN_URL), timeout=5)
+    try:
+        names = [r["datname"] for r in await conn.fetch(
+            "SELECT datname FROM pg_database WHERE datname ~ $1",
+            f"^cps_[a-z_]+_{run}_[0-9a-f]{{10}}$")]
+        for name in names:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+    return names
 
 
 @contextmanager
 def migrated_pg_database(prefix: str) -> Iterator[str]:
-    """A fresh, migrated database on the shared PostgreSQL, dropped afterwards
+    """A fresh, migrated database on the shared PostgreSQL, released afterwards
     (for synchronous fixture code)."""
     url = run_sync(create_pg_database(prefix))
     run_sync(upgrade(url))
     try:
         yield url
     finally:
-        run_sync(drop_pg_database(url))
+        run_sync(release_pg_database(url))
 
 
 async def truncate_pg(url: str) -> None:
