@@ -65,7 +65,7 @@ def database_url(
     if request.param == "sqlite":
         return databases.sqlite_copy(sqlite_template, tmp_path)
     url: str = request.getfixturevalue("pg_session_url")
-    databases.run_sync(databases.truncate_pg(url))
+    databases.empty_pg(url)
     return url
 
 

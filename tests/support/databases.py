@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,6 +74,7 @@ async def release_pg_database(url: str) -> None:
     """Done with the database at `url`: whoever is still connected is disconnected,
     its schema is emptied, and the next `create_pg_database` here gets it."""
     name = url.rsplit("/", 1)[1]
+    _emptier.forget(url)
     conn = await asyncpg.connect(_dsn(url))
     try:
         await conn.execute(
@@ -117,46 +120,103 @@ def migrated_pg_database(prefix: str) -> Iterator[str]:
         run_sync(release_pg_database(url))
 
 
-async def truncate_pg(url: str) -> None:
-    """Empty every table and restart every id sequence, between two tests.
+@dataclass(frozen=True)
+class _Emptying:
+    """What empties one database: its tables, and its sequences with where each starts."""
+
+    tables: tuple[str, ...]
+    sequences: tuple[tuple[str, int], ...]
+
+
+# Read once per database: the session's schema does not change between its tests.
+_emptying: dict[str, _Emptying] = {}
+
+
+async def _emptying_of(conn: asyncpg.Connection, url: str) -> _Emptying:
+    if url not in _emptying:
+        tables = tuple(r["tablename"] for r in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+            "AND tablename <> 'alembic_version' ORDER BY tablename"))
+        sequences = tuple((r["sequencename"], int(r["start_value"])) for r in await conn.fetch(
+            "SELECT sequencename, start_value FROM pg_sequences WHERE schemaname='public' "
+            "ORDER BY sequencename"))
+        _emptying[url] = _Emptying(tables, sequences)
+    return _emptying[url]
+
+
+async def truncate_pg(url: str, conn: asyncpg.Connection | None = None) -> None:
+    """Empty every table and restart every id sequence, between two tests (on `conn`,
+    else on a connection of its own).
 
     DELETE with triggers off (`session_replication_role = replica`: no foreign
-    key checks, no append-only guards) takes ~13 ms where TRUNCATE of the 22
-    tables took ~130 ms; over a thousand PostgreSQL tests that is two minutes
-    of the suite. A role that may not turn triggers off gets the TRUNCATE."""
-    conn = await asyncpg.connect(_dsn(url))
+    key checks, no append-only guards) takes ~5 ms where TRUNCATE of the tables
+    took ~130 ms; over a thousand PostgreSQL tests that is two minutes of the
+    suite. A sequence restarts with `setval` (ALTER SEQUENCE RESTART gives it a new
+    file each time). A role that may not turn triggers off gets the TRUNCATE."""
+    own = conn is None
+    conn = conn or await asyncpg.connect(_dsn(url))
     try:
-        tables = [
-            r["tablename"]
-            for r in await conn.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                "AND tablename <> 'alembic_version'"
-            )
-        ]
-        if not tables:
+        emptying = await _emptying_of(conn, url)
+        if not emptying.tables:
             return
-        sequences = [
-            r["sequence_name"]
-            for r in await conn.fetch(
-                "SELECT sequence_name FROM information_schema.sequences "
-                "WHERE sequence_schema='public'"
-            )
-        ]
+        restarts = [f"SELECT setval('\"{name}\"', {start}, false)"
+                    for name, start in emptying.sequences]
         try:
             async with conn.transaction():
                 await conn.execute("SET LOCAL session_replication_role = replica")
-                await conn.execute(
-                    "; ".join(
-                        [f'DELETE FROM "{t}"' for t in tables]
-                        + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
-                    )
-                )
+                await conn.execute("; ".join(
+                    [f'DELETE FROM "{t}"' for t in emptying.tables] + restarts))
         except asyncpg.InsufficientPrivilegeError:
-            await conn.execute(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
+            await conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in emptying.tables)
+                               + " RESTART IDENTITY CASCADE")
     finally:
-        await conn.close()
+        if own:
+            await conn.close()
+
+
+class _Emptier:
+    """Empties the session's database between tests from synchronous fixture code, on
+    one connection kept open on an event loop of its own (a new connection per test
+    was most of the time: a PostgreSQL backend started and its catalogs read)."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: dict[str, asyncpg.Connection] = {}
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            threading.Thread(target=self._loop.run_forever, name="pg-emptier",
+                             daemon=True).start()
+        return self._loop
+
+    async def _empty(self, url: str) -> None:
+        conn = self._connections.get(url)
+        if conn is None or conn.is_closed():
+            conn = self._connections[url] = await asyncpg.connect(_dsn(url))
+        await truncate_pg(url, conn)
+
+    async def _close(self, url: str) -> None:
+        conn = self._connections.pop(url, None)
+        if conn is not None and not conn.is_closed():
+            await conn.close()
+
+    def empty(self, url: str) -> None:
+        asyncio.run_coroutine_threadsafe(self._empty(url), self._running_loop()).result()
+
+    def forget(self, url: str) -> None:
+        """Close the connection to `url` (the database is being released)."""
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._close(url), self._loop).result()
+        _emptying.pop(url, None)
+
+
+_emptier = _Emptier()
+
+
+def empty_pg(url: str) -> None:
+    """`truncate_pg` for synchronous fixture code, on a connection kept between tests."""
+    _emptier.empty(url)
 
 
 def sqlite_template(folder: Path) -> Path:
