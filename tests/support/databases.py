@@ -1,5 +1,7 @@
-"""Test databases: a migrated SQLite template copied per test, and one migrated
-PostgreSQL database per test session, truncated between tests."""
+"""Test databases: a migrated SQLite template copied per test; on PostgreSQL one
+migrated database per test session, emptied between tests, and databases of their own
+for the tests that need one, emptied and reused, dropped at the run's end (by the
+pytest hooks in tests/conftest.py: a script that makes one outside pytest drops it)."""
 
 from __future__ import annotations
 
