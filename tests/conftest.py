@@ -13,12 +13,13 @@ import pytest
 from cps.app import create_app
 from cps.config import Settings
 from cps.services.context import Context
-from tests.support import asgi, databases
+from tests.support import asgi, databases, engines
 from tests.support.api import Api
 from tests.support.servers import InProcessServer, in_process, shared_redis_answers
 from tests.support.settings import make_settings
 
 os.environ.setdefault("CPS_PASSWORD_PROFILE", "test")
+engines.share()  # every test's engine compiles into one statement cache (tests/support/engines.py)
 
 # The `postgresql` and `redis` marks, and `--lane` (README, Testing).
 pytest_plugins = ("tests.lanes",)
