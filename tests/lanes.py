@@ -16,8 +16,9 @@ runs on, where `-k` would match words in its name.
             (scripts/test.sh), each worker with its own Chromium and `cps serve`,
             never beside the slow tests
   alone     the `slow` tests (multi-process and fault tests, the benchmarks
-            whose smoke runs judge loss under load): they time what they check,
-            so nothing runs beside them
+            whose smoke runs judge loss under load, a flood of production-cost
+            sign-ups): they time what they check, so nothing runs beside them;
+            and a test whose DROP DATABASE would stall the tests beside it
 """
 
 from __future__ import annotations
