@@ -87,12 +87,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """The modules in the order a lane's workers should take them (`--dist loadscope
     --no-loadscope-reorder` hands them out in this order): the modules with a `long`
-    test first (one of them takes a minute or more, and left to the end it runs while
-    the other workers wait), then the others by their number of tests, most first.
-    A module's own tests keep their order."""
+    or `early` test first (one takes 15 s to minutes, and left to the end it runs while
+    the other workers wait: the parallel lane's demo runs did, for two minutes), then
+    the others by their number of tests, most first. A module's own tests keep their
+    order."""
     modules: dict[str, list[pytest.Item]] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
     ranked = sorted(modules.values(),
-                    key=lambda tests: (not any(marked(t, "long") for t in tests), -len(tests)))
+                    key=lambda tests: (not any(marked(t, "long", "early") for t in tests), -len(tests)))
     return [item for tests in ranked for item in tests]

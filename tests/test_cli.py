@@ -173,6 +173,7 @@ def test_serve_migrates_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert '"cps stopped"' in logs
 
 
+@pytest.mark.early
 def test_demo_fills_the_database_once_with_the_production_password_cost(tmp_path: Path) -> None:
     started = time.monotonic()
     first = cps(tmp_path, "demo", "--cities", "1", CPS_PASSWORD_PROFILE="production")

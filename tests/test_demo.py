@@ -16,7 +16,7 @@ from cps.seeds import MEMBERS, OFFICES, SEED_FILE, THEMES, Member, parse, read_s
 from tests.support.api import Api
 from tests.support.settings import make_settings
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.early]  # a demo run takes 15-40 s
 
 STAKEHOLDERS = {"citizen", "business", "civil_society", "academia", "government"}
 

@@ -17,7 +17,7 @@ from cps.services.context import Context
 from tests.consensus.conftest import consensus_world, open_round
 from tests.support.api import Api, User
 
-pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("settled")]
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("settled"), pytest.mark.early]
 
 PARTICIPANTS = 200
 BATCH = 25

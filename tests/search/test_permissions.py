@@ -47,6 +47,7 @@ def _bodies(rng: random.Random, n: int) -> list[str]:
     return [" ".join(rng.sample(WORDS, 3)) + f" number {i}" for i in range(n)]
 
 
+@pytest.mark.early
 async def test_a_thousand_unreadable_posts_among_public_ones_never_reach_an_outsider(
     api: Api, ctx: Context
 ) -> None:

@@ -574,6 +574,7 @@ class Listener:
         return [f for f in frames if f["type"] == "event" and f["channel"] == channel]
 
 
+@pytest.mark.early
 async def test_a_private_space_leaks_nothing_to_outsiders_over_1000_posts(world: World) -> None:
     plus, free = world.places["plus"], world.places["free"]
     space, topic = plus.private["own space"], plus.private_topic["own space"]
