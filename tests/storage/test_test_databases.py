@@ -16,16 +16,13 @@ from tests.support.databases import (
     PG_ADMIN_URL,
     create_pg_database,
     drop_run_databases,
+    dsn,
     new_run_id,
     release_pg_database,
     run_id,
 )
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgresql]
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 async def _databases(admin: asyncpg.Connection, pattern: str) -> set[str]:
@@ -36,7 +33,7 @@ async def _databases(admin: asyncpg.Connection, pattern: str) -> set[str]:
 async def test_a_released_database_comes_back_empty_to_the_next_test() -> None:
     url = await create_pg_database("cps_pool")
     assert f"_{run_id()}_" in url.rsplit("/", 1)[1]
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(dsn(url))
     await conn.execute("CREATE TABLE leftovers (x int); INSERT INTO leftovers VALUES (1);"
                        "CREATE SEQUENCE leftover_ids")
     # Someone still connected (a server a test left running) is disconnected.
@@ -47,7 +44,7 @@ async def test_a_released_database_comes_back_empty_to_the_next_test() -> None:
 
     again = await create_pg_database("cps_pool")
     assert again == url
-    conn = await asyncpg.connect(_dsn(again))
+    conn = await asyncpg.connect(dsn(again))
     try:
         left = await conn.fetch("SELECT relname FROM pg_class c JOIN pg_namespace n "
                                 "ON n.oid = c.relnamespace WHERE n.nspname = 'public'")
@@ -64,7 +61,7 @@ async def test_the_end_of_a_run_drops_its_databases_and_no_other_runs() -> None:
     run, other = new_run_id(), new_run_id()
     ours = {f"cps_pool_{run}_{uuid.uuid4().hex[:10]}" for _ in range(2)}
     theirs = {f"cps_pool_{other}_{uuid.uuid4().hex[:10]}", f"cps_pool_{run}x_0123456789"}
-    admin = await asyncpg.connect(_dsn(PG_ADMIN_URL))
+    admin = await asyncpg.connect(dsn(PG_ADMIN_URL))
     try:
         for name in ours | theirs:
             await admin.execute(f'CREATE DATABASE "{name}"')

@@ -26,12 +26,13 @@ T = TypeVar("T")
 PG_ADMIN_URL = os.environ.get("CPS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def _dsn(url: str) -> str:
+def dsn(url: str) -> str:
+    """`url` as asyncpg takes it (no SQLAlchemy driver name)."""
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 def pg_url_for(name: str) -> str:
-    base = _dsn(PG_ADMIN_URL).rsplit("/", 1)[0]
+    base = dsn(PG_ADMIN_URL).rsplit("/", 1)[0]
     return f"{base}/{name}"
 
 
@@ -61,7 +62,7 @@ async def create_pg_database(prefix: str = "cps_test") -> str:
     if _spare:
         return pg_url_for(_spare.pop())
     name = f"{prefix}_{run_id()}_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(_dsn(PG_ADMIN_URL))
+    conn = await asyncpg.connect(dsn(PG_ADMIN_URL))
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
         # A test's commit need not wait for the disk (nothing here outlives a crash of
@@ -77,7 +78,7 @@ async def release_pg_database(url: str) -> None:
     its schema is emptied, and the next `create_pg_database` here gets it."""
     name = url.rsplit("/", 1)[1]
     _emptier.forget(url)
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(dsn(url))
     try:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -98,7 +99,7 @@ def drop_run_databases_if_any() -> None:
 
 async def drop_run_databases(run: str) -> list[str]:
     """Drop every database of the run `run` (at its end: no test is using them)."""
-    conn = await asyncpg.connect(_dsn(PG_ADMIN_URL), timeout=5)
+    conn = await asyncpg.connect(dsn(PG_ADMIN_URL), timeout=5)
     try:
         names = [r["datname"] for r in await conn.fetch(
             "SELECT datname FROM pg_database WHERE datname ~ $1",
@@ -156,7 +157,7 @@ async def truncate_pg(url: str, conn: asyncpg.Connection | None = None) -> None:
     suite. A sequence restarts with `setval` (ALTER SEQUENCE RESTART gives it a new
     file each time). A role that may not turn triggers off gets the TRUNCATE."""
     own = conn is None
-    conn = conn or await asyncpg.connect(_dsn(url))
+    conn = conn or await asyncpg.connect(dsn(url))
     try:
         emptying = await _emptying_of(conn, url)
         if not emptying.tables:
@@ -195,7 +196,7 @@ class _Emptier:
     async def _empty(self, url: str) -> None:
         conn = self._connections.get(url)
         if conn is None or conn.is_closed():
-            conn = self._connections[url] = await asyncpg.connect(_dsn(url))
+            conn = self._connections[url] = await asyncpg.connect(dsn(url))
         await truncate_pg(url, conn)
 
     async def _close(self, url: str) -> None:
