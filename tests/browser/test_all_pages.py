@@ -1,7 +1,7 @@
 """Every page at 375 px and 1280 px, light and dark (issue 17): axe-core with no
 violation of any impact, no page wider than its viewport, at most 6 API requests
-whatever the number of organizations and spaces, and a screenshot of each kept in
-tests/screenshots."""
+whatever the number of organizations and spaces, and (CPS_SCREENSHOTS=1) a screenshot
+of each kept in tests/screenshots."""
 
 from __future__ import annotations
 

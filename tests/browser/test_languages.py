@@ -2,8 +2,8 @@
 Korean gets the site in Korean; the language menu (on every page) switches it to
 Arabic and the whole page lays out right to left (the header's logo on the
 right, text starting at the right); the choice is kept in the `lang` cookie;
-axe stays clean in every language; 375 px and 1280 px (screenshots in
-tests/screenshots/languages-*)."""
+axe stays clean in every language; 375 px and 1280 px (with CPS_SCREENSHOTS=1,
+screenshots in tests/screenshots/languages-*)."""
 
 from __future__ import annotations
 
