@@ -1127,9 +1127,10 @@ async def _consensus(run: Run, member: Member, built: Built, moderator: Person,
                                          for local, name in batch))
 
     async def ballot(person: Person, opinion: tuple[int, ...], noise: list[float]) -> None:
-        for sid, value, r in zip(sids, opinion, noise, strict=True):
-            choice = _CHOICE[(-1, 0, 1)[int(r * 1000) % 3] if r < CONSENSUS_NOISE else value]
-            await votes.vote(run.ctx, person.actor, opened.id, sid, choice)
+        # A person's votes in one transaction: a sixth of the writes one by one.
+        await votes.cast(run.ctx, person.actor, opened.id, {
+            sid: _CHOICE[(-1, 0, 1)[int(r * 1000) % 3] if r < CONSENSUS_NOISE else value]
+            for sid, value, r in zip(sids, opinion, noise, strict=True)})
 
     # Interleaved, so every recompute on the way sees the three groups.
     plan = [(p, CONSENSUS_GROUPS[n % 3], [rng.random() for _ in sids])

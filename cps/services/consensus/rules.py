@@ -16,6 +16,7 @@ round. The tier is read from the organization's row in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -93,6 +94,19 @@ _BALLOT = (
 )
 _VOTER_TOPIC = topic_statement(
     standing.any_in_force(Space.id, _UID, bindparam("now", type_=UTCDateTime)))
+# The same for several statements at once: a row per statement of the round among
+# them (one row with no statement when none is).
+_BALLOTS = (
+    select(ConsensusRound, ConsensusStatement, ConsensusVote.vote)
+    .select_from(ConsensusRound)
+    .outerjoin(ConsensusStatement, and_(
+        ConsensusStatement.id.in_(bindparam("statement_ids", expanding=True)),
+        ConsensusStatement.round_id == ConsensusRound.id))
+    .outerjoin(ConsensusVote, and_(ConsensusVote.statement_id == ConsensusStatement.id,
+                                   ConsensusVote.user_id == _UID))
+    .where(ConsensusRound.id == bindparam("round_id"))
+    .options(load_only(ConsensusRound.id, ConsensusRound.topic_id, ConsensusRound.closed_at))
+)
 
 
 @dataclass(frozen=True)
@@ -117,14 +131,42 @@ async def ballot(session: AsyncSession, actor: Actor, round_id: int,
     if row is None:
         raise NotFound("No such consensus round.")
     found, statement, before = row
+    topic, access, sanctioned = await _voter_access(session, actor, found)
+    return Ballot(found, topic, access, _visible(statement, actor, access), before, sanctioned)
+
+
+async def ballots(session: AsyncSession, actor: Actor, round_id: int,
+                  statement_ids: Collection[int]) -> list[Ballot]:
+    """`ballot` for several statements of one round, in two statements whatever their
+    number: 404 as `ballot` answers it when any one is not the voter's to vote on."""
+    rows = (await session.execute(_BALLOTS, {
+        "round_id": round_id, "statement_ids": list(statement_ids), "uid": actor.id})).all()
+    if not rows:
+        raise NotFound("No such consensus round.")
+    found = rows[0][0]
+    topic, access, sanctioned = await _voter_access(session, actor, found)
+    by_id = {statement.id: (statement, before) for _, statement, before in rows
+             if statement is not None}
+    chosen = [by_id.get(sid, (None, None)) for sid in statement_ids]
+    return [Ballot(found, topic, access, _visible(statement, actor, access), before,
+                   sanctioned) for statement, before in chosen]
+
+
+async def _voter_access(session: AsyncSession, actor: Actor, found: ConsensusRound
+                        ) -> tuple[Topic, SpaceAccess, bool]:
     try:
         topic, access, (sanctioned,) = await topic_access_with(
             session, _VOTER_TOPIC, actor, found.topic_id, now=utcnow())
     except NotFound:
         raise NotFound("No such consensus round.") from None
+    return topic, access, bool(sanctioned)
+
+
+def _visible(statement: ConsensusStatement | None, actor: Actor,
+             access: SpaceAccess) -> ConsensusStatement:
     if statement is None or not visible_to(statement, actor, access):
         raise NotFound("No such statement in this round.")
-    return Ballot(found, topic, access, statement, before, bool(sanctioned))
+    return statement
 
 
 def visible_to(statement: ConsensusStatement, actor: Actor | None, access: SpaceAccess) -> bool:

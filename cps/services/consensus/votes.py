@@ -3,7 +3,8 @@
 One vote per person per statement (the primary key); a vote again changes it, in
 one statement that inserts or updates the row, while the round takes votes. Only
 accepted statements take votes. The vote answers at once; the map follows in the
-background (`recompute.poke`, after the commit).
+background (`recompute.poke`, after the commit). `cast` takes one person's votes on
+several statements in one transaction, checked alike (`cps demo`).
 
 `next_statement` ranks the accepted statements the person has not voted on by Pol.is's
 comment priority (`analysis.priority`: seen by few and divisive first), with the
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select
@@ -22,9 +24,10 @@ from sqlalchemy import Integer, bindparam, func, select
 from cps.services.consensus import analysis, recompute, rules
 from cps.services.consensus.views import StatementView, VoteChoice, VoteView
 from cps.services.context import Actor, Context
-from cps.services.errors import Conflict
+from cps.services.errors import Conflict, Invalid
 from cps.storage import portable
 from cps.storage.consensus import ConsensusStatement, ConsensusVote
+from cps.storage.database import Transaction
 from cps.storage.types import UTCDateTime, utcnow
 
 log = logging.getLogger("cps.consensus")
@@ -51,26 +54,50 @@ async def vote(ctx: Context, actor: Actor, round_id: int, statement_id: int,
         # transaction. The round's row is locked only by the UPDATE that counts the
         # change, at the end (a close that came first wins there).
         ballot = await rules.ballot(tx.session, actor, round_id, statement_id)
-        rules.require_accepting(ballot.round, ballot.topic, ballot.access)
-        await rules.require_standing(tx, actor, ballot.access, sanctioned=ballot.sanctioned)
-        if ballot.statement.status != "accepted":
-            raise Conflict("Only accepted statements take votes.", code="statement_not_accepted")
-        value = rules.VOTES[choice]
-        if ballot.before != value:
-            now = utcnow()
-            await tx.session.execute(_UPSERT(tx.session), {
-                "statement_id": statement_id, "user_id": actor.id, "round_id": round_id,
-                "vote": value, "now": now})
-            if not await recompute.count_change(tx.session, round_id, now):
-                raise Conflict("This round is closed; it takes no more votes or statements.",
-                               code="round_closed")
-
-            async def poke() -> None:
-                recompute.poke(ctx, round_id)
-
-            tx.after_commit(poke)
+        await _record(ctx, tx, actor, round_id, [(ballot, choice)])
     log.info("consensus vote", extra={"round_id": round_id})
     return VoteView(statement_id=statement_id, vote=choice)
+
+
+async def cast(ctx: Context, actor: Actor, round_id: int,
+               choices: Mapping[int, VoteChoice]) -> list[VoteView]:
+    """`actor`'s votes on several statements of one round (statement id: choice), each
+    checked as `vote` checks one, in one transaction: all of them or, at the first
+    refusal, none. For who votes many at once (`cps demo`'s hundreds of citizens): the
+    round's checks are read once and its change counted once."""
+    if not choices:
+        raise Invalid({"votes": "At least one statement to vote on."})
+    async with ctx.db.write() as tx:
+        found = await rules.ballots(tx.session, actor, round_id, list(choices))
+        await _record(ctx, tx, actor, round_id, list(zip(found, choices.values(), strict=True)))
+    log.info("consensus votes", extra={"round_id": round_id, "votes": len(choices)})
+    return [VoteView(statement_id=sid, vote=choice) for sid, choice in choices.items()]
+
+
+async def _record(ctx: Context, tx: Transaction, actor: Actor, round_id: int,
+                  votes: list[tuple[rules.Ballot, VoteChoice]]) -> None:
+    """Check the ballots (the round's and the voter's standing on the first, which all
+    share), write the votes that change and count the change once."""
+    first = votes[0][0]
+    rules.require_accepting(first.round, first.topic, first.access)
+    await rules.require_standing(tx, actor, first.access, sanctioned=first.sanctioned)
+    if any(ballot.statement.status != "accepted" for ballot, _ in votes):
+        raise Conflict("Only accepted statements take votes.", code="statement_not_accepted")
+    now = utcnow()
+    changed = [{"statement_id": ballot.statement.id, "user_id": actor.id,
+                "round_id": round_id, "vote": rules.VOTES[choice], "now": now}
+               for ballot, choice in votes if ballot.before != rules.VOTES[choice]]
+    if not changed:
+        return
+    await tx.session.execute(_UPSERT(tx.session), changed)
+    if not await recompute.count_change(tx.session, round_id, now):
+        raise Conflict("This round is closed; it takes no more votes or statements.",
+                       code="round_closed")
+
+    async def poke() -> None:
+        recompute.poke(ctx, round_id)
+
+    tx.after_commit(poke)
 
 
 async def next_statement(ctx: Context, actor: Actor, round_id: int) -> StatementView | None:
