@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    BrowserType,
     ConsoleMessage,
     Locator,
     Page,
@@ -43,6 +44,11 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+# Chromium 156 gives every window (each browser context is one) two omnibox pop-ups,
+# drawn in WebUI renderers of their own (chrome://omnibox-popup.top-chrome/), which
+# nobody sees headless: they were a third of Chromium's CPU in the browser tests
+# (2026-12-07, test_frictions: 89 CPU-seconds with them, 60 without).
+QUIET_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -99,9 +105,35 @@ def api(server: AppServer) -> Iterator[Api]:
 @pytest.fixture(scope="package")
 def browser(server: AppServer) -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = launch(p.chromium)
         yield b
         b.close()
+
+
+def launch(chromium: BrowserType, *extra: str) -> Browser:
+    """Chromium with CHROMIUM_ARGS (and `extra`), and QUIET_FEATURES disabled beside
+    the features Playwright disables. Chromium reads only the last
+    `--disable-features`, so the two lists are merged into one: Playwright's is read
+    from the command line of a first launch."""
+    probe = chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=[*CHROMIUM_ARGS, "--enable-automation"])
+    try:
+        theirs = [arg for arg in command_line(probe) if arg.startswith("--disable-features=")]
+    finally:
+        probe.close()
+    features = [f for arg in theirs for f in arg.split("=", 1)[1].split(",") if f]
+    merged = ",".join(dict.fromkeys([*features, *QUIET_FEATURES]))
+    return chromium.launch(executable_path=CHROMIUM, headless=True,
+                             args=[*CHROMIUM_ARGS, *extra, f"--disable-features={merged}"],
+                             ignore_default_args=theirs)
+
+
+def command_line(b: Browser) -> list[str]:
+    """The browser process's arguments (it tells only when started with
+    `--enable-automation`)."""
+    line: list[str] = b.new_browser_cdp_session().send(
+        "Browser.getBrowserCommandLine")["arguments"]
+    return line
 
 
 @dataclass
