@@ -2,11 +2,12 @@
 # The two test lanes (README). Pytest arguments after them narrow or add to the run,
 # e.g. `bash scripts/test.sh tests/api -x`.
 #
-#   bash scripts/test.sh [ARGS]          the full lane (.ci/run): lint, types, import
-#       layers, dependency audit, then every test (SQLite and PostgreSQL, in-process
-#       broker and Redis): three at a time, then the browser and long tests two at a
-#       time, then alone the ones that must be (multi-process and fault tests, the
-#       benchmarks' smoke runs that judge loss; tests/lanes.py says why)
+#   bash scripts/test.sh [ARGS]          the full lane (.ci/run): lint and import
+#       layers, then every test (SQLite and PostgreSQL, in-process broker and Redis):
+#       three at a time (the type check and the dependency audit beside them), then
+#       the browser and long tests two at a time, then alone the ones that must be
+#       (multi-process and fault tests, the benchmarks' smoke runs that judge loss;
+#       tests/lanes.py says why); each part says how long it took
 #   bash scripts/test.sh --fast [ARGS]   the fast lane, for day-to-day work: lint, import
 #       layers, and three at a time the tests on SQLite with the in-process broker, without
 #       multi-process, fault or browser tests
@@ -40,35 +41,49 @@ $PY -m ruff check cps tests bench migrations
 if [ "$lane" = fast ]; then
     exec $PY -m pytest "${THREE_AT_A_TIME[@]}" --lane fast "$@"
 fi
-# The audit mostly waits on the vulnerability service: it runs beside the type check.
-audit_log=$(mktemp)
-bash scripts/audit.sh >"$audit_log" 2>&1 &
+# The type check and the dependency audit run beside the first part, in the
+# background: on their own they left a core idle for half a minute (mypy is one
+# process; the audit mostly waits on the vulnerability service). Their output is
+# shown after that part, and their failure fails the run.
+checks=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$checks"' EXIT
+$PY -m mypy >"$checks/mypy" 2>&1 &  # cps, tests and bench ([tool.mypy] files)
+mypy=$!
+bash scripts/audit.sh >"$checks/audit" 2>&1 &
 audit=$!
-trap 'kill "$audit" 2>/dev/null; rm -f "$audit_log"' EXIT  # mypy failed: the audit ends too
-$PY -m mypy  # cps, tests and bench ([tool.mypy] files)
-audit_status=0
-wait "$audit" || audit_status=$?
-cat "$audit_log"
-trap - EXIT
-rm -f "$audit_log"
-[ "$audit_status" -eq 0 ] || exit "$audit_status"
 
 # Every part runs, so that one run shows every failure: the parallel lane, then the
 # browser tests and the long untimed ones two at a time (a Chromium and a `cps serve`
 # per worker), then alone the tests that time what they check. Pytest's 5 (no test
 # selected) is no failure for a part when ARGS picked tests in another; the run fails
-# if a part failed or if no part ran a test.
+# if a part failed, if the type check or the audit did, or if no part ran a test.
 ARGS=("$@")
 status=5
-part() {  # part LANE [PYTEST OPTIONS...]: the first failure is the run's status
-    local lane=$1 code=0
+count() {  # count CODE: the first failure is the run's status (5 until a part ran)
+    if [ "$1" -ne 5 ] && { [ "$status" -eq 0 ] || [ "$status" -eq 5 ]; }; then
+        status=$1
+    fi
+}
+part() {  # part LANE [PYTEST OPTIONS...]
+    local lane=$1 code=0 started=$SECONDS
     shift
     $PY -m pytest "$@" --lane "$lane" "${ARGS[@]}" || code=$?
-    if [ "$code" -ne 5 ] && { [ "$status" -eq 0 ] || [ "$status" -eq 5 ]; }; then
-        status=$code
+    count "$code"
+    echo "test.sh: the $lane part took $((SECONDS - started)) s" >&2
+}
+checked() {  # checked NAME PID: its output, and its failure counted
+    local code=0
+    wait "$2" || code=$?
+    cat "$checks/$1"
+    if [ "$code" -ne 0 ]; then
+        echo "test.sh: $1 failed (exit $code)" >&2
+        count 1
     fi
 }
 part parallel "${THREE_AT_A_TIME[@]}"
+checked mypy "$mypy"
+checked audit "$audit"
 part heavy "${TWO_AT_A_TIME[@]}"
 part alone
+echo "test.sh: $SECONDS s in all" >&2
 exit "$status"
