@@ -24,7 +24,7 @@ from sqlalchemy import Integer, bindparam, func, select
 from cps.services.consensus import analysis, recompute, rules
 from cps.services.consensus.views import StatementView, VoteChoice, VoteView
 from cps.services.context import Actor, Context
-from cps.services.errors import Conflict, Invalid
+from cps.services.errors import Conflict
 from cps.storage import portable
 from cps.storage.consensus import ConsensusStatement, ConsensusVote
 from cps.storage.database import Transaction
@@ -64,9 +64,10 @@ async def cast(ctx: Context, actor: Actor, round_id: int,
     """`actor`'s votes on several statements of one round (statement id: choice), each
     checked as `vote` checks one, in one transaction: all of them or, at the first
     refusal, none. For who votes many at once (`cps demo`'s hundreds of citizens): the
-    round's checks are read once and its change counted once."""
+    round's checks are read once and its change counted once. No choice: nothing to
+    do, nothing read."""
     if not choices:
-        raise Invalid({"votes": "At least one statement to vote on."})
+        return []
     async with ctx.db.write() as tx:
         found = await rules.ballots(tx.session, actor, round_id, list(choices))
         await _record(ctx, tx, actor, round_id, list(zip(found, choices.values(), strict=True)))
