@@ -175,14 +175,17 @@ def test_serve_migrates_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 @pytest.mark.early
 def test_demo_fills_the_database_once_with_the_production_password_cost(tmp_path: Path) -> None:
-    started = time.monotonic()
-    first = cps(tmp_path, "demo", "--cities", "1", CPS_PASSWORD_PROFILE="production")
-    elapsed = time.monotonic() - started
+    # How long a demo takes is measured in the README's benchmark table, not here:
+    # beside the other tests it took 15 to 46 s.
+    first = cps(tmp_path, "demo", "--cities", "1", timeout=600,
+                CPS_PASSWORD_PROFILE="production")
 
     assert first.returncode == 0, first.stderr
     assert "[1/1] Seoul, Korea:" in first.stdout
     assert "demo-admin@cps.example" in first.stdout
-    assert elapsed < 60
+    with sqlite3.connect(tmp_path / "cps.db") as conn:
+        hashes = {row[0].rsplit("$", 2)[0] for row in conn.execute("SELECT password_hash FROM users")}
+    assert hashes == {"$argon2id$v=19$m=65536,t=3,p=4"}, hashes  # every account, at that cost
     second = cps(tmp_path, "demo")
     assert second.returncode == 1
     assert "--force" in second.stderr
