@@ -39,14 +39,24 @@ async def tallies(api: Api, rid: int, user: User) -> dict[int, tuple[int, int, i
             for s in read["statements"]}
 
 
+async def three_statements(api: Api, world: dict[str, Any]) -> tuple[int, list[int]]:
+    """A round opened on the world's topic with THREE: its id and its statements'."""
+    opened = await open_round(api, world["mod"], world["topic"]["id"], THREE)
+    return opened["id"], [s["id"] for s in opened["statements"]]
+
+
+def pokes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The rounds whose recompute is asked for from now on (none is started)."""
+    poked: list[int] = []
+    monkeypatch.setattr(recompute, "poke", lambda _ctx, round_id: poked.append(round_id))
+    return poked
+
+
 async def test_a_persons_votes_land_together_and_ask_for_one_recompute(
     api: Api, ctx: Context, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    opened = await open_round(api, world["mod"], world["topic"]["id"], THREE)
-    rid = opened["id"]
-    a, b, c = (s["id"] for s in opened["statements"])
-    poked: list[int] = []
-    monkeypatch.setattr(recompute, "poke", lambda _ctx, round_id: poked.append(round_id))
+    rid, (a, b, c) = await three_statements(api, world)
+    poked = pokes(monkeypatch)
     with statements(ctx) as one:
         await votes.cast(ctx, actor(world["other"]), rid, {a: "agree"})
     choices: dict[int, VoteChoice] = {a: "agree", b: "disagree", c: "pass"}
@@ -64,13 +74,10 @@ async def test_a_persons_votes_land_together_and_ask_for_one_recompute(
 async def test_casting_again_changes_only_what_changed(
     api: Api, ctx: Context, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    opened = await open_round(api, world["mod"], world["topic"]["id"], THREE)
-    rid = opened["id"]
-    a, b, _ = (s["id"] for s in opened["statements"])
+    rid, (a, b, _) = await three_statements(api, world)
     who = actor(world["citizen"])
     await votes.cast(ctx, who, rid, {a: "agree", b: "agree"})
-    poked: list[int] = []
-    monkeypatch.setattr(recompute, "poke", lambda _ctx, round_id: poked.append(round_id))
+    poked = pokes(monkeypatch)
     await votes.cast(ctx, who, rid, {a: "agree", b: "agree"})
     assert poked == []  # nothing changed: no write, no recompute
     await votes.cast(ctx, who, rid, {a: "agree", b: "disagree"})
@@ -82,9 +89,7 @@ async def test_casting_again_changes_only_what_changed(
 async def test_one_refused_statement_refuses_them_all(
     api: Api, ctx: Context, world: dict[str, Any], platform_admin: User
 ) -> None:
-    opened = await open_round(api, world["mod"], world["topic"]["id"], THREE)
-    rid = opened["id"]
-    a, b, _ = (s["id"] for s in opened["statements"])
+    rid, (a, b, _) = await three_statements(api, world)
     who = actor(world["citizen"])
     # The citizen's own proposal, waiting for a moderator: theirs to see, not to vote.
     pending = (await api.ok("POST", f"/consensus/{rid}/statements", world["citizen"],
@@ -112,9 +117,7 @@ async def test_one_refused_statement_refuses_them_all(
 async def test_the_round_and_the_voters_standing_are_checked(
     api: Api, ctx: Context, world: dict[str, Any], platform_admin: User
 ) -> None:
-    opened = await open_round(api, world["mod"], world["topic"]["id"], THREE)
-    rid = opened["id"]
-    a, b, _ = (s["id"] for s in opened["statements"])
+    rid, (a, b, _) = await three_statements(api, world)
     # An outsider to a private space's round finds nothing there.
     private = await consensus_world(api, platform_admin, visibility="private")
     hidden = await open_round(api, private["mod"], private["topic"]["id"])
