@@ -116,7 +116,7 @@ def launch(chromium: BrowserType, *extra: str) -> Browser:
     `--disable-features`, so the two lists are merged into one: Playwright's is read
     from the command line of a first launch."""
     probe = chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=[*CHROMIUM_ARGS, "--enable-automation"])
+                            args=[*CHROMIUM_ARGS, "--enable-automation"])
     try:
         theirs = [arg for arg in command_line(probe) if arg.startswith("--disable-features=")]
     finally:
@@ -124,8 +124,8 @@ def launch(chromium: BrowserType, *extra: str) -> Browser:
     features = [f for arg in theirs for f in arg.split("=", 1)[1].split(",") if f]
     merged = ",".join(dict.fromkeys([*features, *QUIET_FEATURES]))
     return chromium.launch(executable_path=CHROMIUM, headless=True,
-                             args=[*CHROMIUM_ARGS, *extra, f"--disable-features={merged}"],
-                             ignore_default_args=theirs)
+                           args=[*CHROMIUM_ARGS, *extra, f"--disable-features={merged}"],
+                           ignore_default_args=theirs)
 
 
 def command_line(b: Browser) -> list[str]:

@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Integer, and_, bindparam, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
@@ -82,32 +82,32 @@ async def statement_of(
 # statement. Then the topic, the voter's roles and whether a sanction is in force on
 # them in the space: a second. A vote read these in five.
 _UID = bindparam("uid", type_=Integer)
-_BALLOT = (
-    select(ConsensusRound, ConsensusStatement, ConsensusVote.vote)
-    .select_from(ConsensusRound)
-    .outerjoin(ConsensusStatement, and_(ConsensusStatement.id == bindparam("statement_id"),
-                                        ConsensusStatement.round_id == ConsensusRound.id))
-    .outerjoin(ConsensusVote, and_(ConsensusVote.statement_id == ConsensusStatement.id,
-                                   ConsensusVote.user_id == _UID))
-    .where(ConsensusRound.id == bindparam("round_id"))
-    .options(load_only(ConsensusRound.id, ConsensusRound.topic_id, ConsensusRound.closed_at))
-)
+
+
+def _ballot_statement(
+    picks: ColumnElement[bool],
+) -> Select[ConsensusRound, ConsensusStatement, int]:
+    """The round, the statements of the round that `picks` picks (a row for each; one
+    row with NULL when it picks none of them) and the voter's vote on each so far."""
+    return (
+        select(ConsensusRound, ConsensusStatement, ConsensusVote.vote)
+        .select_from(ConsensusRound)
+        .outerjoin(ConsensusStatement,
+                   and_(picks, ConsensusStatement.round_id == ConsensusRound.id))
+        .outerjoin(ConsensusVote, and_(ConsensusVote.statement_id == ConsensusStatement.id,
+                                       ConsensusVote.user_id == _UID))
+        .where(ConsensusRound.id == bindparam("round_id"))
+        .options(load_only(ConsensusRound.id, ConsensusRound.topic_id,
+                           ConsensusRound.closed_at))
+    )
+
+
+_BALLOT = _ballot_statement(ConsensusStatement.id == bindparam("statement_id"))
+# The same for several statements at once (`ballots`).
+_BALLOTS = _ballot_statement(
+    ConsensusStatement.id.in_(bindparam("statement_ids", expanding=True)))
 _VOTER_TOPIC = topic_statement(
     standing.any_in_force(Space.id, _UID, bindparam("now", type_=UTCDateTime)))
-# The same for several statements at once: a row per statement of the round among
-# them (one row with no statement when none is).
-_BALLOTS = (
-    select(ConsensusRound, ConsensusStatement, ConsensusVote.vote)
-    .select_from(ConsensusRound)
-    .outerjoin(ConsensusStatement, and_(
-        ConsensusStatement.id.in_(bindparam("statement_ids", expanding=True)),
-        ConsensusStatement.round_id == ConsensusRound.id))
-    .outerjoin(ConsensusVote, and_(ConsensusVote.statement_id == ConsensusStatement.id,
-                                   ConsensusVote.user_id == _UID))
-    .where(ConsensusRound.id == bindparam("round_id"))
-    .options(load_only(ConsensusRound.id, ConsensusRound.topic_id, ConsensusRound.closed_at))
-)
-
 
 @dataclass(frozen=True)
 class Ballot:
