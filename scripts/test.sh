@@ -5,7 +5,7 @@
 #   bash scripts/test.sh [ARGS]          the full lane (.ci/run): lint and import
 #       layers, then every test (SQLite and PostgreSQL, in-process broker and Redis):
 #       three at a time (the type check and the dependency audit beside them), then
-#       the browser and long tests two at a time, then alone the ones that must be
+#       the browser and long tests three at a time, then alone the ones that must be
 #       (multi-process and fault tests, the benchmarks' smoke runs that judge loss;
 #       tests/lanes.py says why); each part says how long it took
 #   bash scripts/test.sh --fast [ARGS]   the fast lane, for day-to-day work: lint, import
@@ -21,11 +21,11 @@ if [ "${1:-}" = "--fast" ]; then
 fi
 # A module stays on one worker, so its module-scoped servers start once. The tests
 # that reach a database wait on it part of the time: three workers keep this 2-core
-# machine's cores busy (the parallel and fast lanes, 8-11% faster than two); the
-# browser tests are Chromium's own work, two at a time (a third made them no faster).
+# machine's cores busy (the parallel and fast lanes, 8-11% faster than two). So do
+# the browser tests since Chromium draws no hidden omnibox pop-ups: with two workers
+# the cores stood 10-25% idle, and a third took the part from 5:13 to 4:47.
 # The modules go out in tests/lanes.py's order (`longest_first`), not xdist's own.
 THREE_AT_A_TIME=(-n 3 --dist loadscope --no-loadscope-reorder)
-TWO_AT_A_TIME=(-n 2 --dist loadscope --no-loadscope-reorder)
 
 # The project's own modules compiled once: where PYTHONDONTWRITEBYTECODE is set (these
 # machines set it), every pytest worker and every server and command the suite starts
@@ -53,7 +53,7 @@ bash scripts/audit.sh >"$checks/audit" 2>&1 &
 audit=$!
 
 # Every part runs, so that one run shows every failure: the parallel lane, then the
-# browser tests and the long untimed ones two at a time (a Chromium and a `cps serve`
+# browser tests and the long untimed ones three at a time (a Chromium and a `cps serve`
 # per worker), then alone the tests that time what they check. Pytest's 5 (no test
 # selected) is no failure for a part when ARGS picked tests in another; the run fails
 # if a part failed, if the type check or the audit did, or if no part ran a test.
@@ -83,7 +83,7 @@ checked() {  # checked NAME PID: its output, and its failure counted
 part parallel "${THREE_AT_A_TIME[@]}"
 checked mypy "$mypy"
 checked audit "$audit"
-part heavy "${TWO_AT_A_TIME[@]}"
+part heavy "${THREE_AT_A_TIME[@]}"
 part alone
 echo "test.sh: $SECONDS s in all" >&2
 exit "$status"

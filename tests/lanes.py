@@ -12,7 +12,7 @@ runs on, where `-k` would match words in its name.
   serial    the tests that do not run beside the parallel lane: `heavy` and
             `alone` together
   heavy     the browser tests and the `long` ones (a wheel installed, fuzzing,
-            the benchmarks' untimed smoke runs): two at a time
+            the benchmarks' untimed smoke runs): three at a time
             (scripts/test.sh), each worker with its own Chromium and `cps serve`,
             never beside the slow tests
   alone     the `slow` tests (multi-process and fault tests, the benchmarks

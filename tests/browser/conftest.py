@@ -315,8 +315,8 @@ def settle(page: Page) -> None:
 def _clean_screenshots(request: pytest.FixtureRequest) -> None:
     """Last run's screenshots go before this run's first (with screenshots off too, so
     none are left that show an older front end): once per run, whichever
-    worker comes first (`-n 2` runs two of these packages; the run's id, the same in
-    both, marks the folder as cleaned, under a lock)."""
+    worker comes first (`-n 3` runs three of these packages; the run's id, the same in
+    all, marks the folder as cleaned, under a lock)."""
     workerinput = getattr(request.config, "workerinput", None)
     run = workerinput["testrunuid"] if workerinput else uuid.uuid4().hex
     SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
