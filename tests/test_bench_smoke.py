@@ -26,7 +26,7 @@ def test_the_fanout_benchmark_smoke_runs_and_loses_nothing() -> None:
 
 
 @pytest.mark.long
-@pytest.mark.timeout(600)  # two at a time, beside the browser tests
+@pytest.mark.timeout(600)  # three at a time, beside the browser tests
 def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> None:
     """The benchmark checks every report against the figures its data set was
     built with; the smoke run keeps that check (only the time is not judged)."""
@@ -40,7 +40,7 @@ def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> 
 
 
 @pytest.mark.long
-@pytest.mark.timeout(600)  # two at a time, beside the browser tests
+@pytest.mark.timeout(600)  # three at a time, beside the browser tests
 def test_the_consensus_benchmark_smoke_runs_and_its_map_checks_out() -> None:
     """The benchmark checks the recomputed map against the opinion groups and the
     consensus statements it planted; the smoke run keeps that check."""
@@ -54,7 +54,7 @@ def test_the_consensus_benchmark_smoke_runs_and_its_map_checks_out() -> None:
 
 
 @pytest.mark.long
-@pytest.mark.timeout(600)  # two at a time, beside the browser tests
+@pytest.mark.timeout(600)  # three at a time, beside the browser tests
 def test_the_search_benchmark_smoke_runs_on_both_databases() -> None:
     """Builds a small forum, searches it four ways (a private space's posts never
     found by an anonymous search) and writes posts with and without the index."""
@@ -83,7 +83,7 @@ def test_the_connect_benchmark_smoke_runs_and_loses_no_socket() -> None:
 
 
 @pytest.mark.long
-@pytest.mark.timeout(600)  # two at a time, beside the browser tests
+@pytest.mark.timeout(600)  # three at a time, beside the browser tests
 def test_the_reports_benchmark_smoke_runs_and_its_figures_check_out() -> None:
     """3,000 posts on both databases: the dashboards' totals and every post of the
     JSON and CSV exports checked against the data set (time not judged)."""
@@ -116,7 +116,7 @@ def test_the_write_benchmark_smoke_runs_on_both_databases() -> None:
 
 
 @pytest.mark.long
-@pytest.mark.timeout(600)  # two at a time, beside the browser tests
+@pytest.mark.timeout(600)  # three at a time, beside the browser tests
 def test_the_language_detector_benchmark_runs_and_the_chosen_one_is_accurate() -> None:
     """bench/languages.py chose py3langid: it must stay right on its posts (lingua, only
     compared, may be absent)."""
@@ -132,7 +132,7 @@ def test_the_language_detector_benchmark_runs_and_the_chosen_one_is_accurate() -
 
 
 @pytest.mark.long
-@pytest.mark.timeout(600)  # two at a time, beside the browser tests
+@pytest.mark.timeout(600)  # three at a time, beside the browser tests
 def test_the_post_parts_benchmark_smoke_runs() -> None:
     """Posts in process with and without the topic author's notification: both
     variants post (every answer a 201) and the parts are restored between them."""
