@@ -13,15 +13,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-def test_the_fanout_benchmark_smoke_runs_and_loses_nothing() -> None:
-    result = subprocess.run(
-        [sys.executable, "bench/fanout.py", "--smoke"], cwd=ROOT,
-        capture_output=True, text=True, timeout=180, check=False,
-    )
+def smoke(module: str, *args: str, timeout: float) -> str:
+    """`python -m bench.<module> ARGS` from the checkout: it must exit 0 and print the
+    machine it ran on. Answers what it printed (stdout, then stderr)."""
+    result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=timeout, check=False)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
     assert "machine" in out.lower()
+    return out
+
+
+@pytest.mark.slow
+def test_the_fanout_benchmark_smoke_runs_and_loses_nothing() -> None:
+    out = smoke("bench.fanout", "--smoke", timeout=180)
     assert "lost" in out.lower()
 
 
@@ -30,13 +35,8 @@ def test_the_fanout_benchmark_smoke_runs_and_loses_nothing() -> None:
 def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> None:
     """The benchmark checks every report against the figures its data set was
     built with; the smoke run keeps that check (only the time is not judged)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.responsiveness", "--smoke"], cwd=ROOT,
-        capture_output=True, text=True, timeout=240, check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
-    assert "machine" in out.lower() and "SMOKE" in out
+    out = smoke("bench.responsiveness", "--smoke", timeout=240)
+    assert "SMOKE" in out
 
 
 @pytest.mark.long
@@ -44,13 +44,8 @@ def test_the_responsiveness_benchmark_smoke_runs_and_its_figures_check_out() -> 
 def test_the_consensus_benchmark_smoke_runs_and_its_map_checks_out() -> None:
     """The benchmark checks the recomputed map against the opinion groups and the
     consensus statements it planted; the smoke run keeps that check."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.consensus", "--smoke"], cwd=ROOT,
-        capture_output=True, text=True, timeout=240, check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
-    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    out = smoke("bench.consensus", "--smoke", timeout=240)
+    assert "SMOKE: PASS" in out
 
 
 @pytest.mark.long
@@ -58,13 +53,8 @@ def test_the_consensus_benchmark_smoke_runs_and_its_map_checks_out() -> None:
 def test_the_search_benchmark_smoke_runs_on_both_databases() -> None:
     """Builds a small forum, searches it four ways (a private space's posts never
     found by an anonymous search) and writes posts with and without the index."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.search", "--smoke"], cwd=ROOT,
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
-    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    out = smoke("bench.search", "--smoke", timeout=300)
+    assert "SMOKE: PASS" in out
     assert "with the index" in out and "postgresql" in out
 
 
@@ -72,13 +62,8 @@ def test_the_search_benchmark_smoke_runs_on_both_databases() -> None:
 def test_the_connect_benchmark_smoke_runs_and_loses_no_socket() -> None:
     """200 sockets connect, drop and resubscribe with `since` on CPS and on the
     minimal server: every one is answered `subscribed` with the same seq again."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.connect", "--smoke"], cwd=ROOT,
-        capture_output=True, text=True, timeout=240, check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
-    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    out = smoke("bench.connect", "--smoke", timeout=240)
+    assert "SMOKE: PASS" in out
     assert "reconnect storm" in out and "lost 0" in out
 
 
@@ -87,13 +72,8 @@ def test_the_connect_benchmark_smoke_runs_and_loses_no_socket() -> None:
 def test_the_reports_benchmark_smoke_runs_and_its_figures_check_out() -> None:
     """3,000 posts on both databases: the dashboards' totals and every post of the
     JSON and CSV exports checked against the data set (time not judged)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.reports", "--smoke"], cwd=ROOT,
-        capture_output=True, text=True, timeout=400, check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
-    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    out = smoke("bench.reports", "--smoke", timeout=400)
+    assert "SMOKE: PASS" in out
     assert "postgresql" in out and "WRONG" not in out
 
 
@@ -102,14 +82,9 @@ def test_the_write_benchmark_smoke_runs_on_both_databases() -> None:
     """CPS, the baseline on SQLAlchemy and on the bare driver, on SQLite and PostgreSQL,
     and CPS with one and two processes on PostgreSQL + Redis: every side accepts posts
     and refuses none (the figures are judged outside CI)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.write", "--smoke"], cwd=ROOT,
-        # Seven servers start one after another: minutes on a machine at load 20+.
-        capture_output=True, text=True, timeout=900, check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
-    assert "machine" in out.lower() and "SMOKE: PASS" in out
+    # Seven servers start one after another: minutes on a machine at load 20+.
+    out = smoke("bench.write", "--smoke", timeout=900)
+    assert "SMOKE: PASS" in out
     assert "PASS  sqlite: no post refused" in out
     assert "PASS  postgresql: no post refused" in out
     assert "2 processes" in out and "bare driver" in out
@@ -136,11 +111,6 @@ def test_the_language_detector_benchmark_runs_and_the_chosen_one_is_accurate() -
 def test_the_post_parts_benchmark_smoke_runs() -> None:
     """Posts in process with and without the topic author's notification: both
     variants post (every answer a 201) and the parts are restored between them."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.post_parts", "--smoke", "--core", "-1"], cwd=ROOT,
-        capture_output=True, text=True, timeout=240, check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
-    assert "machine" in out.lower() and "SMOKE: done" in out
+    out = smoke("bench.post_parts", "--smoke", "--core", "-1", timeout=240)
+    assert "SMOKE: done" in out
     assert "without notify" in out
