@@ -315,6 +315,11 @@ async def test_a_private_space_round_is_404_to_outsiders(api: Api, platform_admi
             ("POST", f"/consensus/{rid}/close", outsider, None)):
         r = await api.call(method, path, user, body)
         assert r.status_code == 404, (method, path, r.text)
+        if path.startswith(f"/consensus/{rid}"):
+            # As a round that does not exist, not as a hidden topic.
+            forged = await api.call(method, path.replace(str(rid), "999999", 1), user, body)
+            assert r.json()["error"] == forged.json()["error"], (method, path, r.text)
+            assert r.json()["error"]["message"] == "No such consensus round."
     await _vote(api, w["citizen"], rid, sid, "agree")
     assert (await _get(api, rid, w["citizen"]))["statements"][0]["agree"] == 1
 

@@ -84,7 +84,11 @@ async def test_a_banned_participant_appeals_and_an_upheld_ban_stays(api: Api, ct
     answers = [e["data"]["decision"] for e in await events_on(ctx, f"user:{citizen.id}")
                if e["name"] == "appeal.answered"]
     assert answers == ["uphold", "overturn"]
-    assert_error(await api.call("GET", f"/appeals/{appeal['id']}", await api.user()), 404)
+    # To anyone else the appeal reads as one that does not exist.
+    stranger = await api.user()
+    seen = assert_error(await api.call("GET", f"/appeals/{appeal['id']}", stranger), 404)
+    assert seen == assert_error(await api.call("GET", "/appeals/999999", stranger), 404)
+    assert seen["message"] == "No such appeal."
 
 
 def _answer(decision: str = "overturn") -> dict[str, str]:

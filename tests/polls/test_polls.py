@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from cps.services.context import Context
 from cps.storage.models import Poll
+from tests.api.helpers import assert_error
 from tests.polls.conftest import events_on, open_poll
 from tests.support.api import Api
 
@@ -276,4 +277,8 @@ async def test_private_space_polls_are_404_to_outsiders(api: Api, world: dict[st
             r = await api.call(method, path, user, body)
             expected = 401 if user is None and method != "GET" else 404
             assert r.status_code == expected, (method, path, r.text)
+        # The private poll reads as a poll that does not exist, not as a hidden topic.
+        hidden = assert_error(await api.call("GET", f"/polls/{poll['id']}", user), 404)
+        assert hidden == assert_error(await api.call("GET", "/polls/999999", user), 404)
+        assert hidden["message"] == "No such poll."
     assert (await api.ok("GET", f"/polls/{poll['id']}", member))["poll"]["total_votes"] == 1

@@ -59,10 +59,8 @@ async def round_access(
     found = await session.scalar(portable.for_update(session, stmt) if for_update else stmt)
     if found is None:
         raise NotFound("No such consensus round.")
-    try:
-        topic, access = await topic_access(session, actor, found.topic_id)
-    except NotFound:
-        raise NotFound("No such consensus round.") from None
+    topic, access = await topic_access(session, actor, found.topic_id,
+                                       missing="No such consensus round.")
     return found, topic, access
 
 
@@ -154,11 +152,9 @@ async def ballots(session: AsyncSession, actor: Actor, round_id: int,
 
 async def _voter_access(session: AsyncSession, actor: Actor, found: ConsensusRound
                         ) -> tuple[Topic, SpaceAccess, bool]:
-    try:
-        topic, access, (sanctioned,) = await topic_access_with(
-            session, _VOTER_TOPIC, actor, found.topic_id, now=utcnow())
-    except NotFound:
-        raise NotFound("No such consensus round.") from None
+    topic, access, (sanctioned,) = await topic_access_with(
+        session, _VOTER_TOPIC, actor, found.topic_id, missing="No such consensus round.",
+        now=utcnow())
     return topic, access, bool(sanctioned)
 
 

@@ -94,10 +94,8 @@ async def get(ctx: Context, actor: Actor, appeal_id: int) -> AppealView:
         if appeal is None:
             raise NotFound("No such appeal.")
         if appeal.user_id != actor.id:
-            try:
-                access = await space_access(session, actor, appeal.space_id)
-            except NotFound:
-                raise NotFound("No such appeal.") from None
+            access = await space_access(session, actor, appeal.space_id,
+                                        missing="No such appeal.")
             if not access.can_moderate:
                 raise NotFound("No such appeal.")
         user = await session.get(User, appeal.user_id)
@@ -132,10 +130,8 @@ async def answer(
         appeal = await tx.session.get(Appeal, appeal_id)
         if appeal is None:
             raise NotFound("No such appeal.")
-        try:
-            access = await space_access(tx.session, actor, appeal.space_id)
-        except NotFound:
-            raise NotFound("No such appeal.") from None
+        access = await space_access(tx.session, actor, appeal.space_id,
+                                    missing="No such appeal.")
         access.require_moderator()
         refusal = (await answer_refusals(tx.session, access, [appeal]))[appeal.id]
         if refusal is not None:

@@ -121,10 +121,8 @@ async def resolve_flag(
         flag = await tx.session.get(Flag, flag_id)
         if flag is None:
             raise NotFound("No such flag.")
-        try:
-            post, topic, access = await post_access(tx.session, actor, flag.post_id)
-        except NotFound:
-            raise NotFound("No such flag.") from None
+        post, topic, access = await post_access(tx.session, actor, flag.post_id,
+                                                missing="No such flag.")
         access.require_moderator()
         decisions.refuse_own_post(access, post)
         if flag.resolved_at is not None:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Label,
+    Result,
     Select,
     and_,
     bindparam,
@@ -134,65 +135,63 @@ def topic_statement(*extra: ColumnElement[Any], for_update: bool = False) -> Sel
     return stmt.with_for_update(of=Topic) if for_update else stmt
 
 
+# Each lookup below answers NotFound when there is no such row or the actor may not
+# see it: the two look alike. `missing` is its message, for a caller that looks up
+# something of its own through the topic, post or space (a poll, a flag, an appeal).
+
+
 async def topic_access_with(
-    session: AsyncSession, stmt: Select[Any], actor: Actor | None, topic_id: int,
-    **params: Any,
+    session: AsyncSession, stmt: Select[Any], actor: Actor | None, topic_id: int, *,
+    missing: str = "No such topic.", **params: Any,
 ) -> tuple[Topic, SpaceAccess, tuple[Any, ...]]:
     """`topic_access` by a `topic_statement` (one FOR UPDATE only where rows are
     locked: build both and pass the right one), answering its extra columns too."""
-    row = (await session.execute(stmt, {"uid": _uid(actor), "topic_id": topic_id, **params})
-           ).first()
-    if row is None:
-        raise NotFound("No such topic.")
+    row = _found(await session.execute(
+        stmt, {"uid": _uid(actor), "topic_id": topic_id, **params}), missing)
     base = _TOPIC_WIDTH
-    try:
-        return row[0], _access(tuple(row)[:base], actor), tuple(row)[base:]
-    except NotFound:
-        raise NotFound("No such topic.") from None
+    return row[0], _access(row[:base], actor, missing), row[base:]
 
 
-def _access(row: tuple[object, ...], actor: Actor | None) -> SpaceAccess:
+def _found(result: Result[Any], missing: str) -> tuple[Any, ...]:
+    row = result.first()
+    if row is None:
+        raise NotFound(missing)
+    return tuple(row)
+
+
+def _access(row: tuple[object, ...], actor: Actor | None, missing: str) -> SpaceAccess:
     space, org, adm, mod, mem = row[-5:]
     assert isinstance(space, Space) and isinstance(org, Organization)
     access = SpaceAccess(space, org, actor, bool(adm), bool(mod), bool(mem))
     if not access.can_view:
-        raise NotFound("No such space.")
+        raise NotFound(missing)
     return access
 
 
-async def space_access(session: AsyncSession, actor: Actor | None, space_id: int) -> SpaceAccess:
+async def space_access(session: AsyncSession, actor: Actor | None, space_id: int, *,
+                       missing: str = "No such space.") -> SpaceAccess:
     """The space and the actor's roles in it; NotFound if it is invisible to them."""
-    row = (await session.execute(_SPACE, {"uid": _uid(actor), "space_id": space_id})).first()
-    if row is None:
-        raise NotFound("No such space.")
-    return _access(tuple(row), actor)
+    row = _found(await session.execute(_SPACE, {"uid": _uid(actor), "space_id": space_id}),
+                 missing)
+    return _access(row, actor, missing)
 
 
 async def topic_access(
-    session: AsyncSession, actor: Actor | None, topic_id: int, *, for_update: bool = False
+    session: AsyncSession, actor: Actor | None, topic_id: int, *, for_update: bool = False,
+    missing: str = "No such topic.",
 ) -> tuple[Topic, SpaceAccess]:
     stmt = _TOPIC_FOR_UPDATE if for_update and portable.locks_rows(session) else _TOPIC
-    row = (await session.execute(stmt, {"uid": _uid(actor), "topic_id": topic_id})).first()
-    if row is None:
-        raise NotFound("No such topic.")
-    topic = row[0]
-    try:
-        return topic, _access(tuple(row), actor)
-    except NotFound:
-        raise NotFound("No such topic.") from None
+    row = _found(await session.execute(stmt, {"uid": _uid(actor), "topic_id": topic_id}),
+                 missing)
+    return row[0], _access(row, actor, missing)
 
 
 async def post_access(
-    session: AsyncSession, actor: Actor | None, post_id: int
+    session: AsyncSession, actor: Actor | None, post_id: int, *, missing: str = "No such post."
 ) -> tuple[Post, Topic, SpaceAccess]:
-    row = (await session.execute(_POST, {"uid": _uid(actor), "post_id": post_id})).first()
-    if row is None:
-        raise NotFound("No such post.")
-    try:
-        access = _access(tuple(row), actor)
-    except NotFound:
-        raise NotFound("No such post.") from None
-    return row[0], row[1], access
+    row = _found(await session.execute(_POST, {"uid": _uid(actor), "post_id": post_id}),
+                 missing)
+    return row[0], row[1], _access(row, actor, missing)
 
 
 def moderated_by(actor: Actor) -> ColumnElement[bool]:

@@ -203,10 +203,7 @@ async def _poll_access(
     poll = await session.scalar(portable.for_update(session, stmt) if for_update else stmt)
     if poll is None:
         raise NotFound("No such poll.")
-    try:
-        topic, access = await topic_access(session, actor, poll.topic_id)
-    except NotFound:
-        raise NotFound("No such poll.") from None
+    topic, access = await topic_access(session, actor, poll.topic_id, missing="No such poll.")
     return poll, topic, access
 
 
