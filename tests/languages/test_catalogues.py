@@ -16,6 +16,7 @@ from babel.messages.plurals import get_plural
 
 from cps.services.languages import catalogues
 from cps.services.languages.catalogues import read_catalogue
+from cps.services.languages.extraction import messages
 from cps.services.languages.locales import CODES, DEFAULT
 from cps.services.languages.messages import translate
 
@@ -95,3 +96,17 @@ def test_a_template_message_keeps_its_values_and_braces_that_are_not_its_own() -
     # A value with braces or regex characters in it is carried as text.
     assert translate("No such flags: [1, {2}, .*].", "fr") == (
         "Ces signalements n’existent pas : [1, {2}, .*].")
+
+
+def test_a_lookups_missing_message_is_extracted_where_it_is_passed_and_where_it_defaults() -> None:
+    """cps/services/orgs/access.py's lookups take their NotFound's message as `missing`:
+    its defaults and what callers pass are messages the catalogue must have."""
+    source = '''
+async def topic_access(session, actor, topic_id, *, missing: str = "No such topic.",
+                       kind: str = "Not a message."): ...
+def space_access(actor, space_id, missing="No such space."): ...
+async def vote(session, poll):
+    return await topic_access(session, None, poll.topic_id, missing="No such poll.")
+'''
+    assert [text for _, text in messages(source)] == [
+        "No such topic.", "No such space.", "No such poll."]

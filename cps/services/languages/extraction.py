@@ -29,6 +29,9 @@ FIELD_ERRORS = frozenset({"Invalid", "BlockedWords"})  # fields first, then the 
 # (a request body's validator raises `PydanticCustomError(type, message)`).
 ENVELOPES = {"error_response": 2, "error_body": 1, "PydanticCustomError": 1}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Keywords that pass a message, in a call or as a parameter's default: `message`, and
+# `missing`, the NotFound's message of the access lookups (cps/services/orgs/access.py).
+MESSAGE_KEYWORDS = frozenset({"message", "missing"})
 
 
 def _name(node: ast.expr) -> str:
@@ -89,6 +92,11 @@ def messages(source: str) -> Iterator[tuple[int, str]]:
         for target in stmt.targets if isinstance(target, ast.Name)
     }
     for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for expr in _message_defaults(node.args):
+                for text in _texts(expr, constants):
+                    yield expr.lineno, text
+            continue
         if not isinstance(node, ast.Call):
             continue
         called = _called(node)
@@ -101,10 +109,20 @@ def messages(source: str) -> Iterator[tuple[int, str]]:
             found.extend(node.args[1:2])
         elif called in ENVELOPES and len(node.args) > ENVELOPES[called]:
             found.append(node.args[ENVELOPES[called]])
-        found.extend(k.value for k in node.keywords if k.arg == "message")
+        found.extend(k.value for k in node.keywords if k.arg in MESSAGE_KEYWORDS)
         for expr in found:
             for text in _texts(expr, constants):
                 yield node.lineno, text
+
+
+def _message_defaults(args: ast.arguments) -> Iterator[ast.expr]:
+    """The defaults of a function's parameters named in MESSAGE_KEYWORDS."""
+    positional = [*args.posonlyargs, *args.args]
+    paired = [*zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                   strict=True),
+              *((arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults,
+                                                       strict=True) if default is not None)]
+    return (default for arg, default in paired if arg.arg in MESSAGE_KEYWORDS)
 
 
 # Texts other than errors (email, notifications) are marked by the call that
