@@ -180,3 +180,36 @@ async def test_the_queue_shows_the_post_under_appeal_to_whoever_answers(api: Api
     assert "market street" in appeal["post"]["body"]  # the moderators' view: the text
     entries = (await api.ok("GET", f"/spaces/{s}/moderation/audit", w["admin"]))["entries"]
     assert all("1 flags" not in e["detail"] for e in entries)
+
+
+async def test_in_a_private_space_an_appeal_and_a_flag_read_as_forged_ids_to_outsiders(
+    api: Api, ctx: Context,
+) -> None:
+    """An outsider cannot see the space at all: its appeals and flags answer them, to
+    read or to act on, exactly as ids that name nothing."""
+    w = await moderated_world(api, ctx, tier="plus")  # private spaces need plus
+    admin = w["admin"]
+    council = await api.space(admin, w["org"]["id"], "private", name="Council")
+    member = await api.user("Member")
+    await api.ok("POST", f"/spaces/{council['id']}/members", admin, {"user_id": member.id},
+                 status=201)
+    topic = await api.topic(admin, council["id"], "Budget")
+    post = await api.post(member, topic["id"], "Private remark")
+    flag = (await api.ok("POST", f"/posts/{post['id']}/flags", admin, {"reason": "spam"},
+                         status=201))["flag"]
+    await api.ok("POST", f"/posts/{post['id']}/hide", admin, {"reason": "Off topic"})
+    appeal = (await api.ok("POST", f"/posts/{post['id']}/appeal", member,
+                           {"text": "It was on topic"}, status=201))["appeal"]
+    outsider = w["citizen"]
+    for method, path, body, message in (
+            ("GET", "/appeals/{}", None, "No such appeal."),
+            ("POST", "/appeals/{}/answer", {"decision": "overturn", "reason": "x"},
+             "No such appeal."),
+            ("POST", "/flags/{}/resolve", {"action": "dismiss"}, "No such flag.")):
+        real = appeal["id"] if "appeal" in path else flag["id"]
+        seen = assert_error(await api.call(method, path.format(real), outsider, body), 404)
+        assert seen == assert_error(await api.call(method, path.format(999999), outsider, body),
+                                    404), (method, path)
+        assert seen["message"] == message
+    # Nothing was acted on.
+    assert (await api.ok("GET", f"/appeals/{appeal['id']}", member))["appeal"]["status"] == "open"

@@ -277,8 +277,14 @@ async def test_private_space_polls_are_404_to_outsiders(api: Api, world: dict[st
             r = await api.call(method, path, user, body)
             expected = 401 if user is None and method != "GET" else 404
             assert r.status_code == expected, (method, path, r.text)
-        # The private poll reads as a poll that does not exist, not as a hidden topic.
-        hidden = assert_error(await api.call("GET", f"/polls/{poll['id']}", user), 404)
-        assert hidden == assert_error(await api.call("GET", "/polls/999999", user), 404)
+    # To the outsider, the private poll reads as a poll that does not exist (not as a
+    # hidden topic), to read it or to act on it.
+    for method, path, body in (("GET", "/polls/{}", None),
+                               ("PUT", "/polls/{}/vote", {"option_id": option}),
+                               ("DELETE", "/polls/{}/vote", None),
+                               ("POST", "/polls/{}/close", None)):
+        hidden = assert_error(await api.call(method, path.format(poll["id"]), outsider, body), 404)
+        assert hidden == assert_error(
+            await api.call(method, path.format(999999), outsider, body), 404), (method, path)
         assert hidden["message"] == "No such poll."
     assert (await api.ok("GET", f"/polls/{poll['id']}", member))["poll"]["total_votes"] == 1
