@@ -11,6 +11,7 @@ from tests.api.helpers import assert_error
 from tests.moderation.conftest import moderated_world, post_in
 from tests.support.api import Api, User
 from tests.support.direct import events_on
+from tests.support.world import Builder
 
 pytestmark = pytest.mark.anyio
 
@@ -188,11 +189,9 @@ async def test_in_a_private_space_an_appeal_and_a_flag_read_as_forged_ids_to_out
     """An outsider cannot see the space at all: its appeals and flags answer them, to
     read or to act on, exactly as ids that name nothing."""
     w = await moderated_world(api, ctx, tier="plus")  # private spaces need plus
-    admin = w["admin"]
-    council = await api.space(admin, w["org"]["id"], "private", name="Council")
-    member = await api.user("Member")
-    await api.ok("POST", f"/spaces/{council['id']}/members", admin, {"user_id": member.id},
-                 status=201)
+    admin, member = w["admin"], await api.user("Member")
+    council = await Builder(api).space(admin, w["org"]["id"], "private", name="Council",
+                                       members=[member])
     topic = await api.topic(admin, council["id"], "Budget")
     post = await api.post(member, topic["id"], "Private remark")
     flag = (await api.ok("POST", f"/posts/{post['id']}/flags", admin, {"reason": "spam"},
