@@ -5,6 +5,7 @@ process keeps the collector's defaults."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 
@@ -25,6 +26,7 @@ print(len(full), *gc.get_threshold())
 """
 
 
+@functools.cache  # each case once per test process
 def grow(how: str) -> tuple[int, tuple[int, ...]]:
     out = subprocess.run([sys.executable, "-c", GROW, how], capture_output=True, text=True,
                          check=True, timeout=60).stdout.split()

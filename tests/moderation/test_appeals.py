@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cps.services.context import Context
-from tests.api.helpers import assert_error
+from tests.api.helpers import assert_as_if_missing, assert_error
 from tests.moderation.conftest import moderated_world, post_in
 from tests.support.api import Api, User
 from tests.support.direct import events_on
@@ -86,10 +86,8 @@ async def test_a_banned_participant_appeals_and_an_upheld_ban_stays(api: Api, ct
                if e["name"] == "appeal.answered"]
     assert answers == ["uphold", "overturn"]
     # To anyone else the appeal reads as one that does not exist.
-    stranger = await api.user()
-    seen = assert_error(await api.call("GET", f"/appeals/{appeal['id']}", stranger), 404)
-    assert seen == assert_error(await api.call("GET", "/appeals/999999", stranger), 404)
-    assert seen["message"] == "No such appeal."
+    await assert_as_if_missing(api, "GET", "/appeals/{}", appeal["id"], await api.user(), None,
+                               "No such appeal.")
 
 
 def _answer(decision: str = "overturn") -> dict[str, str]:
@@ -206,9 +204,6 @@ async def test_in_a_private_space_an_appeal_and_a_flag_read_as_forged_ids_to_out
              "No such appeal."),
             ("POST", "/flags/{}/resolve", {"action": "dismiss"}, "No such flag.")):
         real = appeal["id"] if "appeal" in path else flag["id"]
-        seen = assert_error(await api.call(method, path.format(real), outsider, body), 404)
-        assert seen == assert_error(await api.call(method, path.format(999999), outsider, body),
-                                    404), (method, path)
-        assert seen["message"] == message
+        await assert_as_if_missing(api, method, path, real, outsider, body, message)
     # Nothing was acted on.
     assert (await api.ok("GET", f"/appeals/{appeal['id']}", member))["appeal"]["status"] == "open"
