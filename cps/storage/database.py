@@ -5,8 +5,9 @@ SQLite: WAL, foreign keys on, and writes start with `BEGIN IMMEDIATE`
 to upgrade a read lock. PostgreSQL: asyncpg with short connect and statement
 timeouts, so a server that is down *or that stops answering* (frozen, or
 behind a network partition) fails a request within `CONNECT_TIMEOUT +
-STATEMENT_TIMEOUT` seconds instead of hanging it, and pre-ping so the pool
-recovers by itself when the server returns. Migrations get no statement
+STATEMENT_TIMEOUT` seconds instead of hanging it, and a ping before using a
+connection that sat idle (`liveness.py`) so the pool recovers by itself when
+the server returns. Migrations get no statement
 timeout: a long ALTER is not an outage.
 """
 
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from cps.storage import sqlite_driver
+from cps.storage import liveness, sqlite_driver
 
 log = logging.getLogger("cps.storage")
 
@@ -78,7 +79,7 @@ def async_url(url: str) -> str:
 
 
 # PostgreSQL, in seconds. A request's statements are milliseconds; one that
-# waits this long means the server no longer answers (the pool's pre-ping obeys
+# waits this long means the server no longer answers (the pool's ping obeys
 # it too). Together they keep a write against a lost server under 5 s.
 CONNECT_TIMEOUT = 1.5
 STATEMENT_TIMEOUT = 2.0
@@ -94,14 +95,16 @@ def make_engine(url: str, *, statement_timeout: float | None = None) -> AsyncEng
         engine = create_async_engine(url, pool_size=8, max_overflow=8, module=sqlite_driver.dbapi())
         _sqlite_setup(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=10,
         max_overflow=20,
         pool_timeout=POOL_TIMEOUT,
-        pool_pre_ping=True,
         connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": statement_timeout},
     )
+    # A connection is pinged before use when it sat idle (liveness.py), not every time.
+    liveness.ping_when_idle(engine)
+    return engine
 
 
 class Database:
