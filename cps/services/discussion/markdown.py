@@ -235,11 +235,29 @@ def _clean(html: str) -> str:
     )
 
 
+# What a line needs to open no markdown construct: it starts with a letter (no block
+# starts with one), does not end with a space (a paragraph drops it), and holds only
+# letters, digits, spaces and punctuation that mark nothing without "[", "<", "&",
+# "*", "_", "`", "~", "|", "\\", "#", "@" or a line break.
+_NOT_PLAIN = re.compile(r"[^\w ,.;:?!'\"()/%+=-]|_")
+
+
+def plain(source: str) -> bool:
+    """Whether `source` is one line that markdown renders as a paragraph of itself and
+    sanitising leaves alone: most posts. tests/discussion/test_markdown_plain.py checks
+    it against the parser and the sanitiser."""
+    return (source[:1].isalpha() and source[-1] != " "
+            and _NOT_PLAIN.search(source) is None)
+
+
 def render(source: str, mentions: Collection[str] = ()) -> str:
     """Render markdown to HTML with no script, no event handlers, no
     `javascript:`/`data:` URLs and no embedded images; every link gets
     rel="nofollow ugc noopener". Mentions of the handles in `mentions` link to the
-    person's page (`<a class="mention" href="/u/handle">@Handle</a>`)."""
+    person's page (`<a class="mention" href="/u/handle">@Handle</a>`). A plain line
+    (`plain`) skips the parser and the sanitiser: its HTML is the paragraph around it."""
+    if plain(source):
+        return f"<p>{source}</p>\n"
     return _clean(_md.render(source, {"mentions": frozenset(mentions)}))
 
 
