@@ -80,11 +80,13 @@ def insert(session: AsyncSession, model: Any) -> Any:
     return sqlite.insert(model)
 
 
+_ADVISORY_LOCK: Executable = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 async def advisory_lock(session: AsyncSession, key: int) -> None:
     """Hold `key` until commit: writers of one kind of thing take turns."""
     if locks_rows(session):
-        lock: Executable = text("SELECT pg_advisory_xact_lock(:key)")
-        await session.execute(lock, {"key": key})
+        await session.execute(_ADVISORY_LOCK, {"key": key})
 
 
 def utc_day(session: AsyncSession, column: QueryableAttribute[datetime]) -> ColumnElement[Any]:
