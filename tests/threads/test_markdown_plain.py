@@ -41,8 +41,19 @@ def test_a_plain_line_renders_as_the_parser_and_sanitiser_render_it(first: str,
 @example("see [x](http://example.org)")
 @example("Ends with a space ")
 @example("é\u0301 combining")
+@example("a *b*")
+@example("a `b`")
+@example("a ~~b~~")
 def test_any_line_renders_as_the_parser_and_sanitiser_render_it(line: str) -> None:
     assert markdown.render(line) == _full(line)
+
+
+@pytest.mark.parametrize("line", ["hi @abc", "hi @abc.", "a @abc b"])
+def test_a_mention_is_never_lost_to_the_fast_path(line: str) -> None:
+    assert not markdown.plain(line)
+    assert 'class="mention"' in markdown.render(line, ("abc",))
+    assert markdown.render(line, ("abc",)) == markdown._clean(
+        markdown._md.render(line, {"mentions": frozenset({"abc"})}))
 
 
 @pytest.mark.parametrize("line", [
@@ -59,7 +70,7 @@ def test_everyday_sentences_take_the_fast_path(line: str) -> None:
 @pytest.mark.parametrize("line", [
     "**bold**", "a_b", "# Title", "1. item", "- item", "> quote", "two\nlines",
     "@min-ji look", "see [x](y)", "a & b", "x < y", "trailing ", "`code`", "~~gone~~",
-    "a | b", "back\\slash", "", " leading",
+    "a | b", "back\\slash", "", " leading", "a *b*", "a `b`", "a ~~b~~", "hi @abc",
 ])
 def test_what_markdown_reads_takes_the_full_path(line: str) -> None:
     assert not markdown.plain(line)

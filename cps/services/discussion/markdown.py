@@ -244,7 +244,7 @@ _NOT_PLAIN = re.compile(r"[^\w ,.;:?!'\"()/%+=-]|_")
 
 def plain(source: str) -> bool:
     """Whether `source` is one line that markdown renders as a paragraph of itself and
-    sanitising leaves alone: most posts. tests/discussion/test_markdown_plain.py checks
+    sanitising leaves alone: most posts. tests/threads/test_markdown_plain.py checks
     it against the parser and the sanitiser."""
     return (source[:1].isalpha() and source[-1] != " "
             and _NOT_PLAIN.search(source) is None)
