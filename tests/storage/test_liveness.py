@@ -76,6 +76,21 @@ async def test_a_busy_pool_does_not_ping_and_an_idle_one_does(
     assert len(pings) == 1
 
 
+async def test_a_pool_grown_by_a_burst_reuses_its_freshest_connection(
+    db: Database, pings: list[Any]
+) -> None:
+    """After a burst opened three connections, requests a little apart take the one
+    used last, not each in turn (which would leave each idle long enough to ping)."""
+    async with db.read() as a, db.read() as b, db.read() as c:
+        for session in (a, b, c):
+            await session.execute(text("SELECT 1"))
+    started = asyncio.get_running_loop().time()
+    while asyncio.get_running_loop().time() - started < IDLE * 3:
+        await _backend(db)
+        await asyncio.sleep(IDLE / 2)
+    assert pings == []
+
+
 async def test_a_connection_that_died_while_idle_is_replaced_before_use(
     db: Database, pings: list[Any], kill: Callable[[int], Awaitable[None]]
 ) -> None:
