@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.storage import sqlite_driver
+from cps.storage.asyncpg_driver import Direct
 from cps.storage.database import Transaction
 from cps.storage.models import Channel, Event
 from cps.storage.types import utcnow
@@ -49,7 +50,7 @@ def _bump_and_insert() -> Any:
             .returning(_EVENTS.c.seq))
 
 
-_APPEND_PG = _bump_and_insert()
+_APPEND_PG = Direct(_bump_and_insert())  # on asyncpg itself (asyncpg_driver.py)
 
 
 async def append(
@@ -60,7 +61,7 @@ async def append(
     text = json.dumps(data, separators=(",", ":"), default=str)
     if tx.session.get_bind().dialect.name == "postgresql":
         row = {"channel": channel, "name": name, "data": text, "created_at": created_at}
-        return int((await tx.session.execute(_APPEND_PG, row)).scalar_one()), created_at
+        return int(await _APPEND_PG.scalar(tx.session, row)), created_at
     seq = await sqlite_driver.in_thread(tx.session, _append_sqlite, channel, name, text,
                                         _SQLITE_STAMP(created_at))
     return seq, created_at

@@ -28,7 +28,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Executable,
     ForeignKey,
     Index,
     Integer,
@@ -41,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cps.storage import portable
+from cps.storage.asyncpg_driver import Direct
 from cps.storage.models import Base
 from cps.storage.types import utcnow
 
@@ -103,13 +103,15 @@ class NotificationPreference(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+_TAKE_TURNS = Direct(text(
+    "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS t(k)"))
+
+
 async def take_turns(session: AsyncSession, keys: list[int]) -> None:
     """Hold each of `keys` (ascending: writers take them in one order) until commit, in
     one statement (PostgreSQL advisory locks; SQLite's single writer serializes them)."""
     if keys and session.get_bind().dialect.name == "postgresql":
-        lock: Executable = text(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS t(k)")
-        await session.execute(lock, {"keys": sorted(keys)})
+        await _TAKE_TURNS.fetch(session, {"keys": sorted(keys)})
 
 
 _INSERTS: dict[str, Any] = {}

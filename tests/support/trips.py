@@ -1,6 +1,7 @@
 """What a request costs the database, counted so that a change that adds to it shows
 in a test (the benchmarks under bench/ measure the time): the statements SQLAlchemy
-runs (`statements`), and the trips to aiosqlite's thread (`trips`,
+runs and those run on asyncpg itself (`statements`; cps/storage/asyncpg_driver.py),
+and the trips to aiosqlite's thread (`trips`,
 cps/storage/sqlite_driver.py): the name of each function sent there, in order
 ("_run" is one statement)."""
 
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from cps.services.context import Context
+from cps.storage.asyncpg_driver import Direct
 
 
 @contextmanager
@@ -25,11 +27,19 @@ def statements(ctx: Context) -> Iterator[list[str]]:
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(" ".join(statement.split())[:160])
 
+    real: Any = Direct.fetch
+
+    async def direct(self: Direct, session: Any, params: Any) -> Any:
+        count(None, None, self.compiled((await session.connection()).dialect).sql)
+        return await real(self, session, params)
+
     engine = ctx.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
+    Direct.fetch = direct  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        Direct.fetch = real  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", count)
 
 

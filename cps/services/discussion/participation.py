@@ -56,16 +56,16 @@ def _count_in(kind: portable.Kind) -> Any:
 
 
 # Built once per database: a post runs it, and building it cost more than running it.
-_COUNT_IN = portable.per_database(_count_in)
+_COUNT_IN = portable.Hot(_count_in)
 
 
 async def took_part(tx: Transaction, topic_id: int, user_id: int, stakeholder_type: str,
                     at: datetime) -> None:
     """`user_id` published a post in `topic_id` (whose row the caller holds locked):
     one statement, and one more the first time they take part in the topic."""
-    posts = (await tx.session.execute(_COUNT_IN(tx.session), {
+    posts = await _COUNT_IN.scalar(tx.session, {
         "topic_id": topic_id, "user_id": user_id, "stakeholder_type": stakeholder_type,
-        "at": at})).scalar_one()
+        "at": at})
     if posts != 1:
         return
     # A newcomer: a kind more, unless someone else already brought their type.

@@ -203,12 +203,13 @@ def _insert_post(kind: portable.Kind) -> Any:
             .returning(_POSTS.c.id))
 
 
-_INSERT_POST = portable.per_database(_insert_post)
-_COUNT_POST = (
+_INSERT_POST = portable.Hot(_insert_post)
+_COUNT_POST = portable.Hot(lambda _kind: (
     update(_TOPICS)
-    .where(_TOPICS.c.id == bindparam("topic_id"))
-    .values(post_count=_TOPICS.c.post_count + 1, last_activity_at=bindparam("now"))
-)
+    .where(_TOPICS.c.id == bindparam("topic_id", type_=Integer))
+    .values(post_count=_TOPICS.c.post_count + 1,
+            last_activity_at=bindparam("now", type_=UTCDateTime))
+))
 
 
 async def insert_post(
@@ -254,10 +255,9 @@ async def insert_post(
     admission.hold(post, held)
     prefix = parent.path if parent else ""
     columns = {c.key: getattr(post, c.key) for c in _WRITTEN} | {"prefix": prefix}
-    stmt = _INSERT_POST(tx.session)
-    post.id = (await tx.session.execute(stmt, columns)).scalar_one()
+    post.id = int(await _INSERT_POST.scalar(tx.session, columns))
     post.path = prefix + _segment(post.id)
-    await tx.session.execute(_COUNT_POST, {"topic_id": topic.id, "now": now})
+    await _COUNT_POST.run(tx.session, {"topic_id": topic.id, "now": now})
     # The topic row now says so; its loaded copy learns it without being written again.
     set_committed_value(topic, "post_count", topic.post_count + 1)
     set_committed_value(topic, "last_activity_at", now)

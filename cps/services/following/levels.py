@@ -132,13 +132,13 @@ def _track_unless_watching(kind: portable.Kind) -> Any:
     )
 
 
-_TRACK = portable.per_database(_track_unless_watching)
+_TRACK = portable.Hot(_track_unless_watching)
 
 
 async def posted(tx: Transaction, user_id: int, topic: Topic) -> None:
     """`user_id` posted in `topic`: they track it, unless they have a level for it
     already or watch its space."""
-    await tx.session.execute(_TRACK(tx.session), {
+    await _TRACK.run(tx.session, {
         "user_id": user_id, "topic_id": topic.id, "space_id": topic.space_id, "now": utcnow()})
 
 
