@@ -23,7 +23,18 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -75,6 +86,16 @@ class Hot:
             await self._postgresql.fetch(session, params)
         else:
             await session.execute(self._sqlite, params)
+
+
+def any_of(kind: Kind, column: Any, name: str) -> ColumnElement[bool]:
+    """`column` is one of the integers bound as `name` (a list): PostgreSQL binds the
+    list as one array (`= ANY`), which a statement run on asyncpg itself needs; SQLite
+    expands it into `IN (?, ?, ...)`."""
+    condition: ColumnElement[bool] = (
+        column == any_(bindparam(name, type_=ARRAY(Integer))) if kind == "postgresql"
+        else column.in_(bindparam(name, expanding=True)))
+    return condition
 
 
 def next_id(kind: Kind, table: Any) -> ColumnElement[Any]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Integer, bindparam, literal, or_, select, union_all
+from sqlalchemy import CompoundSelect, Integer, bindparam, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Context
 from cps.services.following import levels
 from cps.services.notifications import inbox
+from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.following import SpaceFollow, TopicFollow
 from cps.storage.models import OrgAdmin, Organization, Post, Topic
@@ -66,30 +67,34 @@ async def tier_decided(tx: Transaction, ctx: Context, org: Organization, *, by: 
     })
 
 
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _TOPIC, _SPACE = bindparam("topic_id", type_=Integer), bindparam("space_id", type_=Integer)
-# Everyone with a level for the topic or its space who is one of `ids` or watches: the
-# rule of `following.levels` (`levels_of` and `watchers`), read in one statement for
-# the acts that happen most (a post in a busy topic holds the topic's lock meanwhile).
-_SPACE_WATCHERS = select(SpaceFollow.user_id).where(SpaceFollow.space_id == _SPACE,
-                                                    SpaceFollow.level == "watching")
-_FOLLOWS = union_all(
-    # The topic's own levels of those people, of its watchers, and of the space's
-    # watchers (whose own level for the topic, muted say, wins over the space's).
-    select(TopicFollow.user_id, literal(0).label("own_topic"), TopicFollow.level)
-    .where(TopicFollow.topic_id == _TOPIC,
-           or_(TopicFollow.user_id.in_(_IDS), TopicFollow.level == "watching",
-               TopicFollow.user_id.in_(_SPACE_WATCHERS))),
-    select(SpaceFollow.user_id, literal(1).label("own_topic"), SpaceFollow.level)
-    .where(SpaceFollow.space_id == _SPACE,
-           or_(SpaceFollow.user_id.in_(_IDS), SpaceFollow.level == "watching")),
-)
+
+
+def _follows(kind: portable.Kind) -> CompoundSelect[Any]:
+    """Everyone with a level for the topic or its space who is one of `ids` or watches:
+    the rule of `following.levels` (`levels_of` and `watchers`), read in one statement
+    for the acts that happen most (a post in a busy topic holds the topic's lock
+    meanwhile)."""
+    space_watchers = select(SpaceFollow.user_id).where(SpaceFollow.space_id == _SPACE,
+                                                       SpaceFollow.level == "watching")
+    return union_all(
+        # The topic's own levels of those people, of its watchers, and of the space's
+        # watchers (whose own level for the topic, muted say, wins over the space's).
+        select(TopicFollow.user_id, literal(0).label("own_topic"), TopicFollow.level)
+        .where(TopicFollow.topic_id == _TOPIC,
+               or_(portable.any_of(kind, TopicFollow.user_id, "ids"),
+                   TopicFollow.level == "watching", TopicFollow.user_id.in_(space_watchers))),
+        select(SpaceFollow.user_id, literal(1).label("own_topic"), SpaceFollow.level)
+        .where(SpaceFollow.space_id == _SPACE,
+               or_(portable.any_of(kind, SpaceFollow.user_id, "ids"),
+                   SpaceFollow.level == "watching")),
+    )
 
 
 # An act's audience and what telling them reads of them, in one statement: everyone
 # it names or who follows the topic or its space, and the actor (whose name the
-# notification carries).
-_AUDIENCE = inbox.audience_statement(_FOLLOWS)
+# notification carries). PostgreSQL runs it on its driver (portable.Hot).
+_AUDIENCE = portable.Hot(lambda kind: inbox.audience_statement(kind, _follows(kind)))
 
 
 async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int],

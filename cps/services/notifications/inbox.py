@@ -128,7 +128,9 @@ def readable(user_id: Uid, platform_admin: Flag) -> ColumnElement[bool]:
         Notification.post_id.is_(None),
         and_(
             Post.deleted_at.is_(None),
-            or_(Notification.kind.in_(DECISIONS), Post.hidden.is_(False),
+            # Equalities, not IN: a literal list expands at execution, which a
+            # statement run on asyncpg itself cannot (portable.Hot).
+            or_(*(Notification.kind == kind for kind in DECISIONS), Post.hidden.is_(False),
                 Post.author_id == user_id, moderator),
         ),
     )
@@ -149,15 +151,15 @@ def _mine(user_id: Uid, platform_admin: Flag) -> ColumnElement[bool]:
 
 
 # Each person's count at once: their own id and platform admin flag read per row.
-_UNREAD_COUNTS = (
+_UNREAD_COUNTS = portable.Hot(lambda kind: (
     _joined(select(Notification.user_id, func.count(Notification.id)).select_from(Notification))
-    .where(Notification.user_id.in_(bindparam("ids", expanding=True)),
+    .where(portable.any_of(kind, Notification.user_id, "ids"),
            Notification.web.is_(True), Notification.read_at.is_(None),
            readable(Notification.user_id,
                     select(User.is_platform_admin).where(User.id == Notification.user_id)
                     .scalar_subquery()))
     .group_by(Notification.user_id)
-)
+))
 _UNREAD_COUNT = _joined(select(func.count(Notification.id)).select_from(Notification)).where(
     _mine(_UID, _ADMIN), Notification.read_at.is_(None))
 
@@ -249,13 +251,15 @@ _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 
 
 def _people_stmt(reads: ColumnElement[bool], who: ColumnElement[bool] | None = None
-                 ) -> Select[int, bool, NotificationPreference, bool, str, str]:
+                 ) -> Select[Any]:
     """The people `who` picks (default: those of `ids`), each with what `record_all`
-    reads of them (see `_person`)."""
-    return (select(User.id, User.is_platform_admin, NotificationPreference, reads,
-                   User.display_name, User.handle)
+    reads of them (see `_person`): plain columns, so that PostgreSQL can run it on
+    its driver (`portable.Hot`)."""
+    prefs = NotificationPreference
+    return (select(User.id, User.is_platform_admin, prefs.email, prefs.digest, prefs.kinds,
+                   prefs.locale, reads, User.display_name, User.handle)
             .select_from(User)
-            .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+            .outerjoin(prefs, prefs.user_id == User.id)
             .where(User.id.in_(_IDS) if who is None else who))
 
 
@@ -277,21 +281,23 @@ async def _people(session: AsyncSession, user_ids: list[int], space_id: int | No
 
 
 def _person(row: Any) -> _Person:
-    uid, admin, prefs, ok, name, handle = tuple(row)[:6]
-    return _Person(bool(admin), preferences.view_of(prefs), bool(ok),
+    uid, admin, email, digest, kinds, locale, ok, name, handle = tuple(row)[:9]
+    return _Person(bool(admin), preferences.view_from(email, digest, kinds, locale), bool(ok),
                    NotificationActor(id=uid, display_name=name, handle=handle))
 
 
-def audience_statement(follows: CompoundSelect[int, int, str]) -> Select[Any]:
+def audience_statement(kind: portable.Kind, follows: CompoundSelect[int, int, str]
+                       ) -> Select[Any]:
     """One statement for an act's audience and what `record_all` reads of them: each
     of `ids` and each person `follows` names (rows of `user_id`, `own_topic` 0 for a
     level chosen for the topic and 1 for its space, `level`), with their level (the
     topic's own first; NULL: none chosen) and whether they may read the space
-    `space_id` now. Built once by the act (a post runs it)."""
+    `space_id` now. Built once per database by the act (a post runs it), `ids` bound
+    as `portable.any_of` binds them."""
     found = follows.cte("follows")
     level = (select(found.c.level).where(found.c.user_id == User.id)
              .order_by(found.c.own_topic).limit(1).scalar_subquery())
-    who = or_(User.id.in_(_IDS), User.id.in_(select(found.c.user_id)))
+    who = or_(portable.any_of(kind, User.id, "ids"), User.id.in_(select(found.c.user_id)))
     return (_people_stmt(_reads_space(User, _SPACE_ID), who)
             .join(Space, Space.id == _SPACE_ID).add_columns(level))
 
@@ -305,9 +311,9 @@ class Audience:
     known: dict[int, _Person]
 
 
-async def audience(session: AsyncSession, stmt: Select[Any], params: dict[str, Any]
+async def audience(session: AsyncSession, stmt: portable.Hot, params: dict[str, Any]
                    ) -> Audience:
-    rows = (await session.execute(stmt, params)).all()
+    rows = await stmt.rows(session, params)
     return Audience({row[0]: row[-1] for row in rows}, {row[0]: _person(row) for row in rows})
 
 
@@ -383,7 +389,7 @@ async def record_all(
     shown = [r.user_id for r, web in told if web]
     counts: dict[int, int] = {}
     if shown:
-        counts = {uid: n for uid, n in (await session.execute(_UNREAD_COUNTS, {"ids": shown}))}
+        counts = {uid: n for uid, n in await _UNREAD_COUNTS.rows(session, {"ids": shown})}
     for (recipient, web), note in zip(told, notes, strict=True):
         if not web:
             continue

@@ -40,17 +40,27 @@ UNSET = Unset()
 
 def view_of(row: NotificationPreference | None) -> PreferencesView:
     """The preferences a row keeps (None: no row), defaults filled in."""
-    chosen: dict[str, Any] = dict(row.kinds) if row is not None else {}
-    kinds: dict[Kind, KindChoice] = {}
+    if row is None:
+        return view_from(None, None, None, None)
+    return view_from(row.email, row.digest, row.kinds, row.locale)
+
+
+def view_from(email: str | None, digest: str | None, kinds: dict[str, Any] | None,
+              locale: str | None) -> PreferencesView:
+    """The preferences of a row's columns (`email` None: no row), defaults filled in."""
+    if email is None:
+        digest, kinds, locale = None, None, None
+    chosen: dict[str, Any] = dict(kinds or {})
+    choices: dict[Kind, KindChoice] = {}
     for kind in KINDS:
         own = chosen.get(kind) or {}
-        kinds[cast(Kind, kind)] = KindChoice(web=bool(own.get("web", True)),
-                                             email=bool(own.get("email", True)))
+        choices[cast(Kind, kind)] = KindChoice(web=bool(own.get("web", True)),
+                                               email=bool(own.get("email", True)))
     return PreferencesView(
-        email=cast(EmailMode, row.email if row is not None else DEFAULT_EMAIL),
-        digest=cast(Digest, row.digest if row is not None else DEFAULT_DIGEST),
-        kinds=kinds,
-        locale=row.locale if row is not None else None,
+        email=cast(EmailMode, email if email is not None else DEFAULT_EMAIL),
+        digest=cast(Digest, digest if digest is not None else DEFAULT_DIGEST),
+        kinds=choices,
+        locale=locale,
     )
 
 
