@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -88,9 +88,12 @@ class Direct:
             self._compiled = _Compiled(self.statement, dialect)
         return self._compiled
 
-    async def fetch(self, session: AsyncSession, params: Mapping[str, Any]) -> Sequence[Any]:
-        """The statement's rows (asyncpg records), in the session's transaction."""
-        conn = await session.connection()
+    async def fetch(self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any]
+                    ) -> Sequence[Any]:
+        """The statement's rows (asyncpg records), in the session's transaction (or on
+        the connection, as its isolation level has it: `Database.read_one`'s
+        autocommit sends no BEGIN)."""
+        conn = await session.connection() if isinstance(session, AsyncSession) else session
         compiled = self.compiled(conn.dialect)
         args = compiled.arguments(params)
         fairy = await conn.get_raw_connection()
@@ -108,7 +111,8 @@ class Direct:
             raise  # not reached: the handler raised
         return rows
 
-    async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+    async def scalar(self, session: AsyncSession | AsyncConnection,
+                     params: Mapping[str, Any]) -> Any:
         """The first column of the first row (None: no row)."""
         rows = await self.fetch(session, params)
         return rows[0][0] if rows else None

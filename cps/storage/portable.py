@@ -36,7 +36,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from cps.storage.asyncpg_driver import Direct
@@ -57,6 +57,12 @@ def per_database(build: Callable[[Kind], T]) -> Callable[[AsyncSession], T]:
     return of
 
 
+def _dialect(target: AsyncSession | AsyncConnection) -> str:
+    if isinstance(target, AsyncConnection):
+        return target.dialect.name
+    return target.get_bind().dialect.name
+
+
 class Hot:
     """A statement every post runs, built once per database by `build`: on PostgreSQL
     run on asyncpg itself (`asyncpg_driver.Direct`: a third of SQLAlchemy's CPU per
@@ -69,20 +75,23 @@ class Hot:
         self._postgresql = Direct(build("postgresql"))
         self._sqlite = build("sqlite")
 
-    async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> Sequence[Any]:
-        """The rows of a statement that answers some (a SELECT, a RETURNING)."""
-        if session.get_bind().dialect.name == "postgresql":
+    async def rows(self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any]
+                   ) -> Sequence[Any]:
+        """The rows of a statement that answers some (a SELECT, a RETURNING), in a
+        session's transaction or on a connection (`Database.read_one`)."""
+        if _dialect(session) == "postgresql":
             return await self._postgresql.fetch(session, params)
         return (await session.execute(self._sqlite, params)).all()
 
-    async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+    async def scalar(self, session: AsyncSession | AsyncConnection,
+                     params: Mapping[str, Any]) -> Any:
         """The first column of the first row (None: no row)."""
         rows = await self.rows(session, params)
         return rows[0][0] if rows else None
 
     async def run(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """A statement that answers no rows."""
-        if session.get_bind().dialect.name == "postgresql":
+        if _dialect(session) == "postgresql":
             await self._postgresql.fetch(session, params)
         else:
             await session.execute(self._sqlite, params)

@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cps.services.context import Context
 from cps.storage.asyncpg_driver import Direct
@@ -30,7 +31,8 @@ def statements(ctx: Context) -> Iterator[list[str]]:
     real: Any = Direct.fetch
 
     async def direct(self: Direct, session: Any, params: Any) -> Any:
-        count(None, None, self.compiled((await session.connection()).dialect).sql)
+        bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+        count(None, None, self.compiled(bind.dialect).sql)
         return await real(self, session, params)
 
     engine = ctx.db.engine.sync_engine

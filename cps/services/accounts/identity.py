@@ -33,6 +33,7 @@ from cps.services.accounts.views import UserView
 from cps.services.context import Actor, Context
 from cps.services.errors import Conflict, Invalid, NotSignedIn, RateLimited
 from cps.services.languages.locales import LOCALES
+from cps.storage import portable
 from cps.storage.models import AuthToken, User
 from cps.storage.types import utcnow
 
@@ -237,7 +238,8 @@ async def login(
 
 
 # Every authenticated request runs this: built once, and it reads only the
-# columns an Actor holds (never the email or the password hash).
+# columns an Actor holds (never the email or the password hash). PostgreSQL runs it
+# on its driver (portable.Hot).
 _TOKEN_ACTOR = (
     select(
         User.id, User.display_name, User.stakeholder_type, User.is_platform_admin, AuthToken.id,
@@ -249,6 +251,7 @@ _TOKEN_ACTOR = (
         *sessions.in_force(bindparam("now"), bindparam("idle_since")),
     )
 )
+_TOKEN_ACTOR_HOT = portable.Hot(lambda _kind: _TOKEN_ACTOR)
 _TOUCH = (
     update(AuthToken)
     .where(AuthToken.id == bindparam("token_id"))
@@ -263,11 +266,11 @@ async def authenticate(ctx: Context, token: str) -> Actor | None:
     now = utcnow()
     idle_since = now - timedelta(seconds=ctx.settings.session_idle_seconds)
     async with ctx.db.read_one() as conn:
-        row = (await conn.execute(
-            _TOKEN_ACTOR, {"digest": digest, "now": now, "idle_since": idle_since}
-        )).first()
-    if row is None:
+        rows = await _TOKEN_ACTOR_HOT.rows(
+            conn, {"digest": digest, "now": now, "idle_since": idle_since})
+    if not rows:
         return None
+    row = rows[0]
     if now - row[5] >= TOUCH_EVERY:
         async with ctx.db.write() as tx:
             await tx.session.execute(_TOUCH, {"token_id": row[4], "now": now})
