@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     ColumnElement,
     Integer,
     Select,
@@ -33,13 +34,14 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from cps.storage.asyncpg_driver import Direct
+from cps.storage import asyncpg_driver, sqlite_driver
 
 S = TypeVar("S", bound=Select[Any])
 T = TypeVar("T")
@@ -64,16 +66,17 @@ def _dialect(target: AsyncSession | AsyncConnection) -> str:
 
 
 class Hot:
-    """A statement every post runs, built once per database by `build`: on PostgreSQL
-    run on asyncpg itself (`asyncpg_driver.Direct`: a third of SQLAlchemy's CPU per
-    statement), on SQLite through SQLAlchemy (its one-trip cursor). Rows are tuples of
-    what the driver answered: read integers and text from them."""
+    """A statement every post runs, built once per database by `build` and run on
+    the database's driver itself, past SQLAlchemy's per-statement work: asyncpg
+    (`asyncpg_driver.Direct`: a third of SQLAlchemy's CPU per statement) or sqlite3
+    in one trip to aiosqlite's thread (`sqlite_driver.Direct`). The same SQL, values
+    and rows as through SQLAlchemy (`compiled.py`); rows are plain tuples."""
 
     __slots__ = ("_postgresql", "_sqlite")
 
     def __init__(self, build: Callable[[Kind], Any]) -> None:
-        self._postgresql = Direct(build("postgresql"))
-        self._sqlite = build("sqlite")
+        self._postgresql = asyncpg_driver.Direct(build("postgresql"))
+        self._sqlite = sqlite_driver.Direct(build("sqlite"))
 
     async def rows(self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any]
                    ) -> Sequence[Any]:
@@ -81,7 +84,7 @@ class Hot:
         session's transaction or on a connection (`Database.read_one`)."""
         if _dialect(session) == "postgresql":
             return await self._postgresql.fetch(session, params)
-        return (await session.execute(self._sqlite, params)).all()
+        return await self._sqlite.fetch(session, params)
 
     async def scalar(self, session: AsyncSession | AsyncConnection,
                      params: Mapping[str, Any]) -> Any:
@@ -91,20 +94,19 @@ class Hot:
 
     async def run(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """A statement that answers no rows."""
-        if _dialect(session) == "postgresql":
-            await self._postgresql.fetch(session, params)
-        else:
-            await session.execute(self._sqlite, params)
+        await self.rows(session, params)
 
 
 def any_of(kind: Kind, column: Any, name: str) -> ColumnElement[bool]:
-    """`column` is one of the integers bound as `name` (a list): PostgreSQL binds the
-    list as one array (`= ANY`), which a statement run on asyncpg itself needs; SQLite
-    expands it into `IN (?, ?, ...)`."""
-    condition: ColumnElement[bool] = (
-        column == any_(bindparam(name, type_=ARRAY(Integer))) if kind == "postgresql"
-        else column.in_(bindparam(name, expanding=True)))
-    return condition
+    """`column` is one of the integers bound as `name` (a list), in SQL that does not
+    change with the list's length (a `Hot` statement is compiled once): PostgreSQL
+    binds the list as one array (`= ANY`), SQLite as one JSON array it reads with
+    `json_each`."""
+    if kind == "postgresql":
+        condition: ColumnElement[bool] = column == any_(bindparam(name, type_=ARRAY(Integer)))
+        return condition
+    items = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
+    return column.in_(select(items.c.value))  # type: ignore[no-any-return]
 
 
 def next_id(kind: Kind, table: Any) -> ColumnElement[Any]:
@@ -145,7 +147,7 @@ def insert(session: AsyncSession, model: Any) -> Any:
     return sqlite.insert(model)
 
 
-_ADVISORY_LOCK = Direct(text("SELECT pg_advisory_xact_lock(:key)"))
+_ADVISORY_LOCK = asyncpg_driver.Direct(text("SELECT pg_advisory_xact_lock(:key)"))
 
 
 async def advisory_lock(session: AsyncSession, key: int) -> None:

@@ -16,7 +16,10 @@ does after its fetch. Server-side cursors (`stream`) keep SQLAlchemy's cursor.
 
 `in_thread` goes further for the few writes every post makes: it runs a function
 of several statements on the sqlite3 connection in one trip (`storage/events.py`:
-a channel's next seq and its event row).
+a channel's next seq and its event row). `Direct` runs a Core statement compiled
+once (`compiled.py`: the same SQL, values and rows as through SQLAlchemy) in one
+trip, past SQLAlchemy's per-statement work (`portable.Hot`: the statements every
+post runs).
 
 It reaches aiosqlite's thread through `Connection._execute` and the sqlite3
 connection through `Connection._conn`, as SQLAlchemy's own adapter does for
@@ -36,9 +39,11 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.util import immutabledict
 from sqlalchemy.util.concurrency import await_
+
+from cps.storage.compiled import Statement
 
 T = TypeVar("T")
 
@@ -151,14 +156,39 @@ def dbapi() -> OneTripDBAPI:
     return OneTripDBAPI(aiosqlite, sqlite3)
 
 
-async def in_thread(session: AsyncSession, fn: Callable[..., T], *args: Any) -> T:
+async def in_thread(session: AsyncSession | AsyncConnection, fn: Callable[..., T],
+                    *args: Any) -> T:
     """`fn(connection, *args)` on the session's sqlite3 connection, in aiosqlite's
-    thread and in the session's transaction: several statements in one trip. A
-    sqlite3 error comes out as SQLAlchemy's (IntegrityError, OperationalError...)."""
-    conn = await session.connection()
+    thread and in the session's transaction (on a connection: as it stands, e.g.
+    `Database.read_one`'s autocommit): several statements in one trip. A sqlite3
+    error comes out as SQLAlchemy's (IntegrityError, OperationalError...)."""
+    conn = await session.connection() if isinstance(session, AsyncSession) else session
     driver: Any = (await conn.get_raw_connection()).driver_connection
     try:
         result: T = await driver._execute(fn, driver._conn, *args)
     except sqlite3.Error as error:
         raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
     return result
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, args: list[Any]) -> list[Any]:
+    cursor = conn.execute(sql, args)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+class Direct(Statement):
+    """A Core statement run on sqlite3 itself, in one trip (see the module's docstring)."""
+
+    __slots__ = ()
+
+    async def fetch(self, session: AsyncSession | AsyncConnection, params: Any
+                    ) -> list[tuple[Any, ...]]:
+        """The statement's rows, converted as SQLAlchemy converts them, in the
+        session's transaction (its BEGIN IMMEDIATE sent first, as for any statement)."""
+        bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+        compiled = self.compiled(bind.dialect)
+        raw = await in_thread(session, _fetch, compiled.sql, compiled.arguments(params))
+        return compiled.rows(raw)

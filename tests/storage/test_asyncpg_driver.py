@@ -8,6 +8,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import (
@@ -26,7 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cps.storage import portable
-from cps.storage.asyncpg_driver import Direct, Unsupported
+from cps.storage.asyncpg_driver import Direct
+from cps.storage.compiled import Unsupported
 from cps.storage.database import Database
 from cps.storage.types import UTCDateTime
 
@@ -134,8 +136,19 @@ async def test_json_is_serialised_as_sqlalchemy_serialises_it(db: Database) -> N
         assert await echo.scalar(session, {"doc": {"a": 5}}) == 5
 
 
-async def test_a_parameter_that_expands_is_refused(db: Database) -> None:
-    statement = select(_ITEMS.c.id).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)))
+_DEFAULTED = Table(f"direct_defaulted_{secrets.token_hex(4)}", MetaData(),
+                   Column("id", Integer, primary_key=True),
+                   Column("n", Integer, nullable=False, default=7))
+
+
+@pytest.mark.parametrize("statement", [
+    select(_ITEMS.c.id).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True))),
+    select(_ITEMS.c.id).limit(bindparam("n", literal_execute=True)),
+    insert(_DEFAULTED).values(id=bindparam("id", type_=Integer)),  # n: a Python default
+], ids=["expanding", "literal_execute", "python_default"])
+async def test_what_sqlalchemy_works_out_per_execution_is_refused(
+    db: Database, statement: Any
+) -> None:
     with pytest.raises(Unsupported):
         async with db.read() as session:
-            await Direct(statement).fetch(session, {"ids": [1]})
+            await Direct(statement).fetch(session, {"ids": [1], "n": 1, "id": 1})

@@ -4,17 +4,32 @@ is one trip to aiosqlite's thread."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import aiosqlite
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cps.storage.database import Database
-from cps.storage.sqlite_driver import OneTripCursor
+from cps.storage.sqlite_driver import Direct, OneTripCursor
+from cps.storage.types import UTCDateTime
 from tests.support.trips import trips as counted_trips
 
 pytestmark = pytest.mark.anyio
@@ -109,3 +124,32 @@ async def test_a_finished_transaction_is_not_rolled_back_again(
         async with db.read_one() as conn:  # a lone read: no BEGIN, nothing to roll back
             assert (await conn.execute(select(_ITEMS.c.name))).scalars().all() == ["kept"]
         assert trips == ["_run"]
+
+
+_STAMPED = Table("stamped", _META, Column("id", Integer, primary_key=True),
+                 Column("at", UTCDateTime, nullable=False))
+
+
+async def test_a_direct_statement_answers_what_sqlalchemy_answers_in_one_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
+    add = Direct(insert(_STAMPED).values(at=bindparam("at", type_=UTCDateTime))
+                 .returning(_STAMPED.c.id, _STAMPED.c.at, literal(True, Boolean)))
+    async with db.write() as tx:
+        with counted_trips(monkeypatch) as made:
+            rows = await add.fetch(tx.session, {"at": at})
+        assert made == ["_run", "_fetch"]  # the write's BEGIN IMMEDIATE, then the statement
+        through = (await tx.session.execute(select(_STAMPED.c.id, _STAMPED.c.at))).one()
+    # The datetime and the boolean converted back as SQLAlchemy converts them.
+    assert rows == [(through.id, at, True)] and through.at == at
+
+
+async def test_a_direct_statement_fails_as_sqlalchemy_fails_and_rolls_back(db: Database) -> None:
+    add = Direct(insert(_ITEMS).values(name=bindparam("name", type_=String)))
+    with pytest.raises(IntegrityError):
+        async with db.write() as tx:
+            await add.fetch(tx.session, {"name": "twice"})
+            await add.fetch(tx.session, {"name": "twice"})
+    async with db.read() as session:
+        assert (await session.execute(select(_ITEMS.c.name))).all() == []

@@ -1,6 +1,7 @@
 """What a request costs the database, counted so that a change that adds to it shows
 in a test (the benchmarks under bench/ measure the time): the statements SQLAlchemy
-runs and those run on asyncpg itself (`statements`; cps/storage/asyncpg_driver.py),
+runs and those run on the driver itself (`statements`; cps/storage/asyncpg_driver.py
+and sqlite_driver.py),
 and the trips to aiosqlite's thread (`trips`,
 cps/storage/sqlite_driver.py): the name of each function sent there, in order
 ("_run" is one statement)."""
@@ -17,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cps.services.context import Context
-from cps.storage.asyncpg_driver import Direct
+from cps.storage import asyncpg_driver, sqlite_driver
 
 
 @contextmanager
@@ -28,20 +29,25 @@ def statements(ctx: Context) -> Iterator[list[str]]:
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(" ".join(statement.split())[:160])
 
-    real: Any = Direct.fetch
+    drivers: list[Any] = [asyncpg_driver.Direct, sqlite_driver.Direct]
+    real: list[Any] = [driver.fetch for driver in drivers]
 
-    async def direct(self: Direct, session: Any, params: Any) -> Any:
-        bind = session if isinstance(session, AsyncConnection) else session.get_bind()
-        count(None, None, self.compiled(bind.dialect).sql)
-        return await real(self, session, params)
+    def counting(fetch: Any) -> Any:
+        async def direct(self: Any, session: Any, params: Any) -> Any:
+            bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+            count(None, None, self.compiled(bind.dialect).sql)
+            return await fetch(self, session, params)
+        return direct
 
     engine = ctx.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
-    Direct.fetch = direct  # type: ignore[method-assign]
+    for driver, fetch in zip(drivers, real, strict=True):
+        driver.fetch = counting(fetch)
     try:
         yield seen
     finally:
-        Direct.fetch = real  # type: ignore[method-assign]
+        for driver, fetch in zip(drivers, real, strict=True):
+            driver.fetch = fetch
         event.remove(engine, "before_cursor_execute", count)
 
 
