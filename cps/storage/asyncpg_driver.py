@@ -63,12 +63,6 @@ class Direct(Statement):
             raise  # not reached: the handler raised
         return compiled.rows(raw)
 
-    async def scalar(self, session: AsyncSession | AsyncConnection,
-                     params: Mapping[str, Any]) -> Any:
-        """The first column of the first row (None: no row)."""
-        rows = await self.fetch(session, params)
-        return rows[0][0] if rows else None
-
 
 def _raise_as_sqlalchemy(connection: Any, error: Exception, sql: str, args: list[Any]) -> None:
     """The error as SQLAlchemy raises it from a statement: wrapped, and a lost

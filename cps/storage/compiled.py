@@ -20,12 +20,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class Unsupported(TypeError):
-    """A statement that cannot run past SQLAlchemy (a parameter that expands)."""
+    """A statement that cannot run past SQLAlchemy: something in it is worked out per
+    execution (see the module's docstring)."""
+
+
+def dialect_of(target: AsyncSession | AsyncConnection) -> Dialect:
+    """The dialect a session or a connection speaks."""
+    if isinstance(target, AsyncConnection):
+        return target.dialect
+    return target.get_bind().dialect
 
 
 class Compiled:
@@ -80,7 +89,8 @@ class Compiled:
 
 
 class Statement:
-    """A Core statement, compiled for the first database it runs on (one per process)."""
+    """A Core statement, compiled for the first database it runs on (one per process),
+    run by a driver module's `fetch`."""
 
     __slots__ = ("_compiled", "statement")
 
@@ -92,3 +102,14 @@ class Statement:
         if self._compiled is None:
             self._compiled = Compiled(self.statement, dialect)
         return self._compiled
+
+    async def fetch(self, session: AsyncSession | AsyncConnection,
+                    params: Mapping[str, Any]) -> Sequence[Any]:
+        """The statement's rows, converted as SQLAlchemy converts them."""
+        raise NotImplementedError
+
+    async def scalar(self, session: AsyncSession | AsyncConnection,
+                     params: Mapping[str, Any]) -> Any:
+        """The first column of the first row (None: no row)."""
+        rows = await self.fetch(session, params)
+        return rows[0][0] if rows else None

@@ -13,8 +13,8 @@ exists, the UTC day of a timestamp) and never branch on the database:
 - Statements built once per database (`per_database`) for hot paths, with the
   parts they differ by: the next id of a table (`next_id`), a number written
   with leading zeros (`zero_padded`), the upsert-capable insert (`insert_into`).
-  `Hot` runs such a statement on PostgreSQL's driver itself
-  (`asyncpg_driver.py`) and through SQLAlchemy on SQLite.
+  `Hot` runs such a statement on the database's driver itself
+  (`asyncpg_driver.py`, `sqlite_driver.py`), past SQLAlchemy's per-statement work.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from cps.storage import asyncpg_driver, sqlite_driver
+from cps.storage.compiled import Statement, dialect_of
 
 S = TypeVar("S", bound=Select[Any])
 T = TypeVar("T")
@@ -59,12 +60,6 @@ def per_database(build: Callable[[Kind], T]) -> Callable[[AsyncSession], T]:
     return of
 
 
-def _dialect(target: AsyncSession | AsyncConnection) -> str:
-    if isinstance(target, AsyncConnection):
-        return target.dialect.name
-    return target.get_bind().dialect.name
-
-
 class Hot:
     """A statement every post runs, built once per database by `build` and run on
     the database's driver itself, past SQLAlchemy's per-statement work: asyncpg
@@ -78,19 +73,19 @@ class Hot:
         self._postgresql = asyncpg_driver.Direct(build("postgresql"))
         self._sqlite = sqlite_driver.Direct(build("sqlite"))
 
+    def _direct(self, session: AsyncSession | AsyncConnection) -> Statement:
+        return self._postgresql if dialect_of(session).name == "postgresql" else self._sqlite
+
     async def rows(self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any]
                    ) -> Sequence[Any]:
         """The rows of a statement that answers some (a SELECT, a RETURNING), in a
         session's transaction or on a connection (`Database.read_one`)."""
-        if _dialect(session) == "postgresql":
-            return await self._postgresql.fetch(session, params)
-        return await self._sqlite.fetch(session, params)
+        return await self._direct(session).fetch(session, params)
 
     async def scalar(self, session: AsyncSession | AsyncConnection,
                      params: Mapping[str, Any]) -> Any:
         """The first column of the first row (None: no row)."""
-        rows = await self.rows(session, params)
-        return rows[0][0] if rows else None
+        return await self._direct(session).scalar(session, params)
 
     async def run(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """A statement that answers no rows."""

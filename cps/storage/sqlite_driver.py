@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.util import immutabledict
 from sqlalchemy.util.concurrency import await_
 
-from cps.storage.compiled import Statement
+from cps.storage.compiled import Statement, dialect_of
 
 T = TypeVar("T")
 
@@ -184,11 +184,10 @@ class Direct(Statement):
 
     __slots__ = ()
 
-    async def fetch(self, session: AsyncSession | AsyncConnection, params: Any
-                    ) -> list[tuple[Any, ...]]:
+    async def fetch(self, session: AsyncSession | AsyncConnection,
+                    params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The statement's rows, converted as SQLAlchemy converts them, in the
         session's transaction (its BEGIN IMMEDIATE sent first, as for any statement)."""
-        bind = session if isinstance(session, AsyncConnection) else session.get_bind()
-        compiled = self.compiled(bind.dialect)
+        compiled = self.compiled(dialect_of(session))
         raw = await in_thread(session, _fetch, compiled.sql, compiled.arguments(params))
         return compiled.rows(raw)

@@ -15,10 +15,10 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cps.services.context import Context
 from cps.storage import asyncpg_driver, sqlite_driver
+from cps.storage.compiled import dialect_of
 
 
 @contextmanager
@@ -34,8 +34,7 @@ def statements(ctx: Context) -> Iterator[list[str]]:
 
     def counting(fetch: Any) -> Any:
         async def direct(self: Any, session: Any, params: Any) -> Any:
-            bind = session if isinstance(session, AsyncConnection) else session.get_bind()
-            count(None, None, self.compiled(bind.dialect).sql)
+            count(None, None, self.compiled(dialect_of(session)).sql)
             return await fetch(self, session, params)
         return direct
 
