@@ -4,9 +4,8 @@ of a lost connection, and only with types asyncpg encodes as SQLAlchemy would.""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +30,7 @@ from cps.storage.asyncpg_driver import Direct
 from cps.storage.compiled import Unsupported
 from cps.storage.database import Database
 from cps.storage.types import UTCDateTime
+from tests.support.backends import pooled_backends
 
 pytestmark = pytest.mark.anyio
 
@@ -100,17 +100,10 @@ async def test_errors_are_sqlalchemy_errors_and_roll_the_act_back(db: Database) 
 
 
 async def test_a_lost_connection_is_invalidated_and_the_pool_recycled(
-    db: Database, pg_session_url: str
+    db: Database, kill: Callable[[int], Awaitable[None]]
 ) -> None:
-    async with db.read() as one, db.read() as two:
-        pids = [int((await s.execute(text("SELECT pg_backend_pid()"))).scalar_one())
-                for s in (one, two)]
-    admin = Database(pg_session_url)
-    async with admin.engine.connect() as conn:
-        for pid in pids:
-            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    await admin.dispose()
-    await asyncio.sleep(0.1)
+    for pid in await pooled_backends(db, 2):
+        await kill(pid)
     with pytest.raises(DBAPIError) as lost:
         async with db.write() as tx:
             await _ADD.fetch(tx.session, {"name": "lost", "at": None})

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from cps.storage import liveness
 from cps.storage.database import Database
+from tests.support.backends import pooled_backends
 
 pytestmark = pytest.mark.anyio
 
@@ -44,24 +45,7 @@ def pings(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 async def _backend(db: Database) -> int:
-    async with db.read() as session:
-        return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
-
-
-@pytest.fixture
-async def kill(pg_session_url: str) -> AsyncIterator[Callable[[int], Awaitable[None]]]:
-    """Terminate a backend, from a connection of another pool."""
-    admin = Database(pg_session_url)
-
-    async def terminate(pid: int) -> None:
-        async with admin.engine.connect() as conn:
-            killed = (await conn.execute(text("SELECT pg_terminate_backend(:pid)"),
-                                         {"pid": pid})).scalar_one()
-        assert killed
-        await asyncio.sleep(0.1)  # the backend exits
-
-    yield terminate
-    await admin.dispose()
+    return (await pooled_backends(db))[0]
 
 
 async def test_a_busy_pool_does_not_ping_and_an_idle_one_does(
@@ -105,9 +89,7 @@ async def test_a_connection_that_died_while_idle_is_replaced_before_use(
 async def test_a_connection_that_died_moments_ago_fails_once_then_the_pool_heals(
     db: Database, pings: list[Any], kill: Callable[[int], Awaitable[None]]
 ) -> None:
-    async with db.read() as one, db.read() as two:  # two pooled connections
-        pids = [int((await s.execute(text("SELECT pg_backend_pid()"))).scalar_one())
-                for s in (one, two)]
+    pids = await pooled_backends(db, 2)
     for pid in pids:
         await kill(pid)
     with pytest.raises(DBAPIError) as failed:
