@@ -65,7 +65,12 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         options = conn.get_execution_options()
         if options.get("cps_one_statement", False):
             return  # Database.read_one: SQLite's autocommit, no transaction
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("cps_write", False) else "BEGIN")
+        if not options.get("cps_write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # The write lock is held: the driver's own statements need no trip now.
+        sqlite_driver.mark_write_locked(conn.connection.dbapi_connection)
 
 
 def async_url(url: str) -> str:
@@ -91,8 +96,12 @@ def make_engine(url: str, *, statement_timeout: float | None = None) -> AsyncEng
     (None: no bound, for migrations)."""
     url = async_url(url)
     if url.startswith("sqlite"):
-        # Each statement in one trip to aiosqlite's thread (sqlite_driver.py).
-        engine = create_async_engine(url, pool_size=8, max_overflow=8, module=sqlite_driver.dbapi())
+        # Each statement in one trip to aiosqlite's thread, or in a write transaction
+        # none for the driver's own statements (sqlite_driver.py): the connection is
+        # then used on the event loop's thread too, one user at a time.
+        engine = create_async_engine(url, pool_size=8, max_overflow=8,
+                                     module=sqlite_driver.dbapi(),
+                                     connect_args={"check_same_thread": False})
         _sqlite_setup(engine)
         return engine
     engine = create_async_engine(

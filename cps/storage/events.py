@@ -62,13 +62,14 @@ async def append(
     if tx.session.get_bind().dialect.name == "postgresql":
         row = {"channel": channel, "name": name, "data": text, "created_at": created_at}
         return int(await _APPEND_PG.scalar(tx.session, row)), created_at
-    seq = await sqlite_driver.in_thread(tx.session, _append_sqlite, channel, name, text,
+    seq = await sqlite_driver.run_on_sqlite3(tx.session, _append_sqlite, channel, name, text,
                                         _SQLITE_STAMP(created_at))
     return seq, created_at
 
 
-# SQLite: the bump and the event row are two statements, run in one trip to the
-# driver's thread (sqlite_driver.in_thread); SQLite runs one writer at a time.
+# SQLite: the bump and the event row are two statements, run together on sqlite3
+# itself (sqlite_driver.run_on_sqlite3: in the write transaction, on the event
+# loop's thread); SQLite runs one writer at a time.
 _BUMP_SQLITE = ("INSERT INTO channels (name, last_seq) VALUES (?, 1) ON CONFLICT (name) "
                 "DO UPDATE SET last_seq = channels.last_seq + 1 RETURNING last_seq")
 _INSERT_SQLITE = "INSERT INTO events (channel, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)"

@@ -1,9 +1,13 @@
 """SQLite's one-trip cursor (cps/storage/sqlite_driver.py): what SQLAlchemy reads
 from a cursor is what SQLite answered, errors are SQLAlchemy's, and a statement
-is one trip to aiosqlite's thread."""
+is one trip to aiosqlite's thread; in a write transaction that holds the write
+lock the driver's own statements make none, and only there."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +32,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cps.storage.database import Database
-from cps.storage.sqlite_driver import Direct, OneTripCursor
+from cps.storage.sqlite_driver import Direct, OneTripCursor, run_on_sqlite3
 from cps.storage.types import UTCDateTime
 from tests.support.trips import trips as counted_trips
 
@@ -139,7 +143,8 @@ async def test_a_direct_statement_answers_what_sqlalchemy_answers_in_one_trip(
     async with db.write() as tx:
         with counted_trips(monkeypatch) as made:
             rows = await add.fetch(tx.session, {"at": at})
-        assert made == ["_run", "_fetch"]  # the write's BEGIN IMMEDIATE, then the statement
+        # The write's BEGIN IMMEDIATE; the statement then runs here, with no trip.
+        assert made == ["_run"]
         through = (await tx.session.execute(select(_STAMPED.c.id, _STAMPED.c.at))).one()
     # The datetime and the boolean converted back as SQLAlchemy converts them.
     assert rows == [(through.id, at, True)] and through.at == at
@@ -153,3 +158,71 @@ async def test_a_direct_statement_fails_as_sqlalchemy_fails_and_rolls_back(db: D
             await add.fetch(tx.session, {"name": "twice"})
     async with db.read() as session:
         assert (await session.execute(select(_ITEMS.c.name))).all() == []
+
+
+def _thread(_conn: sqlite3.Connection) -> int:
+    return threading.get_ident()
+
+
+async def test_only_a_write_transaction_runs_the_drivers_statements_on_the_loop(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once BEGIN IMMEDIATE has returned the transaction holds the write lock and
+    its statements cannot wait: they run on the event loop's thread. A read
+    transaction, a lone read and the same pooled connection after the write's
+    commit go to aiosqlite's thread, as before."""
+    here = threading.get_ident()
+    read = Direct(select(_ITEMS.c.name))
+    with counted_trips(monkeypatch) as made:
+        async with db.write() as tx:
+            assert await run_on_sqlite3(tx.session, _thread) == here
+            await Direct(insert(_ITEMS).values(name=bindparam("name", type_=String))).fetch(
+                tx.session, {"name": "inline"})
+            assert await read.fetch(tx.session, {}) == [("inline",)]
+        assert made == ["_run", "commit"]  # BEGIN IMMEDIATE and COMMIT only
+        made.clear()
+        async with db.read() as s:  # BEGIN (deferred): no write lock, so the thread
+            assert await run_on_sqlite3(s, _thread) != here
+            assert await read.fetch(s, {}) == [("inline",)]
+        assert made == ["_run", "_thread", "_fetch", "rollback"]  # and the pool's ROLLBACK
+        made.clear()
+        async with db.read_one() as conn:
+            assert await run_on_sqlite3(conn, _thread) != here
+        assert made == ["_thread"]
+
+
+async def test_a_transaction_sqlite_ended_goes_back_to_the_thread(db: Database) -> None:
+    """SQLite ends a transaction by itself on some errors; from then on nothing
+    holds the lock, and the driver's statements go to the thread again."""
+    here = threading.get_ident()
+    async with db.write() as tx:
+        assert await run_on_sqlite3(tx.session, _thread) == here
+        await run_on_sqlite3(tx.session, lambda conn: conn.execute("ROLLBACK"))
+        assert await run_on_sqlite3(tx.session, _thread) != here
+
+
+async def test_a_write_waiting_for_another_process_does_not_stop_the_loop(
+    db: Database, tmp_path: Path
+) -> None:
+    """Another process (a `cps` command) holds the write lock: the server's write
+    waits for it in BEGIN IMMEDIATE, in aiosqlite's thread, while the event loop
+    goes on serving everyone else; then it writes."""
+    other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    add = Direct(insert(_ITEMS).values(name=bindparam("name", type_=String)))
+
+    async def write() -> None:
+        async with db.write() as tx:
+            await add.fetch(tx.session, {"name": "after the other"})
+
+    writing = asyncio.create_task(write())
+    ticks = 0
+    for _ in range(30):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not writing.done() and ticks == 30
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(writing, 10)
+    async with db.read() as s:
+        assert (await s.execute(select(_ITEMS.c.name))).scalars().all() == ["after the other"]
