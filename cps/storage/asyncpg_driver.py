@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from cps.storage.compiled import Statement
+from cps.storage.compiled import Statement, dialect_of, pooled
 
 
 class Direct(Statement):
@@ -45,11 +45,9 @@ class Direct(Statement):
         """The statement's rows, in the session's transaction (or on
         the connection, as its isolation level has it: `Database.read_one`'s
         autocommit sends no BEGIN)."""
-        conn = await session.connection() if isinstance(session, AsyncSession) else session
-        compiled = self.compiled(conn.dialect)
+        compiled = self.compiled(dialect_of(session))
         args = compiled.arguments(params)
-        fairy = await conn.get_raw_connection()
-        adapter: Any = fairy.dbapi_connection
+        adapter: Any = (await pooled(session)).dbapi_connection
         try:
             async with adapter._execute_mutex:
                 if adapter._transaction is None:
@@ -59,6 +57,7 @@ class Direct(Statement):
                 except Exception as error:
                     adapter._handle_exception(error)  # raises the DBAPI's own error
         except Exception as error:
+            conn = await session.connection() if isinstance(session, AsyncSession) else session
             await conn.run_sync(_raise_as_sqlalchemy, error, compiled.sql, args)
             raise  # not reached: the handler raised
         return compiled.rows(raw)

@@ -56,7 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.util import immutabledict
 from sqlalchemy.util.concurrency import await_
 
-from cps.storage.compiled import Statement, dialect_of
+from cps.storage.compiled import Statement, dialect_of, pooled
 
 T = TypeVar("T")
 
@@ -208,8 +208,7 @@ async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[.
     autocommit): several statements in one trip to aiosqlite's thread, or none in a
     write transaction (`holds_write_lock`). A sqlite3 error comes out as
     SQLAlchemy's (IntegrityError, OperationalError...)."""
-    conn = await session.connection() if isinstance(session, AsyncSession) else session
-    fairy = await conn.get_raw_connection()
+    fairy = await pooled(session)
     driver: Any = fairy.driver_connection
     try:
         if holds_write_lock(fairy.dbapi_connection):

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import CursorResult, func, select, text
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, PendingRollbackError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Context
 from cps.storage import portable
+from cps.storage.compiled import pooled
 from cps.storage.models import Channel, Event
 
 pytestmark = pytest.mark.anyio
@@ -79,3 +83,62 @@ async def test_the_utc_day_of_a_time_just_before_midnight_utc(ctx: Context) -> N
             select(func.min(portable.utc_day(session, Event.created_at)))
             .where(Event.channel == "portable:4"))
     assert str(day) == "2026-03-01"
+
+
+async def test_a_statement_after_the_first_finds_its_connection_without_asking(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver's statements find the transaction's connection where SQLAlchemy
+    keeps it (compiled.pooled): the first asks SQLAlchemy (which sends BEGIN), the
+    rest read it, and it is the same connection."""
+    asked: list[str] = []
+    real = AsyncSession.connection
+
+    async def counted(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        asked.append("connection")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "connection", counted)
+    async with ctx.db.write() as tx:
+        first = await pooled(tx.session)
+        second = await pooled(tx.session)
+        assert asked == ["connection"]
+        assert second is first
+        assert first is await (await real(tx.session)).get_raw_connection()
+    async with ctx.db.read_one() as conn:
+        assert await pooled(conn) is await conn.get_raw_connection()
+
+
+async def test_a_transaction_that_failed_is_refused_as_sqlalchemy_refuses_it(
+    ctx: Context
+) -> None:
+    """After a failed flush the transaction must be rolled back: a driver's statement
+    is refused as SQLAlchemy refuses one, and writes nothing."""
+    seq = portable.Hot(lambda _kind: select(Channel.last_seq).where(Channel.name == "portable:9"))
+    async with ctx.db.write() as tx:
+        tx.session.add(Channel(name="portable:9", last_seq=1))
+    with pytest.raises(InvalidRequestError, match="rolled back"):
+        async with ctx.db.write() as tx:
+            await seq.scalar(tx.session, {})  # the transaction holds its connection
+            tx.session.add(Channel(name="portable:9", last_seq=2))
+            with pytest.raises(IntegrityError):
+                await tx.session.flush()
+            await seq.scalar(tx.session, {})
+    async with ctx.db.read() as session:
+        assert (await session.scalar(
+            select(Channel.last_seq).where(Channel.name == "portable:9"))) == 1
+
+
+async def test_an_invalidated_connection_is_not_used(ctx: Context) -> None:
+    """A connection SQLAlchemy gave up on (lost, or invalidated): in a transaction
+    the statement is refused as SQLAlchemy refuses it; outside one (the token's
+    read) a new connection is taken, as SQLAlchemy takes one."""
+    count = portable.Hot(lambda _kind: select(func.count()).select_from(Channel))
+    async with ctx.db.read() as session:
+        conn = await session.connection()
+        await conn.invalidate()
+        with pytest.raises(PendingRollbackError):
+            await pooled(session)
+    async with ctx.db.read_one() as lone:
+        await lone.invalidate()
+        assert await count.scalar(lone, {}) == 0
