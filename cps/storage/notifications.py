@@ -21,6 +21,7 @@ collapses concurrent acts atomically on both databases.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -110,42 +111,54 @@ _TAKE_TURNS = Direct(text(
 async def take_turns(session: AsyncSession, keys: list[int]) -> None:
     """Hold each of `keys` (ascending: writers take them in one order) until commit, in
     one statement (PostgreSQL advisory locks; SQLite's single writer serializes them)."""
-    if keys and session.get_bind().dialect.name == "postgresql":
+    if keys and portable.locks_rows(session):
         await _TAKE_TURNS.fetch(session, {"keys": sorted(keys)})
 
 
-_INSERTS: dict[str, Any] = {}
-
-
-def collapsing_insert(session: AsyncSession) -> Any:
+def _collapsing(kind: portable.Kind, *, ordered: bool) -> Any:
     """The insert of one notification per parameter set (`user_id`, `kind`, `actor_id`,
     `topic_id`, `post_id`, `space_id`, `data`, `web`, `created`, `updated`) that
     collapses into the person's unread one of that kind and topic (`count` + 1, the
     latest actor, post, space, data and time), returning `id, count, created_at,
-    updated_at` in the order given. Built once per database."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _INSERTS:
-        table = cast(Table, Notification.__table__)
-        stamp = table.c.created_at.type
-        # On the table, not the mapped class: a list of parameter sets on an ORM insert
-        # takes the ORM's bulk path, which costs more than the statement.
-        stmt = portable.insert_into(cast(portable.Kind, dialect), table).values(
-            user_id=bindparam("user_id", type_=Integer), kind=bindparam("kind", type_=String),
-            actor_id=bindparam("actor_id", type_=Integer),
-            topic_id=bindparam("topic_id", type_=Integer),
-            post_id=bindparam("post_id", type_=Integer),
-            space_id=bindparam("space_id", type_=Integer), count=1,
-            data=bindparam("data", type_=table.c.data.type),
-            web=bindparam("web", type_=Boolean), created_at=bindparam("created", type_=stamp),
-            updated_at=bindparam("updated", type_=stamp), read_at=None,
-        )
-        _INSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=["user_id", "kind", "topic_id"],
-            index_where=text(_UNREAD),
-            set_={"count": table.c.count + 1, "actor_id": stmt.excluded.actor_id,
-                  "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
-                  "data": stmt.excluded.data, "web": stmt.excluded.web,
-                  "updated_at": stmt.excluded.updated_at},
-        ).returning(table.c.id, table.c.count, table.c.created_at, table.c.updated_at,
-                    sort_by_parameter_order=True)
-    return _INSERTS[dialect]
+    updated_at` (`ordered`: in the order of a list of parameter sets)."""
+    table = cast(Table, Notification.__table__)
+    stamp = table.c.created_at.type
+    # On the table, not the mapped class: a list of parameter sets on an ORM insert
+    # takes the ORM's bulk path, which costs more than the statement.
+    stmt = portable.insert_into(kind, table).values(
+        user_id=bindparam("user_id", type_=Integer), kind=bindparam("kind", type_=String),
+        actor_id=bindparam("actor_id", type_=Integer),
+        topic_id=bindparam("topic_id", type_=Integer),
+        post_id=bindparam("post_id", type_=Integer),
+        space_id=bindparam("space_id", type_=Integer), count=1,
+        data=bindparam("data", type_=table.c.data.type),
+        web=bindparam("web", type_=Boolean), created_at=bindparam("created", type_=stamp),
+        updated_at=bindparam("updated", type_=stamp), read_at=None,
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id", "kind", "topic_id"],
+        index_where=text(_UNREAD),
+        set_={"count": table.c.count + 1, "actor_id": stmt.excluded.actor_id,
+              "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
+              "data": stmt.excluded.data, "web": stmt.excluded.web,
+              "updated_at": stmt.excluded.updated_at},
+    ).returning(table.c.id, table.c.count, table.c.created_at, table.c.updated_at,
+                sort_by_parameter_order=ordered)
+
+
+_MANY = {kind: _collapsing(kind, ordered=True) for kind in ("postgresql", "sqlite")}
+# One person told (most acts: a reply's author, a topic's): on the driver itself.
+_ONE = portable.Hot(lambda kind: _collapsing(kind, ordered=False))
+
+
+async def collapse_into(session: AsyncSession, notes: list[dict[str, Any]]
+                        ) -> list[tuple[int, int, datetime, datetime]]:
+    """Write each notification (`_collapsing`'s parameter sets) or collapse it into the
+    person's unread one, in one statement: answers `(id, count, created_at,
+    updated_at)` of each, in the order given."""
+    if len(notes) == 1:
+        rows: Sequence[Any] = await _ONE.rows(session, notes[0])
+    else:
+        dialect = cast(portable.Kind, session.get_bind().dialect.name)
+        rows = (await session.execute(_MANY[dialect], notes)).all()
+    return [(int(row[0]), int(row[1]), row[2], row[3]) for row in rows]

@@ -67,7 +67,7 @@ from cps.storage.notifications import (
     KINDS,
     Notification,
     NotificationPreference,
-    collapsing_insert,
+    collapse_into,
     take_turns,
 )
 from cps.storage.types import ID_MAX, utcnow
@@ -381,28 +381,29 @@ async def record_all(
     # the number of people (a post in a busy topic holds the topic's lock meanwhile).
     await take_turns(session, [_LOCK_BASE + r.user_id for r, _ in told])
     now, payload = utcnow(), data or {}
-    notes = (await session.execute(collapsing_insert(session), [
+    notes = await collapse_into(session, [
         {"user_id": r.user_id, "kind": r.kind, "actor_id": actor_id, "topic_id": topic_id,
          "post_id": post_id, "space_id": space_id, "data": payload, "web": web,
          "created": now, "updated": now}
-        for r, web in told])).all()
+        for r, web in told])
     shown = [r.user_id for r, web in told if web]
     counts: dict[int, int] = {}
     if shown:
         counts = {uid: n for uid, n in await _UNREAD_COUNTS.rows(session, {"ids": shown})}
-    for (recipient, web), note in zip(told, notes, strict=True):
+    for (recipient, web), (note_id, count, created_at, updated_at) in zip(told, notes,
+                                                                         strict=True):
         if not web:
             continue
         view = NotificationView(
-            id=note.id, kind=cast(Kind, recipient.kind), created_at=note.created_at,
-            updated_at=note.updated_at, read_at=None, actor=actor, topic_id=topic_id,
-            post_id=post_id, space_id=space_id, count=note.count, data=payload)
+            id=note_id, kind=cast(Kind, recipient.kind), created_at=created_at,
+            updated_at=updated_at, read_at=None, actor=actor, topic_id=topic_id,
+            post_id=post_id, space_id=space_id, count=count, data=payload)
         # Names are read with the list; an event keeps ids (docs/notifications.md).
         await notify.user(tx, ctx, recipient.user_id, CREATED, {
             "notification": view.model_dump(mode="json", exclude={"topic_title", "space_name"}),
             "unread_count": counts.get(recipient.user_id, 0),
         })
-    return [note.id for note in notes]
+    return [note[0] for note in notes]
 
 
 # --- listing ------------------------------------------------------------------------
