@@ -126,7 +126,12 @@ def insert_into(kind: Kind, table: Any) -> Any:
 
 def locks_rows(session: AsyncSession) -> bool:
     """Whether this database needs `FOR UPDATE` to keep a row until commit."""
-    return session.get_bind().dialect.name == "postgresql"
+    return kind_locks_rows(session.get_bind().dialect.name)
+
+
+def kind_locks_rows(kind: str) -> bool:
+    """`locks_rows` for a statement built per database (`Hot`)."""
+    return kind == "postgresql"
 
 
 def for_update(session: AsyncSession, stmt: S) -> S:

@@ -42,12 +42,11 @@ from cps.services.notifications import acts
 from cps.services.officials import roster
 from cps.services.orgs import standing
 from cps.services.orgs.access import (
+    HotTopicAccess,
     SpaceAccess,
     post_access,
     staff_of,
     topic_access,
-    topic_access_with,
-    topic_statement,
     with_staff,
 )
 from cps.storage import portable
@@ -297,7 +296,7 @@ async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str,
 _ACTOR = bindparam("uid", type_=Integer)
 _EXTRA = (roster.official_of(Space.org_id, _ACTOR),
           standing.any_in_force(Space.id, _ACTOR, bindparam("now", type_=UTCDateTime)))
-_TOPIC_TO_POST = {locks: topic_statement(*_EXTRA, for_update=locks) for locks in (False, True)}
+_TOPIC_TO_POST = HotTopicAccess(*_EXTRA)
 # PostgreSQL: posts into one topic take turns on this lock before the topic's row.
 # A row lock's waiters are not served in order when each holder updates the row
 # (a waiter queued on the old version is overtaken by those who find the new
@@ -334,9 +333,8 @@ async def create_post(
     try:
         async with ctx.db.write() as tx:
             await portable.advisory_lock(tx.session, _TOPIC_TURN + topic_id)
-            stmt = _TOPIC_TO_POST[portable.locks_rows(tx.session)]
-            topic, access, (is_official, sanctioned) = await topic_access_with(
-                tx.session, stmt, actor, topic_id, now=utcnow())
+            topic, access, (is_official, sanctioned) = await _TOPIC_TO_POST.load(
+                tx.session, actor, topic_id, now=utcnow())
             official = roster.badge(access.org, is_official)
             if client_id is not None:
                 # A retry of a post that landed: answer it, whatever changed since. Read

@@ -18,8 +18,9 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute, aliased
+from sqlalchemy.orm import QueryableAttribute, aliased, make_transient_to_detached
 
 from cps.services.context import Actor
 from cps.services.errors import Forbidden, NotFound, NotSignedIn
@@ -138,6 +139,70 @@ def topic_statement(*extra: ColumnElement[Any], for_update: bool = False) -> Sel
 # Each lookup below answers NotFound when there is no such row or the actor may not
 # see it: the two look alike. `missing` is its message, for a caller that looks up
 # something of its own through the topic, post or space (a poll, a flag, an appeal).
+
+
+class HotTopicAccess:
+    """`topic_access_with` for the statement every post starts with, on the database's
+    driver itself (`portable.Hot`): one statement built once per database, its topic
+    row locked where rows are (PostgreSQL), `extra` columns read with it (bound
+    parameters of theirs: `uid`, the actor's id, and any the caller names).
+
+    Loading the topic, its space and its organization through the ORM cost the
+    request about as much as the rest of the statements of a post together (~600 µs
+    of CPU on SQLite, on the benchmark machine): the same columns on the driver
+    cost ~80 µs, and making the three objects ~140 µs. They are made as the ORM
+    makes what it loads: persistent in the session, nothing pending, every column
+    loaded, so what a rule reads or a writer changes behaves as before. An object
+    the session already holds is the one answered, as the ORM answers it."""
+
+    _ENTITIES: tuple[type[Any], ...] = (Topic, Space, Organization)
+
+    def __init__(self, *extra: ColumnElement[Any]) -> None:
+        self._keys = [[attr.key for attr in sa_inspect(entity).column_attrs]
+                      for entity in self._ENTITIES]
+        self._hot = portable.Hot(
+            lambda kind: self._statement(extra, portable.kind_locks_rows(kind)))
+
+    def _statement(self, extra: tuple[ColumnElement[Any], ...], for_update: bool
+                   ) -> Select[Any]:
+        columns = [attr.columns[0] for entity in self._ENTITIES
+                   for attr in sa_inspect(entity).column_attrs]
+        stmt = (
+            select(*columns, *_role_columns(), *extra)
+            .select_from(Topic)
+            .join(Space, Space.id == Topic.space_id)
+            .join(Organization, Organization.id == Space.org_id)
+            .where(Topic.id == bindparam("topic_id", type_=Integer))
+        )
+        return stmt.with_for_update(of=Topic) if for_update else stmt
+
+    async def load(self, session: AsyncSession, actor: Actor | None, topic_id: int, *,
+                   missing: str = "No such topic.", **params: Any
+                   ) -> tuple[Topic, SpaceAccess, tuple[Any, ...]]:
+        rows = await self._hot.rows(session, {"uid": _uid(actor), "topic_id": topic_id,
+                                              **params})
+        if not rows:
+            raise NotFound(missing)
+        row, at, made = tuple(rows[0]), 0, []
+        for entity, keys in zip(self._ENTITIES, self._keys, strict=True):
+            made.append(_persistent(session, entity, dict(zip(keys, row[at:at + len(keys)],
+                                                              strict=True))))
+            at += len(keys)
+        topic, space, org = made
+        return topic, _access((space, org, *row[at:at + 3]), actor, missing), row[at + 3:]
+
+
+def _persistent(session: AsyncSession, entity: type[Any], values: dict[str, Any]) -> Any:
+    """The row as the ORM would load it into the session: the object it holds for
+    that key if any, else a new one, persistent and with nothing to write."""
+    key = sa_inspect(entity).identity_key_from_primary_key((values["id"],))
+    held = session.sync_session.identity_map.get(key)
+    if held is not None:
+        return held
+    obj = entity(**values)
+    make_transient_to_detached(obj)  # as loaded: no history, a key
+    session.add(obj)  # persistent: in the identity map, written only if changed
+    return obj
 
 
 async def topic_access_with(
