@@ -232,11 +232,19 @@ class Poster:
         spec = self.spec
         conns = [HttpConnection(spec.port) for _ in range(spec.concurrency)]
         warm: dict[str, int] = {}
-        for n in range(spec.warmup):
-            conn = conns[n % len(conns)]
-            path, token, body = self.request(next(self.counter))
-            status = await conn.post(path, token, body)
-            warm[status] = warm.get(status, 0) + 1
+
+        async def warming(conn: HttpConnection, posts: int) -> None:
+            for _ in range(posts):
+                path, token, body = self.request(next(self.counter))
+                status = await conn.post(path, token, body)
+                warm[status] = warm.get(status, 0) + 1
+
+        # On every connection at once, as the load will be: the server's pool then
+        # holds the connections the load needs before it is measured (one at a time,
+        # a pool of one opened the rest in the measured phase, on its CPU).
+        share, extra = divmod(spec.warmup, len(conns))
+        await asyncio.gather(*(warming(conn, share + (i < extra))
+                               for i, conn in enumerate(conns)))
         pipe.send(("ready", warm))
         await asyncio.to_thread(pipe.recv)  # "go"
         statuses: dict[str, int] = {}
