@@ -50,7 +50,10 @@ async def pooled(target: AsyncSession | AsyncConnection) -> PoolProxiedConnectio
     transaction that is no longer active (a failed flush) or a connection closed or
     invalidated takes the long way, which raises or reconnects as SQLAlchemy does."""
     if isinstance(target, AsyncSession):
-        transaction = target.sync_session.get_transaction()
+        # The innermost: a savepoint holds no connection until it has used one, so
+        # its first statement asks, and SQLAlchemy sends the SAVEPOINT.
+        session = target.sync_session
+        transaction = session.get_nested_transaction() or session.get_transaction()
         if transaction is not None and transaction.is_active:
             held = transaction.connections
             if len(held) == 1:

@@ -55,6 +55,9 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Some files cannot be in WAL mode (in memory, some file systems): then a
+        # writer may wait on readers, and nothing runs on the event loop's thread.
+        sqlite_driver.mark_wal(dbapi_connection, str(cursor.fetchone()[0]))
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")

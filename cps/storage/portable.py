@@ -64,14 +64,18 @@ class Hot:
     """A statement every post runs, built once per database by `build` and run on
     the database's driver itself, past SQLAlchemy's per-statement work: asyncpg
     (`asyncpg_driver.Direct`: a third of SQLAlchemy's CPU per statement) or sqlite3
-    in one trip to aiosqlite's thread (`sqlite_driver.Direct`). The same SQL, values
+    in one trip to aiosqlite's thread or, in a write transaction, on the event
+    loop's (`sqlite_driver.Direct`). The same SQL, values
     and rows as through SQLAlchemy (`compiled.py`); rows are plain tuples."""
 
     __slots__ = ("_postgresql", "_sqlite")
 
-    def __init__(self, build: Callable[[Kind], Any]) -> None:
+    def __init__(self, build: Callable[[Kind], Any], *, inline: bool = True) -> None:
+        """`inline`: False for a statement whose work grows with the data (a topic's
+        audience), which SQLite then runs in aiosqlite's thread even in a write
+        transaction, so that the event loop serves others meanwhile."""
         self._postgresql = asyncpg_driver.Direct(build("postgresql"))
-        self._sqlite = sqlite_driver.Direct(build("sqlite"))
+        self._sqlite = sqlite_driver.Direct(build("sqlite"), inline=inline)
 
     def _direct(self, session: AsyncSession | AsyncConnection) -> Statement:
         return self._postgresql if dialect_of(session).name == "postgresql" else self._sqlite

@@ -26,13 +26,20 @@ make no trip at all: they run on the event loop's thread, on the same sqlite3
 connection (`holds_write_lock`). The trip is what costs (about 130 µs of CPU
 across the two threads on this project's benchmark machine, where such a
 statement takes tens of µs in SQLite), and there is nothing to wait for: the
-transaction holds SQLite's write lock, and in WAL mode no reader blocks a writer,
-so a statement can only run, never wait on another connection (the busy timeout
-is for `BEGIN IMMEDIATE` itself, which still goes to the thread, as do COMMIT
-and every statement SQLAlchemy runs). The queue to the thread is first in,
-first out and one transaction uses the connection at a time, so when the BEGIN
-has come back nothing else is running on it. The connection is opened with
-`check_same_thread=False` (database.py) for that reason.
+transaction holds SQLite's write lock, and in WAL mode (checked when the
+connection opens: without it, no statement runs on the loop) no reader blocks a
+writer, so a statement can only run, never wait on another connection (the busy
+timeout is for `BEGIN IMMEDIATE` itself, which still goes to the thread, as do
+COMMIT and every statement SQLAlchemy runs). The queue to the thread is first
+in, first out and one transaction uses the connection at a time, so when the
+BEGIN has come back nothing else is running on it. The connection is opened
+with `check_same_thread=False` (database.py) for that reason.
+
+What runs on the loop holds it: a `Direct` statement whose work grows with the
+data (a topic's audience: thousands of watchers are a hundred milliseconds of
+SQLite) is made with `inline=False` and still goes to the thread, and every
+`YIELD_EVERY` statements run on the loop the transaction lets the loop serve
+others once (an act that tells thousands of people writes an event for each).
 
 It reaches aiosqlite's thread through `Connection._execute` and the sqlite3
 connection through `Connection._conn`, as SQLAlchemy's own adapter does for
@@ -41,6 +48,7 @@ connection through `Connection._conn`, as SQLAlchemy's own adapter does for
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -53,6 +61,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.util import immutabledict
 from sqlalchemy.util.concurrency import await_
 
@@ -142,8 +151,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         await_(self._trip(operation, seq_of_parameters, True))
 
 
+YIELD_EVERY = 16  # statements run on the loop between two turns given to the others
+
+
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("write_locked",)
+    __slots__ = ("inline_runs", "wal", "write_locked")
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of it
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
@@ -151,6 +163,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         # Set once this connection's BEGIN IMMEDIATE has returned (database.py), until
         # its transaction ends: see `holds_write_lock`.
         self.write_locked = False
+        self.wal = False  # its journal is the WAL (database.py, when it opens)
+        self.inline_runs = 0  # statements it ran on the event loop's thread
 
     def commit(self) -> None:
         self.write_locked = False
@@ -188,7 +202,8 @@ def holds_write_lock(adapted: Any) -> bool:
     """Whether this DBAPI connection is in a transaction that began with `BEGIN
     IMMEDIATE` (it holds SQLite's write lock): its statements may run on the event
     loop's thread (the module's docstring). False for any other connection."""
-    if not isinstance(adapted, OneTripConnection) or not adapted.write_locked:
+    if not isinstance(adapted, OneTripConnection) or not (adapted.write_locked
+                                                           and adapted.wal):
         return False
     raw: sqlite3.Connection | None = adapted._connection._connection
     # SQLite ends a transaction by itself on some errors (a full disk): then not.
@@ -201,17 +216,29 @@ def mark_write_locked(adapted: Any) -> None:
         adapted.write_locked = True
 
 
+def mark_wal(adapted: Any, journal_mode: str) -> None:
+    """What `PRAGMA journal_mode=WAL` answered when the connection opened."""
+    if isinstance(adapted, OneTripConnection):
+        adapted.wal = journal_mode.lower() == "wal"
+
+
 async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[..., T],
-                    *args: Any) -> T:
+                         *args: Any, inline: bool = True) -> T:
     """`fn(connection, *args)` on the session's sqlite3 connection, in the session's
     transaction (on a connection: as it stands, e.g. `Database.read_one`'s
     autocommit): several statements in one trip to aiosqlite's thread, or none in a
-    write transaction (`holds_write_lock`). A sqlite3 error comes out as
-    SQLAlchemy's (IntegrityError, OperationalError...)."""
+    write transaction (`holds_write_lock`) unless `inline` is False (work that grows
+    with the data). A sqlite3 error comes out as SQLAlchemy's (IntegrityError,
+    OperationalError...)."""
     fairy = await pooled(session)
     driver: Any = fairy.driver_connection
+    adapted = fairy.dbapi_connection
     try:
-        if holds_write_lock(fairy.dbapi_connection):
+        if inline and holds_write_lock(adapted):
+            assert isinstance(adapted, OneTripConnection)
+            adapted.inline_runs += 1
+            if adapted.inline_runs % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # the others' turn; the connection stays ours
             return fn(driver._conn, *args)
         result: T = await driver._execute(fn, driver._conn, *args)
     except sqlite3.Error as error:
@@ -229,14 +256,19 @@ def _fetch(conn: sqlite3.Connection, sql: str, args: list[Any]) -> list[Any]:
 
 class Direct(Statement):
     """A Core statement run on sqlite3 itself, in one trip or, in a write
-    transaction, none (see the module's docstring)."""
+    transaction, none unless `inline` is False (see the module's docstring)."""
 
-    __slots__ = ()
+    __slots__ = ("inline",)
+
+    def __init__(self, statement: ClauseElement, *, inline: bool = True) -> None:
+        super().__init__(statement)
+        self.inline = inline
 
     async def fetch(self, session: AsyncSession | AsyncConnection,
                     params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The statement's rows, converted as SQLAlchemy converts them, in the
         session's transaction (its BEGIN IMMEDIATE sent first, as for any statement)."""
         compiled = self.compiled(dialect_of(session))
-        raw = await run_on_sqlite3(session, _fetch, compiled.sql, compiled.arguments(params))
+        raw = await run_on_sqlite3(session, _fetch, compiled.sql, compiled.arguments(params),
+                                   inline=self.inline)
         return compiled.rows(raw)

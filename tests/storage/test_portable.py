@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import CursorResult, func, select, text
+from sqlalchemy import CursorResult, Table, func, select, text, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -142,3 +142,21 @@ async def test_an_invalidated_connection_is_not_used(ctx: Context) -> None:
     async with ctx.db.read_one() as lone:
         await lone.invalidate()
         assert await count.scalar(lone, {}) == 0
+
+
+async def test_a_statement_in_a_savepoint_is_undone_with_it(ctx: Context) -> None:
+    """A savepoint's first statement sends its SAVEPOINT, whoever runs it: rolling the
+    savepoint back undoes what the driver's own statements wrote in it."""
+    table = cast(Table, Channel.__table__)
+    bump = portable.Hot(lambda _kind: update(table).where(table.c.name == "portable:10")
+                        .values(last_seq=table.c.last_seq + 1))
+    async with ctx.db.write() as tx:
+        tx.session.add(Channel(name="portable:10", last_seq=1))
+    async with ctx.db.write() as tx:
+        await bump.run(tx.session, {})
+        savepoint = await tx.session.begin_nested()
+        await bump.run(tx.session, {})
+        await savepoint.rollback()
+    async with ctx.db.read() as session:
+        assert (await session.scalar(
+            select(Channel.last_seq).where(Channel.name == "portable:10"))) == 2

@@ -32,7 +32,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cps.storage.database import Database
-from cps.storage.sqlite_driver import Direct, OneTripCursor, run_on_sqlite3
+from cps.storage.sqlite_driver import YIELD_EVERY, Direct, OneTripCursor, run_on_sqlite3
 from cps.storage.types import UTCDateTime
 from tests.support.trips import trips as counted_trips
 
@@ -226,3 +226,52 @@ async def test_a_write_waiting_for_another_process_does_not_stop_the_loop(
     await asyncio.wait_for(writing, 10)
     async with db.read() as s:
         assert (await s.execute(select(_ITEMS.c.name))).scalars().all() == ["after the other"]
+
+
+async def test_what_grows_with_the_data_still_leaves_the_loop_free(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statement made with inline=False (a topic's audience) goes to the thread in
+    a write transaction too; and a transaction running many statements on the loop
+    lets the others run every YIELD_EVERY of them."""
+    here = threading.get_ident()
+    wide = Direct(select(_ITEMS.c.name), inline=False)
+    narrow = Direct(select(_ITEMS.c.name))
+    ticks = 0
+
+    async def others() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticking = asyncio.create_task(others())
+    try:
+        with counted_trips(monkeypatch) as made:
+            async with db.write() as tx:
+                assert await run_on_sqlite3(tx.session, _thread, inline=False) != here
+                await wide.fetch(tx.session, {})
+                assert made == ["_run", "_thread", "_fetch"]
+                before = ticks
+                for _ in range(YIELD_EVERY * 3):
+                    await narrow.fetch(tx.session, {})
+                assert made == ["_run", "_thread", "_fetch"]  # none of those went there
+                assert ticks - before >= 2
+    finally:
+        ticking.cancel()
+
+
+async def test_a_database_not_in_wal_mode_runs_nothing_on_the_loop(tmp_path: Path) -> None:
+    """Without WAL a writer may wait on readers: then every statement goes to the
+    thread, as before. (SQLite's dot-file locking cannot keep a WAL: the file stays
+    in its rollback journal.)"""
+    here = threading.get_ident()
+    database = Database(f"sqlite:///file:{tmp_path / 'journal.db'}?vfs=unix-dotfile&uri=true")
+    try:
+        async with database.write() as tx:
+            mode = await run_on_sqlite3(
+                tx.session, lambda conn: conn.execute("PRAGMA journal_mode").fetchone()[0])
+            assert mode == "delete"
+            assert await run_on_sqlite3(tx.session, _thread) != here
+    finally:
+        await database.dispose()

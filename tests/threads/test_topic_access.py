@@ -71,6 +71,10 @@ async def test_an_object_the_session_holds_is_the_one_answered(api: Api, ctx: Co
         org = await tx.session.get(Organization, w["org"]["id"])
         topic, access, _ = await _ACCESS.load(tx.session, admin, w["topic"]["id"])
         assert topic is held and access.space is space and access.org is org
+        # What the session let expire is filled from the row, as the ORM fills it.
+        tx.session.expire(held)
+        topic, _, _ = await _ACCESS.load(tx.session, admin, w["topic"]["id"])
+        assert topic is held and held.title == w["topic"]["title"]
 
 
 async def test_what_the_actor_may_not_see_is_not_found(api: Api, ctx: Context) -> None:

@@ -94,7 +94,9 @@ def _follows(kind: portable.Kind) -> CompoundSelect[Any]:
 # An act's audience and what telling them reads of them, in one statement: everyone
 # it names or who follows the topic or its space, and the actor (whose name the
 # notification carries). PostgreSQL runs it on its driver (portable.Hot).
-_AUDIENCE = portable.Hot(lambda kind: inbox.audience_statement(kind, _follows(kind)))
+# Its work grows with the topic's watchers: on SQLite it leaves the event loop free.
+_AUDIENCE = portable.Hot(lambda kind: inbox.audience_statement(kind, _follows(kind)),
+                         inline=False)
 
 
 async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int],

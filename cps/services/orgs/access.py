@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cps.services.context import Actor
 from cps.services.errors import Forbidden, NotFound, NotSignedIn
@@ -198,6 +199,8 @@ def _persistent(session: AsyncSession, entity: type[Any], values: dict[str, Any]
     key = sa_inspect(entity).identity_key_from_primary_key((values["id"],))
     held = session.sync_session.identity_map.get(key)
     if held is not None:
+        for name in sa_inspect(held).expired_attributes & values.keys():
+            set_committed_value(held, name, values[name])  # as the ORM refreshes them
         return held
     # As the ORM's loading makes it: no __init__, its columns' values set as loaded
     # (an attribute set by __init__ goes through the ORM's events, 4x the cost).
