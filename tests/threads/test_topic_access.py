@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import InstanceState
+from sqlalchemy.orm import InstanceState, load_only
 
 from cps.services.accounts import identity
 from cps.services.context import Context
@@ -71,10 +71,20 @@ async def test_an_object_the_session_holds_is_the_one_answered(api: Api, ctx: Co
         org = await tx.session.get(Organization, w["org"]["id"])
         topic, access, _ = await _ACCESS.load(tx.session, admin, w["topic"]["id"])
         assert topic is held and access.space is space and access.org is org
-        # What the session let expire is filled from the row, as the ORM fills it.
+        # What the session let expire is filled from the row, as the ORM fills it;
+        # a change the caller made since stays, and is written.
         tx.session.expire(held)
+        held.locked = True
         topic, _, _ = await _ACCESS.load(tx.session, admin, w["topic"]["id"])
-        assert topic is held and held.title == w["topic"]["title"]
+        assert topic is held and held.title == w["topic"]["title"] and held.locked
+    async with ctx.db.write() as tx:
+        # What the session loaded only in part (load_only) is filled too.
+        partial = (await tx.session.execute(
+            select(Topic).options(load_only(Topic.id)).where(Topic.id == w["topic"]["id"])
+        )).scalar_one()
+        topic, _, _ = await _ACCESS.load(tx.session, admin, w["topic"]["id"])
+        assert topic is partial and not sa_inspect(partial).unloaded
+        assert partial.title == w["topic"]["title"] and partial.locked
 
 
 async def test_what_the_actor_may_not_see_is_not_found(api: Api, ctx: Context) -> None:

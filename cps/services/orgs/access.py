@@ -199,8 +199,10 @@ def _persistent(session: AsyncSession, entity: type[Any], values: dict[str, Any]
     key = sa_inspect(entity).identity_key_from_primary_key((values["id"],))
     held = session.sync_session.identity_map.get(key)
     if held is not None:
-        for name in sa_inspect(held).expired_attributes & values.keys():
-            set_committed_value(held, name, values[name])  # as the ORM refreshes them
+        # What it has not loaded (expired, deferred) is filled from the row, as the
+        # ORM's load fills it; a value it holds, changed or not, stays.
+        for name in sa_inspect(held).unloaded & values.keys():
+            set_committed_value(held, name, values[name])
         return held
     # As the ORM's loading makes it: no __init__, its columns' values set as loaded
     # (an attribute set by __init__ goes through the ORM's events, 4x the cost).
