@@ -16,6 +16,7 @@ SQL, a column's Python default.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -119,7 +120,7 @@ class Compiled:
                 for row in raw]
 
 
-class Statement:
+class Statement(ABC):
     """A Core statement, compiled for the first database it runs on (one per process),
     run by a driver module's `fetch`."""
 
@@ -134,10 +135,10 @@ class Statement:
             self._compiled = Compiled(self.statement, dialect)
         return self._compiled
 
+    @abstractmethod
     async def fetch(self, session: AsyncSession | AsyncConnection,
                     params: Mapping[str, Any]) -> Sequence[Any]:
         """The statement's rows, converted as SQLAlchemy converts them."""
-        raise NotImplementedError
 
     async def scalar(self, session: AsyncSession | AsyncConnection,
                      params: Mapping[str, Any]) -> Any:
