@@ -146,7 +146,7 @@ def _collapsing(kind: portable.Kind, *, ordered: bool) -> Any:
                 sort_by_parameter_order=ordered)
 
 
-_MANY = {kind: _collapsing(kind, ordered=True) for kind in ("postgresql", "sqlite")}
+_MANY = portable.per_database(lambda kind: _collapsing(kind, ordered=True))
 # One person told (most acts: a reply's author, a topic's): on the driver itself.
 _ONE = portable.Hot(lambda kind: _collapsing(kind, ordered=False))
 
@@ -159,6 +159,5 @@ async def collapse_into(session: AsyncSession, notes: list[dict[str, Any]]
     if len(notes) == 1:
         rows: Sequence[Any] = await _ONE.rows(session, notes[0])
     else:
-        dialect = cast(portable.Kind, session.get_bind().dialect.name)
-        rows = (await session.execute(_MANY[dialect], notes)).all()
+        rows = (await session.execute(_MANY(session), notes)).all()
     return [(int(row[0]), int(row[1]), row[2], row[3]) for row in rows]
