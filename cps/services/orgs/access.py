@@ -159,23 +159,13 @@ class HotTopicAccess:
     _ENTITIES: tuple[type[Any], ...] = (Topic, Space, Organization)
 
     def __init__(self, *extra: ColumnElement[Any]) -> None:
-        self._keys = [[attr.key for attr in sa_inspect(entity).column_attrs]
-                      for entity in self._ENTITIES]
-        self._hot = portable.Hot(
-            lambda kind: self._statement(extra, portable.kind_locks_rows(kind)))
-
-    def _statement(self, extra: tuple[ColumnElement[Any], ...], for_update: bool
-                   ) -> Select[Any]:
-        columns = [attr.columns[0] for entity in self._ENTITIES
-                   for attr in sa_inspect(entity).column_attrs]
-        stmt = (
-            select(*columns, *_role_columns(), *extra)
-            .select_from(Topic)
-            .join(Space, Space.id == Topic.space_id)
-            .join(Organization, Organization.id == Space.org_id)
-            .where(Topic.id == bindparam("topic_id", type_=Integer))
-        )
-        return stmt.with_for_update(of=Topic) if for_update else stmt
+        attrs = [list(sa_inspect(entity).column_attrs) for entity in self._ENTITIES]
+        self._keys = [[attr.key for attr in of] for of in attrs]
+        # `topic_statement`'s joins, condition and lock, its entities read as columns.
+        columns = [attr.columns[0] for of in attrs for attr in of]
+        self._hot = portable.Hot(lambda kind: topic_statement(
+            *extra, for_update=portable.kind_locks_rows(kind),
+        ).with_only_columns(*columns, *_role_columns(), *extra))
 
     async def load(self, session: AsyncSession, actor: Actor | None, topic_id: int, *,
                    missing: str = "No such topic.", **params: Any
