@@ -235,6 +235,41 @@ def test_a_citizen_votes_a_round_with_the_keyboard_and_is_offered_only_what_they
     _readable(mod, f"r3-consensus-closed-{width}")
 
 
+def test_the_last_vote_keeps_the_focus_when_the_live_redraw_comes_first(
+    browsing: Browsing, api: Api
+) -> None:
+    """On a slow network the round's live event can redraw the panel before the
+    vote's own read answers: the focus, dropped to the page by the disabled
+    button, is back in the panel as soon as "voted on every statement" shows."""
+    w = api.world()
+    api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
+           {"tier": "premium", "reason": "Consultation season"})
+    api.ok("POST", f"/topics/{w['topic']['id']}/consensus", w["admin"],
+           {"prompt": "Night buses?", "statements": ["Buses should run all night"]})
+    page, _ = browsing.page(width="desktop", user=api.user(f"Slow Voter {next(_n)}"))
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    panel = page.get_by_role("region", name="Consensus map")
+    # The vote's own read of the round answers 3 s late; the live event's does not.
+    page.evaluate("""() => {
+        const original = window.fetch;
+        let slow = true;
+        window.fetch = async (input, init) => {
+            const url = String(input && input.url ? input.url : input);
+            const get = !init || !init.method || init.method === "GET";
+            if (slow && get && /\\/consensus\\/\\d+$/.test(url)) {
+                slow = false;
+                await new Promise((done) => setTimeout(done, 3000));
+            }
+            return original(input, init);
+        };
+    }""")
+    panel.get_by_role("button", name="Agree", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(panel.get_by_text("You have voted on every statement.")).to_be_visible(timeout=2500)
+    assert page.evaluate("document.activeElement.closest('.consensus') !== null")
+
+
 @pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_the_keyboard_keeps_its_place_on_the_notifications_page(
     browsing: Browsing, api: Api, width: str

@@ -261,6 +261,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
   let formOpen = false;
   let refreshTimer = null;
   let asked = 0; // reads of the round started
+  let acting = 0; // acts in flight begun with the focus in the panel
   let shown = 0; // the newest read whose answer is shown
 
   const textOf = (id) => {
@@ -285,6 +286,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     // A button disabled while it works drops the focus to the page's body.
     const active = document.activeElement;
     const hadFocus = body.contains(active) || active === document.body || active === null;
+    if (hadFocus) acting += 1;
     message = null;
     try {
       await call();
@@ -299,6 +301,8 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
       await fetchRound(round.id);
     } catch (e) {
       if (e.name === "AbortError") return;
+    } finally {
+      if (hadFocus) acting -= 1;
     }
     redraw();
     // Keyboard and screen reader users go on with the next statement.
@@ -354,6 +358,11 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     if (draft && area) area.value = draft;
     // The element gone (the last statement voted on), the focus stays in the panel.
     if (focused) (body.querySelector(focused) || body.querySelector(GO_ON))?.focus();
+    // A live redraw while a vote is in flight (its button disabled, the focus
+    // dropped to the page) puts the focus back in the panel at once.
+    else if (acting && (document.activeElement === document.body || document.activeElement === null)) {
+      body.querySelector(GO_ON)?.focus();
+    }
     if (caret && area) area.setSelectionRange(...caret);
     if (!keepForm) drawForm();
     el.hidden = !round && !formSlot.childNodes.length;
