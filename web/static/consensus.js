@@ -33,6 +33,21 @@ const KEEP_FOCUS = [".cmap-propose textarea", ".cmap-choice-agree", ".cmap-choic
 // Where the focus goes on when what held it is gone: the next choice, or the message.
 const GO_ON = [".cmap-choice", ".cmap-done", ".cmap-message"].join(", ");
 
+// A button disabled while it works drops the focus to the page's body.
+const dropped = () => document.activeElement === document.body || document.activeElement === null;
+
+/** The KEEP_FOCUS selector of what holds the focus inside `body`, if anything does. */
+const focusIn = (body) => KEEP_FOCUS.find((sel) => document.activeElement
+  && document.activeElement.matches(sel) && body.contains(document.activeElement));
+
+/** After a redraw of `body`: the focus back on what held it, or, the element gone
+ * (the last statement voted on), on where to go on. A redraw while a vote is in
+ * flight (its button disabled, the focus dropped to the page) puts it there too. */
+function refocus(body, focused, voting) {
+  if (focused) (body.querySelector(focused) || body.querySelector(GO_ON))?.focus();
+  else if (voting && dropped()) body.querySelector(GO_ON)?.focus();
+}
+
 const percent = (share) => `${Math.round(share * 100)}%`;
 
 function svg(tag, attrs = {}, ...children) {
@@ -283,9 +298,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
   }
 
   async function act(call, done) {
-    // A button disabled while it works drops the focus to the page's body.
-    const active = document.activeElement;
-    const hadFocus = body.contains(active) || active === document.body || active === null;
+    const hadFocus = dropped() || body.contains(document.activeElement);
     if (hadFocus) acting += 1;
     message = null;
     try {
@@ -349,20 +362,13 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     const typing = body.querySelector(".cmap-propose textarea");
     const draft = typing ? typing.value : "";
     // A live redraw keeps the reader where they were (typing, or on a button).
-    const focused = KEEP_FOCUS.find((sel) => document.activeElement && document.activeElement.matches(sel)
-      && body.contains(document.activeElement));
+    const focused = focusIn(body);
     const caret = typing && focused === KEEP_FOCUS[0] ? [typing.selectionStart, typing.selectionEnd] : null;
     const { me, isMod } = state();
     clear(body, round ? drawRound({ round, next, message, me, isMod, act, textOf }) : null);
     const area = body.querySelector(".cmap-propose textarea");
     if (draft && area) area.value = draft;
-    // The element gone (the last statement voted on), the focus stays in the panel.
-    if (focused) (body.querySelector(focused) || body.querySelector(GO_ON))?.focus();
-    // A live redraw while a vote is in flight (its button disabled, the focus
-    // dropped to the page) puts the focus back in the panel at once.
-    else if (acting && (document.activeElement === document.body || document.activeElement === null)) {
-      body.querySelector(GO_ON)?.focus();
-    }
+    refocus(body, focused, acting > 0);
     if (caret && area) area.setSelectionRange(...caret);
     if (!keepForm) drawForm();
     el.hidden = !round && !formSlot.childNodes.length;
