@@ -14,7 +14,9 @@ exists, the UTC day of a timestamp) and never branch on the database:
   parts they differ by: the next id of a table (`next_id`), a number written
   with leading zeros (`zero_padded`), the upsert-capable insert (`insert_into`).
   `Hot` runs such a statement on the database's driver itself
-  (`asyncpg_driver.py`, `sqlite_driver.py`), past SQLAlchemy's per-statement work.
+  (`asyncpg_driver.py`, `sqlite_driver.py`), past SQLAlchemy's per-statement work;
+  `HotWithWrites` sends writes that go with it in the same round trip on
+  PostgreSQL.
 """
 
 from __future__ import annotations
@@ -94,6 +96,43 @@ class Hot:
     async def run(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """A statement that answers no rows."""
         await self.rows(session, params)
+
+
+class HotWithWrites(Hot):
+    """A Hot statement and writes that go with it, whose rows nobody reads (an
+    UPDATE or INSERT without RETURNING), all bound from the same parameters. On
+    PostgreSQL they are one statement, the writes its data-modifying CTEs: one
+    round trip where each was one (a trip is most of what a statement costs the
+    app there: asyncpg's protocol and a wake-up of the event loop). On SQLite,
+    which has no data-modifying CTE, they run after it, one by one; in a write
+    transaction that is on the event loop's thread, without a trip.
+
+    The writes see the database as it was before the statement (PostgreSQL runs
+    a statement's CTEs on one snapshot): a write must not depend on what the
+    statement or another write changes, and no two may change one row."""
+
+    __slots__ = ("_writes",)
+
+    def __init__(self, build: Callable[[Kind], Any], *writes: Callable[[Kind], Any]) -> None:
+        super().__init__(build)
+        together = build("postgresql").add_cte(
+            *(write("postgresql").cte(f"write_{n}") for n, write in enumerate(writes)))
+        self._postgresql = asyncpg_driver.Direct(together)
+        self._writes = tuple(sqlite_driver.Direct(write("sqlite")) for write in writes)
+
+    async def rows(self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any]
+                   ) -> Sequence[Any]:
+        if dialect_of(session).name == "postgresql":
+            return await self._postgresql.fetch(session, params)
+        rows = await self._sqlite.fetch(session, params)
+        for write in self._writes:
+            await write.fetch(session, params)
+        return rows
+
+    async def scalar(self, session: AsyncSession | AsyncConnection,
+                     params: Mapping[str, Any]) -> Any:
+        rows = await self.rows(session, params)
+        return rows[0][0] if rows else None
 
 
 def any_of(kind: Kind, column: Any, name: str) -> ColumnElement[bool]:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.anyio
 # notified person's with advisory locks; SQLite opens its write transaction with
 # BEGIN IMMEDIATE, and writes each event's seq and row in one trip to its driver's
 # thread, outside SQLAlchemy's statements (storage/events.py).
-EXPECTED = {"sqlite": 10, "postgresql": 13}
+EXPECTED = {"sqlite": 10, "postgresql": 12}
 # SQLite: every trip to aiosqlite's thread (storage/sqlite_driver.py): the token's
 # read (outside a transaction, Database.read_one: no BEGIN or ROLLBACK around it),
 # the write's BEGIN IMMEDIATE, the notification's audience and the unread counts

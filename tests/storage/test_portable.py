@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import CursorResult, Table, func, select, text, update
+from sqlalchemy import CursorResult, Integer, String, Table, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from cps.services.context import Context
 from cps.storage import portable
 from cps.storage.compiled import pooled
 from cps.storage.models import Channel, Event
+from tests.support.trips import statements
 
 pytestmark = pytest.mark.anyio
 
@@ -160,3 +161,53 @@ async def test_a_statement_in_a_savepoint_is_undone_with_it(ctx: Context) -> Non
     async with ctx.db.read() as session:
         assert (await session.scalar(
             select(Channel.last_seq).where(Channel.name == "portable:10"))) == 2
+
+
+async def test_a_statement_with_writes_answers_its_rows_and_makes_every_write(
+    ctx: Context
+) -> None:
+    """`HotWithWrites`: the statement's rows, and each write made in the same
+    transaction; on PostgreSQL one statement where there were three."""
+    table = cast(Table, Channel.__table__)
+
+    def bump(name: str) -> Any:
+        return lambda _kind: (update(table).where(table.c.name == name)
+                              .values(last_seq=table.c.last_seq + bindparam("by", type_=Integer)))
+
+    insert_one = portable.HotWithWrites(
+        lambda kind: portable.insert_into(kind, table).values(
+            name=bindparam("name", type_=String), last_seq=0).returning(table.c.name),
+        bump("portable:11"), bump("portable:12"))
+    async with ctx.db.write() as tx:
+        tx.session.add_all([Channel(name="portable:11", last_seq=1),
+                            Channel(name="portable:12", last_seq=10)])
+    with statements(ctx) as seen:
+        async with ctx.db.write() as tx:
+            assert await insert_one.scalar(tx.session, {"name": "portable:13", "by": 5}) \
+                == "portable:13"
+    dialect = ctx.db.engine.dialect.name
+    assert len([s for s in seen if "channels" in s]) == (1 if dialect == "postgresql" else 3)
+    async with ctx.db.read() as session:
+        seqs = dict((await session.execute(
+            select(Channel.name, Channel.last_seq).where(Channel.name.like("portable:1_"))
+        )).all())
+    assert seqs == {"portable:11": 6, "portable:12": 15, "portable:13": 0}
+
+
+async def test_a_statement_with_writes_that_fails_leaves_no_write(ctx: Context) -> None:
+    """The statement refused (a duplicate name): none of its writes is kept."""
+    table = cast(Table, Channel.__table__)
+    insert_one = portable.HotWithWrites(
+        lambda kind: portable.insert_into(kind, table).values(
+            name=bindparam("name", type_=String), last_seq=0),
+        lambda _kind: update(table).where(table.c.name == "portable:14")
+        .values(last_seq=table.c.last_seq + 1))
+    async with ctx.db.write() as tx:
+        tx.session.add_all([Channel(name="portable:14", last_seq=1),
+                            Channel(name="portable:15", last_seq=1)])
+    with pytest.raises(IntegrityError):
+        async with ctx.db.write() as tx:
+            await insert_one.run(tx.session, {"name": "portable:15"})
+    async with ctx.db.read() as session:
+        assert (await session.scalar(
+            select(Channel.last_seq).where(Channel.name == "portable:14"))) == 1
