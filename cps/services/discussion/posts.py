@@ -203,13 +203,17 @@ def _insert_post(kind: portable.Kind) -> Any:
             .returning(_POSTS.c.id))
 
 
-# The post, and its topic's count and last activity: one round trip on PostgreSQL.
-_INSERT_POST = portable.HotWithWrites(_insert_post, lambda _kind: (
-    update(_TOPICS)
-    .where(_TOPICS.c.id == bindparam("topic_id", type_=Integer))
-    .values(post_count=_TOPICS.c.post_count + 1,
-            last_activity_at=bindparam("created_at", type_=UTCDateTime))
-))
+def _count_post(_kind: portable.Kind) -> Any:
+    return (update(_TOPICS)
+            .where(_TOPICS.c.id == bindparam("topic_id", type_=Integer))
+            .values(post_count=_TOPICS.c.post_count + 1,
+                    last_activity_at=bindparam("created_at", type_=UTCDateTime)))
+
+
+# The post, and its topic's count and last activity (and, for a reply, its author
+# tracking the topic): one round trip on PostgreSQL.
+_INSERT_POST = portable.HotWithWrites(_insert_post, _count_post)
+_INSERT_REPLY = portable.HotWithWrites(_insert_post, _count_post, levels.track_unless_watching)
 
 
 async def insert_post(
@@ -223,12 +227,14 @@ async def insert_post(
     held: str | None = None,
     answers_question: bool = True,
     lang: PostLanguage | None = None,
+    tracks: bool = False,
 ) -> Post:
     """Insert a post, held for review under the rule `held` (None: published), and
     give it its tree path (its id is part of the path). Answers the post as written,
     outside the session. `answers_question`: False when its author, an official,
     said it does not answer the question it is in. `lang`: the language as the author
-    said it or as detected (`post_language`)."""
+    said it or as detected (`post_language`). `tracks`: its author tracks the topic
+    (`levels.track_unless_watching`), in the same statement."""
     now = utcnow()
     lang = lang or PostLanguage(None, chosen=False)
     post = Post(
@@ -255,7 +261,9 @@ async def insert_post(
     admission.hold(post, held)
     prefix = parent.path if parent else ""
     columns = {c.key: getattr(post, c.key) for c in _WRITTEN} | {"prefix": prefix}
-    post.id = int(await _INSERT_POST.scalar(tx.session, columns))
+    if tracks:
+        columns |= {"user_id": actor.id, "space_id": topic.space_id, "now": now}
+    post.id = int(await (_INSERT_REPLY if tracks else _INSERT_POST).scalar(tx.session, columns))
     post.path = prefix + _segment(post.id)
     # The topic row now says so; its loaded copy learns it without being written again.
     set_committed_value(topic, "post_count", topic.post_count + 1)
@@ -352,9 +360,8 @@ async def create_post(
                                               parent=parent, sanctioned=bool(sanctioned))
             post = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held,
-                answers_question=answers_question, lang=language,
-            )
-            await levels.posted(tx, actor.id, topic)  # the author tracks the topic
+                answers_question=answers_question, lang=language, tracks=True,
+            )  # the author tracks the topic
             # The actor was read with its name and stakeholder type: the author.
             if post.review is None:  # a held post is announced when approved
                 # The topic's row is locked: who took part is counted one post at a time.

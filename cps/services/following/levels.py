@@ -114,9 +114,11 @@ async def opened(tx: Transaction, user_id: int, topic_id: int) -> None:
     await _default(tx, user_id, topic_id, "watching")
 
 
-def _track_unless_watching(kind: portable.Kind) -> Any:
-    """INSERT the `tracking` row, unless there is one already or the space is watched:
-    one statement (every post runs it)."""
+def track_unless_watching(kind: portable.Kind) -> Any:
+    """Whoever posts in a topic tracks it: INSERT the `tracking` row, unless there is
+    one already or the space is watched. Every reply runs it, as a write of the
+    post's own insert (`portable.HotWithWrites`): bound user_id, topic_id, space_id
+    and now."""
     watching_space = exists().where(
         SpaceFollow.user_id == bindparam("user_id"),
         SpaceFollow.space_id == bindparam("space_id"),
@@ -131,15 +133,6 @@ def _track_unless_watching(kind: portable.Kind) -> Any:
         .on_conflict_do_nothing(index_elements=["user_id", "topic_id"])
     )
 
-
-_TRACK = portable.Hot(_track_unless_watching)
-
-
-async def posted(tx: Transaction, user_id: int, topic: Topic) -> None:
-    """`user_id` posted in `topic`: they track it, unless they have a level for it
-    already or watch its space."""
-    await _TRACK.run(tx.session, {
-        "user_id": user_id, "topic_id": topic.id, "space_id": topic.space_id, "now": utcnow()})
 
 
 async def set_topic(tx: Transaction, user_id: int, topic_id: int, level: Level) -> None:
