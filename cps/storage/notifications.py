@@ -27,15 +27,22 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
     bindparam,
+    func,
+    literal,
+    null,
+    select,
     text,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -115,26 +122,40 @@ async def take_turns(session: AsyncSession, keys: list[int]) -> None:
         await _TAKE_TURNS.fetch(session, {"keys": sorted(keys)})
 
 
-def _collapsing(kind: portable.Kind, *, ordered: bool) -> Any:
+def _collapsing(kind: portable.Kind, *, ordered: bool, turn: bool = False) -> Any:
     """The insert of one notification per parameter set (`user_id`, `kind`, `actor_id`,
     `topic_id`, `post_id`, `space_id`, `data`, `web`, `created`, `updated`) that
     collapses into the person's unread one of that kind and topic (`count` + 1, the
     latest actor, post, space, data and time), returning `id, count, created_at,
-    updated_at` (`ordered`: in the order of a list of parameter sets)."""
+    updated_at` (`ordered`: in the order of a list of parameter sets). `turn`, on
+    PostgreSQL: the row comes out of a CTE that first takes the person's turn (the
+    advisory lock `turn`), so the lock is held before the row is written, in the same
+    round trip (the collapse, an ON CONFLICT, meets the latest row whatever the
+    statement's snapshot)."""
     table = cast(Table, Notification.__table__)
     stamp = table.c.created_at.type
+    values: dict[str, ColumnElement[Any]] = {
+        "user_id": bindparam("user_id", type_=Integer), "kind": bindparam("kind", type_=String),
+        "actor_id": bindparam("actor_id", type_=Integer),
+        "topic_id": bindparam("topic_id", type_=Integer),
+        "post_id": bindparam("post_id", type_=Integer),
+        "space_id": bindparam("space_id", type_=Integer), "count": literal(1),
+        "data": bindparam("data", type_=table.c.data.type),
+        "web": bindparam("web", type_=Boolean), "created_at": bindparam("created", type_=stamp),
+        "updated_at": bindparam("updated", type_=stamp), "read_at": null(),
+    }
     # On the table, not the mapped class: a list of parameter sets on an ORM insert
     # takes the ORM's bulk path, which costs more than the statement.
-    stmt = portable.insert_into(kind, table).values(
-        user_id=bindparam("user_id", type_=Integer), kind=bindparam("kind", type_=String),
-        actor_id=bindparam("actor_id", type_=Integer),
-        topic_id=bindparam("topic_id", type_=Integer),
-        post_id=bindparam("post_id", type_=Integer),
-        space_id=bindparam("space_id", type_=Integer), count=1,
-        data=bindparam("data", type_=table.c.data.type),
-        web=bindparam("web", type_=Boolean), created_at=bindparam("created", type_=stamp),
-        updated_at=bindparam("updated", type_=stamp), read_at=None,
-    )
+    stmt = portable.insert_into(kind, table)
+    if turn and portable.kind_locks_rows(kind):
+        taken = select(func.pg_advisory_xact_lock(bindparam("turn", type_=BigInteger))
+                       .label("taken")).cte("turn")
+        # WHERE true: an INSERT ... SELECT ... FROM x followed by ON CONFLICT is read
+        # unambiguously by PostgreSQL only with a WHERE.
+        stmt = stmt.from_select(list(values), select(*values.values())
+                                .select_from(taken).where(true()))
+    else:
+        stmt = stmt.values(values)
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "kind", "topic_id"],
         index_where=text(_UNREAD),
@@ -147,17 +168,21 @@ def _collapsing(kind: portable.Kind, *, ordered: bool) -> Any:
 
 
 _MANY = portable.per_database(lambda kind: _collapsing(kind, ordered=True))
-# One person told (most acts: a reply's author, a topic's): on the driver itself.
-_ONE = portable.Hot(lambda kind: _collapsing(kind, ordered=False))
+# One person told (most acts: a reply's author, a topic's): on the driver itself,
+# their turn taken in the same statement.
+_ONE = portable.Hot(lambda kind: _collapsing(kind, ordered=False, turn=True))
 
 
-async def collapse_into(session: AsyncSession, notes: list[dict[str, Any]]
+async def collapse_into(session: AsyncSession, notes: list[dict[str, Any]], turns: list[int]
                         ) -> list[tuple[int, int, datetime, datetime]]:
-    """Write each notification (`_collapsing`'s parameter sets) or collapse it into the
-    person's unread one, in one statement: answers `(id, count, created_at,
-    updated_at)` of each, in the order given."""
-    if len(notes) == 1:
-        rows: Sequence[Any] = await _ONE.rows(session, notes[0])
+    """Hold each person's turn (`turns`: their advisory lock keys, as `take_turns`),
+    then write each notification (`_collapsing`'s parameter sets) or collapse it into
+    the person's unread one: answers `(id, count, created_at, updated_at)` of each,
+    in the order given. One person: one statement; several: one for the turns and
+    one for the rows."""
+    if len(notes) == 1 and len(turns) == 1:
+        rows: Sequence[Any] = await _ONE.rows(session, {**notes[0], "turn": turns[0]})
     else:
+        await take_turns(session, turns)
         rows = (await session.execute(_MANY(session), notes)).all()
     return [(int(row[0]), int(row[1]), row[2], row[3]) for row in rows]

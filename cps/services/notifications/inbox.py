@@ -68,7 +68,6 @@ from cps.storage.notifications import (
     Notification,
     NotificationPreference,
     collapse_into,
-    take_turns,
 )
 from cps.storage.types import ID_MAX, utcnow
 
@@ -379,15 +378,15 @@ async def record_all(
             told.append((recipient, web))
     if not told:
         return []
-    # Everyone's turn, then every row, then every count: one statement each, whatever
-    # the number of people (a post in a busy topic holds the topic's lock meanwhile).
-    await take_turns(session, [_LOCK_BASE + r.user_id for r, _ in told])
+    # Everyone's turn and every row, then every count: a statement each whatever the
+    # number of people (a post in a busy topic holds the topic's lock meanwhile); one
+    # person's turn is taken in their row's statement.
     now, payload = utcnow(), data or {}
     notes = await collapse_into(session, [
         {"user_id": r.user_id, "kind": r.kind, "actor_id": actor_id, "topic_id": topic_id,
          "post_id": post_id, "space_id": space_id, "data": payload, "web": web,
          "created": now, "updated": now}
-        for r, web in told])
+        for r, web in told], turns=[_LOCK_BASE + r.user_id for r, _ in told])
     shown = [r.user_id for r, web in told if web]
     counts: dict[int, int] = {}
     if shown:
