@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Api, Browsing, assert_axe_clean, main_nav, screenshot, settle
+from tests.browser.conftest import (
+    Api,
+    Browsing,
+    User,
+    assert_axe_clean,
+    main_nav,
+    screenshot,
+    settle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -235,39 +245,104 @@ def test_a_citizen_votes_a_round_with_the_keyboard_and_is_offered_only_what_they
     _readable(mod, f"r3-consensus-closed-{width}")
 
 
+# The page's fetch, slowed where a test says: `readAfterVote` holds the round's first
+# read after a vote has answered (the vote's own read; a live event's comes 250 ms
+# after its event) for 3 s; `vote` holds a vote for 6 s before it is sent.
+SLOW_FETCH = """([readAfterVote, vote]) => {
+    const original = window.fetch;
+    const wait = (ms) => new Promise((done) => setTimeout(done, ms));
+    let voted = false, held = false;
+    window.fetch = async (input, init) => {
+        const url = String(input && input.url ? input.url : input);
+        const method = (init && init.method) || "GET";
+        if (vote && method === "PUT" && /\\/vote$/.test(url)) {
+            window.voteHeld = true;
+            await wait(6000);
+        }
+        if (readAfterVote && voted && !held && method === "GET" && /\\/consensus\\/\\d+$/.test(url)) {
+            held = true;
+            await wait(3000);
+            window.readAnswered = true;
+        }
+        const answer = await original(input, init);
+        if (method === "PUT" && /\\/vote$/.test(url)) voted = true;
+        return answer;
+    };
+}"""
+
+
+def _until(page: Page, expression: str, seconds: float = 10) -> None:
+    """Wait until `expression` is true in the page (wait_for_function evaluates its
+    string with eval, which the page's CSP refuses)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        page.wait_for_timeout(50)
+
+
+def _round_page(browsing: Browsing, api: Api, statements: list[str]
+                ) -> tuple[Page, dict[str, Any], User]:
+    w = api.world()
+    api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
+           {"tier": "premium", "reason": "Consultation season"})
+    round_ = api.ok("POST", f"/topics/{w['topic']['id']}/consensus", w["admin"],
+                    {"prompt": "Night buses?", "statements": statements})["round"]
+    voter = api.user(f"Slow Voter {next(_n)}")
+    page, _ = browsing.page(width="desktop", user=voter)
+    page.goto(f"/topics/{w['topic']['id']}")
+    settle(page)
+    return page, round_, voter
+
+
 def test_the_last_vote_keeps_the_focus_when_the_live_redraw_comes_first(
     browsing: Browsing, api: Api
 ) -> None:
     """On a slow network the round's live event can redraw the panel before the
     vote's own read answers: the focus, dropped to the page by the disabled
-    button, is back in the panel as soon as "voted on every statement" shows."""
-    w = api.world()
-    api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
-           {"tier": "premium", "reason": "Consultation season"})
-    api.ok("POST", f"/topics/{w['topic']['id']}/consensus", w["admin"],
-           {"prompt": "Night buses?", "statements": ["Buses should run all night"]})
-    page, _ = browsing.page(width="desktop", user=api.user(f"Slow Voter {next(_n)}"))
-    page.goto(f"/topics/{w['topic']['id']}")
-    settle(page)
+    button, is back in the panel as soon as "voted on every statement" shows; and
+    a reader who went to the reply box meanwhile stays there when the read answers."""
+    for goes_elsewhere in (False, True):
+        page, _, _ = _round_page(browsing, api, ["Buses should run all night"])
+        panel = page.get_by_role("region", name="Consensus map")
+        page.evaluate(SLOW_FETCH, [True, False])
+        panel.get_by_role("button", name="Agree", exact=True).focus()
+        page.keyboard.press("Enter")
+        if goes_elsewhere:
+            box = page.locator(".composer textarea").first
+            box.focus()
+            _until(page, "window.readAnswered === true")
+            page.wait_for_timeout(500)  # the round's next statement, then the redraw
+            assert page.evaluate("document.activeElement.closest('.composer') !== null")
+        else:
+            expect(panel.get_by_text("You have voted on every statement.")).to_be_visible(
+                timeout=2500)
+            assert page.evaluate("document.activeElement.closest('.consensus') !== null")
+
+
+def test_a_live_redraw_during_a_vote_offers_no_second_vote_on_its_statement(
+    browsing: Browsing, api: Api
+) -> None:
+    """Someone else votes while my vote is on its way: the live redraw shows my
+    statement again (the server has not had my vote yet), its buttons disabled and
+    the focus on its card, so a second Enter cannot turn my Disagree into Agree."""
+    page, round_, voter = _round_page(browsing, api, ["Buses should run all night",
+                                                      "Trams are worth their cost"])
     panel = page.get_by_role("region", name="Consensus map")
-    # The vote's own read of the round answers 3 s late; the live event's does not.
-    page.evaluate("""() => {
-        const original = window.fetch;
-        let slow = true;
-        window.fetch = async (input, init) => {
-            const url = String(input && input.url ? input.url : input);
-            const get = !init || !init.method || init.method === "GET";
-            if (slow && get && /\\/consensus\\/\\d+$/.test(url)) {
-                slow = false;
-                await new Promise((done) => setTimeout(done, 3000));
-            }
-            return original(input, init);
-        };
-    }""")
-    panel.get_by_role("button", name="Agree", exact=True).focus()
+    page.evaluate(SLOW_FETCH, [False, True])
+    panel.get_by_role("button", name="Disagree", exact=True).focus()
     page.keyboard.press("Enter")
-    expect(panel.get_by_text("You have voted on every statement.")).to_be_visible(timeout=2500)
-    assert page.evaluate("document.activeElement.closest('.consensus') !== null")
+    _until(page, "window.voteHeld === true")
+    first = round_["statements"][0]
+    api.ok("PUT", f"/consensus/{round_['id']}/statements/{first['id']}/vote",
+           api.user(f"Other Voter {next(_n)}"), {"vote": "agree"})
+    expect(panel.locator(".cmap-choice-agree")).to_be_disabled()  # the live redraw
+    expect(panel.locator(".cmap-statement")).to_have_text("Buses should run all night")
+    assert page.evaluate("document.activeElement.classList.contains('cmap-vote')")
+    page.keyboard.press("Enter")
+    expect(panel.locator(".cmap-statement")).to_have_text("Trams are worth their cost",
+                                                          timeout=10_000)
+    mine = api.ok("GET", f"/consensus/{round_['id']}", voter)["round"]["statements"]
+    assert [s["my_vote"] for s in mine] == ["disagree", None]
 
 
 @pytest.mark.parametrize("width", ["phone", "desktop"])

@@ -30,8 +30,10 @@ export const groupName = (id) => t("cons.groupName", { letter: String.fromCharCo
 // What keeps the focus across a live redraw, the proposal being typed first.
 const KEEP_FOCUS = [".cmap-propose textarea", ".cmap-choice-agree", ".cmap-choice-disagree",
   ".cmap-choice-pass", ".cmap-all summary", ".cmap-done"];
-// Where the focus goes on when what held it is gone: the next choice, or the message.
-const GO_ON = [".cmap-choice", ".cmap-done", ".cmap-message"].join(", ");
+// Where the focus goes on when what held it is gone: the next choice, or the message;
+// else (the statement being voted on, its buttons disabled until the vote is in) its card.
+const GO_ON = [".cmap-choice:not(:disabled)", ".cmap-done", ".cmap-message"].join(", ");
+const goOn = (body) => body.querySelector(GO_ON) || body.querySelector(".cmap-vote");
 
 // A button disabled while it works drops the focus to the page's body.
 const dropped = () => document.activeElement === document.body || document.activeElement === null;
@@ -44,8 +46,8 @@ const focusIn = (body) => KEEP_FOCUS.find((sel) => document.activeElement
  * (the last statement voted on), on where to go on. A redraw while a vote is in
  * flight (its button disabled, the focus dropped to the page) puts it there too. */
 function refocus(body, focused, voting) {
-  if (focused) (body.querySelector(focused) || body.querySelector(GO_ON))?.focus();
-  else if (voting && dropped()) body.querySelector(GO_ON)?.focus();
+  if (focused) (body.querySelector(`${focused}:not(:disabled)`) || goOn(body))?.focus();
+  else if (voting && dropped()) goOn(body)?.focus();
 }
 
 const percent = (share) => `${Math.round(share * 100)}%`;
@@ -188,19 +190,23 @@ function proposalForm(round, proposed) {
 }
 
 /** The next statement and the three buttons (or why there is nothing to vote on). */
-function voteCard({ round, next, me, act }) {
+function voteCard({ round, next, me, act, votingOn }) {
   if (!round.accepting_votes) return null;
   if (!me) return h("p", { class: "muted" }, t("cons.signInToVote"));
   if (!next) return h("p", { class: "notice cmap-done", tabindex: "-1" }, t("cons.youHaveVotedOn"));
   const textId = `cmap-next-${next.id}`;
   const vote = (choice) => act(() => api("PUT", `/consensus/${round.id}/statements/${next.id}/vote`, { vote: choice }),
-    t("cons.voteCounted", { vote: VOTE_WORDS[choice] }));
-  return h("div", { class: "cmap-vote card" },
+    t("cons.voteCounted", { vote: VOTE_WORDS[choice] }), next.id);
+  // While a vote on this statement is in flight (a live redraw may show it again),
+  // its buttons stay disabled: another Enter would change the vote.
+  const busy = votingOn === next.id;
+  return h("div", { class: "cmap-vote card", tabindex: "-1" },
     h("p", { class: "muted small" }, t("cons.progress", { voted: round.my_votes, left: round.remaining })),
     h("blockquote", { id: textId, class: "cmap-statement", dir: "auto" }, next.text),
     h("div", { class: "cmap-buttons", role: "group", "aria-label": t("cons.yourVoteOnThis") },
       ["agree", "disagree", "pass"].map((choice) => h("button", {
         type: "button", class: ["cmap-choice", `cmap-choice-${choice}`], "aria-describedby": textId,
+        disabled: busy,
         onclick: (event) => {
           event.currentTarget.disabled = true;
           vote(choice);
@@ -228,7 +234,11 @@ function moderation({ round, isMod, act }) {
 
 /** A round: its vote card, map, groups, consensus, statements and forms. */
 function drawRound(view) {
-  const { round, message, me, isMod, act, textOf } = view;
+  const { round, message, me, isMod, act } = view;
+  const textOf = (id) => {
+    const s = round.statements.find((x) => x.id === id);
+    return s ? s.text : "(a statement)";
+  };
   const accepted = round.statements.filter((s) => s.status === "accepted");
   const mine = round.statements.filter((s) => s.status !== "accepted");
   return h("article", { class: ["cmap-round", round.accepting_votes ? "" : "is-read-only"] },
@@ -277,12 +287,8 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
   let refreshTimer = null;
   let asked = 0; // reads of the round started
   let acting = 0; // acts in flight begun with the focus in the panel
+  let votingOn = null; // the statement whose vote is in flight
   let shown = 0; // the newest read whose answer is shown
-
-  const textOf = (id) => {
-    const s = round && round.statements.find((x) => x.id === id);
-    return s ? s.text : "(a statement)";
-  };
 
   async function fetchRound(id) {
     // A live refresh and a vote may read at once: an answer older than the one
@@ -297,29 +303,32 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     next = upNext;
   }
 
-  async function act(call, done) {
+  async function act(call, done, statementId = null) {
     const hadFocus = dropped() || body.contains(document.activeElement);
     if (hadFocus) acting += 1;
+    if (statementId !== null) votingOn = statementId;
     message = null;
     try {
-      await call();
-      if (done) {
-        message = { text: done, error: false };
-        announce(done);
+      try {
+        await call();
+        if (done) {
+          message = { text: done, error: false };
+          announce(done);
+        }
+      } catch (err) {
+        message = { text: tierNotice(err), error: true };
       }
-    } catch (err) {
-      message = { text: tierNotice(err), error: true };
-    }
-    try {
       await fetchRound(round.id);
     } catch (e) {
       if (e.name === "AbortError") return;
     } finally {
       if (hadFocus) acting -= 1;
+      if (statementId !== null && votingOn === statementId) votingOn = null;
     }
     redraw();
-    // Keyboard and screen reader users go on with the next statement.
-    if (hadFocus) body.querySelector(GO_ON)?.focus();
+    // Keyboard and screen reader users go on with the next statement, unless
+    // they went elsewhere on the page meanwhile.
+    if (hadFocus && (dropped() || body.contains(document.activeElement))) goOn(body)?.focus();
   }
 
   function drawForm() {
@@ -365,7 +374,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     const focused = focusIn(body);
     const caret = typing && focused === KEEP_FOCUS[0] ? [typing.selectionStart, typing.selectionEnd] : null;
     const { me, isMod } = state();
-    clear(body, round ? drawRound({ round, next, message, me, isMod, act, textOf }) : null);
+    clear(body, round ? drawRound({ round, next, message, me, isMod, act, votingOn }) : null);
     const area = body.querySelector(".cmap-propose textarea");
     if (draft && area) area.value = draft;
     refocus(body, focused, acting > 0);
