@@ -42,7 +42,6 @@ from sqlalchemy import (
     null,
     select,
     text,
-    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -150,10 +149,7 @@ def _collapsing(kind: portable.Kind, *, ordered: bool, turn: bool = False) -> An
     if turn and portable.kind_locks_rows(kind):
         taken = select(func.pg_advisory_xact_lock(bindparam("turn", type_=BigInteger))
                        .label("taken")).cte("turn")
-        # WHERE true: an INSERT ... SELECT ... FROM x followed by ON CONFLICT is read
-        # unambiguously by PostgreSQL only with a WHERE.
-        stmt = stmt.from_select(list(values), select(*values.values())
-                                .select_from(taken).where(true()))
+        stmt = stmt.from_select(list(values), select(*values.values()).select_from(taken))
     else:
         stmt = stmt.values(values)
     return stmt.on_conflict_do_update(
@@ -180,7 +176,9 @@ async def collapse_into(session: AsyncSession, notes: list[dict[str, Any]], turn
     the person's unread one: answers `(id, count, created_at, updated_at)` of each,
     in the order given. One person: one statement; several: one for the turns and
     one for the rows."""
-    if len(notes) == 1 and len(turns) == 1:
+    if len(turns) != len(notes):
+        raise ValueError("collapse_into takes one turn per notification")
+    if len(notes) == 1:
         rows: Sequence[Any] = await _ONE.rows(session, {**notes[0], "turn": turns[0]})
     else:
         await take_turns(session, turns)
