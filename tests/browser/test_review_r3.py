@@ -280,7 +280,7 @@ def _until(page: Page, expression: str, seconds: float = 10) -> None:
         page.wait_for_timeout(50)
 
 
-def _round_page(browsing: Browsing, api: Api, statements: list[str]
+def _round_page(browsing: Browsing, api: Api, statements: list[str], width: str = "desktop"
                 ) -> tuple[Page, dict[str, Any], User]:
     w = api.world()
     api.ok("POST", f"/admin/orgs/{w['org']['id']}/tier", api.admin(),
@@ -288,7 +288,7 @@ def _round_page(browsing: Browsing, api: Api, statements: list[str]
     round_ = api.ok("POST", f"/topics/{w['topic']['id']}/consensus", w["admin"],
                     {"prompt": "Night buses?", "statements": statements})["round"]
     voter = api.user(f"Slow Voter {next(_n)}")
-    page, _ = browsing.page(width="desktop", user=voter)
+    page, _ = browsing.page(width=width, user=voter)
     page.goto(f"/topics/{w['topic']['id']}")
     settle(page)
     return page, round_, voter
@@ -319,14 +319,15 @@ def test_the_last_vote_keeps_the_focus_when_the_live_redraw_comes_first(
             assert page.evaluate("document.activeElement.closest('.consensus') !== null")
 
 
+@pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_a_live_redraw_during_a_vote_offers_no_second_vote_on_its_statement(
-    browsing: Browsing, api: Api
+    browsing: Browsing, api: Api, width: str
 ) -> None:
     """Someone else votes while my vote is on its way: the live redraw shows my
     statement again (the server has not had my vote yet), its buttons disabled and
     the focus on its card, so a second Enter cannot turn my Disagree into Agree."""
     page, round_, voter = _round_page(browsing, api, ["Buses should run all night",
-                                                      "Trams are worth their cost"])
+                                                      "Trams are worth their cost"], width)
     panel = page.get_by_role("region", name="Consensus map")
     page.evaluate(SLOW_FETCH, [False, True])
     panel.get_by_role("button", name="Disagree", exact=True).focus()
@@ -338,6 +339,7 @@ def test_a_live_redraw_during_a_vote_offers_no_second_vote_on_its_statement(
     expect(panel.locator(".cmap-choice-agree")).to_be_disabled()  # the live redraw
     expect(panel.locator(".cmap-statement")).to_have_text("Buses should run all night")
     assert page.evaluate("document.activeElement.classList.contains('cmap-vote')")
+    _readable(page, f"r3-consensus-vote-in-flight-{width}")
     page.keyboard.press("Enter")
     expect(panel.locator(".cmap-statement")).to_have_text("Trams are worth their cost",
                                                           timeout=10_000)
