@@ -91,7 +91,8 @@ class Hot:
     async def scalar(self, session: AsyncSession | AsyncConnection,
                      params: Mapping[str, Any]) -> Any:
         """The first column of the first row (None: no row)."""
-        return await self._direct(session).scalar(session, params)
+        rows = await self.rows(session, params)
+        return rows[0][0] if rows else None
 
     async def run(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """A statement that answers no rows."""
@@ -114,10 +115,11 @@ class HotWithWrites(Hot):
     __slots__ = ("_writes",)
 
     def __init__(self, build: Callable[[Kind], Any], *writes: Callable[[Kind], Any]) -> None:
-        super().__init__(build)
+        # Not Hot's own: PostgreSQL's statement is the one with the writes.
         together = build("postgresql").add_cte(
             *(write("postgresql").cte(f"write_{n}") for n, write in enumerate(writes)))
         self._postgresql = asyncpg_driver.Direct(together)
+        self._sqlite = sqlite_driver.Direct(build("sqlite"))
         self._writes = tuple(sqlite_driver.Direct(write("sqlite")) for write in writes)
 
     async def rows(self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any]
@@ -128,11 +130,6 @@ class HotWithWrites(Hot):
         for write in self._writes:
             await write.fetch(session, params)
         return rows
-
-    async def scalar(self, session: AsyncSession | AsyncConnection,
-                     params: Mapping[str, Any]) -> Any:
-        rows = await self.rows(session, params)
-        return rows[0][0] if rows else None
 
 
 def any_of(kind: Kind, column: Any, name: str) -> ColumnElement[bool]:
