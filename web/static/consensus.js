@@ -37,6 +37,8 @@ const goOn = (body) => body.querySelector(GO_ON) || body.querySelector(".cmap-vo
 
 // A button disabled while it works drops the focus to the page's body.
 const dropped = () => document.activeElement === document.body || document.activeElement === null;
+// Whether the reader is (still) in `body`: the focus in it, or dropped from it.
+const stillIn = (body) => dropped() || body.contains(document.activeElement);
 
 /** The KEEP_FOCUS selector of what holds the focus inside `body`, if anything does. */
 const focusIn = (body) => KEEP_FOCUS.find((sel) => document.activeElement
@@ -304,7 +306,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
   }
 
   async function act(call, done, statementId = null) {
-    const hadFocus = dropped() || body.contains(document.activeElement);
+    const hadFocus = stillIn(body);
     if (hadFocus) acting += 1;
     if (statementId !== null) votingOn = statementId;
     message = null;
@@ -328,7 +330,7 @@ export function consensusSection({ topicId, signal, announce, state, initial = n
     redraw();
     // Keyboard and screen reader users go on with the next statement, unless
     // they went elsewhere on the page meanwhile.
-    if (hadFocus && (dropped() || body.contains(document.activeElement))) goOn(body)?.focus();
+    if (hadFocus && stillIn(body)) goOn(body)?.focus();
   }
 
   function drawForm() {
