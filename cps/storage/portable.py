@@ -47,6 +47,9 @@ from cps.storage import asyncpg_driver, sqlite_driver
 from cps.storage.compiled import Statement, dialect_of
 
 S = TypeVar("S", bound=Select[Any])
+# What SQLite's virtual machine may spend on a `grows` read on the event loop: about
+# what its trip to aiosqlite's thread would cost (storage.md).
+LOOP_STEPS = 20_000
 T = TypeVar("T")
 Kind = Literal["postgresql", "sqlite"]
 KINDS: tuple[Kind, ...] = ("postgresql", "sqlite")
@@ -72,12 +75,14 @@ class Hot:
 
     __slots__ = ("_postgresql", "_sqlite")
 
-    def __init__(self, build: Callable[[Kind], Any], *, inline: bool = True) -> None:
-        """`inline`: False for a statement whose work grows with the data (a topic's
-        audience), which SQLite then runs in aiosqlite's thread even in a write
-        transaction, so that the event loop serves others meanwhile."""
+    def __init__(self, build: Callable[[Kind], Any], *, grows: bool = False) -> None:
+        """`grows`: a read whose work grows with the data (a topic's audience), most
+        often small: in a write transaction SQLite runs it on the event loop's thread
+        only within `LOOP_STEPS` of its virtual machine, else again in aiosqlite's
+        thread, so that the event loop serves others meanwhile."""
         self._postgresql = asyncpg_driver.Direct(build("postgresql"))
-        self._sqlite = sqlite_driver.Direct(build("sqlite"), inline=inline)
+        self._sqlite = sqlite_driver.Direct(build("sqlite"),
+                                            steps=LOOP_STEPS if grows else None)
 
     def _direct(self, session: AsyncSession | AsyncConnection) -> Statement:
         return self._postgresql if dialect_of(session).name == "postgresql" else self._sqlite

@@ -35,9 +35,13 @@ in, first out and one transaction uses the connection at a time, so when the
 BEGIN has come back nothing else is running on it. The connection is opened
 with `check_same_thread=False` (database.py) for that reason.
 
-What runs on the loop holds it: a `Direct` statement whose work grows with the
-data (a topic's audience: thousands of watchers are a hundred milliseconds of
-SQLite) is made with `inline=False` and still goes to the thread, and every
+What runs on the loop holds it: a `Direct` read whose work grows with the data
+(a topic's audience: thousands of watchers are a hundred milliseconds of SQLite)
+is made with `steps`, and runs on the loop only as long as it stays within that
+many steps of SQLite's virtual machine (most audiences are one or two people, a
+few hundred steps): a progress handler stops it there and it runs again in the
+thread (a SELECT stopped part way undoes nothing; `_within`). One made with
+`inline=False` always goes to the thread. Every
 `YIELD_EVERY` statements run on the loop the transaction lets the loop serve
 others once (an act that tells thousands of people writes an event for each).
 
@@ -223,12 +227,14 @@ def mark_wal(adapted: Any, journal_mode: str) -> None:
 
 
 async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[..., T],
-                         *args: Any, inline: bool = True) -> T:
+                         *args: Any, inline: bool = True, steps: int | None = None) -> T:
     """`fn(connection, *args)` on the session's sqlite3 connection, in the session's
     transaction (on a connection: as it stands, e.g. `Database.read_one`'s
     autocommit): several statements in one trip to aiosqlite's thread, or none in a
-    write transaction (`holds_write_lock`) unless `inline` is False (work that grows
-    with the data). A sqlite3 error comes out as SQLAlchemy's (IntegrityError,
+    write transaction (`holds_write_lock`) unless `inline` is False, or unless it
+    takes more than `steps` of SQLite's virtual machine (work that grows with the
+    data: stopped there, it runs again in the thread; only for an `fn` that writes
+    nothing). A sqlite3 error comes out as SQLAlchemy's (IntegrityError,
     OperationalError...)."""
     fairy = await pooled(session)
     driver: Any = fairy.driver_connection
@@ -239,11 +245,38 @@ async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[.
             adapted.inline_runs += 1
             if adapted.inline_runs % YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # the others' turn; the connection stays ours
-            return fn(driver._conn, *args)
+            if steps is None:
+                return fn(driver._conn, *args)
+            done, answer = _within(steps, driver._conn, fn, args)
+            if done:
+                return answer
         result: T = await driver._execute(fn, driver._conn, *args)
     except sqlite3.Error as error:
         raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
     return result
+
+
+def _within(steps: int, conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[Any, ...]
+            ) -> tuple[bool, T | None]:
+    """(True, `fn(conn, *args)`) if it ran within `steps` of SQLite's virtual machine
+    on this thread, else (False, None): SQLite stopped it there (a read stopped part
+    way undoes nothing; its transaction goes on)."""
+    stopped = False
+
+    def stop() -> int:
+        nonlocal stopped
+        stopped = True
+        return 1  # SQLite interrupts the statement
+
+    conn.set_progress_handler(stop, steps)
+    try:
+        return True, fn(conn, *args)
+    except sqlite3.OperationalError:
+        if stopped:
+            return False, None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def _fetch(conn: sqlite3.Connection, sql: str, args: list[Any]) -> list[Any]:
@@ -258,11 +291,20 @@ class Direct(Statement):
     """A Core statement run on sqlite3 itself, in one trip or, in a write
     transaction, none unless `inline` is False (see the module's docstring)."""
 
-    __slots__ = ("inline",)
+    __slots__ = ("inline", "steps")
 
-    def __init__(self, statement: ClauseElement, *, inline: bool = True) -> None:
+    def __init__(self, statement: ClauseElement, *, inline: bool = True,
+                 steps: int | None = None) -> None:
+        """`steps`: in a write transaction, on the event loop's thread only as long as
+        it takes at most that many of SQLite's virtual machine steps, else stopped
+        and run again in the thread (`run_on_sqlite3`): for a read whose work grows
+        with the data, most often small. Stopping a write part way would roll back
+        its whole transaction: only a SELECT may have a bound."""
         super().__init__(statement)
+        if steps is not None and not getattr(statement, "is_select", False):
+            raise ValueError("only a SELECT may be stopped part way (steps=)")
         self.inline = inline
+        self.steps = steps
 
     async def fetch(self, session: AsyncSession | AsyncConnection,
                     params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -270,5 +312,5 @@ class Direct(Statement):
         session's transaction (its BEGIN IMMEDIATE sent first, as for any statement)."""
         compiled = self.compiled(dialect_of(session))
         raw = await run_on_sqlite3(session, _fetch, compiled.sql, compiled.arguments(params),
-                                   inline=self.inline)
+                                   inline=self.inline, steps=self.steps)
         return compiled.rows(raw)

@@ -261,6 +261,51 @@ async def test_what_grows_with_the_data_still_leaves_the_loop_free(
         ticking.cancel()
 
 
+async def test_a_read_with_steps_runs_on_the_loop_while_it_is_small(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read made with `steps` (a topic's audience) runs on the loop while it takes
+    no more of SQLite's steps than that; past them SQLite stops it and it runs again
+    in the thread, with the same answer, and the transaction goes on with what it
+    wrote before and after."""
+    here = threading.get_ident()
+    one = Direct(select(_ITEMS.c.name).where(_ITEMS.c.name == "item 7"), steps=1_000)
+    every = Direct(select(_ITEMS.c.name).order_by(_ITEMS.c.name), steps=1_000)
+    async with db.write() as tx:
+        await tx.session.execute(insert(_ITEMS), [{"name": f"item {n}"} for n in range(5000)])
+    with counted_trips(monkeypatch) as made:
+        async with db.write() as tx:
+            await tx.session.execute(insert(_ITEMS), [{"name": "written before"}])
+            made.clear()
+            assert await one.fetch(tx.session, {}) == [("item 7",)]
+            assert made == []  # on the loop
+            names = [name for name, in await every.fetch(tx.session, {})]
+            assert made == ["_fetch"]  # stopped on the loop, run again in the thread
+            assert len(names) == 5001 and names == sorted(names) and "written before" in names
+            assert await run_on_sqlite3(tx.session, _thread, steps=20_000) == here
+            await tx.session.execute(insert(_ITEMS), [{"name": "written after"}])
+    async with db.read() as s:
+        kept = set((await s.execute(select(_ITEMS.c.name))).scalars().all())
+    assert {"written before", "written after", "item 4999"} <= kept and len(kept) == 5002
+
+
+async def test_only_a_select_may_be_stopped_part_way(db: Database) -> None:
+    """SQLite rolls back the whole transaction of a write it interrupts: a write
+    cannot be given steps. An error of the read itself is the read's, not a stop."""
+    with pytest.raises(ValueError, match="only a SELECT"):
+        Direct(insert(_ITEMS).values(name="x"), steps=100)
+    with pytest.raises(ValueError, match="only a SELECT"):
+        Direct(update(_ITEMS).values(name="x"), steps=100)
+    broken = Direct(select(text("missing_column")).select_from(_ITEMS), steps=20_000)
+    every = Direct(select(_ITEMS.c.name), steps=10**9)
+    async with db.write() as tx:
+        await tx.session.execute(insert(_ITEMS), [{"name": f"item {n}"} for n in range(3000)])
+        with pytest.raises(OperationalError, match="missing_column"):
+            await broken.fetch(tx.session, {})
+        # The progress handler went with the read: a long one after it runs whole.
+        assert len(await every.fetch(tx.session, {})) == 3000
+
+
 async def test_a_database_not_in_wal_mode_runs_nothing_on_the_loop(tmp_path: Path) -> None:
     """Without WAL a writer may wait on readers: then every statement goes to the
     thread, as before. (SQLite's dot-file locking cannot keep a WAL: the file stays

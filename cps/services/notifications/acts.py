@@ -94,9 +94,10 @@ def _follows(kind: portable.Kind) -> CompoundSelect[Any]:
 # An act's audience and what telling them reads of them, in one statement: everyone
 # it names or who follows the topic or its space, and the actor (whose name the
 # notification carries). PostgreSQL runs it on its driver (portable.Hot).
-# Its work grows with the topic's watchers: on SQLite it leaves the event loop free.
+# Its work grows with the topic's watchers: on SQLite a large audience is read in
+# aiosqlite's thread, leaving the event loop free (portable.Hot's `grows`).
 _AUDIENCE = portable.Hot(lambda kind: inbox.audience_statement(kind, _follows(kind)),
-                         inline=False)
+                         grows=True)
 
 
 async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int],

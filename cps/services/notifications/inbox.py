@@ -150,9 +150,9 @@ def _mine(user_id: Uid, platform_admin: Flag) -> ColumnElement[bool]:
 
 
 # Each person's count at once: their own id and platform admin flag read per row. Its
-# work grows with the people told and their unread rows: on SQLite it leaves the
-# event loop free.
-_UNREAD_COUNTS = portable.Hot(inline=False, build=lambda kind: (
+# work grows with the people told and their unread rows: on SQLite many are counted in
+# aiosqlite's thread, leaving the event loop free (portable.Hot's `grows`).
+_UNREAD_COUNTS = portable.Hot(grows=True, build=lambda kind: (
     _joined(select(Notification.user_id, func.count(Notification.id)).select_from(Notification))
     .where(portable.any_of(kind, Notification.user_id, "ids"),
            Notification.web.is_(True), Notification.read_at.is_(None),
