@@ -59,8 +59,11 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         # writer may wait on readers, and nothing runs on the event loop's thread.
         sqlite_driver.mark_wal(dbapi_connection, str(cursor.fetchone()[0]))
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={sqlite_driver.BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Its commits checkpoint the WAL in aiosqlite's thread, not on the event
+        # loop (sqlite_driver.CHECKPOINT_EVERY).
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -71,9 +74,13 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         if not options.get("cps_write", False):
             conn.exec_driver_sql("BEGIN")
             return
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-        # The write lock is held: the driver's own statements need no trip now.
-        sqlite_driver.mark_write_locked(conn.connection.dbapi_connection)
+        adapted = conn.connection.dbapi_connection
+        if isinstance(adapted, sqlite_driver.OneTripConnection):
+            # On the loop unless it must wait; then the write lock is held, and the
+            # driver's own statements need no trip.
+            adapted.begin_immediate()
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def async_url(url: str) -> str:

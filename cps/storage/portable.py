@@ -47,9 +47,6 @@ from cps.storage import asyncpg_driver, sqlite_driver
 from cps.storage.compiled import Statement, dialect_of
 
 S = TypeVar("S", bound=Select[Any])
-# What SQLite's virtual machine may spend on a `grows` read on the event loop: about
-# what its trip to aiosqlite's thread would cost (storage.md).
-LOOP_STEPS = 20_000
 T = TypeVar("T")
 Kind = Literal["postgresql", "sqlite"]
 KINDS: tuple[Kind, ...] = ("postgresql", "sqlite")
@@ -78,11 +75,11 @@ class Hot:
     def __init__(self, build: Callable[[Kind], Any], *, grows: bool = False) -> None:
         """`grows`: a read whose work grows with the data (a topic's audience), most
         often small: in a write transaction SQLite runs it on the event loop's thread
-        only within `LOOP_STEPS` of its virtual machine, else again in aiosqlite's
+        only within `sqlite_driver.LOOP_STEPS` of its virtual machine, else again in aiosqlite's
         thread, so that the event loop serves others meanwhile."""
         self._postgresql = asyncpg_driver.Direct(build("postgresql"))
         self._sqlite = sqlite_driver.Direct(build("sqlite"),
-                                            steps=LOOP_STEPS if grows else None)
+                                            steps=sqlite_driver.LOOP_STEPS if grows else None)
 
     def _direct(self, session: AsyncSession | AsyncConnection) -> Statement:
         return self._postgresql if dialect_of(session).name == "postgresql" else self._sqlite

@@ -28,20 +28,34 @@ across the two threads on this project's benchmark machine, where such a
 statement takes tens of µs in SQLite), and there is nothing to wait for: the
 transaction holds SQLite's write lock, and in WAL mode (checked when the
 connection opens: without it, no statement runs on the loop) no reader blocks a
-writer, so a statement can only run, never wait on another connection (the busy
-timeout is for `BEGIN IMMEDIATE` itself, which still goes to the thread, as do
-COMMIT and every statement SQLAlchemy runs). The queue to the thread is first
-in, first out and one transaction uses the connection at a time, so when the
-BEGIN has come back nothing else is running on it. The connection is opened
+writer, so a statement can only run, never wait on another connection. Every
+statement SQLAlchemy runs still goes to the thread. The queue to the thread is
+first in, first out and one transaction uses the connection at a time, so when
+the BEGIN has come back nothing else is running on it. The connection is opened
 with `check_same_thread=False` (database.py) for that reason.
+
+What could wait is tried on the loop without waiting (`_on_loop`: the busy
+timeout 0 meanwhile), and sent to the thread, where it waits up to the busy
+timeout, if SQLite answers that another connection holds the lock: the `BEGIN
+IMMEDIATE` (`OneTripConnection.begin_immediate`; in this process writes queue
+on a lock of their own, so only another process, a `cps` command, makes it
+wait) and a `Direct` SELECT outside any transaction (`Database.read_one`: whose
+token a request carries; in WAL mode a reader waits only on rare occasions).
+A small write's COMMIT (`COMMIT_ON_LOOP_CHANGES` rows) runs on the loop too: in
+WAL mode with `synchronous=NORMAL` it appends the transaction's pages to the
+WAL, with no fsync. What would stop the loop is the checkpoint a commit makes
+when the WAL has grown (copying pages into the database and syncing both): the
+server's connections make none when they commit (`wal_autocheckpoint=0`,
+database.py), and one commit in `CHECKPOINT_EVERY`, and any large one, goes to
+the thread and checkpoints there (PASSIVE: it waits for nobody).
 
 What runs on the loop holds it: a `Direct` read whose work grows with the data
 (a topic's audience: thousands of watchers are a hundred milliseconds of SQLite)
 is made with `steps`, and runs on the loop only as long as it stays within that
 many steps of SQLite's virtual machine (most audiences are one or two people, a
-few hundred steps): a progress handler stops it there and it runs again in the
-thread (a SELECT stopped part way undoes nothing; `_within`). One made with
-`inline=False` always goes to the thread. Every
+few hundred steps; a lone read has `LOOP_STEPS`): a progress handler stops it
+there and it runs again in the thread (a SELECT stopped part way undoes
+nothing). One made with `inline=False` always goes to the thread. Every
 `YIELD_EVERY` statements run on the loop the transaction lets the loop serve
 others once (an act that tells thousands of people writes an event for each).
 
@@ -56,7 +70,7 @@ import asyncio
 import collections
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -156,11 +170,41 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 YIELD_EVERY = 16  # statements run on the loop between two turns given to the others
+# What SQLite's virtual machine may spend on the event loop on a read whose work
+# grows with the data, or a read outside a transaction: about what a trip to
+# aiosqlite's thread costs (docs/storage.md).
+LOOP_STEPS = 20_000
+
+
+# A write transaction that changed at most this many rows (its triggers' included)
+# commits on the event loop: appending its pages to the WAL, no fsync
+# (`synchronous=NORMAL`), no checkpoint. A larger one commits in the thread.
+COMMIT_ON_LOOP_CHANGES = 200
+# The server's connections do not checkpoint when they commit (`wal_autocheckpoint=0`,
+# database.py: a checkpoint copies pages and syncs, not for the loop): every this
+# many commits, one commits in the thread and checkpoints there, as do large ones.
+CHECKPOINT_EVERY = 100
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
+
+
+def _commit_and_checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
+    # PASSIVE: copies what no reader still needs, waits for nobody.
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("inline_runs", "wal", "write_locked")
+    __slots__ = ("changes_before", "inline_runs", "wal", "write_locked")
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of it
+    # Commits by this process's connections since one last checkpointed.
+    commits_unchecked = 0
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
@@ -169,10 +213,44 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self.write_locked = False
         self.wal = False  # its journal is the WAL (database.py, when it opens)
         self.inline_runs = 0  # statements it ran on the event loop's thread
+        self.changes_before = 0  # sqlite3's total_changes when its write began
+
+    def begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE: on the event loop's thread when no other connection holds
+        the write lock (it cannot wait then), else in aiosqlite's thread, waiting up
+        to the busy timeout for it (another process: a `cps` command)."""
+        raw: sqlite3.Connection = self._connection._connection
+        try:
+            done, _ = _on_loop(raw, _begin_immediate, (), wait=False)
+            if not done:
+                await_(self._connection._execute(_begin_immediate, raw))
+        except Exception as error:
+            self._handle_exception(error)
+        self.write_locked = True
+        self.changes_before = raw.total_changes
 
     def commit(self) -> None:
+        """COMMIT: a small write transaction (`COMMIT_ON_LOOP_CHANGES`) in WAL mode
+        on the event loop's thread; any other, and one in `CHECKPOINT_EVERY`, in
+        aiosqlite's thread, followed there by a checkpoint."""
+        raw: sqlite3.Connection | None = self._connection._connection
+        small = (holds_write_lock(self) and raw is not None
+                 and raw.total_changes - self.changes_before <= COMMIT_ON_LOOP_CHANGES)
         self.write_locked = False
-        super().commit()
+        if raw is None or not raw.in_transaction:
+            return None  # nothing to commit: no trip
+        cls = type(self)
+        cls.commits_unchecked += 1
+        try:
+            if small and cls.commits_unchecked < CHECKPOINT_EVERY:
+                done, _ = _on_loop(raw, _commit, (), wait=False)
+                if done:
+                    return None
+            cls.commits_unchecked = 0
+            await_(self._connection._execute(_commit_and_checkpoint, raw))
+        except Exception as error:
+            self._handle_exception(error)
+        return None
 
     def rollback(self) -> None:
         self.write_locked = False
@@ -214,10 +292,6 @@ def holds_write_lock(adapted: Any) -> bool:
     return raw is not None and raw.in_transaction
 
 
-def mark_write_locked(adapted: Any) -> None:
-    """Its BEGIN IMMEDIATE has returned (database.py, on SQLAlchemy's begin)."""
-    if isinstance(adapted, OneTripConnection):
-        adapted.write_locked = True
 
 
 def mark_wal(adapted: Any, journal_mode: str) -> None:
@@ -227,15 +301,20 @@ def mark_wal(adapted: Any, journal_mode: str) -> None:
 
 
 async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[..., T],
-                         *args: Any, inline: bool = True, steps: int | None = None) -> T:
+                         *args: Any, inline: bool = True, steps: int | None = None,
+                         read: bool = False) -> T:
     """`fn(connection, *args)` on the session's sqlite3 connection, in the session's
     transaction (on a connection: as it stands, e.g. `Database.read_one`'s
-    autocommit): several statements in one trip to aiosqlite's thread, or none in a
-    write transaction (`holds_write_lock`) unless `inline` is False, or unless it
-    takes more than `steps` of SQLite's virtual machine (work that grows with the
-    data: stopped there, it runs again in the thread; only for an `fn` that writes
-    nothing). A sqlite3 error comes out as SQLAlchemy's (IntegrityError,
-    OperationalError...)."""
+    autocommit): several statements in one trip to aiosqlite's thread, or none
+
+    - in a write transaction (`holds_write_lock`) unless `inline` is False, or
+      unless it takes more than `steps` of SQLite's virtual machine (work that grows
+      with the data: stopped there, it runs again in the thread; only for an `fn`
+      that writes nothing);
+    - outside any transaction, for a `read` (an `fn` that writes nothing): unless
+      it takes more than `steps` (`LOOP_STEPS` if None) or would wait for a lock.
+
+    A sqlite3 error comes out as SQLAlchemy's (IntegrityError, OperationalError...)."""
     fairy = await pooled(session)
     driver: Any = fairy.driver_connection
     adapted = fairy.dbapi_connection
@@ -247,20 +326,47 @@ async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[.
                 await asyncio.sleep(0)  # the others' turn; the connection stays ours
             if steps is None:
                 return fn(driver._conn, *args)
-            done, answer = _within(steps, driver._conn, fn, args)
+            done, answer = _on_loop(driver._conn, fn, args, steps=steps)
             if done:
-                return answer
+                return cast(T, answer)
+        elif read and inline and reads_alone(adapted):
+            done, answer = _on_loop(driver._conn, fn, args, steps=steps or LOOP_STEPS,
+                                    wait=False)
+            if done:
+                return cast(T, answer)
         result: T = await driver._execute(fn, driver._conn, *args)
     except sqlite3.Error as error:
         raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
     return result
 
 
-def _within(steps: int, conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[Any, ...]
-            ) -> tuple[bool, T | None]:
-    """(True, `fn(conn, *args)`) if it ran within `steps` of SQLite's virtual machine
-    on this thread, else (False, None): SQLite stopped it there (a read stopped part
-    way undoes nothing; its transaction goes on)."""
+def reads_alone(adapted: Any) -> bool:
+    """Whether this DBAPI connection is in WAL mode and outside any transaction
+    (`Database.read_one`): a read there may run on the event loop's thread, if it
+    would not wait (`_on_loop`)."""
+    if not isinstance(adapted, OneTripConnection) or not adapted.wal:
+        return False
+    raw: sqlite3.Connection | None = adapted._connection._connection
+    return raw is not None and not raw.in_transaction
+
+
+BUSY_TIMEOUT_MS = 15_000  # how long a statement in the thread waits for a lock
+_NO_WAIT = "PRAGMA busy_timeout=0"
+_WAIT = f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"
+
+
+def _waits(error: sqlite3.Error) -> bool:
+    """Whether SQLite answered that another connection holds what it needed."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY,
+                                                              sqlite3.SQLITE_LOCKED)
+
+
+def _on_loop(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[Any, ...], *,
+             steps: int | None = None, wait: bool = True) -> tuple[bool, T | None]:
+    """(True, `fn(conn, *args)`) run on this thread, or (False, None) if SQLite stopped
+    it: past `steps` of its virtual machine (a read stopped part way undoes nothing;
+    its transaction goes on), or, without `wait`, at the first lock another
+    connection holds (nothing was done: it is to be run again where it may wait)."""
     stopped = False
 
     def stop() -> int:
@@ -268,15 +374,21 @@ def _within(steps: int, conn: sqlite3.Connection, fn: Callable[..., T], args: tu
         stopped = True
         return 1  # SQLite interrupts the statement
 
-    conn.set_progress_handler(stop, steps)
+    if steps is not None:
+        conn.set_progress_handler(stop, steps)
+    if not wait:
+        conn.execute(_NO_WAIT)
     try:
         return True, fn(conn, *args)
-    except sqlite3.OperationalError:
-        if stopped:
+    except sqlite3.OperationalError as error:
+        if stopped or (not wait and _waits(error)):
             return False, None
         raise
     finally:
-        conn.set_progress_handler(None, 0)
+        if steps is not None:
+            conn.set_progress_handler(None, 0)
+        if not wait:
+            conn.execute(_WAIT)
 
 
 def _fetch(conn: sqlite3.Connection, sql: str, args: list[Any]) -> list[Any]:
@@ -291,7 +403,7 @@ class Direct(Statement):
     """A Core statement run on sqlite3 itself, in one trip or, in a write
     transaction, none unless `inline` is False (see the module's docstring)."""
 
-    __slots__ = ("inline", "steps")
+    __slots__ = ("inline", "read", "steps")
 
     def __init__(self, statement: ClauseElement, *, inline: bool = True,
                  steps: int | None = None) -> None:
@@ -301,7 +413,8 @@ class Direct(Statement):
         with the data, most often small. Stopping a write part way would roll back
         its whole transaction: only a SELECT may have a bound."""
         super().__init__(statement)
-        if steps is not None and not getattr(statement, "is_select", False):
+        self.read = bool(getattr(statement, "is_select", False))
+        if steps is not None and not self.read:
             raise ValueError("only a SELECT may be stopped part way (steps=)")
         self.inline = inline
         self.steps = steps
@@ -312,5 +425,5 @@ class Direct(Statement):
         session's transaction (its BEGIN IMMEDIATE sent first, as for any statement)."""
         compiled = self.compiled(dialect_of(session))
         raw = await run_on_sqlite3(session, _fetch, compiled.sql, compiled.arguments(params),
-                                   inline=self.inline, steps=self.steps)
+                                   inline=self.inline, steps=self.steps, read=self.read)
         return compiled.rows(raw)

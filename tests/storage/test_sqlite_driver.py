@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import (
     Boolean,
     Column,
+    ForeignKey,
     Integer,
     MetaData,
     String,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from cps.storage import sqlite_driver
 from cps.storage.database import Database
 from cps.storage.sqlite_driver import YIELD_EVERY, Direct, OneTripCursor, run_on_sqlite3
 from cps.storage.types import UTCDateTime
@@ -117,7 +119,7 @@ async def test_a_finished_transaction_is_not_rolled_back_again(
     with counted_trips(monkeypatch) as trips:
         async with db.write() as tx:
             await tx.session.execute(insert(_ITEMS).values(name="kept"))
-        assert trips == ["_run", "_run", "commit"]  # BEGIN IMMEDIATE, the INSERT, COMMIT
+        assert trips == ["_run"]  # the INSERT (BEGIN IMMEDIATE and COMMIT on the loop)
         trips.clear()
         async with db.read() as s:
             await s.execute(select(_ITEMS.c.name))
@@ -143,8 +145,8 @@ async def test_a_direct_statement_answers_what_sqlalchemy_answers_in_one_trip(
     async with db.write() as tx:
         with counted_trips(monkeypatch) as made:
             rows = await add.fetch(tx.session, {"at": at})
-        # The write's BEGIN IMMEDIATE; the statement then runs here, with no trip.
-        assert made == ["_run"]
+        # The write's BEGIN IMMEDIATE and the statement run here, with no trip.
+        assert made == []
         through = (await tx.session.execute(select(_STAMPED.c.id, _STAMPED.c.at))).one()
     # The datetime and the boolean converted back as SQLAlchemy converts them.
     assert rows == [(through.id, at, True)] and through.at == at
@@ -168,9 +170,11 @@ async def test_only_a_write_transaction_runs_the_drivers_statements_on_the_loop(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once BEGIN IMMEDIATE has returned the transaction holds the write lock and
-    its statements cannot wait: they run on the event loop's thread. A read
-    transaction, a lone read and the same pooled connection after the write's
-    commit go to aiosqlite's thread, as before."""
+    its statements cannot wait: they run on the event loop's thread, as do the
+    BEGIN IMMEDIATE (nobody else held the lock) and the COMMIT of a small write. A
+    read transaction and the same pooled connection after the write's commit go to
+    aiosqlite's thread, as before; outside a transaction a driver's SELECT runs on
+    the loop, anything else goes to the thread."""
     here = threading.get_ident()
     read = Direct(select(_ITEMS.c.name))
     with counted_trips(monkeypatch) as made:
@@ -179,7 +183,7 @@ async def test_only_a_write_transaction_runs_the_drivers_statements_on_the_loop(
             await Direct(insert(_ITEMS).values(name=bindparam("name", type_=String))).fetch(
                 tx.session, {"name": "inline"})
             assert await read.fetch(tx.session, {}) == [("inline",)]
-        assert made == ["_run", "commit"]  # BEGIN IMMEDIATE and COMMIT only
+        assert made == []  # BEGIN IMMEDIATE and COMMIT too ran on the loop
         made.clear()
         async with db.read() as s:  # BEGIN (deferred): no write lock, so the thread
             assert await run_on_sqlite3(s, _thread) != here
@@ -188,6 +192,7 @@ async def test_only_a_write_transaction_runs_the_drivers_statements_on_the_loop(
         made.clear()
         async with db.read_one() as conn:
             assert await run_on_sqlite3(conn, _thread) != here
+            assert await read.fetch(conn, {}) == [("inline",)]
         assert made == ["_thread"]
 
 
@@ -251,11 +256,11 @@ async def test_what_grows_with_the_data_still_leaves_the_loop_free(
             async with db.write() as tx:
                 assert await run_on_sqlite3(tx.session, _thread, inline=False) != here
                 await wide.fetch(tx.session, {})
-                assert made == ["_run", "_thread", "_fetch"]
+                assert made == ["_thread", "_fetch"]
                 before = ticks
                 for _ in range(YIELD_EVERY * 3):
                     await narrow.fetch(tx.session, {})
-                assert made == ["_run", "_thread", "_fetch"]  # none of those went there
+                assert made == ["_thread", "_fetch"]  # none of those went there
                 assert ticks - before >= 2
     finally:
         ticking.cancel()
@@ -304,6 +309,96 @@ async def test_only_a_select_may_be_stopped_part_way(db: Database) -> None:
             await broken.fetch(tx.session, {})
         # The progress handler went with the read: a long one after it runs whole.
         assert len(await every.fetch(tx.session, {})) == 3000
+
+
+async def test_a_lone_read_runs_on_the_loop_unless_it_would_wait_or_grows(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone read (`Database.read_one`: whose token a request carries) runs on the
+    loop without waiting for any lock: one that would wait, or that takes more than
+    its steps, runs again in the thread. The connection's busy timeout is as it was."""
+    async with db.write() as tx:
+        await tx.session.execute(insert(_ITEMS), [{"name": f"item {n}"} for n in range(5000)])
+    one = Direct(select(_ITEMS.c.name).where(_ITEMS.c.name == "item 7"))
+    every = Direct(select(_ITEMS.c.name), steps=1_000)
+    with counted_trips(monkeypatch) as made:
+        async with db.read_one() as conn:
+            assert await one.fetch(conn, {}) == [("item 7",)]
+            assert made == []
+            assert len(await every.fetch(conn, {})) == 5000
+            assert made == ["_fetch"]  # stopped past its steps, run in the thread
+    # Another connection holding the database in exclusive mode: a reader would wait.
+    raw = sqlite3.connect(tmp_path / "alone.db", isolation_level=None,
+                          check_same_thread=False)
+    raw.execute("CREATE TABLE t (x)")
+    raw.execute("INSERT INTO t VALUES (1)")
+    other = sqlite3.connect(tmp_path / "alone.db", isolation_level=None)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("PRAGMA locking_mode=EXCLUSIVE")
+    other.execute("INSERT INTO t VALUES (2)")
+    try:
+        assert sqlite_driver._on_loop(raw, sqlite_driver._fetch, ("SELECT x FROM t", []),
+                                      wait=False) == (False, None)
+    finally:
+        other.close()
+    assert sqlite_driver._on_loop(raw, sqlite_driver._fetch, ("SELECT x FROM t", []),
+                                  wait=False) == (True, [(1,), (2,)])
+    assert raw.execute("PRAGMA busy_timeout").fetchall() == [(sqlite_driver.BUSY_TIMEOUT_MS,)]
+    raw.close()
+
+
+async def test_a_large_write_commits_in_the_thread_and_checkpoints(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that changed many rows commits in aiosqlite's thread (writing its pages
+    takes long), and the WAL is checkpointed there; so is it every CHECKPOINT_EVERY
+    commits, the others committing on the loop without one: the WAL stops growing."""
+    wal = tmp_path / "driver.db-wal"
+    with counted_trips(monkeypatch) as made:
+        async with db.write() as tx:
+            await tx.session.execute(insert(_ITEMS), [
+                {"name": f"item {n}"} for n in range(sqlite_driver.COMMIT_ON_LOOP_CHANGES + 1)])
+        assert made == ["_run", "_commit_and_checkpoint"]
+        made.clear()
+        add = Direct(insert(_ITEMS).values(name=bindparam("name", type_=String)))
+        sizes = []
+        for n in range(sqlite_driver.CHECKPOINT_EVERY * 4):
+            async with db.write() as tx:
+                await add.fetch(tx.session, {"name": f"{n} " + "x" * 3000})
+            sizes.append(wal.stat().st_size)
+        assert made.count("_commit_and_checkpoint") in (4, 5) and set(made) == {
+            "_commit_and_checkpoint"}
+    # The WAL's file grows while commits go unchecked, then is written again from its
+    # start: it stops growing after the first checkpoint (without, it would hold all
+    # 400 writes).
+    first = max(sizes[: sqlite_driver.CHECKPOINT_EVERY + 1])
+    assert max(sizes) < first * 1.5  # unchecked, about 4x
+    async with db.read() as s:
+        count = len((await s.execute(select(_ITEMS.c.id))).all())
+    assert count == sqlite_driver.COMMIT_ON_LOOP_CHANGES + 1 + sqlite_driver.CHECKPOINT_EVERY * 4
+
+
+_PARENTS = Table("parents", _META, Column("id", Integer, primary_key=True))
+_CHILDREN = Table("children", _META, Column("id", Integer, primary_key=True),
+                  Column("parent_id", Integer, ForeignKey("parents.id"), nullable=False))
+
+
+async def test_a_commit_that_fails_on_the_loop_keeps_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit SQLite refuses (a deferred foreign key left broken) fails as
+    SQLAlchemy's error, on the loop as in the thread, and nothing of it stays."""
+    add = Direct(insert(_CHILDREN).values(parent_id=bindparam("parent", type_=Integer)))
+    with counted_trips(monkeypatch) as made, pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        async with db.write() as tx:
+            await tx.session.execute(text("PRAGMA defer_foreign_keys=ON"))
+            await add.fetch(tx.session, {"parent": 404})
+    assert "_commit_and_checkpoint" not in made  # it was refused on the loop
+    async with db.write() as tx:  # the connection and the lock are free again
+        await tx.session.execute(insert(_PARENTS).values(id=1))
+        await add.fetch(tx.session, {"parent": 1})
+    async with db.read() as s:
+        assert (await s.execute(select(_CHILDREN.c.parent_id))).scalars().all() == [1]
 
 
 async def test_a_database_not_in_wal_mode_runs_nothing_on_the_loop(tmp_path: Path) -> None:

@@ -52,7 +52,9 @@ def statements(ctx: Context) -> Iterator[list[str]]:
 
 @contextmanager
 def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The trips to aiosqlite's thread meanwhile."""
+    """The trips to aiosqlite's thread meanwhile. The process's count of commits
+    since a checkpoint starts again at 0, so that none of them (one in
+    `sqlite_driver.CHECKPOINT_EVERY`) checkpoints by chance."""
     made: list[str] = []
     real: Any = aiosqlite.Connection._execute
 
@@ -62,4 +64,5 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     with monkeypatch.context() as patch:
         patch.setattr(aiosqlite.Connection, "_execute", counted)
+        sqlite_driver.OneTripConnection.commits_unchecked = 0
         yield made
