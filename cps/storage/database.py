@@ -35,17 +35,28 @@ from cps.storage import liveness, sqlite_driver
 log = logging.getLogger("cps.storage")
 
 AfterCommit = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[], Awaitable[None]]
 
 
 @dataclass
 class Transaction:
-    """A write transaction: its session and what to do once it has committed."""
+    """A write transaction: its session, what to do in it once its work is done
+    (just before it commits), and what to do once it has committed."""
 
     session: AsyncSession
     hooks: list[AfterCommit] = field(default_factory=list)
+    finish: list[BeforeCommit] = field(default_factory=list)
+    # The events it has recorded, written together just before it commits
+    # (storage/events.py).
+    events: list[Any] = field(default_factory=list)
 
     def after_commit(self, hook: AfterCommit) -> None:
         self.hooks.append(hook)
+
+    def before_commit(self, hook: BeforeCommit) -> None:
+        """`hook` runs in the transaction after its work, in the order given; a hook
+        may add another. One that raises rolls the transaction back."""
+        self.finish.append(hook)
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
@@ -172,6 +183,8 @@ class Database:
                 tx = Transaction(session)
                 async with session.begin():
                     yield tx
+                    while tx.finish:
+                        await tx.finish.pop(0)()
         for hook in tx.hooks:
             try:
                 await hook()

@@ -65,8 +65,12 @@ async def test_a_transaction_rolled_back_after_recording_its_event_publishes_not
                 async with ctx.db.write() as tx:
                     recorded = await journal.record(
                         tx, ctx.events, channel, "post.created", {"body": "never"})
-                    assert recorded.seq == 2
-                    raise RuntimeError("the write fails after its event was recorded")
+
+                    async def fail() -> None:
+                        assert recorded.seq == 2
+                        raise RuntimeError("the write fails after its event was written")
+
+                    tx.before_commit(fail)
             await client.quiet(0.5)
             post = await api.post(w["citizen"], t, "the next one")
             [event] = await client.events(channel, 1)

@@ -150,8 +150,12 @@ async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(ctx: Context
     with pytest.raises(Boom):
         async with ctx.db.write() as tx:
             doomed = await journal.record(tx, sink, "topic:777", "post.created", {"n": 2})
-            assert doomed.seq == 2
-            raise Boom
+
+            async def fail() -> None:
+                assert doomed.seq == 2  # written, with its seq; then the transaction fails
+                raise Boom
+
+            tx.before_commit(fail)
     async with ctx.db.write() as tx:
         third = await journal.record(tx, sink, "topic:777", "post.created", {"n": 3})
     assert third.seq == 2
@@ -184,3 +188,57 @@ async def test_a_refused_post_writes_no_event(api: Api, ctx: Context) -> None:
     assert_gapless(rows)
     assert [n for _, n, _ in contract_events(rows)] == [
         "post.created", "topic.locked", "topic.unlocked", "post.created"]
+
+
+async def test_a_transactions_events_are_numbered_per_channel_in_the_order_recorded(
+    ctx: Context,
+) -> None:
+    """Many events over several channels in one transaction (a sweep, an act telling
+    many people) are written together: each channel's seqs go on from its last one,
+    in the order its events were recorded; one recorded by a hook after they were
+    written is written too."""
+    sink = Recorder()
+    async with ctx.db.write() as tx:
+        await journal.record(tx, sink, "topic:901", "post.created", {"n": 0})
+    async with ctx.db.write() as tx:
+        for n in range(1, 7):
+            await journal.record(tx, sink, f"topic:90{1 + n % 3}", "post.created", {"n": n})
+
+        async def late() -> None:
+            await journal.record(tx, sink, "topic:901", "post.created", {"n": 7})
+
+        tx.before_commit(late)
+    assert [(seq, data["n"]) for seq, _, data in await stored(ctx, "topic:901")] == [
+        (1, 0), (2, 3), (3, 6), (4, 7)]
+    assert [(seq, data["n"]) for seq, _, data in await stored(ctx, "topic:902")] == [
+        (1, 1), (2, 4)]
+    assert [(seq, data["n"]) for seq, _, data in await stored(ctx, "topic:903")] == [
+        (1, 2), (2, 5)]
+    published = [(e.channel, e.seq, e.data["n"]) for e in sink.published]
+    assert sorted(published) == sorted(
+        [("topic:901", 1, 0), ("topic:901", 2, 3), ("topic:901", 3, 6), ("topic:901", 4, 7),
+         ("topic:902", 1, 1), ("topic:902", 2, 4), ("topic:903", 1, 2), ("topic:903", 2, 5)])
+
+
+async def test_transactions_writing_the_same_channels_in_opposite_orders_all_land(
+    ctx: Context,
+) -> None:
+    """Two kinds of transaction record on the same two channels in opposite orders,
+    concurrently: the channels are locked in one order when the events are written,
+    so none deadlocks, and each channel's seqs have no gap."""
+    sink = Recorder()
+
+    async def write(first: str, second: str, n: int) -> None:
+        async with ctx.db.write() as tx:
+            await journal.record(tx, sink, first, "post.created", {"n": n})
+            await asyncio.sleep(0)
+            await journal.record(tx, sink, second, "post.created", {"n": n})
+
+    await asyncio.gather(*[
+        write("user:71", "topic:71", n) if n % 2 else write("topic:71", "user:71", n)
+        for n in range(30)])
+    for channel in ("user:71", "topic:71"):
+        rows = await stored(ctx, channel)
+        assert_gapless(rows)
+        assert sorted(data["n"] for _, _, data in rows) == list(range(30))
+    assert len(sink.published) == 60

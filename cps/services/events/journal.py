@@ -2,9 +2,10 @@
 
 Every change that readers see live is one `record` call inside the
 transaction that makes the change: the event row and its channel's sequence
-number are written there (cps/storage/events.py), and the event goes to the
-hub (the process's EventSink) only once the transaction commits, so nobody
-hears of a change that was rolled back. Address channels with
+number are written there, with the transaction's other events just before it
+commits (cps/storage/events.py), and the event goes to the hub (the process's
+EventSink) only once the transaction commits, so nobody hears of a change that
+was rolled back. Address channels with
 `cps.services.events.channels`; tell a user something with
 `cps.services.events.notify`.
 """
@@ -22,13 +23,14 @@ __all__ = ["EventRecord", "EventSink", "record"]
 
 async def record(
     tx: Transaction, sink: EventSink, channel: str, name: str, data: dict[str, Any]
-) -> EventRecord:
-    """Write an event in `tx` and publish it once `tx` commits."""
-    seq, created_at = await events.append(tx, channel, name, data)
-    event = EventRecord(channel=channel, seq=seq, name=name, data=data, created_at=created_at)
+) -> events.Appended:
+    """Write an event in `tx` and publish it once `tx` commits (its seq is known
+    once `tx` has written its events, before it commits)."""
+    appended = events.append(tx, channel, name, data)
 
     async def publish() -> None:
-        await sink.publish(event)
+        await sink.publish(EventRecord(channel=channel, seq=appended.seq, name=name,
+                                       data=data, created_at=appended.created_at))
 
     tx.after_commit(publish)
-    return event
+    return appended
