@@ -374,10 +374,13 @@ def _on_loop(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[Any, ..
         stopped = True
         return 1  # SQLite interrupts the statement
 
-    if steps is not None:
-        conn.set_progress_handler(stop, steps)
     if not wait:
         conn.execute(_NO_WAIT)
+    # SQLite counts a prepared statement's steps over all its runs (sqlite3 keeps
+    # them in a cache), so the handler may stop a run before `steps` of its own: it
+    # then runs in the thread. Only `fn` runs under it.
+    if steps is not None:
+        conn.set_progress_handler(stop, steps)
     try:
         return True, fn(conn, *args)
     except sqlite3.OperationalError as error:

@@ -344,6 +344,11 @@ async def test_a_lone_read_runs_on_the_loop_unless_it_would_wait_or_grows(
     assert sqlite_driver._on_loop(raw, sqlite_driver._fetch, ("SELECT x FROM t", []),
                                   wait=False) == (True, [(1,), (2,)])
     assert raw.execute("PRAGMA busy_timeout").fetchall() == [(sqlite_driver.BUSY_TIMEOUT_MS,)]
+    # The bound stops the read alone, never the busy timeout's own statements
+    # (SQLite may stop a statement early: it counts a cached one's steps over its runs).
+    assert sqlite_driver._on_loop(raw, sqlite_driver._fetch, ("SELECT x FROM t", []),
+                                  steps=1, wait=False) == (False, None)
+    assert raw.execute("PRAGMA busy_timeout").fetchall() == [(sqlite_driver.BUSY_TIMEOUT_MS,)]
     raw.close()
 
 
