@@ -37,7 +37,6 @@ from sqlalchemy import (
     cast,
     func,
     select,
-    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -189,13 +188,12 @@ def insert(session: AsyncSession, model: Any) -> Any:
     return sqlite.insert(model)
 
 
-_ADVISORY_LOCK = asyncpg_driver.Direct(text("SELECT pg_advisory_xact_lock(:key)"))
-
-
 async def advisory_lock(session: AsyncSession, key: int) -> None:
-    """Hold `key` until commit: writers of one kind of thing take turns."""
+    """Hold `key` until commit: writers of one kind of thing take turns (on
+    PostgreSQL, as a transaction's first statement, in the round trip of its BEGIN:
+    asyncpg_driver.advisory_lock)."""
     if locks_rows(session):
-        await _ADVISORY_LOCK.fetch(session, {"key": key})
+        await asyncpg_driver.advisory_lock(session, key)
 
 
 def utc_day(session: AsyncSession, column: QueryableAttribute[datetime]) -> ColumnElement[Any]:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from cps.storage import portable
+from cps.storage import asyncpg_driver, portable
 from cps.storage.asyncpg_driver import Direct
 from cps.storage.compiled import Unsupported
 from cps.storage.database import Database
@@ -119,6 +119,64 @@ async def test_a_statement_past_the_timeout_fails_as_sqlalchemys_would(db: Datab
         async with db.write() as tx:
             await sleep.fetch(tx.session, {"s": 5})
     async with db.write() as tx:  # the pool still serves
+        await _ADD.fetch(tx.session, {"name": "after", "at": None})
+    assert await _names(db) == ["after"]
+
+
+async def _free(db: Database, key: int) -> bool:
+    """Whether another connection could take the advisory lock `key` now."""
+    async with db.read_one() as other:  # autocommit: a transaction lock ends at once
+        return bool((await other.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                         {"k": key})).scalar())
+
+
+async def test_a_first_lock_goes_with_its_begin_in_one_round_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction whose first statement is an advisory lock (a post's topic turn)
+    sends its BEGIN with it, in one round trip; the lock is held until the end of
+    the transaction, whose writes are kept or undone with it. A lock taken later
+    goes as any statement."""
+    sent: list[str] = []
+    real = asyncpg_driver._simple
+
+    async def spy(connection: Any, sql: str) -> None:
+        sent.append(sql)
+        await real(connection, sql)
+
+    monkeypatch.setattr(asyncpg_driver, "_simple", spy)
+    key = 770_001
+    async with db.write() as tx:
+        await portable.advisory_lock(tx.session, key)
+        await _ADD.fetch(tx.session, {"name": "kept", "at": None})
+        assert not await _free(db, key)
+    assert len(sent) == 1 and sent[0].endswith("; SELECT pg_advisory_xact_lock(770001);")
+    assert sent[0].startswith("BEGIN")
+    assert await _free(db, key)
+    with pytest.raises(RuntimeError):
+        async with db.write() as tx:
+            await portable.advisory_lock(tx.session, key)
+            await _ADD.fetch(tx.session, {"name": "undone", "at": None})
+            raise RuntimeError("the act failed")
+    assert await _free(db, key)
+    async with db.write() as tx:
+        await _ADD.fetch(tx.session, {"name": "then locked", "at": None})
+        await portable.advisory_lock(tx.session, key)
+        assert not await _free(db, key)
+    assert len(sent) == 2
+    assert await _names(db) == ["kept", "then locked"]
+
+
+async def test_a_first_lock_that_fails_is_sqlalchemys_error_and_ends_its_transaction(
+    db: Database,
+) -> None:
+    """The BEGIN went, the lock failed: the error is SQLAlchemy's, the transaction is
+    rolled back, and the connection serves the next one."""
+    with pytest.raises(DBAPIError, match="pg_advisory_xact_lock"):
+        async with db.write() as tx:
+            await portable.advisory_lock(tx.session, 2**70)  # past bigint: no such function
+    async with db.write() as tx:
+        await portable.advisory_lock(tx.session, 5)
         await _ADD.fetch(tx.session, {"name": "after", "at": None})
     assert await _names(db) == ["after"]
 

@@ -38,15 +38,26 @@ def statements(ctx: Context) -> Iterator[list[str]]:
             return await fetch(self, session, params)
         return direct
 
+    simple: Any = asyncpg_driver._simple
+
+    async def simple_counted(connection: Any, sql: str) -> None:
+        # A simple query of several: the BEGIN is not counted (nor is it elsewhere).
+        for part in sql.split(";"):
+            if part.strip() and not part.strip().startswith("BEGIN"):
+                count(None, None, part)
+        await simple(connection, sql)
+
     engine = ctx.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
     for driver, fetch in zip(drivers, real, strict=True):
         driver.fetch = counting(fetch)
+    asyncpg_driver._simple = simple_counted
     try:
         yield seen
     finally:
         for driver, fetch in zip(drivers, real, strict=True):
             driver.fetch = fetch
+        asyncpg_driver._simple = simple
         event.remove(engine, "before_cursor_execute", count)
 
 
