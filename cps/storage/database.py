@@ -183,6 +183,10 @@ class Database:
                 tx = Transaction(session)
                 async with session.begin():
                     yield tx
+                    if tx.finish:
+                        # What the ORM holds back is written first, so that the hooks
+                        # (the events: the channels' row locks) come last.
+                        await session.flush()
                     while tx.finish:
                         await tx.finish.pop(0)()
         for hook in tx.hooks:

@@ -14,8 +14,9 @@ as many), each channel bumped once by its count, in the order of their names, so
 that two transactions lock channels in the same order; on SQLite on sqlite3
 itself, on the event loop's thread. A channel's row is locked from then until
 the commit, not from the change's first event. A seq is known once written
-(`Appended.seq`), which is when the transaction's events are published: after
-its commit.
+(`Appended.seq`; on PostgreSQL its time too, taken once the channel's row is
+locked, so that a channel's times go up with its seqs), and the transaction's
+events are published after its commit.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import Integer, String, Table, bindparam, column, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,9 +36,10 @@ from cps.storage import sqlite_driver
 from cps.storage.asyncpg_driver import Direct
 from cps.storage.database import Transaction
 from cps.storage.models import Channel, Event
-from cps.storage.types import utcnow
+from cps.storage.types import UTCDateTime, utcnow
 
 _EVENTS = cast(Table, Event.__table__)
+_SQLITE_RUN = 16  # events written per run on sqlite3
 
 
 @dataclass
@@ -69,38 +71,42 @@ async def _write(tx: Transaction) -> None:
     if tx.session.get_bind().dialect.name == "postgresql":
         rows = await _WRITE_PG.fetch(tx.session, {
             "channels": [e.channel for e in written], "names": [e.name for e in written],
-            "datas": [e.text for e in written], "stamps": [e.created_at for e in written]})
+            "datas": [e.text for e in written]})
         _number(written, rows)
     else:
-        seqs = await sqlite_driver.run_on_sqlite3(
-            tx.session, _append_sqlite,
-            [(e.channel, e.name, e.text, _SQLITE_STAMP(e.created_at)) for e in written])
-        for event, seq in zip(written, seqs, strict=True):
-            event.seq = seq
+        # A few at a time: the loop serves others between runs (sqlite_driver.YIELD_EVERY).
+        for start in range(0, len(written), _SQLITE_RUN):
+            run = written[start:start + _SQLITE_RUN]
+            seqs = await sqlite_driver.run_on_sqlite3(
+                tx.session, _append_sqlite,
+                [(e.channel, e.name, e.text, _SQLITE_STAMP(e.created_at)) for e in run])
+            for event, seq in zip(run, seqs, strict=True):
+                event.seq = seq
 
 
 def _number(written: Sequence[Appended], rows: Sequence[Any]) -> None:
-    """Each event's seq from the (channel, seq) rows written: a channel's seqs
-    ascending are its events in the order they were appended."""
-    by_channel: dict[str, list[int]] = {}
-    for channel, seq in rows:
-        by_channel.setdefault(channel, []).append(int(seq))
-    for seqs in by_channel.values():
-        seqs.sort(reverse=True)
+    """Each event's seq and time from the (channel, seq, created_at) rows written: a
+    channel's seqs ascending are its events in the order they were appended."""
+    by_channel: dict[str, list[tuple[int, datetime]]] = {}
+    for channel, seq, created_at in rows:
+        by_channel.setdefault(channel, []).append((int(seq), created_at))
+    for numbered in by_channel.values():
+        numbered.sort(reverse=True)
     for event in written:
-        event.seq = by_channel[event.channel].pop()
+        event.seq, event.created_at = by_channel[event.channel].pop()
 
 
 # PostgreSQL: every event of the transaction in one statement. Each channel is bumped
 # once by its count (a row is updated once per statement), in the order of the
 # channels' names; its events take the seqs below the new last one, in the order
-# they were appended (`ord`).
+# they were appended (`ord`), and the time the channel's row was locked: a channel's
+# times go up with its seqs (history.prune cuts by time, and replays by seq).
 _WRITE_PG = Direct(text("""
 WITH input AS (
-    SELECT channel, name, data, created_at, ord
+    SELECT channel, name, data, ord
     FROM unnest(CAST(:channels AS VARCHAR[]), CAST(:names AS VARCHAR[]),
-                CAST(:datas AS TEXT[]), CAST(:stamps AS TIMESTAMP WITH TIME ZONE[]))
-         WITH ORDINALITY AS t(channel, name, data, created_at, ord)
+                CAST(:datas AS TEXT[]))
+         WITH ORDINALITY AS t(channel, name, data, ord)
 ), counts AS (
     SELECT channel, count(*) AS n FROM input GROUP BY channel
 ), bumped AS (
@@ -113,12 +119,13 @@ INSERT INTO events (channel, seq, name, data, created_at)
 SELECT input.channel,
        bumped.last_seq - counts.n
            + row_number() OVER (PARTITION BY input.channel ORDER BY input.ord),
-       input.name, input.data, input.created_at
+       input.name, input.data, clock_timestamp()
 FROM input JOIN counts ON counts.channel = input.channel
            JOIN bumped ON bumped.name = input.channel
-RETURNING channel, seq
-""").bindparams(bindparam("channels"), bindparam("names"), bindparam("datas"),
-                bindparam("stamps")))
+RETURNING channel, seq, created_at
+""").bindparams(bindparam("channels"), bindparam("names"), bindparam("datas"))
+    .columns(column("channel", String), column("seq", Integer),
+             column("created_at", UTCDateTime)))
 
 
 # SQLite: the bump and the event row are two statements each, run together on sqlite3

@@ -46,8 +46,15 @@ WAL mode with `synchronous=NORMAL` it appends the transaction's pages to the
 WAL, with no fsync. What would stop the loop is the checkpoint a commit makes
 when the WAL has grown (copying pages into the database and syncing both): the
 server's connections make none when they commit (`wal_autocheckpoint=0`,
-database.py), and one commit in `CHECKPOINT_EVERY`, and any large one, goes to
-the thread and checkpoints there (PASSIVE: it waits for nobody).
+database.py), and the commits `CHECKPOINT_EVERY` speaks of go to the thread and
+checkpoint there (PASSIVE: it waits for nobody), as does the one that starts the
+WAL again (it syncs the WAL's header).
+
+Nothing runs on the loop on a connection while aiosqlite's thread may still run a
+call on it: a caller cancelled while its call was in the thread gives the
+connection back to the pool before the call ends. `OneTripConnection.in_thread`
+counts the calls sent (on the loop) and finished (in the thread); until the two
+match (`idle`), everything goes to the thread, first in, first out, behind it.
 
 What runs on the loop holds it: a `Direct` read whose work grows with the data
 (a topic's audience: thousands of watchers are a hundred milliseconds of SQLite)
@@ -68,6 +75,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
@@ -154,9 +162,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         """The statement in one trip; a driver's error raised as SQLAlchemy's."""
         try:
             async with self._adapt_connection._execute_mutex:
-                connection = self._connection
-                outcome: Outcome = await connection._execute(
-                    _run, connection._conn, operation, parameters, many)
+                adapted = cast("OneTripConnection", self._adapt_connection)
+                outcome: Outcome = await adapted.in_thread(
+                    _run, self._connection._conn, operation, parameters, many)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._description, self._rowcount, self._lastrowid, rows = outcome
@@ -177,13 +185,22 @@ LOOP_STEPS = 20_000
 
 
 # A write transaction that changed at most this many rows (its triggers' included)
-# commits on the event loop: appending its pages to the WAL, no fsync
-# (`synchronous=NORMAL`), no checkpoint. A larger one commits in the thread.
+# commits on the event loop: appending its pages to the WAL, no checkpoint, and with
+# `synchronous=NORMAL` no fsync, but after a checkpoint, when the WAL starts again
+# and syncs its header. A larger one commits in the thread.
 COMMIT_ON_LOOP_CHANGES = 200
 # The server's connections do not checkpoint when they commit (`wal_autocheckpoint=0`,
-# database.py: a checkpoint copies pages and syncs, not for the loop): every this
-# many commits, one commits in the thread and checkpoints there, as do large ones.
+# database.py: a checkpoint copies pages and syncs, not for the loop). Every this many
+# commits, one commits in aiosqlite's thread and checkpoints there (PASSIVE: it waits
+# for nobody), as does every large one. While the WAL holds more than
+# WAL_FRAMES_LIMIT frames (readers kept checkpoints from finishing, or the WAL from
+# starting again), every commit does, as SQLite's own checkpoints on commit would;
+# and so does the one after a checkpoint that finished, which starts the WAL again
+# and syncs its new header.
 CHECKPOINT_EVERY = 100
+WAL_FRAMES_LIMIT = 1_000
+
+log = logging.getLogger("cps.storage")
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:
@@ -194,17 +211,27 @@ def _commit(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
-def _commit_and_checkpoint(conn: sqlite3.Connection) -> None:
+def _commit_and_checkpoint(conn: sqlite3.Connection) -> tuple[bool, int]:
+    """COMMIT then a PASSIVE checkpoint: (whether it copied the whole WAL, the frames
+    the WAL holds). A failed checkpoint, (False, -1), does not fail the commit, which
+    has happened (SQLite's own checkpoints on commit ignore theirs too)."""
     conn.execute("COMMIT")
-    # PASSIVE: copies what no reader still needs, waits for nobody.
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+    try:
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    except sqlite3.Error as error:
+        log.warning("checkpoint failed", extra={"error": str(error)})
+        return False, -1
+    return not busy and frames == copied, int(frames)
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("changes_before", "inline_runs", "wal", "write_locked")
+    __slots__ = ("changes_before", "done", "inline_runs", "sent", "wal", "write_locked")
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of it
-    # Commits by this process's connections since one last checkpointed.
+    # Commits by this process's connections since one last checkpointed (set to
+    # CHECKPOINT_EVERY: the next commit is to checkpoint), and whether a checkpoint
+    # finished since the last commit (the next starts the WAL again).
     commits_unchecked = 0
+    wal_restarts = False
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
@@ -214,16 +241,45 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self.wal = False  # its journal is the WAL (database.py, when it opens)
         self.inline_runs = 0  # statements it ran on the event loop's thread
         self.changes_before = 0  # sqlite3's total_changes when its write began
+        # Calls sent to aiosqlite's thread (counted on the loop) and finished there
+        # (counted in the thread): while they differ, the thread may still be running
+        # one whose caller was cancelled, and nothing runs on the loop (`idle`).
+        self.sent = 0
+        self.done = 0
+
+    def idle(self) -> bool:
+        """Whether aiosqlite's thread has finished every call sent to it on this
+        connection, so that the loop may use the sqlite3 connection itself."""
+        return self.sent == self.done
+
+    async def in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in aiosqlite's thread (first in, first out), counted."""
+        self.sent += 1
+
+        def counted() -> T:
+            try:
+                return fn(*args)
+            finally:
+                self.done += 1
+
+        counted.__name__ = getattr(fn, "__name__", "call")  # what tests/support/trips sees
+        result: T = await self._connection._execute(counted)
+        return result
 
     def begin_immediate(self) -> None:
         """BEGIN IMMEDIATE: on the event loop's thread when no other connection holds
         the write lock (it cannot wait then), else in aiosqlite's thread, waiting up
-        to the busy timeout for it (another process: a `cps` command)."""
+        to the busy timeout for it (another process: a `cps` command). A refusal is
+        SQLAlchemy's OperationalError (a 503), as from any statement."""
         raw: sqlite3.Connection = self._connection._connection
         try:
-            done, _ = _on_loop(raw, _begin_immediate, (), wait=False)
+            done = False
+            if self.wal and self.idle():  # (without WAL, a hot journal's replay)
+                done, _ = _on_loop(raw, _begin_immediate, (), wait=False)
             if not done:
-                await_(self._connection._execute(_begin_immediate, raw))
+                await_(self.in_thread(_begin_immediate, raw))
+        except sqlite3.Error as error:
+            raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
         except Exception as error:
             self._handle_exception(error)
         self.write_locked = True
@@ -231,8 +287,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         """COMMIT: a small write transaction (`COMMIT_ON_LOOP_CHANGES`) in WAL mode
-        on the event loop's thread; any other, and one in `CHECKPOINT_EVERY`, in
-        aiosqlite's thread, followed there by a checkpoint."""
+        on the event loop's thread; any other, and those CHECKPOINT_EVERY speaks of,
+        in aiosqlite's thread, followed there by a checkpoint when it is time."""
         raw: sqlite3.Connection | None = self._connection._connection
         small = (holds_write_lock(self) and raw is not None
                  and raw.total_changes - self.changes_before <= COMMIT_ON_LOOP_CHANGES)
@@ -241,15 +297,27 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             return None  # nothing to commit: no trip
         cls = type(self)
         cls.commits_unchecked += 1
+        checkpoint = not small or cls.commits_unchecked >= CHECKPOINT_EVERY
         try:
-            if small and cls.commits_unchecked < CHECKPOINT_EVERY:
+            if not checkpoint and cls.wal_restarts:  # the WAL starts again: its header
+                cls.wal_restarts = False             # is synced, in the thread
+                await_(self.in_thread(_commit, raw))
+                return None
+            if not checkpoint and self.idle():
                 done, _ = _on_loop(raw, _commit, (), wait=False)
                 if done:
                     return None
-            cls.commits_unchecked = 0
-            await_(self._connection._execute(_commit_and_checkpoint, raw))
+            finished, frames = await_(self.in_thread(_commit_and_checkpoint, raw))
         except Exception as error:
             self._handle_exception(error)
+        # A WAL past its limit (readers kept a checkpoint from finishing, or the WAL
+        # from starting again), or a failed checkpoint: the next commit checkpoints
+        # too (after one that finished, it starts the WAL again if no reader is in
+        # it). Else, finished: the next commit starts the WAL again, in the thread.
+        if not 0 <= frames <= WAL_FRAMES_LIMIT:
+            cls.wal_restarts, cls.commits_unchecked = False, CHECKPOINT_EVERY
+        else:
+            cls.wal_restarts, cls.commits_unchecked = finished, 0
         return None
 
     def rollback(self) -> None:
@@ -257,9 +325,12 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         # The pool rolls back every connection it takes back, even one whose
         # transaction just committed or rolled back: with none open, no trip.
         raw: sqlite3.Connection | None = self._connection._connection
-        if raw is not None and not raw.in_transaction:
+        if raw is None or not raw.in_transaction:
             return
-        super().rollback()
+        try:
+            await_(self.in_thread(raw.rollback))
+        except Exception as error:
+            self._handle_exception(error)
 
     def close(self) -> None:
         self.write_locked = False
@@ -319,7 +390,8 @@ async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[.
     driver: Any = fairy.driver_connection
     adapted = fairy.dbapi_connection
     try:
-        if inline and holds_write_lock(adapted):
+        # (holds_write_lock: a OneTripConnection; idle: nothing of it left in the thread)
+        if inline and holds_write_lock(adapted) and cast(OneTripConnection, adapted).idle():
             assert isinstance(adapted, OneTripConnection)
             adapted.inline_runs += 1
             if adapted.inline_runs % YIELD_EVERY == 0:
@@ -334,7 +406,10 @@ async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[.
                                     wait=False)
             if done:
                 return cast(T, answer)
-        result: T = await driver._execute(fn, driver._conn, *args)
+        if isinstance(adapted, OneTripConnection):
+            result: T = await adapted.in_thread(fn, driver._conn, *args)
+        else:
+            result = await driver._execute(fn, driver._conn, *args)
     except sqlite3.Error as error:
         raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
     return result
@@ -344,7 +419,7 @@ def reads_alone(adapted: Any) -> bool:
     """Whether this DBAPI connection is in WAL mode and outside any transaction
     (`Database.read_one`): a read there may run on the event loop's thread, if it
     would not wait (`_on_loop`)."""
-    if not isinstance(adapted, OneTripConnection) or not adapted.wal:
+    if not isinstance(adapted, OneTripConnection) or not adapted.wal or not adapted.idle():
         return False
     raw: sqlite3.Connection | None = adapted._connection._connection
     return raw is not None and not raw.in_transaction

@@ -242,3 +242,55 @@ async def test_transactions_writing_the_same_channels_in_opposite_orders_all_lan
         assert_gapless(rows)
         assert sorted(data["n"] for _, _, data in rows) == list(range(30))
     assert len(sink.published) == 60
+
+
+async def test_a_channels_times_go_up_with_its_seqs(ctx: Context) -> None:
+    """A transaction's events are written just before it commits: one that recorded
+    first but commits later takes the later seq, and the later time too (history is
+    pruned by time and replayed by seq: a later seq never has an earlier time)."""
+    sink = Recorder()
+
+    async def early() -> None:
+        async with ctx.db.write() as tx:
+            await journal.record(tx, sink, "topic:881", "post.created", {"n": "early"})
+            await asyncio.sleep(0.2)  # PostgreSQL: the other writes and commits meanwhile
+
+    async def late() -> None:
+        await asyncio.sleep(0.05)
+        async with ctx.db.write() as tx:
+            await journal.record(tx, sink, "topic:881", "post.created", {"n": "late"})
+
+    await asyncio.gather(early(), late())
+    async with ctx.db.read() as session:
+        rows = (await session.execute(select(Event.seq, Event.created_at)
+                                      .where(Event.channel == "topic:881")
+                                      .order_by(Event.seq))).all()
+    assert [seq for seq, _ in rows] == [1, 2]
+    assert rows[0].created_at <= rows[1].created_at
+    published = sorted((e.seq, e.created_at) for e in sink.published)
+    assert published == [(seq, at) for seq, at in rows]
+
+
+async def test_writing_many_events_lets_the_others_run(ctx: Context) -> None:
+    """An act that tells thousands of people records an event for each: they are
+    written a few at a time, and the event loop serves others in between."""
+    sink = Recorder()
+    ticks = 0
+
+    async def others() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticking = asyncio.create_task(others())
+    try:
+        async with ctx.db.write() as tx:
+            for n in range(2000):
+                await journal.record(tx, sink, f"user:{9000 + n}", "notification", {"n": n})
+            before = ticks
+        assert ticks - before >= 5
+    finally:
+        ticking.cancel()
+    assert len(sink.published) == 2000
+    assert all(e.seq == 1 for e in sink.published)
