@@ -15,6 +15,7 @@ from cps.services.context import Context
 from cps.services.events import journal
 from cps.storage.models import Channel, Event
 from tests.support.api import Api
+from tests.support.turns import turns
 
 pytestmark = pytest.mark.anyio
 
@@ -275,22 +276,11 @@ async def test_writing_many_events_lets_the_others_run(ctx: Context) -> None:
     """An act that tells thousands of people records an event for each: they are
     written a few at a time, and the event loop serves others in between."""
     sink = Recorder()
-    ticks = 0
-
-    async def others() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    ticking = asyncio.create_task(others())
-    try:
+    async with turns() as others:
         async with ctx.db.write() as tx:
             for n in range(2000):
                 await journal.record(tx, sink, f"user:{9000 + n}", "notification", {"n": n})
-            before = ticks
-        assert ticks - before >= 5
-    finally:
-        ticking.cancel()
+            before = others.count
+        assert others.count - before >= 5
     assert len(sink.published) == 2000
     assert all(e.seq == 1 for e in sink.published)

@@ -41,6 +41,7 @@ from cps.storage.database import Database
 from cps.storage.sqlite_driver import YIELD_EVERY, Direct, OneTripCursor, run_on_sqlite3
 from cps.storage.types import UTCDateTime
 from tests.support.trips import trips as counted_trips
+from tests.support.turns import turns
 
 pytestmark = pytest.mark.anyio
 
@@ -246,28 +247,17 @@ async def test_what_grows_with_the_data_still_leaves_the_loop_free(
     here = threading.get_ident()
     wide = Direct(select(_ITEMS.c.name), inline=False)
     narrow = Direct(select(_ITEMS.c.name))
-    ticks = 0
-
-    async def others() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    ticking = asyncio.create_task(others())
-    try:
+    async with turns() as others:
         with counted_trips(monkeypatch) as made:
             async with db.write() as tx:
                 assert await run_on_sqlite3(tx.session, _thread, inline=False) != here
                 await wide.fetch(tx.session, {})
                 assert made == ["_thread", "_fetch"]
-                before = ticks
+                before = others.count
                 for _ in range(YIELD_EVERY * 3):
                     await narrow.fetch(tx.session, {})
                 assert made == ["_thread", "_fetch"]  # none of those went there
-                assert ticks - before >= 2
-    finally:
-        ticking.cancel()
+                assert others.count - before >= 2
 
 
 async def test_a_read_with_steps_runs_on_the_loop_while_it_is_small(
