@@ -363,8 +363,6 @@ def holds_write_lock(adapted: Any) -> bool:
     return raw is not None and raw.in_transaction
 
 
-
-
 def mark_wal(adapted: Any, journal_mode: str) -> None:
     """What `PRAGMA journal_mode=WAL` answered when the connection opened."""
     if isinstance(adapted, OneTripConnection):
@@ -390,9 +388,8 @@ async def run_on_sqlite3(session: AsyncSession | AsyncConnection, fn: Callable[.
     driver: Any = fairy.driver_connection
     adapted = fairy.dbapi_connection
     try:
-        # (holds_write_lock: a OneTripConnection; idle: nothing of it left in the thread)
-        if inline and holds_write_lock(adapted) and cast(OneTripConnection, adapted).idle():
-            assert isinstance(adapted, OneTripConnection)
+        if (inline and isinstance(adapted, OneTripConnection) and holds_write_lock(adapted)
+                and adapted.idle()):
             adapted.inline_runs += 1
             if adapted.inline_runs % YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # the others' turn; the connection stays ours
@@ -479,7 +476,8 @@ def _fetch(conn: sqlite3.Connection, sql: str, args: list[Any]) -> list[Any]:
 
 class Direct(Statement):
     """A Core statement run on sqlite3 itself, in one trip or, in a write
-    transaction, none unless `inline` is False (see the module's docstring)."""
+    transaction and for a SELECT outside any transaction, none unless `inline` is
+    False (see the module's docstring)."""
 
     __slots__ = ("inline", "read", "steps")
 
