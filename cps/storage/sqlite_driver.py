@@ -440,19 +440,28 @@ def _on_loop(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[Any, ..
     its transaction goes on), or, without `wait`, at the first lock another
     connection holds (nothing was done: it is to be run again where it may wait)."""
     stopped = False
+    # SQLite calls the handler each `grain` steps counted over all the statement's runs
+    # (sqlite3 keeps it in a cache), not from this run's start: the handler counts its
+    # calls, and the run is stopped only past `steps` of its own. Stopping a small run
+    # would cost more than its trip: CPython 3.11's sqlite3 never again reuses a cached
+    # statement whose step failed (its reset answers the error), so each later run of
+    # that statement on the connection would be prepared anew.
+    grain = max(1, (steps or 0) // 16)
+    calls, limit = 0, (steps or 0) // grain + 1
 
     def stop() -> int:
-        nonlocal stopped
+        nonlocal stopped, calls
+        calls += 1
+        if calls <= limit:
+            return 0
         stopped = True
         return 1  # SQLite interrupts the statement
 
     if not wait:
         conn.execute(_NO_WAIT)
-    # SQLite counts a prepared statement's steps over all its runs (sqlite3 keeps
-    # them in a cache), so the handler may stop a run before `steps` of its own: it
-    # then runs in the thread. Only `fn` runs under it.
+    # Only `fn` runs under the handler.
     if steps is not None:
-        conn.set_progress_handler(stop, steps)
+        conn.set_progress_handler(stop, grain)
     try:
         return True, fn(conn, *args)
     except sqlite3.OperationalError as error:

@@ -288,6 +288,28 @@ async def test_a_read_with_steps_runs_on_the_loop_while_it_is_small(
     assert {"written before", "written after", "item 4999"} <= kept and len(kept) == 5002
 
 
+async def test_a_small_read_run_again_and_again_is_never_stopped(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite counts a cached statement's steps over all its runs, so a read that
+    stays far below its bound crosses it again and again; it is stopped only past
+    its bound in one run (stopping it would cost a trip each time, and on CPython
+    3.11 the statement prepared anew ever after)."""
+    small = Direct(select(_ITEMS.c.name).where(_ITEMS.c.name.like("item 1%")), steps=2_000)
+    async with db.write() as tx:
+        await tx.session.execute(insert(_ITEMS), [{"name": f"item {n}"} for n in range(40)])
+    with counted_trips(monkeypatch) as made:
+        async with db.write() as tx:
+            made.clear()
+            for _ in range(300):  # each run some hundreds of steps: 300 runs cross 2,000 often
+                assert len(await small.fetch(tx.session, {})) == 11
+            assert made == []
+            # One run past its bound is still stopped and read in the thread.
+            many = Direct(select(_ITEMS.c.name).order_by(_ITEMS.c.name), steps=50)
+            assert len(await many.fetch(tx.session, {})) == 40
+            assert made == ["_fetch"]
+
+
 async def test_only_a_select_may_be_stopped_part_way(db: Database) -> None:
     """SQLite rolls back the whole transaction of a write it interrupts: a write
     cannot be given steps. An error of the read itself is the read's, not a stop."""
