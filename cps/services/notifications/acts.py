@@ -6,9 +6,8 @@ preferences, their following level, whether they may read the space now)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from sqlalchemy import CompoundSelect, Integer, bindparam, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.context import Context
@@ -17,7 +16,7 @@ from cps.services.notifications import inbox
 from cps.storage import portable
 from cps.storage.database import Transaction
 from cps.storage.following import SpaceFollow, TopicFollow
-from cps.storage.models import OrgAdmin, Organization, Post, Topic
+from cps.storage.models import OrgAdmin, Organization, Post, Topic, User
 
 # The levels at which a reply to your post reaches you (normal: mentions only).
 REPLY_LEVELS = ("watching", "tracking")
@@ -70,25 +69,25 @@ async def tier_decided(tx: Transaction, ctx: Context, org: Organization, *, by: 
 _TOPIC, _SPACE = bindparam("topic_id", type_=Integer), bindparam("space_id", type_=Integer)
 
 
-def _follows(kind: portable.Kind) -> CompoundSelect[Any]:
-    """Everyone with a level for the topic or its space who is one of `ids` or watches:
-    the rule of `following.levels` (`levels_of` and `watchers`), read in one statement
-    for the acts that happen most (a post in a busy topic holds the topic's lock
-    meanwhile)."""
-    space_watchers = select(SpaceFollow.user_id).where(SpaceFollow.space_id == _SPACE,
-                                                       SpaceFollow.level == "watching")
-    return union_all(
-        # The topic's own levels of those people, of its watchers, and of the space's
-        # watchers (whose own level for the topic, muted say, wins over the space's).
-        select(TopicFollow.user_id, literal(0).label("own_topic"), TopicFollow.level)
-        .where(TopicFollow.topic_id == _TOPIC,
-               or_(portable.any_of(kind, TopicFollow.user_id, "ids"),
-                   TopicFollow.level == "watching", TopicFollow.user_id.in_(space_watchers))),
-        select(SpaceFollow.user_id, literal(1).label("own_topic"), SpaceFollow.level)
-        .where(SpaceFollow.space_id == _SPACE,
-               or_(portable.any_of(kind, SpaceFollow.user_id, "ids"),
-                   SpaceFollow.level == "watching")),
-    )
+def _follows(kind: portable.Kind) -> tuple[ColumnElement[str | None], ColumnElement[bool]]:
+    """Each person's level for the topic (the topic's own, else its space's; NULL: none
+    chosen) and who an act tells: those of `ids`, the topic's watchers and its
+    space's watchers: the rule of `following.levels` (`levels_of` and `watchers`),
+    read with the people in one statement for the acts that happen most (a post in a
+    busy topic holds the topic's lock meanwhile). A lookup by key per person and one
+    per kind of watcher: no set of follows built and sorted per post."""
+    own = (select(TopicFollow.level)
+           .where(TopicFollow.user_id == User.id, TopicFollow.topic_id == _TOPIC)
+           .scalar_subquery())
+    by_space = (select(SpaceFollow.level)
+                .where(SpaceFollow.user_id == User.id, SpaceFollow.space_id == _SPACE)
+                .scalar_subquery())
+    who = or_(portable.any_of(kind, User.id, "ids"),
+              User.id.in_(select(TopicFollow.user_id).where(TopicFollow.topic_id == _TOPIC,
+                                                          TopicFollow.level == "watching")),
+              User.id.in_(select(SpaceFollow.user_id).where(SpaceFollow.space_id == _SPACE,
+                                                          SpaceFollow.level == "watching")))
+    return func.coalesce(own, by_space), who
 
 
 # An act's audience and what telling them reads of them, in one statement: everyone
@@ -96,7 +95,7 @@ def _follows(kind: portable.Kind) -> CompoundSelect[Any]:
 # notification carries). PostgreSQL runs it on its driver (portable.Hot).
 # Its work grows with the topic's watchers: on SQLite a large audience is read in
 # aiosqlite's thread, leaving the event loop free (portable.Hot's `grows`).
-_AUDIENCE = portable.Hot(lambda kind: inbox.audience_statement(kind, _follows(kind)),
+_AUDIENCE = portable.Hot(lambda kind: inbox.audience_statement(*_follows(kind)),
                          grows=True)
 
 

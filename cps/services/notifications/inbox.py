@@ -33,7 +33,6 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     ColumnElement,
-    CompoundSelect,
     Integer,
     Select,
     and_,
@@ -287,18 +286,12 @@ def _person(row: Any) -> _Person:
                    NotificationActor(id=uid, display_name=name, handle=handle))
 
 
-def audience_statement(kind: portable.Kind, follows: CompoundSelect[int, int, str]
+def audience_statement(level: ColumnElement[str | None], who: ColumnElement[bool]
                        ) -> Select[Any]:
-    """One statement for an act's audience and what `record_all` reads of them: each
-    of `ids` and each person `follows` names (rows of `user_id`, `own_topic` 0 for a
-    level chosen for the topic and 1 for its space, `level`), with their level (the
-    topic's own first; NULL: none chosen) and whether they may read the space
-    `space_id` now. Built once per database by the act (a post runs it), `ids` bound
-    as `portable.any_of` binds them."""
-    found = follows.cte("follows")
-    level = (select(found.c.level).where(found.c.user_id == User.id)
-             .order_by(found.c.own_topic).limit(1).scalar_subquery())
-    who = or_(portable.any_of(kind, User.id, "ids"), User.id.in_(select(found.c.user_id)))
+    """One statement for an act's audience and what `record_all` reads of them: the
+    people `who` picks, each with their `level` (NULL: none chosen; both over `User`)
+    and whether they may read the space `space_id` now. Built once per database by
+    the act (a post runs it)."""
     return (_people_stmt(_reads_space(User, _SPACE_ID), who)
             .join(Space, Space.id == _SPACE_ID).add_columns(level))
 
