@@ -14,7 +14,8 @@ pytestmark = pytest.mark.anyio
 
 # A citizen's plain post in a topic someone else opened (so its author is told):
 # the token's user, then in the write transaction the topic with the access, the
-# official mark and whether a sanction is in force (one statement), the post (its
+# official mark, whether a sanction is in force and the post a retry key names (one
+# statement), the post (its
 # path written with it), the topic's count, tracking the topic, taking part, the
 # topic's event, and the topic author's notification (its audience with what telling
 # them reads of them in one statement, the row, the unread count, the event).
@@ -57,6 +58,23 @@ async def test_a_post_runs_a_known_number_of_statements(
     assert post["body"] == "A plain post"
     bell = await api.ok("GET", "/notifications", w["admin"])
     assert any(n["post_id"] == post["id"] for n in bell["notifications"])
+
+
+async def test_a_retry_key_costs_no_statement_of_its_own(api: Api, ctx: Context) -> None:
+    """Whether a post's client_id names one that landed is read with the topic and
+    its access: a post with a key runs as many statements as one without; its
+    retry answers the post that landed, with one read more."""
+    w = await api.world()
+    topic_id = w["topic"]["id"]
+    await api.post(w["citizen"], topic_id, "The first, to warm up")
+    payload = {"body": "A plain post", "client_id": "retry-key-1"}
+    with statements(ctx) as seen:
+        first = await api.ok("POST", f"/topics/{topic_id}/posts", w["citizen"], payload)
+    assert len(seen) == EXPECTED[ctx.db.engine.dialect.name], "\n".join(seen)
+    again = await api.ok("POST", f"/topics/{topic_id}/posts", w["citizen"], payload,
+                         status=200)
+    assert again["post"]["id"] == first["post"]["id"]
+    assert [p["body"] for p in await api.posts(topic_id)].count("A plain post") == 1
 
 
 async def test_a_large_audience_is_read_in_the_thread(

@@ -298,11 +298,15 @@ async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str,
 
 
 # The topic (locked where rows are), the actor's access to its space, whether the
-# actor is an official of its organization and whether a sanction is in force on
-# them there: one statement, the first of every post.
+# actor is an official of its organization, whether a sanction is in force on them
+# there and the post their retry key names, if any (NULL: none, or no key): one
+# statement, the first of every post.
 _ACTOR = bindparam("uid", type_=Integer)
 _EXTRA = (roster.official_of(Space.org_id, _ACTOR),
-          standing.any_in_force(Space.id, _ACTOR, bindparam("now", type_=UTCDateTime)))
+          standing.any_in_force(Space.id, _ACTOR, bindparam("now", type_=UTCDateTime)),
+          select(Post.id).where(Post.author_id == _ACTOR,
+                                Post.client_id == bindparam("client_id", type_=String))
+          .scalar_subquery())
 _TOPIC_TO_POST = HotTopicAccess(*_EXTRA)
 # PostgreSQL: posts into one topic take turns on this lock before the topic's row.
 # A row lock's waiters are not served in order when each holder updates the row
@@ -340,14 +344,14 @@ async def create_post(
     try:
         async with ctx.db.write() as tx:
             await portable.advisory_lock(tx.session, _TOPIC_TURN + topic_id)
-            topic, access, (is_official, sanctioned) = await _TOPIC_TO_POST.load(
-                tx.session, actor, topic_id, now=utcnow())
+            topic, access, (is_official, sanctioned, used) = await _TOPIC_TO_POST.load(
+                tx.session, actor, topic_id, now=utcnow(), client_id=client_id)
             official = roster.badge(access.org, is_official)
-            if client_id is not None:
+            if used is not None:
                 # A retry of a post that landed: answer it, whatever changed since. Read
                 # with the topic locked, so a first attempt still committing on
                 # PostgreSQL has committed by now (and is seen here).
-                existing = await _by_client_id(tx.session, actor, client_id, official)
+                existing = await _by_client_id(tx.session, actor, str(client_id), official)
                 if existing is not None:
                     return _retried(existing, topic_id), False
             _require_open(topic)
