@@ -16,7 +16,7 @@ The parts: the token's read (`auth`: cached after the first), the topic
 author's notification (`notify`), language detection (`lang`), markdown and
 sanitising (`markdown`), tracking the topic (`tracking`: on PostgreSQL a CTE
 of the post's insert, so what it saves there is less than a statement), counting the author
-in (`participation`), the topic's event (`event`).
+in (`participation`: also a write of the insert), the topic's event (`event`).
 
 bench/write.py measures a post against a minimal write across the network; this
 says which of CPS's parts the difference is made of (docs/scaling.md).
@@ -84,21 +84,22 @@ def switched_off(parts: set[str]) -> Iterator[None]:
     async def nobody(*_args: Any, **_kwargs: Any) -> list[int]:
         return []
 
+    # Tracking and taking part are writes of the post's own insert: the insert without.
+    inserts = dict(posts._INSERTS)
+    inserts[True, True] = posts._INSERTS["tracking" not in parts, "participation" not in parts]
     replaced: list[tuple[Any, str, Any]] = [
         (identity, "authenticate", cached), (acts, "post_published", _noop),
         (mentions, "mentioned", nobody), (detection, "detect", lambda _text: None),
-        (mentions, "render", plain),
-        # Tracking is a write of the post's own insert: the insert without it.
-        (posts, "_INSERT_REPLY", posts._INSERT_POST),
+        (mentions, "render", plain), (posts, "_INSERTS", inserts),
         (participation, "took_part", _noop), (journal, "record", _noop),
     ]
-    owner = {"authenticate": "auth", "post_published": "notify", "mentioned": "notify",
-             "detect": "lang", "render": "markdown", "_INSERT_REPLY": "tracking",
-             "took_part": "participation", "record": "event"}
+    owner = {"authenticate": {"auth"}, "post_published": {"notify"}, "mentioned": {"notify"},
+             "detect": {"lang"}, "render": {"markdown"}, "_INSERTS": {"tracking", "participation"},
+             "took_part": {"participation"}, "record": {"event"}}
     saved = [(module, name, getattr(module, name)) for module, name, _ in replaced]
     try:
         for module, name, stand_in in replaced:
-            if owner[name] in parts:
+            if owner[name] & parts:
                 setattr(module, name, stand_in)
         yield
     finally:

@@ -18,7 +18,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, bindparam, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cps.services.discussion.views import Participation
@@ -40,19 +52,44 @@ async def lock_topic(tx: Transaction, topic_id: int) -> None:
 _PARTICIPANTS = cast(Table, TopicParticipant.__table__)
 
 
-def _count_in(kind: portable.Kind) -> Any:
-    """The person's published posts in the topic + 1 (their row made at the first)."""
+def _upsert(kind: portable.Kind, at: str) -> Any:
+    """Count the person's published post in the topic (their row made at the first,
+    its time bound as `at`)."""
     c = _PARTICIPANTS.c
     return (
         portable.insert_into(kind, _PARTICIPANTS)
         .values(topic_id=bindparam("topic_id", type_=Integer),
                 user_id=bindparam("user_id", type_=Integer),
                 stakeholder_type=bindparam("stakeholder_type", type_=String),
-                first_posted_at=bindparam("at", type_=c.first_posted_at.type), posts=1)
+                first_posted_at=bindparam(at, type_=c.first_posted_at.type), posts=1)
         .on_conflict_do_update(index_elements=[c.topic_id, c.user_id],
                                set_={"posts": c.posts + 1})
-        .returning(c.posts)
     )
+
+
+def _count_in(kind: portable.Kind) -> Any:
+    """The person's published posts in the topic + 1 (their row made at the first)."""
+    return _upsert(kind, "at").returning(_PARTICIPANTS.c.posts)
+
+
+def counts_in(kind: portable.Kind) -> Any:
+    """`took_part` as a write of the post's own insert (`portable.HotWithWrites`, after
+    `new_kind`'s write of the topic): bound topic_id, user_id, stakeholder_type and
+    the post's created_at."""
+    return _upsert(kind, "created_at")
+
+
+def new_kind() -> ColumnElement[int]:
+    """1 if the person (bound user_id, stakeholder_type) brings the topic (topic_id)
+    a kind it had not seen, else 0, read before their post is counted in: they have
+    not taken part, nor has anyone of their type. For the topic's own UPDATE of the
+    post's insert, which `counts_in` follows."""
+    c = _PARTICIPANTS.c
+    seen = exists().where(c.topic_id == bindparam("topic_id", type_=Integer),
+                          or_(c.user_id == bindparam("user_id", type_=Integer),
+                              c.stakeholder_type == bindparam("stakeholder_type",
+                                                              type_=String)))
+    return case((seen, 0), else_=1)
 
 
 # Built once per database: a post runs it, and building it cost more than running it.

@@ -210,10 +210,25 @@ def _count_post(_kind: portable.Kind) -> Any:
                     last_activity_at=bindparam("created_at", type_=UTCDateTime)))
 
 
-# The post, and its topic's count and last activity (and, for a reply, its author
-# tracking the topic): one round trip on PostgreSQL.
-_INSERT_POST = portable.HotWithWrites(_insert_post, _count_post)
-_INSERT_REPLY = portable.HotWithWrites(_insert_post, _count_post, levels.track_unless_watching)
+def _count_published(kind: portable.Kind) -> Any:
+    """`_count_post`, and a kind more when its author brings one (`participation`)."""
+    return _count_post(kind).values(
+        stakeholder_kinds=_TOPICS.c.stakeholder_kinds + participation.new_kind())
+
+
+# The post, and its topic's count and last activity, and, for a reply, its author
+# tracking the topic, and, for a published post, its author taking part: one round
+# trip on PostgreSQL (SQLite runs the writes after it, in this order: the topic's
+# new kind is read before the author is counted in). Keyed by (tracks, takes part).
+_INSERTS = {
+    (False, False): portable.HotWithWrites(_insert_post, _count_post),
+    (True, False): portable.HotWithWrites(_insert_post, _count_post,
+                                          levels.track_unless_watching),
+    (False, True): portable.HotWithWrites(_insert_post, _count_published,
+                                          participation.counts_in),
+    (True, True): portable.HotWithWrites(_insert_post, _count_published,
+                                         levels.track_unless_watching, participation.counts_in),
+}
 
 
 async def insert_post(
@@ -228,13 +243,16 @@ async def insert_post(
     answers_question: bool = True,
     lang: PostLanguage | None = None,
     tracks: bool = False,
+    takes_part: bool = False,
 ) -> Post:
     """Insert a post, held for review under the rule `held` (None: published), and
     give it its tree path (its id is part of the path). Answers the post as written,
     outside the session. `answers_question`: False when its author, an official,
     said it does not answer the question it is in. `lang`: the language as the author
     said it or as detected (`post_language`). `tracks`: its author tracks the topic
-    (`levels.track_unless_watching`), in the same statement."""
+    (`levels.track_unless_watching`), in the same statement; `takes_part`: if it is
+    published, its author takes part in the topic (`participation.took_part`), in
+    the same statement too (the caller holds the topic's turn)."""
     now = utcnow()
     lang = lang or PostLanguage(None, chosen=False)
     post = Post(
@@ -261,9 +279,11 @@ async def insert_post(
     admission.hold(post, held)
     prefix = parent.path if parent else ""
     columns = {c.key: getattr(post, c.key) for c in _WRITTEN} | {"prefix": prefix}
-    if tracks:
-        columns |= {"user_id": actor.id, "space_id": topic.space_id, "now": now}
-    post.id = int(await (_INSERT_REPLY if tracks else _INSERT_POST).scalar(tx.session, columns))
+    takes_part = takes_part and post.review is None
+    if tracks or takes_part:
+        columns |= {"user_id": actor.id, "space_id": topic.space_id, "now": now,
+                    "stakeholder_type": actor.stakeholder_type}
+    post.id = int(await _INSERTS[tracks, takes_part].scalar(tx.session, columns))
     post.path = prefix + _segment(post.id)
     # The topic row now says so; its loaded copy learns it without being written again.
     set_committed_value(topic, "post_count", topic.post_count + 1)
@@ -362,15 +382,14 @@ async def create_post(
                     raise Invalid({"parent_id": "The parent must be a post of the same topic."})
             held = await admission.check_post(tx, ctx, actor, access, topic, body=body,
                                               parent=parent, sanctioned=bool(sanctioned))
+            # The author tracks the topic and, unless it is held, takes part in it (the
+            # topic's turn is held: who took part is counted one post at a time).
             post = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held,
                 answers_question=answers_question, lang=language, tracks=True,
-            )  # the author tracks the topic
+                takes_part=True)
             # The actor was read with its name and stakeholder type: the author.
             if post.review is None:  # a held post is announced when approved
-                # The topic's row is locked: who took part is counted one post at a time.
-                await participation.took_part(tx, topic_id, actor.id, actor.stakeholder_type,
-                                              post.created_at)
                 await journal.record(
                     tx, ctx.events, channels.topic(topic_id), "post.created",
                     _public(post, actor, staff=access.can_moderate, official=official)
