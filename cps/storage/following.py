@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cps.storage.models import Base
@@ -27,14 +27,18 @@ _LEVEL_CHECK = "level IN ('watching', 'tracking', 'normal', 'muted')"
 
 class TopicFollow(Base):
     __tablename__ = "topic_follows"
-    __table_args__ = (CheckConstraint(_LEVEL_CHECK, name="level"),)
+    __table_args__ = (
+        CheckConstraint(_LEVEL_CHECK, name="level"),
+        # Who watches a topic is read by topic and level at every post: everyone who
+        # posted tracks it, and a busy topic's trackers are not read to find them.
+        Index("ix_topic_follows_topic_level", "topic_id", "level"),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    # Who watches a topic is read by topic: its own index.
     topic_id: Mapped[int] = mapped_column(
-        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
     )
     level: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -42,13 +46,16 @@ class TopicFollow(Base):
 
 class SpaceFollow(Base):
     __tablename__ = "space_follows"
-    __table_args__ = (CheckConstraint(_LEVEL_CHECK, name="level"),)
+    __table_args__ = (
+        CheckConstraint(_LEVEL_CHECK, name="level"),
+        Index("ix_space_follows_space_level", "space_id", "level"),  # as topics'
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     space_id: Mapped[int] = mapped_column(
-        ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True
     )
     level: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

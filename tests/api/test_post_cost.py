@@ -4,6 +4,7 @@ change that adds one shows here (bench/write.py measures the time)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from cps.services.context import Context
 from tests.support.api import Api
@@ -107,3 +108,36 @@ async def test_a_large_audience_is_read_in_the_thread(
         bell = await api.ok("GET", "/notifications", person)
         assert any(n["post_id"] == post["id"] for n in bell["notifications"])
         assert bell["unread_count"] >= 1
+
+
+async def test_a_topic_thousands_track_finds_its_few_watchers_on_the_loop(
+    api: Api, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Everyone who posts in a topic tracks it. Its watchers are found by topic and
+    level (an index of both), not among its trackers: with 3,000 of them a post's
+    audience still takes few of SQLite's steps and is read on the loop, not sent
+    to the thread, and the watcher among them is told."""
+    if ctx.db.engine.dialect.name != "sqlite":
+        pytest.skip("aiosqlite's thread is SQLite's")
+    w = await api.world()
+    topic_id = w["topic"]["id"]
+    watcher = await api.user()
+    await api.ok("PUT", f"/topics/{topic_id}/follow", watcher, {"level": "watching"})
+    async with ctx.db.write() as tx:
+        await tx.session.execute(text(
+            "INSERT INTO users (id, email, password_hash, display_name, stakeholder_type,"
+            " is_platform_admin, created_at, handle) VALUES (:id, :email, 'x', 'Tracker',"
+            " 'citizen', false, '2026-01-01 00:00:00.000000', :handle)"),
+            [{"id": 10_000 + n, "email": f"t{n}@example.org", "handle": f"tracker{n}"}
+             for n in range(3000)])
+        await tx.session.execute(text(
+            "INSERT INTO topic_follows (user_id, topic_id, level, updated_at) VALUES"
+            " (:uid, :topic, 'tracking', '2026-01-01 00:00:00.000000')"),
+            [{"uid": 10_000 + n, "topic": topic_id} for n in range(3000)])
+    await api.post(w["citizen"], topic_id, "The first, to warm up")
+    with trips(monkeypatch) as made:
+        post = await api.post(w["citizen"], topic_id, "Read by its watcher")
+    # (Two people told: their rows are SQLAlchemy's statements, "_run", in the thread.)
+    assert "_fetch" not in made, made
+    bell = await api.ok("GET", "/notifications", watcher)
+    assert [n["post_id"] for n in bell["notifications"]][0] == post["id"]
