@@ -175,11 +175,14 @@ async def collapse_into(session: AsyncSession, notes: list[dict[str, Any]], turn
     then write each notification (`_collapsing`'s parameter sets) or collapse it into
     the person's unread one: answers `(id, count, created_at, updated_at)` of each,
     in the order given. One person: one statement; several: one for the turns and
-    one for the rows."""
+    one for the rows on PostgreSQL, and on SQLite one each on sqlite3 itself (in the
+    write transaction: on the event loop, where SQLAlchemy's many-row insert went to
+    aiosqlite's thread once per row)."""
     if len(turns) != len(notes):
         raise ValueError("collapse_into takes one turn per notification")
-    if len(notes) == 1:
-        rows: Sequence[Any] = await _ONE.rows(session, {**notes[0], "turn": turns[0]})
+    if len(notes) == 1 or not portable.locks_rows(session):
+        rows: Sequence[Any] = [row for note, turn in zip(notes, turns, strict=True)
+                               for row in await _ONE.rows(session, {**note, "turn": turn})]
     else:
         await take_turns(session, turns)
         rows = (await session.execute(_MANY(session), notes)).all()
