@@ -14,6 +14,9 @@ class EventRecord:
     name: str
     data: dict[str, Any]
     created_at: datetime
+    # `data` as JSON, as the writer stored it (compact, default=str), if it has it:
+    # the frame's text is then built around it, not encoded again.
+    data_text: str | None = None
 
     def frame(self) -> dict[str, Any]:
         """The WebSocket frame of the contract."""

@@ -62,6 +62,15 @@ def encode_frame(frame: Mapping[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), default=str)
 
 
+def encode_event(event: EventRecord) -> str:
+    """`encode_frame(event.frame())`, the same text, around the data's JSON when the
+    writer has it (a post's data is most of its frame, already encoded for its row)."""
+    if event.data_text is None:
+        return encode_frame(event.frame())
+    return (f'{{"type":"event","channel":{json.dumps(event.channel)},"seq":{int(event.seq)},'
+            f'"name":{json.dumps(event.name)},"data":{event.data_text}}}')
+
+
 @dataclass(eq=False)
 class _Channel:
     subscribers: dict[int, Subscriber] = field(default_factory=dict)
@@ -112,7 +121,7 @@ class Hub:
 
     async def publish(self, event: EventRecord) -> None:
         """EventSink: called after the event's transaction committed."""
-        await self.broker.publish(event.channel, encode_frame(event.frame()).encode())
+        await self.broker.publish(event.channel, encode_event(event).encode())
 
     async def publish_ephemeral(self, channel: str, frame: Mapping[str, Any]) -> None:
         """Presence and typing: no seq, no ordering, no catch-up."""

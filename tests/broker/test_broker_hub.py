@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from cps.broker import Hub, encode_frame
-from cps.broker.event import EventSink
+from cps.broker.event import EventRecord, EventSink
 
 from .support import HubFactory, Recorder, Store, event, eventually, numsub, text, wait_until
 
@@ -262,3 +264,23 @@ async def test_reconnection_before_prime_catches_up_once_primed(
     assert hub.prime(channel, 2) == 2
     await wait_until(lambda: recorder.seqs == [3])
     assert store.calls == [(channel, 2, None)]
+
+
+async def test_an_event_with_its_data_already_encoded_is_sent_as_the_same_text() -> None:
+    """The hub sends an event the journal wrote around the data's JSON the writer
+    stored for its row (not encoded twice): byte for byte the frame's own encoding,
+    whatever the data holds (quotes, non-ASCII, a newline, nesting, a time)."""
+    from cps.broker.hub import encode_event
+    from cps.storage.events import Appended
+
+    data = {"body": 'Say "hi"\n<b>', "author": {"display_name": "Ünal 李", "id": 7},
+            "when": datetime(2026, 12, 7, 23, 0, tzinfo=UTC), "tags": [1, None, True]}
+    for channel, name in (("topic:12", "post.created"), ('odd "channel"\\', "naïve.name")):
+        written = Appended(channel, name, data, json.dumps(data, separators=(",", ":"),
+                                                           default=str), datetime.now(UTC))
+        plain = EventRecord(channel=channel, seq=41, name=name, data=data,
+                            created_at=written.created_at)
+        known = EventRecord(channel=channel, seq=41, name=name, data=data,
+                            created_at=written.created_at, data_text=written.text)
+        assert encode_event(known) == encode_event(plain) == encode_frame(plain.frame())
+        assert json.loads(encode_event(known))["data"]["author"]["display_name"] == "Ünal 李"

@@ -30,7 +30,8 @@ async def record(
 
     async def publish() -> None:
         await sink.publish(EventRecord(channel=channel, seq=appended.seq, name=name,
-                                       data=data, created_at=appended.created_at))
+                                       data=data, created_at=appended.created_at,
+                                       data_text=appended.text))
 
     tx.after_commit(publish)
     return appended
