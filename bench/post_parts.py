@@ -67,8 +67,10 @@ def switched_off(parts: set[str]) -> Iterator[None]:
     from cps.services.accounts import identity
     from cps.services.discussion import mentions, participation, posts
     from cps.services.events import journal
+    from cps.services.following import levels
     from cps.services.languages import detection
     from cps.services.notifications import acts
+    from cps.storage import portable
 
     cache: dict[str, Any] = {}
     real_authenticate = identity.authenticate
@@ -84,16 +86,25 @@ def switched_off(parts: set[str]) -> Iterator[None]:
     async def nobody(*_args: Any, **_kwargs: Any) -> list[int]:
         return []
 
-    # Tracking and taking part are writes of the post's own insert: the insert without.
+    # Tracking and taking part are writes of the post's own insert, and the audience
+    # is read with it: the insert without them.
     inserts = dict(posts._INSERTS)
     inserts[True, True] = posts._INSERTS["tracking" not in parts, "participation" not in parts]
+    writes: list[Any] = [posts._count_post if "participation" in parts else posts._count_published]
+    writes += [] if "tracking" in parts else [levels.track_unless_watching]
+    writes += [] if "participation" in parts else [participation.counts_in]
+    telling = (inserts[True, True] if "notify" in parts else
+               portable.HotWithWrites(posts._insert_post, *writes, beside=acts.audience_statement))
     replaced: list[tuple[Any, str, Any]] = [
         (identity, "authenticate", cached), (acts, "post_published", _noop),
-        (mentions, "mentioned", nobody), (detection, "detect", lambda _text: None),
+        (mentions, "mentioned_in", nobody), (detection, "detect", lambda _text: None),
+        (posts, "_INSERT_TELLING", telling),
         (mentions, "render", plain), (posts, "_INSERTS", inserts),
         (participation, "took_part", _noop), (journal, "record", _noop),
     ]
-    owner = {"authenticate": {"auth"}, "post_published": {"notify"}, "mentioned": {"notify"},
+    owner = {"authenticate": {"auth"}, "post_published": {"notify"},
+             "mentioned_in": {"notify"},
+             "_INSERT_TELLING": {"notify", "tracking", "participation"},
              "detect": {"lang"}, "render": {"markdown"}, "_INSERTS": {"tracking", "participation"},
              "took_part": {"participation"}, "record": {"event"}}
     saved = [(module, name, getattr(module, name)) for module, name, _ in replaced]

@@ -37,6 +37,7 @@ from sqlalchemy import (
     cast,
     func,
     select,
+    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -111,15 +112,31 @@ class HotWithWrites(Hot):
 
     The writes see the database as it was before the statement (PostgreSQL runs
     a statement's CTEs on one snapshot): a write must not depend on what the
-    statement or another write changes, and no two may change one row."""
+    statement or another write changes, and no two may change one row.
 
-    __slots__ = ("_writes",)
+    `beside`: a SELECT read with them (a post's audience), its rows answered
+    after the statement's one row: (*the row, *each of its rows), or the row and
+    NULLs when it has none. On PostgreSQL it reads the database as it was before
+    the statement too; SQLite reads it after the writes, as a read whose work
+    grows with the data (`Hot`'s `grows`)."""
 
-    def __init__(self, build: Callable[[Kind], Any], *writes: Callable[[Kind], Any]) -> None:
+    __slots__ = ("_beside", "_width", "_writes")
+
+    def __init__(self, build: Callable[[Kind], Any], *writes: Callable[[Kind], Any],
+                 beside: Callable[[Kind], Select[Any]] | None = None) -> None:
         # Not Hot's own: PostgreSQL's statement is the one with the writes.
-        together = build("postgresql").add_cte(
-            *(write("postgresql").cte(f"write_{n}") for n, write in enumerate(writes)))
-        self._postgresql = asyncpg_driver.Direct(together)
+        ctes = [write("postgresql").cte(f"write_{n}") for n, write in enumerate(writes)]
+        together = build("postgresql")
+        self._beside: sqlite_driver.Direct | None = None
+        self._width = 0
+        if beside is not None:
+            main = together.cte("main")
+            aside = beside("postgresql").subquery("beside")
+            together = select(main, aside).select_from(main.outerjoin(aside, true()))
+            read = beside("sqlite")
+            self._width = len(read.selected_columns)
+            self._beside = sqlite_driver.Direct(read, steps=sqlite_driver.LOOP_STEPS)
+        self._postgresql = asyncpg_driver.Direct(together.add_cte(*ctes))
         self._sqlite = sqlite_driver.Direct(build("sqlite"))
         self._writes = tuple(sqlite_driver.Direct(write("sqlite")) for write in writes)
 
@@ -130,7 +147,11 @@ class HotWithWrites(Hot):
         rows = await self._sqlite.fetch(session, params)
         for write in self._writes:
             await write.fetch(session, params)
-        return rows
+        if self._beside is None:
+            return rows
+        (row,) = rows
+        aside = await self._beside.fetch(session, params)
+        return [(*row, *other) for other in aside] or [(*row, *(None,) * self._width)]
 
 
 def any_of(kind: Kind, column: Any, name: str) -> ColumnElement[bool]:

@@ -194,6 +194,45 @@ async def test_a_statement_with_writes_answers_its_rows_and_makes_every_write(
     assert seqs == {"portable:11": 6, "portable:12": 15, "portable:13": 0}
 
 
+async def test_a_read_beside_the_writes_answers_its_rows_after_the_statements_row(
+    ctx: Context
+) -> None:
+    """`HotWithWrites(..., beside=)`: the statement's row then each row of the read
+    (the row and NULLs when the read finds none); on PostgreSQL all in one
+    statement, the read seeing the database as it was before the writes."""
+    table = cast(Table, Channel.__table__)
+    insert_one = portable.HotWithWrites(
+        lambda kind: portable.insert_into(kind, table).values(
+            name=bindparam("name", type_=String), last_seq=0).returning(table.c.name),
+        lambda _kind: update(table).where(table.c.name == "portable:21")
+        .values(last_seq=table.c.last_seq + 1),
+        beside=lambda _kind: select(table.c.name, table.c.last_seq)
+        .where(table.c.name.like(bindparam("like", type_=String))).order_by(table.c.name))
+    async with ctx.db.write() as tx:
+        tx.session.add_all([Channel(name="portable:21", last_seq=1),
+                            Channel(name="portable:22", last_seq=7)])
+    with statements(ctx) as seen:
+        async with ctx.db.write() as tx:
+            rows = await insert_one.rows(tx.session, {"name": "portable:23",
+                                                      "like": "portable:2_"})
+            nobody = await insert_one.rows(tx.session, {"name": "portable:24",
+                                                        "like": "nothing%"})
+    dialect = ctx.db.engine.dialect.name
+    if dialect == "postgresql":
+        assert len(seen) == 2
+        assert [tuple(r) for r in rows] == [("portable:23", "portable:21", 1),
+                                            ("portable:23", "portable:22", 7)]
+    else:  # the read after the writes: the new row and the bumped seq are seen
+        assert len(seen) == 6
+        assert [tuple(r) for r in rows] == [("portable:23", "portable:21", 2),
+                                            ("portable:23", "portable:22", 7),
+                                            ("portable:23", "portable:23", 0)]
+    assert [tuple(r) for r in nobody] == [("portable:24", None, None)]
+    async with ctx.db.read() as session:
+        assert (await session.scalar(
+            select(Channel.last_seq).where(Channel.name == "portable:21"))) == 3
+
+
 async def test_a_statement_with_writes_that_fails_leaves_no_write(ctx: Context) -> None:
     """The statement refused (a duplicate name): none of its writes is kept."""
     table = cast(Table, Channel.__table__)

@@ -46,18 +46,26 @@ async def mentioned(session: AsyncSession, post: Post, *,
     """The ids of the people `post` mentions who may read it now (see the module's
     docstring), at most `limit`, in the order the post first names them; with `only`,
     of those handles alone (the ones an edit added: `added_by_edit`)."""
-    handles = markdown.handles_in(post.body)[:READ_MAX]
+    return await mentioned_in(session, post.body, post.topic_id, post.author_id,
+                              only=only, limit=limit)
+
+
+async def mentioned_in(session: AsyncSession, body: str, topic_id: int, author_id: int, *,
+                       only: Collection[str] | None = None, limit: int = NOTIFY_MAX
+                       ) -> list[int]:
+    """`mentioned` for a post not yet written: its body, topic and author."""
+    handles = markdown.handles_in(body)[:READ_MAX]
     if only is not None:
         handles = [h for h in handles if h in only]
     if not handles or limit <= 0:
         return []
     space = await session.scalar(
-        select(Space).join(Topic, Topic.space_id == Space.id).where(Topic.id == post.topic_id))
+        select(Space).join(Topic, Topic.space_id == Space.id).where(Topic.id == topic_id))
     if space is None:
         return []
     rows = (await session.execute(
         select(User.handle, User.id).where(
-            User.handle.in_(handles), User.id != post.author_id, can_read(space, User.id))
+            User.handle.in_(handles), User.id != author_id, can_read(space, User.id))
     )).all()
     by_handle = {handle: user_id for handle, user_id in rows}
     return [by_handle[h] for h in handles if h in by_handle][:limit]

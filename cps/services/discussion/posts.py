@@ -39,7 +39,7 @@ from cps.services.events import channels, journal
 from cps.services.events import review as queue_events
 from cps.services.following import levels
 from cps.services.languages import detection, tags
-from cps.services.notifications import acts
+from cps.services.notifications import acts, inbox
 from cps.services.officials import roster
 from cps.services.orgs import standing
 from cps.services.orgs.access import (
@@ -230,6 +230,11 @@ _INSERTS = {
     (True, True): portable.HotWithWrites(_insert_post, _count_published,
                                          levels.track_unless_watching, participation.counts_in),
 }
+# A published reply and its audience (who is told of it: `acts.post_published`), read
+# with it: on PostgreSQL one round trip less inside the topic's turn.
+_INSERT_TELLING = portable.HotWithWrites(
+    _insert_post, _count_published, levels.track_unless_watching, participation.counts_in,
+    beside=acts.audience_statement)
 
 
 _POST_CLASS = sa_inspect(Post).class_manager
@@ -257,7 +262,8 @@ async def insert_post(
     lang: PostLanguage | None = None,
     tracks: bool = False,
     takes_part: bool = False,
-) -> Post:
+    audience: dict[str, Any] | None = None,
+) -> tuple[Post, inbox.Audience | None]:
     """Insert a post, held for review under the rule `held` (None: published), and
     give it its tree path (its id is part of the path). Answers the post as written,
     outside the session. `answers_question`: False when its author, an official,
@@ -265,7 +271,9 @@ async def insert_post(
     said it or as detected (`post_language`). `tracks`: its author tracks the topic
     (`levels.track_unless_watching`), in the same statement; `takes_part`: if it is
     published, its author takes part in the topic (`participation.took_part`), in
-    the same statement too (the caller holds the topic's turn)."""
+    the same statement too (the caller holds the topic's turn). `audience`: for a
+    reply that tracks and takes part, if it is published, its audience is read in
+    the same statement (`acts.audience_params`) and answered with it."""
     now = utcnow()
     lang = lang or PostLanguage(None, chosen=False)
     post = _transient_post(
@@ -296,12 +304,17 @@ async def insert_post(
     if tracks or takes_part:
         columns |= {"user_id": actor.id, "space_id": topic.space_id, "now": now,
                     "stakeholder_type": actor.stakeholder_type}
-    post.id = int(await _INSERTS[tracks, takes_part].scalar(tx.session, columns))
+    heard = None
+    if audience is not None and tracks and takes_part:
+        rows = await _INSERT_TELLING.rows(tx.session, columns | audience)
+        post.id, heard = int(rows[0][0]), inbox.audience_of([row[1:] for row in rows])
+    else:
+        post.id = int(await _INSERTS[tracks, takes_part].scalar(tx.session, columns))
     post.path = prefix + _segment(post.id)
     # The topic row now says so; its loaded copy learns it without being written again.
     set_committed_value(topic, "post_count", topic.post_count + 1)
     set_committed_value(topic, "last_activity_at", now)
-    return post
+    return post, heard
 
 
 _BY_CLIENT_ID = (
@@ -395,20 +408,27 @@ async def create_post(
                     raise Invalid({"parent_id": "The parent must be a post of the same topic."})
             held = await admission.check_post(tx, ctx, actor, access, topic, body=body,
                                               parent=parent, sanctioned=bool(sanctioned))
+            # Whom it tells by name, and so its audience, read with its insert (unless
+            # it is held: a held post is announced when approved).
+            audience, mentioned = None, []
+            if held is None:
+                mentioned = await mentions.mentioned_in(tx.session, body, topic_id, actor.id)
+                tell = await acts.post_tells(tx.session, parent_id, topic, mentioned)
+                audience = acts.audience_params(topic, tell, actor.id)
             # The author tracks the topic and, unless it is held, takes part in it (the
             # topic's turn is held: who took part is counted one post at a time).
-            post = await insert_post(
+            post, heard = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held,
                 answers_question=answers_question, lang=language, tracks=True,
-                takes_part=True)
+                takes_part=True, audience=audience)
             # The actor was read with its name and stakeholder type: the author.
-            if post.review is None:  # a held post is announced when approved
+            if post.review is None:
                 await journal.record(
                     tx, ctx.events, channels.topic(topic_id), "post.created",
                     _public(post, actor, staff=access.can_moderate, official=official)
                 )
-                await acts.post_published(tx, ctx, post, topic,
-                                          mentioned=await mentions.mentioned(tx.session, post))
+                await acts.post_published(tx, ctx, post, topic, mentioned=mentioned,
+                                          heard=heard)
             else:
                 await queue_events.queue_changed(tx, ctx, topic.space_id, "post.held")
             if answers_question:

@@ -82,7 +82,7 @@ async def create_topic(
                       kind=kind)
         tx.session.add(topic)
         await tx.session.flush()
-        post = await insert_post(
+        post, _ = await insert_post(
             tx, topic, actor, body=body, parent=None, client_id=None, held=held, lang=language
         )
         await levels.opened(tx, actor.id, topic.id)  # who opens (or asks) watches

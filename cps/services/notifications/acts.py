@@ -6,6 +6,7 @@ preferences, their following level, whether they may read the space now)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,15 +100,29 @@ _AUDIENCE = portable.Hot(lambda kind: inbox.audience_statement(*_follows(kind)),
                          grows=True)
 
 
+def audience_statement(kind: portable.Kind) -> Any:
+    """The statement of an act's audience (`_AUDIENCE`), for a writer that reads it
+    with its own write (a post's insert: `portable.HotWithWrites`'s `beside`), bound
+    as `audience_params` binds it."""
+    return inbox.audience_statement(*_follows(kind))
+
+
+def audience_params(topic: Topic, user_ids: Iterable[int], actor_id: int | None
+                    ) -> dict[str, Any]:
+    return {"ids": sorted(set(user_ids) | ({actor_id} if actor_id is not None else set())),
+            "topic_id": topic.id, "space_id": topic.space_id}
+
+
 async def _audience(session: AsyncSession, topic: Topic, user_ids: Iterable[int],
-                    actor_id: int | None) -> tuple[dict[int, str], list[int], inbox.Audience]:
+                    actor_id: int | None, heard: inbox.Audience | None = None
+                    ) -> tuple[dict[int, str], list[int], inbox.Audience]:
     """The level of each of `user_ids` for `topic` (the topic's own, else the space's,
     else normal), who watches the topic (ids ascending), and what `inbox.record_all`
-    reads of them and of the actor (`known`, for the topic's space)."""
+    reads of them and of the actor (`known`, for the topic's space). `heard`: the
+    audience as the caller read it (`audience_statement`), else read here."""
     ids = set(user_ids)
-    heard = await inbox.audience(session, _AUDIENCE, {
-        "ids": sorted(ids | ({actor_id} if actor_id is not None else set())),
-        "topic_id": topic.id, "space_id": topic.space_id})
+    if heard is None:
+        heard = await inbox.audience(session, _AUDIENCE, audience_params(topic, ids, actor_id))
     chosen = {uid: level or levels.DEFAULT for uid, level in heard.levels.items()}
     watching = sorted(uid for uid, level in chosen.items() if level == "watching")
     return ({uid: chosen.get(uid, levels.DEFAULT) for uid in {*ids, *watching}}, watching,
@@ -129,24 +144,38 @@ async def question_changed(tx: Transaction, ctx: Context, *, topic_id: int, aske
         known=heard.known)
 
 
-async def post_published(tx: Transaction, ctx: Context, post: Post, topic: Topic, *,
-                         mentioned: Sequence[int]) -> None:
-    """A post is published (written, or approved after being held): each person is
-    told once, of the first that applies: they are mentioned (`mentioned`: from
-    `discussion.mentions`, only people who may read the space), it replies to their
-    post (or, at the top of the thread, to their topic) and they watch or track the
-    topic, or they watch the topic or its space. A muted topic tells nobody."""
-    session = tx.session
+async def post_tells(session: AsyncSession, parent_id: int | None, topic: Topic,
+                     mentioned: Sequence[int]) -> dict[int, str]:
+    """Whom a published post tells by name, and of what, before its watchers: those it
+    mentions (`mention`), else the author of the post it replies to (`parent_id`; at
+    the top of the thread, of its topic: `reply`). No statement: the parent is the
+    one its writer loaded."""
     tell: dict[int, str] = {}
     for user_id in mentioned:
         tell.setdefault(user_id, "mention")
     replied_to: int | None = topic.author_id
-    if post.parent_id is not None:  # loaded by whoever wrote the post: no statement
-        parent = await session.get(Post, post.parent_id)
+    if parent_id is not None:
+        parent = await session.get(Post, parent_id)
         replied_to = parent.author_id if parent is not None else None
     if replied_to is not None:
         tell.setdefault(replied_to, "reply")
-    found, watching, heard = await _audience(session, topic, tell, post.author_id)
+    return tell
+
+
+async def post_published(tx: Transaction, ctx: Context, post: Post, topic: Topic, *,
+                         mentioned: Sequence[int], heard: inbox.Audience | None = None
+                         ) -> None:
+    """A post is published (written, or approved after being held): each person is
+    told once, of the first that applies: they are mentioned (`mentioned`: from
+    `discussion.mentions`, only people who may read the space), it replies to their
+    post (or, at the top of the thread, to their topic) and they watch or track the
+    topic, or they watch the topic or its space. A muted topic tells nobody.
+    `heard`: its audience, read by its writer with the post's insert
+    (`audience_statement` bound by `audience_params` for `post_tells`), else read
+    here."""
+    session = tx.session
+    tell = await post_tells(session, post.parent_id, topic, mentioned)
+    found, watching, heard = await _audience(session, topic, tell, post.author_id, heard)
     for user_id in watching:
         tell.setdefault(user_id, "watched_post")
     tell.pop(post.author_id, None)

@@ -307,7 +307,12 @@ class Audience:
 
 async def audience(session: AsyncSession, stmt: portable.Hot, params: dict[str, Any]
                    ) -> Audience:
-    rows = await stmt.rows(session, params)
+    return audience_of(await stmt.rows(session, params))
+
+
+def audience_of(rows: Sequence[Any]) -> Audience:
+    """An `audience_statement`'s rows as `Audience` (a row of NULLs: nobody)."""
+    rows = [row for row in rows if row and row[0] is not None]
     return Audience({row[0]: row[-1] for row in rows}, {row[0]: _person(row) for row in rows})
 
 
