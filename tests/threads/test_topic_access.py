@@ -44,10 +44,14 @@ async def test_it_answers_what_the_orms_statement_answers(api: Api, ctx: Context
                 access.is_org_admin, access.is_moderator, access.is_member) == orm
         assert extra == ()
         assert access.can_moderate and access.is_org_admin
-        # As the ORM loads them: persistent, nothing to write, every column loaded.
+        # The topic as the ORM loads it: persistent, nothing to write, every column
+        # loaded; its space and organization, which a post only reads, the same outside
+        # the session (a copy: not added, never written).
         for obj in (topic, access.space, access.org):
             state: InstanceState[Any] = sa_inspect(obj)
-            assert state.persistent and not state.unloaded and not state.modified
+            assert not state.unloaded and not state.modified
+        assert sa_inspect(topic).persistent
+        assert access.space not in tx.session and access.org not in tx.session
         assert not tx.session.dirty and not tx.session.new
 
 

@@ -152,9 +152,11 @@ class HotTopicAccess:
     request about as much as the rest of the statements of a post together (~600 µs
     of CPU on SQLite, on the benchmark machine): the same columns on the driver
     cost ~80 µs, and making the three objects ~140 µs. They are made as the ORM
-    makes what it loads: persistent in the session, nothing pending, every column
-    loaded, so what a rule reads or a writer changes behaves as before. An object
-    the session already holds is the one answered, as the ORM answers it."""
+    makes what it loads: every column loaded, nothing pending; the topic persistent
+    in the session, so what a rule reads or a writer changes behaves as before. The
+    space and the organization are read, never written, by a post: they are copies
+    outside the session (adding an object to it is most of what making it costs).
+    An object the session already holds is the one answered, as the ORM answers it."""
 
     _ENTITIES: tuple[type[Any], ...] = (Topic, Space, Organization)
 
@@ -177,15 +179,19 @@ class HotTopicAccess:
         row, at, made = tuple(rows[0]), 0, []
         for entity, keys in zip(self._ENTITIES, self._keys, strict=True):
             made.append(_persistent(session, entity, dict(zip(keys, row[at:at + len(keys)],
-                                                              strict=True))))
+                                                              strict=True)),
+                                    attach=entity is Topic))
             at += len(keys)
         topic, space, org = made
         return topic, _access((space, org, *row[at:at + 3]), actor, missing), row[at + 3:]
 
 
-def _persistent(session: AsyncSession, entity: type[Any], values: dict[str, Any]) -> Any:
+def _persistent(session: AsyncSession, entity: type[Any], values: dict[str, Any], *,
+                attach: bool = True) -> Any:
     """The row as the ORM would load it into the session: the object it holds for
-    that key if any, else a new one, persistent and with nothing to write."""
+    that key if any, else a new one, persistent and with nothing to write (without
+    `attach`: a copy as loaded, outside the session, for a caller that only reads
+    it)."""
     key = sa_inspect(entity).identity_key_from_primary_key((values["id"],))
     held = session.sync_session.identity_map.get(key)
     if held is not None:
@@ -198,6 +204,8 @@ def _persistent(session: AsyncSession, entity: type[Any], values: dict[str, Any]
     # (an attribute set by __init__ goes through the ORM's events, 4x the cost).
     obj = sa_inspect(entity).class_manager.new_instance()
     obj.__dict__.update(values)
+    if not attach:
+        return obj
     make_transient_to_detached(obj)  # as loaded: no history, a key
     session.add(obj)  # persistent: in the identity map, written only if changed
     return obj
