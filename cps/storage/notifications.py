@@ -121,12 +121,15 @@ async def take_turns(session: AsyncSession, keys: list[int]) -> None:
         await _TAKE_TURNS.fetch(session, {"keys": sorted(keys)})
 
 
-def _collapsing(kind: portable.Kind, *, ordered: bool, turn: bool = False) -> Any:
+def _collapsing(kind: portable.Kind, *, turn: bool = False) -> Any:
     """The insert of one notification per parameter set (`user_id`, `kind`, `actor_id`,
     `topic_id`, `post_id`, `space_id`, `data`, `web`, `created`, `updated`) that
     collapses into the person's unread one of that kind and topic (`count` + 1, the
-    latest actor, post, space, data and time), returning `id, count, created_at,
-    updated_at` (`ordered`: in the order of a list of parameter sets). `turn`, on
+    latest actor, post, space, data and time), returning `user_id, id, count,
+    created_at, updated_at` in no particular order: a row collapsed into keeps its
+    older id, so SQLAlchemy's sort of a many-row insert by id (its way to answer
+    rows in the order given, for a table without a sentinel column) would pair rows
+    with the wrong people; the caller pairs them by person. `turn`, on
     PostgreSQL: the row comes out of a CTE that first takes the person's turn (the
     advisory lock `turn`), so the lock is held before the row is written, in the same
     round trip (the collapse, an ON CONFLICT, meets the latest row whatever the
@@ -159,31 +162,34 @@ def _collapsing(kind: portable.Kind, *, ordered: bool, turn: bool = False) -> An
               "post_id": stmt.excluded.post_id, "space_id": stmt.excluded.space_id,
               "data": stmt.excluded.data, "web": stmt.excluded.web,
               "updated_at": stmt.excluded.updated_at},
-    ).returning(table.c.id, table.c.count, table.c.created_at, table.c.updated_at,
-                sort_by_parameter_order=ordered)
+    ).returning(table.c.user_id, table.c.id, table.c.count, table.c.created_at,
+                table.c.updated_at)
 
 
-_MANY = portable.per_database(lambda kind: _collapsing(kind, ordered=True))
+_MANY = portable.per_database(lambda kind: _collapsing(kind))
 # One person told (most acts: a reply's author, a topic's): on the driver itself,
 # their turn taken in the same statement.
-_ONE = portable.Hot(lambda kind: _collapsing(kind, ordered=False, turn=True))
+_ONE = portable.Hot(lambda kind: _collapsing(kind, turn=True))
 
 
 async def collapse_into(session: AsyncSession, notes: list[dict[str, Any]], turns: list[int]
                         ) -> list[tuple[int, int, datetime, datetime]]:
     """Hold each person's turn (`turns`: their advisory lock keys, as `take_turns`),
     then write each notification (`_collapsing`'s parameter sets) or collapse it into
-    the person's unread one: answers `(id, count, created_at, updated_at)` of each,
-    in the order given. One person: one statement; several: one for the turns and
-    one for the rows on PostgreSQL, and on SQLite one each on sqlite3 itself (in the
-    write transaction: on the event loop, where SQLAlchemy's many-row insert went to
-    aiosqlite's thread once per row)."""
+    the person's unread one (one notification per person): answers `(id, count,
+    created_at, updated_at)` of each, in the order given. One person: one statement;
+    several: one for the turns and one for the rows on PostgreSQL, and on SQLite one
+    each on sqlite3 itself (in the write transaction: on the event loop, where
+    SQLAlchemy's many-row insert went to aiosqlite's thread once per row)."""
     if len(turns) != len(notes):
         raise ValueError("collapse_into takes one turn per notification")
+    if len({note["user_id"] for note in notes}) != len(notes):
+        raise ValueError("collapse_into takes one notification per person")
     if len(notes) == 1 or not portable.locks_rows(session):
         rows: Sequence[Any] = [row for note, turn in zip(notes, turns, strict=True)
                                for row in await _ONE.rows(session, {**note, "turn": turn})]
     else:
         await take_turns(session, turns)
         rows = (await session.execute(_MANY(session), notes)).all()
-    return [(int(row[0]), int(row[1]), row[2], row[3]) for row in rows]
+    by_person = {int(row[0]): (int(row[1]), int(row[2]), row[3], row[4]) for row in rows}
+    return [by_person[int(note["user_id"])] for note in notes]

@@ -183,3 +183,29 @@ async def test_a_kind_off_everywhere_is_not_recorded(api: Api, ctx: Context) -> 
     async with ctx.db.read() as session:
         assert await session.scalar(select(func.count(Notification.id)).where(
             Notification.user_id == w["citizen"].id)) == 0
+
+
+async def test_people_told_at_once_each_hear_of_their_own_notification(
+    api: Api, ctx: Context
+) -> None:
+    """Two watchers told of one post, the one with the higher id collapsing into an
+    older unread notification while the other gets a new one: each one's live event
+    names their own notification and its count (on PostgreSQL the rows come back
+    from one insert in no set order; they are paired by person)."""
+    w = await api.world()
+    topic_id = w["topic"]["id"]
+    ann = await api.user("Ann Early")
+    bo = await api.user("Bo Later")
+    for person in (ann, bo):
+        await api.ok("PUT", f"/topics/{topic_id}/follow", person, {"level": "watching"})
+    await api.post(w["citizen"], topic_id, "First news")
+    await api.ok("POST", "/notifications/read", ann, {"all": True})
+    await api.post(w["citizen"], topic_id, "Second news")  # Ann: a new row; Bo: collapsed
+    for person in (ann, bo):
+        async with ctx.db.read() as session:
+            mine = [(n.id, n.count) for n in (await session.scalars(select(Notification).where(
+                Notification.user_id == person.id, Notification.read_at.is_(None)))).all()]
+        told = (await heard(ctx, person))[-1]["notification"]
+        assert [(told["id"], told["count"])] == mine
+    listed = (await api.ok("GET", "/notifications", bo))["notifications"]
+    assert listed[0]["count"] == 2
