@@ -10,6 +10,10 @@ trackers were read to find its few watchers: on SQLite, with 5,000 trackers,
 the watchers' lookup took 388 us of a post, and 9 us by topic and level (issue
 19). The index by (topic_id, level) serves a lookup by topic alone too: it
 replaces the one by topic_id; the same for spaces.
+
+PostgreSQL builds each index in the migration's transaction (not CONCURRENTLY):
+writes to the follows (every post writes one) wait while it builds, seconds for
+millions of rows; run it in a quiet moment on a large instance.
 """
 
 from collections.abc import Sequence
