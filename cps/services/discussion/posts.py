@@ -325,18 +325,12 @@ _BY_CLIENT_ID = (
 )
 
 
-# Whether the retry key names a post: a plain read (on PostgreSQL's driver itself) that
-# nearly always finds none; the post is read with its author only when it does.
-_CLIENT_ID_USED = portable.Hot(lambda _kind: select(Post.id).where(
-    Post.author_id == bindparam("author_id", type_=Integer),
-    Post.client_id == bindparam("client_id", type_=String)))
-
-
 async def _by_client_id(session: AsyncSession, actor: Actor, client_id: str,
                         official: OfficialBadge | None = None) -> PostView | None:
+    """The post the retry key names, read with its author. Called once a post is
+    known to have it (the first statement of `create_post` says whether), or after
+    a concurrent retry won the race: whether it is used is not read again."""
     params = {"author_id": actor.id, "client_id": client_id}
-    if await _CLIENT_ID_USED.scalar(session, params) is None:
-        return None
     row = (await session.execute(_BY_CLIENT_ID, params)).first()
     if row is None:
         return None
