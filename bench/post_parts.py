@@ -86,26 +86,24 @@ def switched_off(parts: set[str]) -> Iterator[None]:
     async def nobody(*_args: Any, **_kwargs: Any) -> list[int]:
         return []
 
-    # Tracking and taking part are writes of the post's own insert, and the audience
-    # is read with it: the insert without them.
-    inserts = dict(posts._INSERTS)
-    inserts[True, True] = posts._INSERTS["tracking" not in parts, "participation" not in parts]
+    # Tracking and taking part are writes of the published post's own insert, and the
+    # audience is read with it: the insert without them.
     writes: list[Any] = [posts._count_post if "participation" in parts else posts._count_published]
     writes += [] if "tracking" in parts else [levels.track_unless_watching]
     writes += [] if "participation" in parts else [participation.counts_in]
-    telling = (inserts[True, True] if "notify" in parts else
-               portable.HotWithWrites(posts._insert_post, *writes, beside=acts.audience_statement))
+    telling = portable.HotWithWrites(
+        posts._insert_post, *writes, beside=None if "notify" in parts else acts.audience_statement)
     replaced: list[tuple[Any, str, Any]] = [
         (identity, "authenticate", cached), (acts, "post_published", _noop),
         (mentions, "mentioned_in", nobody), (detection, "detect", lambda _text: None),
         (posts, "_INSERT_TELLING", telling),
-        (mentions, "render", plain), (posts, "_INSERTS", inserts),
+        (mentions, "render", plain),
         (participation, "took_part", _noop), (journal, "record", _noop),
     ]
     owner = {"authenticate": {"auth"}, "post_published": {"notify"},
              "mentioned_in": {"notify"},
              "_INSERT_TELLING": {"notify", "tracking", "participation"},
-             "detect": {"lang"}, "render": {"markdown"}, "_INSERTS": {"tracking", "participation"},
+             "detect": {"lang"}, "render": {"markdown"},
              "took_part": {"participation"}, "record": {"event"}}
     saved = [(module, name, getattr(module, name)) for module, name, _ in replaced]
     try:

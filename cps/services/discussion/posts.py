@@ -217,21 +217,14 @@ def _count_published(kind: portable.Kind) -> Any:
         stakeholder_kinds=_TOPICS.c.stakeholder_kinds + participation.new_kind())
 
 
-# The post, and its topic's count and last activity, and, for a reply, its author
-# tracking the topic, and, for a published post, its author taking part: one round
-# trip on PostgreSQL (SQLite runs the writes after it, in this order: the topic's
-# new kind is read before the author is counted in). Keyed by (tracks, takes part).
-_INSERTS = {
-    (False, False): portable.HotWithWrites(_insert_post, _count_post),
-    (True, False): portable.HotWithWrites(_insert_post, _count_post,
-                                          levels.track_unless_watching),
-    (False, True): portable.HotWithWrites(_insert_post, _count_published,
-                                          participation.counts_in),
-    (True, True): portable.HotWithWrites(_insert_post, _count_published,
-                                         levels.track_unless_watching, participation.counts_in),
-}
-# A published reply and its audience (who is told of it: `acts.post_published`), read
-# with it: on PostgreSQL one round trip less inside the topic's turn.
+# The post, and its topic's count and last activity (and, for a reply, its author
+# tracking the topic): one round trip on PostgreSQL.
+_INSERT_POST = portable.HotWithWrites(_insert_post, _count_post)
+_INSERT_REPLY = portable.HotWithWrites(_insert_post, _count_post, levels.track_unless_watching)
+# A published reply: with the above, its author taking part, and its audience (who is
+# told of it: `acts.post_published`) read beside: on PostgreSQL one statement, one
+# round trip inside the topic's turn (SQLite runs the writes after the insert, in this
+# order: the topic's new kind is read before the author is counted in).
 _INSERT_TELLING = portable.HotWithWrites(
     _insert_post, _count_published, levels.track_unless_watching, participation.counts_in,
     beside=acts.audience_statement)
@@ -261,7 +254,6 @@ async def insert_post(
     answers_question: bool = True,
     lang: PostLanguage | None = None,
     tracks: bool = False,
-    takes_part: bool = False,
     audience: dict[str, Any] | None = None,
 ) -> tuple[Post, inbox.Audience | None]:
     """Insert a post, held for review under the rule `held` (None: published), and
@@ -269,11 +261,10 @@ async def insert_post(
     outside the session. `answers_question`: False when its author, an official,
     said it does not answer the question it is in. `lang`: the language as the author
     said it or as detected (`post_language`). `tracks`: its author tracks the topic
-    (`levels.track_unless_watching`), in the same statement; `takes_part`: if it is
-    published, its author takes part in the topic (`participation.took_part`), in
-    the same statement too (the caller holds the topic's turn). `audience`: for a
-    reply that tracks and takes part, if it is published, its audience is read in
-    the same statement (`acts.audience_params`) and answered with it."""
+    (`levels.track_unless_watching`), in the same statement. `audience`: for a reply
+    its author tracks, if it is published, its author takes part in the topic
+    (`participation.took_part`; the caller holds the topic's turn) and its audience
+    is read (`acts.audience_params`), in the same statement too, and answered."""
     now = utcnow()
     lang = lang or PostLanguage(None, chosen=False)
     post = _transient_post(
@@ -300,16 +291,16 @@ async def insert_post(
     admission.hold(post, held)
     prefix = parent.path if parent else ""
     columns = {c.key: getattr(post, c.key) for c in _WRITTEN} | {"prefix": prefix}
-    takes_part = takes_part and post.review is None
-    if tracks or takes_part:
+    if tracks:
         columns |= {"user_id": actor.id, "space_id": topic.space_id, "now": now,
                     "stakeholder_type": actor.stakeholder_type}
     heard = None
-    if audience is not None and tracks and takes_part:
+    if audience is not None and tracks and post.review is None:
         rows = await _INSERT_TELLING.rows(tx.session, columns | audience)
         post.id, heard = int(rows[0][0]), inbox.audience_of([row[1:] for row in rows])
     else:
-        post.id = int(await _INSERTS[tracks, takes_part].scalar(tx.session, columns))
+        post.id = int(await (_INSERT_REPLY if tracks else _INSERT_POST).scalar(tx.session,
+                                                                              columns))
     post.path = prefix + _segment(post.id)
     # The topic row now says so; its loaded copy learns it without being written again.
     set_committed_value(topic, "post_count", topic.post_count + 1)
@@ -414,7 +405,7 @@ async def create_post(
             post, heard = await insert_post(
                 tx, topic, actor, body=body, parent=parent, client_id=client_id, held=held,
                 answers_question=answers_question, lang=language, tracks=True,
-                takes_part=True, audience=audience)
+                audience=audience)
             # The actor was read with its name and stakeholder type: the author.
             if post.review is None:
                 await journal.record(
