@@ -166,7 +166,7 @@ def _collapsing(kind: portable.Kind, *, turn: bool = False) -> Any:
                 table.c.updated_at)
 
 
-_MANY = portable.per_database(lambda kind: _collapsing(kind))
+_MANY = portable.per_database(_collapsing)
 # One person told (most acts: a reply's author, a topic's): on the driver itself,
 # their turn taken in the same statement.
 _ONE = portable.Hot(lambda kind: _collapsing(kind, turn=True))
